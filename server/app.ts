@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { sql } from 'kysely';
+import { auditRoutes } from './audit/audit-routes.js';
+import { authenticate, type Authenticator } from './auth/auth-middleware.js';
+import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
+import type { Db } from './db.js';
+import { AppError, NotFound, errorHandler } from './errors.js';
+import { flagRoutes } from './flags/flag-routes.js';
+import { killRoutes } from './killswitch/kill-routes.js';
+import type { Logger } from './log.js';
+import type { Services } from './services.js';
+
+export interface AppDeps {
+  db: Db;
+  services: Services;
+  authenticator: Authenticator;
+  log: Logger;
+  /** Built admin UI to serve at `/`, if present. */
+  adminUiDir?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+const requestId: RequestHandler = (req, res, next) => {
+  const given = req.headers['x-request-id'];
+  req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  res.setHeader('X-Request-Id', req.requestId);
+  next();
+};
+
+/** A body must be JSON; anything else is a 415 before it is read. */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    next(new AppError(415, 'unsupported_media_type', 'request bodies must be JSON: send "Content-Type: application/json"'));
+    return;
+  }
+  next();
+};
+
+/** Builds the express app without listening: tests and main.ts both start it. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { 'script-src': ["'self'"], 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+      },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      res.json({ ok: true });
+    } catch {
+      res.status(503).json({ error: { code: 'unavailable', message: 'the database is not answering' } });
+    }
+  });
+
+  const api = express.Router();
+  api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
+  api.use(authenticate(deps.authenticator));
+  api.use(flagRoutes(deps.services.flags));
+  api.use(killRoutes(deps.services.kills));
+  api.use(auditRoutes(deps.services.audit));
+  api.use(sdkKeyRoutes(deps.services.sdkKeys));
+  api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));
+  app.use('/api', api);
+
+  if (deps.adminUiDir && fs.existsSync(path.join(deps.adminUiDir, 'index.html'))) {
+    app.use(express.static(deps.adminUiDir, { index: 'index.html', maxAge: 0 }));
+  }
+  app.use((req, _res, next) => next(new NotFound(`no route ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.log));
+  return app;
+}

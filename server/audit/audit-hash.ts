@@ -1,0 +1,51 @@
+import crypto from 'node:crypto';
+
+/** The previous hash of the very first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The stored columns of one entry that the hash covers (JSON columns as their stored text). */
+export interface HashedFields {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  flag: string | null;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  request_id: string | null;
+}
+
+/**
+ * hash = SHA-256 hex of `prevHash` + "\n" + the JSON array of the entry's fields in a fixed
+ * order. A fixed-order array needs no key sorting and is unambiguous (every field is a
+ * JSON string, number or null), so any other implementation can recompute it.
+ */
+export function entryHash(prevHash: string, e: HashedFields): string {
+  const canonical = JSON.stringify([
+    e.seq,
+    e.at,
+    e.actor,
+    e.role,
+    e.action,
+    e.flag,
+    e.before,
+    e.after,
+    e.reason,
+    e.request_id,
+  ]);
+  return crypto.createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/** JSON with object keys sorted, so before/after text is stable whatever built the object. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}

@@ -1,0 +1,44 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db.js';
+import type { Actor } from '../auth/roles.js';
+import type { Clock } from '../clock.js';
+import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';
+import { toAuditEntry, type AuditEntry } from './audit-store.js';
+
+export interface AuditInput {
+  action: string;
+  flag?: string | null;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+/**
+ * Appends hash-chained entries. It only ever runs inside the caller's transaction, so an
+ * entry exists if and only if its change does. Transactions are serialised (one SQLite
+ * connection; on PostgreSQL the head row would be locked FOR UPDATE), so the chain never forks.
+ */
+export class AuditRecorder {
+  constructor(private readonly clock: Clock) {}
+
+  async record(trx: Transaction<Database>, actor: Actor, input: AuditInput): Promise<AuditEntry> {
+    const head = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const row = {
+      seq: (head?.seq ?? 0) + 1,
+      at: this.clock().toISOString(),
+      actor: actor.sub,
+      role: actor.role,
+      action: input.action,
+      flag: input.flag ?? null,
+      before: input.before === undefined || input.before === null ? null : canonicalJson(input.before),
+      after: input.after === undefined || input.after === null ? null : canonicalJson(input.after),
+      reason: input.reason ?? null,
+      request_id: actor.requestId,
+      prev_hash: head?.hash ?? GENESIS_HASH,
+      hash: '',
+    };
+    row.hash = entryHash(row.prev_hash, row);
+    await trx.insertInto('audit').values(row).execute();
+    return toAuditEntry(row);
+  }
+}

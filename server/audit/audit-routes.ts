@@ -1,0 +1,74 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { requireRole } from '../auth/auth-middleware.js';
+import { parse } from '../validation.js';
+import type { AuditService } from './audit-service.js';
+import type { AuditEntry } from './audit-store.js';
+
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z' });
+
+const filterShape = {
+  flag: z.string().max(100).optional(),
+  actor: z.string().max(200).optional(),
+  action: z.string().max(100).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+};
+
+const listQuery = z.strictObject({
+  ...filterShape,
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'cursor must be the "next" value of a previous page')
+    .transform(Number)
+    .optional(),
+});
+
+const exportQuery = z.strictObject({ ...filterShape, format: z.enum(['jsonl', 'csv']).default('jsonl') });
+
+/** Times are compared as stored (UTC ISO strings), so normalise what the caller sent. */
+function utc(t: string | undefined): string | undefined {
+  return t === undefined ? undefined : new Date(t).toISOString();
+}
+
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'role', 'action', 'flag', 'reason', 'requestId', 'before', 'after', 'prevHash', 'hash'] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  // Quote everything; a leading =,+,-,@ is prefixed so spreadsheets never run it as a formula.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+async function writeAll(res: Response, chunk: string): Promise<void> {
+  if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+}
+
+export function auditRoutes(audit: AuditService): Router {
+  const r = Router();
+
+  r.get('/audit', requireRole('read'), async (req, res) => {
+    const q = parse(listQuery, req.query, 'query');
+    const page = await audit.list({ ...q, from: utc(q.from), to: utc(q.to) }, q.cursor, q.limit);
+    res.json({ entries: page.entries, next: page.next === null ? null : String(page.next) });
+  });
+
+  r.get('/audit/verify', requireRole('read'), async (_req, res) => {
+    res.json(await audit.verify());
+  });
+
+  r.get('/audit/export', requireRole('read'), async (req, res) => {
+    const q = parse(exportQuery, req.query, 'query');
+    const csv = q.format === 'csv';
+    res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
+    if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
+    for await (const e of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
+      await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n');
+    }
+    res.end();
+  });
+
+  return r;
+}

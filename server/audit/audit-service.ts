@@ -1,0 +1,48 @@
+import type { Db } from '../db.js';
+import { GENESIS_HASH, entryHash } from './audit-hash.js';
+import { iterateAudit, listAudit, toAuditEntry, type AuditEntry, type AuditFilter } from './audit-store.js';
+
+export type VerifyResult =
+  | { ok: true; count: number; head: string }
+  | { ok: false; count: number; firstBad: number; problem: string; head: string };
+
+export class AuditService {
+  constructor(private readonly db: Db) {}
+
+  async list(f: AuditFilter, cursor: number | undefined, limit: number): Promise<{ entries: AuditEntry[]; next: number | null }> {
+    const rows = await listAudit(this.db, f, cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      entries: page.map(toAuditEntry),
+      next: rows.length > limit ? page[page.length - 1]!.seq : null,
+    };
+  }
+
+  /**
+   * Recomputes the chain from the first entry, streaming. Reports the first entry whose
+   * hash, link or sequence number does not hold: an edited entry breaks its own hash, a
+   * removed one breaks the next entry's link and the sequence.
+   */
+  async verify(): Promise<VerifyResult> {
+    let prev = GENESIS_HASH;
+    let expectedSeq = 1;
+    let count = 0;
+    for await (const row of iterateAudit(this.db)) {
+      const bad = (problem: string): VerifyResult => ({ ok: false, count, firstBad: row.seq, problem, head: prev });
+      if (row.seq !== expectedSeq) return bad(`entry ${expectedSeq} is missing: the next entry has seq ${row.seq}`);
+      if (row.prev_hash !== prev) return bad(`entry ${row.seq} does not link to the entry before it (prevHash mismatch)`);
+      if (entryHash(prev, row) !== row.hash) return bad(`entry ${row.seq} was altered: its content does not match its hash`);
+      prev = row.hash;
+      expectedSeq++;
+      count++;
+    }
+    return { ok: true, count, head: prev };
+  }
+
+  entries(f: AuditFilter): AsyncGenerator<AuditEntry> {
+    const rows = iterateAudit(this.db, f);
+    return (async function* () {
+      for await (const r of rows) yield toAuditEntry(r);
+    })();
+  }
+}

@@ -1,0 +1,80 @@
+import type { Selectable } from 'kysely';
+import type { AuditTable, Db } from '../db.js';
+
+/** One audit entry as the API shows it. */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  flag: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditRow = Selectable<AuditTable>;
+
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    role: r.role,
+    action: r.action,
+    flag: r.flag,
+    before: r.before === null ? null : JSON.parse(r.before),
+    after: r.after === null ? null : JSON.parse(r.after),
+    reason: r.reason,
+    requestId: r.request_id,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export interface AuditFilter {
+  flag?: string;
+  actor?: string;
+  /** Exact action (`flag.kill`) or a prefix ending in `.` (`flag.`). */
+  action?: string;
+  from?: string;
+  to?: string;
+}
+
+function filtered(db: Db, f: AuditFilter) {
+  let q = db.selectFrom('audit').selectAll();
+  if (f.flag !== undefined) q = q.where('flag', '=', f.flag);
+  if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
+  if (f.action !== undefined) {
+    q = f.action.endsWith('.') ? q.where('action', 'like', `${f.action.replace(/[%_]/g, '')}%`) : q.where('action', '=', f.action);
+  }
+  if (f.from !== undefined) q = q.where('at', '>=', f.from);
+  if (f.to !== undefined) q = q.where('at', '<', f.to);
+  return q;
+}
+
+/** Newest first, keyset-paginated on seq: the cost of a page does not grow with the log. */
+export async function listAudit(db: Db, f: AuditFilter, beforeSeq: number | undefined, limit: number): Promise<AuditRow[]> {
+  let q = filtered(db, f);
+  if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
+  return q.orderBy('seq', 'desc').limit(limit).execute();
+}
+
+/** Oldest first, in batches, without holding the whole log in memory. */
+export async function* iterateAudit(db: Db, f: AuditFilter = {}, batch = 1000): AsyncGenerator<AuditRow> {
+  let after = 0;
+  for (;;) {
+    const rows = await filtered(db, f).where('seq', '>', after).orderBy('seq', 'asc').limit(batch).execute();
+    for (const r of rows) yield r;
+    if (rows.length < batch) return;
+    after = rows[rows.length - 1]!.seq;
+  }
+}
+
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | undefined> {
+  return db.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+}

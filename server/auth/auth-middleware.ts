@@ -1,0 +1,76 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Db } from '../db.js';
+import { Forbidden, Unauthorized } from '../errors.js';
+import { CAN, type Actor, type Permission, type Principal } from './roles.js';
+import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
+import type { VerifiedUser } from './tokens.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    requestId: string;
+    principal?: Principal;
+  }
+}
+
+export function bearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
+export interface Authenticator {
+  /** Resolves a bearer credential to a principal, or throws Unauthorized. */
+  authenticate(token: string | undefined): Promise<Principal>;
+}
+
+export function createAuthenticator(db: Db, verifyUser: (token: string) => Promise<VerifiedUser>): Authenticator {
+  return {
+    async authenticate(token) {
+      if (!token) throw new Unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
+      if (looksLikeSdkKey(token)) {
+        const key = await findSdkKey(db, token);
+        if (!key) throw new Unauthorized('unknown or revoked SDK key', 'invalid_sdk_key');
+        return { kind: 'sdk', keyId: key.id, name: key.name };
+      }
+      const user = await verifyUser(token);
+      return { kind: 'user', sub: user.sub, role: user.role };
+    },
+  };
+}
+
+/** Authenticates every request below it; the principal lands on `req.principal`. */
+export function authenticate(auth: Authenticator): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    auth.authenticate(bearer(req.headers.authorization)).then(
+      (p) => {
+        req.principal = p;
+        next();
+      },
+      next,
+    );
+  };
+}
+
+/** Allows the request only to users whose role holds `permission`. SDK keys never pass. */
+export function requireRole(permission: Permission): RequestHandler {
+  const allowed: readonly string[] = CAN[permission];
+  return (req, _res, next) => {
+    const p = req.principal;
+    if (!p || p.kind !== 'user') {
+      next(new Forbidden('SDK keys can only read flag state (GET /sdk/flags and the /sdk/stream websocket)'));
+      return;
+    }
+    if (!allowed.includes(p.role)) {
+      next(new Forbidden(`role "${p.role}" cannot do this; it needs one of: ${allowed.join(', ')}`, { required: allowed, role: p.role }));
+      return;
+    }
+    next();
+  };
+}
+
+/** The acting user, for services and the audit trail. Only call behind requireRole. */
+export function actorOf(req: Request): Actor {
+  const p = req.principal;
+  if (!p || p.kind !== 'user') throw new Forbidden('a user token is required');
+  return { sub: p.sub, role: p.role, requestId: req.requestId };
+}

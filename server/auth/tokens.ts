@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { SignJWT, jwtVerify, createRemoteJWKSet, errors as joseErrors, type JWTPayload } from 'jose';
+import { Unauthorized } from '../errors.js';
+import { isRole, type Role } from './roles.js';
+
+export const ISSUER = 'switchyard';
+export const AUDIENCE = 'switchyard';
+
+/** Reads the HS256 signing secret from the data dir, creating it (mode 0600) on first start. */
+export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; created: boolean } {
+  const file = path.join(dataDir, 'secret');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    const text = fs.readFileSync(file, 'utf8').trim();
+    return { secret: Buffer.from(text, 'base64url'), created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const secret = crypto.randomBytes(32);
+  fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+  return { secret, created: true };
+}
+
+/** Parses "8h", "30m", "7d", "3600s" or a number of seconds. */
+export function parseTtl(ttl: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(ttl.trim());
+  if (!m) throw new Error(`invalid ttl "${ttl}": use e.g. 30m, 8h, 7d`);
+  const n = Number(m[1]);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = n * unit;
+  if (seconds <= 0 || seconds > 366 * 86400) throw new Error(`ttl must be between 1s and 366d`);
+  return seconds;
+}
+
+export async function issueToken(secret: Uint8Array, sub: string, role: Role, ttlSeconds = 8 * 3600): Promise<string> {
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .setJti(crypto.randomUUID())
+    .sign(secret);
+}
+
+export interface TokenVerifierOptions {
+  secret: Uint8Array;
+  /** An external identity provider's JWKS; its tokens must carry iss/aud as configured. */
+  jwksUrl?: string;
+  jwksIssuer?: string;
+  jwksAudience?: string;
+  roleClaim?: string;
+}
+
+export type VerifiedUser = { sub: string; role: Role };
+
+/**
+ * Verifies a user JWT: the algorithm is pinned (HS256 for our own tokens; RS256/ES256 for
+ * a JWKS), and exp, iss, aud and sub are required. Anything else is a 401.
+ */
+export function createTokenVerifier(opts: TokenVerifierOptions): (token: string) => Promise<VerifiedUser> {
+  const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
+  const roleClaim = opts.roleClaim ?? 'role';
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+      if (header.alg === 'HS256') {
+        ({ payload } = await jwtVerify(token, opts.secret, {
+          algorithms: ['HS256'],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+        }));
+      } else if (jwks) {
+        ({ payload } = await jwtVerify(token, jwks, {
+          algorithms: ['RS256', 'ES256', 'EdDSA'],
+          issuer: opts.jwksIssuer,
+          audience: opts.jwksAudience ?? AUDIENCE,
+          requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+        }));
+      } else {
+        throw new Unauthorized(`token algorithm ${JSON.stringify(header.alg)} is not accepted`, 'invalid_token');
+      }
+    } catch (err) {
+      if (err instanceof Unauthorized) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new Unauthorized('token has expired', 'token_expired');
+      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new Unauthorized(`token rejected: ${err.message}`, 'invalid_token');
+      throw new Unauthorized('token is malformed or its signature is invalid', 'invalid_token');
+    }
+    const role = payload[roleClaim];
+    if (!isRole(role)) throw new Unauthorized(`token has no valid "${roleClaim}" claim`, 'invalid_token');
+    if (!payload.sub) throw new Unauthorized('token has no subject', 'invalid_token');
+    return { sub: payload.sub, role };
+  };
+}

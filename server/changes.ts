@@ -1,0 +1,50 @@
+import type { Transaction } from 'kysely';
+import type { Database } from './db.js';
+import type { AuditEntry } from './audit/audit-store.js';
+
+/** Something that changed, announced after its transaction committed. */
+export type ChangeEvent =
+  | { type: 'flag'; key: string; stateVersion: number; flagVersion: number; action: string }
+  | { type: 'audit'; entry: AuditEntry };
+
+export type ChangeListener = (event: ChangeEvent) => void;
+
+/**
+ * The seam between writers and the push layer. In one process this is a plain listener set;
+ * with several replicas on PostgreSQL it becomes LISTEN/NOTIFY or a poll of `state_version`,
+ * and nothing that publishes or subscribes has to change.
+ */
+export interface ChangeBus {
+  publish(event: ChangeEvent): void;
+  subscribe(listener: ChangeListener): () => void;
+}
+
+export class LocalChangeBus implements ChangeBus {
+  private readonly listeners = new Set<ChangeListener>();
+
+  publish(event: ChangeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A broken subscriber must never undo or block the change that was already committed.
+      }
+    }
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Takes the next global state version. Every change that affects evaluation takes one. */
+export async function nextStateVersion(trx: Transaction<Database>): Promise<number> {
+  const row = await trx
+    .updateTable('meta')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('key', '=', 'state_version')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return row.value;
+}

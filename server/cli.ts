@@ -1,0 +1,132 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { ConfigError, configFromEnv } from './config.js';
+import { MigrationFailed, migrate, openDb } from './db.js';
+import { isRole, ROLES } from './auth/roles.js';
+import { issueToken, loadOrCreateSecret, parseTtl } from './auth/tokens.js';
+import { createServices } from './services.js';
+import { LocalChangeBus } from './changes.js';
+import { systemClock } from './clock.js';
+import { createLogger } from './log.js';
+import { startServer } from './main.js';
+
+const USAGE = `usage: switchyard <command> [options]
+
+  serve                                   run the server (PORT, HOST, DATA_DIR, ...)
+  token --sub <name> --role <role> [--ttl 8h]
+                                          print a signed user token (roles: ${ROLES.join(', ')})
+  sdk-key --name <service>                create an SDK key and print it (shown once)
+  kill <flag> --reason "..." [--url URL]  kill a flag on a running server (token in SWITCHYARD_TOKEN)
+  restore <flag> --reason "..." [--url URL]
+`;
+
+class UsageError extends Error {}
+
+function need(v: string | undefined, what: string): string {
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+}
+
+async function serve(): Promise<void> {
+  const config = configFromEnv();
+  const running = await startServer({ config, printBanner: true });
+  const stop = (signal: string) => {
+    running.log.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function token(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' } } });
+  const sub = need(values.sub, '--sub');
+  const role = need(values.role, '--role');
+  if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
+  const { secret } = loadOrCreateSecret(configFromEnv().dataDir);
+  process.stdout.write((await issueToken(secret, sub, role, parseTtl(values.ttl!))) + '\n');
+}
+
+async function sdkKey(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
+  const name = need(values.name, '--name');
+  const config = configFromEnv();
+  const opened = openDb(config.dbFile);
+  try {
+    await migrate(opened.db);
+    const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name);
+    process.stdout.write(created.key + '\n');
+  } finally {
+    await opened.close();
+  }
+}
+
+async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { reason: { type: 'string' }, url: { type: 'string' } },
+  });
+  const flag = need(positionals[0], 'flag key');
+  const reason = need(values.reason, '--reason');
+  const base = values.url ?? process.env.SWITCHYARD_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
+  const tok = need(process.env.SWITCHYARD_TOKEN, 'SWITCHYARD_TOKEN in the environment');
+  const res = await fetch(new URL(`/api/flags/${encodeURIComponent(flag)}/${action}`, base), {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ reason }),
+  });
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) {
+    const e = body.error as { code?: string; message?: string } | undefined;
+    process.stderr.write(`switchyard ${action} ${flag}: ${res.status} ${e?.code ?? ''}: ${e?.message ?? 'failed'}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const state = body.killed ? `killed (serving its off value) by ${String(body.killedBy)}` : 'live (restored)';
+  process.stdout.write(`${flag}: ${state}${body.changed === false ? ' — it already was' : ''}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        return await serve();
+      case 'token':
+        return await token(rest);
+      case 'sdk-key':
+        return await sdkKey(rest);
+      case 'kill':
+      case 'restore':
+        return await killOrRestore(cmd, rest);
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (err instanceof ConfigError || err instanceof MigrationFailed) {
+      process.stderr.write(`switchyard: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`switchyard: port is already in use (${(err as Error).message}); set PORT to another port\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`switchyard: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main(process.argv.slice(2));

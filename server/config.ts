@@ -1,0 +1,53 @@
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  dbFile: string;
+  logLevel: string;
+  /** The URL people reach the server at, for printed links. */
+  publicUrl?: string;
+  jwksUrl?: string;
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  jwtRoleClaim?: string;
+  /** Browser origins allowed to open the SDK stream; empty = same origin only. */
+  allowedOrigins: string[];
+  /** Server-wide webhook for rollout notices (trips, kills, restores, advances). */
+  webhookUrl?: string;
+}
+
+export class ConfigError extends Error {}
+
+function int(name: string, value: string | undefined, dflt: number, min: number, max: number): number {
+  if (value === undefined || value === '') return dflt;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+function opt(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Reads the configuration from the environment; see the README's configuration table. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = path.resolve(overrides.dataDir ?? env.DATA_DIR ?? './data');
+  return {
+    port: int('PORT', env.PORT, 8080, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    dataDir,
+    dbFile: path.join(dataDir, 'switchyard.db'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    publicUrl: opt(env.PUBLIC_URL),
+    jwksUrl: opt(env.JWKS_URL),
+    jwtIssuer: opt(env.JWT_ISSUER),
+    jwtAudience: opt(env.JWT_AUDIENCE),
+    jwtRoleClaim: opt(env.JWT_ROLE_CLAIM),
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    webhookUrl: opt(env.WEBHOOK_URL),
+    ...overrides,
+    ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
+  };
+}

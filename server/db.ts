@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type Generated, type Migration } from 'kysely';
+import { migrations } from '../migrations/index.js';
+
+/** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
+export interface FlagTable {
+  key: string;
+  description: string;
+  owner: string;
+  tags: string;
+  on_value: string;
+  off_value: string;
+  salt: string;
+  version: number;
+  archived: number;
+  archived_at: string | null;
+  archived_by: string | null;
+  killed: number;
+  killed_by: string | null;
+  killed_at: string | null;
+  kill_reason: string | null;
+  stage: number;
+  paused: number;
+  paused_by: string | null;
+  paused_at: string | null;
+  pause_reason: string | null;
+  stage_started_at: string | null;
+  plan: string | null;
+  plan_version: number;
+  plan_author: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+  state_version: number;
+}
+
+export interface AuditTable {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  flag: string | null;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SdkKeyTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface MetaTable {
+  key: string;
+  value: number;
+}
+
+export interface PlanVersionTable {
+  id: Generated<number>;
+  flag: string;
+  version: number;
+  plan: string;
+  author: string;
+  created_at: string;
+}
+
+export interface SignoffTable {
+  id: Generated<number>;
+  flag: string;
+  plan_version: number;
+  stage: number;
+  actor: string;
+  role: string;
+  comment: string;
+  at: string;
+}
+
+export interface MetricSampleTable {
+  id: Generated<number>;
+  flag: string;
+  metric: string;
+  value: number;
+  cohort: string;
+  stage: number;
+  at: string;
+  received_at: string;
+}
+
+export interface Database {
+  flags: FlagTable;
+  audit: AuditTable;
+  sdk_keys: SdkKeyTable;
+  meta: MetaTable;
+  plan_versions: PlanVersionTable;
+  signoffs: SignoffTable;
+  metric_samples: MetricSampleTable;
+}
+
+export type Db = Kysely<Database>;
+
+export interface OpenedDb {
+  db: Db;
+  /** The raw handle, for the few things Kysely does not do (backup, pragmas). */
+  sqlite: SQLite.Database;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating if needed) the SQLite file. WAL with synchronous=FULL: a change the
+ * server acknowledged survives kill -9 and power loss of the host.
+ */
+export function openDb(file: string): OpenedDb {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    sqlite,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export class MigrationFailed extends Error {
+  constructor(
+    readonly migration: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `database migration ${migration ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+    this.name = 'MigrationFailed';
+  }
+}
+
+/** Runs every pending migration; throws MigrationFailed naming the one that failed. */
+export async function migrate(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new MigrationFailed(failed?.migrationName, error);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,104 @@
+import type { ErrorRequestHandler } from 'express';
+import type { ZodError } from 'zod';
+import type { Logger } from './log.js';
+
+/** An error a client can act on. Services throw these; one handler turns them into responses. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown, code = 'invalid_body') {
+    super(400, code, message, details);
+  }
+}
+export class Unauthorized extends AppError {
+  constructor(message = 'a valid bearer token is required', code = 'unauthorized') {
+    super(401, code, message);
+  }
+}
+export class Forbidden extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(403, 'forbidden', message, details);
+  }
+}
+export class NotFound extends AppError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}
+export class Conflict extends AppError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(409, code, message, details);
+  }
+}
+export class VersionConflict extends Conflict {
+  constructor(key: string, expected: number, actual: number) {
+    super(
+      'version_conflict',
+      `flag "${key}" changed under you: you sent version ${expected}, it is now at version ${actual}; reload it and try again`,
+      { expected, actual },
+    );
+  }
+}
+export class GateNotMet extends Conflict {
+  constructor(message: string, gates: unknown) {
+    super('gates_not_met', message, { gates });
+  }
+}
+export class Unavailable extends AppError {
+  constructor(message: string) {
+    super(503, 'unavailable', message);
+  }
+}
+
+/** Zod issues as `{ path, message }`, paths dotted (`stages.1.percent`). */
+export function zodDetails(err: ZodError): Array<{ path: string; message: string }> {
+  return err.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(body)',
+    message: i.message,
+  }));
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+  message?: string;
+}
+
+const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY']);
+
+/** The one error handler: every error leaves as `{ error: { code, message, details? } }`. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    let e: AppError;
+    const bp = err as BodyParserError;
+    if (err instanceof AppError) e = err;
+    else if (bp?.type === 'entity.too.large') e = new AppError(413, 'payload_too_large', 'request body is too large (limit 64 KiB)');
+    else if (bp?.type === 'entity.parse.failed') e = new ValidationError(`request body is not valid JSON: ${bp.message ?? ''}`.trim(), undefined, 'invalid_json');
+    else if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') e = new AppError(415, 'unsupported_media_type', bp.message ?? 'unsupported encoding');
+    else if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) e = new AppError(bp.status, 'bad_request', bp.message ?? 'bad request');
+    else if (SQLITE_UNAVAILABLE.has((err as { code?: string })?.code ?? '')) {
+      log.error({ err, requestId: req.requestId }, 'database unavailable');
+      e = new Unavailable('the database is unavailable (busy, locked, full or read-only); nothing was changed, try again');
+    } else {
+      log.error({ err, requestId: req.requestId }, 'unhandled error');
+      e = new AppError(500, 'internal', 'internal error; nothing was changed');
+    }
+    if (res.headersSent) return;
+    const body: { error: { code: string; message: string; details?: unknown } } = {
+      error: { code: e.code, message: e.message },
+    };
+    if (e.details !== undefined) body.error.details = e.details;
+    res.status(e.status).json(body);
+  };
+}

@@ -1,0 +1,116 @@
+import crypto from 'node:crypto';
+import type { Actor } from '../auth/roles.js';
+import { nextStateVersion } from '../changes.js';
+import { Conflict, NotFound, ValidationError } from '../errors.js';
+import { write } from '../unit-of-work.js';
+import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
+import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
+import { getFlagRow, insertFlagRow, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
+import { toFlagView, type FlagRow, type FlagView } from './flag-view.js';
+
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
+}
+
+export class FlagService {
+  constructor(private readonly deps: FlagMutationDeps) {}
+
+  async list(f: FlagListFilter): Promise<FlagView[]> {
+    return (await listFlagRows(this.deps.db, f)).map(toFlagView);
+  }
+
+  async get(key: string): Promise<FlagView> {
+    const row = await getFlagRow(this.deps.db, key);
+    if (!row) throw new NotFound(`flag "${key}" does not exist`);
+    return toFlagView(row);
+  }
+
+  async create(actor: Actor, input: CreateFlagInput): Promise<FlagView> {
+    return write(this.deps, actor, async (ctx) => {
+      const existing = await getFlagRow(ctx.trx, input.key);
+      if (existing) {
+        throw new Conflict(
+          'flag_exists',
+          existing.archived === 1
+            ? `flag "${input.key}" exists (archived); flag keys are never reused`
+            : `flag "${input.key}" already exists`,
+        );
+      }
+      const now = this.deps.clock().toISOString();
+      const stateVersion = await nextStateVersion(ctx.trx);
+      const row: FlagRow = {
+        key: input.key,
+        description: input.description,
+        owner: input.owner,
+        tags: JSON.stringify(input.tags),
+        on_value: JSON.stringify(input.on),
+        off_value: JSON.stringify(input.off),
+        salt: crypto.randomBytes(8).toString('hex'),
+        version: 1,
+        archived: 0,
+        archived_at: null,
+        archived_by: null,
+        killed: 0,
+        killed_by: null,
+        killed_at: null,
+        kill_reason: null,
+        stage: 0,
+        paused: 0,
+        paused_by: null,
+        paused_at: null,
+        pause_reason: null,
+        stage_started_at: null,
+        plan: null,
+        plan_version: 0,
+        plan_author: null,
+        created_at: now,
+        created_by: actor.sub,
+        updated_at: now,
+        updated_by: actor.sub,
+        state_version: stateVersion,
+      };
+      await insertFlagRow(ctx.trx, row);
+      const view = toFlagView(row);
+      await ctx.record({ action: 'flag.create', flag: row.key, before: null, after: view });
+      ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: 'flag.create' });
+      return view;
+    });
+  }
+
+  async update(actor: Actor, key: string, input: PatchFlagInput): Promise<FlagView> {
+    const r = await mutateFlag(this.deps, actor, {
+      key,
+      action: 'flag.update',
+      reason: input.reason ?? null,
+      expectedVersion: input.version,
+      change: (row) => {
+        const on = input.on === undefined ? JSON.parse(row.on_value) : input.on;
+        const off = input.off === undefined ? JSON.parse(row.off_value) : input.off;
+        if (kindOf(on) !== kindOf(off)) {
+          throw new ValidationError('on and off must be of the same type', [
+            { path: input.on === undefined ? 'off' : 'on', message: `the flag serves ${kindOf(input.on === undefined ? on : off)} values` },
+          ]);
+        }
+        const patch: FlagPatch = {};
+        if (input.description !== undefined) patch.description = input.description;
+        if (input.owner !== undefined) patch.owner = input.owner;
+        if (input.tags !== undefined) patch.tags = JSON.stringify(input.tags);
+        if (input.on !== undefined) patch.on_value = JSON.stringify(input.on);
+        if (input.off !== undefined) patch.off_value = JSON.stringify(input.off);
+        return patch;
+      },
+    });
+    return r.flag;
+  }
+
+  async archive(actor: Actor, key: string, reason: string | undefined, expectedVersion: number | undefined): Promise<FlagView> {
+    const r = await mutateFlag(this.deps, actor, {
+      key,
+      action: 'flag.archive',
+      reason: reason ?? null,
+      expectedVersion,
+      change: (_row, _ctx, now) => ({ archived: 1, archived_at: now.toISOString(), archived_by: actor.sub }),
+    });
+    return r.flag;
+  }
+}

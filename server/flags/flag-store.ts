@@ -1,0 +1,44 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { Database, FlagTable } from '../db.js';
+import type { FlagRow } from './flag-view.js';
+
+type Q = Kysely<Database>;
+export type FlagPatch = Omit<Updateable<FlagTable>, 'key' | 'version' | 'state_version' | 'updated_at' | 'updated_by'>;
+
+export async function getFlagRow(db: Q, key: string): Promise<FlagRow | undefined> {
+  return db.selectFrom('flags').selectAll().where('key', '=', key).executeTakeFirst();
+}
+
+export interface FlagListFilter {
+  includeArchived?: boolean;
+  tag?: string;
+  owner?: string;
+}
+
+export async function listFlagRows(db: Q, f: FlagListFilter = {}): Promise<FlagRow[]> {
+  let q = db.selectFrom('flags').selectAll();
+  if (!f.includeArchived) q = q.where('archived', '=', 0);
+  if (f.owner !== undefined) q = q.where('owner', '=', f.owner);
+  const rows = await q.orderBy('key').execute();
+  return f.tag === undefined ? rows : rows.filter((r) => (JSON.parse(r.tags) as string[]).includes(f.tag!));
+}
+
+/** Flags whose evaluation state changed after `version` (archived ones included, as removals). */
+export async function flagRowsChangedSince(db: Q, version: number): Promise<FlagRow[]> {
+  return db.selectFrom('flags').selectAll().where('state_version', '>', version).orderBy('state_version').execute();
+}
+
+export async function insertFlagRow(db: Q, row: FlagRow): Promise<void> {
+  await db.insertInto('flags').values(row).execute();
+}
+
+/** Writes a change guarded by the version it was computed from; returns false if it moved. */
+export async function updateFlagRow(
+  db: Q,
+  key: string,
+  fromVersion: number,
+  set: Updateable<FlagTable>,
+): Promise<boolean> {
+  const res = await db.updateTable('flags').set(set).where('key', '=', key).where('version', '=', fromVersion).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}

@@ -1,0 +1,106 @@
+import type { Selectable } from 'kysely';
+import type { CohortRule, FlagState, Json } from '../../sdk/src/protocol.js';
+import type { FlagTable } from '../db.js';
+
+export type FlagRow = Selectable<FlagTable>;
+
+/** The part of a stored plan the flag view needs; the rollout module owns the full shape. */
+export interface PlanShape {
+  cohort: CohortRule[];
+  stages: Array<{ percent: number }>;
+}
+
+/** A flag as the REST API shows it. */
+export interface FlagView {
+  key: string;
+  description: string;
+  owner: string;
+  tags: string[];
+  on: Json;
+  off: Json;
+  version: number;
+  archived: boolean;
+  archivedAt: string | null;
+  archivedBy: string | null;
+  killed: boolean;
+  killedBy: string | null;
+  killedAt: string | null;
+  killReason: string | null;
+  stage: number;
+  stages: number;
+  percent: number;
+  paused: boolean;
+  pausedBy: string | null;
+  pausedAt: string | null;
+  pauseReason: string | null;
+  stageStartedAt: string | null;
+  planVersion: number;
+  planAuthor: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  stateVersion: number;
+}
+
+export function parsePlan(row: Pick<FlagRow, 'plan'>): PlanShape | null {
+  return row.plan === null ? null : (JSON.parse(row.plan) as PlanShape);
+}
+
+/** The percentage of the eligible cohort a stage serves; stage 0 serves nobody. */
+export function stagePercent(plan: PlanShape | null, stage: number): number {
+  if (!plan || stage <= 0) return 0;
+  return plan.stages[stage - 1]?.percent ?? 0;
+}
+
+export function toFlagView(row: FlagRow): FlagView {
+  const plan = parsePlan(row);
+  return {
+    key: row.key,
+    description: row.description,
+    owner: row.owner,
+    tags: JSON.parse(row.tags) as string[],
+    on: JSON.parse(row.on_value) as Json,
+    off: JSON.parse(row.off_value) as Json,
+    version: row.version,
+    archived: row.archived === 1,
+    archivedAt: row.archived_at,
+    archivedBy: row.archived_by,
+    killed: row.killed === 1,
+    killedBy: row.killed_by,
+    killedAt: row.killed_at,
+    killReason: row.kill_reason,
+    stage: row.stage,
+    stages: plan?.stages.length ?? 0,
+    percent: stagePercent(plan, row.stage),
+    paused: row.paused === 1,
+    pausedBy: row.paused_by,
+    pausedAt: row.paused_at,
+    pauseReason: row.pause_reason,
+    stageStartedAt: row.stage_started_at,
+    planVersion: row.plan_version,
+    planAuthor: row.plan_author,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+    stateVersion: row.state_version,
+  };
+}
+
+/** What an SDK needs to evaluate the flag: the wire shape pushed to every client. */
+export function toFlagState(row: FlagRow): FlagState {
+  const plan = parsePlan(row);
+  return {
+    key: row.key,
+    version: row.version,
+    on: JSON.parse(row.on_value) as Json,
+    off: JSON.parse(row.off_value) as Json,
+    salt: row.salt,
+    killed: row.killed === 1,
+    paused: row.paused === 1,
+    stage: row.stage,
+    percent: stagePercent(plan, row.stage),
+    cohort: plan?.cohort ?? [],
+  };
+}

@@ -1,0 +1,120 @@
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+import { createAuthenticator } from './auth/auth-middleware.js';
+import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
+import { LocalChangeBus, type ChangeBus } from './changes.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { migrate, openDb, type OpenedDb } from './db.js';
+import { createLogger, type Logger } from './log.js';
+import { createServices, type Services } from './services.js';
+
+export interface StartOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+  /** Print the first-start banner with the bootstrap admin token (the CLI does; tests read `bootstrapToken`). */
+  printBanner?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  opened: OpenedDb;
+  services: Services;
+  bus: ChangeBus;
+  log: Logger;
+  secret: Uint8Array;
+  /** Set on the very first start of a data dir only. */
+  bootstrapToken?: string;
+  close(): Promise<void>;
+}
+
+/** Where the built admin UI lives, relative to this module both in source and in dist/. */
+function adminUiDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.basename(here) === 'dist' ? path.join(here, 'admin-ui') : path.join(here, '..', 'dist', 'admin-ui');
+}
+
+/** env -> open db -> migrate -> services -> app -> listen. */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const { secret, created } = loadOrCreateSecret(config.dataDir);
+  const opened = openDb(config.dbFile);
+  try {
+    const applied = await migrate(opened.db);
+    if (applied.length) log.info({ migrations: applied }, 'database migrated');
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const bus = new LocalChangeBus();
+  const services = createServices({ db: opened.db, clock, bus, log });
+  const verifyUser = createTokenVerifier({
+    secret,
+    jwksUrl: config.jwksUrl,
+    jwksIssuer: config.jwtIssuer,
+    jwksAudience: config.jwtAudience,
+    roleClaim: config.jwtRoleClaim,
+  });
+  const authenticator = createAuthenticator(opened.db, verifyUser);
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir() });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, dataDir: config.dataDir }, `switchyard listening on ${url}`);
+
+  let bootstrapToken: string | undefined;
+  if (created) {
+    bootstrapToken = await issueToken(secret, 'bootstrap-admin', 'admin', 24 * 3600);
+    if (opts.printBanner) printBanner(config.publicUrl ?? url, bootstrapToken);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    server,
+    opened,
+    services,
+    bus,
+    log,
+    secret,
+    bootstrapToken,
+    close() {
+      closing ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await opened.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function printBanner(url: string, token: string): void {
+  // Deliberately plain stdout, not a log line: it is shown once, on the first start only.
+  process.stdout.write(
+    [
+      '',
+      'First start: a signing secret was created in the data dir.',
+      'Bootstrap admin token (valid 24h; make more with `npx switchyard token --sub you --role admin`):',
+      '',
+      `  ${token}`,
+      '',
+      `Admin UI, signed in: ${url}/#token=${token}`,
+      `Try it:  curl -H "Authorization: Bearer $TOKEN" ${url}/api/flags`,
+      '',
+    ].join('\n') + '\n',
+  );
+}

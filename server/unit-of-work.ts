@@ -1,0 +1,46 @@
+import type { Transaction } from 'kysely';
+import type { Database, Db } from './db.js';
+import type { Actor } from './auth/roles.js';
+import type { AuditInput, AuditRecorder } from './audit/audit-recorder.js';
+import type { AuditEntry } from './audit/audit-store.js';
+import type { ChangeBus, ChangeEvent } from './changes.js';
+
+export interface WriteDeps {
+  db: Db;
+  audit: AuditRecorder;
+  bus: ChangeBus;
+}
+
+export interface WriteContext {
+  trx: Transaction<Database>;
+  /** Appends an audit entry for `actor` inside this transaction. */
+  record(input: AuditInput): Promise<AuditEntry>;
+  /** Announces a change once the transaction has committed (never before, never on rollback). */
+  announce(event: ChangeEvent): void;
+}
+
+/**
+ * Every mutation runs through here: one transaction holding the change and its audit
+ * entries, and the announcements published only after it committed.
+ */
+export async function write<T>(deps: WriteDeps, actor: Actor, fn: (ctx: WriteContext) => Promise<T>): Promise<T> {
+  const pending: ChangeEvent[] = [];
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const ctx: WriteContext = {
+      trx,
+      async record(input) {
+        const entry = await deps.audit.record(trx, actor, input);
+        pending.push({ type: 'audit', entry });
+        return entry;
+      },
+      announce(event) {
+        pending.push(event);
+      },
+    };
+    return fn(ctx);
+  });
+  // Flag changes first: the push path should not wait behind audit fan-out.
+  for (const e of pending) if (e.type === 'flag') deps.bus.publish(e);
+  for (const e of pending) if (e.type !== 'flag') deps.bus.publish(e);
+  return result;
+}
