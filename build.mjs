@@ -17,6 +17,7 @@ await build({
 });
 fs.chmodSync('dist/cli.js', 0o755);
 
-if (fs.existsSync('admin-ui/build.mjs')) {
+// `--server-only`: just the CLI bundle (the CLI tests need no UI).
+if (!process.argv.includes('--server-only') && fs.existsSync('admin-ui/build.mjs')) {
   await import('./admin-ui/build.mjs');
 }

@@ -21,6 +21,7 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
+  config: Config;
   url: string;
   port: number;
   server: http.Server;
@@ -82,6 +83,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   let closing: Promise<void> | undefined;
   return {
+    config,
     url,
     port,
     server,

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
+import { ROLES, type Role } from '../server/auth/roles.js';
+
+type Caller = Role | 'sdk' | 'anonymous';
+const CALLERS: Caller[] = [...ROLES, 'sdk', 'anonymous'];
+
+interface RouteCase {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** The roles that may call it; every other caller gets 403 (401 when anonymous). */
+  allowed: Role[];
+}
+
+const READERS: Role[] = ['admin', 'pm', 'engineer', 'oncall', 'viewer'];
+const KILLERS: Role[] = ['admin', 'pm', 'engineer', 'oncall'];
+
+// A fresh flag per case and caller, so every allowed call can succeed on its own.
+const ROUTES: RouteCase[] = [
+  { method: 'GET', path: '/api/flags', allowed: READERS },
+  { method: 'POST', path: '/api/flags', body: { key: '{new}', owner: 'o' }, allowed: ['admin', 'engineer'] },
+  { method: 'GET', path: '/api/flags/{flag}', allowed: READERS },
+  { method: 'PATCH', path: '/api/flags/{flag}', body: { version: 1, description: 'd' }, allowed: ['admin', 'engineer'] },
+  { method: 'POST', path: '/api/flags/{flag}/archive', body: { reason: 'r' }, allowed: ['admin', 'engineer'] },
+  { method: 'POST', path: '/api/flags/{flag}/kill', body: { reason: 'r' }, allowed: KILLERS },
+  { method: 'POST', path: '/api/flags/{flag}/restore', body: { reason: 'r' }, allowed: KILLERS },
+  { method: 'POST', path: '/api/kill', body: { tag: '{tag}', reason: 'r' }, allowed: KILLERS },
+  { method: 'POST', path: '/api/restore', body: { tag: '{tag}', reason: 'r' }, allowed: KILLERS },
+  { method: 'GET', path: '/api/audit', allowed: READERS },
+  { method: 'GET', path: '/api/audit/verify', allowed: READERS },
+  { method: 'GET', path: '/api/audit/export?format=csv', allowed: READERS },
+  { method: 'GET', path: '/api/sdk-keys', allowed: ['admin'] },
+  { method: 'POST', path: '/api/sdk-keys', body: { name: 'svc' }, allowed: ['admin'] },
+];
+
+let ts: TestServer;
+let sdkKey: string;
+let n = 0;
+
+beforeAll(async () => {
+  ts = await startTestServer();
+  const res = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'checkout-service' } });
+  sdkKey = res.body.key;
+});
+afterAll(() => ts.close());
+
+async function credential(c: Caller): Promise<string | undefined> {
+  if (c === 'anonymous') return undefined;
+  if (c === 'sdk') return sdkKey;
+  return ts.token(c);
+}
+
+function fill(s: string, flag: string, tag: string): string {
+  return s.replaceAll('{flag}', flag).replaceAll('{tag}', tag).replaceAll('{new}', `${flag}-new`);
+}
+
+describe('every route for every role', () => {
+  const cases = ROUTES.flatMap((r) => CALLERS.map((c) => [`${r.method} ${r.path}`, c, r] as const));
+
+  it.each(cases)('%s as %s is allowed or refused as the role table says, and a refusal changes nothing', async (_name, caller, route) => {
+    const i = ++n;
+    const flag = `rt-${i}`;
+    const tag = `t${i}`;
+    await createFlag(ts, flag, { tags: [tag] });
+    const before = (await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count;
+    const body = route.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(route.body), flag, tag));
+    const res = await ts.api(route.method, fill(route.path, flag, tag), { token: await credential(caller), body });
+    const after = (await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count;
+    if (caller === 'anonymous') {
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthorized');
+    } else if (caller !== 'sdk' && route.allowed.includes(caller)) {
+      expect(res.status, res.text).toBeLessThan(300);
+      return;
+    } else {
+      expect(res.status, res.text).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    expect(after).toBe(before);
+  });
+});
+
+describe('tokens', () => {
+  const claims = { role: 'admin' };
+  async function sign(secret: Uint8Array, build: (j: SignJWT) => SignJWT): Promise<string> {
+    return build(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' })).sign(secret);
+  }
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('a token signed with another secret gets 401', async () => {
+    const tok = await sign(new Uint8Array(32).fill(7), (j) => j.setSubject('a').setIssuer('switchyard').setAudience('switchyard').setExpirationTime(now() + 60));
+    const res = await ts.api('GET', '/api/flags', { token: tok });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('invalid_token');
+  });
+
+  it('an expired token gets 401 saying it expired', async () => {
+    const tok = await sign(ts.running.secret, (j) => j.setSubject('a').setIssuer('switchyard').setAudience('switchyard').setExpirationTime(now() - 120));
+    const res = await ts.api('GET', '/api/flags', { token: tok });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('token_expired');
+  });
+
+  it.each([
+    ['exp', (j: SignJWT) => j.setSubject('a').setIssuer('switchyard').setAudience('switchyard')],
+    ['iss', (j: SignJWT) => j.setSubject('a').setAudience('switchyard').setExpirationTime(now() + 60)],
+    ['aud', (j: SignJWT) => j.setSubject('a').setIssuer('switchyard').setExpirationTime(now() + 60)],
+    ['sub', (j: SignJWT) => j.setIssuer('switchyard').setAudience('switchyard').setExpirationTime(now() + 60)],
+  ])('a token without %s gets 401', async (_claim, build) => {
+    const res = await ts.api('GET', '/api/flags', { token: await sign(ts.running.secret, build) });
+    expect(res.status).toBe(401);
+  });
+
+  it('a token for another audience gets 401', async () => {
+    const tok = await sign(ts.running.secret, (j) => j.setSubject('a').setIssuer('switchyard').setAudience('elsewhere').setExpirationTime(now() + 60));
+    expect((await ts.api('GET', '/api/flags', { token: tok })).status).toBe(401);
+  });
+
+  it('a token with an unknown role gets 401', async () => {
+    const tok = await new SignJWT({ role: 'god' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setIssuer('switchyard').setAudience('switchyard').setExpirationTime(now() + 60).sign(ts.running.secret);
+    expect((await ts.api('GET', '/api/flags', { token: tok })).status).toBe(401);
+  });
+
+  it('an unsigned alg:none token gets 401', async () => {
+    const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const tok = `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ sub: 'a', role: 'admin', iss: 'switchyard', aud: 'switchyard', exp: now() + 60 })}.`;
+    const res = await ts.api('GET', '/api/flags', { token: tok });
+    expect(res.status).toBe(401);
+  });
+
+  it('a revoked SDK key gets 401', async () => {
+    const created = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'to-revoke' } });
+    const revoked = await ts.api('POST', `/api/sdk-keys/${created.body.id}/revoke`, { as: 'admin', body: { reason: 'leaked' } });
+    expect(revoked.body.revokedAt).not.toBeNull();
+    const res = await ts.api('GET', '/api/flags', { token: created.body.key });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('invalid_sdk_key');
+  });
+
+  it('an SDK key is shown once and stored only as a hash', async () => {
+    const created = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'hashed' } });
+    expect(created.body.key).toMatch(/^sy_sdk_/);
+    const list = await ts.api('GET', '/api/sdk-keys', { as: 'admin' });
+    expect(JSON.stringify(list.body)).not.toContain(created.body.key);
+    const row = ts.running.opened.sqlite.prepare('select key_hash from sdk_keys where id = ?').get(created.body.id) as { key_hash: string };
+    expect(row.key_hash).not.toContain(created.body.key);
+    expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
