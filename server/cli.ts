@@ -1,7 +1,11 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { AuditService } from './audit/audit-service.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromEnv } from './config.js';
-import { MigrationFailed, migrate, openDb } from './db.js';
+import { MigrationFailed, migrate, openDb, type Database } from './db.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { issueToken, loadOrCreateSecret, parseTtl } from './auth/tokens.js';
 import { createServices } from './services.js';
@@ -18,6 +22,8 @@ const USAGE = `usage: switchyard <command> [options]
   sdk-key --name <service>                create an SDK key and print it (shown once)
   kill <flag> --reason "..." [--url URL]  kill a flag on a running server (token in SWITCHYARD_TOKEN)
   restore <flag> --reason "..." [--url URL]
+  backup <file>                           consistent online copy of the database (safe while serving)
+  verify-audit <file> [--expect-head H]   check a database file's audit hash chain offline
 `;
 
 class UsageError extends Error {}
@@ -91,6 +97,44 @@ async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promis
   process.stdout.write(`${flag}: ${state}${body.changed === false ? ' — it already was' : ''}\n`);
 }
 
+async function backup(args: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const target = need(positionals[0], 'backup file path');
+  const config = configFromEnv();
+  if (!fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR)`);
+  if (fs.existsSync(target)) throw new UsageError(`${target} already exists; choose a new file`);
+  const opened = openDb(config.dbFile);
+  try {
+    // SQLite's online backup API: a consistent snapshot while the server keeps writing.
+    await opened.sqlite.backup(target);
+  } finally {
+    await opened.close();
+  }
+  const copy = openDb(target);
+  try {
+    const result = await new AuditService(copy.db).verify();
+    process.stdout.write(`backup written to ${target}: ${result.count} audit entries, chain ${result.ok ? 'verified' : 'BROKEN'}, head ${result.head}\n`);
+    if (!result.ok) process.exitCode = 1;
+  } finally {
+    await copy.close();
+  }
+}
+
+async function verifyAudit(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'expect-head': { type: 'string' } } });
+  const file = need(positionals[0], 'database file path');
+  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    const result = await new AuditService(db).verify(values['expect-head']);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    if (!result.ok) process.exitCode = 1;
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
@@ -104,6 +148,10 @@ export async function main(argv: string[]): Promise<void> {
       case 'kill':
       case 'restore':
         return await killOrRestore(cmd, rest);
+      case 'backup':
+        return await backup(rest);
+      case 'verify-audit':
+        return await verifyAudit(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -25,6 +25,10 @@ const listQuery = z.strictObject({
     .optional(),
 });
 
+const verifyQuery = z.strictObject({
+  expectHead: z.string().regex(/^[0-9a-f]{64}$/, 'expectHead must be a 64-character hex hash from an earlier verify').optional(),
+});
+
 const exportQuery = z.strictObject({ ...filterShape, format: z.enum(['jsonl', 'csv']).default('jsonl') });
 
 /** Times are compared as stored (UTC ISO strings), so normalise what the caller sent. */
@@ -54,8 +58,9 @@ export function auditRoutes(audit: AuditService): Router {
     res.json({ entries: page.entries, next: page.next === null ? null : String(page.next) });
   });
 
-  r.get('/audit/verify', requireRole('read'), async (_req, res) => {
-    res.json(await audit.verify());
+  r.get('/audit/verify', requireRole('read'), async (req, res) => {
+    const q = parse(verifyQuery, req.query, 'query');
+    res.json(await audit.verify(q.expectHead));
   });
 
   r.get('/audit/export', requireRole('read'), async (req, res) => {

@@ -4,7 +4,7 @@ import { iterateAudit, listAudit, toAuditEntry, type AuditEntry, type AuditFilte
 
 export type VerifyResult =
   | { ok: true; count: number; head: string }
-  | { ok: false; count: number; firstBad: number; problem: string; head: string };
+  | { ok: false; count: number; firstBad: number | null; problem: string; head: string };
 
 export class AuditService {
   constructor(private readonly db: Db) {}
@@ -21,10 +21,12 @@ export class AuditService {
   /**
    * Recomputes the chain from the first entry, streaming. Reports the first entry whose
    * hash, link or sequence number does not hold: an edited entry breaks its own hash, a
-   * removed one breaks the next entry's link and the sequence.
+   * removed one breaks the next entry's link and the sequence. With `expectHead` (a head
+   * hash kept outside the server) it also catches entries cut off the end of the log.
    */
-  async verify(): Promise<VerifyResult> {
+  async verify(expectHead?: string): Promise<VerifyResult> {
     let prev = GENESIS_HASH;
+    let sawExpected = expectHead === undefined;
     let expectedSeq = 1;
     let count = 0;
     for await (const row of iterateAudit(this.db)) {
@@ -33,8 +35,18 @@ export class AuditService {
       if (row.prev_hash !== prev) return bad(`entry ${row.seq} does not link to the entry before it (prevHash mismatch)`);
       if (entryHash(prev, row) !== row.hash) return bad(`entry ${row.seq} was altered: its content does not match its hash`);
       prev = row.hash;
+      if (row.hash === expectHead) sawExpected = true;
       expectedSeq++;
       count++;
+    }
+    if (!sawExpected) {
+      return {
+        ok: false,
+        count,
+        firstBad: null,
+        problem: `the known head ${expectHead} is not in the chain: entries were removed from its end or it was rebuilt`,
+        head: prev,
+      };
     }
     return { ok: true, count, head: prev };
   }

@@ -66,6 +66,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
   const roleClaim = opts.roleClaim ?? 'role';
   return async (token) => {
     let payload: JWTPayload;
+    let claim = 'role';
     try {
       const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
       if (header.alg === 'HS256') {
@@ -82,6 +83,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
           audience: opts.jwksAudience ?? AUDIENCE,
           requiredClaims: ['exp', 'sub', 'iss', 'aud'],
         }));
+        claim = roleClaim;
       } else {
         throw new Unauthorized(`token algorithm ${JSON.stringify(header.alg)} is not accepted`, 'invalid_token');
       }
@@ -91,8 +93,8 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw new Unauthorized(`token rejected: ${err.message}`, 'invalid_token');
       throw new Unauthorized('token is malformed or its signature is invalid', 'invalid_token');
     }
-    const role = payload[roleClaim];
-    if (!isRole(role)) throw new Unauthorized(`token has no valid "${roleClaim}" claim`, 'invalid_token');
+    const role = payload[claim];
+    if (!isRole(role)) throw new Unauthorized(`token has no valid "${claim}" claim`, 'invalid_token');
     if (!payload.sub) throw new Unauthorized('token has no subject', 'invalid_token');
     return { sub: payload.sub, role };
   };
