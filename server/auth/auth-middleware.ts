@@ -3,6 +3,7 @@ import type { Db } from '../db.js';
 import { Forbidden, Unauthorized } from '../errors.js';
 import { CAN, type Actor, type Permission, type Principal } from './roles.js';
 import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
+import { TooManyAuthFailures, type AuthFailureLimiter } from './auth-limiter.js';
 import type { VerifiedUser } from './tokens.js';
 
 declare module 'express-serve-static-core' {
@@ -19,34 +20,53 @@ export function bearer(header: string | undefined): string | undefined {
 }
 
 export interface Authenticator {
-  /** Resolves a bearer credential to a principal, or throws Unauthorized. */
-  authenticate(token: string | undefined): Promise<Principal>;
+  /**
+   * Resolves a bearer credential to a principal, or throws Unauthorized. With an address,
+   * repeated failures from it are refused with TooManyAuthFailures (429).
+   */
+  authenticate(token: string | undefined, address?: string): Promise<Principal>;
 }
 
-export function createAuthenticator(db: Db, verifyUser: (token: string) => Promise<VerifiedUser>): Authenticator {
+export function createAuthenticator(
+  db: Db,
+  verifyUser: (token: string) => Promise<VerifiedUser>,
+  limiter?: AuthFailureLimiter,
+): Authenticator {
+  const resolve = async (token: string | undefined): Promise<Principal> => {
+    if (!token) throw new Unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
+    if (looksLikeSdkKey(token)) {
+      const key = await findSdkKey(db, token);
+      if (!key) throw new Unauthorized('unknown or revoked SDK key', 'invalid_sdk_key');
+      return { kind: 'sdk', keyId: key.id, name: key.name };
+    }
+    const user = await verifyUser(token);
+    return { kind: 'user', sub: user.sub, role: user.role };
+  };
   return {
-    async authenticate(token) {
-      if (!token) throw new Unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
-      if (looksLikeSdkKey(token)) {
-        const key = await findSdkKey(db, token);
-        if (!key) throw new Unauthorized('unknown or revoked SDK key', 'invalid_sdk_key');
-        return { kind: 'sdk', keyId: key.id, name: key.name };
+    async authenticate(token, address) {
+      if (address !== undefined) limiter?.check(address);
+      try {
+        return await resolve(token);
+      } catch (err) {
+        if (address !== undefined && err instanceof Unauthorized) limiter?.fail(address);
+        throw err;
       }
-      const user = await verifyUser(token);
-      return { kind: 'user', sub: user.sub, role: user.role };
     },
   };
 }
 
 /** Authenticates every request below it; the principal lands on `req.principal`. */
 export function authenticate(auth: Authenticator): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    auth.authenticate(bearer(req.headers.authorization)).then(
+  return (req: Request, res: Response, next: NextFunction) => {
+    auth.authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown').then(
       (p) => {
         req.principal = p;
         next();
       },
-      next,
+      (err: unknown) => {
+        if (err instanceof TooManyAuthFailures) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        next(err);
+      },
     );
   };
 }

@@ -49,7 +49,8 @@ export async function startTestServer(
       cb();
     },
   });
-  const config = configFromEnv({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', ...opts.config });
+  // Tests make many deliberate 401s from one address: the limiter gets its own test.
+  const config = configFromEnv({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', authFailureLimit: 100_000, ...opts.config });
   const running = await startServer({ config, clock: opts.clock, log: createLogger('info', sink) });
   const tokens = new Map<string, string>();
   const ts: TestServer = {
