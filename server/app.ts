@@ -32,6 +32,31 @@ const requestId: RequestHandler = (req, res, next) => {
   next();
 };
 
+/**
+ * One log line per request: id, method, path (never the query or headers, so no credential
+ * can land in a log), status, duration, and who.
+ */
+function accessLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const p = req.principal;
+      log.info(
+        {
+          requestId: req.requestId,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - start) / 1e6,
+          actor: p === undefined ? undefined : p.kind === 'user' ? p.sub : p.kind === 'sdk' ? `sdk:${p.name}` : p.sub,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
 /** A body must be JSON; anything else is a 415 before it is read. */
 const jsonOnly: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -48,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  app.use(accessLog(deps.log));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -16,6 +16,8 @@ export interface Config {
   allowedOrigins: string[];
   /** Server-wide webhook for rollout notices (trips, kills, restores, advances). */
   webhookUrl?: string;
+  /** Failed authentications per client address per minute before 429. */
+  authFailureLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -47,6 +49,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     jwtRoleClaim: opt(env.JWT_ROLE_CLAIM),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     webhookUrl: opt(env.WEBHOOK_URL),
+    authFailureLimit: int('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 20, 1, 1_000_000),
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
   };

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
+import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -64,7 +65,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     jwksAudience: config.jwtAudience,
     roleClaim: config.jwtRoleClaim,
   });
-  const authenticator = createAuthenticator(opened.db, verifyUser);
+  const authenticator = createAuthenticator(opened.db, verifyUser, new AuthFailureLimiter(config.authFailureLimit));
   const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir() });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
