@@ -17,6 +17,9 @@ await build({
 });
 fs.chmodSync('dist/cli.js', 0o755);
 
+// The SDK package (dist/sdk: ESM + .d.ts) behind `switchyard/sdk` and friends.
+await import('./sdk/build.mjs');
+
 // `--server-only`: just the CLI bundle (the CLI tests need no UI).
 if (!process.argv.includes('--server-only') && fs.existsSync('admin-ui/build.mjs')) {
   await import('./admin-ui/build.mjs');

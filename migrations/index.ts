@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.js';
+import * as m0002 from './0002_rollout.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_rollout': m0002,
 };

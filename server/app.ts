@@ -12,6 +12,9 @@ import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
 import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
+import { propagationRoutes, sdkFlagRoutes } from './push/push-routes.js';
+import { metricRoutes, metricsBodyParser } from './metrics/metric-routes.js';
+import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
@@ -95,13 +98,21 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
+  // The SDK's HTTP snapshot lives outside /api: SDK keys only, ETag/304.
+  app.use(sdkFlagRoutes(deps.services.push, deps.authenticator));
+
   const api = express.Router();
+  // Metric batches get a larger body limit; the parser below then skips the already-read body.
+  api.use('/metrics', jsonOnly, metricsBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
   api.use(authenticate(deps.authenticator));
   api.use(flagRoutes(deps.services.flags));
-  api.use(killRoutes(deps.services.kills));
+  api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
   api.use(auditRoutes(deps.services.audit));
   api.use(sdkKeyRoutes(deps.services.sdkKeys));
+  api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));
+  api.use(metricRoutes(deps.services.metrics));
+  api.use(propagationRoutes(deps.services.push));
   api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));
   app.use('/api', api);
 

@@ -16,6 +16,12 @@ export interface Config {
   allowedOrigins: string[];
   /** Server-wide webhook for rollout notices (trips, kills, restores, advances). */
   webhookUrl?: string;
+  /** Push streams: app-level heartbeat and ws ping interval; a peer that misses a pong is dropped. */
+  heartbeatMs: number;
+  /** Push streams: live SDK connections allowed per SDK key. */
+  maxConnectionsPerKey: number;
+  /** Push streams: a peer whose unsent backlog exceeds this many bytes is a slow consumer and is cut. */
+  maxBufferedBytes: number;
   /** Failed authentications per client address per minute before 429. */
   authFailureLimit: number;
 }
@@ -50,6 +56,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     webhookUrl: opt(env.WEBHOOK_URL),
     authFailureLimit: int('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 20, 1, 1_000_000),
+    heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, 15_000, 20, 600_000),
+    maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
+    maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
   };

@@ -86,6 +86,9 @@ export interface SignoffTable {
   role: string;
   comment: string;
   at: string;
+  /** Set when a plan edit or a rollback voided the sign-off; it then no longer counts. */
+  voided_at: string | null;
+  void_reason: string | null;
 }
 
 export interface MetricSampleTable {

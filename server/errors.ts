@@ -70,6 +70,7 @@ export function zodDetails(err: ZodError): Array<{ path: string; message: string
 
 interface BodyParserError {
   type?: string;
+  limit?: number;
   status?: number;
   expose?: boolean;
   message?: string;
@@ -83,7 +84,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let e: AppError;
     const bp = err as BodyParserError;
     if (err instanceof AppError) e = err;
-    else if (bp?.type === 'entity.too.large') e = new AppError(413, 'payload_too_large', 'request body is too large (limit 64 KiB)');
+    else if (bp?.type === 'entity.too.large') e = new AppError(413, 'payload_too_large', `request body is too large (limit ${Math.round((bp.limit ?? 65536) / 1024)} KiB)`);
     else if (bp?.type === 'entity.parse.failed') e = new ValidationError(`request body is not valid JSON: ${bp.message ?? ''}`.trim(), undefined, 'invalid_json');
     else if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') e = new AppError(415, 'unsupported_media_type', bp.message ?? 'unsupported encoding');
     else if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) e = new AppError(bp.status, 'bad_request', bp.message ?? 'bad request');

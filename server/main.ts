@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrate, openDb, type OpenedDb } from './db.js';
 import { createLogger, type Logger } from './log.js';
+import { attachPushServer, type PushServer } from './push/push-server.js';
 import { createServices, type Services } from './services.js';
 
 export interface StartOptions {
@@ -31,6 +32,8 @@ export interface RunningServer {
   bus: ChangeBus;
   log: Logger;
   secret: Uint8Array;
+  /** The websocket streams (/sdk/stream, /api/stream). */
+  push: PushServer;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
   close(): Promise<void>;
@@ -57,7 +60,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw err;
   }
   const bus = new LocalChangeBus();
-  const services = createServices({ db: opened.db, clock, bus, log });
+  const services = createServices({ db: opened.db, clock, bus, log, webhookUrl: config.webhookUrl });
   const verifyUser = createTokenVerifier({
     secret,
     jwksUrl: config.jwksUrl,
@@ -67,7 +70,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const authenticator = createAuthenticator(opened.db, verifyUser, new AuthFailureLimiter(config.authFailureLimit));
   const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir() });
+  await services.push.start();
   const server = http.createServer(app);
+  const push = attachPushServer(server, { config, authenticator, push: services.push, bus, log });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -82,6 +87,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (opts.printBanner) printBanner(config.publicUrl ?? url, bootstrapToken);
   }
 
+  // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
+  const stopScheduler = services.scheduler.start(30_000);
+
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -93,9 +101,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bus,
     log,
     secret,
+    push,
     bootstrapToken,
     close() {
       closing ??= (async () => {
+        await stopScheduler();
+        await push.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await opened.close();

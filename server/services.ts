@@ -7,12 +7,20 @@ import type { Db } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
 import type { Logger } from './log.js';
+import { createPushState, type PushState } from './push/push-state.js';
+import { MetricService } from './metrics/metric-service.js';
+import { PlanService } from './rollout/plan-service.js';
+import { RolloutScheduler } from './rollout/rollout-scheduler.js';
+import { RolloutService } from './rollout/rollout-service.js';
+import { WebhookNotifier } from './rollout/webhook-notifier.js';
 
 export interface ServiceDeps {
   db: Db;
   clock: Clock;
   bus: ChangeBus;
   log: Logger;
+  /** Server-wide webhook for rollout notices (config.webhookUrl). */
+  webhookUrl?: string;
 }
 
 export interface Services {
@@ -20,16 +28,32 @@ export interface Services {
   kills: KillService;
   audit: AuditService;
   sdkKeys: SdkKeyService;
+  plans: PlanService;
+  rollouts: RolloutService;
+  metrics: MetricService;
+  scheduler: RolloutScheduler;
+  webhooks: WebhookNotifier;
+  /** Push state (what SDKs are served, who acknowledged what); `start()` it before serving. */
+  push: PushState;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
 export function createServices(deps: ServiceDeps): Services {
   const recorder = new AuditRecorder(deps.clock);
   const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock };
+  const rollouts = new RolloutService(write);
+  const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl });
+  webhooks.attach(deps.bus);
   return {
     flags: new FlagService(write),
     kills: new KillService(write),
     audit: new AuditService(deps.db),
     sdkKeys: new SdkKeyService(write),
+    plans: new PlanService(write),
+    rollouts,
+    metrics: new MetricService(write),
+    scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
+    webhooks,
+    push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
   };
 }

@@ -12,6 +12,8 @@ interface RouteCase {
   body?: unknown;
   /** The roles that may call it; every other caller gets 403 (401 when anonymous). */
   allowed: Role[];
+  /** What the flag needs first so an allowed call can succeed: a plan, or a plan signed off for stage 1. */
+  setup?: 'plan' | 'signed';
 }
 
 const READERS: Role[] = ['admin', 'pm', 'engineer', 'oncall', 'viewer'];
@@ -32,6 +34,19 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/api/audit/verify', allowed: READERS },
   { method: 'GET', path: '/api/audit/export?format=csv', allowed: READERS },
   { method: 'GET', path: '/api/sdk-keys', allowed: ['admin'] },
+  { method: 'PUT', path: '/api/flags/{flag}/plan', body: { stages: [{ percent: 5 }, { percent: 100 }] }, allowed: ['admin', 'pm'] },
+  { method: 'GET', path: '/api/flags/{flag}/plan', allowed: READERS, setup: 'plan' },
+  { method: 'GET', path: '/api/flags/{flag}/signoffs', allowed: READERS, setup: 'plan' },
+  { method: 'POST', path: '/api/flags/{flag}/signoffs', body: { comment: 'ok' }, allowed: ['pm'], setup: 'plan' },
+  { method: 'GET', path: '/api/flags/{flag}/gates', allowed: READERS, setup: 'plan' },
+  { method: 'POST', path: '/api/flags/{flag}/advance', body: { reason: 'r' }, allowed: ['admin', 'pm'], setup: 'signed' },
+  { method: 'POST', path: '/api/flags/{flag}/rollback', body: { reason: 'r' }, allowed: ['admin', 'pm', 'oncall'], setup: 'plan' },
+  { method: 'POST', path: '/api/flags/{flag}/pause', body: { reason: 'r' }, allowed: ['admin', 'pm', 'oncall'], setup: 'plan' },
+  { method: 'POST', path: '/api/flags/{flag}/resume', body: { reason: 'r' }, allowed: ['admin', 'pm', 'oncall'], setup: 'plan' },
+  { method: 'GET', path: '/api/flags/{flag}/preview?key=user-1', allowed: READERS, setup: 'plan' },
+  { method: 'POST', path: '/api/metrics', body: { flag: '{flag}', metric: 'error_rate', value: 0.01 }, allowed: ['admin', 'engineer', 'metrics'] },
+  { method: 'GET', path: '/api/flags/{flag}/metrics', allowed: READERS },
+  { method: 'GET', path: '/api/flags/{flag}/propagation', allowed: READERS },
   { method: 'POST', path: '/api/sdk-keys', body: { name: 'svc' }, allowed: ['admin'] },
 ];
 
@@ -64,6 +79,14 @@ describe('every route for every role', () => {
     const flag = `rt-${i}`;
     const tag = `t${i}`;
     await createFlag(ts, flag, { tags: [tag] });
+    if (route.setup) {
+      const plan = await ts.api('PUT', `/api/flags/${flag}/plan`, { token: await ts.token('pm', 'plan-author'), body: { stages: [{ percent: 5 }, { percent: 100 }] } });
+      expect(plan.status, plan.text).toBe(200);
+    }
+    if (route.setup === 'signed') {
+      const so = await ts.api('POST', `/api/flags/${flag}/signoffs`, { token: await ts.token('pm', 'pm-signer'), body: { comment: 'ok' } });
+      expect(so.status, so.text).toBe(201);
+    }
     const before = (await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count;
     const body = route.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(route.body), flag, tag));
     const res = await ts.api(route.method, fill(route.path, flag, tag), { token: await credential(caller), body });

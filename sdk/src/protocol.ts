@@ -103,3 +103,105 @@ export interface Snapshot {
 export interface ApiError {
   error: { code: string; message: string; details?: unknown };
 }
+
+// ---------------------------------------------------------------------------
+// Push protocol v1 (docs/protocol.md): the /sdk/stream and /api/stream websockets.
+// ---------------------------------------------------------------------------
+
+/** The push protocol version a client names in its `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/** The subprotocol a browser offers (with `sdk-key.<key>`) and the server selects. */
+export const SDK_SUBPROTOCOL = 'switchyard.v1';
+
+/** The subprotocol the admin UI offers (with `bearer.<jwt>`) on /api/stream. */
+export const ADMIN_SUBPROTOCOL = 'switchyard.admin.v1';
+
+/** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
+export const CloseCodes = {
+  /** The client sent a frame that is not a valid message (bad JSON, unknown type, bad field, binary). */
+  MALFORMED: 4400,
+  /** The SDK key was revoked while connected. Do not retry with the same key. */
+  KEY_REVOKED: 4401,
+  /** No `hello` in time, a missed heartbeat, or a slow consumer: reconnect and resume. */
+  TIMEOUT: 4408,
+} as const;
+
+/** client -> server, first and once: the last global version the client holds (0 if none). */
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  version: number;
+  /** The SDK's name and version, e.g. `switchyard-js/0.1.0`. */
+  sdk?: string;
+}
+
+/** client -> server: every version up to `version` has been applied. */
+export interface AckMessage {
+  type: 'ack';
+  version: number;
+}
+
+/** client -> server: reserved for evaluation counts; accepted and ignored in v1. */
+export interface TelemetryMessage {
+  type: 'telemetry';
+  [field: string]: unknown;
+}
+
+export type ClientMessage = HelloMessage | AckMessage | TelemetryMessage;
+
+/** server -> client: the full state; replaces whatever the client held. */
+export interface SnapshotMessage extends Snapshot {
+  type: 'snapshot';
+  /** The server's heartbeat interval (on the first message after `hello`). */
+  heartbeatMs?: number;
+}
+
+/** server -> client: what changed after `since`, bringing the client to `version`. */
+export interface ChangesMessage {
+  type: 'changes';
+  since: number;
+  version: number;
+  /** Flags added or changed: replace the held state by key. */
+  flags: FlagState[];
+  /** Keys of flags that no longer exist (archived). */
+  removed: string[];
+  heartbeatMs?: number;
+}
+
+/** server -> client every `heartbeatMs`: the connection is alive; `version` is the server's. */
+export interface HeartbeatMessage {
+  type: 'heartbeat';
+  version: number;
+}
+
+/** server -> client, just before a close with a 44xx code. */
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type ServerMessage = SnapshotMessage | ChangesMessage | HeartbeatMessage | ErrorMessage;
+
+/** How far a flag's latest change has reached the connected SDKs. */
+export interface Propagation {
+  key: string;
+  /** The global version of the flag's latest change. */
+  stateVersion: number;
+  /** SDK connections live now. */
+  connected: number;
+  /** Of those, how many have acknowledged a version >= stateVersion. */
+  applied: number;
+  pending: number;
+  /** From the server sending the change to the slowest acknowledgement seen; null if unknown. */
+  slowestMs: number | null;
+  medianMs?: number | null;
+}
+
+/** Admin stream (/api/stream), server -> UI. `F` is the REST API's flag view. */
+export type AdminMessage<F = Record<string, unknown>, A = Record<string, unknown>> =
+  | { type: 'hello'; version: number }
+  | { type: 'flag'; action: string; stateVersion: number; flag: F }
+  | { type: 'audit'; entry: A }
+  | ({ type: 'propagation' } & Propagation);

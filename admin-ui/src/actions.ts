@@ -1,0 +1,119 @@
+/**
+ * What each flag action asks and sends. Kill and restore wait briefly for SDK acknowledgements
+ * (`waitMs`), so the dialog can say how far the change reached.
+ */
+import { post, seg } from './api.js';
+import type { ActionSpec } from './components/sy-action-dialog/sy-action-dialog.js';
+import { pct } from './format.js';
+import type { FlagView, Plan, Propagation } from './types.js';
+
+type WithPropagation = FlagView & { changed?: boolean; propagation?: Propagation };
+
+const path = (f: FlagView, action: string) => `/api/flags/${seg(f.key)}/${action}`;
+
+export function killSpec(f: FlagView): ActionSpec {
+  return {
+    title: `Kill ${f.key}`,
+    intro: `Every SDK will serve the off value (${JSON.stringify(f.off)}) to everyone, whatever the rollout plan says, until someone restores the flag.`,
+    fieldLabel: 'Reason (recorded in the audit trail)',
+    fieldHint: 'For example: "eval score dropped, incident INC-2231".',
+    submitLabel: 'Kill flag',
+    danger: true,
+    confirm: `I understand that ${f.key} will serve its off value to every user immediately.`,
+    async run(reason) {
+      const r = await post<WithPropagation>(path(f, 'kill'), { reason, version: f.version, waitMs: 2000 });
+      return {
+        message: r.changed === false ? `${f.key} was already killed; nothing changed.` : `${f.key} is killed: every user now gets the off value.`,
+        propagation: r.propagation,
+        key: f.key,
+        stateVersion: r.stateVersion,
+      };
+    },
+  };
+}
+
+export function restoreSpec(f: FlagView): ActionSpec {
+  const back = f.stage > 0 ? `its rollout stage (${pct(f.percent)} of cohort)` : 'its plan (not started: everyone gets off)';
+  return {
+    title: `Restore ${f.key}`,
+    intro: `The flag goes back to ${back}.`,
+    fieldLabel: 'Reason (recorded in the audit trail)',
+    submitLabel: 'Restore flag',
+    confirm: `I have checked that it is safe to serve ${f.key} again.`,
+    async run(reason) {
+      const r = await post<WithPropagation>(path(f, 'restore'), { reason, version: f.version, waitMs: 2000 });
+      return {
+        message: r.changed === false ? `${f.key} was not killed; nothing changed.` : `${f.key} is restored.`,
+        propagation: r.propagation,
+        key: f.key,
+        stateVersion: r.stateVersion,
+      };
+    },
+  };
+}
+
+export function nextPercent(f: FlagView, plan: Plan | null): number | null {
+  const next = plan?.stages[f.stage];
+  return next ? next.percent : null;
+}
+
+export function advanceSpec(f: FlagView, plan: Plan | null): ActionSpec {
+  const to = nextPercent(f, plan);
+  return {
+    title: `Advance ${f.key} to ${to === null ? 'the next stage' : pct(to)}`,
+    intro: `Moves the rollout one stage, from ${f.stage > 0 ? pct(f.percent) : 'not started (0%)'} to ${to === null ? '?' : pct(to)} of the eligible cohort. The server checks every gate again.`,
+    fieldLabel: 'Reason',
+    submitLabel: `Advance to ${to === null ? 'next stage' : pct(to)}`,
+    async run(reason) {
+      const r = await post<{ percent?: number }>(path(f, 'advance'), { reason, version: f.version });
+      return { message: `${f.key} advanced to ${pct(r?.percent ?? to ?? 0)} of cohort.` };
+    },
+  };
+}
+
+export function rollbackSpec(f: FlagView, plan: Plan | null): ActionSpec {
+  const options = [{ value: String(f.stage - 1), label: f.stage - 1 > 0 ? `Previous stage (${pct(plan?.stages[f.stage - 2]?.percent ?? 0)})` : 'Not started (0%)' }];
+  if (f.stage - 1 > 0) options.push({ value: '0', label: 'All the way to not started (0%)' });
+  return {
+    title: `Roll back ${f.key}`,
+    intro: 'Rolling back is never gated. Sign-offs for the stages you leave must be given again to advance.',
+    fieldLabel: 'Reason',
+    submitLabel: 'Roll back',
+    choice: { label: 'Roll back to', options },
+    async run(reason, choice) {
+      await post(path(f, 'rollback'), { reason, toStage: Number(choice ?? f.stage - 1), version: f.version });
+      return { message: `${f.key} rolled back.` };
+    },
+  };
+}
+
+export function pauseSpec(f: FlagView): ActionSpec {
+  const resume = f.paused;
+  return {
+    title: `${resume ? 'Resume' : 'Pause'} the rollout of ${f.key}`,
+    intro: resume
+      ? 'The rollout may advance again once its gates hold.'
+      : 'A paused rollout keeps serving its current stage but cannot advance (by hand or automatically) until resumed.',
+    fieldLabel: 'Reason',
+    submitLabel: resume ? 'Resume rollout' : 'Pause rollout',
+    async run(reason) {
+      await post(path(f, resume ? 'resume' : 'pause'), { reason, version: f.version });
+      return { message: `${f.key} rollout ${resume ? 'resumed' : 'paused'}.` };
+    },
+  };
+}
+
+export function signoffSpec(f: FlagView, plan: Plan | null): ActionSpec {
+  const to = nextPercent(f, plan);
+  return {
+    title: `Sign off ${to === null ? 'the next stage' : pct(to)} for ${f.key}`,
+    intro: `Your sign-off approves plan version ${f.planVersion}; editing the plan voids it. The plan's author cannot be its only approver.`,
+    fieldLabel: 'Comment',
+    fieldHint: 'What you checked, e.g. "eval set reviewed, dashboards green".',
+    submitLabel: 'Sign off',
+    async run(comment) {
+      await post(path(f, 'signoffs'), { comment });
+      return { message: `Signed off ${to === null ? 'the next stage' : pct(to)}.` };
+    },
+  };
+}

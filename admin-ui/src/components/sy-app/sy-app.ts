@@ -1,0 +1,163 @@
+import { html, nothing } from 'lit';
+import { UNAUTHORIZED_EVENT } from '../../api.js';
+import { connection } from '../../connection.js';
+import { adoptTokenFromHash, can, currentSession, isExpired, signOut, type Session } from '../../session.js';
+import { startPolling, stream } from '../../stream.js';
+import { SyElement } from '../base/sy-element.js';
+import { shared } from '../base/shared.styles.js';
+import { styles } from './sy-app.styles.js';
+
+type Route = { page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' };
+
+function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'flags' && parts[1]) return { page: 'flag', key: parts[1] };
+  if (parts[0] === 'audit') return { page: 'audit' };
+  if (parts[0] === 'keys') return { page: 'keys' };
+  return { page: 'flags' };
+}
+
+const LOGO = html`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="#7b93ff" stroke-width="2.2" stroke-linecap="round">
+  <path d="M3 7h8l5 10h5" /><path d="M3 17h8" /><path d="M16 7h5" /><circle cx="11" cy="7" r="1.6" fill="#7b93ff" />
+</svg>`;
+
+/** The shell: sign-in, navigation, the offline banner and the routed page. */
+export class SyApp extends SyElement {
+  static override styles = [shared, styles];
+  static override properties = {
+    session: { state: true },
+    route: { state: true },
+    notice: { state: true },
+  };
+
+  session: Session | null = null;
+  route: Route = { page: 'flags' };
+  notice = '';
+  private stopPolling: (() => void) | undefined;
+
+  private readonly onHash = () => {
+    this.route = parseRoute(location.hash);
+    window.scrollTo(0, 0);
+  };
+  private readonly onConnection = () => this.requestUpdate();
+  private readonly onUnauthorized = () => {
+    this.notice = 'The server rejected your token (expired or revoked). Paste a new one to continue.';
+    this.doSignOut();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    adoptTokenFromHash();
+    const s = currentSession();
+    if (s && isExpired(s)) {
+      this.notice = 'Your token has expired. Paste a new one to continue.';
+      signOut();
+    } else this.session = s;
+    this.route = parseRoute(location.hash);
+    window.addEventListener('hashchange', this.onHash);
+    window.addEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
+    connection.addEventListener('change', this.onConnection);
+    this.stopPolling = startPolling();
+    if (this.session) stream.start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('hashchange', this.onHash);
+    window.removeEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
+    connection.removeEventListener('change', this.onConnection);
+    this.stopPolling?.();
+    stream.stop();
+  }
+
+  private signedIn(e: CustomEvent<Session>): void {
+    this.session = e.detail;
+    this.notice = '';
+    if (!location.hash.startsWith('#/')) history.replaceState(null, '', '#/flags');
+    this.route = parseRoute(location.hash);
+    stream.start();
+  }
+
+  private doSignOut(): void {
+    signOut();
+    stream.stop();
+    this.session = null;
+  }
+
+  private liveText(): { cls: string; text: string } {
+    if (connection.offline) return { cls: 'off', text: 'Offline' };
+    switch (connection.stream) {
+      case 'live':
+        return { cls: 'on', text: 'Live updates' };
+      case 'unavailable':
+        return { cls: '', text: 'Refreshing every 15 s' };
+      default:
+        return { cls: '', text: 'Connecting…' };
+    }
+  }
+
+  private renderPage() {
+    const s = this.session!;
+    if (!can(s, 'read')) {
+      return html`<div class="card center stack" role="status">
+        <h1>Nothing to see here</h1>
+        <p>You are signed in as <strong>${s.sub}</strong> with the <strong>${s.role}</strong> role. That role can only report
+          metrics through the API (<code>POST /api/metrics</code>); it cannot read flags in the admin UI.</p>
+      </div>`;
+    }
+    const r = this.route;
+    switch (r.page) {
+      case 'flag':
+        return html`<sy-flag-page .session=${s} .flagKey=${r.key}></sy-flag-page>`;
+      case 'audit':
+        return html`<sy-audit-page .session=${s}></sy-audit-page>`;
+      case 'keys':
+        return html`<sy-sdk-keys .session=${s}></sy-sdk-keys>`;
+      default:
+        return html`<sy-flag-list .session=${s}></sy-flag-list>`;
+    }
+  }
+
+  override render() {
+    if (!this.session) {
+      return html`<main><sy-sign-in class="center" .notice=${this.notice} @sy-signed-in=${this.signedIn}></sy-sign-in></main>`;
+    }
+    const s = this.session;
+    const page = this.route.page === 'flag' ? 'flags' : this.route.page;
+    const live = this.liveText();
+    return html`
+      <header>
+        <a class="brand" href="#/flags" aria-label="Switchyard, flags">${LOGO}<span>Switchyard</span></a>
+        <nav aria-label="Main">
+          <a href="#/flags" aria-current=${page === 'flags' ? 'page' : nothing}>Flags</a>
+          <a href="#/audit" aria-current=${page === 'audit' ? 'page' : nothing}>Audit trail</a>
+          <a href="#/keys" aria-current=${page === 'keys' ? 'page' : nothing}>SDK keys</a>
+        </nav>
+        <span class="spacer"></span>
+        <div class="who">
+          <span class="live ${live.cls}" role="status" aria-label="Connection: ${live.text}">${live.text}</span>
+          <span>Signed in as <strong>${s.sub}</strong></span>
+          <span class="role" title="Your role">${s.role}</span>
+          <button class="small" @click=${() => this.doSignOut()}>Sign out</button>
+        </div>
+      </header>
+      ${connection.offline
+        ? html`<div class="banner" role="alert" data-testid="offline-banner">
+            <span aria-hidden="true">⚠</span>
+            <span>Offline: the server is unreachable. Showing the last known state; reconnecting automatically.</span>
+            <span class="spacer"></span>
+            <button class="small" @click=${() => void connection.check()}>Retry now</button>
+          </div>`
+        : nothing}
+      <main>${this.renderPage()}</main>
+    `;
+  }
+}
+
+customElements.define('sy-app', SyApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sy-app': SyApp;
+  }
+}

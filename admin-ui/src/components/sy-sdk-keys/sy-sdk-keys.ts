@@ -1,0 +1,105 @@
+import { css, html, nothing } from 'lit';
+import { ApiFailure, get, post, seg } from '../../api.js';
+import { dateTime } from '../../format.js';
+import { can, whyNot, type Session } from '../../session.js';
+import type { SdkKeyView } from '../../types.js';
+import { SyElement } from '../base/sy-element.js';
+import { shared } from '../base/shared.styles.js';
+
+/** SDK keys (admin): issue one (its secret is shown once), list and revoke. */
+export class SySdkKeys extends SyElement {
+  static override styles = [
+    shared,
+    css`
+      :host { display: grid; gap: 1.1rem; }
+      form { display: flex; gap: 0.6rem; align-items: flex-end; flex-wrap: wrap; }
+      .secret { display: flex; gap: 0.6rem; align-items: center; flex-wrap: wrap; }
+      .secret code { background: #fff; padding: 0.35rem 0.55rem; border-radius: 6px; border: 1px solid #b7e2c8; word-break: break-all; }
+      .card.table { padding: 0; overflow: hidden; }
+      tbody tr:last-child td { border-bottom: none; }
+    `,
+  ];
+  static override properties = { session: { attribute: false }, keys: { state: true }, issued: { state: true }, error: { state: true } };
+
+  session: Session | null = null;
+  keys: SdkKeyView[] | null = null;
+  issued: (SdkKeyView & { key: string }) | null = null;
+  error = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (can(this.session, 'manageKeys')) void this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.keys = (await get<{ keys: SdkKeyView[] }>('/api/sdk-keys')).keys;
+    } catch (e) {
+      this.error = (e as ApiFailure).message;
+    }
+  }
+
+  private async issue(e: Event): Promise<void> {
+    e.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#key-name')!;
+    try {
+      this.issued = await post<SdkKeyView & { key: string }>('/api/sdk-keys', { name: input.value.trim() });
+      input.value = '';
+      this.error = '';
+      await this.load();
+    } catch (err) {
+      this.error = (err as ApiFailure).message;
+    }
+  }
+
+  private async revoke(k: SdkKeyView): Promise<void> {
+    if (!confirm(`Revoke the SDK key "${k.name}"? Apps using it are disconnected and cannot reconnect.`)) return;
+    try {
+      await post(`/api/sdk-keys/${seg(k.id)}/revoke`, { reason: 'revoked in the admin UI' });
+      await this.load();
+    } catch (err) {
+      this.error = (err as ApiFailure).message;
+    }
+  }
+
+  override render() {
+    const why = whyNot(this.session, 'manageKeys');
+    return html`
+      <div><h1>SDK keys</h1><p class="muted">Apps connect with an SDK key. It can read flag state and nothing else.</p></div>
+      ${why ? html`<p class="notice info" role="status">${why}</p>` : nothing}
+      <form class="card" @submit=${this.issue} aria-label="Issue an SDK key">
+        <div class="field"><label for="key-name">Name</label><input id="key-name" required placeholder="checkout-web (production)" ?disabled=${!!why} /></div>
+        <button class="primary" type="submit" ?disabled=${!!why} title=${why || nothing}>Issue key</button>
+      </form>
+      ${this.issued
+        ? html`<div class="notice ok stack" role="status">
+            <strong>Key “${this.issued.name}” issued. Copy it now: it is shown only once.</strong>
+            <div class="secret"><code data-testid="new-key">${this.issued.key}</code>
+              <button class="small" @click=${() => void navigator.clipboard?.writeText(this.issued!.key)}>Copy</button>
+              <button class="small ghost" @click=${() => (this.issued = null)}>I have stored it</button></div>
+          </div>`
+        : nothing}
+      ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
+      ${this.keys
+        ? html`<div class="card table"><table aria-label="SDK keys">
+            <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody>${this.keys.map(
+              (k) => html`<tr>
+                <td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${dateTime(k.createdAt)} by ${k.createdBy}</td>
+                <td>${k.revokedAt ? html`<span class="badge killed">Revoked</span> <span class="muted small">${dateTime(k.revokedAt)}</span>` : html`<span class="badge live">Active</span>`}</td>
+                <td>${k.revokedAt ? nothing : html`<button class="small" aria-label="Revoke ${k.name}" @click=${() => void this.revoke(k)}>Revoke</button>`}</td>
+              </tr>`,
+            )}</tbody></table>
+            ${this.keys.length ? nothing : html`<p class="muted" style="padding:1rem">No SDK keys yet.</p>`}</div>`
+        : nothing}
+    `;
+  }
+}
+
+customElements.define('sy-sdk-keys', SySdkKeys);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sy-sdk-keys': SySdkKeys;
+  }
+}

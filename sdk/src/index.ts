@@ -1,0 +1,30 @@
+/**
+ * Switchyard SDK (browser and Node): `import { createClient } from 'switchyard/sdk'`.
+ * Node-only extras (a file cache) are in `switchyard/sdk/node`; the OpenFeature providers
+ * in `switchyard/sdk/openfeature` (server) and `switchyard/sdk/openfeature-web` (browser).
+ */
+export { createClient, backoffDelay, SDK_NAME } from './client.js';
+export type {
+  ChangeEvent,
+  Client,
+  ClientLogger,
+  ClientOptions,
+  ClientStatus,
+  SnapshotCache,
+  WebSocketConstructor,
+  WebSocketLike,
+  Widen,
+} from './client-types.js';
+export { localStorageCache } from './local-storage-cache.js';
+export { evaluate } from './evaluate.js';
+export type {
+  CohortOp,
+  CohortRule,
+  Evaluation,
+  EvaluationContext,
+  EvaluationErrorCode,
+  EvaluationReason,
+  FlagState,
+  Json,
+  Snapshot,
+} from './protocol.js';

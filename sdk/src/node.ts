@@ -1,0 +1,3 @@
+/** The Node entry: everything in `switchyard/sdk`, plus the file cache. */
+export * from './index.js';
+export { fileCache } from './file-cache.js';

@@ -1,0 +1,104 @@
+import type { Actor } from '../auth/roles.js';
+import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
+import { getFlagRow } from '../flags/flag-store.js';
+import type { FlagRow } from '../flags/flag-view.js';
+import { compare, fmt, stageStart } from '../rollout/gates.js';
+import { isRelative, storedPlan, type Check } from '../rollout/plan-schema.js';
+import { statsSince } from './metric-store.js';
+
+/** A stored sample, as the guardrail and the audit entry see it. */
+export interface Sample {
+  flag: string;
+  metric: string;
+  value: number;
+  cohort: 'treatment' | 'control';
+  at: string;
+}
+
+export interface Trip {
+  flag: string;
+  metric: string;
+  effect: 'pause' | 'kill';
+  detail: string;
+  sample: Sample;
+  auditSeq?: number;
+}
+
+/**
+ * Watches the guardrail checks of each flag's current stage. Unlike a gate (which judges the
+ * mean since the stage began), a guardrail judges every fresh treatment sample on its own, so
+ * one bad reading is enough: it is the fast, safe reaction, and rolling forward again is gated.
+ */
+export class Guardrails {
+  constructor(private readonly deps: FlagMutationDeps) {}
+
+  /** Checks fresh samples (in the order received) and trips what they breach. */
+  async check(samples: Sample[], requestId: string | null): Promise<Trip[]> {
+    const byFlag = new Map<string, Sample[]>();
+    for (const s of samples) byFlag.set(s.flag, [...(byFlag.get(s.flag) ?? []), s]);
+    const trips: Trip[] = [];
+    for (const [key, list] of byFlag) trips.push(...(await this.checkFlag(key, list, requestId)));
+    return trips;
+  }
+
+  private async checkFlag(key: string, samples: Sample[], requestId: string | null): Promise<Trip[]> {
+    const row = await getFlagRow(this.deps.db, key);
+    if (!row || row.killed === 1 || row.stage === 0) return [];
+    const stage = storedPlan(row.plan)?.stages[row.stage - 1];
+    const guards = stage?.checks.filter((c) => c.guardrail) ?? [];
+    if (guards.length === 0) return [];
+    const since = stageStart(row);
+    let baselines: Map<string, number | undefined> | undefined;
+    let paused = row.paused === 1;
+    const trips: Trip[] = [];
+    for (const sample of samples) {
+      if (sample.cohort !== 'treatment' || sample.at < since) continue;
+      for (const check of guards) {
+        if (check.metric !== sample.metric) continue;
+        const effect = check.onBreach ?? 'pause';
+        if (effect === 'pause' && paused) continue;
+        if (isRelative(check) && check.baseline === undefined && !baselines) {
+          const stats = await statsSince(this.deps.db, key, since, guards.map((g) => g.metric));
+          baselines = new Map([...stats].map(([m, s]) => [m, s.control?.mean]));
+        }
+        const breach = breached(check, sample.value, baselines?.get(check.metric));
+        if (!breach) continue;
+        const trip = await this.trip(row, check, effect, sample, breach, requestId);
+        if (trip) trips.push(trip);
+        if (effect === 'kill') return trips;
+        paused = true;
+      }
+    }
+    return trips;
+  }
+
+  private async trip(row: FlagRow, check: Check, effect: 'pause' | 'kill', sample: Sample, detail: string, requestId: string | null): Promise<Trip | null> {
+    const actor: Actor = { sub: 'system:guardrail', role: 'system', requestId };
+    const reason = `guardrail tripped at stage ${row.stage}: ${detail}; ${effect === 'kill' ? 'flag killed' : 'rollout paused'}`;
+    const r = await mutateFlag(this.deps, actor, {
+      key: row.key,
+      action: 'rollout.guardrail_trip',
+      reason,
+      change: (cur, _ctx, now) => {
+        // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
+        if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;
+        const at = now.toISOString();
+        if (effect === 'kill') return { killed: 1, killed_by: actor.sub, killed_at: at, kill_reason: reason };
+        return cur.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: at, pause_reason: reason };
+      },
+      auditAfterExtra: { guardrail: { effect, stage: row.stage, check, sample, detail } },
+    });
+    return r.changed ? { flag: row.key, metric: check.metric, effect, detail, sample, auditSeq: r.auditSeq } : null;
+  }
+}
+
+/** Why one value breaches a check, or null if it does not. */
+export function breached(check: Check, value: number, controlMean: number | undefined): string | null {
+  if (!isRelative(check)) {
+    return compare(value, check.op, check.threshold) ? null : `${check.metric} ${fmt(value)} breaks the limit ${check.op} ${fmt(check.threshold)}`;
+  }
+  const baseline = check.baseline ?? controlMean;
+  if (baseline === undefined || !(baseline > 0)) return null; // nothing to compare with: the gate reports it
+  const drop = ((baseline - value) / baseline) * 100;
+  return drop > check.maxDropPct + 1e-9 ? `${check.metric} ${fmt(value)} is ${drop.toFixed(1)}% below baseline ${fmt(baseline)}, limit ${fmt(check.maxDropPct)}%` : null;
+}

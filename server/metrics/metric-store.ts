@@ -1,0 +1,69 @@
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, MetricSampleTable } from '../db.js';
+
+type Q = Kysely<Database>;
+
+export type Cohort = 'treatment' | 'control';
+
+/** Count and mean of one metric's samples in one cohort. */
+export interface CohortStats {
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
+
+export async function insertSamples(db: Q, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
+  // SQLite binds at most 32766 variables; 8 per row, so chunks of 500 stay well inside.
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('metric_samples').values(rows.slice(i, i + 500)).execute();
+}
+
+/** Per metric and cohort: count, mean, min, max of the samples taken at or after `since`. */
+export async function statsSince(db: Q, flag: string, since: string, metrics?: string[]): Promise<MetricStats> {
+  let q = db
+    .selectFrom('metric_samples')
+    .select((eb) => [
+      'metric',
+      'cohort',
+      eb.fn.countAll<number>().as('count'),
+      eb.fn.avg<number>('value').as('mean'),
+      eb.fn.min<number>('value').as('min'),
+      eb.fn.max<number>('value').as('max'),
+    ])
+    .where('flag', '=', flag)
+    .where('at', '>=', since);
+  if (metrics) {
+    if (metrics.length === 0) return new Map();
+    q = q.where('metric', 'in', metrics);
+  }
+  const rows = await q.groupBy(['metric', 'cohort']).execute();
+  const out: MetricStats = new Map();
+  for (const r of rows) {
+    const entry = out.get(r.metric) ?? {};
+    entry[r.cohort as Cohort] = { count: Number(r.count), mean: Number(r.mean), min: Number(r.min), max: Number(r.max) };
+    out.set(r.metric, entry);
+  }
+  return out;
+}
+
+/** The newest `limit` samples of one metric since `since`, returned oldest first. */
+export async function recentSamples(db: Q, flag: string, metric: string, since: string, limit: number) {
+  const rows = await db
+    .selectFrom('metric_samples')
+    .select(['at', 'value', 'cohort', 'stage'])
+    .where('flag', '=', flag)
+    .where('metric', '=', metric)
+    .where('at', '>=', since)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse();
+}
+
+export async function metricNamesSince(db: Q, flag: string, since: string): Promise<string[]> {
+  const rows = await db.selectFrom('metric_samples').select('metric').distinct().where('flag', '=', flag).where('at', '>=', since).orderBy('metric').execute();
+  return rows.map((r) => r.metric);
+}

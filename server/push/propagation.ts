@@ -1,0 +1,152 @@
+import { performance } from 'node:perf_hooks';
+import type { Propagation } from '../../sdk/src/protocol.js';
+
+/** What the tracker keeps per live SDK connection. */
+export interface Peer {
+  keyId: string;
+  /** Highest global version the peer has acknowledged (its `hello` version until it acks). */
+  applied: number;
+  /** When it acknowledged that (ms, monotonic). */
+  appliedAt: number;
+  /** Our version when the peer went live: it got older changes by snapshot, not by broadcast. */
+  liveFrom: number;
+}
+
+interface Delivery {
+  /** The broadcast covers the versions after `since` up to `version`. */
+  since: number;
+  version: number;
+  sentAt: number;
+  keys: string[];
+  /** Send-to-ack time of every peer that acknowledged this broadcast. */
+  latencies: number[];
+}
+
+interface Waiter {
+  key: string;
+  stateVersion: number;
+  done(): void;
+}
+
+const KEEP_DELIVERIES = 512;
+
+/**
+ * Delivery acknowledgements: per connection the applied version and time, per broadcast the
+ * time it was sent. Answers "how many connected SDKs have applied this flag's latest change,
+ * and how long did the slowest take".
+ */
+export class PropagationTracker {
+  readonly peers = new Set<Peer>();
+  private readonly deliveries: Delivery[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private readonly progress = new Set<(keys: string[]) => void>();
+
+  constructor(
+    private readonly stateVersionOf: (key: string) => number | undefined,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** A broadcast from `since` to `version` (covering `keys`) is being written to every live peer. */
+  sent(since: number, version: number, keys: string[]): void {
+    this.deliveries.push({ since, version, sentAt: this.now(), keys, latencies: [] });
+    if (this.deliveries.length > KEEP_DELIVERIES) this.deliveries.splice(0, this.deliveries.length - KEEP_DELIVERIES);
+  }
+
+  join(peer: Peer): void {
+    this.peers.add(peer);
+  }
+
+  leave(peer: Peer): void {
+    if (this.peers.delete(peer)) this.settle();
+  }
+
+  ack(peer: Peer, version: number): void {
+    if (version <= peer.applied) return;
+    const at = this.now();
+    const keys: string[] = [];
+    for (let i = this.deliveries.length - 1; i >= 0; i--) {
+      const d = this.deliveries[i]!;
+      if (d.version <= peer.applied || d.version <= peer.liveFrom) break;
+      if (d.version > version) continue;
+      d.latencies.push(at - d.sentAt);
+      keys.push(...d.keys);
+    }
+    peer.applied = version;
+    peer.appliedAt = at;
+    if (keys.length) for (const l of this.progress) l(keys);
+    this.settle();
+  }
+
+  /** Called with the flag keys whose figures moved, as acknowledgements arrive. */
+  onProgress(listener: (keys: string[]) => void): () => void {
+    this.progress.add(listener);
+    return () => this.progress.delete(listener);
+  }
+
+  /** The figures for a flag's latest change (or for `stateVersion` if given); undefined if unknown. */
+  of(key: string, stateVersion = this.stateVersionOf(key)): Propagation | undefined {
+    if (stateVersion === undefined) return undefined;
+    let applied = 0;
+    for (const p of this.peers) if (p.applied >= stateVersion) applied++;
+    const d = this.deliveryFor(stateVersion);
+    const lat = d && d.latencies.length ? [...d.latencies].sort((a, b) => a - b) : [];
+    return {
+      key,
+      stateVersion,
+      connected: this.peers.size,
+      applied,
+      pending: this.peers.size - applied,
+      slowestMs: lat.length ? round(lat[lat.length - 1]!) : null,
+      medianMs: lat.length ? round(lat[Math.floor((lat.length - 1) / 2)]!) : null,
+    };
+  }
+
+  /** Resolves once every live peer applied the change, or after `ms` with the figures so far. */
+  waitFor(key: string, stateVersion: number, ms: number): Promise<Propagation> {
+    const figures = () => this.of(key, stateVersion)!;
+    if (ms <= 0 || figures().pending === 0) return Promise.resolve(figures());
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        key,
+        stateVersion,
+        done: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(figures());
+        },
+      };
+      const timer = setTimeout(waiter.done, ms);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Resolves every waiter (shutdown). */
+  close(): void {
+    for (const w of [...this.waiters]) w.done();
+    this.progress.clear();
+  }
+
+  private settle(): void {
+    for (const w of [...this.waiters]) {
+      let pending = 0;
+      for (const p of this.peers) if (p.applied < w.stateVersion) pending++;
+      if (pending === 0) w.done();
+    }
+  }
+
+  private deliveryFor(stateVersion: number): Delivery | undefined {
+    let lo = 0;
+    let hi = this.deliveries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.deliveries[mid]!.version < stateVersion) lo = mid + 1;
+      else hi = mid;
+    }
+    const d = this.deliveries[lo];
+    return d && d.since < stateVersion ? d : undefined;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,165 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ADMIN_SUBPROTOCOL, SDK_SUBPROTOCOL } from '../../sdk/src/protocol.js';
+import { bearer, type Authenticator } from '../auth/auth-middleware.js';
+import { CAN } from '../auth/roles.js';
+import type { ChangeBus } from '../changes.js';
+import type { Config } from '../config.js';
+import { AppError, Forbidden } from '../errors.js';
+import type { Logger } from '../log.js';
+import { AdminStream } from './admin-stream.js';
+import type { PushState } from './push-state.js';
+import { SdkStream } from './sdk-stream.js';
+
+/** Frames larger than this close the connection with 1009 (clients only send small JSON). */
+export const MAX_PAYLOAD = 64 * 1024;
+
+export interface PushServerDeps {
+  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'>;
+  authenticator: Authenticator;
+  push: PushState;
+  bus: ChangeBus;
+  log: Logger;
+}
+
+export interface PushServer {
+  sdk: SdkStream;
+  admin: AdminStream;
+  /** Closes every stream with 1001 (terminating stragglers) and stops the heartbeat. */
+  close(): Promise<void>;
+}
+
+/** Offered subprotocols, e.g. `switchyard.v1, sdk-key.sy_sdk_...`. */
+function protocolsOf(req: http.IncomingMessage): string[] {
+  const h = req.headers['sec-websocket-protocol'];
+  return typeof h === 'string' ? h.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function credential(req: http.IncomingMessage, prefix: string): string | undefined {
+  return bearer(req.headers.authorization) ?? protocolsOf(req).find((p) => p.startsWith(prefix))?.slice(prefix.length);
+}
+
+/** No Origin header means a non-browser client; a browser must come from the same origin or the allowlist. */
+function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  const host = req.headers.host;
+  return allowed.includes(origin) || allowed.includes('*') || origin === `http://${host}` || origin === `https://${host}`;
+}
+
+function reject(socket: Duplex, err: AppError): void {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[err.status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Attaches the two websocket endpoints to the HTTP server: `/sdk/stream` (SDK keys) and
+ * `/api/stream` (user JWTs, any reader role). Authentication happens during the upgrade,
+ * so a bad credential is an HTTP 401 before any socket exists.
+ */
+export function attachPushServer(server: http.Server, deps: PushServerDeps): PushServer {
+  const { config, push, log } = deps;
+  const sdk = new SdkStream({
+    feed: push.feed,
+    tracker: push.tracker,
+    log,
+    heartbeatMs: config.heartbeatMs,
+    maxBufferedBytes: config.maxBufferedBytes,
+    maxConnectionsPerKey: config.maxConnectionsPerKey,
+  });
+  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes });
+  const common = { noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false } as const;
+  const sdkWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(SDK_SUBPROTOCOL) ? SDK_SUBPROTOCOL : false) });
+  const adminWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(ADMIN_SUBPROTOCOL) ? ADMIN_SUBPROTOCOL : false) });
+
+  async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let reserved: string | undefined;
+    try {
+      if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
+      if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
+      const isSdk = path === '/sdk/stream';
+      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'));
+      if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
+      if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
+        throw new Forbidden('the admin stream takes a user token with a reader role');
+      }
+      if (principal.kind === 'sdk') {
+        if (!sdk.reserve(principal.keyId)) {
+          throw new AppError(429, 'too_many_connections', `this SDK key has ${config.maxConnectionsPerKey} live connections already`);
+        }
+        reserved = principal.keyId;
+      }
+      if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
+      socket.off('error', onError);
+      const wss = isSdk ? sdkWss : adminWss;
+      const keyId = reserved;
+      reserved = undefined;
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        if (keyId !== undefined) sdk.accept(ws, keyId);
+        else admin.accept(ws);
+      });
+    } catch (err) {
+      if (reserved !== undefined) sdk.release(reserved);
+      if (socket.destroyed) return;
+      if (err instanceof AppError) reject(socket, err);
+      else {
+        log.error({ err }, 'push: upgrade failed');
+        reject(socket, new AppError(500, 'internal', 'internal error'));
+      }
+    }
+  }
+
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(req, socket, head);
+  server.on('upgrade', onUpgrade);
+
+  const timer = setInterval(() => {
+    sdk.tick();
+    admin.tick();
+  }, config.heartbeatMs);
+  timer.unref();
+
+  const stopRevocations = deps.bus.subscribe((e) => {
+    if (e.type !== 'audit' || e.entry.action !== 'sdk_key.revoke') return;
+    const id = (e.entry.after as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') sdk.revoke(id);
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    sdk,
+    admin,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        stopRevocations();
+        server.off('upgrade', onUpgrade);
+        sdk.close();
+        admin.close();
+        push.close();
+        const sockets = [...sdk.sockets(), ...admin.sockets()];
+        await Promise.all(
+          sockets.map(
+            (ws) =>
+              new Promise<void>((resolve) => {
+                if (ws.readyState === ws.CLOSED) return resolve();
+                const t = setTimeout(() => ws.terminate(), 1000);
+                ws.once('close', () => {
+                  clearTimeout(t);
+                  resolve();
+                });
+                ws.close(1001, 'server shutting down');
+              }),
+          ),
+        );
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import type { FlagRow } from '../flags/flag-view.js';
+import type { MetricStats } from '../metrics/metric-store.js';
+import { isRelative, type Check, type Comparison, type Plan, type Stage } from './plan-schema.js';
+
+export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule';
+
+/** One condition on entering the next stage, and why it holds or not. */
+export interface Gate {
+  gate: GateKind;
+  ok: boolean;
+  detail: string;
+  metric?: string;
+  observed?: number | null;
+  threshold?: number | null;
+  [extra: string]: unknown;
+}
+
+export interface GateInput {
+  row: FlagRow;
+  plan: Plan;
+  now: Date;
+  /** Live sign-offs of the current plan version for the next stage. */
+  signers: string[];
+  /** Stats of the samples taken since the current stage began. */
+  stats: MetricStats;
+}
+
+/** When the current stage began: its start, or the flag's creation while it has never started. */
+export function stageStart(row: Pick<FlagRow, 'stage_started_at' | 'created_at'>): string {
+  return row.stage_started_at ?? row.created_at;
+}
+
+/** `fmt(0.7912345)` = "0.7912": four significant digits, no trailing zeros. */
+export function fmt(n: number): string {
+  return String(Number(n.toPrecision(4)));
+}
+
+/** "2d3h", "3h12m", "12m", "40s". */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.ceil(s / 60);
+  const d = Math.floor(m / 1440);
+  const h = Math.floor((m % 1440) / 60);
+  const mm = m % 60;
+  if (d > 0) return `${d}d${h}h`;
+  return h > 0 ? `${h}h${mm}m` : `${mm}m`;
+}
+
+export function compare(value: number, op: Comparison, threshold: number): boolean {
+  switch (op) {
+    case '<=':
+      return value <= threshold;
+    case '<':
+      return value < threshold;
+    case '>=':
+      return value >= threshold;
+    case '>':
+      return value > threshold;
+  }
+}
+
+function stateGate(row: FlagRow): Gate | null {
+  if (row.killed === 1) return { gate: 'state', ok: false, detail: `the flag is killed (${row.kill_reason ?? 'no reason'}); restore it before advancing` };
+  if (row.paused === 1) {
+    return { gate: 'state', ok: false, detail: `the rollout is paused by ${row.paused_by ?? 'someone'} (${row.pause_reason ?? 'no reason'}); resume it before advancing` };
+  }
+  return null;
+}
+
+export function signoffGate(row: FlagRow, stage: Stage, signers: string[]): Gate {
+  const distinct = [...new Set(signers)];
+  const author = row.plan_author;
+  const others = distinct.filter((s) => s !== author);
+  const base = { gate: 'signoff' as const, observed: distinct.length, threshold: stage.signoffs, signers: distinct, planVersion: row.plan_version, planAuthor: author };
+  if (distinct.length < stage.signoffs) {
+    const missing = stage.signoffs - distinct.length;
+    return { ...base, ok: false, detail: `needs ${missing} more PM sign-off${missing === 1 ? '' : 's'} (${distinct.length} of ${stage.signoffs} for plan version ${row.plan_version})` };
+  }
+  if (others.length === 0) {
+    return {
+      ...base,
+      ok: false,
+      detail: `needs a sign-off from a PM other than ${author}, who wrote plan version ${row.plan_version}: the author cannot be its only approver`,
+    };
+  }
+  return { ...base, ok: true, detail: `${distinct.length} of ${stage.signoffs} PM sign-off${stage.signoffs === 1 ? '' : 's'} (${distinct.join(', ')})` };
+}
+
+/** Judges one metric check against the mean of the treatment samples since the stage began. */
+export function metricGate(check: Check, stats: MetricStats): Gate {
+  const s = stats.get(check.metric);
+  const treatment = s?.treatment;
+  const base = { gate: 'metric' as const, metric: check.metric, guardrail: check.guardrail, samples: treatment?.count ?? 0 };
+  if (!isRelative(check)) {
+    const b = { ...base, op: check.op, threshold: check.threshold };
+    if (!treatment) return { ...b, ok: false, observed: null, detail: `no ${check.metric} sample since the stage started` };
+    const ok = compare(treatment.mean, check.op, check.threshold);
+    const v = fmt(treatment.mean);
+    return {
+      ...b,
+      ok,
+      observed: treatment.mean,
+      detail: ok
+        ? `${check.metric} ${v} ${check.op} ${fmt(check.threshold)} (mean of ${treatment.count} sample${treatment.count === 1 ? '' : 's'})`
+        : `${check.metric} ${v} breaks the limit: must be ${check.op} ${fmt(check.threshold)} (mean of ${treatment.count} sample${treatment.count === 1 ? '' : 's'})`,
+    };
+  }
+  const baseline = check.baseline ?? s?.control?.mean;
+  const baselineSource = check.baseline !== undefined ? 'plan' : 'control';
+  const b = { ...base, maxDropPct: check.maxDropPct, baseline: baseline ?? null, baselineSource };
+  if (!treatment) return { ...b, ok: false, observed: null, threshold: null, detail: `no ${check.metric} sample since the stage started` };
+  if (baseline === undefined) {
+    return { ...b, ok: false, observed: treatment.mean, threshold: null, detail: `no ${check.metric} control sample since the stage started, and the plan sets no baseline` };
+  }
+  if (!(baseline > 0)) {
+    return { ...b, ok: false, observed: treatment.mean, threshold: null, detail: `the ${check.metric} control baseline is ${fmt(baseline)}; a relative check needs a baseline above 0` };
+  }
+  const dropPct = ((baseline - treatment.mean) / baseline) * 100;
+  const threshold = baseline * (1 - check.maxDropPct / 100);
+  const ok = dropPct <= check.maxDropPct + 1e-9;
+  const where = dropPct >= 0 ? `${dropPct.toFixed(1)}% below` : `${(-dropPct).toFixed(1)}% above`;
+  return {
+    ...b,
+    ok,
+    observed: treatment.mean,
+    threshold,
+    dropPct,
+    detail: `${check.metric} ${fmt(treatment.mean)} is ${where} ${baselineSource === 'plan' ? 'baseline' : 'control baseline'} ${fmt(baseline)}, limit ${fmt(check.maxDropPct)}%`,
+  };
+}
+
+function soakGate(row: FlagRow, stage: Stage, now: Date): Gate | null {
+  if (stage.soakMinutes === 0) return null;
+  const base = { gate: 'soak' as const, threshold: stage.soakMinutes };
+  if (row.stage === 0) return { ...base, ok: true, observed: null, detail: 'no soak before the first stage' };
+  const since = Date.parse(stageStart(row));
+  const soaked = (now.getTime() - since) / 60_000;
+  const left = stage.soakMinutes * 60_000 - (now.getTime() - since);
+  return left > 0
+    ? { ...base, ok: false, observed: soaked, detail: `soak: ${duration(left)} left (needs ${duration(stage.soakMinutes * 60_000)} at stage ${row.stage})` }
+    : { ...base, ok: true, observed: soaked, detail: `soaked ${duration(now.getTime() - since)} at stage ${row.stage} (needs ${duration(stage.soakMinutes * 60_000)})` };
+}
+
+function scheduleGate(stage: Stage, now: Date): Gate | null {
+  if (!stage.plannedAt) return null;
+  const left = Date.parse(stage.plannedAt) - now.getTime();
+  return left > 0
+    ? { gate: 'schedule', ok: false, plannedAt: stage.plannedAt, detail: `planned for ${stage.plannedAt}: ${duration(left)} left` }
+    : { gate: 'schedule', ok: true, plannedAt: stage.plannedAt, detail: `planned date ${stage.plannedAt} reached` };
+}
+
+/** Every gate on entering the stage after the current one, in a fixed order. Pure. */
+export function computeGates(input: GateInput): Gate[] {
+  const { row, plan, now } = input;
+  const stage = plan.stages[row.stage];
+  if (!stage) return [];
+  const gates: Gate[] = [];
+  const state = stateGate(row);
+  if (state) gates.push(state);
+  gates.push(signoffGate(row, stage, input.signers));
+  for (const c of stage.checks) gates.push(metricGate(c, input.stats));
+  const soak = soakGate(row, stage, now);
+  if (soak) gates.push(soak);
+  const schedule = scheduleGate(stage, now);
+  if (schedule) gates.push(schedule);
+  return gates;
+}
+
+/** "signoff: needs 1 more PM sign-off; soak: 3h12m left". */
+export function summarize(gates: Gate[]): string {
+  return gates
+    .filter((g) => !g.ok)
+    .map((g) => (g.detail.startsWith(`${g.gate}:`) ? g.detail : `${g.gate}: ${g.detail}`))
+    .join('; ');
+}

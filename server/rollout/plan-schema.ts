@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import type { CohortOp, CohortRule } from '../../sdk/src/protocol.js';
+import { reasonSchema, text, versionSchema } from '../validation.js';
+
+const COHORT_OPS = [
+  'eq', 'neq', 'in', 'not_in', 'starts_with', 'ends_with', 'contains',
+  'lt', 'lte', 'gt', 'gte', 'semver_eq', 'semver_lt', 'semver_lte', 'semver_gt', 'semver_gte',
+] as const satisfies readonly CohortOp[];
+const LIST_OPS = new Set<string>(['in', 'not_in']);
+const STRING_OPS = new Set<string>(['starts_with', 'ends_with', 'contains', 'semver_eq', 'semver_lt', 'semver_lte', 'semver_gt', 'semver_gte']);
+const NUMERIC_OPS = new Set<string>(['lt', 'lte', 'gt', 'gte']);
+
+/** snake_case, as reporters send them: `eval_score`, `p95_latency_ms`. */
+export const metricNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'metric must be a snake_case name of at most 64 characters (a-z, 0-9, _), starting with a letter');
+
+const cohortRuleSchema = z
+  .strictObject({
+    attr: text(100, 'attr'),
+    op: z.enum(COHORT_OPS, { error: `op must be one of: ${COHORT_OPS.join(', ')}` }),
+    values: z.array(z.union([z.string().max(500), z.number(), z.boolean()])).min(1, 'values needs at least one operand').max(500),
+  })
+  .superRefine((r, ctx) => {
+    if (!LIST_OPS.has(r.op) && r.values.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.op} takes exactly one value` });
+    } else if (STRING_OPS.has(r.op) && typeof r.values[0] !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.op} compares strings: its value must be a string` });
+    } else if (NUMERIC_OPS.has(r.op) && typeof r.values[0] !== 'number') {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.op} compares numbers: its value must be a number` });
+    }
+  });
+
+export const COMPARISONS = ['<=', '<', '>=', '>'] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
+const checkSchema = z
+  .strictObject({
+    metric: metricNameSchema,
+    op: z.enum(COMPARISONS).optional(),
+    threshold: z.number().optional(),
+    maxDropPct: z.number().min(0).max(100).optional(),
+    baseline: z.number().positive('baseline must be above 0 (a relative drop of a zero baseline means nothing)').optional(),
+    guardrail: z.boolean().default(false),
+    onBreach: z.enum(['pause', 'kill']).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const absolute = c.op !== undefined || c.threshold !== undefined;
+    const relative = c.maxDropPct !== undefined || c.baseline !== undefined;
+    if (absolute === relative) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'a check is either absolute ({metric, op, threshold}) or relative ({metric, maxDropPct, baseline?})' });
+    } else if (absolute && (c.op === undefined || c.threshold === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.op === undefined ? 'op' : 'threshold'], message: 'an absolute check needs both op and threshold' });
+    } else if (relative && c.maxDropPct === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maxDropPct'], message: 'a relative check needs maxDropPct' });
+    }
+    if (c.onBreach !== undefined && !c.guardrail) {
+      ctx.addIssue({ code: 'custom', path: ['onBreach'], message: 'onBreach applies to guardrails only: add "guardrail": true' });
+    }
+  })
+  .transform((c) => {
+    const base = { metric: c.metric, guardrail: c.guardrail, ...(c.guardrail ? { onBreach: c.onBreach ?? 'pause' } : {}) };
+    return c.maxDropPct !== undefined
+      ? { ...base, maxDropPct: c.maxDropPct, ...(c.baseline !== undefined ? { baseline: c.baseline } : {}) }
+      : { ...base, op: c.op!, threshold: c.threshold! };
+  });
+
+const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
+
+const stageSchema = z.strictObject({
+  name: text(100, 'name').optional(),
+  percent: z
+    .number()
+    .gt(0, 'percent must be above 0 (stage 0 is "not started" and is not listed)')
+    .max(100, 'percent must be at most 100')
+    .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'percent has at most 2 decimals (buckets are 0.01%)'),
+  signoffs: z.number().int().min(1, 'every stage needs at least 1 PM sign-off').max(10).default(1),
+  soakMinutes: z.number().int().min(0).max(366 * 24 * 60).default(0),
+  plannedAt: isoDate.transform((s) => new Date(s).toISOString()).optional(),
+  autoAdvance: z.boolean().default(false),
+  checks: z.array(checkSchema).max(20, 'at most 20 checks per stage').default([]),
+});
+
+const DEFAULT_STAGES = [5, 25, 100].map((percent) => ({ percent, signoffs: 1, soakMinutes: 0, autoAdvance: false, checks: [] }));
+
+export const putPlanSchema = z
+  .strictObject({
+    cohort: z.array(cohortRuleSchema).max(50, 'at most 50 cohort rules').default([]),
+    stages: z.array(stageSchema).min(1, 'a plan needs at least one stage').max(20, 'at most 20 stages').default(DEFAULT_STAGES),
+    webhookUrl: z.url({ protocol: /^https?$/, error: 'webhookUrl must be an http(s) URL' }).max(2000).optional(),
+    version: versionSchema.optional(),
+    reason: reasonSchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    for (let i = 1; i < p.stages.length; i++) {
+      if (p.stages[i]!.percent <= p.stages[i - 1]!.percent) {
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'percent'], message: `stage percentages must strictly increase (${p.stages[i - 1]!.percent} then ${p.stages[i]!.percent})` });
+      }
+    }
+    const last = p.stages[p.stages.length - 1];
+    if (last && last.percent !== 100) {
+      ctx.addIssue({ code: 'custom', path: ['stages', p.stages.length - 1, 'percent'], message: 'the last stage must be 100%' });
+    }
+  });
+export type PutPlanInput = z.output<typeof putPlanSchema>;
+
+export type Check = z.output<typeof checkSchema>;
+export type AbsoluteCheck = Extract<Check, { op: Comparison }>;
+export type RelativeCheck = Extract<Check, { maxDropPct: number }>;
+export type Stage = z.output<typeof stageSchema>;
+
+/** The plan as stored in `flags.plan` and `plan_versions.plan`; compatible with flag-view's PlanShape. */
+export interface Plan {
+  cohort: CohortRule[];
+  stages: Stage[];
+  webhookUrl?: string;
+}
+
+export function isRelative(c: Check): c is RelativeCheck {
+  return 'maxDropPct' in c;
+}
+
+export function planOf(input: PutPlanInput): Plan {
+  return { cohort: input.cohort as CohortRule[], stages: input.stages, ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}) };
+}
+
+export function storedPlan(json: string | null): Plan | null {
+  return json === null ? null : (JSON.parse(json) as Plan);
+}
+
+export const signoffSchema = z.strictObject({
+  comment: text(1000, 'comment'),
+  /** The plan version the PM reviewed; a newer one is a 409 (optional). */
+  planVersion: z.number().int().positive().optional(),
+  /** The stage the PM means to approve; anything but the next stage is a 409 (optional). */
+  stage: z.number().int().positive().optional(),
+});
+
+export const advanceSchema = z.strictObject({
+  reason: reasonSchema.optional(),
+  version: versionSchema.optional(),
+  /** The stage the caller means to reach; anything but current + 1 is a 409 (optional). */
+  toStage: z.number().int().positive().optional(),
+});
+
+export const rollbackSchema = z.strictObject({
+  reason: reasonSchema,
+  version: versionSchema.optional(),
+  toStage: z.number().int().min(0).optional(),
+});
+
+export const pauseSchema = z.strictObject({
+  reason: reasonSchema,
+  version: versionSchema.optional(),
+});

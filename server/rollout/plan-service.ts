@@ -1,0 +1,160 @@
+import { canonicalJson } from '../audit/audit-hash.js';
+import type { Actor } from '../auth/roles.js';
+import { Conflict, NotFound } from '../errors.js';
+import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
+import { getFlagRow } from '../flags/flag-store.js';
+import { stagePercent, type FlagRow, type FlagView } from '../flags/flag-view.js';
+import { write } from '../unit-of-work.js';
+import { signoffGate, type Gate } from './gates.js';
+import { planOf, storedPlan, type Plan, type PutPlanInput } from './plan-schema.js';
+import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs, type Signoff } from './plan-store.js';
+
+export interface PlanView {
+  flag: string;
+  /** 0 while the flag has no plan. */
+  version: number;
+  author: string | null;
+  createdAt: string | null;
+  plan: Plan | null;
+  stage: number;
+  percent: number;
+}
+
+export interface SignoffInput {
+  comment: string;
+  planVersion?: number;
+  stage?: number;
+}
+
+/** Plans (versioned; an edit voids earlier sign-offs) and PM sign-offs. */
+export class PlanService {
+  constructor(private readonly deps: FlagMutationDeps) {}
+
+  private async row(key: string): Promise<FlagRow> {
+    const row = await getFlagRow(this.deps.db, key);
+    if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
+    return row;
+  }
+
+  async get(key: string, version?: number): Promise<PlanView> {
+    const row = await this.row(key);
+    const v = version ?? row.plan_version;
+    const stored = v > 0 ? await getPlanVersion(this.deps.db, key, v) : undefined;
+    if (version !== undefined && !stored) throw new NotFound(`flag "${key}" has no plan version ${version} (latest is ${row.plan_version})`);
+    return {
+      flag: key,
+      version: stored ? v : 0,
+      author: stored?.author ?? null,
+      createdAt: stored?.created_at ?? null,
+      plan: stored ? storedPlan(stored.plan) : null,
+      stage: row.stage,
+      percent: stagePercent(storedPlan(row.plan), row.stage),
+    };
+  }
+
+  /**
+   * Stores a new plan version and makes it current. Earlier sign-offs no longer count. An edit
+   * may not change what the flag serves right now: the current stage must still exist, at the
+   * same percentage (roll back first to shrink it).
+   */
+  async put(actor: Actor, key: string, input: PutPlanInput): Promise<{ flag: FlagView; plan: PlanView; changed: boolean }> {
+    const plan = planOf(input);
+    const json = canonicalJson(plan);
+    const m: FlagMutation = {
+      key,
+      action: 'plan.update',
+      reason: input.reason ?? null,
+      expectedVersion: input.version,
+      change: async (row, ctx, now) => {
+        if (row.plan !== null && canonicalJson(JSON.parse(row.plan)) === json) return null;
+        const old = storedPlan(row.plan);
+        if (row.stage > 0) {
+          const current = stagePercent(old, row.stage);
+          const next = plan.stages[row.stage - 1];
+          if (!next) {
+            throw new Conflict(
+              'plan_conflict',
+              `flag "${key}" is at stage ${row.stage} (${current}%); the new plan has only ${plan.stages.length} stage(s). Roll back to stage ${plan.stages.length} or lower first`,
+              { stage: row.stage, percent: current, stages: plan.stages.length },
+            );
+          }
+          if (next.percent !== current) {
+            throw new Conflict(
+              'plan_conflict',
+              `flag "${key}" is at stage ${row.stage}, serving ${current}%; the new plan would serve ${next.percent}% at that stage. Keep stage ${row.stage} at ${current}% (or roll back first): a plan edit never changes the current percentage`,
+              { stage: row.stage, percent: current, newPercent: next.percent },
+            );
+          }
+        }
+        const version = row.plan_version + 1;
+        const at = now.toISOString();
+        await insertPlanVersion(ctx.trx, { flag: key, version, plan: json, author: actor.sub, created_at: at });
+        const voided = await voidSignoffs(ctx.trx, key, { olderThanPlanVersion: version }, at, `plan edited (version ${version})`);
+        m.auditAfterExtra = { plan, previousPlan: old, voidedSignoffs: voided };
+        return { plan: json, plan_version: version, plan_author: actor.sub };
+      },
+    };
+    const result = await mutateFlag(this.deps, actor, m);
+    return { flag: result.flag, plan: await this.get(key), changed: result.changed };
+  }
+
+  /** Signs the next stage of the current plan version. Only PMs reach this (routes check the role). */
+  async signoff(actor: Actor, key: string, input: SignoffInput): Promise<{ signoff: Signoff; gate: Gate; note?: string }> {
+    return write(this.deps, actor, async (ctx) => {
+      const row = await getFlagRow(ctx.trx, key);
+      if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
+      const plan = storedPlan(row.plan);
+      if (!plan) throw new Conflict('no_plan', `flag "${key}" has no rollout plan to sign off; PUT /api/flags/${key}/plan first`);
+      const stage = row.stage + 1;
+      const stageDef = plan.stages[row.stage];
+      if (!stageDef) throw new Conflict('rollout_complete', `flag "${key}" is at its last stage (${row.stage}); there is no next stage to sign off`);
+      if (input.planVersion !== undefined && input.planVersion !== row.plan_version) {
+        throw new Conflict('plan_changed', `you reviewed plan version ${input.planVersion}, but the plan is now at version ${row.plan_version}; review it again`, {
+          expected: input.planVersion,
+          actual: row.plan_version,
+        });
+      }
+      if (input.stage !== undefined && input.stage !== stage) {
+        throw new Conflict('stage_conflict', `flag "${key}" is at stage ${row.stage}; only stage ${stage} can be signed off now, not stage ${input.stage}`, {
+          expected: input.stage,
+          actual: stage,
+        });
+      }
+      const before = await liveSignoffs(ctx.trx, key, row.plan_version, stage);
+      if (before.some((s) => s.actor === actor.sub)) {
+        throw new Conflict('already_signed', `${actor.sub} already signed off stage ${stage} of plan version ${row.plan_version}`);
+      }
+      const now = this.deps.clock().toISOString();
+      const inserted = await insertSignoff(ctx.trx, { flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now });
+      const signers = [...before.map((s) => s.actor), actor.sub];
+      const signoff = toSignoff(inserted);
+      const gate = signoffGate(row, stageDef, signers);
+      await ctx.record({
+        action: 'rollout.signoff',
+        flag: key,
+        before: { planVersion: row.plan_version, stage, signers: before.map((s) => s.actor) },
+        after: { planVersion: row.plan_version, stage, signers, signoff },
+        reason: input.comment,
+      });
+      const note =
+        actor.sub === row.plan_author
+          ? `you wrote plan version ${row.plan_version}: your sign-off counts, but another PM must sign off stage ${stage} too`
+          : undefined;
+      return note ? { signoff, gate, note } : { signoff, gate };
+    });
+  }
+
+  /** Live sign-offs of the current plan version, every stage. */
+  async signoffs(key: string): Promise<{ flag: string; planVersion: number; stage: number; nextStage: number | null; signoffs: Signoff[] }> {
+    const row = await this.row(key);
+    const plan = storedPlan(row.plan);
+    const rows = row.plan_version > 0 ? await liveSignoffs(this.deps.db, key, row.plan_version) : [];
+    return {
+      flag: key,
+      planVersion: row.plan_version,
+      stage: row.stage,
+      nextStage: plan && row.stage < plan.stages.length ? row.stage + 1 : null,
+      signoffs: rows.map(toSignoff),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, SignoffTable } from '../db.js';
+
+type Q = Kysely<Database>;
+export type SignoffRow = Selectable<SignoffTable>;
+
+/** A sign-off as the API shows it. */
+export interface Signoff {
+  id: number;
+  planVersion: number;
+  stage: number;
+  actor: string;
+  comment: string;
+  at: string;
+}
+
+export function toSignoff(r: SignoffRow): Signoff {
+  return { id: r.id, planVersion: r.plan_version, stage: r.stage, actor: r.actor, comment: r.comment, at: r.at };
+}
+
+export async function insertPlanVersion(db: Q, v: { flag: string; version: number; plan: string; author: string; created_at: string }): Promise<void> {
+  await db.insertInto('plan_versions').values(v).execute();
+}
+
+export async function getPlanVersion(db: Q, flag: string, version: number) {
+  return db.selectFrom('plan_versions').selectAll().where('flag', '=', flag).where('version', '=', version).executeTakeFirst();
+}
+
+/** Sign-offs that still count: not voided, for this plan version (and stage, if given), oldest first. */
+export async function liveSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+  let q = db
+    .selectFrom('signoffs')
+    .selectAll()
+    .where('flag', '=', flag)
+    .where('plan_version', '=', planVersion)
+    .where('voided_at', 'is', null);
+  if (stage !== undefined) q = q.where('stage', '=', stage);
+  return q.orderBy('id').execute();
+}
+
+export async function insertSignoff(db: Q, s: Omit<SignoffRow, 'id' | 'voided_at' | 'void_reason'>): Promise<SignoffRow> {
+  return db.insertInto('signoffs').values({ ...s, voided_at: null, void_reason: null }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Voids live sign-offs of older plan versions (a plan edit), or of stages above `aboveStage` (a rollback). */
+export async function voidSignoffs(
+  db: Q,
+  flag: string,
+  scope: { olderThanPlanVersion: number } | { planVersion: number; aboveStage: number },
+  at: string,
+  reason: string,
+): Promise<number> {
+  let q = db.updateTable('signoffs').set({ voided_at: at, void_reason: reason }).where('flag', '=', flag).where('voided_at', 'is', null);
+  q = 'olderThanPlanVersion' in scope
+    ? q.where('plan_version', '<', scope.olderThanPlanVersion)
+    : q.where('plan_version', '=', scope.planVersion).where('stage', '>', scope.aboveStage);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

@@ -1,0 +1,161 @@
+import { evaluate } from '../../sdk/src/evaluate.js';
+import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
+import type { Actor } from '../auth/roles.js';
+import { Conflict, GateNotMet, NotFound, ValidationError } from '../errors.js';
+import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
+import { getFlagRow } from '../flags/flag-store.js';
+import { stagePercent, toFlagState, type FlagRow, type FlagView } from '../flags/flag-view.js';
+import { loadGates, type NextStageGates } from './gate-loader.js';
+import { summarize, type Gate } from './gates.js';
+import { storedPlan } from './plan-schema.js';
+import { voidSignoffs } from './plan-store.js';
+
+export interface GatesView extends Omit<NextStageGates, 'plan'> {
+  flag: string;
+  stage: number;
+  percent: number;
+  planVersion: number;
+  flagVersion: number;
+  /** Why `ready` is false when there are no gates to show (no plan, last stage). */
+  note?: string;
+}
+
+export interface StageResult {
+  flag: FlagView;
+  stage: number;
+  percent: number;
+  changed: boolean;
+  gates?: Gate[];
+}
+
+export interface PreviewResult extends Evaluation {
+  flag: string;
+  stage: number;
+  percent: number;
+  context: EvaluationContext;
+}
+
+/** Advance (gated), rollback, pause and resume (never gated), gate reports and previews. */
+export class RolloutService {
+  constructor(private readonly deps: FlagMutationDeps) {}
+
+  private async row(key: string): Promise<FlagRow> {
+    const row = await getFlagRow(this.deps.db, key);
+    if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
+    return row;
+  }
+
+  async gates(key: string): Promise<GatesView> {
+    const row = await this.row(key);
+    const { plan, ...g } = await loadGates(this.deps.db, row, this.deps.clock());
+    const view: GatesView = {
+      flag: key,
+      stage: row.stage,
+      percent: stagePercent(plan, row.stage),
+      planVersion: row.plan_version,
+      flagVersion: row.version,
+      ...g,
+    };
+    if (!plan) view.note = `flag "${key}" has no rollout plan yet`;
+    else if (g.nextStage === null) view.note = `flag "${key}" is at its last stage (${row.stage}, ${view.percent}%)`;
+    return view;
+  }
+
+  /**
+   * Moves exactly one stage up when every gate holds, judged inside the transaction on the row
+   * as it is then: of two simultaneous advances, the second sees the new stage and its gates.
+   */
+  async advance(actor: Actor, key: string, opts: { reason?: string; version?: number; toStage?: number; auto?: boolean } = {}): Promise<StageResult> {
+    let gates: Gate[] = [];
+    const m: FlagMutation = {
+      key,
+      action: 'rollout.advance',
+      reason: opts.reason ?? null,
+      expectedVersion: opts.version,
+      change: async (row, ctx, now) => {
+        const g = await loadGates(ctx.trx, row, now);
+        if (!g.plan) throw new Conflict('no_plan', `flag "${key}" has no rollout plan; PUT /api/flags/${key}/plan first`);
+        if (g.nextStage === null) throw new Conflict('rollout_complete', `flag "${key}" is already at its last stage (${row.stage}, 100%)`);
+        if (opts.toStage !== undefined && opts.toStage !== g.nextStage) {
+          throw new Conflict('stage_conflict', `flag "${key}" is at stage ${row.stage}: an advance now goes to stage ${g.nextStage}, not ${opts.toStage}`, {
+            expected: opts.toStage,
+            actual: g.nextStage,
+          });
+        }
+        gates = g.gates;
+        if (!g.ready) {
+          throw new GateNotMet(`cannot advance flag "${key}" to stage ${g.nextStage} (${g.nextPercent}%): ${summarize(g.gates)}`, g.gates);
+        }
+        m.auditAfterExtra = { gates, ...(opts.auto ? { auto: true } : {}) };
+        return { stage: g.nextStage, stage_started_at: now.toISOString() };
+      },
+    };
+    const r = await mutateFlag(this.deps, actor, m);
+    return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed, gates };
+  }
+
+  /** Goes back to `toStage` (default: the previous stage). Never gated. Sign-offs above it are voided. */
+  async rollback(actor: Actor, key: string, opts: { reason: string; version?: number; toStage?: number }): Promise<StageResult> {
+    const m: FlagMutation = {
+      key,
+      action: 'rollout.rollback',
+      reason: opts.reason,
+      expectedVersion: opts.version,
+      change: async (row, ctx, now) => {
+        const to = opts.toStage ?? Math.max(0, row.stage - 1);
+        if (to > row.stage) {
+          throw new ValidationError(`toStage ${to} is above the current stage ${row.stage}: a rollback only goes back (use advance to go forward)`, [
+            { path: 'toStage', message: `must be at most ${row.stage}` },
+          ]);
+        }
+        if (to === row.stage) return null;
+        const at = now.toISOString();
+        const voided = await voidSignoffs(ctx.trx, key, { planVersion: row.plan_version, aboveStage: to }, at, `rollback to stage ${to}`);
+        m.auditAfterExtra = { voidedSignoffs: voided };
+        return { stage: to, stage_started_at: at };
+      },
+    };
+    const r = await mutateFlag(this.deps, actor, m);
+    return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
+  }
+
+  /** Stops advances (manual and automatic); users keep getting the current stage. Never gated. */
+  async pause(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
+    const r = await mutateFlag(this.deps, actor, {
+      key,
+      action: 'rollout.pause',
+      reason: opts.reason,
+      expectedVersion: opts.version,
+      change: (row, _ctx, now) => (row.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: now.toISOString(), pause_reason: opts.reason }),
+    });
+    return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
+  }
+
+  async resume(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
+    const r = await mutateFlag(this.deps, actor, {
+      key,
+      action: 'rollout.resume',
+      reason: opts.reason,
+      expectedVersion: opts.version,
+      change: (row) => (row.paused === 0 ? null : { paused: 0, paused_by: null, paused_at: null, pause_reason: null }),
+    });
+    return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
+  }
+
+  /**
+   * What a context gets from the flag as stored, through the SDK's own `evaluate()`; with
+   * `atStage`, what it would get at that stage of the current plan.
+   */
+  async preview(key: string, context: EvaluationContext, atStage?: number): Promise<PreviewResult> {
+    const row = await this.row(key);
+    const state = toFlagState(row);
+    if (atStage !== undefined) {
+      const plan = storedPlan(row.plan);
+      const max = plan?.stages.length ?? 0;
+      if (atStage > max) throw new ValidationError(`stage ${atStage} does not exist: the plan has ${max} stage(s)`, [{ path: 'stage', message: `must be at most ${max}` }], 'invalid_query');
+      state.stage = atStage;
+      state.percent = stagePercent(plan, atStage);
+    }
+    return { flag: key, stage: state.stage, percent: state.percent, context, ...evaluate(state, context) };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Shared setup of the browser tests: build the admin UI once, find the Debian `chromium`, start
+ * a real server, and sign pages in by role (the first-start link style, `/#token=...`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Role } from '../../server/auth/roles.js';
+import type { TestServer } from '../helpers/server.js';
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+export const INSTALL_HINT =
+  'The browser tests need Chromium: install it with `sudo apt-get install -y chromium` (Debian/Ubuntu) ' +
+  'or point CHROMIUM_PATH at a Chromium binary.';
+
+export function findChromium(): string | undefined {
+  return CANDIDATES.find((p): p is string => !!p && fs.existsSync(p));
+}
+
+/** In CI a missing browser fails the run; locally the browser tests are skipped with the hint. */
+export function browserOrSkip(): { executable: string | undefined; mustFail: boolean } {
+  const executable = findChromium();
+  const mustFail = !executable && process.env.CI === 'true';
+  if (!executable && !mustFail) console.warn(`[e2e] skipping the browser tests: ${INSTALL_HINT}`);
+  return { executable, mustFail };
+}
+
+export async function buildUi(): Promise<void> {
+  process.env.SWITCHYARD_QUIET_BUILD = '1';
+  const mod = await import('../../admin-ui/build.mjs');
+  await mod.ensureAdminUi({ quiet: true });
+}
+
+/** Launches headless Chromium; playwright gives it a new, empty temporary profile. */
+export async function launch(executablePath: string): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+export interface SignedIn {
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and console errors (other than the browser's notes about 4xx answers) seen so far. */
+  errors: string[];
+}
+
+/** A fresh browser context (its own sessionStorage) signed in as `sub` with `role`. */
+export async function signIn(browser: Browser, ts: TestServer, role: Role, sub: string, hash = '#/flags'): Promise<SignedIn> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // A 4xx answer is an expected outcome the UI shows; the browser logs it anyway.
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
+  });
+  const token = await ts.token(role, sub);
+  await page.goto(`${ts.url}/#token=${token}`);
+  await page.getByText(`Signed in as ${sub}`).waitFor();
+  if (hash !== '#/flags') await page.evaluate((h) => (location.hash = h), hash);
+  return { context, page, errors };
+}
+
+export const SCREENSHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'screenshots');

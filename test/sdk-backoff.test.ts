@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffDelay, createClient, type WebSocketConstructor, type WebSocketLike } from '../sdk/src/client.js';
+
+describe('the reconnect backoff', () => {
+  it('doubles from 1 s to a 30 s cap, each delay jittered over at least half its range', () => {
+    const bases = [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000];
+    bases.forEach((base, attempt) => {
+      expect(backoffDelay(attempt, () => 0)).toBe(base / 2);
+      expect(backoffDelay(attempt, () => 0.5)).toBe(base * 0.75);
+      expect(backoffDelay(attempt, () => 0.999999)).toBeCloseTo(base, 0);
+    });
+    expect(backoffDelay(10_000, () => 1)).toBe(30_000);
+  });
+});
+
+/**
+ * A stand-in for the network: each socket either fails at once or opens and sends an empty
+ * snapshot, as the test says. Time is vitest's fake clock, so a 30 s backoff takes no time.
+ */
+function network() {
+  const sockets: Array<WebSocketLike & { fail(): void }> = [];
+  let up = false;
+  class Socket implements WebSocketLike {
+    readyState = 0;
+    onopen: WebSocketLike['onopen'] = null;
+    onmessage: WebSocketLike['onmessage'] = null;
+    onclose: WebSocketLike['onclose'] = null;
+    onerror: WebSocketLike['onerror'] = null;
+    constructor() {
+      sockets.push(this);
+      const open = up;
+      queueMicrotask(() => {
+        if (!open) return this.fail();
+        this.readyState = 1;
+        this.onopen?.({});
+        this.onmessage?.({ data: JSON.stringify({ type: 'snapshot', version: 1, flags: [] }) });
+      });
+    }
+    send(): void {}
+    close(): void {
+      this.readyState = 3;
+    }
+    fail(): void {
+      this.readyState = 3;
+      this.onclose?.({ code: 1006 });
+    }
+  }
+  return {
+    WebSocket: Socket as unknown as WebSocketConstructor,
+    sockets,
+    setUp: (v: boolean) => (up = v),
+  };
+}
+
+describe('reconnecting', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Runs the clock to the next reconnect and returns how long it waited. */
+  async function nextAttempt(): Promise<number> {
+    const start = Date.now();
+    await vi.advanceTimersToNextTimerAsync();
+    return Date.now() - start;
+  }
+
+  it('waits 1 s, 2 s, 4 s ... capped at 30 s (jittered), and starts over after a healthy minute', async () => {
+    const net = network();
+    const client = createClient({ url: 'http://switchyard.test', sdkKey: 'sy_sdk_x', WebSocket: net.WebSocket, random: () => 0, heartbeatTimeoutMs: 3_600_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    const delays: number[] = [];
+    for (let i = 0; i < 7; i++) delays.push(await nextAttempt());
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000]);
+    expect(net.sockets.length).toBe(8);
+
+    net.setUp(true);
+    await nextAttempt();
+    expect(client.status).toBe('ready');
+    await vi.advanceTimersByTimeAsync(60_000);
+    net.sockets.at(-1)!.fail();
+    expect(client.status).toBe('stale');
+    expect(await nextAttempt()).toBe(500);
+    expect(client.status).toBe('ready');
+
+    // Healthy for only a second: the next failure continues the sequence.
+    await vi.advanceTimersByTimeAsync(1000);
+    net.sockets.at(-1)!.fail();
+    expect(await nextAttempt()).toBe(1000);
+
+    const count = net.sockets.length;
+    client.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(net.sockets.length).toBe(count);
+  });
+});
