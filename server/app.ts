@@ -16,6 +16,8 @@ import { propagationRoutes, sdkFlagRoutes } from './push/push-routes.js';
 import { metricRoutes, metricsBodyParser } from './metrics/metric-routes.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
+import type { Metrics } from './observability/metrics.js';
+import { metricsRoutes } from './observability/metrics-routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -24,6 +26,9 @@ export interface AppDeps {
   log: Logger;
   /** Built admin UI to serve at `/`, if present. */
   adminUiDir?: string;
+  /** Prometheus metrics: request figures, and `GET /metrics` for scrapers. */
+  metrics?: Metrics;
+  metricsToken?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -77,6 +82,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(requestId);
   app.use(accessLog(deps.log));
+  if (deps.metrics) {
+    app.use(deps.metrics.httpMiddleware());
+    app.use(metricsRoutes(deps.metrics, deps.authenticator, deps.metricsToken));
+  }
   app.use(
     helmet({
       contentSecurityPolicy: {

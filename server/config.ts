@@ -24,6 +24,10 @@ export interface Config {
   maxBufferedBytes: number;
   /** Failed authentications per client address per minute before 429. */
   authFailureLimit: number;
+  /** A bearer token Prometheus may scrape `GET /metrics` with (besides reader user tokens). */
+  metricsToken?: string;
+  /** `host:port` of a separate, unauthenticated metrics listener on a private address. */
+  metricsListen?: string;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +60,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     webhookUrl: opt(env.WEBHOOK_URL),
     authFailureLimit: int('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 20, 1, 1_000_000),
+    metricsToken: opt(env.METRICS_TOKEN),
+    metricsListen: opt(env.METRICS_LISTEN),
     heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, 15_000, 20, 600_000),
     maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -8,7 +8,10 @@ import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
+import express from 'express';
+import { Metrics } from './observability/metrics.js';
+import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate, openDb, type OpenedDb } from './db.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
@@ -60,7 +63,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw err;
   }
   const bus = new LocalChangeBus();
-  const services = createServices({ db: opened.db, clock, bus, log, webhookUrl: config.webhookUrl });
+  const metrics = new Metrics();
+  const unwatch = metrics.watch(bus);
+  const services = createServices({
+    db: opened.db,
+    clock,
+    bus,
+    log,
+    webhookUrl: config.webhookUrl,
+    observeWrite: (s) => metrics.dbWriteDuration.observe(s),
+  });
   const verifyUser = createTokenVerifier({
     secret,
     jwksUrl: config.jwksUrl,
@@ -69,10 +81,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     roleClaim: config.jwtRoleClaim,
   });
   const authenticator = createAuthenticator(opened.db, verifyUser, new AuthFailureLimiter(config.authFailureLimit));
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir() });
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken });
   await services.push.start();
   const server = http.createServer(app);
-  const push = attachPushServer(server, { config, authenticator, push: services.push, bus, log });
+  const push = attachPushServer(server, {
+    config,
+    authenticator,
+    push: services.push,
+    bus,
+    log,
+    onFanout: (s) => metrics.pushFanout.observe(s),
+  });
+  metrics.sources.sdkConnections = () => push.sdk.size;
+  metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
+  const metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -106,6 +128,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         await stopScheduler();
+        unwatch();
+        if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -114,6 +138,29 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** Pending acknowledgements of each live flag's latest change, read at scrape time. */
+function* unacknowledgedByFlag(services: Services): Iterable<[string, number]> {
+  for (const f of services.push.feed.snapshot().flags) {
+    const p = services.push.tracker.of(f.key);
+    if (p) yield [f.key, p.pending];
+  }
+}
+
+/** METRICS_LISTEN: an unauthenticated `/metrics` on its own (private) address. */
+async function listenMetrics(listen: string, metrics: Metrics, log: Logger): Promise<http.Server> {
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new ConfigError(`METRICS_LISTEN must be host:port, got "${listen}"`);
+  const app = express();
+  app.use(openMetricsRoutes(metrics));
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve());
+  });
+  log.info({ listen }, 'metrics listening');
+  return server;
 }
 
 function printBanner(url: string, token: string): void {

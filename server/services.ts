@@ -21,6 +21,8 @@ export interface ServiceDeps {
   log: Logger;
   /** Server-wide webhook for rollout notices (config.webhookUrl). */
   webhookUrl?: string;
+  /** Told the duration of every write transaction (for the Prometheus histogram). */
+  observeWrite?: (seconds: number) => void;
 }
 
 export interface Services {
@@ -40,7 +42,7 @@ export interface Services {
 /** Wires every service with the narrow dependencies it needs. */
 export function createServices(deps: ServiceDeps): Services {
   const recorder = new AuditRecorder(deps.clock);
-  const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock };
+  const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
   const rollouts = new RolloutService(write);
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl });
   webhooks.attach(deps.bus);

@@ -9,6 +9,8 @@ export interface WriteDeps {
   db: Db;
   audit: AuditRecorder;
   bus: ChangeBus;
+  /** Told how long each write transaction took, commit included (the metrics histogram). */
+  observeWrite?: (seconds: number) => void;
 }
 
 export interface WriteContext {
@@ -25,6 +27,7 @@ export interface WriteContext {
  */
 export async function write<T>(deps: WriteDeps, actor: Actor, fn: (ctx: WriteContext) => Promise<T>): Promise<T> {
   const pending: ChangeEvent[] = [];
+  const start = deps.observeWrite ? process.hrtime.bigint() : 0n;
   const result = await deps.db.transaction().execute(async (trx) => {
     const ctx: WriteContext = {
       trx,
@@ -39,6 +42,7 @@ export async function write<T>(deps: WriteDeps, actor: Actor, fn: (ctx: WriteCon
     };
     return fn(ctx);
   });
+  if (deps.observeWrite) deps.observeWrite(Number(process.hrtime.bigint() - start) / 1e9);
   // Flag changes first: the push path should not wait behind audit fan-out.
   for (const e of pending) if (e.type === 'flag') deps.bus.publish(e);
   for (const e of pending) if (e.type !== 'flag') deps.bus.publish(e);

@@ -21,6 +21,8 @@ export interface PushServerDeps {
   push: PushState;
   bus: ChangeBus;
   log: Logger;
+  /** Told how long each change took to write to every SDK socket. */
+  onFanout?: (seconds: number) => void;
 }
 
 export interface PushServer {
@@ -70,6 +72,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
     maxConnectionsPerKey: config.maxConnectionsPerKey,
+    onFanout: deps.onFanout,
   });
   const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes });
   const common = { noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false } as const;
@@ -85,7 +88,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
       if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'));
+      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), req.socket.remoteAddress ?? 'unknown');
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
         throw new Forbidden('the admin stream takes a user token with a reader role');

@@ -12,6 +12,8 @@ export interface SdkStreamDeps {
   heartbeatMs: number;
   maxBufferedBytes: number;
   maxConnectionsPerKey: number;
+  /** Told how long writing one change to every live socket took (the fan-out histogram). */
+  onFanout?: (seconds: number) => void;
 }
 
 interface Conn {
@@ -122,8 +124,10 @@ export class SdkStream {
   }
 
   private broadcast(b: Broadcast): void {
+    const start = performance.now();
     this.deps.tracker.sent(b.since, b.version, b.rows.map((r) => r.row.key));
     for (const c of this.conns) if (c.live) this.send(c, b.data);
+    this.deps.onFanout?.((performance.now() - start) / 1000);
   }
 
   /** Every heartbeat: reap peers that missed the last ping, ping the rest, send the app-level heartbeat. */

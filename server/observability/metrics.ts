@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestHandler } from 'express';
+import type { ChangeBus } from '../changes.js';
+
+/**
+ * Every Prometheus metric Switchyard exports, on a registry of its own (never the global
+ * one, so two servers in one process — as in tests — do not share counters).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'switchyard_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'switchyard_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly dbWriteDuration = new Histogram({
+    name: 'switchyard_db_write_duration_seconds',
+    help: 'Time of each write transaction (change + audit entry), commit included',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly auditEntries = new Counter({
+    name: 'switchyard_audit_entries_total',
+    help: 'Audit entries written, by action',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly flagActions = new Counter({
+    name: 'switchyard_flag_actions_total',
+    help: 'Kills, restores, advances, rollbacks, pauses and guardrail trips, by action',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
+  /** Where the gauges read live figures from at scrape time; bound once the push layer exists. */
+  readonly sources: {
+    sdkConnections?: () => number;
+    unacknowledged?: () => Iterable<[flag: string, pending: number]>;
+  } = {};
+
+  readonly sdkConnections = new Gauge({
+    name: 'switchyard_sdk_connections',
+    help: 'SDK websocket connections open now',
+    registers: [this.registry],
+    collect: () => {
+      const n = this.sources.sdkConnections?.();
+      if (n !== undefined) this.sdkConnections.set(n);
+    },
+  });
+
+  readonly pushFanout = new Histogram({
+    name: 'switchyard_push_fanout_seconds',
+    help: 'Time to write one change to every connected SDK socket',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly unacknowledged = new Gauge({
+    name: 'switchyard_sdk_unacknowledged',
+    help: "Connected SDKs that have not yet acknowledged the flag's latest change",
+    labelNames: ['flag'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const figures = this.sources.unacknowledged?.();
+      if (!figures) return;
+      this.unacknowledged.reset();
+      for (const [flag, pending] of figures) this.unacknowledged.set({ flag }, pending);
+    },
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
+  }
+
+  /** Counts audit entries and safety/rollout actions as they are announced after commit. */
+  watch(bus: ChangeBus): () => void {
+    return bus.subscribe((e) => {
+      if (e.type !== 'audit') return;
+      this.auditEntries.inc({ action: e.entry.action });
+      if (/^(flag\.(kill|restore)|rollout\.)/.test(e.entry.action)) this.flagActions.inc({ action: e.entry.action });
+    });
+  }
+
+  /** Request counts and latency, labelled by the matched route pattern (bounded cardinality). */
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const start = process.hrtime.bigint();
+      res.once('finish', () => {
+        const pattern = req.route?.path as string | undefined;
+        const route = pattern ? `${req.baseUrl}${pattern}` : 'unmatched';
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        this.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
+        this.httpDuration.observe({ route, method: req.method }, seconds);
+      });
+      next();
+    };
+  }
+}
