@@ -1,17 +1,8 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
-
-const run = promisify(execFile);
-const CLI = path.resolve('dist/cli.js');
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: any) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
-  );
 
 let ts: TestServer;
 beforeAll(async () => {

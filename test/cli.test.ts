@@ -1,20 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cli } from './helpers/cli.js';
 import { createFlag, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-
-const run = promisify(execFile);
-const CLI = path.resolve('dist/cli.js');
-
-function cli(args: string[], env: Record<string, string> = {}) {
-  return run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 15_000 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: any) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
-  );
-}
 
 let ts: TestServer;
 beforeAll(async () => {

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { issueToken, loadOrCreateSecret } from '../server/auth/tokens.js';
+import { CLI } from './helpers/cli.js';
 import { tempDataDir } from './helpers/server.js';
 
-const CLI = path.resolve('dist/cli.js');
 const dataDir = tempDataDir();
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
