@@ -1,5 +1,7 @@
 // Measures the SDK's browser bundle: esbuild (ESM, minified, tree-shaken, browser platform)
 // then gzip -9. Run: `node bench/size.mjs`. test/sdk-package.test.ts holds it under budget.
+// Also prints the admin UI bundle (as built into dist/admin-ui) and, when bench/node_modules
+// holds them, the smallest peer browser SDKs bundled the same way.
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,9 +33,51 @@ export async function measure(contents) {
   return { min: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length, code: out.outputFiles[0].text };
 }
 
+/** Peer browser SDKs, bundled as an app would import them (resolved from bench/node_modules, then the root). */
+export const PEER_CASES = {
+  'unleash-proxy-client': `import { UnleashClient } from 'unleash-proxy-client'; globalThis.c = UnleashClient;`,
+  '@openfeature/web-sdk': `import { OpenFeature } from '@openfeature/web-sdk'; globalThis.o = OpenFeature;`,
+};
+
+async function measurePeer(contents) {
+  const out = await build({
+    stdin: { contents, resolveDir: path.join(root, 'bench'), sourcefile: 'app.js', loader: 'js' },
+    nodePaths: [path.join(root, 'bench', 'node_modules'), path.join(root, 'node_modules')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    minify: true,
+    treeShaking: true,
+    platform: 'browser',
+    target: 'es2020',
+    logLevel: 'silent',
+  });
+  const bytes = out.outputFiles[0].contents;
+  return { min: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const row = (name, min, gzip) => console.log(`| ${name.padEnd(34)} | ${String(min).padStart(7)} | ${String(gzip).padStart(6)} | ${(gzip / 1024).toFixed(2).padStart(6)} |`);
+  console.log('\n### bundle sizes (esbuild ESM, minified, tree-shaken; gzip -9)\n');
+  console.log('| what | B min | B min+gzip | KiB gz |\n|:--|--:|--:|--:|');
   for (const [name, contents] of Object.entries(CASES)) {
     const { min, gzip } = await measure(contents);
-    console.log(`${name.padEnd(28)} ${String(min).padStart(7)} B min   ${String(gzip).padStart(6)} B min+gzip (${(gzip / 1024).toFixed(2)} KiB)`);
+    row(`SDK: ${name}`, min, gzip);
   }
+  process.env.SWITCHYARD_QUIET_BUILD = '1';
+  const { ensureAdminUi } = await import(pathToFileURL(path.join(root, 'admin-ui', 'build.mjs')).href);
+  const ui = await ensureAdminUi({ quiet: true });
+  const js = ui.sizes['app.js'];
+  row('admin UI app.js', js.bytes, js.gzip);
+  const total = Object.values(ui.sizes).reduce((n, s) => n + s.bytes, 0);
+  row('admin UI, all files (js+css+html+svg)', total, ui.gzipTotal);
+  for (const [name, contents] of Object.entries(PEER_CASES)) {
+    try {
+      const { min, gzip } = await measurePeer(contents);
+      row(`peer: ${name}`, min, gzip);
+    } catch {
+      row(`peer: ${name} (not installed)`, 0, 0);
+    }
+  }
+  console.log('\ntargets: SDK createClient <= 4 KiB gz (half the smallest peer); admin UI <= 60 KiB gz');
 }

@@ -16,6 +16,8 @@ import { propagationRoutes, sdkFlagRoutes } from './push/push-routes.js';
 import { metricRoutes, metricsBodyParser } from './metrics/metric-routes.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
+import { telemetryRoutes } from './telemetry/telemetry-routes.js';
+import { openApiRoutes } from './openapi/openapi-routes.js';
 import type { Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
 
@@ -114,6 +116,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Metric batches get a larger body limit; the parser below then skips the already-read body.
   api.use('/metrics', jsonOnly, metricsBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
+  api.use(openApiRoutes()); // public: GET /api/openapi.json documents, it reveals nothing
   api.use(authenticate(deps.authenticator));
   api.use(flagRoutes(deps.services.flags));
   api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
@@ -121,6 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(sdkKeyRoutes(deps.services.sdkKeys));
   api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));
   api.use(metricRoutes(deps.services.metrics));
+  api.use(telemetryRoutes(deps.services.telemetry));
   api.use(propagationRoutes(deps.services.push));
   api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));
   app.use('/api', api);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Generated, type Migration } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
 import { migrations } from '../migrations/index.js';
 
 /** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
@@ -132,7 +132,7 @@ export function openDb(file: string): OpenedDb {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SafeRollbackDialect(sqlite) });
   return {
     db,
     sqlite,
@@ -140,6 +140,26 @@ export function openDb(file: string): OpenedDb {
       await db.destroy();
     },
   };
+}
+
+/**
+ * After SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY or SQLITE_NOMEM, SQLite may already have rolled
+ * the transaction back by itself; Kysely's own ROLLBACK would then fail ("no transaction is
+ * active") and hide the real error, turning a clear 503 into a 500.
+ */
+class SafeRollbackDialect extends SqliteDialect {
+  constructor(private readonly sqlite: SQLite.Database) {
+    super({ database: sqlite });
+  }
+
+  override createDriver(): Driver {
+    const sqlite = this.sqlite;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (sqlite.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })({ database: sqlite });
+  }
 }
 
 export class MigrationFailed extends Error {

@@ -76,7 +76,8 @@ interface BodyParserError {
   message?: string;
 }
 
-const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY']);
+/** Primary and extended result codes (better-sqlite3 reports e.g. SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT). */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY)(_[A-Z_]+)?$/;
 
 /** The one error handler: every error leaves as `{ error: { code, message, details? } }`. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -88,7 +89,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (bp?.type === 'entity.parse.failed') e = new ValidationError(`request body is not valid JSON: ${bp.message ?? ''}`.trim(), undefined, 'invalid_json');
     else if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') e = new AppError(415, 'unsupported_media_type', bp.message ?? 'unsupported encoding');
     else if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) e = new AppError(bp.status, 'bad_request', bp.message ?? 'bad request');
-    else if (SQLITE_UNAVAILABLE.has((err as { code?: string })?.code ?? '')) {
+    else if (SQLITE_UNAVAILABLE.test(String((err as { code?: unknown })?.code ?? ''))) {
       log.error({ err, requestId: req.requestId }, 'database unavailable');
       e = new Unavailable('the database is unavailable (busy, locked, full or read-only); nothing was changed, try again');
     } else {

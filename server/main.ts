@@ -91,6 +91,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bus,
     log,
     onFanout: (s) => metrics.pushFanout.observe(s),
+    telemetry: services.telemetry,
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
@@ -111,6 +112,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
   const stopScheduler = services.scheduler.start(30_000);
+  // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
+  const stopTelemetry = services.telemetry.start(5_000);
 
   let closing: Promise<void> | undefined;
   return {
@@ -131,6 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         unwatch();
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
+        await stopTelemetry();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await opened.close();

@@ -13,6 +13,7 @@ import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
+import { TelemetryService } from './telemetry/telemetry-service.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -37,6 +38,8 @@ export interface Services {
   webhooks: WebhookNotifier;
   /** Push state (what SDKs are served, who acknowledged what); `start()` it before serving. */
   push: PushState;
+  /** Evaluation counts reported by SDKs (not audited: data, not a change). */
+  telemetry: TelemetryService;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
@@ -57,5 +60,6 @@ export function createServices(deps: ServiceDeps): Services {
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
+    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log }),
   };
 }

@@ -69,7 +69,8 @@ describe('reconnecting', () => {
 
   it('waits 1 s, 2 s, 4 s ... capped at 30 s (jittered), and starts over after a healthy minute', async () => {
     const net = network();
-    const client = createClient({ url: 'http://switchyard.test', sdkKey: 'sy_sdk_x', WebSocket: net.WebSocket, random: () => 0, heartbeatTimeoutMs: 3_600_000 });
+    // Telemetry off: its own interval would otherwise be the "next timer" this test steps to.
+    const client = createClient({ url: 'http://switchyard.test', sdkKey: 'sy_sdk_x', WebSocket: net.WebSocket, random: () => 0, heartbeatTimeoutMs: 3_600_000, telemetryIntervalMs: 0 });
     await vi.advanceTimersByTimeAsync(0);
     const delays: number[] = [];
     for (let i = 0; i < 7; i++) delays.push(await nextAttempt());

@@ -117,3 +117,18 @@ export function signoffSpec(f: FlagView, plan: Plan | null): ActionSpec {
     },
   };
 }
+
+export function archiveSpec(f: FlagView): ActionSpec {
+  return {
+    title: `Archive ${f.key}`,
+    intro: `${f.key} leaves the flag list and every SDK: apps then get the fallback value they pass in code. Its audit history stays. The admin UI cannot unarchive a flag.`,
+    fieldLabel: 'Reason (recorded in the audit trail)',
+    submitLabel: 'Archive flag',
+    danger: true,
+    confirm: `I understand that apps will no longer receive ${f.key}.`,
+    async run(reason) {
+      await post(path(f, 'archive'), { reason, version: f.version });
+      return { message: `${f.key} is archived.` };
+    },
+  };
+}

@@ -16,6 +16,8 @@ export interface FlagView {
   off: Json;
   version: number;
   archived: boolean;
+  archivedAt?: string | null;
+  archivedBy?: string | null;
   killed: boolean;
   killedBy: string | null;
   killedAt: string | null;

@@ -32,29 +32,71 @@ function mixBlock(h: number, k: number): number {
  * Nothing is allocated, so it is safe on a hot path.
  */
 export function murmur3(str: string, seed: number): number {
+  return hash(str, seed, false);
+}
+
+/**
+ * murmur3, then `% BUCKETS` when `bucket`. Taking the bucket here keeps the result a small
+ * integer: a full 32-bit hash returned from a call is boxed as a heap number (8-16 bytes per
+ * call on the hot path); a bucket never is. This is the ASCII path, small enough for V8 to
+ * inline; the first non-ASCII character hands over to {@link hashUtf8}.
+ */
+function hash(str: string, seed: number, bucket: boolean): number {
   const n = str.length;
+  const blocks = n & ~3;
   let h = seed | 0;
-  let k = 0; // pending bytes of the current block, little-endian
-  let shift = 0; // bits held in k: 0, 8, 16 or 24
-  let len = 0; // total UTF-8 bytes
   let i = 0;
 
-  // Fast path: whole blocks of four ASCII characters.
-  while (i + 4 <= n) {
+  // Whole blocks of four ASCII characters.
+  for (; i < blocks; i += 4) {
     const c0 = str.charCodeAt(i);
     const c1 = str.charCodeAt(i + 1);
     const c2 = str.charCodeAt(i + 2);
     const c3 = str.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) >= 0x80) break;
-    k = Math.imul(c0 | (c1 << 8) | (c2 << 16) | (c3 << 24), C1);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return hashUtf8(str, h, i, bucket);
+    let k = Math.imul(c0 | (c1 << 8) | (c2 << 16) | (c3 << 24), C1);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, C2);
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    i += 4;
   }
-  len = i;
-  k = 0;
+
+  // The 1..3 ASCII characters left over.
+  if (i < n) {
+    let k = 0;
+    for (let shift = 0; i < n; i++, shift += 8) {
+      const c = str.charCodeAt(i);
+      if (c >= 0x80) return hashUtf8(str, h, blocks, bucket);
+      k |= c << shift;
+    }
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, C2);
+  }
+  return finish(h, n, bucket);
+}
+
+/** Finalization (fmix32) over `len` bytes, then the bucket when `bucket`. */
+function finish(h: number, len: number, bucket: boolean): number {
+  h ^= len;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return bucket ? (h >>> 0) % BUCKETS : h >>> 0; // a constant divisor: no division instruction
+}
+
+/**
+ * The general path from character `from` on (everything before it was whole ASCII blocks,
+ * already mixed into `h`): one UTF-16 code unit, or surrogate pair, at a time.
+ */
+function hashUtf8(str: string, h: number, from: number, bucket: boolean): number {
+  const n = str.length;
+  let k = 0; // pending bytes of the current block, little-endian
+  let shift = 0; // bits held in k: 0, 8, 16 or 24
+  let len = from; // total UTF-8 bytes
+  let i = from;
 
   // General path: one UTF-16 code unit (or surrogate pair) at a time.
   for (; i < n; i++) {
@@ -115,14 +157,7 @@ export function murmur3(str: string, seed: number): number {
     h ^= k;
   }
 
-  // Finalization (fmix32).
-  h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finish(h, len, bucket);
 }
 
 /**
@@ -135,7 +170,7 @@ export function saltSeed(salt: string): number {
 
 /** The bucket (0..9999) of a context key under a flag's seed: `murmur3(key, seed) % 10000`. */
 export function bucketOf(seed: number, key: string): number {
-  return murmur3(key, seed) % BUCKETS;
+  return hash(key, seed, true);
 }
 
 /**

@@ -49,6 +49,11 @@ export interface ClientOptions {
   heartbeatTimeoutMs?: number;
   /** Random source for the backoff jitter (tests pass their own). */
   random?: () => number;
+  /**
+   * How often to report evaluation counts (per flag, stage and served variant) over the socket;
+   * default 60000, `0` disables. Counting is a counter increment per evaluation, no allocation.
+   */
+  telemetryIntervalMs?: number;
 }
 
 /** `'v1'` -> string, `false` -> boolean: a fallback literal does not narrow the result. */

@@ -4,8 +4,9 @@
  * Node APIs, no dependencies) and in Node 20 (pass `WebSocket` from `ws`, or it is loaded
  * lazily). Protocol: docs/protocol.md.
  */
-import { evaluate as evaluateFlag } from './evaluate.js';
-import { PROTOCOL_VERSION, SDK_SUBPROTOCOL, type FlagState, type ServerMessage, type Snapshot } from './protocol.js';
+import { evaluate as evaluateFlag, evaluateValue, lastServedOn } from './evaluate.js';
+import { MAX_TELEMETRY_COUNTS, PROTOCOL_VERSION, SDK_SUBPROTOCOL, type FlagState, type ServerMessage, type Snapshot } from './protocol.js';
+import { evalCounts } from './eval-counts.js';
 import { backoffDelay } from './backoff.js';
 import type { ChangeEvent, Client, ClientOptions, ClientStatus, SnapshotCache, WebSocketConstructor, WebSocketLike, Widen } from './client-types.js';
 
@@ -15,6 +16,9 @@ export type * from './client-types.js';
 export const SDK_NAME = 'switchyard-js/0.1.0';
 
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+/** value()'s hot path allocates nothing: no result object, no `{}` for a missing context. */
+const MISS = Symbol('miss');
+const NO_CONTEXT = Object.freeze({});
 
 /** Creates a client and starts connecting. */
 export function createClient(opts: ClientOptions): Client {
@@ -35,6 +39,7 @@ export function createClient(opts: ClientOptions): Client {
   const log = opts.logger;
   const rc = opts.reconnect ?? {};
   const streamUrl = opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream';
+  const counts = evalCounts();
 
   function call<A>(handlers: Set<(a: A) => void>, arg: A): void {
     for (const h of [...handlers]) {
@@ -59,6 +64,8 @@ export function createClient(opts: ClientOptions): Client {
     const changed: string[] = [];
     for (const [k, f] of flags) if (next.get(k)?.version !== f.version) changed.push(k);
     for (const k of next.keys()) if (!flags.has(k)) changed.push(k);
+    for (const k of flags.keys()) if (!next.has(k)) counts.untrack(k);
+    for (const f of s.flags) counts.track(f);
     flags = next;
     version = s.version;
     return changed;
@@ -126,8 +133,12 @@ export function createClient(opts: ClientOptions): Client {
         for (const f of m.flags) {
           if (flags.get(f.key)?.version !== f.version) changed.push(f.key);
           flags.set(f.key, f);
+          counts.track(f);
         }
-        for (const k of m.removed) if (flags.delete(k)) changed.push(k);
+        for (const k of m.removed) {
+          if (flags.delete(k)) changed.push(k);
+          counts.untrack(k);
+        }
         version = m.version;
       }
     } else return;
@@ -203,10 +214,18 @@ export function createClient(opts: ClientOptions): Client {
     },
     isEnabled: (key, context) => client.value(key, context, false),
     value(key, context, fallback) {
-      const r = client.evaluate(key, context);
-      return (r.reason === 'FLAG_NOT_FOUND' || r.reason === 'ERROR' || kind(r.value) !== kind(fallback) ? fallback : r.value) as Widen<typeof fallback>;
+      const v = evaluateValue(flags.get(key), context ?? NO_CONTEXT, MISS);
+      const fb = v === MISS || kind(v) !== kind(fallback);
+      const c = counts.get(key);
+      if (c) fb ? c.fallback++ : lastServedOn() ? c.on++ : c.off++;
+      return (fb ? fallback : v) as Widen<typeof fallback>;
     },
-    evaluate: (key, context) => evaluateFlag(flags.get(key), context ?? {}),
+    evaluate(key, context) {
+      const r = evaluateFlag(flags.get(key), context ?? {});
+      const c = counts.get(key);
+      if (c) r.reason === 'ERROR' ? c.fallback++ : r.reason === 'ROLLOUT_IN' ? c.on++ : c.off++;
+      return r;
+    },
     snapshot: () => ({ version, flags: [...flags.values()] }),
     on(event: 'change' | 'status', handler: (arg: any) => void) {
       const set: Set<(a: any) => void> = event === 'change' ? changeHandlers : statusHandlers;
@@ -217,12 +236,24 @@ export function createClient(opts: ClientOptions): Client {
       if (closed) return;
       closed = true;
       clearTimeout(retry);
+      clearInterval(telemetry);
       if (ws) drop(ws, false);
       for (const w of [...waiters]) w(false);
       changeHandlers.clear();
       statusHandlers.clear();
     },
   };
+
+  /** Sends the counts since the last report over the live socket; while offline they keep adding up. */
+  function report(): void {
+    if (status !== 'ready' || !ws || ws.readyState !== 1) return;
+    const all = counts.take();
+    for (let i = 0; i < all.length; i += MAX_TELEMETRY_COUNTS) ws.send(JSON.stringify({ type: 'telemetry', counts: all.slice(i, i + MAX_TELEMETRY_COUNTS) }));
+    counts.reset();
+  }
+  const every = opts.telemetryIntervalMs ?? 60_000;
+  const telemetry = every > 0 ? setInterval(report, every) : undefined;
+  (telemetry as { unref?: () => void } | undefined)?.unref?.();
 
   seed(opts.bootstrap);
   let loaded: ReturnType<SnapshotCache['load']> | undefined;

@@ -4,7 +4,7 @@
  * and the admin UI cannot disagree. The order of the steps is published in
  * docs/bucketing.md ("Evaluation order").
  */
-import type { Evaluation, FlagState, EvaluationContext } from './protocol.js';
+import type { Evaluation, EvaluationErrorCode, EvaluationReason, FlagState, EvaluationContext, Json } from './protocol.js';
 import { bucketOf, rolloutThreshold, saltSeed } from './bucket.js';
 import { matchesCohort } from './cohort.js';
 
@@ -44,6 +44,57 @@ export function targetingKey(ctx: EvaluationContext): string | undefined {
   return undefined;
 }
 
+// What settled an evaluation: decide() returns one of these, and evaluate() or
+// evaluateValue() turns it into a result, so both follow the same steps.
+const NOT_FOUND = 0;
+const KILLED = 1;
+const INVALID_CONTEXT = 2;
+const COHORT_MISS = 3;
+const BAD_PERCENT = 4;
+const NOT_STARTED = 5;
+const FULL = 6;
+const NO_KEY = 7;
+const IN = 8;
+const OUT = 9;
+
+/** The reason and error code of each step, by step. */
+const REASONS: EvaluationReason[] = ['FLAG_NOT_FOUND', 'KILLED', 'ERROR', 'COHORT_MISS', 'ERROR', 'NOT_STARTED', 'ROLLOUT_IN', 'ERROR', 'ROLLOUT_IN', 'ROLLOUT_OUT'];
+const ERROR_CODES: Array<EvaluationErrorCode | undefined> = [, , 'INVALID_CONTEXT', , 'GENERAL', , , 'TARGETING_KEY_MISSING'];
+
+/** The bucket computed by the last decide() that returned IN or OUT. */
+let lastBucket = 0;
+/** Whether the last evaluateValue() served the flag's `on` value (reason ROLLOUT_IN). */
+let servedOn = false;
+
+/** The steps of evaluation, allocating nothing; may throw on malformed input (callers catch). */
+function decide(flag: FlagState | undefined, ctx: EvaluationContext): number {
+  // 1. No such flag: the client substitutes the caller's fallback.
+  if (flag === undefined || flag === null) return NOT_FOUND;
+
+  // 2. A killed flag serves its off value to everyone, whatever its plan says.
+  if (flag.killed) return KILLED;
+
+  // 3. Cohort: the context must be an object, and every rule must hold.
+  if (typeof ctx !== 'object' || ctx === null) return INVALID_CONTEXT;
+  if (flag.cohort.length > 0 && !matchesCohort(flag.cohort, ctx)) return COHORT_MISS;
+
+  // 4. Not started (stage 0, or any percentage <= 0).
+  const percent = flag.percent;
+  if (typeof percent !== 'number' || percent !== percent) return BAD_PERCENT;
+  if (percent <= 0) return NOT_STARTED;
+
+  // 5. Fully rolled out: everyone eligible is in, no key needed.
+  if (percent >= 100) return FULL;
+
+  // 6. A partial rollout needs a bucketing key.
+  const key = targetingKey(ctx);
+  if (key === undefined) return NO_KEY;
+
+  // 7. In iff the key's bucket is below round(percent * 100).
+  lastBucket = bucketOf(seedOf(flag), key);
+  return lastBucket < rolloutThreshold(percent) ? IN : OUT;
+}
+
 /**
  * Evaluates a flag for a context. Never throws: a missing flag gives
  * `{ value: null, reason: 'FLAG_NOT_FOUND' }` (the client then serves the
@@ -56,46 +107,49 @@ export function targetingKey(ctx: EvaluationContext): string | undefined {
  */
 export function evaluate(flag: FlagState | undefined, ctx: EvaluationContext): Evaluation {
   try {
-    // 1. No such flag: the client substitutes the caller's fallback.
-    if (flag === undefined || flag === null) {
-      return { value: null, reason: 'FLAG_NOT_FOUND', errorCode: 'FLAG_NOT_FOUND' };
-    }
-    const flagVersion = flag.version;
-
-    // 2. A killed flag serves its off value to everyone, whatever its plan says.
-    if (flag.killed) return { value: flag.off, reason: 'KILLED', flagVersion };
-
-    // 3. Cohort: the context must be an object, and every rule must hold.
-    if (typeof ctx !== 'object' || ctx === null) {
-      return { value: flag.off, reason: 'ERROR', errorCode: 'INVALID_CONTEXT', flagVersion };
-    }
-    if (flag.cohort.length > 0 && !matchesCohort(flag.cohort, ctx)) {
-      return { value: flag.off, reason: 'COHORT_MISS', flagVersion };
-    }
-
-    // 4. Not started (stage 0, or any percentage <= 0).
-    const percent = flag.percent;
-    if (typeof percent !== 'number' || percent !== percent) {
-      return { value: flag.off, reason: 'ERROR', errorCode: 'GENERAL', flagVersion };
-    }
-    if (percent <= 0) return { value: flag.off, reason: 'NOT_STARTED', flagVersion };
-
-    // 5. Fully rolled out: everyone eligible is in, no key needed.
-    if (percent >= 100) return { value: flag.on, reason: 'ROLLOUT_IN', flagVersion };
-
-    // 6. A partial rollout needs a bucketing key.
-    const key = targetingKey(ctx);
-    if (key === undefined) {
-      return { value: flag.off, reason: 'ERROR', errorCode: 'TARGETING_KEY_MISSING', flagVersion };
-    }
-
-    // 7. In iff the key's bucket is below round(percent * 100).
-    const bucket = bucketOf(seedOf(flag), key);
-    const inside = bucket < rolloutThreshold(percent);
-    return { value: inside ? flag.on : flag.off, reason: inside ? 'ROLLOUT_IN' : 'ROLLOUT_OUT', bucket, flagVersion };
+    const step = decide(flag, ctx);
+    if (step === NOT_FOUND) return { value: null, reason: 'FLAG_NOT_FOUND', errorCode: 'FLAG_NOT_FOUND' };
+    const f = flag!;
+    const r: Evaluation = { value: step === FULL || step === IN ? f.on : f.off, reason: REASONS[step]! };
+    const errorCode = ERROR_CODES[step];
+    if (errorCode) r.errorCode = errorCode;
+    if (step >= IN) r.bucket = lastBucket;
+    r.flagVersion = f.version;
+    return r;
   } catch {
     return failure(flag);
   }
+}
+
+/**
+ * The value `evaluate(flag, ctx)` serves, or `miss` where it reports no value
+ * (reason `FLAG_NOT_FOUND` or `ERROR`), without building a result object: the
+ * client's `value()`/`isEnabled()` hot path allocates nothing. Never throws.
+ */
+export function evaluateValue<M>(flag: FlagState | undefined, ctx: EvaluationContext, miss: M): Json | M {
+  servedOn = false;
+  try {
+    switch (decide(flag, ctx)) {
+      case KILLED:
+      case COHORT_MISS:
+      case NOT_STARTED:
+      case OUT:
+        return flag!.off;
+      case FULL:
+      case IN:
+        servedOn = true;
+        return flag!.on;
+      default:
+        return miss;
+    }
+  } catch {
+    return miss;
+  }
+}
+
+/** Whether the last `evaluateValue()` served the flag's `on` value (what `evaluate()` calls ROLLOUT_IN). */
+export function lastServedOn(): boolean {
+  return servedOn;
 }
 
 /** The result when evaluation itself failed: the flag's off value (or null), reason ERROR. */

@@ -142,11 +142,27 @@ export interface AckMessage {
   version: number;
 }
 
-/** client -> server: reserved for evaluation counts; accepted and ignored in v1. */
+/** How many evaluations of one flag, at one stage, served each variant since the last report. */
+export interface TelemetryCount {
+  key: string;
+  /** The flag's stage (`FlagState.stage`) when these evaluations were served. */
+  stage: number;
+  /** Served the flag's `on` value (reason ROLLOUT_IN). */
+  on: number;
+  /** Served the flag's `off` value (KILLED, COHORT_MISS, NOT_STARTED, ROLLOUT_OUT). */
+  off: number;
+  /** Served the caller's fallback (ERROR, or a value of another type than the fallback). */
+  fallback: number;
+}
+
+/** client -> server every `telemetryIntervalMs`: evaluation counts since the last report (at most 500 entries). */
 export interface TelemetryMessage {
   type: 'telemetry';
-  [field: string]: unknown;
+  counts: TelemetryCount[];
 }
+
+/** Most entries one telemetry message may carry; clients split larger reports. */
+export const MAX_TELEMETRY_COUNTS = 500;
 
 export type ClientMessage = HelloMessage | AckMessage | TelemetryMessage;
 

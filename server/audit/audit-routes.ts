@@ -15,7 +15,7 @@ const filterShape = {
   to: isoTime.optional(),
 };
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   ...filterShape,
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z
@@ -25,11 +25,11 @@ const listQuery = z.strictObject({
     .optional(),
 });
 
-const verifyQuery = z.strictObject({
+export const verifyQuery = z.strictObject({
   expectHead: z.string().regex(/^[0-9a-f]{64}$/, 'expectHead must be a 64-character hex hash from an earlier verify').optional(),
 });
 
-const exportQuery = z.strictObject({ ...filterShape, format: z.enum(['jsonl', 'csv']).default('jsonl') });
+export const exportQuery = z.strictObject({ ...filterShape, format: z.enum(['jsonl', 'csv']).default('jsonl') });
 
 /** Times are compared as stored (UTC ISO strings), so normalise what the caller sent. */
 function utc(t: string | undefined): string | undefined {

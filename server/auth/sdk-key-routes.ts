@@ -4,8 +4,8 @@ import { actorOf, requireRole } from './auth-middleware.js';
 import { parse, reasonSchema, text } from '../validation.js';
 import type { SdkKeyService } from './sdk-keys.js';
 
-const createSchema = z.strictObject({ name: text(100, 'name') });
-const revokeSchema = z.strictObject({ reason: reasonSchema.optional() });
+export const createSchema = z.strictObject({ name: text(100, 'name') });
+export const revokeSchema = z.strictObject({ reason: reasonSchema.optional() });
 
 export function sdkKeyRoutes(keys: SdkKeyService): Router {
   const r = Router();

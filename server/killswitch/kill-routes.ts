@@ -10,14 +10,14 @@ export interface PropagationWaiter {
   waitFor(key: string, stateVersion: number, ms: number): Promise<Propagation>;
 }
 
-const oneFlagSchema = z.strictObject({
+export const oneFlagSchema = z.strictObject({
   reason: reasonSchema,
   version: versionSchema.optional(),
   /** Wait up to this long for connected SDKs to acknowledge, and answer with `propagation`. */
   waitMs: z.number().int().min(0).max(5000).optional(),
 });
 
-const scopeSchema = z
+export const scopeSchema = z
   .strictObject({
     tag: tagSchema.optional(),
     all: z.literal(true).optional(),

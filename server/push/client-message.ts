@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
 import { PROTOCOL_VERSION, type ClientMessage } from '../../sdk/src/protocol.js';
+import { parseTelemetry } from '../telemetry/telemetry-message.js';
 
 /** Why a frame was refused; the connection is closed with 4400 and this text. */
 export class BadMessage extends Error {
@@ -38,7 +39,7 @@ export function parseClientMessage(data: RawData, isBinary: boolean): ClientMess
     case 'ack':
       return { type: 'ack', version: version(m.version, 'ack.version') };
     case 'telemetry':
-      return m as ClientMessage;
+      return parseTelemetry(m);
     default:
       throw new BadMessage(`unknown message type ${JSON.stringify(m.type)}: expected hello, ack or telemetry`);
   }

@@ -25,6 +25,8 @@ interface Delivery {
 interface Waiter {
   key: string;
   stateVersion: number;
+  /** Live peers that have not applied `stateVersion`: kept up to date, never recounted per ack. */
+  pending: number;
   done(): void;
 }
 
@@ -53,15 +55,19 @@ export class PropagationTracker {
   }
 
   join(peer: Peer): void {
+    if (this.peers.has(peer)) return;
     this.peers.add(peer);
+    for (const w of this.waiters) if (peer.applied < w.stateVersion) w.pending++;
   }
 
   leave(peer: Peer): void {
-    if (this.peers.delete(peer)) this.settle();
+    if (!this.peers.delete(peer)) return;
+    for (const w of [...this.waiters]) if (peer.applied < w.stateVersion && --w.pending <= 0) w.done();
   }
 
   ack(peer: Peer, version: number): void {
-    if (version <= peer.applied) return;
+    const before = peer.applied;
+    if (version <= before) return;
     const at = this.now();
     const keys: string[] = [];
     for (let i = this.deliveries.length - 1; i >= 0; i--) {
@@ -74,7 +80,10 @@ export class PropagationTracker {
     peer.applied = version;
     peer.appliedAt = at;
     if (keys.length) for (const l of this.progress) l(keys);
-    this.settle();
+    // O(waiters) per ack: a kill waiting on 10,000 peers must not rescan them 10,000 times.
+    if (this.waiters.size) {
+      for (const w of [...this.waiters]) if (before < w.stateVersion && version >= w.stateVersion && --w.pending <= 0) w.done();
+    }
   }
 
   /** Called with the flag keys whose figures moved, as acknowledgements arrive. */
@@ -104,11 +113,14 @@ export class PropagationTracker {
   /** Resolves once every live peer applied the change, or after `ms` with the figures so far. */
   waitFor(key: string, stateVersion: number, ms: number): Promise<Propagation> {
     const figures = () => this.of(key, stateVersion)!;
-    if (ms <= 0 || figures().pending === 0) return Promise.resolve(figures());
+    let pending = 0;
+    for (const p of this.peers) if (p.applied < stateVersion) pending++;
+    if (ms <= 0 || pending === 0) return Promise.resolve(figures());
     return new Promise((resolve) => {
       const waiter: Waiter = {
         key,
         stateVersion,
+        pending,
         done: () => {
           clearTimeout(timer);
           this.waiters.delete(waiter);
@@ -124,14 +136,6 @@ export class PropagationTracker {
   close(): void {
     for (const w of [...this.waiters]) w.done();
     this.progress.clear();
-  }
-
-  private settle(): void {
-    for (const w of [...this.waiters]) {
-      let pending = 0;
-      for (const p of this.peers) if (p.applied < w.stateVersion) pending++;
-      if (pending === 0) w.done();
-    }
   }
 
   private deliveryFor(stateVersion: number): Delivery | undefined {

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { AdminStream } from './admin-stream.js';
 import type { PushState } from './push-state.js';
 import { SdkStream } from './sdk-stream.js';
+import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
 export const MAX_PAYLOAD = 64 * 1024;
@@ -23,6 +24,8 @@ export interface PushServerDeps {
   log: Logger;
   /** Told how long each change took to write to every SDK socket. */
   onFanout?: (seconds: number) => void;
+  /** Receives the evaluation counts SDKs report over /sdk/stream. */
+  telemetry?: TelemetrySink;
 }
 
 export interface PushServer {
@@ -73,6 +76,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     maxBufferedBytes: config.maxBufferedBytes,
     maxConnectionsPerKey: config.maxConnectionsPerKey,
     onFanout: deps.onFanout,
+    telemetry: deps.telemetry,
   });
   const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes });
   const common = { noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false } as const;
@@ -82,7 +86,8 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const onError = () => socket.destroy();
     socket.on('error', onError);
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // An unparseable request target (e.g. `////:/x`) must be a 404, not an unhandled rejection that takes the process down.
+    const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '(unparseable)';
     let reserved: string | undefined;
     try {
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);

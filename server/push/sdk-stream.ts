@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { CloseCodes } from '../../sdk/src/protocol.js';
 import type { Logger } from '../log.js';
+import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import { BadMessage, parseClientMessage } from './client-message.js';
 import type { Peer, PropagationTracker } from './propagation.js';
 import type { Broadcast, StateFeed } from './state-feed.js';
@@ -14,6 +15,8 @@ export interface SdkStreamDeps {
   maxConnectionsPerKey: number;
   /** Told how long writing one change to every live socket took (the fan-out histogram). */
   onFanout?: (seconds: number) => void;
+  /** Where valid `telemetry` counts go (evaluation counts per flag, stage and variant). */
+  telemetry?: TelemetrySink;
 }
 
 interface Conn {
@@ -110,7 +113,7 @@ export class SdkStream {
       if (msg.version > feed.version) throw new BadMessage(`ack.version ${msg.version} was never sent (the server is at ${feed.version})`);
       tracker.ack(c.peer, msg.version);
     }
-    // telemetry: accepted and ignored in protocol v1.
+    if (msg.type === 'telemetry') this.deps.telemetry?.record(msg.counts);
   }
 
   /** Writes to one peer unless its backlog shows it is not keeping up; then it is cut. */

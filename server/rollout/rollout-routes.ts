@@ -10,14 +10,14 @@ import type { RolloutService } from './rollout-service.js';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]).optional();
 
-const previewQuerySchema = z.strictObject({
+export const previewQuerySchema = z.strictObject({
   key: z.string().max(500).optional(),
   attr: stringOrList,
   context: z.string().max(8192, 'context must be at most 8 KiB of JSON').optional(),
   stage: z.string().regex(/^\d{1,3}$/, 'stage must be a stage number').optional(),
 });
 
-const planQuerySchema = z.strictObject({
+export const planQuerySchema = z.strictObject({
   version: z.string().regex(/^[1-9]\d{0,8}$/, 'version must be a positive integer').optional(),
 });
 

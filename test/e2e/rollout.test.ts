@@ -175,7 +175,23 @@ describe.skipIf(!executable)('admin UI: rollouts', () => {
     await page.getByRole('link', { name: 'support-draft' }).click();
     await page.getByRole('heading', { name: 'Gates for 25%', exact: false }).waitFor();
     await page.locator('sy-trend svg').first().waitFor();
+    const preview = page.getByRole('form', { name: 'Preview what a user gets' });
+    await preview.getByLabel('User key').fill('user-42');
+    await preview.getByLabel('Attributes (one name=value per line)').fill('plan=pro');
+    await preview.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('preview-result').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'flag-page.png'), fullPage: true });
+
+    // The incident tool on the list: kill every flag with a tag, listing them before confirming.
+    await page.getByRole('link', { name: '← All flags' }).click();
+    await page.getByRole('button', { name: 'Kill by tag…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kill every flag with a tag' });
+    await dialog.getByLabel('Tag').selectOption('ai');
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('model provider outage, INC-2240');
+    await dialog.getByRole('checkbox').check();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'kill-by-tag.png') });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
     await page.context().close();
   });
 });

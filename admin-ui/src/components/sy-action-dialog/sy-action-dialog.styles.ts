@@ -15,6 +15,10 @@ export const styles = css`
   .confirm { display: flex; gap: 0.55rem; align-items: flex-start; font-weight: 500; }
   .confirm input { margin-top: 0.2rem; flex: none; }
   .actions { display: flex; justify-content: flex-end; gap: 0.6rem; padding-top: 0.3rem; }
+  .preview, .result { display: grid; gap: 0.7rem; }
+  .flag-list { display: grid; gap: 0.25rem; font-size: 0.88rem; }
+  .flag-list ul { margin: 0; padding: 0.45rem 0.6rem 0.45rem 1.6rem; max-height: 10.5rem; overflow: auto; background: #f7f8fa; border: 1px solid var(--sy-border); border-radius: 8px; }
+  .flag-list li { padding: 0.1rem 0; }
   .reach { display: grid; gap: 0.45rem; padding: 0.9rem 1rem; border-radius: 10px; background: #f3f5f8; border: 1px solid var(--sy-border); }
   .reach strong { font-size: 1.15rem; }
   .meter { height: 8px; border-radius: 99px; background: #dfe3ea; overflow: hidden; }

@@ -1,19 +1,12 @@
-import { html, nothing } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { ApiFailure } from '../../api.js';
 import { onStream } from '../../stream.js';
-import type { Propagation } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import { renderResult, type ActionResult } from './action-result.js';
 import { styles } from './sy-action-dialog.styles.js';
 
-export interface ActionResult {
-  message: string;
-  /** Delivery figures of the change, when the server waited for acknowledgements. */
-  propagation?: Propagation;
-  /** Live propagation updates for this flag and state version are shown as they arrive. */
-  key?: string;
-  stateVersion?: number;
-}
+export { reachText, type ActionResult } from './action-result.js';
 
 export interface ActionSpec {
   title: string;
@@ -24,16 +17,11 @@ export interface ActionSpec {
   danger?: boolean;
   /** A checkbox the user must tick before submitting. */
   confirm?: string;
-  choice?: { label: string; options: Array<{ value: string; label: string }> };
+  /** A select shown above the text field; `value` is the option chosen at first. */
+  choice?: { label: string; options: Array<{ value: string; label: string }>; value?: string };
+  /** Shown under the choice and redrawn when it changes: e.g. which flags a bulk kill will touch. */
+  preview?(choice: string | undefined): TemplateResult;
   run(text: string, choice: string | undefined): Promise<ActionResult>;
-}
-
-/** Text for delivery figures: "Reached 3 of 3 connected SDKs in 38 ms". */
-export function reachText(p: Propagation): string {
-  if (p.connected === 0) return 'Reached 0 of 0 connected SDKs: no SDK is connected right now';
-  const ms = p.slowestMs === null || p.slowestMs === undefined ? '' : ` in ${Math.round(p.slowestMs)} ms`;
-  const pending = p.pending > 0 ? ` (${p.pending} still pending)` : '';
-  return `Reached ${p.applied} of ${p.connected} connected SDKs${ms}${pending}`;
 }
 
 function deepActive(): HTMLElement | null {
@@ -55,6 +43,7 @@ export class SyActionDialog extends SyElement {
     error: { state: true },
     result: { state: true },
     confirmed: { state: true },
+    choice: { state: true },
   };
 
   spec: ActionSpec | null = null;
@@ -62,6 +51,7 @@ export class SyActionDialog extends SyElement {
   error: ApiFailure | null = null;
   result: ActionResult | null = null;
   confirmed = false;
+  choice: string | undefined = undefined;
   private opener: HTMLElement | null = null;
   private unsub: (() => void) | undefined;
 
@@ -76,6 +66,7 @@ export class SyActionDialog extends SyElement {
     this.error = null;
     this.result = null;
     this.confirmed = false;
+    this.choice = spec.choice?.value ?? spec.choice?.options[0]?.value;
     this.busy = false;
     await this.updateComplete;
     const form = this.renderRoot.querySelector('form');
@@ -124,7 +115,7 @@ export class SyActionDialog extends SyElement {
     const spec = this.spec;
     if (!spec || this.busy) return;
     const text = this.renderRoot.querySelector('textarea')!.value.trim();
-    const choice = this.renderRoot.querySelector('select')?.value;
+    const choice = this.choice;
     if (!text) {
       this.error = new ApiFailure(400, 'invalid_body', `${spec.fieldLabel} is required.`);
       return;
@@ -158,22 +149,6 @@ export class SyActionDialog extends SyElement {
     });
   }
 
-  private renderResult(r: ActionResult) {
-    const p = r.propagation;
-    const share = p && p.connected > 0 ? Math.round((p.applied / p.connected) * 100) : 100;
-    return html`<div class="result">
-      <p class="notice ok" role="status">${r.message}</p>
-      ${p
-        ? html`<div class="reach" aria-live="polite" data-testid="propagation">
-            <strong>${reachText(p)}</strong>
-            <div class="meter" role="img" aria-label="${share}% of connected SDKs acknowledged"><span style="width:${share}%"></span></div>
-            <span class="note">Acknowledgements keep arriving live while this dialog is open.</span>
-          </div>`
-        : nothing}
-      <div class="actions"><button class="primary" @click=${() => this.close()}>Done</button></div>
-    </div>`;
-  }
-
   private renderForm(s: ActionSpec) {
     const err = this.error;
     const blocked = !!s.confirm && !this.confirmed;
@@ -182,9 +157,11 @@ export class SyActionDialog extends SyElement {
       ${s.choice
         ? html`<div class="field">
             <label for="choice">${s.choice.label}</label>
-            <select id="choice">${s.choice.options.map((o) => html`<option value=${o.value}>${o.label}</option>`)}</select>
+            <select id="choice" @change=${(e: Event) => (this.choice = (e.target as HTMLSelectElement).value)}>
+              ${s.choice.options.map((o) => html`<option value=${o.value} ?selected=${o.value === this.choice}>${o.label}</option>`)}</select>
           </div>`
         : nothing}
+      ${s.preview ? html`<div class="preview" aria-live="polite">${s.preview(this.choice)}</div>` : nothing}
       <div class="field">
         <label for="text">${s.fieldLabel}</label>
         <textarea id="text" required maxlength="1000" aria-describedby="hint" aria-invalid=${err?.status === 400 ? 'true' : 'false'}></textarea>
@@ -217,7 +194,7 @@ export class SyActionDialog extends SyElement {
               <span class="icon" aria-hidden="true">${s.danger ? '!' : '→'}</span>
               <h2 id="dlg-title">${s.title}</h2>
             </div>
-            ${this.result ? this.renderResult(this.result) : this.renderForm(s)}`
+            ${this.result ? renderResult(this.result, () => this.close()) : this.renderForm(s)}`
         : nothing}
     </dialog>`;
   }

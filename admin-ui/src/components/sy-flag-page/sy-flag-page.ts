@@ -1,18 +1,16 @@
 import { html, nothing } from 'lit';
-import { ApiFailure, get, query, seg } from '../../api.js';
-import { advanceSpec, pauseSpec, rollbackSpec, signoffSpec } from '../../actions.js';
-import { dateTime, json, pct } from '../../format.js';
-import { whyNot, type Permission, type Session } from '../../session.js';
+import type { ApiFailure } from '../../api.js';
+import { dateTime } from '../../format.js';
+import { whyNot, type Session } from '../../session.js';
 import { onResync, onStream } from '../../stream.js';
 import type { AuditEntry, FlagView, GatesView, MetricsView, PlanView, SignoffsView } from '../../types.js';
+import { loadFlag, loadHistory, loadRollout } from './flag-page-data.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
 import { styles } from './sy-flag-page.styles.js';
 
-const optional = <T>(p: Promise<T>) => p.catch((e: unknown) => (e instanceof ApiFailure && e.status === 404 ? null : Promise.reject(e)));
-
-/** One flag: state, the kill switch, the rollout stepper, the gates, actions, plan and history. */
+/** One flag: state and kill switch, rollout and gates, plan, details, a user preview and the history. */
 export class SyFlagPage extends SyElement {
   static override styles = [shared, styles];
   static override properties = {
@@ -74,6 +72,7 @@ export class SyFlagPage extends SyElement {
     if (changed.has('flagKey') && this.flagKey) {
       this.flag = null;
       this.editing = false;
+      this.conflict = '';
       void this.load();
     }
   }
@@ -83,17 +82,9 @@ export class SyFlagPage extends SyElement {
     this.reloadTimer = setTimeout(() => void this.load(), 150);
   }
 
-  private base(): string {
-    return `/api/flags/${seg(this.flagKey)}`;
-  }
-
   async load(): Promise<void> {
     try {
-      const [flag, audit] = await Promise.all([
-        get<FlagView>(this.base()),
-        get<{ entries: AuditEntry[]; next: string | null }>(`/api/audit${query({ flag: this.flagKey, limit: 25 })}`),
-        this.loadRollout(),
-      ]);
+      const [flag, audit] = await Promise.all([loadFlag(this.flagKey), loadHistory(this.flagKey), this.loadRollout()]);
       this.flag = flag;
       this.history = audit.entries;
       this.historyNext = audit.next;
@@ -104,72 +95,21 @@ export class SyFlagPage extends SyElement {
   }
 
   private async loadRollout(): Promise<void> {
-    const b = this.base();
-    const [plan, gates, signoffs, metrics] = await Promise.all([
-      optional(get<PlanView>(`${b}/plan`)),
-      optional(get<GatesView>(`${b}/gates`)),
-      optional(get<SignoffsView>(`${b}/signoffs`)),
-      optional(get<MetricsView>(`${b}/metrics`)),
-    ]);
-    Object.assign(this, { plan, gates, signoffs, metrics });
+    Object.assign(this, await loadRollout(this.flagKey));
   }
 
   private async more(): Promise<void> {
-    const r = await get<{ entries: AuditEntry[]; next: string | null }>(`/api/audit${query({ flag: this.flagKey, limit: 25, cursor: this.historyNext })}`);
+    const r = await loadHistory(this.flagKey, this.historyNext);
     this.history = [...this.history, ...r.entries];
     this.historyNext = r.next;
   }
 
-  private open(spec: ActionSpec): void {
-    void this.renderRoot.querySelector<SyActionDialog>('sy-action-dialog')!.open(spec);
-  }
+  private readonly open = (e: CustomEvent<ActionSpec>) => void this.renderRoot.querySelector<SyActionDialog>('sy-action-dialog')!.open(e.detail);
 
-  private onConflict(e: CustomEvent<ApiFailure>): void {
-    this.conflict = `${e.detail.message}. The page now shows the latest state.`;
+  private readonly onConflict = (e: CustomEvent<ApiFailure>) => {
+    this.conflict = `${e.detail.message.replace(/; reload it and try again$/, '')}. The page now shows the latest state.`;
     void this.load();
-  }
-
-  /** A button for an action: disabled with the reason in words when the role or the state forbids it. */
-  private action(label: string, perm: Permission, stateWhy: string, spec: () => ActionSpec, cls = '') {
-    const why = whyNot(this.session, perm) || stateWhy;
-    const id = `why-${label.replace(/\W+/g, '-').toLowerCase()}`;
-    return html`<div class="action">
-      <button class=${cls} ?disabled=${!!why} aria-describedby=${why ? id : nothing} @click=${() => this.open(spec())}>${label}</button>
-      ${why ? html`<span class="why" id=${id}>${why}</span>` : nothing}
-    </div>`;
-  }
-
-  private renderRollout(f: FlagView) {
-    const plan = this.plan?.plan ?? null;
-    const g = this.gates;
-    const failing = g?.gates.filter((x) => !x.ok) ?? [];
-    const next = g?.nextPercent ?? plan?.stages[f.stage]?.percent ?? null;
-    const atEnd = !!plan && f.stage >= plan.stages.length;
-    const noPlan = !plan ? 'There is no rollout plan yet.' : '';
-    const advanceWhy = noPlan || (atEnd ? 'The rollout is at its last stage.' : failing.length ? 'Blocked by the gates marked “Not met”.' : '');
-    const signoffWhy = noPlan || (atEnd ? 'There is no next stage to sign off.' : '');
-    return html`<section class="card" aria-labelledby="rollout-h">
-      <div class="section-head"><h2 id="rollout-h">Rollout</h2>
-        ${plan ? html`<span class="muted small">plan version ${this.plan?.version} by ${this.plan?.author ?? '—'}</span>` : nothing}</div>
-      <sy-stage-stepper .plan=${plan} .stage=${f.stage} .stageStartedAt=${f.stageStartedAt} ?paused=${f.paused} ?killed=${f.killed}></sy-stage-stepper>
-      <div class="actions" role="group" aria-label="Rollout actions">
-        ${this.action('Sign off', 'signoff', signoffWhy, () => signoffSpec(f, plan))}
-        ${this.action(next === null ? 'Advance' : `Advance to ${pct(next)}`, 'advance', advanceWhy, () => advanceSpec(f, plan), 'primary')}
-        ${this.action('Roll back', 'rollback', f.stage === 0 ? 'Nothing to roll back: the rollout has not started.' : '', () => rollbackSpec(f, plan))}
-        ${this.action(f.paused ? 'Resume' : 'Pause', 'pause', noPlan, () => pauseSpec(f))}
-      </div>
-      ${plan && !atEnd
-        ? html`<div class="stack">
-            <h3>Gates for ${next === null ? 'the next stage' : pct(next)}
-              <span class="muted small">· ${g?.ready ? 'all met: ready to advance' : `${failing.length} not met`}</span></h3>
-            ${failing.length ? html`<ul class="blocked" aria-label="Why advance is blocked">${failing.map((x) => html`<li>${x.detail}</li>`)}</ul>` : nothing}
-            <sy-gate-list .gates=${g?.gates ?? []} .series=${this.metrics?.metrics ?? []} .signoffs=${(this.signoffs?.signoffs ?? []).filter((s) => s.stage === (g?.nextStage ?? f.stage + 1))}></sy-gate-list>
-          </div>`
-        : atEnd
-          ? html`<p class="notice ok">Fully rolled out: ${pct(f.percent)} of the eligible cohort.</p>`
-          : nothing}
-    </section>`;
-  }
+  };
 
   private renderPlan(f: FlagView) {
     const plan = this.plan?.plan ?? null;
@@ -189,17 +129,11 @@ export class SyFlagPage extends SyElement {
     </section>`;
   }
 
-  private renderDetails(f: FlagView) {
-    return html`<section class="card" aria-labelledby="details-h">
-      <h2 id="details-h">Details</h2>
-      <dl>
-        <dt>Serves when on</dt><dd><span class="value">${json(f.on)}</span></dd>
-        <dt>Serves when off</dt><dd><span class="value">${json(f.off)}</span></dd>
-        <dt>Owner</dt><dd>${f.owner}</dd>
-        <dt>Version</dt><dd>${f.version}</dd>
-        <dt>Created</dt><dd>${dateTime(f.createdAt)} by ${f.createdBy}</dd>
-        <dt>Stage since</dt><dd>${f.stageStartedAt ? dateTime(f.stageStartedAt) : '—'}</dd>
-      </dl>
+  private renderHistory() {
+    return html`<section class="card" aria-labelledby="history-h">
+      <h2 id="history-h">History</h2>
+      <sy-audit-list .entries=${this.history}></sy-audit-list>
+      ${this.historyNext ? html`<div><button class="small" @click=${() => void this.more()}>Show older entries</button></div>` : nothing}
     </section>`;
   }
 
@@ -207,20 +141,26 @@ export class SyFlagPage extends SyElement {
     if (this.problem && !this.flag) return html`<a class="crumb" href="#/flags">← All flags</a><p class="notice error" role="alert">${this.problem}</p>`;
     const f = this.flag;
     if (!f) return html`<p class="muted" role="status">Loading ${this.flagKey}…</p>`;
+    const live = !f.archived;
     return html`
       <a class="crumb" href="#/flags">← All flags</a>
       ${this.conflict ? html`<p class="notice warn" role="alert">${this.conflict} <button class="small ghost" @click=${() => (this.conflict = '')}>Dismiss</button></p>` : nothing}
       ${this.problem ? html`<p class="notice error" role="alert">${this.problem}</p>` : nothing}
-      <sy-flag-header .flag=${f} .session=${this.session} @sy-open-action=${(e: CustomEvent<ActionSpec>) => this.open(e.detail)}></sy-flag-header>
+      ${live
+        ? html`<sy-flag-header .flag=${f} .session=${this.session} @sy-open-action=${this.open}></sy-flag-header>`
+        : html`<h1>${f.key}</h1><p class="notice info" role="status"><strong>Archived</strong> by ${f.archivedBy ?? 'someone'} ${dateTime(f.archivedAt)}.
+            SDKs no longer receive this flag; apps get the fallback value they pass in code. Its history stays below.</p>`}
       <div class="cols">
-        <div class="stack" style="gap:1.1rem">${this.renderRollout(f)}${this.renderPlan(f)}
-          <section class="card" aria-labelledby="history-h">
-            <h2 id="history-h">History</h2>
-            <sy-audit-list .entries=${this.history}></sy-audit-list>
-            ${this.historyNext ? html`<div><button class="small" @click=${() => void this.more()}>Show older entries</button></div>` : nothing}
-          </section>
+        <div class="stack" style="gap:1.1rem">
+          ${live ? html`<sy-rollout-panel .session=${this.session} .flag=${f} .plan=${this.plan} .gates=${this.gates} .signoffs=${this.signoffs}
+              .metrics=${this.metrics} @sy-open-action=${this.open}></sy-rollout-panel>${this.renderPlan(f)}` : nothing}
+          ${this.renderHistory()}
         </div>
-        <div class="stack" style="gap:1.1rem">${this.renderDetails(f)}</div>
+        <div class="stack" style="gap:1.1rem">
+          <sy-flag-details .flag=${f} .session=${this.session} @sy-open-action=${this.open} @sy-conflict=${this.onConflict}
+            @sy-flag-saved=${() => void this.load()}></sy-flag-details>
+          ${live ? html`<sy-rollout-preview .flag=${f} .plan=${this.plan?.plan ?? null}></sy-rollout-preview>` : nothing}
+        </div>
       </div>
       <sy-action-dialog @sy-action-done=${() => void this.load()} @sy-action-failed=${() => void this.load()} @sy-conflict=${this.onConflict}></sy-action-dialog>
     `;

@@ -5,6 +5,7 @@ import { can, whyNot, type Session } from '../../session.js';
 import type { SdkKeyView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
 
 /** SDK keys (admin): issue one (its secret is shown once), list and revoke. */
 export class SySdkKeys extends SyElement {
@@ -52,14 +53,19 @@ export class SySdkKeys extends SyElement {
     }
   }
 
-  private async revoke(k: SdkKeyView): Promise<void> {
-    if (!confirm(`Revoke the SDK key "${k.name}"? Apps using it are disconnected and cannot reconnect.`)) return;
-    try {
-      await post(`/api/sdk-keys/${seg(k.id)}/revoke`, { reason: 'revoked in the admin UI' });
-      await this.load();
-    } catch (err) {
-      this.error = (err as ApiFailure).message;
-    }
+  private revoke(k: SdkKeyView): void {
+    const spec: ActionSpec = {
+      title: `Revoke the SDK key “${k.name}”`,
+      intro: 'Apps using this key are disconnected and cannot reconnect with it. Issue their new key first if they must keep working.',
+      fieldLabel: 'Reason (recorded in the audit trail)',
+      submitLabel: 'Revoke key',
+      danger: true,
+      run: async (reason) => {
+        await post(`/api/sdk-keys/${seg(k.id)}/revoke`, { reason });
+        return { message: `The key “${k.name}” is revoked.` };
+      },
+    };
+    void this.renderRoot.querySelector<SyActionDialog>('sy-action-dialog')!.open(spec);
   }
 
   override render() {
@@ -84,14 +90,15 @@ export class SySdkKeys extends SyElement {
         ? html`<div class="card table"><table aria-label="SDK keys">
             <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>${this.keys.map(
-              (k) => html`<tr>
+              (k) => html`<tr data-key=${k.id}>
                 <td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${dateTime(k.createdAt)} by ${k.createdBy}</td>
                 <td>${k.revokedAt ? html`<span class="badge killed">Revoked</span> <span class="muted small">${dateTime(k.revokedAt)}</span>` : html`<span class="badge live">Active</span>`}</td>
-                <td>${k.revokedAt ? nothing : html`<button class="small" aria-label="Revoke ${k.name}" @click=${() => void this.revoke(k)}>Revoke</button>`}</td>
+                <td>${k.revokedAt ? nothing : html`<button class="small" aria-label="Revoke ${k.name}" @click=${() => this.revoke(k)}>Revoke…</button>`}</td>
               </tr>`,
             )}</tbody></table>
             ${this.keys.length ? nothing : html`<p class="muted" style="padding:1rem">No SDK keys yet.</p>`}</div>`
         : nothing}
+      <sy-action-dialog @sy-action-done=${() => void this.load()}></sy-action-dialog>
     `;
   }
 }

@@ -1,0 +1,39 @@
+/** What an action dialog shows once the action ran: the outcome, lists of what changed, and delivery. */
+import { html, nothing, type TemplateResult } from 'lit';
+import type { Propagation } from '../../types.js';
+
+export interface ActionResult {
+  message: string;
+  /** More about the outcome, under the message (e.g. which flags a bulk kill changed). */
+  detail?: TemplateResult;
+  /** Delivery figures of the change, when the server waited for acknowledgements. */
+  propagation?: Propagation;
+  /** Live propagation updates for this flag and state version are shown as they arrive. */
+  key?: string;
+  stateVersion?: number;
+}
+
+/** Text for delivery figures: "Reached 3 of 3 connected SDKs in 38 ms". */
+export function reachText(p: Propagation): string {
+  if (p.connected === 0) return 'Reached 0 of 0 connected SDKs: no SDK is connected right now';
+  const ms = p.slowestMs === null || p.slowestMs === undefined ? '' : ` in ${Math.round(p.slowestMs)} ms`;
+  const pending = p.pending > 0 ? ` (${p.pending} still pending)` : '';
+  return `Reached ${p.applied} of ${p.connected} connected SDKs${ms}${pending}`;
+}
+
+export function renderResult(r: ActionResult, done: () => void) {
+  const p = r.propagation;
+  const share = p && p.connected > 0 ? Math.round((p.applied / p.connected) * 100) : 100;
+  return html`<div class="result">
+    <p class="notice ok" role="status">${r.message}</p>
+    ${r.detail ?? nothing}
+    ${p
+      ? html`<div class="reach" aria-live="polite" data-testid="propagation">
+          <strong>${reachText(p)}</strong>
+          <div class="meter" role="img" aria-label="${share}% of connected SDKs acknowledged"><span style="width:${share}%"></span></div>
+          <span class="note">Acknowledgements keep arriving live while this dialog is open.</span>
+        </div>`
+      : nothing}
+    <div class="actions"><button class="primary" @click=${done}>Done</button></div>
+  </div>`;
+}

@@ -1,0 +1,75 @@
+import { css, html, nothing } from 'lit';
+import { archiveSpec } from '../../actions.js';
+import { dateTime, json } from '../../format.js';
+import { whyNot, type Session } from '../../session.js';
+import type { FlagView } from '../../types.js';
+import { SyElement } from '../base/sy-element.js';
+import { shared } from '../base/shared.styles.js';
+import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import type { SyFlagEdit } from '../sy-flag-edit/sy-flag-edit.js';
+
+/**
+ * A flag's details (values, owner, version, dates), with Edit and Archive for the roles that may.
+ * Archive emits `sy-open-action` (the page owns the dialog); the edit form emits `sy-flag-saved`
+ * and, when the flag changed under you, `sy-conflict`.
+ */
+export class SyFlagDetails extends SyElement {
+  static override styles = [
+    shared,
+    css`
+      :host { display: block; }
+      section.card { display: grid; gap: 1rem; }
+      .head { display: flex; align-items: center; gap: 0.5rem; }
+      .head h2 { flex: 1; }
+      dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.45rem 0.9rem; font-size: 0.88rem; }
+      dt { color: var(--sy-muted); }
+      dd { margin: 0; word-break: break-word; }
+      .value { font-family: var(--sy-mono); font-size: 0.85rem; background: #f3f5f8; padding: 0.05rem 0.35rem; border-radius: 5px; }
+      .foot { display: grid; gap: 0.3rem; border-top: 1px solid var(--sy-border); padding-top: 0.8rem; }
+      button.archive { color: var(--sy-danger); justify-self: start; }
+    `,
+  ];
+  static override properties = { flag: { attribute: false }, session: { attribute: false } };
+
+  flag: FlagView | null = null;
+  session: Session | null = null;
+
+  private edit(e: Event): void {
+    void this.renderRoot.querySelector<SyFlagEdit>('sy-flag-edit')!.open(e.currentTarget as HTMLElement);
+  }
+
+  override render() {
+    const f = this.flag;
+    if (!f) return nothing;
+    const why = whyNot(this.session, 'editFlags') || (f.archived ? 'An archived flag cannot be edited.' : '');
+    return html`<section class="card" aria-labelledby="details-h">
+      <div class="head">
+        <h2 id="details-h">Details</h2>
+        <button class="small" ?disabled=${!!why} aria-describedby=${why ? 'edit-why' : nothing} @click=${this.edit}>Edit details…</button>
+      </div>
+      <dl>
+        <dt>Serves when on</dt><dd><span class="value">${json(f.on)}</span></dd>
+        <dt>Serves when off</dt><dd><span class="value">${json(f.off)}</span></dd>
+        <dt>Owner</dt><dd>${f.owner}</dd>
+        <dt>Tags</dt><dd>${f.tags.length ? f.tags.map((t) => html`<span class="tag">${t}</span> `) : html`<span class="muted">none</span>`}</dd>
+        <dt>Version</dt><dd>${f.version}</dd>
+        <dt>Created</dt><dd>${dateTime(f.createdAt)} by ${f.createdBy}</dd>
+        <dt>Stage since</dt><dd>${f.stageStartedAt ? dateTime(f.stageStartedAt) : '—'}</dd>
+      </dl>
+      <div class="foot">
+        <button class="small ghost archive" ?disabled=${!!why} aria-describedby=${why ? 'edit-why' : nothing}
+          @click=${() => this.emit<ActionSpec>('sy-open-action', archiveSpec(f))}>Archive flag…</button>
+        ${why ? html`<span class="note" id="edit-why">${why}</span>` : nothing}
+      </div>
+      <sy-flag-edit .flag=${f}></sy-flag-edit>
+    </section>`;
+  }
+}
+
+customElements.define('sy-flag-details', SyFlagDetails);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sy-flag-details': SyFlagDetails;
+  }
+}

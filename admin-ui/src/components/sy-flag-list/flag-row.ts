@@ -1,0 +1,37 @@
+/** One row of the flag list: key, description and tags, stage, state in words, owner, last change, kill switch. */
+import { html, nothing } from 'lit';
+import { killSpec, restoreSpec } from '../../actions.js';
+import { ago, flagState, stageLabel } from '../../format.js';
+import { powerIcon } from '../../icons.js';
+import { whyNot, type Session } from '../../session.js';
+import type { FlagView } from '../../types.js';
+import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+
+export function renderFlagRow(f: FlagView, session: Session | null, open: (spec: ActionSpec) => void) {
+  const st = flagState(f);
+  const killWhy = whyNot(session, 'kill');
+  return html`<tr class=${f.killed ? 'is-killed' : ''} data-flag=${f.key}>
+    <td>
+      <a class="key" href="#/flags/${encodeURIComponent(f.key)}">${f.key}</a>
+      ${f.description ? html`<div class="desc" title=${f.description}>${f.description}</div>` : nothing}
+      ${f.tags.length ? html`<div class="tags">${f.tags.map((t) => html`<span class="tag">${t}</span>`)}</div>` : nothing}
+    </td>
+    <td>
+      <div class="stage">
+        <span>${stageLabel(f)}${f.stages ? html` <span class="muted small">· stage ${f.stage} of ${f.stages}</span>` : nothing}</span>
+        <div class="bar ${f.killed ? 'killed' : ''}" aria-hidden="true"><span style="width:${f.percent}%"></span></div>
+      </div>
+    </td>
+    <td>
+      <span class="badge ${st.kind}">${st.label}</span>
+      ${f.killed && f.paused ? html` <span class="badge paused">Paused</span>` : nothing}
+    </td>
+    <td>${f.owner}</td>
+    <td><span title=${f.updatedAt}>${ago(f.updatedAt)}</span><div class="muted small">by ${f.updatedBy}</div></td>
+    <td class="act">
+      <button class="small ${f.killed ? '' : 'danger'}" ?disabled=${!!killWhy} title=${killWhy || (f.killed ? `Restore ${f.key}` : `Kill ${f.key}`)}
+        aria-label="${f.killed ? 'Restore' : 'Kill switch for'} ${f.key}" @click=${() => open(f.killed ? restoreSpec(f) : killSpec(f))}>
+        ${f.killed ? 'Restore' : html`${powerIcon} Kill`}</button>
+    </td>
+  </tr>`;
+}

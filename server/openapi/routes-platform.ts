@@ -1,0 +1,48 @@
+import { exportQuery, listQuery, verifyQuery } from '../audit/audit-routes.js';
+import { createSchema as createKeySchema, revokeSchema } from '../auth/sdk-key-routes.js';
+import type { RouteDoc } from './route-doc.js';
+
+/** The audit trail, SDK keys, the SDK snapshot, health, Prometheus, and this document. */
+export const platformRouteDocs: RouteDoc[] = [
+  {
+    method: 'get', path: '/api/audit', tag: 'audit', summary: 'Audit entries, newest first, filtered and paged', access: { permission: 'read' },
+    query: listQuery, returns: '`{entries: AuditEntry[], next: string | null}`',
+  },
+  {
+    method: 'get', path: '/api/audit/verify', tag: 'audit', summary: 'Verify the hash chain (against a head kept elsewhere with ?expectHead=)',
+    access: { permission: 'read' }, query: verifyQuery, returns: '`{ok, count, head, firstBad?, ...}`',
+  },
+  {
+    method: 'get', path: '/api/audit/export', tag: 'audit', summary: 'Export the audit trail as JSON lines or CSV', access: { permission: 'read' },
+    query: exportQuery, produces: 'application/x-ndjson', returns: 'one AuditEntry per line (or CSV with ?format=csv)',
+  },
+  {
+    method: 'get', path: '/api/sdk-keys', tag: 'sdk keys', summary: 'List SDK keys (never the secret)', access: { permission: 'manageKeys' },
+    returns: '`{keys: [...]}`',
+  },
+  {
+    method: 'post', path: '/api/sdk-keys', tag: 'sdk keys', summary: 'Issue an SDK key (the secret is shown once)', access: { permission: 'manageKeys' },
+    body: createKeySchema, status: 201, returns: '`{id, name, key, prefix, createdAt}`',
+    example: { body: { name: 'support-web' } },
+  },
+  {
+    method: 'post', path: '/api/sdk-keys/:id/revoke', tag: 'sdk keys', summary: 'Revoke an SDK key; its live sockets close with 4401',
+    access: { permission: 'manageKeys' }, body: revokeSchema, returns: 'the key, revoked',
+    example: { params: { id: 'key_from_the_create_answer' }, body: { reason: 'leaked in a public repo' } },
+  },
+  {
+    method: 'get', path: '/sdk/flags', tag: 'sdk', summary: 'The flag state snapshot for SDKs (ETag / 304)', access: { sdkKey: true },
+    returns: '`{version, flags: FlagState[]}`',
+  },
+  { method: 'get', path: '/healthz', tag: 'operations', summary: 'The process is up', access: { public: true }, returns: '`{ok: true}`' },
+  { method: 'get', path: '/readyz', tag: 'operations', summary: 'The database answers (503 when it does not)', access: { public: true }, returns: '`{ok: true}`' },
+  {
+    method: 'get', path: '/metrics', tag: 'operations', summary: 'Prometheus metrics', access: { scrape: true },
+    description: 'Takes METRICS_TOKEN as a bearer token, or a reader-role user token; or serve it unauthenticated on a private METRICS_LISTEN address instead.',
+    produces: 'text/plain', returns: 'the Prometheus text format',
+  },
+  {
+    method: 'get', path: '/api/openapi.json', tag: 'operations', summary: 'This document (public: it documents, it reveals nothing)',
+    access: { public: true }, returns: 'the OpenAPI 3.1 document',
+  },
+];

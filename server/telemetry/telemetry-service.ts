@@ -1,0 +1,157 @@
+import type { TelemetryCount } from '../../sdk/src/protocol.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db.js';
+import { NotFound } from '../errors.js';
+import { getFlagRow } from '../flags/flag-store.js';
+import { parsePlan, stagePercent } from '../flags/flag-view.js';
+import type { Logger } from '../log.js';
+import { addUsage, staleFlags, usageDb, usageOf, type StaleRow, type UsageDb, type UsageRow } from './usage-store.js';
+
+/** Where the push layer hands the counts of a valid `telemetry` message. */
+export interface TelemetrySink {
+  record(counts: readonly TelemetryCount[]): void;
+}
+
+const VARIANTS = ['on', 'off', 'fallback'] as const;
+/** Distinct (flag, stage, variant, day) rows held between flushes; beyond this new rows are dropped (and logged). */
+const MAX_PENDING = 50_000;
+const DAY_MS = 86_400_000;
+
+export interface StageUsage {
+  stage: number;
+  /** The stage's share of the eligible cohort in the current plan (0 for stage 0 or a stage the plan no longer has). */
+  percent: number;
+  evaluations: number;
+  on: number;
+  off: number;
+  fallback: number;
+  lastEvaluatedAt: string | null;
+}
+
+export interface FlagUsage {
+  key: string;
+  /** The flag's current stage. */
+  stage: number;
+  /** The window in days, or null for all time. */
+  days: number | null;
+  evaluations: number;
+  lastEvaluatedAt: string | null;
+  stages: StageUsage[];
+}
+
+export interface StaleFlags {
+  days: number;
+  cutoff: string;
+  flags: StaleRow[];
+}
+
+/**
+ * Evaluation telemetry: counts from SDK sockets are summed in memory and written in one
+ * transaction per flush (every few seconds, and on shutdown). Telemetry is data, not a
+ * change: nothing here is audited, announced or versioned.
+ */
+export class TelemetryService implements TelemetrySink {
+  private pending = new Map<string, UsageRow>();
+  private dropped = 0;
+  private flushing: Promise<number> = Promise.resolve(0);
+  private readonly db: UsageDb;
+
+  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger }) {
+    this.db = usageDb(deps.db);
+  }
+
+  record(counts: readonly TelemetryCount[]): void {
+    const now = this.deps.clock().toISOString();
+    const day = now.slice(0, 10);
+    for (const c of counts) {
+      for (const variant of VARIANTS) {
+        const n = c[variant];
+        if (n <= 0) continue;
+        const id = `${c.key}\n${c.stage}\n${variant}\n${day}`;
+        const row = this.pending.get(id);
+        if (row) {
+          row.count += n;
+          row.lastSeenAt = now;
+        } else if (this.pending.size < MAX_PENDING) {
+          this.pending.set(id, { flag: c.key, stage: c.stage, variant, day, count: n, lastSeenAt: now });
+        } else this.dropped++;
+      }
+    }
+  }
+
+  /** Writes what was recorded since the last flush in one transaction; resolves with the rows written. Flushes never overlap. */
+  flush(): Promise<number> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<number> {
+    if (this.dropped) {
+      this.deps.log.warn({ dropped: this.dropped }, 'telemetry: too many distinct rows between flushes; some counts were dropped');
+      this.dropped = 0;
+    }
+    if (!this.pending.size) return 0;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      return await addUsage(this.db, [...batch.values()]);
+    } catch (err) {
+      // Keep the counts for the next flush rather than lose them to a busy database.
+      for (const [id, row] of batch) {
+        const later = this.pending.get(id);
+        if (later) {
+          later.count += row.count;
+        } else this.pending.set(id, row);
+      }
+      this.deps.log.warn({ err }, 'telemetry: flush failed; retrying with the next one');
+      return 0;
+    }
+  }
+
+  /** Flushes every `intervalMs` on an unref'd timer; the returned stop() flushes a last time. */
+  start(intervalMs: number): () => Promise<void> {
+    const timer = setInterval(() => void this.flush(), intervalMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await this.flush();
+    };
+  }
+
+  async usage(key: string, days?: number): Promise<FlagUsage> {
+    const flag = await getFlagRow(this.deps.db, key);
+    if (!flag) throw new NotFound(`flag "${key}" does not exist`);
+    await this.flush(); // read what the SDKs reported, not what the last timer tick wrote
+    const since = days === undefined ? undefined : new Date(this.deps.clock().getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+    const plan = parsePlan(flag);
+    const stages = new Map<number, StageUsage>();
+    for (const t of await usageOf(this.db, key, since)) {
+      let s = stages.get(t.stage);
+      if (!s) {
+        s = { stage: t.stage, percent: stagePercent(plan, t.stage), evaluations: 0, on: 0, off: 0, fallback: 0, lastEvaluatedAt: null };
+        stages.set(t.stage, s);
+      }
+      const n = Number(t.count);
+      if (t.variant === 'on' || t.variant === 'off' || t.variant === 'fallback') s[t.variant] += n;
+      s.evaluations += n;
+      if (s.lastEvaluatedAt === null || t.lastSeenAt > s.lastEvaluatedAt) s.lastEvaluatedAt = t.lastSeenAt;
+    }
+    const list = [...stages.values()];
+    const last = list.reduce<string | null>((m, s) => (s.lastEvaluatedAt !== null && (m === null || s.lastEvaluatedAt > m) ? s.lastEvaluatedAt : m), null);
+    return {
+      key,
+      stage: flag.stage,
+      days: days ?? null,
+      evaluations: list.reduce((n, s) => n + s.evaluations, 0),
+      lastEvaluatedAt: last,
+      stages: list,
+    };
+  }
+
+  /** Live flags not evaluated for `days` days (never-evaluated flags count once they are that old). */
+  async stale(days: number): Promise<StaleFlags> {
+    await this.flush();
+    const cutoff = new Date(this.deps.clock().getTime() - days * DAY_MS).toISOString();
+    return { days, cutoff, flags: await staleFlags(this.db, cutoff) };
+  }
+}

@@ -1,0 +1,94 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, Db } from '../db.js';
+
+/** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
+export interface FlagUsageTable {
+  flag: string;
+  stage: number;
+  variant: string;
+  day: string;
+  count: number;
+  last_seen_at: string;
+}
+
+export type UsageDb = Kysely<Database & { flag_usage: FlagUsageTable }>;
+
+export const usageDb = (db: Db): UsageDb => db as unknown as UsageDb;
+
+export interface UsageRow {
+  flag: string;
+  stage: number;
+  variant: 'on' | 'off' | 'fallback';
+  day: string;
+  count: number;
+  lastSeenAt: string;
+}
+
+const CHUNK = 400;
+
+/** Adds rows to their (flag, stage, variant, day) totals in one transaction; rows of unknown flags are dropped. Returns rows written. */
+export async function addUsage(db: UsageDb, rows: UsageRow[]): Promise<number> {
+  if (!rows.length) return 0;
+  return db.transaction().execute(async (trx) => {
+    const keys = [...new Set(rows.map((r) => r.flag))];
+    const known = new Set<string>();
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const found = await trx.selectFrom('flags').select('key').where('key', 'in', keys.slice(i, i + CHUNK)).execute();
+      for (const f of found) known.add(f.key);
+    }
+    const kept = rows.filter((r) => known.has(r.flag));
+    for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, kept.slice(i, i + CHUNK));
+    return kept.length;
+  });
+}
+
+async function upsert(trx: Transaction<Database & { flag_usage: FlagUsageTable }>, rows: UsageRow[]): Promise<void> {
+  await trx
+    .insertInto('flag_usage')
+    .values(rows.map((r) => ({ flag: r.flag, stage: r.stage, variant: r.variant, day: r.day, count: r.count, last_seen_at: r.lastSeenAt })))
+    .onConflict((oc) =>
+      oc.columns(['flag', 'stage', 'variant', 'day']).doUpdateSet({
+        count: sql<number>`flag_usage.count + excluded.count`,
+        last_seen_at: sql<string>`max(flag_usage.last_seen_at, excluded.last_seen_at)`,
+      }),
+    )
+    .execute();
+}
+
+export interface StageVariantTotal {
+  stage: number;
+  variant: string;
+  count: number;
+  lastSeenAt: string;
+}
+
+/** Totals per (stage, variant) of one flag, from `sinceDay` (inclusive) if given. */
+export async function usageOf(db: UsageDb, flag: string, sinceDay?: string): Promise<StageVariantTotal[]> {
+  let q = db
+    .selectFrom('flag_usage')
+    .select(['stage', 'variant', sql<number>`sum(count)`.as('count'), sql<string>`max(last_seen_at)`.as('lastSeenAt')])
+    .where('flag', '=', flag);
+  if (sinceDay) q = q.where('day', '>=', sinceDay);
+  return q.groupBy(['stage', 'variant']).orderBy('stage').execute();
+}
+
+export interface StaleRow {
+  key: string;
+  owner: string;
+  createdAt: string;
+  lastEvaluatedAt: string | null;
+}
+
+/** Live (not archived) flags with no evaluation since `cutoff`, and never-evaluated ones created before it. */
+export async function staleFlags(db: UsageDb, cutoff: string): Promise<StaleRow[]> {
+  const last = db.selectFrom('flag_usage').select(['flag', sql<string>`max(last_seen_at)`.as('last')]).groupBy('flag').as('u');
+  const rows = await db
+    .selectFrom('flags')
+    .leftJoin(last, 'u.flag', 'flags.key')
+    .select(['flags.key as key', 'flags.owner as owner', 'flags.created_at as createdAt', 'u.last as lastEvaluatedAt'])
+    .where('flags.archived', '=', 0)
+    .where((eb) => eb.or([eb('u.last', '<', cutoff), eb.and([eb('u.last', 'is', null), eb('flags.created_at', '<', cutoff)])]))
+    .orderBy('flags.key')
+    .execute();
+  return rows.map((r) => ({ ...r, lastEvaluatedAt: r.lastEvaluatedAt ?? null }));
+}

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
+import { INSTALL_HINT, browserOrSkip, buildUi, launch, signIn } from './browser.js';
+import { ok } from './seed.js';
+
+const { executable, mustFail } = browserOrSkip();
+
+describe.runIf(mustFail)('browser tests in CI', () => {
+  it('need a Chromium browser', () => {
+    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
+  });
+});
+
+describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
+  let ts: TestServer;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+
+  beforeAll(async () => {
+    await buildUi();
+    ts = await startTestServer();
+    const l = await launch(executable!);
+    browser = l.browser;
+    closeBrowser = l.close;
+    await createFlag(ts, 'chat-summary', { tags: ['ai', 'provider-x'] });
+    await createFlag(ts, 'smart-reply', { tags: ['provider-x'] });
+    await createFlag(ts, 'old-prompt', { tags: ['provider-x'] });
+    await createFlag(ts, 'checkout-v2', { tags: ['payments'] });
+    await ok(ts, 'POST', '/api/flags/old-prompt/kill', ['oncall', 'olga'], { reason: 'retired prompt' });
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await ts?.close();
+  });
+
+  const names = (items: string[]) => items.map((t) => t.trim().split(/\s/)[0]).sort();
+
+  it('on-call kills every flag with a tag from the list, sees which were killed, and restores them', async () => {
+    const { page, errors } = await signIn(browser, ts, 'oncall', 'olga');
+    await page.locator('tr[data-flag="checkout-v2"]').waitFor();
+    await page.getByRole('button', { name: 'Kill by tag…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kill every flag with a tag' });
+    await dialog.getByLabel('Tag').selectOption('provider-x');
+    // Before confirming: which flags the kill will change, and which are already killed.
+    const willKill = dialog.getByRole('list', { name: 'Will be killed' }).getByRole('listitem');
+    await expect.poll(async () => names(await willKill.allTextContents())).toEqual(['chat-summary', 'smart-reply']);
+    expect(names(await dialog.getByRole('list', { name: 'Already killed, unchanged' }).getByRole('listitem').allTextContents())).toEqual(['old-prompt']);
+
+    const submit = dialog.getByRole('button', { name: 'Kill flags with this tag' });
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('provider-x outage, INC-2240');
+    expect(await submit.isDisabled()).toBe(true);
+    await dialog.getByRole('checkbox').check();
+    await submit.click();
+
+    await dialog.getByText('Killed 2 flags: every user now gets their off values.').waitFor();
+    expect(names(await dialog.getByRole('list', { name: 'Killed', exact: true }).getByRole('listitem').allTextContents())).toEqual(['chat-summary', 'smart-reply']);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.locator('tr[data-flag="smart-reply"]').getByText('Killed', { exact: true }).waitFor();
+    const state = async () => Object.fromEntries(((await ok(ts, 'GET', '/api/flags', ['viewer', 'v'])).flags as Array<{ key: string; killed: boolean }>).map((f) => [f.key, f.killed]));
+    expect(await state()).toEqual({ 'chat-summary': true, 'smart-reply': true, 'old-prompt': true, 'checkout-v2': false });
+
+    await page.getByRole('button', { name: 'Restore by tag…' }).click();
+    const restore = page.getByRole('dialog', { name: 'Restore every flag with a tag' });
+    await restore.getByLabel('Tag').selectOption('provider-x');
+    const willRestore = restore.getByRole('list', { name: 'Will be restored' }).getByRole('listitem');
+    await expect.poll(async () => names(await willRestore.allTextContents())).toEqual(['chat-summary', 'old-prompt', 'smart-reply']);
+    await restore.getByText('killed by olga: “provider-x outage, INC-2240”', { exact: false }).first().waitFor();
+    await restore.getByLabel('Reason (recorded in the audit trail)').fill('provider-x is back');
+    await restore.getByRole('checkbox').check();
+    await restore.getByRole('button', { name: 'Restore flags with this tag' }).click();
+    await restore.getByText('Restored 3 flags.').waitFor();
+    await restore.getByRole('button', { name: 'Done' }).click();
+    await page.locator('tr[data-flag="smart-reply"]').getByText('Not started', { exact: true }).first().waitFor();
+    expect(Object.values(await state()).every((killed) => killed === false)).toBe(true);
+
+    // Kill all lists every flag it would kill; cancelling changes nothing.
+    await page.getByRole('button', { name: 'Kill all…' }).click();
+    const killAll = page.getByRole('dialog', { name: 'Kill all flags' });
+    const all = killAll.getByRole('list', { name: 'Will be killed' }).getByRole('listitem');
+    await expect.poll(async () => names(await all.allTextContents())).toEqual(['chat-summary', 'checkout-v2', 'old-prompt', 'smart-reply']);
+    await killAll.getByRole('button', { name: 'Cancel' }).click();
+    await killAll.waitFor({ state: 'hidden' });
+    expect(Object.values(await state()).every((killed) => killed === false)).toBe(true);
+
+    const audit = await ok(ts, 'GET', '/api/audit?action=flag.kill&actor=olga', ['viewer', 'v']);
+    expect(audit.entries.filter((e: { reason: string }) => e.reason === 'provider-x outage, INC-2240').map((e: { flag: string }) => e.flag).sort())
+      .toEqual(['chat-summary', 'smart-reply']);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('a viewer sees kill by tag and kill all disabled, with the reason', async () => {
+    const { page, errors } = await signIn(browser, ts, 'viewer', 'vera');
+    await page.locator('tr[data-flag="checkout-v2"]').waitFor();
+    for (const name of ['Kill by tag…', 'Kill all…', 'Restore by tag…', 'Restore all…']) {
+      expect(await page.getByRole('button', { name, exact: true }).isDisabled(), name).toBe(true);
+    }
+    const why = page.locator('#bulk-why');
+    expect(await why.textContent()).toBe('Your role (viewer) cannot kill or restore flags; it needs admin, pm, engineer or oncall.');
+    expect(await page.getByRole('button', { name: 'Kill by tag…' }).getAttribute('aria-describedby')).toBe('bulk-why');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

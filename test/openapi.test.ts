@@ -1,0 +1,152 @@
+import type { Express } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAN, ROLES, type Role } from '../server/auth/roles.js';
+import { openApiDocument, openApiPath, routeDocs } from '../server/openapi/openapi-document.js';
+import type { RouteDoc } from '../server/openapi/route-doc.js';
+import { pathParams } from '../server/openapi/routes-flags.js';
+import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
+import { issueSdkKey } from './helpers/push-client.js';
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Every route registered on the express app, as `get /api/flags/:key`, walking nested routers. */
+function registeredRoutes(app: Express): string[] {
+  const out = new Set<string>();
+  const walk = (stack: any[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.add(`${m} ${prefix}${layer.route.path}`);
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
+      }
+    }
+  };
+  walk((app as any).router.stack, '');
+  return [...out].sort();
+}
+
+/** Resolves a local JSON pointer (`#/components/schemas/X`) in the document. */
+function resolve(doc: any, ref: string): unknown {
+  return ref
+    .slice(2)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((node, key) => (node === undefined ? undefined : node[key]), doc);
+}
+
+function refsIn(v: unknown, out: string[] = []): string[] {
+  if (Array.isArray(v)) v.forEach((x) => refsIn(x, out));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === '$ref' && typeof x === 'string' ? out.push(x) : refsIn(x, out);
+  return out;
+}
+
+const fill = (path: string, params: Record<string, string>) => path.replace(/:([A-Za-z]+)/g, (_, n: string) => encodeURIComponent(params[n] ?? 'support-draft'));
+
+describe('the OpenAPI document', () => {
+  let ts: TestServer;
+  let sdkKey: string;
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+    sdkKey = (await issueSdkKey(ts, 'openapi-test')).key;
+    await createFlag(ts, 'old-banner'); // the archive example's flag; every other example builds on the ones before it
+  });
+  afterAll(() => ts.close());
+
+  it('is served at /api/openapi.json without credentials, and is structurally OpenAPI 3.1', async () => {
+    const res = await ts.api('GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info).toMatchObject({ title: 'Switchyard', version: expect.any(String) });
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(20);
+    const ids = new Set<string>();
+    const tags = new Set(doc.tags.map((t: any) => t.name));
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      expect(path.startsWith('/')).toBe(true);
+      for (const [method, op] of Object.entries<any>(item)) {
+        expect(METHODS, `${method} ${path}`).toContain(method);
+        expect(ids.has(op.operationId), op.operationId).toBe(false);
+        ids.add(op.operationId);
+        expect(op.summary).toEqual(expect.any(String));
+        for (const t of op.tags) expect(tags.has(t)).toBe(true);
+        const codes = Object.keys(op.responses);
+        expect(codes.some((c) => /^2\d\d$/.test(c)), `${method} ${path} has a success response`).toBe(true);
+        for (const c of codes) expect(c).toMatch(/^([1-5]\d\d|[1-5]XX|default)$/);
+        for (const r of Object.values<any>(op.responses)) expect(r.description ?? r.$ref).toEqual(expect.any(String));
+        const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort();
+        const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+        expect(declared, `${method} ${path} path parameters`).toEqual(templated);
+        for (const p of op.parameters ?? []) {
+          expect(['path', 'query', 'header', 'cookie']).toContain(p.in);
+          if (p.in === 'path') expect(p.required).toBe(true);
+          expect(p.schema).toBeTypeOf('object');
+        }
+        if (op.requestBody) expect(op.requestBody.content['application/json'].schema).toBeTypeOf('object');
+        for (const s of op.security) for (const name of Object.keys(s)) expect(doc.components.securitySchemes[name]).toBeDefined();
+      }
+    }
+    for (const ref of refsIn(doc)) {
+      expect(ref.startsWith('#/'), ref).toBe(true);
+      expect(resolve(doc, ref), ref).toBeDefined();
+    }
+  });
+
+  it('documents every route registered on the express app, and nothing that is not one', () => {
+    const app = ts.running.server.listeners('request')[0] as unknown as Express;
+    const registered = registeredRoutes(app);
+    const documented = routeDocs.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented).toEqual(registered);
+    const doc: any = openApiDocument();
+    for (const r of routeDocs) expect(doc.paths[openApiPath(r.path)]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
+  });
+
+  it('gives every route with a body an example that validates against the schema the route validates with', () => {
+    for (const r of routeDocs) {
+      if (!r.body) continue;
+      expect(r.example?.body, `${r.method} ${r.path} has an example`).toBeDefined();
+      const parsed = r.body.safeParse(r.example!.body);
+      expect(parsed.error?.issues, `${r.method} ${r.path}`).toBeUndefined();
+      for (const [name, value] of Object.entries(r.example?.params ?? {})) expect(pathParams[name]!.safeParse(value).success, `${r.path} :${name}`).toBe(true);
+      const op: any = (openApiDocument() as any).paths[openApiPath(r.path)][r.method];
+      expect(op.requestBody.content['application/json'].example).toEqual(r.example!.body);
+    }
+  });
+
+  it('every documented example is accepted by the real server, in order, with a 2xx', async () => {
+    const params: Record<string, string> = {};
+    let i = 0;
+    for (const r of routeDocs) {
+      if (!r.example || r.method === 'get') continue;
+      const role = 'permission' in r.access ? CAN[r.access.permission][0] : 'admin';
+      if (r.path === '/api/sdk-keys/:id/revoke') params.id = params.createdKeyId!;
+      const res = await ts.api(r.method.toUpperCase(), fill(r.path, { ...r.example.params, ...params }), {
+        token: await ts.token(role as Role, `${role}-example-${i++}`),
+        body: r.example.body,
+      });
+      expect(res.status, `${r.method} ${r.path}: ${res.text}`).toBe(r.status ?? 200);
+      if (r.path === '/api/sdk-keys' && r.method === 'post') params.createdKeyId = res.body.id;
+    }
+  });
+
+  it('every documented read answers 2xx with the documented credential, and roles outside the documented ones get 403', async () => {
+    for (const r of routeDocs) {
+      const url = fill(r.path, {});
+      if (r.method === 'get') {
+        const headers: Record<string, string> = {};
+        if ('sdkKey' in r.access) headers.authorization = `Bearer ${sdkKey}`;
+        const token = 'permission' in r.access ? await ts.token(CAN[r.access.permission][0] as Role) : 'scrape' in r.access ? await ts.token('viewer') : undefined;
+        const res = await ts.api('GET', url, { token, headers });
+        expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
+        expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeLessThan(300);
+      }
+      if ('permission' in r.access) {
+        const allowed: readonly string[] = CAN[r.access.permission];
+        const outsider = ROLES.find((role) => !allowed.includes(role))!;
+        const res = await ts.api(r.method.toUpperCase(), url, { as: outsider, body: r.example?.body });
+        expect(res.status, `${r.method} ${r.path} as ${outsider}`).toBe(403);
+      }
+    }
+  });
+});
