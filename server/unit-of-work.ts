@@ -4,6 +4,7 @@ import type { Actor } from './auth/roles.js';
 import type { AuditInput, AuditRecorder } from './audit/audit-recorder.js';
 import type { AuditEntry } from './audit/audit-store.js';
 import type { ChangeBus, ChangeEvent } from './changes.js';
+import { writeTransaction } from './write-gate.js';
 
 export interface WriteDeps {
   db: Db;
@@ -25,10 +26,15 @@ export interface WriteContext {
  * Every mutation runs through here: one transaction holding the change and its audit
  * entries, and the announcements published only after it committed.
  */
-export async function write<T>(deps: WriteDeps, actor: Actor, fn: (ctx: WriteContext) => Promise<T>): Promise<T> {
+export async function write<T>(
+  deps: WriteDeps,
+  actor: Actor,
+  fn: (ctx: WriteContext) => Promise<T>,
+  opts: { urgent?: boolean } = {},
+): Promise<T> {
   const pending: ChangeEvent[] = [];
   const start = deps.observeWrite ? process.hrtime.bigint() : 0n;
-  const result = await deps.db.transaction().execute(async (trx) => {
+  const result = await writeTransaction(deps.db, opts.urgent ?? false, async (trx) => {
     const ctx: WriteContext = {
       trx,
       async record(input) {

@@ -25,6 +25,8 @@ export interface FlagMutation {
    * through `ctx.trx` (they commit or roll back with the flag).
    */
   change(row: FlagRow, ctx: WriteContext, now: Date): Promise<FlagPatch | null> | FlagPatch | null;
+  /** A safety action (kill, restore, rollback, pause, guardrail trip): goes ahead of queued writes. */
+  urgent?: boolean;
   /** Extra fields for the audit entry's `after`, e.g. the sample that tripped a guardrail. */
   auditAfterExtra?: Record<string, unknown>;
 }
@@ -40,7 +42,7 @@ export interface FlagMutationResult {
  * and the global state version, audit before/after, announce after commit.
  */
 export async function mutateFlag(deps: FlagMutationDeps, actor: Actor, m: FlagMutation): Promise<FlagMutationResult> {
-  return write(deps, actor, (ctx) => applyFlagMutation(ctx, deps.clock, actor, m));
+  return write(deps, actor, (ctx) => applyFlagMutation(ctx, deps.clock, actor, m), { urgent: m.urgent });
 }
 
 /** The same, inside a transaction the caller already holds (bulk kills change many flags at once). */

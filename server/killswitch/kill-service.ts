@@ -27,6 +27,7 @@ export class KillService {
       action: 'flag.kill',
       reason,
       expectedVersion,
+      urgent: true,
       change: (row, _ctx, now) =>
         row.killed === 1 ? null : { killed: 1, killed_by: actor.sub, killed_at: now.toISOString(), kill_reason: reason },
     };
@@ -38,6 +39,7 @@ export class KillService {
       action: 'flag.restore',
       reason,
       expectedVersion,
+      urgent: true,
       // Restoring clears only the kill: stage, plan and pause stay as they were.
       change: (row) => (row.killed === 0 ? null : { killed: 0, killed_by: null, killed_at: null, kill_reason: null }),
     };
@@ -61,14 +63,19 @@ export class KillService {
   }
 
   private async bulk(actor: Actor, scope: KillScope, mutation: (key: string) => FlagMutation): Promise<BulkResult> {
-    return write(this.deps, actor, async (ctx) => {
-      const rows = await listFlagRows(ctx.trx, 'tag' in scope ? { tag: scope.tag } : {});
-      const result: BulkResult = { changed: [], unchanged: [] };
-      for (const row of rows) {
-        const r = await applyFlagMutation(ctx, this.deps.clock, actor, mutation(row.key));
-        (r.changed ? result.changed : result.unchanged).push(row.key);
-      }
-      return result;
-    });
+    return write(
+      this.deps,
+      actor,
+      async (ctx) => {
+        const rows = await listFlagRows(ctx.trx, 'tag' in scope ? { tag: scope.tag } : {});
+        const result: BulkResult = { changed: [], unchanged: [] };
+        for (const row of rows) {
+          const r = await applyFlagMutation(ctx, this.deps.clock, actor, mutation(row.key));
+          (r.changed ? result.changed : result.unchanged).push(row.key);
+        }
+        return result;
+      },
+      { urgent: true },
+    );
   }
 }

@@ -79,6 +79,7 @@ export class Guardrails {
       key: row.key,
       action: 'rollout.guardrail_trip',
       reason,
+      urgent: true,
       change: (cur, _ctx, now) => {
         // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
         if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;

@@ -3,6 +3,7 @@ import { NotFound, ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { stageStart } from '../rollout/gates.js';
+import { writeTransaction } from '../write-gate.js';
 import { Guardrails, type Sample, type Trip } from './guardrails.js';
 import type { SampleInput } from './metric-schemas.js';
 import { insertSamples, metricNamesSince, recentSamples, statsSince, type CohortStats } from './metric-store.js';
@@ -43,7 +44,7 @@ export class MetricService {
       return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: at.toISOString() };
     });
     const receivedAt = now.toISOString();
-    await this.deps.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.deps.db, false, async (trx) => {
       const keys = [...new Set(rows.map((r) => r.flag))];
       const flags = await trx.selectFrom('flags').select(['key', 'stage']).where('key', 'in', keys).where('archived', '=', 0).execute();
       const stageOf = new Map(flags.map((f) => [f.key, f.stage]));

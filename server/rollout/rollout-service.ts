@@ -101,6 +101,7 @@ export class RolloutService {
       action: 'rollout.rollback',
       reason: opts.reason,
       expectedVersion: opts.version,
+      urgent: true,
       change: async (row, ctx, now) => {
         const to = opts.toStage ?? Math.max(0, row.stage - 1);
         if (to > row.stage) {
@@ -126,6 +127,7 @@ export class RolloutService {
       action: 'rollout.pause',
       reason: opts.reason,
       expectedVersion: opts.version,
+      urgent: true,
       change: (row, _ctx, now) => (row.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: now.toISOString(), pause_reason: opts.reason }),
     });
     return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };

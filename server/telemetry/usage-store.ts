@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Db } from '../db.js';
+import { writeTransaction } from '../write-gate.js';
 
 /** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
 export interface FlagUsageTable {
@@ -29,7 +30,7 @@ const CHUNK = 400;
 /** Adds rows to their (flag, stage, variant, day) totals in one transaction; rows of unknown flags are dropped. Returns rows written. */
 export async function addUsage(db: UsageDb, rows: UsageRow[]): Promise<number> {
   if (!rows.length) return 0;
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, false, async (trx) => {
     const keys = [...new Set(rows.map((r) => r.flag))];
     const known = new Set<string>();
     for (let i = 0; i < keys.length; i += CHUNK) {
