@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
@@ -112,6 +113,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
   const stopScheduler = services.scheduler.start(30_000);
+  const stopCheckpoints = checkpointInBackground(opened);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
 
@@ -131,6 +133,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         await stopScheduler();
+        stopCheckpoints();
         unwatch();
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
@@ -142,6 +145,24 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/**
+ * SQLite checkpoints the WAL inside whichever commit crosses the threshold, so under a flood
+ * of metric batches a kill's commit could pay for copying megabytes. The server checkpoints
+ * on a timer instead, through the write gate, where a kill waiting goes first.
+ */
+function checkpointInBackground(opened: OpenedDb, everyMs = 1000): () => void {
+  opened.sqlite.pragma('wal_autocheckpoint = 0');
+  const timer = setInterval(() => {
+    gateOf(opened.db)
+      .run(false, async () => opened.sqlite.pragma('wal_checkpoint(PASSIVE)'))
+      .catch(() => {
+        // A busy or failed checkpoint is retried on the next tick; the WAL keeps every change meanwhile.
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Pending acknowledgements of each live flag's latest change, read at scrape time. */

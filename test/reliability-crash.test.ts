@@ -37,7 +37,7 @@ describe('kill -9 during a storm of writes from several processes', () => {
         const workers: WorkerProc[] = [];
         for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker(CRASH_WRITER_WORKER, { URL: server.url, W: String(++w), TOKENS: JSON.stringify(tokens), LOOPS: String(LOOPS) }));
         const acked = () => workers.reduce((n, wk) => n + wk.lines.filter((l) => typeof l.status === 'number' && l.status < 300).length, 0);
-        while (acked() < ACKED_BEFORE_KILL) await new Promise((r) => setTimeout(r, 10));
+        while (acked() < ACKED_BEFORE_KILL && workers.some((wk) => wk.child.exitCode === null)) await new Promise((r) => setTimeout(r, 10));
         await server.stop('SIGKILL');
         await Promise.all(workers.map((wk) => wk.exited));
         for (const wk of workers) all.push(...wk.lines);
