@@ -1,16 +1,9 @@
 import type { RawData } from 'ws';
 import { PROTOCOL_VERSION, type ClientMessage } from '../../sdk/src/protocol.js';
 import { parseTelemetry } from '../telemetry/telemetry-message.js';
+import { BadMessage } from './bad-message.js';
 
-/** Why a frame was refused; the connection is closed with 4400 and this text. */
-export class BadMessage extends Error {
-  constructor(
-    message: string,
-    readonly code = 'malformed_message',
-  ) {
-    super(message);
-  }
-}
+export { BadMessage };
 
 function version(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new BadMessage(`${what} must be a non-negative integer`);

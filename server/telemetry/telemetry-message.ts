@@ -1,5 +1,5 @@
 import { MAX_TELEMETRY_COUNTS, type TelemetryCount, type TelemetryMessage } from '../../sdk/src/protocol.js';
-import { BadMessage } from '../push/client-message.js';
+import { BadMessage } from '../push/bad-message.js';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Stages are 0..20 today (a plan has at most 20); leave room without accepting nonsense. */
