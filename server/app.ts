@@ -92,7 +92,14 @@ export function createApp(deps: AppDeps): express.Express {
     helmet({
       contentSecurityPolicy: {
         useDefaults: true,
-        directives: { 'script-src': ["'self'"], 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+        directives: {
+          'script-src': ["'self'"],
+          'connect-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          // Switchyard is often served over plain HTTP on a private network: upgrading the
+          // UI's own requests to https there would leave a blank page.
+          'upgrade-insecure-requests': null,
+        },
       },
     }),
   );

@@ -26,6 +26,8 @@ describe('security headers', () => {
     expect(csp.get('script-src-attr')).toEqual(["'none'"]);
     expect(csp.get('base-uri')).toEqual(["'self'"]);
     expect(csp.get('frame-ancestors')).toEqual(["'self'"]);
+    // Served over plain HTTP on private networks too: the UI must not upgrade its own requests.
+    expect(csp.has('upgrade-insecure-requests')).toBe(false);
     for (const [k, v] of csp) if (k.startsWith('script') || k === 'default-src' || k === 'connect-src') expect(v.join(' '), k).not.toMatch(/unsafe-inline|unsafe-eval|\*|data:|http:/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
