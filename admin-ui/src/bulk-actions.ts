@@ -1,13 +1,16 @@
 /**
  * Kill or restore many flags at once, for an incident: every flag with a tag (`POST /api/kill`
  * `{tag, reason}`), or every flag (`{all: true, reason}`). The dialog lists the flags the action
- * will change before it runs, and the ones it changed (from the server's answer) after.
+ * will change before it runs, and the ones it changed (from the server's answer) after. Like a
+ * single kill, it waits briefly (`waitMs`) for SDK acknowledgements and says how far each reached.
  */
 import { html, nothing } from 'lit';
+import type { Propagation as WirePropagation } from '../../sdk/src/protocol.js';
 import { post } from './api.js';
+import { reachText, type ActionResult } from './components/sy-action-dialog/action-result.js';
 import type { ActionSpec } from './components/sy-action-dialog/sy-action-dialog.js';
 import { stageLabel } from './format.js';
-import type { FlagView } from './types.js';
+import type { BulkKillResult, BulkRestoreResult, FlagView, Propagation } from './types.js';
 
 type Flags = () => FlagView[];
 type Scope = { tag: string } | { all: true };
@@ -23,10 +26,34 @@ function flagList(label: string, flags: FlagView[], testid: string, describe: (f
   </div>`;
 }
 
-function keyList(label: string, keys: string[], testid: string) {
+/** The flags an action changed or left alone; with delivery figures, how far each change reached. */
+function keyList(label: string, keys: string[], testid: string, reach?: Record<string, WirePropagation>) {
   if (!keys.length) return nothing;
+  const item = (k: string) => {
+    const p = reach?.[k];
+    return p ? html`<li><span class="mono">${k}</span> <span class="muted small">· ${reachText(p)}</span></li>` : html`<li class="mono">${k}</li>`;
+  };
   return html`<div class="flag-list" data-testid=${testid}><strong>${label} (${keys.length})</strong>
-    <ul aria-label=${label}>${keys.map((k) => html`<li class="mono">${k}</li>`)}</ul></div>`;
+    <ul aria-label=${label}>${keys.map(item)}</ul></div>`;
+}
+
+/** How long a bulk action waits for SDK acknowledgements before answering. */
+const WAIT_MS = 2000;
+
+/**
+ * The dialog's delivery summary for a bulk action: the SDKs that applied every change. An SDK
+ * acknowledges a global version, so the one that applied the latest change applied them all:
+ * the dialog follows that change live (`key`, `stateVersion`).
+ */
+function delivery(reach: Record<string, WirePropagation> | undefined, scope: string): Pick<ActionResult, 'propagation' | 'reachScope' | 'key' | 'stateVersion'> {
+  const ps = Object.values(reach ?? {});
+  if (!ps.length) return {};
+  const last = ps.reduce((a, b) => (b.stateVersion > a.stateVersion ? b : a));
+  const slowest = ps.map((p) => p.slowestMs).filter((ms): ms is number => ms !== null && ms !== undefined);
+  const applied = Math.min(...ps.map((p) => p.applied));
+  const connected = Math.max(...ps.map((p) => p.connected));
+  const propagation: Propagation = { connected, applied, pending: connected - applied, slowestMs: slowest.length ? Math.max(...slowest) : null };
+  return { propagation, reachScope: ps.length > 1 ? scope : undefined, key: last.key, stateVersion: last.stateVersion };
 }
 
 /** Tags with how many flags carry them, for the dialog's select. */
@@ -61,12 +88,13 @@ export function bulkKillSpec(flags: Flags, byTag?: { initial?: string }): Action
       ${flagList('Already killed, unchanged', fs.filter((f) => f.killed), 'unchanged', (f) => `killed by ${f.killedBy ?? 'someone'}`)}`;
     },
     async run(reason, tag) {
-      const r = await post<{ killed: string[]; alreadyKilled: string[] }>('/api/kill', { ...scopeOf(all ? undefined : tag), reason });
+      const r = await post<BulkKillResult>('/api/kill', { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });
       return {
         message: r.killed.length
           ? `Killed ${plural(r.killed.length, 'flag')}: every user now gets their off values.`
           : `Nothing changed: ${scopeText(all ? undefined : tag)} was already killed.`,
-        detail: html`${keyList('Killed', r.killed, 'changed')}${keyList('Already killed, unchanged', r.alreadyKilled, 'unchanged')}`,
+        detail: html`${keyList('Killed', r.killed, 'changed', r.propagation)}${keyList('Already killed, unchanged', r.alreadyKilled, 'unchanged')}`,
+        ...delivery(r.propagation, 'Every killed flag'),
       };
     },
   };
@@ -92,10 +120,11 @@ export function bulkRestoreSpec(flags: Flags, byTag?: { initial?: string }): Act
       ${flagList('Not killed, unchanged', fs.filter((f) => !f.killed), 'unchanged', stageLabel)}`;
     },
     async run(reason, tag) {
-      const r = await post<{ restored: string[]; alreadyLive: string[] }>('/api/restore', { ...scopeOf(all ? undefined : tag), reason });
+      const r = await post<BulkRestoreResult>('/api/restore', { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });
       return {
         message: r.restored.length ? `Restored ${plural(r.restored.length, 'flag')}.` : `Nothing changed: no flag in scope was killed.`,
-        detail: html`${keyList('Restored', r.restored, 'changed')}${keyList('Not killed, unchanged', r.alreadyLive, 'unchanged')}`,
+        detail: html`${keyList('Restored', r.restored, 'changed', r.propagation)}${keyList('Not killed, unchanged', r.alreadyLive, 'unchanged')}`,
+        ...delivery(r.propagation, 'Every restored flag'),
       };
     },
   };

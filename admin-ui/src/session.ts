@@ -1,26 +1,13 @@
 /**
  * Who is signed in. The token lives in sessionStorage only (never in the URL after load); its
  * payload is decoded, not verified: the server verifies every request, the UI only uses the role
- * to show what is allowed.
+ * to show what is allowed. The role table is the server's own (sdk/src/api.ts).
  */
-export const ROLES = ['admin', 'pm', 'engineer', 'oncall', 'viewer', 'metrics'] as const;
-export type Role = (typeof ROLES)[number];
+import { CAN, isRole, type Permission, type Role } from '../../sdk/src/api.js';
+
+export { CAN, ROLES, type Permission, type Role } from '../../sdk/src/api.js';
 
 const KEY = 'switchyard.token';
-
-/** What each action needs, mirroring the server's permission sets (server/auth/roles.ts). */
-export const CAN = {
-  read: ['admin', 'pm', 'engineer', 'oncall', 'viewer'],
-  editFlags: ['admin', 'engineer'],
-  kill: ['admin', 'pm', 'engineer', 'oncall'],
-  plan: ['admin', 'pm'],
-  signoff: ['pm'],
-  advance: ['admin', 'pm'],
-  rollback: ['admin', 'pm', 'oncall'],
-  pause: ['admin', 'pm', 'oncall'],
-  manageKeys: ['admin'],
-} as const satisfies Record<string, readonly Role[]>;
-export type Permission = keyof typeof CAN;
 
 const WHAT: Record<Permission, string> = {
   read: 'read flags',
@@ -31,6 +18,7 @@ const WHAT: Record<Permission, string> = {
   advance: 'advance rollouts',
   rollback: 'roll back',
   pause: 'pause or resume rollouts',
+  reportMetrics: 'report metrics',
   manageKeys: 'manage SDK keys',
 };
 
@@ -55,8 +43,8 @@ export function decodeToken(token: string): Session | null {
   if (parts.length !== 3 || !parts[1]) return null;
   try {
     const p = JSON.parse(b64urlDecode(parts[1])) as { sub?: unknown; role?: unknown; exp?: unknown };
-    if (typeof p.sub !== 'string' || !(ROLES as readonly unknown[]).includes(p.role)) return null;
-    return { token: token.trim(), sub: p.sub, role: p.role as Role, exp: typeof p.exp === 'number' ? p.exp * 1000 : null };
+    if (typeof p.sub !== 'string' || !isRole(p.role)) return null;
+    return { token: token.trim(), sub: p.sub, role: p.role, exp: typeof p.exp === 'number' ? p.exp * 1000 : null };
   } catch {
     return null;
   }

@@ -1,10 +1,9 @@
+import type { VerifyResult } from '../../sdk/src/api.js';
 import type { Db } from '../db.js';
 import { GENESIS_HASH, entryHash } from './audit-hash.js';
 import { iterateAudit, listAudit, toAuditEntry, type AuditEntry, type AuditFilter } from './audit-store.js';
 
-export type VerifyResult =
-  | { ok: true; count: number; head: string }
-  | { ok: false; count: number; firstBad: number | null; problem: string; head: string };
+export type { VerifyResult };
 
 export class AuditService {
   constructor(private readonly db: Db) {}

@@ -1,21 +1,9 @@
 import type { Selectable } from 'kysely';
+import type { AuditEntry } from '../../sdk/src/api.js';
 import type { AuditTable, Db } from '../db.js';
 
-/** One audit entry as the API shows it. */
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  role: string;
-  action: string;
-  flag: string | null;
-  before: unknown;
-  after: unknown;
-  reason: string | null;
-  requestId: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** One audit entry as the API shows it (sdk/src/api.ts). */
+export type { AuditEntry } from '../../sdk/src/api.js';
 
 export type AuditRow = Selectable<AuditTable>;
 

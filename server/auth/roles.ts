@@ -1,10 +1,7 @@
-/** User roles, from most to least powerful. SDK keys are a separate credential. */
-export const ROLES = ['admin', 'pm', 'engineer', 'oncall', 'viewer', 'metrics'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../../sdk/src/api.js';
 
-export function isRole(x: unknown): x is Role {
-  return typeof x === 'string' && (ROLES as readonly string[]).includes(x);
-}
+/** The roles and their permission sets live with the API's shapes, so the admin UI reads the same table. */
+export { CAN, ROLES, isRole, type Permission, type Role } from '../../sdk/src/api.js';
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
@@ -18,19 +15,3 @@ export interface Actor {
   role: Role | 'system';
   requestId: string | null;
 }
-
-/** Named permission sets, so routes say what they need rather than listing roles. */
-export const CAN = {
-  read: ['admin', 'pm', 'engineer', 'oncall', 'viewer'],
-  editFlags: ['admin', 'engineer'],
-  kill: ['admin', 'pm', 'engineer', 'oncall'],
-  plan: ['admin', 'pm'],
-  signoff: ['pm'],
-  advance: ['admin', 'pm'],
-  rollback: ['admin', 'pm', 'oncall'],
-  pause: ['admin', 'pm', 'oncall'],
-  reportMetrics: ['admin', 'engineer', 'metrics'],
-  manageKeys: ['admin'],
-} as const satisfies Record<string, readonly Role[]>;
-
-export type Permission = keyof typeof CAN;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { SdkKeyView } from '../../sdk/src/api.js';
 import type { Db } from '../db.js';
 import type { Actor } from './roles.js';
 import { NotFound } from '../errors.js';
@@ -7,16 +8,8 @@ import type { Clock } from '../clock.js';
 
 export const SDK_KEY_PREFIX = 'sy_sdk_';
 
-export interface SdkKeyView {
-  id: string;
-  name: string;
-  /** The first characters of the key, enough to recognise it in a list. */
-  prefix: string;
-  createdAt: string;
-  createdBy: string;
-  revokedAt: string | null;
-  revokedBy: string | null;
-}
+/** An SDK key as the API lists it (sdk/src/api.ts); the key itself is shown once, at creation. */
+export type { SdkKeyView } from '../../sdk/src/api.js';
 
 export function hashSdkKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { FlagView } from '../../sdk/src/api.js';
 import type { CohortRule, FlagState, Json } from '../../sdk/src/protocol.js';
 import type { FlagTable } from '../db.js';
 
@@ -10,38 +11,8 @@ export interface PlanShape {
   stages: Array<{ percent: number }>;
 }
 
-/** A flag as the REST API shows it. */
-export interface FlagView {
-  key: string;
-  description: string;
-  owner: string;
-  tags: string[];
-  on: Json;
-  off: Json;
-  version: number;
-  archived: boolean;
-  archivedAt: string | null;
-  archivedBy: string | null;
-  killed: boolean;
-  killedBy: string | null;
-  killedAt: string | null;
-  killReason: string | null;
-  stage: number;
-  stages: number;
-  percent: number;
-  paused: boolean;
-  pausedBy: string | null;
-  pausedAt: string | null;
-  pauseReason: string | null;
-  stageStartedAt: string | null;
-  planVersion: number;
-  planAuthor: string | null;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  updatedBy: string;
-  stateVersion: number;
-}
+/** A flag as the REST API shows it: the shape lives with the other API shapes in sdk/src/api.ts. */
+export type { FlagView } from '../../sdk/src/api.js';
 
 export function parsePlan(row: Pick<FlagRow, 'plan'>): PlanShape | null {
   return row.plan === null ? null : (JSON.parse(row.plan) as PlanShape);

@@ -2,19 +2,22 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { actorOf, requireRole } from '../auth/auth-middleware.js';
 import { parse, reasonSchema, tagSchema, versionSchema } from '../validation.js';
-import type { KillScope, KillService } from './kill-service.js';
+import type { BulkKillResult, BulkRestoreResult } from '../../sdk/src/api.js';
 import type { Propagation } from '../../sdk/src/protocol.js';
+import type { BulkResult, KillScope, KillService } from './kill-service.js';
 
 /** Waits for connected SDKs to acknowledge a flag's change (the push layer's tracker). */
 export interface PropagationWaiter {
   waitFor(key: string, stateVersion: number, ms: number): Promise<Propagation>;
 }
 
+/** Wait up to this long for connected SDKs to acknowledge, and answer with `propagation`. */
+const waitMsSchema = z.number().int().min(0).max(5000).optional();
+
 export const oneFlagSchema = z.strictObject({
   reason: reasonSchema,
   version: versionSchema.optional(),
-  /** Wait up to this long for connected SDKs to acknowledge, and answer with `propagation`. */
-  waitMs: z.number().int().min(0).max(5000).optional(),
+  waitMs: waitMsSchema,
 });
 
 export const scopeSchema = z
@@ -22,6 +25,7 @@ export const scopeSchema = z
     tag: tagSchema.optional(),
     all: z.literal(true).optional(),
     reason: reasonSchema,
+    waitMs: waitMsSchema,
   })
   .refine((b) => (b.tag === undefined) !== (b.all === undefined), {
     message: 'send exactly one of "tag" or "all": true',
@@ -30,6 +34,20 @@ export const scopeSchema = z
 
 function scopeOf(b: z.output<typeof scopeSchema>): KillScope {
   return b.tag !== undefined ? { tag: b.tag } : { all: true };
+}
+
+/**
+ * Delivery figures for every flag a bulk action changed. One wait, on the latest change: an SDK
+ * acknowledges a global version, so one that applied the last change applied all the earlier
+ * ones; then each flag's own figures, without waiting again.
+ */
+async function bulkPropagation(waiter: PropagationWaiter, r: BulkResult, ms: number): Promise<Record<string, Propagation>> {
+  const changes = Object.entries(r.stateVersions);
+  if (!changes.length) return {};
+  const [lastKey, lastVersion] = changes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  await waiter.waitFor(lastKey, lastVersion, ms);
+  const figures = await Promise.all(changes.map(([key, v]) => waiter.waitFor(key, v, 0)));
+  return Object.fromEntries(figures.map((p) => [p.key, p]));
 }
 
 export function killRoutes(kills: KillService, propagation?: PropagationWaiter): Router {
@@ -58,13 +76,17 @@ export function killRoutes(kills: KillService, propagation?: PropagationWaiter):
   r.post('/kill', requireRole('kill'), async (req, res) => {
     const b = parse(scopeSchema, req.body);
     const result = await kills.killMany(actorOf(req), scopeOf(b), b.reason);
-    res.json({ killed: result.changed, alreadyKilled: result.unchanged });
+    const body: BulkKillResult = { killed: result.changed, alreadyKilled: result.unchanged };
+    if (b.waitMs !== undefined && propagation) body.propagation = await bulkPropagation(propagation, result, b.waitMs);
+    res.json(body);
   });
 
   r.post('/restore', requireRole('kill'), async (req, res) => {
     const b = parse(scopeSchema, req.body);
     const result = await kills.restoreMany(actorOf(req), scopeOf(b), b.reason);
-    res.json({ restored: result.changed, alreadyLive: result.unchanged });
+    const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
+    if (b.waitMs !== undefined && propagation) body.propagation = await bulkPropagation(propagation, result, b.waitMs);
+    res.json(body);
   });
 
   return r;

@@ -11,6 +11,8 @@ export interface BulkResult {
   changed: string[];
   /** Flags in scope that were already in the requested state. */
   unchanged: string[];
+  /** The global state version of each changed flag's change (what SDKs acknowledge). */
+  stateVersions: Record<string, number>;
 }
 
 /**
@@ -68,10 +70,11 @@ export class KillService {
       actor,
       async (ctx) => {
         const rows = await listFlagRows(ctx.trx, 'tag' in scope ? { tag: scope.tag } : {});
-        const result: BulkResult = { changed: [], unchanged: [] };
+        const result: BulkResult = { changed: [], unchanged: [], stateVersions: {} };
         for (const row of rows) {
           const r = await applyFlagMutation(ctx, this.deps.clock, actor, mutation(row.key));
           (r.changed ? result.changed : result.unchanged).push(row.key);
+          if (r.changed) result.stateVersions[row.key] = r.flag.stateVersion;
         }
         return result;
       },

@@ -6,19 +6,13 @@ import { stageStart } from '../rollout/gates.js';
 import { writeTransaction } from '../write-gate.js';
 import { Guardrails, type Sample, type Trip } from './guardrails.js';
 import type { SampleInput } from './metric-schemas.js';
-import { insertSamples, metricNamesSince, recentSamples, statsSince, type CohortStats } from './metric-store.js';
+import type { MetricSeries } from '../../sdk/src/api.js';
+import { insertSamples, metricNamesSince, recentSamples, statsSince } from './metric-store.js';
 
 /** How far ahead of the server's clock a sample's `at` may be (reporters' clocks drift). */
 export const MAX_FUTURE_MS = 5 * 60_000;
 
-export interface MetricSeries {
-  metric: string;
-  treatment: CohortStats | null;
-  control: CohortStats | null;
-  /** Oldest first; the newest `limit` samples when `truncated`. */
-  samples: Array<{ at: string; value: number; cohort: string; stage: number }>;
-  truncated: boolean;
-}
+export type { MetricSeries };
 
 /**
  * Metric samples: data, not changes, so they are not audited one by one. A batch is stored

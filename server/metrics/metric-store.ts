@@ -1,17 +1,13 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, MetricSampleTable } from '../db.js';
+import type { CohortStats } from '../../sdk/src/api.js';
 
 type Q = Kysely<Database>;
 
 export type Cohort = 'treatment' | 'control';
 
 /** Count and mean of one metric's samples in one cohort. */
-export interface CohortStats {
-  count: number;
-  mean: number;
-  min: number;
-  max: number;
-}
+export type { CohortStats };
 
 export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
 

@@ -41,13 +41,15 @@ export const flagRouteDocs: RouteDoc[] = [
   },
   {
     method: 'post', path: '/api/kill', tag: 'kill switch', summary: 'Kill every flag with a tag, or all flags', access: { permission: 'kill' },
-    body: scopeSchema, returns: '`{killed: string[], alreadyKilled: string[]}`',
-    example: { body: { tag: 'ai', reason: 'model provider outage' } },
+    description: 'One transaction: all are killed or none. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every killed flag and carries `propagation`, keyed by flag.',
+    body: scopeSchema, returns: '`{killed: string[], alreadyKilled: string[]}` (and `propagation: {[flag]: {key, stateVersion, connected, applied, pending, slowestMs, medianMs}}` with waitMs)',
+    example: { body: { tag: 'ai', reason: 'model provider outage', waitMs: 500 } },
   },
   {
     method: 'post', path: '/api/restore', tag: 'kill switch', summary: 'Restore every flag with a tag, or all flags', access: { permission: 'kill' },
-    body: scopeSchema, returns: '`{restored: string[], alreadyLive: string[]}`',
-    example: { body: { tag: 'ai', reason: 'provider is back' } },
+    description: 'One transaction. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
+    body: scopeSchema, returns: '`{restored: string[], alreadyLive: string[]}` (and `propagation: {[flag]: Propagation}` with waitMs)',
+    example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
   },
   {
     method: 'get', path: '/api/flags/:key/propagation', tag: 'kill switch', summary: "How far the flag's latest change has reached connected SDKs",

@@ -1,19 +1,10 @@
+import type { Gate } from '../../sdk/src/api.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import type { MetricStats } from '../metrics/metric-store.js';
 import { isRelative, type Check, type Comparison, type Plan, type Stage } from './plan-schema.js';
 
-export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule';
-
-/** One condition on entering the next stage, and why it holds or not. */
-export interface Gate {
-  gate: GateKind;
-  ok: boolean;
-  detail: string;
-  metric?: string;
-  observed?: number | null;
-  threshold?: number | null;
-  [extra: string]: unknown;
-}
+/** One condition on entering the next stage, and why it holds or not (the API's shape, sdk/src/api.ts). */
+export type { Gate, GateKind } from '../../sdk/src/api.js';
 
 export interface GateInput {
   row: FlagRow;

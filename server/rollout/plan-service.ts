@@ -1,3 +1,4 @@
+import type { PlanView, SignoffsView } from '../../sdk/src/api.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, NotFound } from '../errors.js';
@@ -6,19 +7,10 @@ import { getFlagRow } from '../flags/flag-store.js';
 import { stagePercent, type FlagRow, type FlagView } from '../flags/flag-view.js';
 import { write } from '../unit-of-work.js';
 import { signoffGate, type Gate } from './gates.js';
-import { planOf, storedPlan, type Plan, type PutPlanInput } from './plan-schema.js';
+import { planOf, storedPlan, type PutPlanInput } from './plan-schema.js';
 import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs, type Signoff } from './plan-store.js';
 
-export interface PlanView {
-  flag: string;
-  /** 0 while the flag has no plan. */
-  version: number;
-  author: string | null;
-  createdAt: string | null;
-  plan: Plan | null;
-  stage: number;
-  percent: number;
-}
+export type { PlanView, SignoffsView } from '../../sdk/src/api.js';
 
 export interface SignoffInput {
   comment: string;
@@ -145,7 +137,7 @@ export class PlanService {
   }
 
   /** Live sign-offs of the current plan version, every stage. */
-  async signoffs(key: string): Promise<{ flag: string; planVersion: number; stage: number; nextStage: number | null; signoffs: Signoff[] }> {
+  async signoffs(key: string): Promise<SignoffsView> {
     const row = await this.row(key);
     const plan = storedPlan(row.plan);
     const rows = row.plan_version > 0 ? await liveSignoffs(this.deps.db, key, row.plan_version) : [];

@@ -1,3 +1,4 @@
+import type { GatesView } from '../../sdk/src/api.js';
 import { evaluate } from '../../sdk/src/evaluate.js';
 import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
 import type { Actor } from '../auth/roles.js';
@@ -5,20 +6,13 @@ import { Conflict, GateNotMet, NotFound, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { stagePercent, toFlagState, type FlagRow, type FlagView } from '../flags/flag-view.js';
-import { loadGates, type NextStageGates } from './gate-loader.js';
+import { loadGates } from './gate-loader.js';
 import { summarize, type Gate } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import { voidSignoffs } from './plan-store.js';
 
-export interface GatesView extends Omit<NextStageGates, 'plan'> {
-  flag: string;
-  stage: number;
-  percent: number;
-  planVersion: number;
-  flagVersion: number;
-  /** Why `ready` is false when there are no gates to show (no plan, last stage). */
-  note?: string;
-}
+/** `GET /api/flags/:key/gates`: the API's shape (sdk/src/api.ts). */
+export type { GatesView } from '../../sdk/src/api.js';
 
 export interface StageResult {
   flag: FlagView;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import WebSocket from 'ws';
+import { createClient, type Client } from '../../sdk/src/node.js';
 import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
 import { INSTALL_HINT, browserOrSkip, buildUi, launch, signIn } from './browser.js';
 import { ok } from './seed.js';
@@ -16,6 +18,7 @@ describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
   let ts: TestServer;
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
+  const clients: Client[] = [];
 
   beforeAll(async () => {
     await buildUi();
@@ -28,9 +31,17 @@ describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
     await createFlag(ts, 'old-prompt', { tags: ['provider-x'] });
     await createFlag(ts, 'checkout-v2', { tags: ['payments'] });
     await ok(ts, 'POST', '/api/flags/old-prompt/kill', ['oncall', 'olga'], { reason: 'retired prompt' });
+    // Two applications are connected: the dialogs say how far each kill and restore reached them.
+    const key = await ok(ts, 'POST', '/api/sdk-keys', ['admin', 'root'], { name: 'e2e apps' });
+    for (let i = 0; i < 2; i++) {
+      const c = createClient({ url: ts.url, sdkKey: key.key, WebSocket: WebSocket as never });
+      clients.push(c);
+      expect(await c.ready({ timeoutMs: 5000 })).toBe(true);
+    }
   });
 
   afterAll(async () => {
+    for (const c of clients) c.close();
     await closeBrowser?.();
     await ts?.close();
   });
@@ -55,7 +66,13 @@ describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
     await submit.click();
 
     await dialog.getByText('Killed 2 flags: every user now gets their off values.').waitFor();
-    expect(names(await dialog.getByRole('list', { name: 'Killed', exact: true }).getByRole('listitem').allTextContents())).toEqual(['chat-summary', 'smart-reply']);
+    const killed = await dialog.getByRole('list', { name: 'Killed', exact: true }).getByRole('listitem').allTextContents();
+    expect(names(killed)).toEqual(['chat-summary', 'smart-reply']);
+    // Each flag's kill, and all of them together, reached both connected SDKs before the answer.
+    for (const item of killed) expect(item).toContain('Reached 2 of 2 connected SDKs');
+    await dialog.getByText('Every killed flag: Reached 2 of 2 connected SDKs', { exact: false }).waitFor();
+    for (const c of clients) expect(c.isEnabled('smart-reply', { key: 'u1' })).toBe(false);
+    expect(clients.every((c) => c.evaluate('chat-summary', { key: 'u1' }).reason === 'KILLED')).toBe(true);
     await dialog.getByRole('button', { name: 'Done' }).click();
     await page.locator('tr[data-flag="smart-reply"]').getByText('Killed', { exact: true }).waitFor();
     const state = async () => Object.fromEntries(((await ok(ts, 'GET', '/api/flags', ['viewer', 'v'])).flags as Array<{ key: string; killed: boolean }>).map((f) => [f.key, f.killed]));
@@ -71,6 +88,10 @@ describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
     await restore.getByRole('checkbox').check();
     await restore.getByRole('button', { name: 'Restore flags with this tag' }).click();
     await restore.getByText('Restored 3 flags.').waitFor();
+    await restore.getByText('Every restored flag: Reached 2 of 2 connected SDKs', { exact: false }).waitFor();
+    for (const item of await restore.getByRole('list', { name: 'Restored', exact: true }).getByRole('listitem').allTextContents()) {
+      expect(item).toContain('Reached 2 of 2 connected SDKs');
+    }
     await restore.getByRole('button', { name: 'Done' }).click();
     await page.locator('tr[data-flag="smart-reply"]').getByText('Not started', { exact: true }).first().waitFor();
     expect(Object.values(await state()).every((killed) => killed === false)).toBe(true);

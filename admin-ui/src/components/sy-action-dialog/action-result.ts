@@ -8,6 +8,8 @@ export interface ActionResult {
   detail?: TemplateResult;
   /** Delivery figures of the change, when the server waited for acknowledgements. */
   propagation?: Propagation;
+  /** What the figures cover when it is not one flag, e.g. "Every killed flag" for a bulk kill. */
+  reachScope?: string;
   /** Live propagation updates for this flag and state version are shown as they arrive. */
   key?: string;
   stateVersion?: number;
@@ -29,7 +31,7 @@ export function renderResult(r: ActionResult, done: () => void) {
     ${r.detail ?? nothing}
     ${p
       ? html`<div class="reach" aria-live="polite" data-testid="propagation">
-          <strong>${reachText(p)}</strong>
+          <strong>${r.reachScope ? `${r.reachScope}: ` : ''}${reachText(p)}</strong>
           <div class="meter" role="img" aria-label="${share}% of connected SDKs acknowledged"><span style="width:${share}%"></span></div>
           <span class="note">Acknowledgements keep arriving live while this dialog is open.</span>
         </div>`

@@ -1,0 +1,257 @@
+/**
+ * The REST API's shapes (`/api/...`) and the role table, shared by the server and the admin UI.
+ *
+ * Like the wire types in protocol.ts, the SDK package owns these so that the server and the UI
+ * import one definition and cannot disagree about a field. The SDK's own entry (index.ts) does
+ * not import this module: nothing here reaches an application's bundle. Everything is a type
+ * except the role table (`ROLES`, `CAN`, `isRole`), a few hundred bytes.
+ */
+import type { CohortRule, Json, Propagation } from './protocol.js';
+
+// ---------------------------------------------------------------------------
+// Roles and permissions
+// ---------------------------------------------------------------------------
+
+/** User roles, from most to least powerful. SDK keys are a separate credential. */
+export const ROLES = ['admin', 'pm', 'engineer', 'oncall', 'viewer', 'metrics'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(x: unknown): x is Role {
+  return typeof x === 'string' && (ROLES as readonly string[]).includes(x);
+}
+
+/** Named permission sets, so routes (and the UI's buttons) say what they need rather than listing roles. */
+export const CAN = {
+  read: ['admin', 'pm', 'engineer', 'oncall', 'viewer'],
+  editFlags: ['admin', 'engineer'],
+  kill: ['admin', 'pm', 'engineer', 'oncall'],
+  plan: ['admin', 'pm'],
+  signoff: ['pm'],
+  advance: ['admin', 'pm'],
+  rollback: ['admin', 'pm', 'oncall'],
+  pause: ['admin', 'pm', 'oncall'],
+  reportMetrics: ['admin', 'engineer', 'metrics'],
+  manageKeys: ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof CAN;
+
+// ---------------------------------------------------------------------------
+// Flags and the kill switch
+// ---------------------------------------------------------------------------
+
+/** A flag as the REST API shows it (`GET /api/flags/:key`). */
+export interface FlagView {
+  key: string;
+  description: string;
+  owner: string;
+  tags: string[];
+  on: Json;
+  off: Json;
+  version: number;
+  archived: boolean;
+  archivedAt: string | null;
+  archivedBy: string | null;
+  killed: boolean;
+  killedBy: string | null;
+  killedAt: string | null;
+  killReason: string | null;
+  stage: number;
+  stages: number;
+  percent: number;
+  paused: boolean;
+  pausedBy: string | null;
+  pausedAt: string | null;
+  pauseReason: string | null;
+  stageStartedAt: string | null;
+  planVersion: number;
+  planAuthor: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  stateVersion: number;
+}
+
+/** `POST /api/flags/:key/kill` and `/restore`: the flag, whether it changed, and with `waitMs` the delivery figures. */
+export type FlagActionResult = FlagView & { changed: boolean; propagation?: Propagation };
+
+/** `POST /api/kill` (`{tag} | {all: true}`, `reason`, `waitMs?`). */
+export interface BulkKillResult {
+  killed: string[];
+  alreadyKilled: string[];
+  /** With `waitMs`: per killed flag, how far the kill reached the connected SDKs. */
+  propagation?: Record<string, Propagation>;
+}
+
+/** `POST /api/restore` (`{tag} | {all: true}`, `reason`, `waitMs?`). */
+export interface BulkRestoreResult {
+  restored: string[];
+  alreadyLive: string[];
+  /** With `waitMs`: per restored flag, how far the restore reached the connected SDKs. */
+  propagation?: Record<string, Propagation>;
+}
+
+// ---------------------------------------------------------------------------
+// Rollout plans, gates, sign-offs
+// ---------------------------------------------------------------------------
+
+export type Comparison = '<=' | '<' | '>=' | '>';
+
+/**
+ * A metric check: absolute (`op` and `threshold`) or relative to a baseline (`maxDropPct`,
+ * `baseline?`). Optional fields have server defaults; `GET` answers with them filled in.
+ */
+export interface MetricCheck {
+  metric: string;
+  op?: Comparison;
+  threshold?: number;
+  maxDropPct?: number;
+  baseline?: number;
+  guardrail?: boolean;
+  onBreach?: 'pause' | 'kill';
+}
+
+/** One stage of a plan, as `PUT /api/flags/:key/plan` accepts it (defaults: 1 sign-off, no soak, no checks). */
+export interface PlanStage {
+  name?: string;
+  percent: number;
+  signoffs?: number;
+  soakMinutes?: number;
+  plannedAt?: string;
+  autoAdvance?: boolean;
+  checks?: MetricCheck[];
+}
+
+export interface Plan {
+  cohort: CohortRule[];
+  stages: PlanStage[];
+  webhookUrl?: string;
+}
+
+/** `GET /api/flags/:key/plan` */
+export interface PlanView {
+  flag: string;
+  /** 0 while the flag has no plan. */
+  version: number;
+  author: string | null;
+  createdAt: string | null;
+  plan: Plan | null;
+  stage: number;
+  percent: number;
+}
+
+export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule';
+
+/** One condition on entering the next stage, and why it holds or not. */
+export interface Gate {
+  gate: GateKind;
+  ok: boolean;
+  detail: string;
+  metric?: string;
+  observed?: number | null;
+  threshold?: number | null;
+  /** Gate-specific figures (signers, samples, plannedAt, ...). */
+  [extra: string]: unknown;
+}
+
+/** `GET /api/flags/:key/gates` */
+export interface GatesView {
+  flag: string;
+  stage: number;
+  percent: number;
+  planVersion: number;
+  flagVersion: number;
+  /** The stage an advance would enter, or null when there is none (no plan, or at the last stage). */
+  nextStage: number | null;
+  nextPercent: number | null;
+  gates: Gate[];
+  /** True when an advance would be allowed right now. */
+  ready: boolean;
+  /** Why `ready` is false when there are no gates to show (no plan, last stage). */
+  note?: string;
+}
+
+/** A sign-off as the API shows it. */
+export interface Signoff {
+  id: number;
+  planVersion: number;
+  stage: number;
+  actor: string;
+  comment: string;
+  at: string;
+}
+
+/** `GET /api/flags/:key/signoffs` */
+export interface SignoffsView {
+  flag: string;
+  planVersion: number;
+  stage: number;
+  nextStage: number | null;
+  signoffs: Signoff[];
+}
+
+// ---------------------------------------------------------------------------
+// Metrics
+// ---------------------------------------------------------------------------
+
+/** Count and mean of one metric's samples in one cohort. */
+export interface CohortStats {
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface MetricSeries {
+  metric: string;
+  treatment: CohortStats | null;
+  control: CohortStats | null;
+  /** Oldest first; the newest `limit` samples when `truncated`. */
+  samples: Array<{ at: string; value: number; cohort: string; stage: number }>;
+  truncated: boolean;
+}
+
+/** `GET /api/flags/:key/metrics` */
+export interface MetricsView {
+  flag: string;
+  stage: number;
+  since: string;
+  metrics: MetricSeries[];
+}
+
+// ---------------------------------------------------------------------------
+// Audit trail and SDK keys
+// ---------------------------------------------------------------------------
+
+/** One audit entry as the API shows it. */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  flag: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** `GET /api/audit/verify` */
+export type VerifyResult =
+  | { ok: true; count: number; head: string }
+  | { ok: false; count: number; firstBad: number | null; problem: string; head: string };
+
+export interface SdkKeyView {
+  id: string;
+  name: string;
+  /** The first characters of the key, enough to recognise it in a list. */
+  prefix: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
