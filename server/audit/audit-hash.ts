@@ -1,21 +1,11 @@
 import crypto from 'node:crypto';
+import type { AuditTable } from '../db.js';
 
 /** The previous hash of the very first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The stored columns of one entry that the hash covers (JSON columns as their stored text). */
-export interface HashedFields {
-  seq: number;
-  at: string;
-  actor: string;
-  role: string;
-  action: string;
-  flag: string | null;
-  before: string | null;
-  after: string | null;
-  reason: string | null;
-  request_id: string | null;
-}
+export type HashedFields = Omit<AuditTable, 'prev_hash' | 'hash'>;
 
 /**
  * hash = SHA-256 hex of `prevHash` + "\n" + the JSON array of the entry's fields in a fixed
