@@ -10,6 +10,7 @@ import './components/sy-flag-header/sy-flag-header.js';
 import './components/sy-rollout-panel/sy-rollout-panel.js';
 import './components/sy-flag-edit/sy-flag-edit.js';
 import './components/sy-flag-details/sy-flag-details.js';
+import './components/sy-flag-usage/sy-flag-usage.js';
 import './components/sy-rollout-preview/sy-rollout-preview.js';
 import './components/sy-bulk-kill/sy-bulk-kill.js';
 import './components/sy-sign-in/sy-sign-in.js';

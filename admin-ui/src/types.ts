@@ -24,6 +24,10 @@ export type {
   SdkKeyView,
   Signoff,
   SignoffsView,
+  StaleFlag,
+  StaleFlagsView,
+  StageUsageView,
+  UsageView,
   VerifyResult,
 } from '../../sdk/src/api.js';
 

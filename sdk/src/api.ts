@@ -255,3 +255,49 @@ export interface SdkKeyView {
   revokedAt: string | null;
   revokedBy: string | null;
 }
+
+// ---------------------------------------------------------------------------
+// Evaluation telemetry
+// ---------------------------------------------------------------------------
+
+/** Evaluations SDKs served at one stage of a flag (counts, not distinct users). */
+export interface StageUsageView {
+  stage: number;
+  /** The stage's share of the eligible cohort in the current plan (0 for stage 0 or a stage the plan no longer has). */
+  percent: number;
+  evaluations: number;
+  /** Served the flag's `on` value. */
+  on: number;
+  /** Served the flag's `off` value (killed, outside the cohort or the rollout, not started). */
+  off: number;
+  /** Served the caller's fallback (an error, or a value of another type). */
+  fallback: number;
+  lastEvaluatedAt: string | null;
+}
+
+/** `GET /api/flags/:key/usage[?days=N]` */
+export interface UsageView {
+  key: string;
+  /** The flag's current stage. */
+  stage: number;
+  /** The window in days, or null for all time. */
+  days: number | null;
+  evaluations: number;
+  lastEvaluatedAt: string | null;
+  stages: StageUsageView[];
+}
+
+/** A live flag no SDK evaluated since the cutoff (or never, and created before it). */
+export interface StaleFlag {
+  key: string;
+  owner: string;
+  createdAt: string;
+  lastEvaluatedAt: string | null;
+}
+
+/** `GET /api/stale-flags?days=30` */
+export interface StaleFlagsView {
+  days: number;
+  cutoff: string;
+  flags: StaleFlag[];
+}

@@ -1,3 +1,4 @@
+import type { StaleFlagsView, StageUsageView, UsageView } from '../../sdk/src/api.js';
 import type { TelemetryCount } from '../../sdk/src/protocol.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
@@ -5,7 +6,7 @@ import { NotFound } from '../errors.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { parsePlan, stagePercent } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
-import { addUsage, staleFlags, usageDb, usageOf, type StaleRow, type UsageDb, type UsageRow } from './usage-store.js';
+import { addUsage, staleFlags, usageDb, usageOf, type UsageDb, type UsageRow } from './usage-store.js';
 
 /** Where the push layer hands the counts of a valid `telemetry` message. */
 export interface TelemetrySink {
@@ -17,33 +18,10 @@ const VARIANTS = ['on', 'off', 'fallback'] as const;
 const MAX_PENDING = 50_000;
 const DAY_MS = 86_400_000;
 
-export interface StageUsage {
-  stage: number;
-  /** The stage's share of the eligible cohort in the current plan (0 for stage 0 or a stage the plan no longer has). */
-  percent: number;
-  evaluations: number;
-  on: number;
-  off: number;
-  fallback: number;
-  lastEvaluatedAt: string | null;
-}
-
-export interface FlagUsage {
-  key: string;
-  /** The flag's current stage. */
-  stage: number;
-  /** The window in days, or null for all time. */
-  days: number | null;
-  evaluations: number;
-  lastEvaluatedAt: string | null;
-  stages: StageUsage[];
-}
-
-export interface StaleFlags {
-  days: number;
-  cutoff: string;
-  flags: StaleRow[];
-}
+/** The shapes of `GET /api/flags/:key/usage` and `GET /api/stale-flags`, shared with the admin UI (sdk/src/api.ts). */
+export type StageUsage = StageUsageView;
+export type FlagUsage = UsageView;
+export type StaleFlags = StaleFlagsView;
 
 /**
  * Evaluation telemetry: counts from SDK sockets are summed in memory and written in one

@@ -1,6 +1,7 @@
 /** The flag list's search and filters: what they match, and the filter bar. */
 import { html } from 'lit';
 import type { FlagView } from '../../types.js';
+import { STALE_DAYS } from './stale.js';
 
 export interface Filters {
   q: string;
@@ -12,7 +13,8 @@ export interface Filters {
 
 export const NO_FILTERS: Filters = { q: '', owner: '', tag: '', state: '', stage: '' };
 
-export function matches(f: FlagView, x: Filters): boolean {
+/** `stale`: keys of the flags no SDK evaluated for `STALE_DAYS` days. */
+export function matches(f: FlagView, x: Filters, stale: { has(key: string): boolean } = new Set<string>()): boolean {
   const q = x.q.trim().toLowerCase();
   if (q && !`${f.key} ${f.description} ${f.owner} ${f.tags.join(' ')}`.toLowerCase().includes(q)) return false;
   if (x.owner && f.owner !== x.owner) return false;
@@ -20,6 +22,7 @@ export function matches(f: FlagView, x: Filters): boolean {
   if (x.state === 'killed' && !f.killed) return false;
   if (x.state === 'paused' && !f.paused) return false;
   if (x.state === 'live' && (f.killed || f.paused)) return false;
+  if (x.state === 'stale' && !stale.has(f.key)) return false;
   if (x.stage === 'not-started' && f.stage !== 0) return false;
   if (x.stage === 'rolling' && !(f.stage > 0 && f.percent < 100)) return false;
   if (x.stage === 'full' && f.percent !== 100) return false;
@@ -44,7 +47,7 @@ export function renderFilters(x: Filters, all: FlagView[], shown: number, set: (
     </div>
     ${sel('owner', 'Owner', [['', 'Any owner'], ...owners.map((o): [string, string] => [o, o])])}
     ${sel('tag', 'Tag', [['', 'Any tag'], ...tags.map((t): [string, string] => [t, t])])}
-    ${sel('state', 'State', [['', 'Any state'], ['live', 'Serving'], ['killed', 'Killed'], ['paused', 'Paused']])}
+    ${sel('state', 'State', [['', 'Any state'], ['live', 'Serving'], ['killed', 'Killed'], ['paused', 'Paused'], ['stale', `Stale (unused ${STALE_DAYS} days)`]])}
     ${sel('stage', 'Stage', [['', 'Any stage'], ['not-started', 'Not started'], ['rolling', 'Rolling out (<100%)'], ['full', '100% of cohort']])}
     <span class="spacer"></span>
     <span class="count" role="status">${shown} of ${all.length} shown</span>

@@ -1,13 +1,14 @@
-/** One row of the flag list: key, description and tags, stage, state in words, owner, last change, kill switch. */
+/** One row of the flag list: key, description and tags, stage, state in words (and stale), owner, last change, kill switch. */
 import { html, nothing } from 'lit';
 import { killSpec, restoreSpec } from '../../actions.js';
 import { ago, flagState, stageLabel } from '../../format.js';
 import { powerIcon } from '../../icons.js';
 import { whyNot, type Session } from '../../session.js';
-import type { FlagView } from '../../types.js';
+import type { FlagView, StaleFlag } from '../../types.js';
 import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import { STALE_LABEL, staleTitle } from './stale.js';
 
-export function renderFlagRow(f: FlagView, session: Session | null, open: (spec: ActionSpec) => void) {
+export function renderFlagRow(f: FlagView, session: Session | null, open: (spec: ActionSpec) => void, stale?: StaleFlag) {
   const st = flagState(f);
   const killWhy = whyNot(session, 'kill');
   return html`<tr class=${f.killed ? 'is-killed' : ''} data-flag=${f.key}>
@@ -25,6 +26,7 @@ export function renderFlagRow(f: FlagView, session: Session | null, open: (spec:
     <td>
       <span class="badge ${st.kind}">${st.label}</span>
       ${f.killed && f.paused ? html` <span class="badge paused">Paused</span>` : nothing}
+      ${stale ? html`<div><span class="badge stale" title=${staleTitle(stale)}>${STALE_LABEL}</span></div>` : nothing}
     </td>
     <td>${f.owner}</td>
     <td><span title=${f.updatedAt}>${ago(f.updatedAt)}</span><div class="muted small">by ${f.updatedBy}</div></td>

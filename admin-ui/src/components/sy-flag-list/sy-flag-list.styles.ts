@@ -23,4 +23,5 @@ export const styles = css`
   td.act { text-align: right; white-space: nowrap; }
   .empty { padding: 2.5rem; text-align: center; color: var(--sy-muted); }
   .count { font-size: 0.84rem; color: var(--sy-muted); }
+  .badge.stale { color: #5b4a1f; background: #f6f1e3; border-color: #e3d6b0; margin-top: 0.3rem; white-space: normal; }
 `;

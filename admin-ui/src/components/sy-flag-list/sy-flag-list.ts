@@ -3,15 +3,16 @@ import { repeat } from 'lit/directives/repeat.js';
 import { get } from '../../api.js';
 import { can, whyNot, type Session } from '../../session.js';
 import { onResync, onStream } from '../../stream.js';
-import type { FlagView } from '../../types.js';
+import type { FlagView, StaleFlag } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
 import { NO_FILTERS, matches, renderFilters, type Filters } from './flag-filters.js';
 import { renderFlagRow } from './flag-row.js';
+import { loadStale } from './stale.js';
 import { styles } from './sy-flag-list.styles.js';
 
-/** Every flag: search, filters, stage and state at a glance, a kill switch on each row, and kill by tag. */
+/** Every flag: search, filters, stage and state at a glance (stale ones marked), a kill switch on each row, and kill by tag. */
 export class SyFlagList extends SyElement {
   static override styles = [shared, styles];
   static override properties = {
@@ -19,12 +20,15 @@ export class SyFlagList extends SyElement {
     flags: { state: true },
     filters: { state: true },
     loadError: { state: true },
+    stale: { state: true },
   };
 
   session: Session | null = null;
   flags: FlagView[] | null = null;
   filters: Filters = { ...NO_FILTERS };
   loadError = '';
+  /** Flags no SDK evaluated for 30 days, by key; empty when that list could not be read. */
+  stale = new Map<string, StaleFlag>();
   private unsubs: Array<() => void> = [];
 
   override connectedCallback(): void {
@@ -53,8 +57,10 @@ export class SyFlagList extends SyElement {
 
   async load(): Promise<void> {
     try {
-      const r = await get<{ flags: FlagView[] }>('/api/flags');
+      // Staleness is a hint: a failure to read it must not hide the flags.
+      const [r, stale] = await Promise.all([get<{ flags: FlagView[] }>('/api/flags'), loadStale().catch(() => new Map<string, StaleFlag>())]);
       this.flags = r.flags.sort((a, b) => a.key.localeCompare(b.key));
+      this.stale = stale;
       this.loadError = '';
     } catch (e) {
       this.loadError = (e as Error).message;
@@ -69,7 +75,7 @@ export class SyFlagList extends SyElement {
 
   override render() {
     const all = this.flags ?? [];
-    const shown = all.filter((f) => matches(f, this.filters));
+    const shown = all.filter((f) => matches(f, this.filters, this.stale));
     const createWhy = whyNot(this.session, 'editFlags');
     const killed = all.filter((f) => f.killed).length;
     return html`
@@ -90,7 +96,7 @@ export class SyFlagList extends SyElement {
       <div class="card table">
         <table aria-label="Flags">
           <thead><tr><th scope="col">Flag</th><th scope="col">Stage</th><th scope="col">State</th><th scope="col">Owner</th><th scope="col">Last change</th><th scope="col"><span class="sr-only">Kill switch</span></th></tr></thead>
-          <tbody>${repeat(shown, (f) => f.key, (f) => renderFlagRow(f, this.session, this.open))}</tbody>
+          <tbody>${repeat(shown, (f) => f.key, (f) => renderFlagRow(f, this.session, this.open, this.stale.get(f.key)))}</tbody>
         </table>
         ${this.flags === null ? html`<p class="empty">Loading…</p>` : shown.length ? nothing : html`<p class="empty">${all.length ? 'No flag matches these filters.' : 'No flags yet.'}</p>`}
       </div>

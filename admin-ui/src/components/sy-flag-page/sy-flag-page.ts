@@ -10,7 +10,7 @@ import { shared } from '../base/shared.styles.js';
 import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
 import { styles } from './sy-flag-page.styles.js';
 
-/** One flag: state and kill switch, rollout and gates, plan, details, a user preview and the history. */
+/** One flag: state and kill switch, rollout and gates, plan, evaluation usage, details, a user preview and the history. */
 export class SyFlagPage extends SyElement {
   static override styles = [shared, styles];
   static override properties = {
@@ -154,6 +154,7 @@ export class SyFlagPage extends SyElement {
         <div class="stack" style="gap:1.1rem">
           ${live ? html`<sy-rollout-panel .session=${this.session} .flag=${f} .plan=${this.plan} .gates=${this.gates} .signoffs=${this.signoffs}
               .metrics=${this.metrics} @sy-open-action=${this.open}></sy-rollout-panel>${this.renderPlan(f)}` : nothing}
+          <sy-flag-usage .flag=${f}></sy-flag-usage>
           ${this.renderHistory()}
         </div>
         <div class="stack" style="gap:1.1rem">
