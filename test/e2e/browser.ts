@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Role } from '../../server/auth/roles.js';
-import type { TestServer } from '../helpers/server.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -80,3 +81,38 @@ export async function signIn(browser: Browser, ts: TestServer, role: Role, sub: 
 }
 
 export const SCREENSHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'screenshots');
+
+export interface BrowserSuite {
+  ts: TestServer;
+  browser: Browser;
+}
+
+/**
+ * A describe block of browser tests, with the admin UI built, a real server and one headless
+ * Chromium, all set up before its tests and closed after them. Without a browser it is
+ * skipped locally (with the install hint) and fails in CI.
+ */
+export function describeInBrowser(name: string, body: (suite: BrowserSuite) => void): void {
+  const { executable, mustFail } = browserOrSkip();
+  describe.runIf(mustFail)(`${name}: browser tests in CI`, () => {
+    it('need a Chromium browser', () => {
+      throw new Error(`no Chromium found. ${INSTALL_HINT}`);
+    });
+  });
+  describe.skipIf(!executable)(name, () => {
+    const suite = {} as BrowserSuite;
+    let closeBrowser: (() => Promise<void>) | undefined;
+    beforeAll(async () => {
+      await buildUi();
+      suite.ts = await startTestServer();
+      const l = await launch(executable!);
+      suite.browser = l.browser;
+      closeBrowser = l.close;
+    });
+    afterAll(async () => {
+      await closeBrowser?.();
+      await suite.ts?.close();
+    });
+    body(suite);
+  });
+}

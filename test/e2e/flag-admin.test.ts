@@ -1,33 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
-import { INSTALL_HINT, browserOrSkip, buildUi, launch, signIn } from './browser.js';
+import { createFlag, type TestServer } from '../helpers/server.js';
+import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';
 
-const { executable, mustFail } = browserOrSkip();
 
-describe.runIf(mustFail)('browser tests in CI', () => {
-  it('need a Chromium browser', () => {
-    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
-  });
-});
-
-describe.skipIf(!executable)('admin UI: editing flags, previews and SDK keys', () => {
+describeInBrowser('admin UI: editing flags, previews and SDK keys', (suite) => {
   let ts: TestServer;
   let browser: Browser;
-  let closeBrowser: () => Promise<void>;
 
   beforeAll(async () => {
-    await buildUi();
-    ts = await startTestServer();
-    const l = await launch(executable!);
-    browser = l.browser;
-    closeBrowser = l.close;
-  });
-
-  afterAll(async () => {
-    await closeBrowser?.();
-    await ts?.close();
+    ({ ts, browser } = suite);
   });
 
   it('an engineer edits a flag and is told when another user changed it first', async () => {

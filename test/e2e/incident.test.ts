@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { createClient, type Client } from '../../sdk/src/node.js';
-import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
-import { INSTALL_HINT, browserOrSkip, buildUi, launch, signIn } from './browser.js';
+import { createFlag, type TestServer } from '../helpers/server.js';
+import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';
 
-const { executable, mustFail } = browserOrSkip();
 
-describe.runIf(mustFail)('browser tests in CI', () => {
-  it('need a Chromium browser', () => {
-    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
-  });
-});
-
-describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
+describeInBrowser('admin UI: incidents (kill by tag)', (suite) => {
   let ts: TestServer;
   let browser: Browser;
-  let closeBrowser: () => Promise<void>;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    await buildUi();
-    ts = await startTestServer();
-    const l = await launch(executable!);
-    browser = l.browser;
-    closeBrowser = l.close;
+    ({ ts, browser } = suite);
     await createFlag(ts, 'chat-summary', { tags: ['ai', 'provider-x'] });
     await createFlag(ts, 'smart-reply', { tags: ['provider-x'] });
     await createFlag(ts, 'old-prompt', { tags: ['provider-x'] });
@@ -42,8 +30,6 @@ describe.skipIf(!executable)('admin UI: incidents (kill by tag)', () => {
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    await closeBrowser?.();
-    await ts?.close();
   });
 
   const names = (items: string[]) => items.map((t) => t.trim().split(/\s/)[0]).sort();

@@ -1,38 +1,24 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { createClient, type Client } from '../../sdk/src/node.js';
 import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
-import { INSTALL_HINT, browserOrSkip, buildUi, launch, signIn } from './browser.js';
+import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';
 
-const { executable, mustFail } = browserOrSkip();
 
-describe.runIf(mustFail)('browser tests in CI', () => {
-  it('need a Chromium browser', () => {
-    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
-  });
-});
-
-describe.skipIf(!executable)('admin UI: operations', () => {
+describeInBrowser('admin UI: operations', (suite) => {
   let ts: TestServer;
   let browser: Browser;
-  let closeBrowser: () => Promise<void>;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    await buildUi();
-    ts = await startTestServer();
-    const l = await launch(executable!);
-    browser = l.browser;
-    closeBrowser = l.close;
+    ({ ts, browser } = suite);
   });
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    await closeBrowser?.();
-    await ts?.close();
   });
 
   it('on-call kills a flag with a reason and sees how many SDKs acknowledged it', async () => {
@@ -165,7 +151,8 @@ describe.skipIf(!executable)('admin UI: operations', () => {
     await banner.waitFor();
     expect(await banner.textContent()).toContain('Offline: the server is unreachable');
 
-    ts = await startTestServer({ dataDir: ts.dataDir, config: { port } });
+    // The suite closes whatever server it holds at the end: hand it the restarted one.
+    suite.ts = ts = await startTestServer({ dataDir: ts.dataDir, config: { port } });
     await page.getByRole('button', { name: 'Retry now' }).click();
     await banner.waitFor({ state: 'hidden' });
     await page.getByRole('link', { name: 'support-draft' }).waitFor();

@@ -1,34 +1,17 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
-import { INSTALL_HINT, SCREENSHOTS, browserOrSkip, buildUi, launch, signIn } from './browser.js';
+import { createFlag, type TestServer } from '../helpers/server.js';
+import { SCREENSHOTS, describeInBrowser, signIn } from './browser.js';
 import { flagWithPlan, metrics, ok } from './seed.js';
 
-const { executable, mustFail } = browserOrSkip();
 
-describe.runIf(mustFail)('browser tests in CI', () => {
-  it('need a Chromium browser', () => {
-    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
-  });
-});
-
-describe.skipIf(!executable)('admin UI: rollouts', () => {
+describeInBrowser('admin UI: rollouts', (suite) => {
   let ts: TestServer;
   let browser: Browser;
-  let closeBrowser: () => Promise<void>;
 
   beforeAll(async () => {
-    await buildUi();
-    ts = await startTestServer();
-    const l = await launch(executable!);
-    browser = l.browser;
-    closeBrowser = l.close;
-  });
-
-  afterAll(async () => {
-    await closeBrowser?.();
-    await ts?.close();
+    ({ ts, browser } = suite);
   });
 
   it('a PM signs off and advances a flag from 0 to 5% once its metrics pass', async () => {

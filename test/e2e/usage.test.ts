@@ -1,42 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
 import WebSocket from 'ws';
 import { createClient, type Client } from '../../sdk/src/node.js';
-import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
-import { INSTALL_HINT, browserOrSkip, buildUi, launch, signIn } from './browser.js';
+import { createFlag, type TestServer } from '../helpers/server.js';
+import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';
 
-const { executable, mustFail } = browserOrSkip();
 const WAIT = { timeout: 10_000 };
 const DAY_MS = 86_400_000;
-
-describe.runIf(mustFail)('browser tests in CI', () => {
-  it('need a Chromium browser', () => {
-    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
-  });
-});
 
 /** The counts of a Usage row: stage, evaluations, on, off, fallback (not the last-evaluated time). */
 const cells = async (row: Locator) => (await row.locator('td').allInnerTexts()).slice(0, 5).map((t) => t.trim());
 
-describe.skipIf(!executable)('admin UI: evaluation usage and stale flags', () => {
+describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
   let ts: TestServer;
   let browser: Browser;
-  let closeBrowser: () => Promise<void>;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    await buildUi();
-    ts = await startTestServer();
-    const l = await launch(executable!);
-    browser = l.browser;
-    closeBrowser = l.close;
+    ({ ts, browser } = suite);
   });
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    await closeBrowser?.();
-    await ts?.close();
   });
 
   /** Resolves when the server's usage of `key` has reached `n` evaluations (SDKs report every 200 ms). */
