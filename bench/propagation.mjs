@@ -5,7 +5,9 @@
 // run and through the same client processes, a bare `ws` broadcast of the same bytes.
 // Times across processes: performance.timeOrigin + performance.now() (one monotonic clock).
 //
-//   node bench/propagation.mjs [N ...=1000 5000] [--kills=20]
+//   node bench/propagation.mjs [N ...=1000 5000] [--kills=20] [--prof-dir=DIR]
+// --prof-dir: CPU profiles of the client processes into DIR (run the bench itself under
+// `node --cpu-prof --cpu-prof-dir=DIR` for the server's).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,7 +31,8 @@ async function startChildren(n, sdkPath) {
   const kids = [];
   for (let i = 0; i < count; i++) {
     const share = Math.floor(n / count) + (i < n % count ? 1 : 0);
-    const child = fork(path.join(here, 'lib', 'clients.mjs'), [sdkPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = opt['prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${opt['prof-dir']}`] : [];
+    const child = fork(path.join(here, 'lib', 'clients.mjs'), [sdkPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     const kid = { child, share, handlers: new Set(), rounds: new Map() };
     child.on('message', (m) => {
       if (m.type === 'error') console.error(`client process: ${m.message}`);
@@ -87,21 +90,35 @@ async function runSize(n, sdkPath) {
     // The bytes our server sends for a kill: a `changes` message holding the killed flag.
     const bytes = Buffer.from(JSON.stringify({ type: 'changes', since: snap.version, version: snap.version + 1, flags: [{ ...flag, killed: true, version: flag.version + 1 }], removed: [] }));
 
-    // 1. Bare ws broadcast of the same bytes to the same N clients (same client processes).
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-    await new Promise((r) => wss.once('listening', r));
-    await all(kids, { cmd: 'bare', url: `ws://127.0.0.1:${wss.address().port}` }, 'ready', (k) => ({ n: k.share }));
-    const bare = [];
-    for (let r = 1; r <= KILLS + WARMUP; r++) {
-      const done = roundDone(kids, r);
-      const t0 = nowMs();
-      for (const ws of wss.clients) ws.send(bytes, { binary: false });
-      const last = await done;
-      if (r > WARMUP) bare.push(last - t0);
-    }
-    await all(kids, { cmd: 'close' }, 'closed');
-    await new Promise((r) => wss.close(r));
-    for (const k of kids) k.rounds.clear();
+    // 1. Bare ws broadcast of the same bytes to the same N clients (same client processes), whose
+    // clients parse each message; then again with each client writing an acknowledgement back
+    // (what the SDK adds on the wire) and the server reading them.
+    const bareRun = async (ack) => {
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+      await new Promise((r) => wss.once('listening', r));
+      // With acks, a round ends when the server has read all N of them (as a kill's `waitMs` does),
+      // so one round's acks never overlap the next round's sends.
+      let acks = 0;
+      let allAcked = () => {};
+      if (ack) wss.on('connection', (ws) => ws.on('message', (d) => (JSON.parse(String(d)), ++acks % n === 0 && allAcked())));
+      await all(kids, { cmd: 'bare', url: `ws://127.0.0.1:${wss.address().port}`, ack }, 'ready', (k) => ({ n: k.share }));
+      const times = [];
+      for (let r = 1; r <= KILLS + WARMUP; r++) {
+        const done = roundDone(kids, r);
+        const t0 = nowMs();
+        for (const ws of wss.clients) ws.send(bytes, { binary: false });
+        const acked = ack ? new Promise((res) => (allAcked = res)) : null;
+        const last = await done;
+        await acked;
+        if (r > WARMUP) times.push(last - t0);
+      }
+      await all(kids, { cmd: 'close' }, 'closed');
+      await new Promise((r) => wss.close(r));
+      for (const k of kids) k.rounds.clear();
+      return { times, acks };
+    };
+    const bare = (await bareRun(false)).times;
+    const bareAck = (await bareRun(true)).times;
 
     // 2. Switchyard: real SDK clients, kills over HTTP. The tracker's `sent` (called just before the
     // send loop) is wrapped to time the server's own part: request -> commit -> first socket write.
@@ -134,9 +151,10 @@ async function runSize(n, sdkPath) {
       }
     }
     await all(kids, { cmd: 'close' }, 'closed');
-    return { n, procs: kids.length, bare: stats(bare), applied: stats(applied), acked: stats(acked), slowest: stats(serverSlowest), restore: stats(restoreApplied), toWrite: stats(toWrite), reached };
+    return { n, procs: kids.length, bare: stats(bare), bareAck: stats(bareAck), applied: stats(applied), acked: stats(acked), slowest: stats(serverSlowest), restore: stats(restoreApplied), toWrite: stats(toWrite), reached };
   } finally {
-    for (const k of kids) k.child.kill();
+    // `exit` (not a signal) so that a profiled child writes its profile.
+    await Promise.all(kids.map((k) => new Promise((r) => (k.child.once('exit', r), k.child.send({ cmd: 'exit' })))));
     await server.close();
   }
 }
@@ -158,12 +176,12 @@ try {
 
 table(
   `propagation: ms from the kill request (Switchyard) or the first send (bare ws) until all N clients had it, over ${KILLS} kills`,
-  ['N (client processes)', 'request→first write p50', 'bare ws p50', 'bare ws p99', 'all applied p50', 'all applied p99', 'server counted all acks p50', 'acks p99', 'server send→last ack p99', 'restore applied p99', 'ratio p99 (applied / bare)', 'acks counted'],
+  ['N (client processes)', 'request→first write p50', 'bare ws p50', 'bare ws p99', 'bare ws + acks p50', 'bare ws + acks p99', 'all applied p50', 'all applied p99', 'server counted all acks p50', 'acks p99', 'server send→last ack p99', 'restore applied p99', 'ratio p99 (applied / bare)', 'ratio p99 (applied / bare + acks)', 'acks counted'],
   results.map((r) => [
     `${r.n.toLocaleString('en')} (${r.procs})`,
     fmt(r.toWrite.p50),
-    fmt(r.bare.p50), fmt(r.bare.p99), fmt(r.applied.p50), fmt(r.applied.p99), fmt(r.acked.p50), fmt(r.acked.p99), fmt(r.slowest.p99), fmt(r.restore.p99),
-    `${fmt(r.applied.p99 / r.bare.p99, 2)}×`, r.reached,
+    fmt(r.bare.p50), fmt(r.bare.p99), fmt(r.bareAck.p50), fmt(r.bareAck.p99), fmt(r.applied.p50), fmt(r.applied.p99), fmt(r.acked.p50), fmt(r.acked.p99), fmt(r.slowest.p99), fmt(r.restore.p99),
+    `${fmt(r.applied.p99 / r.bare.p99, 2)}×`, `${fmt(r.applied.p99 / r.bareAck.p99, 2)}×`, r.reached,
   ]),
 );
 process.exit(0);

@@ -1,5 +1,6 @@
 // A child process holding many clients for bench/propagation and bench/connections, driven over
-// IPC. Commands: {cmd:'bare', url, n} opens n plain `ws` clients; {cmd:'sdk', url, sdkKey, n, flag}
+// IPC. Commands: {cmd:'bare', url, n, ack?} opens n plain `ws` clients (that parse each message,
+// and with `ack` write an acknowledgement back); {cmd:'sdk', url, sdkKey, n, flag}
 // opens n real SDK clients; {cmd:'close'} closes them; {cmd:'exit'}. It reports 'ready' when all
 // are connected, and per delivery the time (performance.timeOrigin + performance.now()) at which
 // the first and the last of its clients had it.
@@ -30,12 +31,18 @@ async function inBatches(n, size, make) {
   for (let i = 0; i < n; i += size) await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, j) => make(i + j)));
 }
 
-async function bare({ url, n }) {
+async function bare({ url, n, ack }) {
   const hit = tally(n);
   await inBatches(n, 250, async () => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     let got = 0;
-    ws.on('message', () => hit(++got));
+    // Parse what arrives, as an SDK client does, so the comparison is like for like. With `ack`,
+    // also write back the SDK's 30-byte acknowledgement after the I/O batch, as the SDK does.
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      hit(++got);
+      if (ack) setImmediate(() => ws.send(`{"type":"ack","version":${m.version}}`));
+    });
     ws.on('error', (e) => send({ type: 'error', message: String(e) }));
     open.push({ close: () => ws.terminate() });
     await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));

@@ -4,25 +4,29 @@
  * Node APIs, no dependencies) and in Node 20 (pass `WebSocket` from `ws`, or it is loaded
  * lazily). Protocol: docs/protocol.md.
  */
-import { evaluate as evaluateFlag, evaluateValue, lastServedOn } from './evaluate.js';
-import { MAX_TELEMETRY_COUNTS, PROTOCOL_VERSION, SDK_SUBPROTOCOL, type FlagState, type ServerMessage, type Snapshot } from './protocol.js';
-import { evalCounts } from './eval-counts.js';
+import { explain, PreparedFlag, serve } from './evaluate.js';
+import { MAX_TELEMETRY_COUNTS, PROTOCOL_VERSION, SDK_SUBPROTOCOL, type EvaluationContext, type FlagState, type Json, type ServerMessage, type Snapshot, type TelemetryCount } from './protocol.js';
+import { carry, takeCounts } from './eval-counts.js';
 import { backoffDelay } from './backoff.js';
-import type { ChangeEvent, Client, ClientOptions, ClientStatus, SnapshotCache, WebSocketConstructor, WebSocketLike, Widen } from './client-types.js';
+import type { ChangeEvent, Client, ClientOptions, ClientStatus, SnapshotCache, WebSocketConstructor, WebSocketLike } from './client-types.js';
 
 export { backoffDelay } from './backoff.js';
 export type * from './client-types.js';
 
 export const SDK_NAME = 'switchyard-js/0.1.0';
 
-const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-/** value()'s hot path allocates nothing: no result object, no `{}` for a missing context. */
-const MISS = Symbol('miss');
-const NO_CONTEXT = Object.freeze({});
+/** Of two objects: null, an array, or another object (a flag serves a fallback's kind, or the fallback is served). */
+const kind = (v: unknown) => (v === null ? 0 : Array.isArray(v) ? 1 : 2);
+/** value()'s hot path allocates nothing, not even `{}` for a missing context. */
+const NO_CONTEXT: EvaluationContext = /* @__PURE__ */ Object.freeze({});
+/** After the I/O already queued: `setImmediate` (Node), else a zero timeout (browsers). */
+const soon: (fn: () => void) => unknown = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn));
+/** Node 20 has no global WebSocket: `ws`, imported by a parameter so browser bundlers neither resolve nor bundle it. */
+const loadWs = (name = 'ws'): Promise<WebSocketConstructor> => import(name).then((m: { default: WebSocketConstructor }) => m.default);
 
-/** Creates a client and starts connecting. */
+/** Creates a client and starts connecting. Log messages are short codes, listed in docs/sdk.md. */
 export function createClient(opts: ClientOptions): Client {
-  let flags = new Map<string, FlagState>();
+  let flags = new Map<string, PreparedFlag>();
   let version = 0;
   let status: ClientStatus = 'initializing';
   let ws: WebSocketLike | undefined;
@@ -31,22 +35,26 @@ export function createClient(opts: ClientOptions): Client {
   let attempt = 0;
   let healthySince = 0;
   let heartbeatMs = 15_000;
+  let heard = 0;
+  /** The socket an acknowledgement is scheduled on (one per socket, of the latest version). */
+  let acking: WebSocketLike | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const changeHandlers = new Set<(e: ChangeEvent) => void>();
-  const statusHandlers = new Set<(s: ClientStatus) => void>();
+  const handlers = { change: new Set<(e: ChangeEvent) => void>(), status: new Set<(s: ClientStatus) => void>() };
   const waiters = new Set<(ok: boolean) => void>();
-  const log = opts.logger;
+  /** Counts of flag states replaced at another stage or removed, until the next report. */
+  const aside: TelemetryCount[] = [];
   const rc = opts.reconnect ?? {};
   const streamUrl = opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream';
-  const counts = evalCounts();
+  const warn = (what: string, detail?: unknown) => opts.logger?.warn('switchyard: ' + what, detail);
+  const cacheFailed = (err: unknown) => warn('cache', err);
 
-  function call<A>(handlers: Set<(a: A) => void>, arg: A): void {
-    for (const h of [...handlers]) {
+  function emit<A>(set: Set<(a: A) => void>, arg: A): void {
+    for (const h of [...set]) {
       try {
         h(arg);
       } catch (err) {
-        log?.warn('switchyard: a listener threw', err);
+        warn('listener', err);
       }
     }
   }
@@ -55,41 +63,57 @@ export function createClient(opts: ClientOptions): Client {
     if (s === status) return;
     status = s;
     if (s === 'ready') for (const w of [...waiters]) w(true);
-    call(statusHandlers, s);
+    emit(handlers.status, s);
   }
 
-  /** Replaces all state; returns the keys whose definition changed. */
-  function replace(s: Snapshot): string[] {
-    const next = new Map(s.flags.map((f) => [f.key, f]));
+  /**
+   * Applies flag states at version `v`: a snapshot (`removed` undefined: replaces everything)
+   * or changes (replace by key, delete `removed`). Returns the keys whose definition changed.
+   */
+  function apply(list: FlagState[], removed: string[] | undefined, v: number): string[] {
     const changed: string[] = [];
-    for (const [k, f] of flags) if (next.get(k)?.version !== f.version) changed.push(k);
-    for (const k of next.keys()) if (!flags.has(k)) changed.push(k);
-    for (const k of flags.keys()) if (!next.has(k)) counts.untrack(k);
-    for (const f of s.flags) counts.track(f);
+    const next = removed ? flags : new Map<string, PreparedFlag>();
+    for (const f of list) {
+      const old = flags.get(f.key);
+      const p = new PreparedFlag(f);
+      if (old?.f.version !== f.version) changed.push(f.key);
+      carry(old, p, aside);
+      next.set(f.key, p);
+    }
+    for (const k of removed ?? [...flags.keys()].filter((k) => !next.has(k))) {
+      const old = flags.get(k);
+      if (old) changed.push(k);
+      carry(old, undefined, aside);
+      flags.delete(k);
+    }
     flags = next;
-    version = s.version;
+    version = v;
     return changed;
   }
 
   function seed(s: Snapshot | null | undefined): void {
-    if (s && Array.isArray(s.flags) && s.version > version) for (const key of replace(s)) call(changeHandlers, { key });
+    if (s && Array.isArray(s.flags) && s.version > version) for (const key of apply(s.flags, undefined, s.version)) emit(handlers.change, { key });
   }
 
+  const snapshot = (): Snapshot => ({ version, flags: [...flags.values()].map((p) => p.f) });
+
   function save(): void {
-    if (!opts.cache) return;
     try {
-      Promise.resolve(opts.cache.save({ version, flags: [...flags.values()] })).catch((err) => log?.warn('switchyard: saving the cache failed', err));
+      if (opts.cache) Promise.resolve(opts.cache.save(snapshot())).catch(cacheFailed);
     } catch (err) {
-      log?.warn('switchyard: saving the cache failed', err);
+      cacheFailed(err);
     }
   }
 
+  /** The heartbeat watchdog: one timer, re-armed only when it fires (a message just notes the time). */
   function arm(): void {
     clearTimeout(watchdog);
-    watchdog = setTimeout(() => {
-      log?.warn('switchyard: no heartbeat, replacing the connection');
-      if (ws) drop(ws, false);
-    }, opts.heartbeatTimeoutMs ?? heartbeatMs * 2 + 1000);
+    const left = heard + (opts.heartbeatTimeoutMs ?? heartbeatMs * 2 + 1000) - Date.now();
+    if (left > 0) watchdog = setTimeout(arm, left);
+    else if (ws) {
+      warn('no heartbeat');
+      drop(ws, false);
+    }
   }
 
   /** Detaches and closes a socket, then schedules the next attempt. */
@@ -115,42 +139,35 @@ export function createClient(opts: ClientOptions): Client {
   }
 
   function onMessage(sock: WebSocketLike, data: unknown): void {
-    let m: ServerMessage;
-    try {
-      m = JSON.parse(String(data)) as ServerMessage;
-    } catch {
-      return drop(sock, false);
-    }
-    arm();
-    if (m.type === 'heartbeat') return;
-    if (m.type === 'error') return log?.warn(`switchyard: server said ${m.code}: ${m.message}`);
+    const m = JSON.parse(String(data)) as ServerMessage;
+    heard = Date.now();
     let changed: string[] = [];
-    if (m.type === 'snapshot') changed = replace(m);
+    if (m.type === 'snapshot') changed = apply(m.flags, undefined, m.version);
     else if (m.type === 'changes') {
       // A gap (we missed versions) cannot be patched: resync from a fresh connection.
       if (m.since > version) return drop(sock, false);
-      if (m.version > version) {
-        for (const f of m.flags) {
-          if (flags.get(f.key)?.version !== f.version) changed.push(f.key);
-          flags.set(f.key, f);
-          counts.track(f);
-        }
-        for (const k of m.removed) {
-          if (flags.delete(k)) changed.push(k);
-          counts.untrack(k);
-        }
-        version = m.version;
-      }
-    } else return;
+      if (m.version > version) changed = apply(m.flags, m.removed, m.version);
+    } else {
+      if (m.type === 'error') warn('server: ' + m.code, m.message);
+      return; // and heartbeats
+    }
     if (m.heartbeatMs) {
       heartbeatMs = m.heartbeatMs;
       arm();
     }
-    sock.send(JSON.stringify({ type: 'ack', version }));
     if (changed.length || status !== 'ready') save();
-    if (!healthySince) healthySince = Date.now();
+    healthySince ||= heard;
     setStatus('ready');
-    for (const key of changed) call(changeHandlers, { key });
+    for (const key of changed) emit(handlers.change, { key });
+    // The acknowledgement is written after the I/O already queued: the app sees the change first,
+    // and a process holding many clients applies all of a broadcast before it writes the acks.
+    if (acking !== sock) {
+      acking = sock;
+      soon(() => {
+        acking = undefined;
+        if (sock === ws) sock.send('{"type":"ack","version":' + version + '}');
+      });
+    }
   }
 
   async function connect(): Promise<void> {
@@ -159,20 +176,13 @@ export function createClient(opts: ClientOptions): Client {
     connecting = true;
     let WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     const isGlobal = !opts.WebSocket && !!WS;
-    try {
-      if (!WS) {
-        const name = 'ws'; // a variable, so browser bundlers leave it alone
-        WS = ((await import(name)) as { default: WebSocketConstructor }).default;
-      }
-    } catch (err) {
-      log?.warn('switchyard: no WebSocket available: pass the `ws` package as the WebSocket option', err);
-    }
+    WS ??= await loadWs().catch((err) => void warn('no WebSocket', err));
     connecting = false;
     if (closed || ws || !WS) return;
     // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
     const sock = isGlobal
-      ? new WS(streamUrl, [SDK_SUBPROTOCOL, `sdk-key.${opts.sdkKey}`])
-      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: `Bearer ${opts.sdkKey}` } });
+      ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
+      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
     ws = sock;
     let authFailed = false;
     sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version, sdk: SDK_NAME }));
@@ -180,7 +190,7 @@ export function createClient(opts: ClientOptions): Client {
       try {
         onMessage(sock, ev.data);
       } catch (err) {
-        log?.warn('switchyard: bad message from the server, reconnecting', err);
+        warn('bad message', err);
         drop(sock, false);
       }
     };
@@ -189,7 +199,23 @@ export function createClient(opts: ClientOptions): Client {
       if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
     };
     sock.onclose = (ev) => drop(sock, authFailed || ev.code === 4401);
+    heard = Date.now();
     arm();
+  }
+
+  /** The hot path: one Map lookup, the prepared flag's checks, the hash, a counter; no allocation. */
+  function value(key: string, context: EvaluationContext | undefined, fallback: Json): Json {
+    const p = flags.get(key);
+    if (p === undefined) return fallback;
+    const s = serve(p, context ?? NO_CONTEXT);
+    const v = s > 0 ? p.on : p.off;
+    if (s < 0 || typeof v !== typeof fallback || (typeof v === 'object' && kind(v) !== kind(fallback))) {
+      p.nf++;
+      return fallback;
+    }
+    if (s > 0) p.n1++;
+    else p.n0++;
+    return v;
   }
 
   const client: Client = {
@@ -200,8 +226,7 @@ export function createClient(opts: ClientOptions): Client {
       return version;
     },
     ready({ timeoutMs = 5000 } = {}) {
-      if (status === 'ready') return Promise.resolve(true);
-      if (closed) return Promise.resolve(false);
+      if (status === 'ready' || closed) return Promise.resolve(status === 'ready');
       return new Promise((resolve) => {
         const done = (ok: boolean) => {
           clearTimeout(t);
@@ -212,23 +237,20 @@ export function createClient(opts: ClientOptions): Client {
         waiters.add(done);
       });
     },
-    isEnabled: (key, context) => client.value(key, context, false),
-    value(key, context, fallback) {
-      const v = evaluateValue(flags.get(key), context ?? NO_CONTEXT, MISS);
-      const fb = v === MISS || kind(v) !== kind(fallback);
-      const c = counts.get(key);
-      if (c) fb ? c.fallback++ : lastServedOn() ? c.on++ : c.off++;
-      return (fb ? fallback : v) as Widen<typeof fallback>;
-    },
+    isEnabled: (key, context) => value(key, context, false) as boolean,
+    value: value as Client['value'],
     evaluate(key, context) {
-      const r = evaluateFlag(flags.get(key), context ?? {});
-      const c = counts.get(key);
-      if (c) r.reason === 'ERROR' ? c.fallback++ : r.reason === 'ROLLOUT_IN' ? c.on++ : c.off++;
+      const p = flags.get(key);
+      const r = explain(p, context ?? NO_CONTEXT);
+      if (!p) return r;
+      if (r.reason === 'ERROR') p.nf++;
+      else if (r.reason === 'ROLLOUT_IN') p.n1++;
+      else p.n0++;
       return r;
     },
-    snapshot: () => ({ version, flags: [...flags.values()] }),
+    snapshot,
     on(event: 'change' | 'status', handler: (arg: any) => void) {
-      const set: Set<(a: any) => void> = event === 'change' ? changeHandlers : statusHandlers;
+      const set: Set<(a: any) => void> = handlers[event];
       set.add(handler);
       return () => set.delete(handler);
     },
@@ -239,17 +261,16 @@ export function createClient(opts: ClientOptions): Client {
       clearInterval(telemetry);
       if (ws) drop(ws, false);
       for (const w of [...waiters]) w(false);
-      changeHandlers.clear();
-      statusHandlers.clear();
+      handlers.change.clear();
+      handlers.status.clear();
     },
   };
 
   /** Sends the counts since the last report over the live socket; while offline they keep adding up. */
   function report(): void {
     if (status !== 'ready' || !ws || ws.readyState !== 1) return;
-    const all = counts.take();
+    const all = takeCounts(flags.values(), aside);
     for (let i = 0; i < all.length; i += MAX_TELEMETRY_COUNTS) ws.send(JSON.stringify({ type: 'telemetry', counts: all.slice(i, i + MAX_TELEMETRY_COUNTS) }));
-    counts.reset();
   }
   const every = opts.telemetryIntervalMs ?? 60_000;
   const telemetry = every > 0 ? setInterval(report, every) : undefined;
@@ -260,10 +281,10 @@ export function createClient(opts: ClientOptions): Client {
   try {
     loaded = opts.cache?.load();
   } catch (err) {
-    log?.warn('switchyard: loading the cache failed', err);
+    cacheFailed(err);
   }
   if (loaded && typeof (loaded as Promise<unknown>).then === 'function') {
-    (loaded as Promise<Snapshot | null | undefined>).then(seed, (err) => log?.warn('switchyard: loading the cache failed', err)).finally(connect);
+    (loaded as Promise<Snapshot | null | undefined>).then(seed, cacheFailed).finally(connect);
   } else {
     seed(loaded as Snapshot | undefined);
     void connect();

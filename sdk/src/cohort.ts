@@ -16,9 +16,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 function attribute(ctx: object, attr: string): Primitive | undefined {
   if (!hasOwn.call(ctx, attr)) return undefined;
   const v: unknown = (ctx as Record<string, unknown>)[attr];
-  if (typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number' && v === v) return v;
-  return undefined;
+  return isPrimitive(v) ? v : undefined;
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -42,54 +40,48 @@ function includes(values: readonly unknown[], v: Primitive): boolean {
   return false;
 }
 
-/** A parsed semantic version; numeric parts kept as digit strings so any length compares exactly. */
-interface Semver {
-  core: [string, string, string];
-  pre: string[];
-}
-
 const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 const NUMERIC = /^\d+$/;
 
-/** Parses `[v]MAJOR.MINOR.PATCH[-prerelease][+build]` per semver 2.0.0; undefined if invalid. */
-function parseSemver(s: string): Semver | undefined {
-  if (s.length > 256) return undefined;
-  const m = SEMVER.exec(s);
-  if (m === null) return undefined;
-  return { core: [m[1]!, m[2]!, m[3]!], pre: m[4] === undefined ? [] : m[4].split('.') };
+/** -1, 0 or 1 as x sorts before, with or after y; NaN when they do not compare (NaN operands). */
+const order = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN);
+
+/**
+ * Precedence of two semver identifiers: numeric ones by value (digit strings without leading
+ * zeros, so any length compares exactly), before alphanumeric ones, which compare in ASCII order.
+ */
+function compareIds(a: string, b: string): number {
+  const an = NUMERIC.test(a);
+  if (an !== NUMERIC.test(b)) return an ? -1 : 1;
+  return an && a.length !== b.length ? a.length - b.length : order(a, b);
 }
 
-/** Compares two digit strings without leading zeros, of any length. */
-function compareDigits(a: string, b: string): number {
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Semver 2.0.0 precedence of `[v]MAJOR.MINOR.PATCH[-prerelease][+build]` strings: the core
+ * numerically, then a prerelease sorts before its release. NaN when either is not a version.
+ */
+function compareSemver(a: string, b: string): number {
+  const x = a.length <= 256 ? SEMVER.exec(a) : null;
+  const y = b.length <= 256 ? SEMVER.exec(b) : null;
+  if (!x || !y) return Number.NaN;
+  for (let i = 1; i < 4; i++) {
+    const c = compareIds(x[i]!, y[i]!);
+    if (c) return c;
+  }
+  if (!x[4] || !y[4]) return (x[4] ? -1 : 0) + (y[4] ? 1 : 0);
+  const p = x[4].split('.');
+  const q = y[4].split('.');
+  for (let i = 0; i < p.length && i < q.length; i++) {
+    const c = compareIds(p[i]!, q[i]!);
+    if (c) return c;
+  }
+  return p.length - q.length;
 }
 
-/** Semver 2.0.0 precedence: core numerically, then a prerelease sorts before the release. */
-function compareSemver(x: Semver, y: Semver): number {
-  for (let i = 0; i < 3; i++) {
-    const c = compareDigits(x.core[i]!, y.core[i]!);
-    if (c !== 0) return c;
-  }
-  if (x.pre.length === 0) return y.pre.length === 0 ? 0 : 1;
-  if (y.pre.length === 0) return -1;
-  const n = Math.min(x.pre.length, y.pre.length);
-  for (let i = 0; i < n; i++) {
-    const a = x.pre[i]!;
-    const b = y.pre[i]!;
-    const an = NUMERIC.test(a);
-    const bn = NUMERIC.test(b);
-    if (an && bn) {
-      const c = compareDigits(a, b);
-      if (c !== 0) return c;
-    } else if (an !== bn) {
-      return an ? -1 : 1; // numeric identifiers sort before alphanumeric ones
-    } else if (a !== b) {
-      return a < b ? -1 : 1; // ASCII order
-    }
-  }
-  return x.pre.length - y.pre.length;
+/** Whether an order `c` (from `order` or `compareSemver`) satisfies `lt`, `lte`, `gt`, `gte` or `eq`. */
+function holds(c: number, op: string): boolean {
+  return op === 'lt' ? c < 0 : op === 'lte' ? c <= 0 : op === 'gt' ? c > 0 : op === 'gte' ? c >= 0 : c === 0;
 }
 
 /**
@@ -123,29 +115,16 @@ export function matchesRule(rule: CohortRule, ctx: object): boolean {
     case 'contains':
       return typeof a === 'string' && typeof operand === 'string' && a.includes(operand);
     case 'lt':
-      return toNumber(a) < toNumber(operand);
     case 'lte':
-      return toNumber(a) <= toNumber(operand);
     case 'gt':
-      return toNumber(a) > toNumber(operand);
     case 'gte':
-      return toNumber(a) >= toNumber(operand);
+      return holds(order(toNumber(a), toNumber(operand)), rule.op);
     case 'semver_eq':
     case 'semver_lt':
     case 'semver_lte':
     case 'semver_gt':
-    case 'semver_gte': {
-      if (typeof a !== 'string' || typeof operand !== 'string') return false;
-      const x = parseSemver(a);
-      const y = parseSemver(operand);
-      if (x === undefined || y === undefined) return false;
-      const c = compareSemver(x, y);
-      if (rule.op === 'semver_eq') return c === 0;
-      if (rule.op === 'semver_lt') return c < 0;
-      if (rule.op === 'semver_lte') return c <= 0;
-      if (rule.op === 'semver_gt') return c > 0;
-      return c >= 0;
-    }
+    case 'semver_gte':
+      return holds(typeof a === 'string' && typeof operand === 'string' ? compareSemver(a, operand) : Number.NaN, rule.op.slice(7));
     default:
       return false; // an operator this SDK does not know never matches
   }

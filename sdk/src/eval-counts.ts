@@ -1,34 +1,36 @@
-/** Evaluation counters for telemetry (docs/protocol.md, `telemetry`). No allocation per evaluation. */
-import type { FlagState, TelemetryCount } from './protocol.js';
+/**
+ * Evaluation counters for telemetry (docs/protocol.md, `telemetry`). The counters live on each
+ * flag's PreparedFlag (`n1` on, `n0` off, `nf` fallback), so an evaluation increments a field
+ * of the object it already looked up: one Map lookup and no allocation per evaluation.
+ */
+import type { PreparedFlag } from './evaluate.js';
+import type { TelemetryCount } from './protocol.js';
+
+const count = (p: PreparedFlag): TelemetryCount => ({ key: p.f.key, stage: p.f.stage, on: p.n1, off: p.n0, fallback: p.nf });
 
 /**
- * One counter object per flag, created when the flag's state arrives and incremented in
- * place by evaluations. A flag that moves to another stage (or disappears) keeps its old
- * counter aside until the next report, so counts stay attributed to the stage that served
- * them (the server sums entries that share a flag and stage).
+ * A flag's state `old` is being replaced by `next` (undefined: the flag is gone). Its counts
+ * move to `next` when both are at the same stage; otherwise they are set aside until the next
+ * report, so counts stay attributed to the stage that served them (the server sums entries
+ * that share a flag and stage).
  */
-export function evalCounts() {
-  const live = new Map<string, TelemetryCount>();
-  let aside: TelemetryCount[] = [];
-  const untrack = (key: string) => {
-    const c = live.get(key);
-    if (c) aside.push(c);
-    live.delete(key);
-  };
-  return {
-    /** The counter to increment for `key`, if the flag is known. */
-    get: (key: string) => live.get(key),
-    track(f: FlagState): void {
-      if (live.get(f.key)?.stage === f.stage) return;
-      untrack(f.key);
-      live.set(f.key, { key: f.key, stage: f.stage, on: 0, off: 0, fallback: 0 });
-    },
-    untrack,
-    /** The non-zero counters since the last reset() (live objects: serialise before resetting). */
-    take: () => [...aside, ...live.values()].filter((c) => c.on + c.off + c.fallback),
-    reset(): void {
-      aside = [];
-      for (const c of live.values()) c.on = c.off = c.fallback = 0;
-    },
-  };
+export function carry(old: PreparedFlag | undefined, next: PreparedFlag | undefined, aside: TelemetryCount[]): void {
+  if (!old) return;
+  if (next && next.f.stage === old.f.stage) {
+    next.n1 = old.n1;
+    next.n0 = old.n0;
+    next.nf = old.nf;
+  } else if (old.n1 + old.n0 + old.nf) aside.push(count(old));
+}
+
+/** The non-zero counts since the last call (those set aside first), zeroing them. */
+export function takeCounts(flags: Iterable<PreparedFlag>, aside: TelemetryCount[]): TelemetryCount[] {
+  const all = aside.splice(0);
+  for (const p of flags) {
+    if (p.n1 + p.n0 + p.nf) {
+      all.push(count(p));
+      p.n1 = p.n0 = p.nf = 0;
+    }
+  }
+  return all;
 }

@@ -4,33 +4,25 @@
  * and the admin UI cannot disagree. The order of the steps is published in
  * docs/bucketing.md ("Evaluation order").
  */
-import type { Evaluation, EvaluationErrorCode, EvaluationReason, FlagState, EvaluationContext, Json } from './protocol.js';
+import type { CohortRule, Evaluation, EvaluationErrorCode, EvaluationReason, FlagState, EvaluationContext, Json } from './protocol.js';
 import { bucketOf, rolloutThreshold, saltSeed } from './bucket.js';
 import { matchesCohort } from './cohort.js';
 
-/** Bucketing seeds by salt: a handful of entries, one per flag, never stale. */
-const seeds = new Map<string, number>();
-const MAX_SEEDS = 10_000;
 let lastSalt = '';
 let lastSeed = 0; // murmur3('', 0)
 
 /**
- * The bucketing seed of a flag state, `murmur3(salt, 0)`. Cached by salt (the
- * last one looked up is checked first), so the hot path hashes only the key.
+ * The bucketing seed of a flag state, `murmur3(salt, 0)`. The last salt's seed is kept (the
+ * client prepares each state once; the server's preview evaluates one flag many times).
  */
 export function seedOf(flag: FlagState): number {
   const salt = flag.salt;
-  if (salt === lastSalt) return lastSeed;
-  let seed = seeds.get(salt);
-  if (seed === undefined) {
-    if (typeof salt !== 'string') throw new TypeError('flag salt must be a string');
-    if (seeds.size >= MAX_SEEDS) seeds.clear();
-    seed = saltSeed(salt);
-    seeds.set(salt, seed);
+  if (salt !== lastSalt) {
+    if (typeof salt !== 'string') throw new TypeError('salt');
+    lastSeed = saltSeed(salt);
+    lastSalt = salt;
   }
-  lastSalt = salt;
-  lastSeed = seed;
-  return seed;
+  return lastSeed;
 }
 
 /**
@@ -44,55 +36,135 @@ export function targetingKey(ctx: EvaluationContext): string | undefined {
   return undefined;
 }
 
-// What settled an evaluation: decide() returns one of these, and evaluate() or
-// evaluateValue() turns it into a result, so both follow the same steps.
-const NOT_FOUND = 0;
-const KILLED = 1;
-const INVALID_CONTEXT = 2;
-const COHORT_MISS = 3;
-const BAD_PERCENT = 4;
-const NOT_STARTED = 5;
-const FULL = 6;
-const NO_KEY = 7;
-const IN = 8;
-const OUT = 9;
+/**
+ * What settled an evaluation, ordered so that a range says what is served: below OUT the
+ * flag's `on` value, below INVALID_CONTEXT its `off` value, else no value. A const enum: the
+ * steps compile to literals (a module constant becomes a variable V8 loads on every use).
+ */
+const enum Step {
+  IN,
+  FULL,
+  OUT,
+  KILLED,
+  COHORT_MISS,
+  NOT_STARTED,
+  INVALID_CONTEXT,
+  BROKEN,
+  NO_KEY,
+  /** Only as PreparedFlag.pre: the key's bucket decides (with a usable salt, or not). */
+  ROLL,
+  ROLL_BAD_SALT,
+}
 
 /** The reason and error code of each step, by step. */
-const REASONS: EvaluationReason[] = ['FLAG_NOT_FOUND', 'KILLED', 'ERROR', 'COHORT_MISS', 'ERROR', 'NOT_STARTED', 'ROLLOUT_IN', 'ERROR', 'ROLLOUT_IN', 'ROLLOUT_OUT'];
-const ERROR_CODES: Array<EvaluationErrorCode | undefined> = [, , 'INVALID_CONTEXT', , 'GENERAL', , , 'TARGETING_KEY_MISSING'];
+const REASONS = 'ROLLOUT_IN ROLLOUT_IN ROLLOUT_OUT KILLED COHORT_MISS NOT_STARTED ERROR ERROR ERROR'.split(' ') as EvaluationReason[];
+const ERROR_CODES = ',,,,,,INVALID_CONTEXT,GENERAL,TARGETING_KEY_MISSING'.split(',') as Array<EvaluationErrorCode | ''>;
 
-/** The bucket computed by the last decide() that returned IN or OUT. */
+/** The bucket computed by the last decide() that reached step 7. */
 let lastBucket = 0;
-/** Whether the last evaluateValue() served the flag's `on` value (reason ROLLOUT_IN). */
-let servedOn = false;
 
-/** The steps of evaluation, allocating nothing; may throw on malformed input (callers catch). */
-function decide(flag: FlagState | undefined, ctx: EvaluationContext): number {
-  // 1. No such flag: the client substitutes the caller's fallback.
-  if (flag === undefined || flag === null) return NOT_FOUND;
+/**
+ * A flag state prepared for evaluation: what does not depend on the context (the kill, the
+ * percentage, the seed and threshold) is worked out once, when the state arrives. Every
+ * prepared flag has this one shape, so the evaluation hot path reads its fields through
+ * monomorphic inline caches whatever shape the state had on arrival. The client keeps one per
+ * flag, with the flag's evaluation counters (telemetry) beside it: one Map lookup per call.
+ */
+export class PreparedFlag {
+  /** The outcome for every context that passes the cohort (KILLED wins before it): a step, or ROLL. */
+  readonly pre: Step = Step.BROKEN;
+  /** The cohort rules, or null when there are none. */
+  readonly rules: readonly CohortRule[] | null = null;
+  readonly seed: number = 0;
+  /** Buckets below this are in: `rolloutThreshold(percent)`. */
+  readonly cut: number = 0;
+  readonly on: Json;
+  readonly off: Json;
+  /** Telemetry: evaluations since the last report that served `on`, `off`, the caller's fallback. */
+  n1 = 0;
+  n0 = 0;
+  nf = 0;
+
+  constructor(readonly f: FlagState) {
+    this.on = f.on;
+    this.off = f.off;
+    try {
+      if (f.killed) {
+        this.pre = Step.KILLED;
+        return;
+      }
+      const rules = f.cohort;
+      if (rules.length > 0) this.rules = rules;
+      const percent = f.percent;
+      if (typeof percent !== 'number' || percent !== percent) return; // BROKEN
+      if (percent <= 0) this.pre = Step.NOT_STARTED;
+      else if (percent >= 100) this.pre = Step.FULL;
+      else {
+        this.cut = rolloutThreshold(percent);
+        this.pre = Step.ROLL_BAD_SALT;
+        this.seed = seedOf(f);
+        this.pre = Step.ROLL;
+      }
+    } catch {
+      // a malformed state: BROKEN, or ROLL_BAD_SALT (a missing key is still reported first)
+    }
+  }
+}
+
+/** The steps of evaluation, allocating nothing; may throw on a hostile context (callers catch). */
+function decide(p: PreparedFlag, ctx: EvaluationContext): Step {
+  // 1. No such flag: the caller has no PreparedFlag and serves its fallback.
 
   // 2. A killed flag serves its off value to everyone, whatever its plan says.
-  if (flag.killed) return KILLED;
+  const pre = p.pre;
+  if (pre === Step.KILLED) return Step.KILLED;
 
   // 3. Cohort: the context must be an object, and every rule must hold.
-  if (typeof ctx !== 'object' || ctx === null) return INVALID_CONTEXT;
-  if (flag.cohort.length > 0 && !matchesCohort(flag.cohort, ctx)) return COHORT_MISS;
+  if (typeof ctx !== 'object' || ctx === null) return Step.INVALID_CONTEXT;
+  if (p.rules !== null && !matchesCohort(p.rules, ctx)) return Step.COHORT_MISS;
 
-  // 4. Not started (stage 0, or any percentage <= 0).
-  const percent = flag.percent;
-  if (typeof percent !== 'number' || percent !== percent) return BAD_PERCENT;
-  if (percent <= 0) return NOT_STARTED;
-
-  // 5. Fully rolled out: everyone eligible is in, no key needed.
-  if (percent >= 100) return FULL;
+  // 4. Not started (stage 0, or any percentage <= 0), 5. fully rolled out (no key needed),
+  // or a malformed state: settled by the state alone.
+  if (pre < Step.ROLL) return pre;
 
   // 6. A partial rollout needs a bucketing key.
   const key = targetingKey(ctx);
-  if (key === undefined) return NO_KEY;
+  if (key === undefined) return Step.NO_KEY;
+  if (pre !== Step.ROLL) return Step.BROKEN;
 
   // 7. In iff the key's bucket is below round(percent * 100).
-  lastBucket = bucketOf(seedOf(flag), key);
-  return lastBucket < rolloutThreshold(percent) ? IN : OUT;
+  lastBucket = bucketOf(p.seed, key);
+  return lastBucket < p.cut ? Step.IN : Step.OUT;
+}
+
+/**
+ * What a prepared flag serves a context, allocating nothing: 1 its `on` value, 0 its `off`
+ * value, -1 no value (what `evaluate()` reports as reason `ERROR`). Never throws.
+ */
+export function serve(p: PreparedFlag, ctx: EvaluationContext): number {
+  try {
+    const step = decide(p, ctx);
+    return step < Step.OUT ? 1 : step < Step.INVALID_CONTEXT ? 0 : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** `evaluate()` over a prepared flag (the client's path: the state is prepared once); undefined: no such flag. */
+export function explain(p: PreparedFlag | undefined, ctx: EvaluationContext): Evaluation {
+  if (!p) return { value: null, reason: 'FLAG_NOT_FOUND', errorCode: 'FLAG_NOT_FOUND' };
+  let step: Step;
+  try {
+    step = decide(p, ctx);
+  } catch {
+    step = Step.BROKEN;
+  }
+  const r: Evaluation = { value: step < Step.OUT ? p.on : p.off, reason: REASONS[step]! };
+  const errorCode = ERROR_CODES[step];
+  if (errorCode) r.errorCode = errorCode;
+  if (step < Step.FULL || step === Step.OUT) r.bucket = lastBucket;
+  r.flagVersion = p.f.version;
+  return r;
 }
 
 /**
@@ -107,58 +179,8 @@ function decide(flag: FlagState | undefined, ctx: EvaluationContext): number {
  */
 export function evaluate(flag: FlagState | undefined, ctx: EvaluationContext): Evaluation {
   try {
-    const step = decide(flag, ctx);
-    if (step === NOT_FOUND) return { value: null, reason: 'FLAG_NOT_FOUND', errorCode: 'FLAG_NOT_FOUND' };
-    const f = flag!;
-    const r: Evaluation = { value: step === FULL || step === IN ? f.on : f.off, reason: REASONS[step]! };
-    const errorCode = ERROR_CODES[step];
-    if (errorCode) r.errorCode = errorCode;
-    if (step >= IN) r.bucket = lastBucket;
-    r.flagVersion = f.version;
-    return r;
+    return explain(flag === undefined || flag === null ? undefined : new PreparedFlag(flag), ctx);
   } catch {
-    return failure(flag);
-  }
-}
-
-/**
- * The value `evaluate(flag, ctx)` serves, or `miss` where it reports no value
- * (reason `FLAG_NOT_FOUND` or `ERROR`), without building a result object: the
- * client's `value()`/`isEnabled()` hot path allocates nothing. Never throws.
- */
-export function evaluateValue<M>(flag: FlagState | undefined, ctx: EvaluationContext, miss: M): Json | M {
-  servedOn = false;
-  try {
-    switch (decide(flag, ctx)) {
-      case KILLED:
-      case COHORT_MISS:
-      case NOT_STARTED:
-      case OUT:
-        return flag!.off;
-      case FULL:
-      case IN:
-        servedOn = true;
-        return flag!.on;
-      default:
-        return miss;
-    }
-  } catch {
-    return miss;
-  }
-}
-
-/** Whether the last `evaluateValue()` served the flag's `on` value (what `evaluate()` calls ROLLOUT_IN). */
-export function lastServedOn(): boolean {
-  return servedOn;
-}
-
-/** The result when evaluation itself failed: the flag's off value (or null), reason ERROR. */
-function failure(flag: FlagState | undefined): Evaluation {
-  try {
-    const result: Evaluation = { value: flag?.off ?? null, reason: 'ERROR', errorCode: 'GENERAL' };
-    if (typeof flag?.version === 'number') result.flagVersion = flag.version;
-    return result;
-  } catch {
-    return { value: null, reason: 'ERROR', errorCode: 'GENERAL' };
+    return { value: null, reason: 'ERROR', errorCode: 'GENERAL' }; // a state whose fields throw when read
   }
 }

@@ -10,9 +10,32 @@ function version(v: unknown, what: string): number {
   return v;
 }
 
+const ACK_PREFIX = Buffer.from('{"type":"ack","version":');
+
+/**
+ * The version of an ack exactly as the SDK writes it (`{"type":"ack","version":123}`), read
+ * from the bytes without decoding or JSON.parse: one arrives per client per change. Anything
+ * else, even the same message spelled differently, returns -1 and takes the general path.
+ */
+function fastAck(data: RawData): number {
+  if (!Buffer.isBuffer(data)) return -1;
+  const start = ACK_PREFIX.length;
+  const end = data.length - 1; // the closing brace
+  if (end <= start || end > start + 16 || data[end] !== 0x7d || data.compare(ACK_PREFIX, 0, start, 0, start) !== 0) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = data[i]! - 0x30;
+    if (d < 0 || d > 9 || (v === 0 && i > start)) return -1; // a non-digit, or a leading zero
+    v = v * 10 + d;
+  }
+  return Number.isSafeInteger(v) ? v : -1;
+}
+
 /** Parses one client frame, or throws BadMessage. Unknown fields are ignored (forward compatible). */
 export function parseClientMessage(data: RawData, isBinary: boolean): ClientMessage {
   if (isBinary) throw new BadMessage('binary frames are not part of the protocol: send JSON text');
+  const ack = fastAck(data);
+  if (ack >= 0) return { type: 'ack', version: ack };
   let msg: unknown;
   try {
     msg = JSON.parse(String(data));

@@ -42,6 +42,8 @@ export class PropagationTracker {
   private readonly deliveries: Delivery[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly progress = new Set<(keys: string[]) => void>();
+  private readonly touched = new Set<Delivery>();
+  private flushing = false;
 
   constructor(
     private readonly stateVersionOf: (key: string) => number | undefined,
@@ -65,25 +67,40 @@ export class PropagationTracker {
     for (const w of [...this.waiters]) if (peer.applied < w.stateVersion && --w.pending <= 0) w.done();
   }
 
+  /**
+   * One peer applied everything up to `version`. Runs once per peer per broadcast, so it
+   * allocates nothing: the deliveries it touched are noted, and progress listeners hear about
+   * their keys once per event-loop turn, however many acknowledgements arrived in it.
+   */
   ack(peer: Peer, version: number): void {
     const before = peer.applied;
     if (version <= before) return;
     const at = this.now();
-    const keys: string[] = [];
     for (let i = this.deliveries.length - 1; i >= 0; i--) {
       const d = this.deliveries[i]!;
-      if (d.version <= peer.applied || d.version <= peer.liveFrom) break;
+      if (d.version <= before || d.version <= peer.liveFrom) break;
       if (d.version > version) continue;
       d.latencies.push(at - d.sentAt);
-      keys.push(...d.keys);
+      if (this.progress.size) this.moved(d);
     }
     peer.applied = version;
     peer.appliedAt = at;
-    if (keys.length) for (const l of this.progress) l(keys);
     // O(waiters) per ack: a kill waiting on 10,000 peers must not rescan them 10,000 times.
-    if (this.waiters.size) {
-      for (const w of [...this.waiters]) if (before < w.stateVersion && version >= w.stateVersion && --w.pending <= 0) w.done();
-    }
+    for (const w of this.waiters) if (before < w.stateVersion && version >= w.stateVersion && --w.pending <= 0) w.done();
+  }
+
+  /** Notes that a delivery's figures moved; listeners hear once per turn of the event loop. */
+  private moved(d: Delivery): void {
+    this.touched.add(d);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      this.flushing = false;
+      const keys = new Set<string>();
+      for (const t of this.touched) for (const k of t.keys) keys.add(k);
+      this.touched.clear();
+      for (const l of this.progress) l([...keys]);
+    });
   }
 
   /** Called with the flag keys whose figures moved, as acknowledgements arrive. */
