@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_rollout.js';
 import * as m0003 from './0003_telemetry.js';
+import * as m0004 from './0004_kill_id.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_rollout': m0002,
   '0003_telemetry': m0003,
+  '0004_kill_id': m0004,
 };

@@ -21,6 +21,8 @@ export interface FlagTable {
   killed_by: string | null;
   killed_at: string | null;
   kill_reason: string | null;
+  /** The id of the kill that killed the flag (one per kill request), null while live. */
+  kill_id: string | null;
   stage: number;
   paused: number;
   paused_by: string | null;

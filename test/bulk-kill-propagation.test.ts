@@ -61,9 +61,9 @@ describe('acknowledgements for kills and restores by tag or of all flags', () =>
     for (const c of clients) expect(c.evaluate('old-prompt', { key: 'u1' }).reason).toBe('NOT_STARTED');
 
     const plain = await ts.api<BulkKillResult>('POST', '/api/kill', { as: 'oncall', body: { tag: 'payments', reason: 'checkout errors' } });
-    expect(plain.body).toEqual({ killed: ['checkout-v2'], alreadyKilled: [] });
+    expect(plain.body).toEqual({ killId: expect.any(String), killed: ['checkout-v2'], alreadyKilled: [] });
     const again = await ts.api<BulkKillResult>('POST', '/api/kill', { as: 'oncall', body: { tag: 'payments', reason: 'checkout errors', waitMs: 1000 } });
-    expect(again.body).toEqual({ killed: [], alreadyKilled: ['checkout-v2'], propagation: {} });
+    expect(again.body).toEqual({ killId: null, killed: [], alreadyKilled: ['checkout-v2'], propagation: {} });
     expect((await ts.api('POST', '/api/restore', { as: 'oncall', body: { tag: 'payments', reason: 'fixed' } })).status).toBe(200);
   });
 

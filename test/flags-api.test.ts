@@ -139,7 +139,7 @@ describe('kill switch', () => {
     await ts.api('POST', '/api/flags/llm-b/kill', { as: 'oncall', body: { reason: 'earlier' } });
     const res = await ts.api('POST', '/api/kill', { as: 'oncall', body: { tag: 'llm', reason: 'provider outage' } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ killed: ['llm-a'], alreadyKilled: ['llm-b'] });
+    expect(res.body).toEqual({ killId: expect.any(String), killed: ['llm-a'], alreadyKilled: ['llm-b'] });
     expect((await ts.api('GET', '/api/flags/not-llm', { as: 'viewer' })).body.killed).toBe(false);
     const [kill] = await audit('llm-a');
     expect(kill).toMatchObject({ action: 'flag.kill', reason: 'provider outage' });

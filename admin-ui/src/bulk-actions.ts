@@ -5,18 +5,17 @@
  * single kill, it waits briefly (`waitMs`) for SDK acknowledgements and says how far each reached.
  */
 import { html, nothing } from 'lit';
-import type { Propagation as WirePropagation } from '../../sdk/src/protocol.js';
 import { post } from './api.js';
-import { reachText, type ActionResult } from './components/sy-action-dialog/action-result.js';
+import { delivery, keyList, plural, WAIT_MS } from './bulk-result.js';
 import type { ActionSpec } from './components/sy-action-dialog/sy-action-dialog.js';
 import { stageLabel } from './format.js';
-import type { BulkKillResult, BulkRestoreResult, FlagView, Propagation } from './types.js';
+import type { BulkKillResult, BulkRestoreResult, FlagView } from './types.js';
+import { undoKillSpec } from './undo-kill.js';
 
 type Flags = () => FlagView[];
 type Scope = { tag: string } | { all: true };
 
 const inScope = (flags: FlagView[], tag: string | undefined) => (tag === undefined ? flags : flags.filter((f) => f.tags.includes(tag)));
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function flagList(label: string, flags: FlagView[], testid: string, describe: (f: FlagView) => string) {
   if (!flags.length) return nothing;
@@ -24,36 +23,6 @@ function flagList(label: string, flags: FlagView[], testid: string, describe: (f
     <strong>${label} (${flags.length})</strong>
     <ul aria-label=${label}>${flags.map((f) => html`<li><span class="mono">${f.key}</span> <span class="muted small">· ${describe(f)}</span></li>`)}</ul>
   </div>`;
-}
-
-/** The flags an action changed or left alone; with delivery figures, how far each change reached. */
-function keyList(label: string, keys: string[], testid: string, reach?: Record<string, WirePropagation>) {
-  if (!keys.length) return nothing;
-  const item = (k: string) => {
-    const p = reach?.[k];
-    return p ? html`<li><span class="mono">${k}</span> <span class="muted small">· ${reachText(p)}</span></li>` : html`<li class="mono">${k}</li>`;
-  };
-  return html`<div class="flag-list" data-testid=${testid}><strong>${label} (${keys.length})</strong>
-    <ul aria-label=${label}>${keys.map(item)}</ul></div>`;
-}
-
-/** How long a bulk action waits for SDK acknowledgements before answering. */
-const WAIT_MS = 2000;
-
-/**
- * The dialog's delivery summary for a bulk action: the SDKs that applied every change. An SDK
- * acknowledges a global version, so the one that applied the latest change applied them all:
- * the dialog follows that change live (`key`, `stateVersion`).
- */
-function delivery(reach: Record<string, WirePropagation> | undefined, scope: string): Pick<ActionResult, 'propagation' | 'reachScope' | 'key' | 'stateVersion'> {
-  const ps = Object.values(reach ?? {});
-  if (!ps.length) return {};
-  const last = ps.reduce((a, b) => (b.stateVersion > a.stateVersion ? b : a));
-  const slowest = ps.map((p) => p.slowestMs).filter((ms): ms is number => ms !== null && ms !== undefined);
-  const applied = Math.min(...ps.map((p) => p.applied));
-  const connected = Math.max(...ps.map((p) => p.connected));
-  const propagation: Propagation = { connected, applied, pending: connected - applied, slowestMs: slowest.length ? Math.max(...slowest) : null };
-  return { propagation, reachScope: ps.length > 1 ? scope : undefined, key: last.key, stateVersion: last.stateVersion };
 }
 
 /** Tags with how many flags carry them, for the dialog's select. */
@@ -95,6 +64,7 @@ export function bulkKillSpec(flags: Flags, byTag?: { initial?: string }): Action
           : `Nothing changed: ${scopeText(all ? undefined : tag)} was already killed.`,
         detail: html`${keyList('Killed', r.killed, 'changed', r.propagation)}${keyList('Already killed, unchanged', r.alreadyKilled, 'unchanged')}`,
         ...delivery(r.propagation, 'Every killed flag'),
+        next: r.killId ? { label: 'Undo this kill', spec: undoKillSpec(r.killId, r.killed) } : undefined,
       };
     },
   };
@@ -117,7 +87,8 @@ export function bulkRestoreSpec(flags: Flags, byTag?: { initial?: string }): Act
       return html`${killed.length
         ? flagList('Will be restored', killed, 'will-change', (f) => `back to ${stageLabel(f).toLowerCase()}; killed by ${f.killedBy ?? 'someone'}${f.killReason ? `: “${f.killReason}”` : ''}`)
         : html`<p class="notice info">Nothing to restore: no flag${tag === undefined ? '' : ` tagged “${tag}”`} is killed.</p>`}
-      ${flagList('Not killed, unchanged', fs.filter((f) => !f.killed), 'unchanged', stageLabel)}`;
+      ${flagList('Not killed, unchanged', fs.filter((f) => !f.killed), 'unchanged', stageLabel)}
+      <p class="note" data-testid="undo-hint">This restores every killed flag listed, whatever killed it. To restore just the flags of one kill, use “Undo this kill” in that kill's result.</p>`;
     },
     async run(reason, tag) {
       const r = await post<BulkRestoreResult>('/api/restore', { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });

@@ -56,6 +56,11 @@ export interface FlagView {
   killedBy: string | null;
   killedAt: string | null;
   killReason: string | null;
+  /**
+   * The id of the kill that killed the flag, null while live. One id per kill request (one flag,
+   * by tag, all, or a guardrail trip); `POST /api/restore {killId}` undoes exactly that kill.
+   */
+  killId: string | null;
   stage: number;
   stages: number;
   percent: number;
@@ -78,16 +83,22 @@ export type FlagActionResult = FlagView & { changed: boolean; propagation?: Prop
 
 /** `POST /api/kill` (`{tag} | {all: true}`, `reason`, `waitMs?`). */
 export interface BulkKillResult {
+  /** This kill's id, stored on every flag in `killed`; null when it killed nothing. Restore with `{killId}`. */
+  killId: string | null;
   killed: string[];
+  /** Killed before this request: they keep their own kill (and its id). */
   alreadyKilled: string[];
   /** With `waitMs`: per killed flag, how far the kill reached the connected SDKs. */
   propagation?: Record<string, Propagation>;
 }
 
-/** `POST /api/restore` (`{tag} | {all: true}`, `reason`, `waitMs?`). */
+/** `POST /api/restore` (`{tag} | {all: true} | {killId}`, `reason`, `waitMs?`). */
 export interface BulkRestoreResult {
   restored: string[];
+  /** In scope but not killed; with `killId`: flags of that kill restored since. */
   alreadyLive: string[];
+  /** With `killId` only: flags of that kill restored since and killed again by a later kill (left killed). */
+  notThisKill?: string[];
   /** With `waitMs`: per restored flag, how far the restore reached the connected SDKs. */
   propagation?: Record<string, Propagation>;
 }

@@ -54,6 +54,7 @@ export class FlagService {
         killed_by: null,
         killed_at: null,
         kill_reason: null,
+        kill_id: null,
         stage: 0,
         paused: 0,
         paused_by: null,

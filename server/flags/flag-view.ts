@@ -41,6 +41,7 @@ export function toFlagView(row: FlagRow): FlagView {
     killedBy: row.killed_by,
     killedAt: row.killed_at,
     killReason: row.kill_reason,
+    killId: row.kill_id,
     stage: row.stage,
     stages: plan?.stages.length ?? 0,
     percent: stagePercent(plan, row.stage),

@@ -4,7 +4,7 @@ import { actorOf, requireRole } from '../auth/auth-middleware.js';
 import { parse, reasonSchema, tagSchema, versionSchema } from '../validation.js';
 import type { BulkKillResult, BulkRestoreResult } from '../../sdk/src/api.js';
 import type { Propagation } from '../../sdk/src/protocol.js';
-import type { BulkResult, KillScope, KillService } from './kill-service.js';
+import type { BulkResult, KillRestoreOutcome, KillScope, KillService } from './kill-service.js';
 
 /** Waits for connected SDKs to acknowledge a flag's change (the push layer's tracker). */
 export interface PropagationWaiter {
@@ -32,7 +32,21 @@ export const scopeSchema = z
     path: ['tag'],
   });
 
-function scopeOf(b: z.output<typeof scopeSchema>): KillScope {
+/** `POST /api/restore`: the same scopes, or exactly one kill by its id (from the kill's answer). */
+export const restoreScopeSchema = z
+  .strictObject({
+    tag: tagSchema.optional(),
+    all: z.literal(true).optional(),
+    killId: z.uuid('killId must be the id a kill answered with (a UUID)').optional(),
+    reason: reasonSchema,
+    waitMs: waitMsSchema,
+  })
+  .refine((b) => [b.tag, b.all, b.killId].filter((x) => x !== undefined).length === 1, {
+    message: 'send exactly one of "tag", "all": true or "killId"',
+    path: ['tag'],
+  });
+
+function scopeOf(b: { tag?: string; all?: true }): KillScope {
   return b.tag !== undefined ? { tag: b.tag } : { all: true };
 }
 
@@ -76,15 +90,17 @@ export function killRoutes(kills: KillService, propagation?: PropagationWaiter):
   r.post('/kill', requireRole('kill'), async (req, res) => {
     const b = parse(scopeSchema, req.body);
     const result = await kills.killMany(actorOf(req), scopeOf(b), b.reason);
-    const body: BulkKillResult = { killed: result.changed, alreadyKilled: result.unchanged };
+    const body: BulkKillResult = { killId: result.killId, killed: result.changed, alreadyKilled: result.unchanged };
     if (b.waitMs !== undefined && propagation) body.propagation = await bulkPropagation(propagation, result, b.waitMs);
     res.json(body);
   });
 
   r.post('/restore', requireRole('kill'), async (req, res) => {
-    const b = parse(scopeSchema, req.body);
-    const result = await kills.restoreMany(actorOf(req), scopeOf(b), b.reason);
+    const b = parse(restoreScopeSchema, req.body);
+    const result: BulkResult & Partial<KillRestoreOutcome> =
+      b.killId !== undefined ? await kills.restoreKill(actorOf(req), b.killId, b.reason) : await kills.restoreMany(actorOf(req), scopeOf(b), b.reason);
     const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
+    if (result.notThisKill) body.notThisKill = result.notThisKill;
     if (b.waitMs !== undefined && propagation) body.propagation = await bulkPropagation(propagation, result, b.waitMs);
     res.json(body);
   });

@@ -1,10 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
+import { NotFound } from '../errors.js';
 import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { listFlagRows } from '../flags/flag-store.js';
-import type { FlagView } from '../flags/flag-view.js';
-import { write } from '../unit-of-work.js';
+import { getFlagRow, listFlagRows } from '../flags/flag-store.js';
+import type { FlagRow, FlagView } from '../flags/flag-view.js';
+import { write, type WriteContext } from '../unit-of-work.js';
+import { flagsEverKilledWith, flagsKilledWith } from './kill-store.js';
 
 export type KillScope = { tag: string } | { all: true };
+
+/** A new kill's id: one per kill request, stored on every flag that request killed. */
+export const newKillId = (): string => randomUUID();
 
 export interface BulkResult {
   /** Flags this call changed. */
@@ -15,15 +21,26 @@ export interface BulkResult {
   stateVersions: Record<string, number>;
 }
 
+export interface BulkKillOutcome extends BulkResult {
+  /** The id stored on every flag in `changed`; null when nothing was killed. */
+  killId: string | null;
+}
+
+export interface KillRestoreOutcome extends BulkResult {
+  /** Flags of the kill that were restored since and killed again by a later kill: left killed. */
+  notThisKill: string[];
+}
+
 /**
  * Kill and restore. Never gated by plans, gates or pauses: safety actions always work.
  * Killing a killed flag (or restoring a live one) changes nothing and is not an error,
- * so an on-call script can be re-run safely.
+ * so an on-call script can be re-run safely. A killed flag keeps the id of the kill that
+ * killed it; a later kill that finds it killed leaves it (and its id) alone.
  */
 export class KillService {
   constructor(private readonly deps: FlagMutationDeps) {}
 
-  private killMutation(actor: Actor, key: string, reason: string, expectedVersion?: number): FlagMutation {
+  private killMutation(actor: Actor, key: string, reason: string, killId: string, expectedVersion?: number): FlagMutation {
     return {
       key,
       action: 'flag.kill',
@@ -31,11 +48,12 @@ export class KillService {
       expectedVersion,
       urgent: true,
       change: (row, _ctx, now) =>
-        row.killed === 1 ? null : { killed: 1, killed_by: actor.sub, killed_at: now.toISOString(), kill_reason: reason },
+        row.killed === 1 ? null : { killed: 1, killed_by: actor.sub, killed_at: now.toISOString(), kill_reason: reason, kill_id: killId },
     };
   }
 
-  private restoreMutation(key: string, reason: string, expectedVersion?: number): FlagMutation {
+  /** With `killId`, restores the flag only while that kill is the one holding it. */
+  private restoreMutation(key: string, reason: string, expectedVersion?: number, killId?: string): FlagMutation {
     return {
       key,
       action: 'flag.restore',
@@ -43,25 +61,56 @@ export class KillService {
       expectedVersion,
       urgent: true,
       // Restoring clears only the kill: stage, plan and pause stay as they were.
-      change: (row) => (row.killed === 0 ? null : { killed: 0, killed_by: null, killed_at: null, kill_reason: null }),
+      change: (row) =>
+        row.killed === 0 || (killId !== undefined && row.kill_id !== killId)
+          ? null
+          : { killed: 0, killed_by: null, killed_at: null, kill_reason: null, kill_id: null },
     };
   }
 
   async kill(actor: Actor, key: string, reason: string, expectedVersion?: number): Promise<{ flag: FlagView; changed: boolean }> {
-    return mutateFlag(this.deps, actor, this.killMutation(actor, key, reason, expectedVersion));
+    return mutateFlag(this.deps, actor, this.killMutation(actor, key, reason, newKillId(), expectedVersion));
   }
 
   async restore(actor: Actor, key: string, reason: string, expectedVersion?: number): Promise<{ flag: FlagView; changed: boolean }> {
     return mutateFlag(this.deps, actor, this.restoreMutation(key, reason, expectedVersion));
   }
 
-  /** Kills every live flag in scope, all in one transaction: either all are killed or none. */
-  async killMany(actor: Actor, scope: KillScope, reason: string): Promise<BulkResult> {
-    return this.bulk(actor, scope, (key) => this.killMutation(actor, key, reason));
+  /** Kills every live flag in scope under one new kill id, all in one transaction: either all are killed or none. */
+  async killMany(actor: Actor, scope: KillScope, reason: string): Promise<BulkKillOutcome> {
+    const killId = newKillId();
+    const result = await this.bulk(actor, scope, (key) => this.killMutation(actor, key, reason, killId));
+    return { ...result, killId: result.changed.length ? killId : null };
   }
 
   async restoreMany(actor: Actor, scope: KillScope, reason: string): Promise<BulkResult> {
     return this.bulk(actor, scope, (key) => this.restoreMutation(key, reason));
+  }
+
+  /**
+   * Undoes exactly one kill: restores the flags still killed with `killId`. Flags of that kill
+   * restored since are `unchanged`; those restored and killed again since are `notThisKill`.
+   * An id no kill ever had is a 404, and nothing changes.
+   */
+  async restoreKill(actor: Actor, killId: string, reason: string): Promise<KillRestoreOutcome> {
+    const everKilled = await flagsEverKilledWith(this.deps.db, killId);
+    return write(
+      this.deps,
+      actor,
+      async (ctx) => {
+        const rows = await flagsKilledWith(ctx.trx, killId);
+        const result: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
+        await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(key, reason, undefined, killId), result);
+        for (const key of everKilled.filter((k) => !rows.some((r) => r.key === k)).sort()) {
+          const row = await getFlagRow(ctx.trx, key);
+          if (!row || row.archived === 1) continue;
+          (row.killed === 1 ? result.notThisKill : result.unchanged).push(key);
+        }
+        if (!rows.length && !everKilled.length) throw new NotFound(`no kill has the id "${killId}"`);
+        return result;
+      },
+      { urgent: true },
+    );
   }
 
   private async bulk(actor: Actor, scope: KillScope, mutation: (key: string) => FlagMutation): Promise<BulkResult> {
@@ -71,14 +120,18 @@ export class KillService {
       async (ctx) => {
         const rows = await listFlagRows(ctx.trx, 'tag' in scope ? { tag: scope.tag } : {});
         const result: BulkResult = { changed: [], unchanged: [], stateVersions: {} };
-        for (const row of rows) {
-          const r = await applyFlagMutation(ctx, this.deps.clock, actor, mutation(row.key));
-          (r.changed ? result.changed : result.unchanged).push(row.key);
-          if (r.changed) result.stateVersions[row.key] = r.flag.stateVersion;
-        }
+        await this.applyAll(ctx, actor, rows, mutation, result);
         return result;
       },
       { urgent: true },
     );
+  }
+
+  private async applyAll(ctx: WriteContext, actor: Actor, rows: FlagRow[], mutation: (key: string) => FlagMutation, result: BulkResult): Promise<void> {
+    for (const row of rows) {
+      const r = await applyFlagMutation(ctx, this.deps.clock, actor, mutation(row.key));
+      (r.changed ? result.changed : result.unchanged).push(row.key);
+      if (r.changed) result.stateVersions[row.key] = r.flag.stateVersion;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/roles.js';
 import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';
+import { newKillId } from '../killswitch/kill-service.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import { compare, fmt, stageStart } from '../rollout/gates.js';
 import { isRelative, storedPlan, type Check } from '../rollout/plan-schema.js';
@@ -22,6 +23,8 @@ export interface Trip {
   detail: string;
   sample: Sample;
   auditSeq?: number;
+  /** A kill's id, as for any kill: `POST /api/restore {killId}` undoes it. */
+  killId?: string;
 }
 
 /**
@@ -74,6 +77,7 @@ export class Guardrails {
 
   private async trip(row: FlagRow, check: Check, effect: 'pause' | 'kill', sample: Sample, detail: string, requestId: string | null): Promise<Trip | null> {
     const actor: Actor = { sub: 'system:guardrail', role: 'system', requestId };
+    const killId = effect === 'kill' ? newKillId() : null;
     const reason = `guardrail tripped at stage ${row.stage}: ${detail}; ${effect === 'kill' ? 'flag killed' : 'rollout paused'}`;
     const r = await mutateFlag(this.deps, actor, {
       key: row.key,
@@ -84,12 +88,13 @@ export class Guardrails {
         // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
         if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;
         const at = now.toISOString();
-        if (effect === 'kill') return { killed: 1, killed_by: actor.sub, killed_at: at, kill_reason: reason };
+        if (effect === 'kill') return { killed: 1, killed_by: actor.sub, killed_at: at, kill_reason: reason, kill_id: killId };
         return cur.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: at, pause_reason: reason };
       },
       auditAfterExtra: { guardrail: { effect, stage: row.stage, check, sample, detail } },
     });
-    return r.changed ? { flag: row.key, metric: check.metric, effect, detail, sample, auditSeq: r.auditSeq } : null;
+    if (!r.changed) return null;
+    return { flag: row.key, metric: check.metric, effect, detail, sample, auditSeq: r.auditSeq, ...(killId ? { killId } : {}) };
   }
 }
 

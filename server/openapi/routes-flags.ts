@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { archiveSchema, createFlagSchema, flagKeySchema, listFlagsQuerySchema, patchFlagSchema } from '../flags/flag-schemas.js';
-import { oneFlagSchema, scopeSchema } from '../killswitch/kill-routes.js';
+import { oneFlagSchema, restoreScopeSchema, scopeSchema } from '../killswitch/kill-routes.js';
 import { staleQuerySchema, usageQuerySchema } from '../telemetry/telemetry-routes.js';
 import type { RouteDoc } from './route-doc.js';
 
@@ -31,7 +31,7 @@ export const flagRouteDocs: RouteDoc[] = [
   {
     method: 'post', path: '/api/flags/:key/kill', tag: 'kill switch', summary: 'Kill a flag: everyone gets its off value',
     description: 'Idempotent (`changed: false` when already killed). With `waitMs` the answer waits for connected SDKs to acknowledge and carries `propagation`.',
-    access: { permission: 'kill' }, body: oneFlagSchema, returns: 'the FlagView with `changed` (and `propagation` with waitMs)',
+    access: { permission: 'kill' }, body: oneFlagSchema, returns: 'the FlagView (with the `killId` of the kill holding it) with `changed` (and `propagation` with waitMs)',
     example: { params: { key: 'support-draft' }, body: { reason: 'cost spike: $180/h on the drafting model', waitMs: 500 } },
   },
   {
@@ -41,14 +41,14 @@ export const flagRouteDocs: RouteDoc[] = [
   },
   {
     method: 'post', path: '/api/kill', tag: 'kill switch', summary: 'Kill every flag with a tag, or all flags', access: { permission: 'kill' },
-    description: 'One transaction: all are killed or none. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every killed flag and carries `propagation`, keyed by flag.',
-    body: scopeSchema, returns: '`{killed: string[], alreadyKilled: string[]}` (and `propagation: {[flag]: {key, stateVersion, connected, applied, pending, slowestMs, medianMs}}` with waitMs)',
+    description: 'One transaction: all are killed or none. The answer\'s `killId` is stored on every flag this request killed (flags already killed keep their own); `POST /api/restore {killId}` undoes exactly this kill. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every killed flag and carries `propagation`, keyed by flag.',
+    body: scopeSchema, returns: '`{killId: string | null, killed: string[], alreadyKilled: string[]}` (and `propagation: {[flag]: {key, stateVersion, connected, applied, pending, slowestMs, medianMs}}` with waitMs)',
     example: { body: { tag: 'ai', reason: 'model provider outage', waitMs: 500 } },
   },
   {
-    method: 'post', path: '/api/restore', tag: 'kill switch', summary: 'Restore every flag with a tag, or all flags', access: { permission: 'kill' },
-    description: 'One transaction. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
-    body: scopeSchema, returns: '`{restored: string[], alreadyLive: string[]}` (and `propagation: {[flag]: Propagation}` with waitMs)',
+    method: 'post', path: '/api/restore', tag: 'kill switch', summary: 'Restore every flag with a tag, all flags, or exactly one kill', access: { permission: 'kill' },
+    description: 'One transaction. Exactly one of `tag`, `all: true` or `killId`. With `killId` (from a kill\'s answer, e.g. `{"killId": "0b4c…", "reason": "provider is back"}`) only the flags still killed by that kill are restored: flags of that kill restored since are listed in `alreadyLive`, those killed again since by another kill in `notThisKill` (left killed); an unknown id is a 404. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
+    body: restoreScopeSchema, returns: '`{restored: string[], alreadyLive: string[]}` (and `notThisKill: string[]` with killId; `propagation: {[flag]: Propagation}` with waitMs)',
     example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
   },
   {

@@ -98,6 +98,51 @@ describeInBrowser('admin UI: incidents (kill by tag)', (suite) => {
     await page.context().close();
   });
 
+  it('on-call undoes exactly one kill from its result: the flag killed before it for cost stays killed', async () => {
+    await createFlag(ts, 'summary-v2', { tags: ['llm'] });
+    await createFlag(ts, 'draft-reply', { tags: ['llm'] });
+    await ok(ts, 'POST', '/api/flags/summary-v2/kill', ['oncall', 'olga'], { reason: 'cost spike: $180/h' });
+    const { page, errors } = await signIn(browser, ts, 'oncall', 'olga');
+    await page.locator('tr[data-flag="draft-reply"]').waitFor();
+
+    // The restore-by-tag dialog says that it restores everything in scope, and where to undo one kill.
+    await page.getByRole('button', { name: 'Restore by tag…' }).click();
+    const byTag = page.getByRole('dialog', { name: 'Restore every flag with a tag' });
+    await byTag.getByText('To restore just the flags of one kill, use “Undo this kill”', { exact: false }).waitFor();
+    await byTag.getByRole('button', { name: 'Cancel' }).click();
+    await byTag.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'Kill by tag…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kill every flag with a tag' });
+    await dialog.getByLabel('Tag').selectOption('llm');
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('provider outage, INC-2250');
+    await dialog.getByRole('checkbox').check();
+    await dialog.getByRole('button', { name: 'Kill flags with this tag' }).click();
+    await dialog.getByText('Killed 1 flag: every user now gets their off values.').waitFor();
+
+    await dialog.getByRole('button', { name: 'Undo this kill' }).click();
+    const undo = page.getByRole('dialog', { name: 'Undo this kill' });
+    expect(names(await undo.getByRole('list', { name: 'Killed by this kill' }).getByRole('listitem').allTextContents())).toEqual(['draft-reply']);
+    const submit = undo.getByRole('button', { name: 'Restore the flags of this kill' });
+    await undo.getByRole('checkbox').check();
+    await submit.click();
+    await undo.getByText('Reason (recorded in the audit trail) is required.').waitFor();
+    await undo.getByLabel('Reason (recorded in the audit trail)').fill('provider recovered');
+    await submit.click();
+    await undo.getByText('Restored 1 flag of this kill.').waitFor();
+    const restored = await undo.getByRole('list', { name: 'Restored', exact: true }).getByRole('listitem').allTextContents();
+    expect(names(restored)).toEqual(['draft-reply']);
+    expect(restored[0]).toContain('Reached 2 of 2 connected SDKs');
+    await undo.getByRole('button', { name: 'Done' }).click();
+    await undo.waitFor({ state: 'hidden' });
+
+    expect(await ok(ts, 'GET', '/api/flags/draft-reply', ['viewer', 'v'])).toMatchObject({ killed: false, killId: null });
+    expect(await ok(ts, 'GET', '/api/flags/summary-v2', ['viewer', 'v'])).toMatchObject({ killed: true, killReason: 'cost spike: $180/h' });
+    for (const c of clients) expect(c.evaluate('summary-v2', { key: 'u1' }).reason).toBe('KILLED');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('a viewer sees kill by tag and kill all disabled, with the reason', async () => {
     const { page, errors } = await signIn(browser, ts, 'viewer', 'vera');
     await page.locator('tr[data-flag="checkout-v2"]').waitFor();

@@ -1,6 +1,7 @@
 /** What an action dialog shows once the action ran: the outcome, lists of what changed, and delivery. */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Propagation } from '../../types.js';
+import type { ActionSpec } from './sy-action-dialog.js';
 
 export interface ActionResult {
   message: string;
@@ -13,6 +14,8 @@ export interface ActionResult {
   /** Live propagation updates for this flag and state version are shown as they arrive. */
   key?: string;
   stateVersion?: number;
+  /** A follow-up action offered beside "Done" (e.g. "Undo this kill"), opened in the same dialog. */
+  next?: { label: string; spec: ActionSpec };
 }
 
 /** Text for delivery figures: "Reached 3 of 3 connected SDKs in 38 ms". */
@@ -23,7 +26,7 @@ export function reachText(p: Propagation): string {
   return `Reached ${p.applied} of ${p.connected} connected SDKs${ms}${pending}`;
 }
 
-export function renderResult(r: ActionResult, done: () => void) {
+export function renderResult(r: ActionResult, done: () => void, open: (spec: ActionSpec) => void) {
   const p = r.propagation;
   const share = p && p.connected > 0 ? Math.round((p.applied / p.connected) * 100) : 100;
   return html`<div class="result">
@@ -36,6 +39,9 @@ export function renderResult(r: ActionResult, done: () => void) {
           <span class="note">Acknowledgements keep arriving live while this dialog is open.</span>
         </div>`
       : nothing}
-    <div class="actions"><button class="primary" @click=${done}>Done</button></div>
+    <div class="actions">
+      ${r.next ? html`<button @click=${() => open(r.next!.spec)}>${r.next.label}</button>` : nothing}
+      <button class="primary" @click=${done}>Done</button>
+    </div>
   </div>`;
 }

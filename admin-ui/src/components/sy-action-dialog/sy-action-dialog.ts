@@ -59,9 +59,11 @@ export class SyActionDialog extends SyElement {
     return this.renderRoot.querySelector('dialog')!;
   }
 
-  /** Opens the dialog for an action. */
+  /** Opens the dialog for an action; from a result's follow-up, focus still returns to the first opener. */
   async open(spec: ActionSpec): Promise<void> {
-    this.opener = deepActive();
+    if (!this.spec) this.opener = deepActive();
+    this.unsub?.();
+    this.unsub = undefined;
     this.spec = spec;
     this.error = null;
     this.result = null;
@@ -194,7 +196,7 @@ export class SyActionDialog extends SyElement {
               <span class="icon" aria-hidden="true">${s.danger ? '!' : '→'}</span>
               <h2 id="dlg-title">${s.title}</h2>
             </div>
-            ${this.result ? renderResult(this.result, () => this.close()) : this.renderForm(s)}`
+            ${this.result ? renderResult(this.result, () => this.close(), (next) => void this.open(next)) : this.renderForm(s)}`
         : nothing}
     </dialog>`;
   }
