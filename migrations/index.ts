@@ -3,6 +3,7 @@ import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_rollout.js';
 import * as m0003 from './0003_telemetry.js';
 import * as m0004 from './0004_kill_id.js';
+import * as m0005 from './0005_reach.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_rollout': m0002,
   '0003_telemetry': m0003,
   '0004_kill_id': m0004,
+  '0005_reach': m0005,
 };

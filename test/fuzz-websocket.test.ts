@@ -2,7 +2,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TELEMETRY_COUNTS } from '../sdk/src/protocol.js';
+import { MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_REACH } from '../sdk/src/protocol.js';
 import { TIMEOUT, figure, size } from './helpers/reliability-figures.js';
 import { hostileKey } from './helpers/reliability-fuzz.js';
 import { issueSdkKey, rawPeer, sdkPeer, wsUrl, type RawPeer } from './helpers/push-client.js';
@@ -63,8 +63,25 @@ const countEntry = fc.oneof(
   { weight: 1, arbitrary: fc.record({ key: fc.oneof(fc.string({ maxLength: 5 }), fc.constant(5)), stage: versionArb, on: versionArb, off: fc.constantFrom(0, -1), fallback: fc.constant(0) }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
 );
+const hexByte = (max: number) => fc.integer({ min: 0, max }).map((b) => b.toString(16).padStart(2, '0'));
+const regsArb = fc.oneof(
+  { weight: 4, arbitrary: fc.array(hexByte(25), { minLength: 64, maxLength: 64 }).map((a) => a.join('')) },
+  { weight: 1, arbitrary: fc.oneof(fc.array(hexByte(255), { minLength: 64, maxLength: 64 }).map((a) => a.join('')), fc.constantFrom('00'.repeat(63), '00'.repeat(65), 'AB'.repeat(64), 'zz'.repeat(64), 7, null)) },
+);
+const reachEntry = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ key: fc.constantFrom('watched', 'no-such-flag'), stage: fc.nat({ max: 20 }), regs: regsArb }) },
+  { weight: 1, arbitrary: fc.record({ key: fc.oneof(fc.string({ maxLength: 5 }), fc.constant(5)), stage: versionArb, regs: regsArb }, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+);
 const telemetry = withExtras(
-  fc.record({ type: fc.constant('telemetry'), counts: fc.oneof({ weight: 4, arbitrary: fc.array(countEntry, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }) }, { requiredKeys: ['type'] }),
+  fc.record(
+    {
+      type: fc.constant('telemetry'),
+      counts: fc.oneof({ weight: 4, arbitrary: fc.array(countEntry, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }),
+      reach: fc.oneof({ weight: 4, arbitrary: fc.array(reachEntry, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }),
+    },
+    { requiredKeys: ['type'] },
+  ),
 );
 const otherType = withExtras(
   fc.record({ type: fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.constant(null), fc.constantFrom('HELLO', 'subscribe', 'snapshot', 'changes', 'error', 'heartbeat', '__proto__', 'constructor')) }, { requiredKeys: [] }),
@@ -98,6 +115,12 @@ const isCount = (e: any) =>
   typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.key === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(e.key) &&
   isVersion(e.stage) && e.stage <= 1000 && isVersion(e.on) && isVersion(e.off) && isVersion(e.fallback);
 
+const isReach = (e: any) =>
+  typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.key === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(e.key) &&
+  isVersion(e.stage) && e.stage <= 1000 && typeof e.regs === 'string' && /^[0-9a-f]{128}$/.test(e.regs) &&
+  (e.regs.match(/../g) as string[]).every((b) => parseInt(b, 16) <= 25);
+const reachOk = (r: unknown) => r === undefined || (Array.isArray(r) && r.length <= MAX_TELEMETRY_REACH && r.every(isReach));
+
 /** What docs/protocol.md says the server does with this sequence: stay open, or close with which code. */
 function expected(frames: Frame[], serverVersion: number): { close: number | null; live: boolean } {
   let live = false;
@@ -118,7 +141,7 @@ function expected(frames: Frame[], serverVersion: number): { close: number | nul
     } else if (m.type === 'ack') {
       if (!isVersion(m.version) || !live || m.version > serverVersion) return { close: 4400, live };
     } else if (m.type === 'telemetry') {
-      if (!Array.isArray(m.counts) || m.counts.length > MAX_TELEMETRY_COUNTS || !m.counts.every(isCount) || !live) return { close: 4400, live };
+      if (!Array.isArray(m.counts) || m.counts.length > MAX_TELEMETRY_COUNTS || !m.counts.every(isCount) || !reachOk(m.reach) || !live) return { close: 4400, live };
     } else return { close: 4400, live };
   }
   return { close: null, live };

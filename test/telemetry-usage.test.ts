@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client, type ClientStatus } from '../sdk/src/client.js';
+import { createClient as createNodeClient } from '../sdk/src/node.js';
+import { murmur3, rolloutThreshold, bucketOf, saltSeed } from '../sdk/src/bucket.js';
+import { REACH_REGISTERS } from '../sdk/src/protocol.js';
+import { addHash, estimateReach } from '../sdk/src/reach.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, sdkPeer, startProxy } from './helpers/push-client.js';
 import { manualClock, putPlan, signAndAdvance } from './rollout-fixtures.js';
@@ -70,9 +74,9 @@ describe('evaluation telemetry from real SDK clients', () => {
     });
     const atZero = await usageWhen(ts, 'ai-draft', (u) => u.evaluations === 60);
     expect(atZero).toMatchObject({ key: 'ai-draft', stage: 0, days: null, evaluations: 60 });
-    expect(atZero.stages).toEqual([{ stage: 0, percent: 0, evaluations: 60, on: 0, off: 60, fallback: 0, lastEvaluatedAt: time.iso() }]);
+    expect(atZero.stages).toEqual([{ stage: 0, percent: 0, evaluations: 60, on: 0, off: 60, fallback: 0, users: null, lastEvaluatedAt: time.iso() }]);
     const plain = await usageWhen(ts, 'plain', (u) => u.evaluations === 12);
-    expect(plain.stages).toEqual([{ stage: 0, percent: 0, evaluations: 12, on: 0, off: 9, fallback: 3, lastEvaluatedAt: time.iso() }]);
+    expect(plain.stages).toEqual([{ stage: 0, percent: 0, evaluations: 12, on: 0, off: 9, fallback: 3, users: null, lastEvaluatedAt: time.iso() }]);
     // Telemetry is data, not a change: none of it wrote an audit entry.
     expect((await ts.api('GET', '/api/audit?limit=500', { as: 'viewer' })).body.entries).toHaveLength(auditBefore);
 
@@ -84,7 +88,7 @@ describe('evaluation telemetry from real SDK clients', () => {
     const atOne = await usageWhen(ts, 'ai-draft', (u) => u.evaluations === 81);
     expect(atOne).toMatchObject({ stage: 1, evaluations: 81, lastEvaluatedAt: time.iso() });
     expect(stageOf(atOne, 0)).toMatchObject({ evaluations: 60, off: 60, on: 0 });
-    expect(stageOf(atOne, 1)).toEqual({ stage: 1, percent: 100, evaluations: 21, on: 21, off: 0, fallback: 0, lastEvaluatedAt: time.iso() });
+    expect(stageOf(atOne, 1)).toEqual({ stage: 1, percent: 100, evaluations: 21, on: 21, off: 0, fallback: 0, users: null, lastEvaluatedAt: time.iso() });
   });
 
   it('keeps counting while the server is away and reports the counts after reconnecting', async () => {
@@ -164,6 +168,13 @@ describe('evaluation telemetry from real SDK clients', () => {
       { type: 'telemetry', counts: [{ key: 'plain', stage: 0, on: 1, off: 1 }] },
       { type: 'telemetry', counts: [null] },
       { type: 'telemetry', counts: Array.from({ length: 501 }, () => entry) },
+      { type: 'telemetry', counts: [], reach: 'lots' },
+      { type: 'telemetry', counts: [], reach: [{ key: 'plain', stage: 0, regs: '00'.repeat(63) }] },
+      { type: 'telemetry', counts: [], reach: [{ key: 'plain', stage: 0, regs: '1a'.repeat(64) }] }, // a register above 25
+      { type: 'telemetry', counts: [], reach: [{ key: 'plain', stage: 0, regs: '0A'.repeat(64) }] }, // upper case
+      { type: 'telemetry', counts: [], reach: [{ key: 'plain', stage: -1, regs: '00'.repeat(64) }] },
+      { type: 'telemetry', counts: [], reach: [{ key: 'plain', stage: 0 }] },
+      { type: 'telemetry', counts: [], reach: Array.from({ length: 101 }, () => ({ key: 'plain', stage: 0, regs: '01'.repeat(64) })) },
     ];
     const before = (await usageWhen(ts, 'plain', () => true)).evaluations;
     for (const msg of garbage) {
@@ -193,5 +204,67 @@ describe('evaluation telemetry from real SDK clients', () => {
     expect(last.evaluations).toBe(before + garbage.length + 2);
     expect(peer.ws.readyState).toBe(peer.ws.OPEN);
     peer.ws.close();
+  });
+});
+
+/** The sketch of `keys` under `salt`, computed here as docs/protocol.md ("Reach") defines it. */
+function expectedUsers(salt: string, keys: Iterable<string>): number {
+  const regs = new Uint8Array(REACH_REGISTERS);
+  for (const k of keys) addHash(regs, murmur3(k, saltSeed(salt)) >>> 2);
+  return estimateReach(regs);
+}
+
+describe('distinct users reached, from real Node SDK clients', () => {
+  let ts: TestServer;
+  const clients: Client[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await ts.close();
+  });
+
+  it('merges the overlapping users of two clients into one estimate per stage (300 + 300 keys, 100 shared: about 500), and counts a user once across stages', async () => {
+    ts = await startTestServer();
+    const sdkKey = (await issueSdkKey(ts)).key;
+    await createFlag(ts, 'summaries');
+    expect((await putPlan(ts, 'summaries', { stages: [{ percent: 30 }, { percent: 100 }] })).status).toBe(200);
+    await signAndAdvance(ts, 'summaries');
+    const [a, b] = [0, 1].map(() => createNodeClient({ url: ts.url, sdkKey, telemetryIntervalMs: 50, reconnect: fast }));
+    clients.push(a!, b!);
+    for (const c of clients) expect(await c.ready()).toBe(true);
+    const state = a!.snapshot().flags.find((f) => f.key === 'summaries')!;
+    expect(state.stage).toBe(1);
+    const seed = saltSeed(state.salt);
+    const aKeys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
+    const bKeys = Array.from({ length: 300 }, (_, i) => `user-${i + 200}`); // user-200..299 are shared
+    const union = [...new Set([...aKeys, ...bKeys])];
+
+    // Stage 1 (30%): only the keys in the rollout are served on, and only those count.
+    const inAt30 = union.filter((k) => bucketOf(seed, k) < rolloutThreshold(30));
+    for (const k of aKeys) a!.isEnabled('summaries', { key: k });
+    for (const k of bKeys) b!.isEnabled('summaries', { key: k });
+    const onAt30 = aKeys.filter((k) => inAt30.includes(k)).length + bKeys.filter((k) => inAt30.includes(k)).length;
+    const atOne = stageOf(await usageWhen(ts, 'summaries', (u) => stageOf(u, 1)?.on === onAt30), 1);
+    expect(atOne.on).toBe(onAt30);
+    expect(atOne.users).toBe(expectedUsers(state.salt, inAt30));
+
+    // Stage 2 (100%): everyone; 500 distinct users, each counted once whichever client served them.
+    await signAndAdvance(ts, 'summaries');
+    await Promise.all(clients.map((c) => new Promise<void>((resolve) => (c.snapshot().flags.find((f) => f.key === 'summaries')?.stage === 2 ? resolve() : c.on('change', () => resolve())))));
+    for (let round = 0; round < 2; round++) {
+      for (const k of aKeys) expect(a!.isEnabled('summaries', { key: k })).toBe(true);
+      for (const k of bKeys) expect(b!.isEnabled('summaries', { key: k })).toBe(true);
+    }
+    const usage = await usageWhen(ts, 'summaries', (u) => stageOf(u, 2)?.on === 1200);
+    const atTwo = stageOf(usage, 2);
+    expect(atTwo.on).toBe(1200);
+    expect(atTwo.users).toBe(expectedUsers(state.salt, union)); // exactly the sketch of the union
+    // About 500: 64 registers give a 13% standard error, and the salt is random; 4 SE either side.
+    expect(atTwo.users).toBeGreaterThan(500 * 0.48);
+    expect(atTwo.users).toBeLessThan(500 * 1.52);
+    // The total over stages counts the users served at stage 1 again at stage 2 once: it is stage 2's figure.
+    expect(usage.users).toBe(atTwo.users);
+    expect((await ts.api('GET', '/api/flags/summaries/usage?days=1', { as: 'viewer' })).body.users).toBe(atTwo.users);
+    // A stage no SDK reported reach for has none.
+    expect(stageOf(usage, 0)).toBeUndefined();
   });
 });

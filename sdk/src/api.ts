@@ -283,6 +283,11 @@ export interface StageUsageView {
   off: number;
   /** Served the caller's fallback (an error, or a value of another type). */
   fallback: number;
+  /**
+   * About how many distinct users were served the `on` value (a HyperLogLog estimate, ~13%
+   * standard error), from SDKs that report reach (server-side ones); null when none did.
+   */
+  users: number | null;
   lastEvaluatedAt: string | null;
 }
 
@@ -294,6 +299,8 @@ export interface UsageView {
   /** The window in days, or null for all time. */
   days: number | null;
   evaluations: number;
+  /** About how many distinct users were served `on` at any stage in the window (each counted once); null when no SDK reported reach. */
+  users: number | null;
   lastEvaluatedAt: string | null;
   stages: StageUsageView[];
 }

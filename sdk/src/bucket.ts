@@ -74,12 +74,19 @@ function hash(str: string, seed: number, bucket: boolean): number {
   return finish(h, n, bucket);
 }
 
+/**
+ * The last bucketing hash shifted to 30 bits (`murmur3 >>> 2`: a small integer, never boxed),
+ * reused by the reach sketch (reach.ts) instead of hashing the key again.
+ */
+export let lastHash: number;
+
 /** Finalization (fmix32) over `len` bytes, then the bucket (BUCKETS = 10000) when `bucket`. */
 function finish(h: number, len: number, bucket: boolean): number {
   h ^= len;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   h = (h ^ (h >>> 16)) >>> 0;
+  lastHash = h >>> 2;
   return bucket ? h % 10000 : h;
 }
 
@@ -125,7 +132,7 @@ function hashUtf8(str: string, h: number, from: number, bucket: boolean): number
  * state and pass it to {@link bucketOf}.
  */
 export function saltSeed(salt: string): number {
-  return murmur3(salt, 0);
+  return hash(salt, 0, false); // murmur3(salt, 0)
 }
 
 /** The bucket (0..9999) of a context key under a flag's seed: `murmur3(key, seed) % 10000`. */

@@ -1,4 +1,5 @@
 /** The SDK client's public types: options, the client interface, and the seams it takes (cache, WebSocket, logger). */
+import type { PreparedFlag } from './evaluate.js';
 import type { Evaluation, EvaluationContext, Json, Snapshot } from './protocol.js';
 
 /** `initializing`: never synced yet · `ready`: live · `stale`: lost the server, serving last-known · `error`: credentials refused. */
@@ -54,6 +55,19 @@ export interface ClientOptions {
    * default 60000, `0` disables. Counting is a counter increment per evaluation, no allocation.
    */
   telemetryIntervalMs?: number;
+  /**
+   * Distinct-user sketches reported with the telemetry (`createReach()` from `switchyard/sdk/node`).
+   * Opt-in in browsers (a browser app serves one user); the Node entry attaches one unless this is `null`.
+   */
+  reach?: Reach | null;
+}
+
+/** Counts distinct users served each flag's `on` value, per stage (sdk/src/reach.ts). */
+export interface Reach {
+  /** An evaluation of `flag` just served its `on` value to `context`. */
+  add(flag: PreparedFlag, context: EvaluationContext | undefined): void;
+  /** Sends the sketches filled since the last call over `ws` and starts new ones. */
+  send(ws: WebSocketLike): void;
 }
 
 /** `'v1'` -> string, `false` -> boolean: a fallback literal does not narrow the result. */

@@ -5,7 +5,7 @@
  * docs/bucketing.md ("Evaluation order").
  */
 import type { CohortRule, Evaluation, EvaluationErrorCode, EvaluationReason, FlagState, EvaluationContext, Json } from './protocol.js';
-import { bucketOf, rolloutThreshold, saltSeed } from './bucket.js';
+import { bucketOf, saltSeed } from './bucket.js';
 import { matchesCohort } from './cohort.js';
 
 let lastSalt = '';
@@ -100,7 +100,7 @@ export class PreparedFlag {
       if (percent <= 0) this.pre = Step.NOT_STARTED;
       else if (percent >= 100) this.pre = Step.FULL;
       else {
-        this.cut = rolloutThreshold(percent);
+        this.cut = Math.round(percent * 100); // rolloutThreshold(percent), as 0 < percent < 100 here
         this.pre = Step.ROLL_BAD_SALT;
         this.seed = seedOf(f);
         this.pre = Step.ROLL;

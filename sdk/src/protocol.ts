@@ -155,11 +155,31 @@ export interface TelemetryCount {
   fallback: number;
 }
 
+/**
+ * About how many distinct users one stage of a flag served its `on` value to since the last
+ * report: a HyperLogLog sketch (docs/protocol.md, "Reach"). The server merges sketches per
+ * register (max), so a user counted by several clients or reports counts once.
+ */
+export interface TelemetryReach {
+  key: string;
+  stage: number;
+  /** REACH_REGISTERS registers as lowercase hex (two digits each), each 0..REACH_MAX_RANK. */
+  regs: string;
+}
+
 /** client -> server every `telemetryIntervalMs`: evaluation counts since the last report (at most 500 entries). */
 export interface TelemetryMessage {
   type: 'telemetry';
   counts: TelemetryCount[];
+  /** Distinct-user sketches (server-side SDKs; at most MAX_TELEMETRY_REACH entries). */
+  reach?: TelemetryReach[];
 }
+
+/** Registers of a reach sketch, and the largest value one may hold (a 30-bit hash: 6 index bits, 24 rank bits). */
+export const REACH_REGISTERS = 64;
+export const REACH_MAX_RANK = 25;
+/** Most reach entries one telemetry message may carry. */
+export const MAX_TELEMETRY_REACH = 100;
 
 /** Most entries one telemetry message may carry; clients split larger reports. */
 export const MAX_TELEMETRY_COUNTS = 500;

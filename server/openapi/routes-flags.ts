@@ -58,7 +58,7 @@ export const flagRouteDocs: RouteDoc[] = [
   {
     method: 'get', path: '/api/flags/:key/usage', tag: 'usage', summary: 'Evaluations SDKs served, per stage (evaluation telemetry)',
     access: { permission: 'read' }, query: usageQuerySchema,
-    returns: '`{key, stage, days, evaluations, lastEvaluatedAt, stages: [{stage, percent, evaluations, on, off, fallback, lastEvaluatedAt}]}`',
+    returns: '`{key, stage, days, evaluations, users, lastEvaluatedAt, stages: [{stage, percent, evaluations, on, off, fallback, users, lastEvaluatedAt}]}` (`users`: about how many distinct users were served `on`, from SDKs that report reach; null when none did)',
   },
   {
     method: 'get', path: '/api/stale-flags', tag: 'usage', summary: 'Live flags not evaluated for N days (candidates for removal)',

@@ -1,16 +1,18 @@
 import type { StaleFlagsView, StageUsageView, UsageView } from '../../sdk/src/api.js';
-import type { TelemetryCount } from '../../sdk/src/protocol.js';
+import type { TelemetryCount, TelemetryReach } from '../../sdk/src/protocol.js';
+import { estimateReach, mergeRegs } from '../../sdk/src/reach.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import { NotFound } from '../errors.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { parsePlan, stagePercent } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
+import { addReach, reachOf, type ReachDb, type ReachRow } from './reach-store.js';
 import { addUsage, staleFlags, usageDb, usageOf, type UsageDb, type UsageRow } from './usage-store.js';
 
 /** Where the push layer hands the counts of a valid `telemetry` message. */
 export interface TelemetrySink {
-  record(counts: readonly TelemetryCount[]): void;
+  record(counts: readonly TelemetryCount[], reach?: readonly TelemetryReach[]): void;
 }
 
 const VARIANTS = ['on', 'off', 'fallback'] as const;
@@ -30,6 +32,8 @@ export type StaleFlags = StaleFlagsView;
  */
 export class TelemetryService implements TelemetrySink {
   private pending = new Map<string, UsageRow>();
+  /** Distinct-user registers per (flag, stage, day), merged until the next flush. */
+  private reach = new Map<string, ReachRow>();
   private dropped = 0;
   private flushing: Promise<number> = Promise.resolve(0);
   private readonly db: UsageDb;
@@ -38,9 +42,17 @@ export class TelemetryService implements TelemetrySink {
     this.db = usageDb(deps.db);
   }
 
-  record(counts: readonly TelemetryCount[]): void {
+  record(counts: readonly TelemetryCount[], reach: readonly TelemetryReach[] = []): void {
     const now = this.deps.clock().toISOString();
     const day = now.slice(0, 10);
+    for (const r of reach) {
+      const regs = Buffer.from(r.regs, 'hex');
+      const id = `${r.key}\n${r.stage}\n${day}`;
+      const row = this.reach.get(id);
+      if (row) mergeRegs(row.regs, regs);
+      else if (this.reach.size < MAX_PENDING) this.reach.set(id, { flag: r.key, stage: r.stage, day, regs: new Uint8Array(regs) });
+      else this.dropped++;
+    }
     for (const c of counts) {
       for (const variant of VARIANTS) {
         const n = c[variant];
@@ -67,6 +79,20 @@ export class TelemetryService implements TelemetrySink {
     if (this.dropped) {
       this.deps.log.warn({ dropped: this.dropped }, 'telemetry: too many distinct rows between flushes; some counts were dropped');
       this.dropped = 0;
+    }
+    const sketches = this.reach;
+    this.reach = new Map();
+    if (sketches.size) {
+      try {
+        await addReach(this.db as unknown as ReachDb, [...sketches.values()]);
+      } catch (err) {
+        for (const [id, row] of sketches) {
+          const later = this.reach.get(id);
+          if (later) mergeRegs(later.regs, row.regs);
+          else this.reach.set(id, row);
+        }
+        this.deps.log.warn({ err }, 'telemetry: reach flush failed; retrying with the next one');
+      }
     }
     if (!this.pending.size) return 0;
     const batch = this.pending;
@@ -106,13 +132,20 @@ export class TelemetryService implements TelemetrySink {
     for (const t of await usageOf(this.db, key, since)) {
       let s = stages.get(t.stage);
       if (!s) {
-        s = { stage: t.stage, percent: stagePercent(plan, t.stage), evaluations: 0, on: 0, off: 0, fallback: 0, lastEvaluatedAt: null };
+        s = { stage: t.stage, percent: stagePercent(plan, t.stage), evaluations: 0, on: 0, off: 0, fallback: 0, users: null, lastEvaluatedAt: null };
         stages.set(t.stage, s);
       }
       const n = Number(t.count);
       if (t.variant === 'on' || t.variant === 'off' || t.variant === 'fallback') s[t.variant] += n;
       s.evaluations += n;
       if (s.lastEvaluatedAt === null || t.lastSeenAt > s.lastEvaluatedAt) s.lastEvaluatedAt = t.lastSeenAt;
+    }
+    const reached = await reachOf(this.db as unknown as ReachDb, key, since);
+    const all = new Uint8Array(64);
+    for (const [stage, regs] of reached) {
+      const s = stages.get(stage);
+      if (s) s.users = estimateReach(regs);
+      mergeRegs(all, regs);
     }
     const list = [...stages.values()];
     const last = list.reduce<string | null>((m, s) => (s.lastEvaluatedAt !== null && (m === null || s.lastEvaluatedAt > m) ? s.lastEvaluatedAt : m), null);
@@ -121,6 +154,7 @@ export class TelemetryService implements TelemetrySink {
       stage: flag.stage,
       days: days ?? null,
       evaluations: list.reduce((n, s) => n + s.evaluations, 0),
+      users: reached.size ? estimateReach(all) : null,
       lastEvaluatedAt: last,
       stages: list,
     };

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
 import WebSocket from 'ws';
+import { murmur3, saltSeed } from '../../sdk/src/bucket.js';
+import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
 import { createClient, type Client } from '../../sdk/src/node.js';
+import { addHash, estimateReach } from '../../sdk/src/reach.js';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';
@@ -11,6 +14,15 @@ const DAY_MS = 86_400_000;
 
 /** The counts of a Usage row: stage, evaluations, on, off, fallback (not the last-evaluated time). */
 const cells = async (row: Locator) => (await row.locator('td').allInnerTexts()).slice(0, 5).map((t) => t.trim());
+
+/** The Usage card's users figure for `keys` served on under `salt`: the sketch as docs/protocol.md ("Reach") defines it. */
+function usersText(salt: string, keys: string[]): string {
+  const regs = new Uint8Array(REACH_REGISTERS);
+  for (const k of keys) addHash(regs, murmur3(k, saltSeed(salt)) >>> 2);
+  const n = estimateReach(regs);
+  return `≈ ${n.toLocaleString('en-US')} ${n === 1 ? 'user' : 'users'} (from server-side SDKs)`;
+}
+const usersCell = (card: Locator, stage: number) => card.locator(`tr[data-stage="${stage}"] td[data-usage="users"]`);
 
 describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
   let ts: TestServer;
@@ -63,6 +75,12 @@ describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
     // Stage, evaluations, on, off, fallback, last evaluated.
     expect(await cells(card.locator('tr[data-stage="0"]'))).toEqual(['Not started', '3', '0', '3', '0']);
     expect(await cells(card.locator('tr[data-stage="1"]'))).toEqual(['Stage 1 · 100% (current)', '14', '8', '4', '2']);
+    // Distinct users served on (the Node SDK reports them): a0..a4 and b0..b2; none at stage 0.
+    const salt = a!.snapshot().flags.find((f) => f.key === 'reply-drafts')!.salt;
+    const servedOn = ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2'];
+    expect((await usersCell(card, 1).innerText()).trim()).toBe(usersText(salt, servedOn));
+    expect((await usersCell(card, 0).innerText()).trim()).toBe('—');
+    await card.getByText('These count evaluations, not distinct users', { exact: false }).waitFor(WAIT);
 
     // More evaluations arrive; an edit of the flag (pushed over the admin stream) makes the card read them.
     for (let i = 0; i < 6; i++) a!.isEnabled('reply-drafts', { key: `c${i}`, plan: 'pro' });
@@ -71,6 +89,8 @@ describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
     await ok(ts, 'PATCH', '/api/flags/reply-drafts', ['engineer', 'erin'], { version: flag.version, description: 'AI-drafted replies (v2 prompt)' });
     await card.getByText('23 evaluations', { exact: true }).waitFor(WAIT);
     await expect.poll(() => cells(card.locator('tr[data-stage="1"]')), WAIT).toEqual(['Stage 1 · 100% (current)', '20', '14', '4', '2']);
+    const moreOn = [...servedOn, 'c0', 'c1', 'c2', 'c3', 'c4', 'c5'];
+    await expect.poll(async () => (await usersCell(card, 1).innerText()).trim(), WAIT).toBe(usersText(salt, moreOn));
 
     // The window: today's evaluations are all of them.
     await card.getByLabel('Usage window').selectOption('7');

@@ -5,7 +5,7 @@ import type { FlagView, UsageView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { styles } from './sy-flag-usage.styles.js';
-import { WINDOWS, count, nothingYet, plural, stageName } from './usage-text.js';
+import { WINDOWS, count, nothingYet, plural, reached, stageName } from './usage-text.js';
 
 /** How often the card re-reads the counts while it is on screen. */
 export const USAGE_REFRESH_MS = 30_000;
@@ -75,7 +75,7 @@ export class SyFlagUsage extends SyElement {
     return html`<div class="table"><table aria-label="Evaluations per stage">
       <thead><tr>
         <th scope="col">Stage</th><th scope="col" class="n">Evaluations</th><th scope="col" class="n">On</th>
-        <th scope="col" class="n">Off</th><th scope="col" class="n">Fallback</th><th scope="col">Last evaluated</th>
+        <th scope="col" class="n">Off</th><th scope="col" class="n">Fallback</th><th scope="col">Last evaluated</th><th scope="col">Users served on</th>
       </tr></thead>
       <tbody>${u.stages.map(
         (s) => html`<tr class=${s.stage === u.stage ? 'current' : ''} data-stage=${s.stage}>
@@ -83,6 +83,7 @@ export class SyFlagUsage extends SyElement {
           <td class="n">${count(s.evaluations)}</td><td class="n">${count(s.on)}</td>
           <td class="n">${count(s.off)}</td><td class="n">${count(s.fallback)}</td>
           <td><span title=${dateTime(s.lastEvaluatedAt)}>${ago(s.lastEvaluatedAt)}</span></td>
+          <td data-usage="users">${s.users === null ? html`<span class="muted" title="No server-side SDK reported users at this stage">—</span>` : html`${reached(s.users)} <span class="muted small">(from server-side SDKs)</span>`}</td>
         </tr>`,
       )}</tbody>
     </table></div>`;
@@ -92,7 +93,7 @@ export class SyFlagUsage extends SyElement {
     if (!u) return this.problem ? nothing : html`<p class="muted" role="status">Loading usage…</p>`;
     if (u.evaluations === 0) return html`<p class="muted" data-usage="none">${nothingYet(u.days)}</p>`;
     return html`<p class="total" data-usage="total"><strong>${plural(u.evaluations, 'evaluation')}</strong>
-        ${u.days === null ? 'in all' : `in the last ${plural(u.days, 'day')}`} · last evaluated
+        ${u.days === null ? 'in all' : `in the last ${plural(u.days, 'day')}`}${u.users === null ? nothing : html` · <span data-usage="users-total">${reached(u.users)} served on</span>`} · last evaluated
         <span title=${dateTime(u.lastEvaluatedAt)}>${ago(u.lastEvaluatedAt)}</span></p>
       ${this.renderTable(u)}`;
   }
@@ -109,7 +110,9 @@ export class SyFlagUsage extends SyElement {
       </div>
       <p class="note">Evaluations the SDKs served, per stage of the plan. These count evaluations, not distinct users:
         one user checked ten times counts ten. On: the flag's on value; off: its off value (outside the cohort or the
-        rollout, killed, not started); fallback: the default passed in code. SDKs report about once a minute.</p>
+        rollout, killed, not started); fallback: the default passed in code. SDKs report about once a minute.
+        Users served on: an estimate (±13% typical) of the distinct user keys served the on value, each counted once,
+        reported by server-side (Node) SDKs only: a browser app serves one user and does not report it.</p>
       ${this.problem ? html`<p class="notice error" role="alert">${this.problem}</p>` : nothing}
       ${this.renderBody(this.usage)}
     </section>`;

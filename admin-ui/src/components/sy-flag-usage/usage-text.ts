@@ -6,6 +6,9 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`;
 
+/** An estimate of distinct users: "≈ 1 user", "≈ 1,204 users". */
+export const reached = (n: number): string => `≈ ${plural(n, 'user')}`;
+
 /** "Not started", "Stage 2 · 25%", "Stage 4 (no longer in the plan)". */
 export function stageName(s: Pick<StageUsageView, 'stage' | 'percent'>): string {
   if (s.stage === 0) return 'Not started';

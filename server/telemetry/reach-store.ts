@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import { mergeRegs } from '../../sdk/src/reach.js';
+import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
+import type { Database } from '../db.js';
+import { writeTransaction } from '../write-gate.js';
+
+/** `flag_reach` (migrations/0005_reach.ts): merged distinct-user registers per flag, stage and UTC day. */
+export interface FlagReachTable {
+  flag: string;
+  stage: number;
+  day: string;
+  regs: Uint8Array;
+}
+
+export type ReachDb = Kysely<Database & { flag_reach: FlagReachTable }>;
+
+export interface ReachRow {
+  flag: string;
+  stage: number;
+  day: string;
+  regs: Uint8Array;
+}
+
+const CHUNK = 400;
+
+/**
+ * Merges rows into their (flag, stage, day) registers (per-register max) in one transaction;
+ * rows of unknown flags are dropped. Returns rows written.
+ */
+export async function addReach(db: ReachDb, rows: ReachRow[]): Promise<number> {
+  if (!rows.length) return 0;
+  return writeTransaction(db, false, async (trx) => {
+    const keys = [...new Set(rows.map((r) => r.flag))];
+    const known = new Set<string>();
+    const held = new Map<string, Uint8Array>();
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const part = keys.slice(i, i + CHUNK);
+      for (const f of await trx.selectFrom('flags').select('key').where('key', 'in', part).execute()) known.add(f.key);
+      const days = [...new Set(rows.map((r) => r.day))];
+      const old = await trx.selectFrom('flag_reach').selectAll().where('flag', 'in', part).where('day', 'in', days).execute();
+      for (const o of old) held.set(`${o.flag}\n${o.stage}\n${o.day}`, o.regs);
+    }
+    const kept = rows.filter((r) => known.has(r.flag));
+    for (const r of kept) {
+      const regs = new Uint8Array(REACH_REGISTERS);
+      mergeRegs(regs, r.regs);
+      const old = held.get(`${r.flag}\n${r.stage}\n${r.day}`);
+      if (old) mergeRegs(regs, old);
+      await trx
+        .insertInto('flag_reach')
+        .values({ flag: r.flag, stage: r.stage, day: r.day, regs: Buffer.from(regs) })
+        .onConflict((oc) => oc.columns(['flag', 'stage', 'day']).doUpdateSet({ regs: Buffer.from(regs) }))
+        .execute();
+    }
+    return kept.length;
+  });
+}
+
+/** One flag's registers merged per stage over the days from `sinceDay` (inclusive) if given. */
+export async function reachOf(db: ReachDb, flag: string, sinceDay?: string): Promise<Map<number, Uint8Array>> {
+  let q = db.selectFrom('flag_reach').select(['stage', 'regs']).where('flag', '=', flag);
+  if (sinceDay) q = q.where('day', '>=', sinceDay);
+  const out = new Map<number, Uint8Array>();
+  for (const r of await q.execute()) {
+    let regs = out.get(r.stage);
+    if (!regs) out.set(r.stage, (regs = new Uint8Array(REACH_REGISTERS)));
+    mergeRegs(regs, r.regs);
+  }
+  return out;
+}
