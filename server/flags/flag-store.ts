@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Database, FlagTable } from '../db.js';
+import { NotFound } from '../errors.js';
 import type { FlagRow } from './flag-view.js';
 
 type Q = Kysely<Database>;
@@ -13,6 +14,13 @@ export interface FlagListFilter {
   includeArchived?: boolean;
   tag?: string;
   owner?: string;
+}
+
+/** A flag that exists and is not archived, or a 404: what every read of one flag's rollout needs. */
+export async function liveFlagRow(db: Q, key: string): Promise<FlagRow> {
+  const row = await getFlagRow(db, key);
+  if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
+  return row;
 }
 
 export async function listFlagRows(db: Q, f: FlagListFilter = {}): Promise<FlagRow[]> {

@@ -1,7 +1,7 @@
 import type { Actor } from '../auth/roles.js';
-import { NotFound, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
-import { getFlagRow } from '../flags/flag-store.js';
+import { liveFlagRow } from '../flags/flag-store.js';
 import { stageStart } from '../rollout/gates.js';
 import { writeTransaction } from '../write-gate.js';
 import { Guardrails, type Sample, type Trip } from './guardrails.js';
@@ -54,8 +54,7 @@ export class MetricService {
 
   /** Per metric: stats per cohort and the recent samples since `since` (default: the current stage's start). */
   async series(key: string, opts: { metrics?: string[]; since?: string; limit?: number }): Promise<{ flag: string; stage: number; since: string; metrics: MetricSeries[] }> {
-    const row = await getFlagRow(this.deps.db, key);
-    if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
+    const row = await liveFlagRow(this.deps.db, key);
     const since = opts.since ? new Date(opts.since).toISOString() : stageStart(row);
     const limit = Math.min(Math.max(opts.limit ?? 500, 1), 1000);
     const names = opts.metrics ?? (await metricNamesSince(this.deps.db, key, since));

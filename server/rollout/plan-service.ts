@@ -3,8 +3,8 @@ import { canonicalJson } from '../audit/audit-hash.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, NotFound } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { getFlagRow } from '../flags/flag-store.js';
-import { stagePercent, type FlagRow, type FlagView } from '../flags/flag-view.js';
+import { liveFlagRow } from '../flags/flag-store.js';
+import { stagePercent, type FlagView } from '../flags/flag-view.js';
 import { write } from '../unit-of-work.js';
 import { signoffGate, type Gate } from './gates.js';
 import { planOf, storedPlan, type PutPlanInput } from './plan-schema.js';
@@ -22,14 +22,8 @@ export interface SignoffInput {
 export class PlanService {
   constructor(private readonly deps: FlagMutationDeps) {}
 
-  private async row(key: string): Promise<FlagRow> {
-    const row = await getFlagRow(this.deps.db, key);
-    if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
-    return row;
-  }
-
   async get(key: string, version?: number): Promise<PlanView> {
-    const row = await this.row(key);
+    const row = await liveFlagRow(this.deps.db, key);
     const v = version ?? row.plan_version;
     const stored = v > 0 ? await getPlanVersion(this.deps.db, key, v) : undefined;
     if (version !== undefined && !stored) throw new NotFound(`flag "${key}" has no plan version ${version} (latest is ${row.plan_version})`);
@@ -93,8 +87,7 @@ export class PlanService {
   /** Signs the next stage of the current plan version. Only PMs reach this (routes check the role). */
   async signoff(actor: Actor, key: string, input: SignoffInput): Promise<{ signoff: Signoff; gate: Gate; note?: string }> {
     return write(this.deps, actor, async (ctx) => {
-      const row = await getFlagRow(ctx.trx, key);
-      if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
+      const row = await liveFlagRow(ctx.trx, key);
       const plan = storedPlan(row.plan);
       if (!plan) throw new Conflict('no_plan', `flag "${key}" has no rollout plan to sign off; PUT /api/flags/${key}/plan first`);
       const stage = row.stage + 1;
@@ -138,7 +131,7 @@ export class PlanService {
 
   /** Live sign-offs of the current plan version, every stage. */
   async signoffs(key: string): Promise<SignoffsView> {
-    const row = await this.row(key);
+    const row = await liveFlagRow(this.deps.db, key);
     const plan = storedPlan(row.plan);
     const rows = row.plan_version > 0 ? await liveSignoffs(this.deps.db, key, row.plan_version) : [];
     return {

@@ -2,10 +2,10 @@ import type { GatesView } from '../../sdk/src/api.js';
 import { evaluate } from '../../sdk/src/evaluate.js';
 import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
 import type { Actor } from '../auth/roles.js';
-import { Conflict, GateNotMet, NotFound, ValidationError } from '../errors.js';
+import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { getFlagRow } from '../flags/flag-store.js';
-import { stagePercent, toFlagState, type FlagRow, type FlagView } from '../flags/flag-view.js';
+import { liveFlagRow } from '../flags/flag-store.js';
+import { stagePercent, toFlagState, type FlagView } from '../flags/flag-view.js';
 import { loadGates } from './gate-loader.js';
 import { summarize, type Gate } from './gates.js';
 import { storedPlan } from './plan-schema.js';
@@ -33,14 +33,8 @@ export interface PreviewResult extends Evaluation {
 export class RolloutService {
   constructor(private readonly deps: FlagMutationDeps) {}
 
-  private async row(key: string): Promise<FlagRow> {
-    const row = await getFlagRow(this.deps.db, key);
-    if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
-    return row;
-  }
-
   async gates(key: string): Promise<GatesView> {
-    const row = await this.row(key);
+    const row = await liveFlagRow(this.deps.db, key);
     const { plan, ...g } = await loadGates(this.deps.db, row, this.deps.clock());
     const view: GatesView = {
       flag: key,
@@ -143,7 +137,7 @@ export class RolloutService {
    * `atStage`, what it would get at that stage of the current plan.
    */
   async preview(key: string, context: EvaluationContext, atStage?: number): Promise<PreviewResult> {
-    const row = await this.row(key);
+    const row = await liveFlagRow(this.deps.db, key);
     const state = toFlagState(row);
     if (atStage !== undefined) {
       const plan = storedPlan(row.plan);
