@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Response headers that belong to this error, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -97,6 +99,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       e = new AppError(500, 'internal', 'internal error; nothing was changed');
     }
     if (res.headersSent) return;
+    for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
     const body: { error: { code: string; message: string; details?: unknown } } = {
       error: { code: e.code, message: e.message },
     };

@@ -2,7 +2,9 @@ import { AppError } from '../errors.js';
 
 export class TooManyAuthFailures extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'too_many_auth_failures', `too many failed authentication attempts from this address; try again in ${retryAfterSeconds}s`);
+    super(429, 'too_many_auth_failures', `too many failed authentication attempts from this address; try again in ${retryAfterSeconds}s`, undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    });
   }
 }
 

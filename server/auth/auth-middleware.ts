@@ -3,7 +3,7 @@ import type { Db } from '../db.js';
 import { Forbidden, Unauthorized } from '../errors.js';
 import { CAN, type Actor, type Permission, type Principal } from './roles.js';
 import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
-import { TooManyAuthFailures, type AuthFailureLimiter } from './auth-limiter.js';
+import type { AuthFailureLimiter } from './auth-limiter.js';
 import type { VerifiedUser } from './tokens.js';
 
 declare module 'express-serve-static-core' {
@@ -57,16 +57,13 @@ export function createAuthenticator(
 
 /** Authenticates every request below it; the principal lands on `req.principal`. */
 export function authenticate(auth: Authenticator): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, _res: Response, next: NextFunction) => {
     auth.authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown').then(
       (p) => {
         req.principal = p;
         next();
       },
-      (err: unknown) => {
-        if (err instanceof TooManyAuthFailures) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-        next(err);
-      },
+      next,
     );
   };
 }

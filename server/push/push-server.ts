@@ -56,8 +56,9 @@ function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
 function reject(socket: Duplex, err: AppError): void {
   const body = JSON.stringify({ error: { code: err.code, message: err.message } });
   const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[err.status] ?? 'Error';
+  const extra = Object.entries(err.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 
