@@ -17,9 +17,13 @@ export const CASES = {
 };
 
 /** Bytes of one case: minified, and minified + gzip -9; `code` is the bundle itself. */
-export async function measure(contents) {
+export function measure(contents) {
+  return bundleSize({ stdin: { contents, resolveDir: root, sourcefile: 'app.ts', loader: 'ts' } });
+}
+
+async function bundleSize(options) {
   const out = await build({
-    stdin: { contents, resolveDir: root, sourcefile: 'app.ts', loader: 'ts' },
+    ...options,
     bundle: true,
     write: false,
     format: 'esm',
@@ -39,21 +43,11 @@ export const PEER_CASES = {
   '@openfeature/web-sdk': `import { OpenFeature } from '@openfeature/web-sdk'; globalThis.o = OpenFeature;`,
 };
 
-async function measurePeer(contents) {
-  const out = await build({
+function measurePeer(contents) {
+  return bundleSize({
     stdin: { contents, resolveDir: path.join(root, 'bench'), sourcefile: 'app.js', loader: 'js' },
     nodePaths: [path.join(root, 'bench', 'node_modules'), path.join(root, 'node_modules')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    minify: true,
-    treeShaking: true,
-    platform: 'browser',
-    target: 'es2020',
-    logLevel: 'silent',
   });
-  const bytes = out.outputFiles[0].contents;
-  return { min: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

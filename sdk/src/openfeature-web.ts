@@ -6,7 +6,7 @@
  *   const draft = OpenFeature.getClient().getBooleanValue('support-draft', false);
  */
 import type { EvaluationContext, JsonValue, Provider, ProviderEventEmitter, ResolutionDetails, ClientProviderEvents } from '@openfeature/web-sdk';
-import { resolve, SwitchyardProviderBase, type ProviderOptions } from './openfeature-core.js';
+import { resolve, SwitchyardProviderBase } from './openfeature-core.js';
 
 export type { ProviderOptions } from './openfeature-core.js';
 
@@ -14,10 +14,6 @@ export class SwitchyardWebProvider extends SwitchyardProviderBase implements Pro
   readonly metadata = { name: 'switchyard' } as const;
   readonly runsOn = 'client' as const;
   readonly events = this.eventEmitter as unknown as ProviderEventEmitter<ClientProviderEvents>;
-
-  constructor(options: ProviderOptions) {
-    super(options);
-  }
 
   resolveBooleanEvaluation(key: string, fallback: boolean, ctx: EvaluationContext): ResolutionDetails<boolean> {
     return resolve(this.client, key, fallback, 'boolean', ctx);

@@ -7,7 +7,7 @@
  * Flags are evaluated locally from the pushed state; no call leaves the process.
  */
 import type { EvaluationContext, JsonValue, Provider, ProviderEventEmitter, ResolutionDetails, ServerProviderEvents } from '@openfeature/server-sdk';
-import { resolve, SwitchyardProviderBase, type ProviderOptions } from './openfeature-core.js';
+import { resolve, SwitchyardProviderBase } from './openfeature-core.js';
 
 export type { ProviderOptions } from './openfeature-core.js';
 
@@ -15,10 +15,6 @@ export class SwitchyardProvider extends SwitchyardProviderBase implements Provid
   readonly metadata = { name: 'switchyard' } as const;
   readonly runsOn = 'server' as const;
   readonly events = this.eventEmitter as unknown as ProviderEventEmitter<ServerProviderEvents>;
-
-  constructor(options: ProviderOptions) {
-    super(options);
-  }
 
   async resolveBooleanEvaluation(key: string, fallback: boolean, ctx: EvaluationContext): Promise<ResolutionDetails<boolean>> {
     return resolve(this.client, key, fallback, 'boolean', ctx);
