@@ -104,8 +104,15 @@ export interface MetricSampleTable {
   received_at: string;
 }
 
+/** Which flags each kill killed (migration 0006). */
+export interface KillMemberTable {
+  kill_id: string;
+  flag: string;
+}
+
 export interface Database {
   flags: FlagTable;
+  kill_members: KillMemberTable;
   audit: AuditTable;
   sdk_keys: SdkKeyTable;
   meta: MetaTable;

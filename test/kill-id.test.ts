@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Migrator } from 'kysely';
+import { migrations } from '../migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkKillResult, BulkRestoreResult, FlagView } from '../sdk/src/api.js';
 import { dbState } from './helpers/reliability-state.js';
@@ -66,6 +68,18 @@ describe('kill ids', () => {
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ restored: [], alreadyLive: ['r-a', 'r-b'], notThisKill: ['r-c'] });
     expect(dbState(ts)).toBe(before);
+  });
+
+  it('kills made before the kill_members table existed are read back from the audit trail by its migration', async () => {
+    for (const key of ['m-a', 'm-b']) await createFlag(ts, key, { tags: ['migrated'] });
+    const old = await killTag('migrated', 'before the upgrade');
+    await ts.api('POST', '/api/flags/m-b/restore', { as: 'oncall', body: { reason: 'fine' } });
+    // Undo 0006 and run it again: the table is rebuilt from the kill entries in the audit trail.
+    const migrator = new Migrator({ db: ts.running.opened.db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0005_reach')).error).toBeUndefined();
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const undo = await restore({ killId: old.body.killId, reason: 'upgrade done' });
+    expect(undo.body).toEqual({ restored: ['m-a'], alreadyLive: ['m-b'], notThisKill: [] });
   });
 
   it('a restore by a kill id no kill ever had is a 404 and changes nothing', async () => {

@@ -5,7 +5,7 @@ import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps
 import { getFlagRow, listFlagRows } from '../flags/flag-store.js';
 import type { FlagRow, FlagView } from '../flags/flag-view.js';
 import { write, type WriteContext } from '../unit-of-work.js';
-import { flagsEverKilledWith, flagsKilledWith } from './kill-store.js';
+import { flagsEverKilledWith, flagsKilledWith, recordKillMember } from './kill-store.js';
 
 export type KillScope = { tag: string } | { all: true };
 
@@ -47,8 +47,11 @@ export class KillService {
       reason,
       expectedVersion,
       urgent: true,
-      change: (row, _ctx, now) =>
-        row.killed === 1 ? null : { killed: 1, killed_by: actor.sub, killed_at: now.toISOString(), kill_reason: reason, kill_id: killId },
+      change: async (row, ctx, now) => {
+        if (row.killed === 1) return null;
+        await recordKillMember(ctx.trx, killId, key);
+        return { killed: 1, killed_by: actor.sub, killed_at: now.toISOString(), kill_reason: reason, kill_id: killId };
+      },
     };
   }
 

@@ -6,6 +6,7 @@ import type { FlagRow } from '../flags/flag-view.js';
 import { compare, fmt, stageStart } from '../rollout/gates.js';
 import { isRelative, storedPlan, type Check } from '../rollout/plan-schema.js';
 import { statsSince } from './metric-store.js';
+import { recordKillMember } from '../killswitch/kill-store.js';
 
 /** A stored sample, as the guardrail and the audit entry see it. */
 export interface Sample {
@@ -84,11 +85,14 @@ export class Guardrails {
       action: 'rollout.guardrail_trip',
       reason,
       urgent: true,
-      change: (cur, _ctx, now) => {
+      change: async (cur, ctx, now) => {
         // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
         if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;
         const at = now.toISOString();
-        if (effect === 'kill') return { killed: 1, killed_by: actor.sub, killed_at: at, kill_reason: reason, kill_id: killId };
+        if (effect === 'kill' && killId) {
+          await recordKillMember(ctx.trx, killId, row.key);
+          return { killed: 1, killed_by: actor.sub, killed_at: at, kill_reason: reason, kill_id: killId };
+        }
         return cur.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: at, pause_reason: reason };
       },
       auditAfterExtra: { guardrail: { effect, stage: row.stage, check, sample, detail } },
