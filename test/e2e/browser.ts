@@ -3,6 +3,7 @@
  * a real server, and sign pages in by role (the first-start link style, `/#token=...`).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Role } from '../../server/auth/roles.js';
@@ -80,7 +81,16 @@ export async function signIn(browser: Browser, ts: TestServer, role: Role, sub: 
   return { context, page, errors };
 }
 
-export const SCREENSHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'screenshots');
+/**
+ * Where the e2e run writes its screenshots: docs/screenshots in CI or with
+ * UPDATE_SCREENSHOTS=1 (the README shows them), else a temp dir, so a local `npm test` does
+ * not leave the committed pictures modified.
+ */
+export const SCREENSHOTS =
+  process.env.CI === 'true' || process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'screenshots')
+    : path.join(os.tmpdir(), 'switchyard-screenshots');
+fs.mkdirSync(SCREENSHOTS, { recursive: true });
 
 export interface BrowserSuite {
   ts: TestServer;
