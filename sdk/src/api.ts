@@ -249,6 +249,8 @@ export interface AuditEntry {
   requestId: string | null;
   prevHash: string;
   hash: string;
+  /** Fields hidden from the caller's role (e.g. `after.id` of an SDK key entry); the hash is of the stored entry. */
+  redacted?: string[];
 }
 
 /** `GET /api/audit/verify` */

@@ -4,6 +4,7 @@ import { requireRole } from '../auth/auth-middleware.js';
 import { parse } from '../validation.js';
 import type { AuditService } from './audit-service.js';
 import type { AuditEntry } from './audit-store.js';
+import { redactEntry } from './audit-redaction.js';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z' });
 
@@ -55,7 +56,8 @@ export function auditRoutes(audit: AuditService): Router {
   r.get('/audit', requireRole('read'), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     const page = await audit.list({ ...q, from: utc(q.from), to: utc(q.to) }, q.cursor, q.limit);
-    res.json({ entries: page.entries, next: page.next === null ? null : String(page.next) });
+    const role = req.principal?.kind === 'user' ? req.principal.role : undefined;
+    res.json({ entries: page.entries.map((e) => redactEntry(e, role)), next: page.next === null ? null : String(page.next) });
   });
 
   r.get('/audit/verify', requireRole('read'), async (req, res) => {
@@ -69,7 +71,9 @@ export function auditRoutes(audit: AuditService): Router {
     res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
     if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
-    for await (const e of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
+    const role = req.principal?.kind === 'user' ? req.principal.role : undefined;
+    for await (const stored of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
+      const e = redactEntry(stored, role);
       await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n');
     }
     res.end();

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { AuditEntry } from '../../sdk/src/api.js';
 import type { AuditTable, Db } from '../db.js';
 
@@ -38,7 +38,11 @@ function filtered(db: Db, f: AuditFilter) {
   if (f.flag !== undefined) q = q.where('flag', '=', f.flag);
   if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
   if (f.action !== undefined) {
-    q = f.action.endsWith('.') ? q.where('action', 'like', `${f.action.replace(/[%_]/g, '')}%`) : q.where('action', '=', f.action);
+    // A prefix compares as text, not as a LIKE pattern (where `_` and `%` are wildcards);
+    // substr(text, 1, n) reads the same on SQLite and PostgreSQL.
+    q = f.action.endsWith('.')
+      ? q.where(sql<string>`substr(action, 1, ${[...f.action].length})`, '=', f.action)
+      : q.where('action', '=', f.action);
   }
   if (f.from !== undefined) q = q.where('at', '>=', f.from);
   if (f.to !== undefined) q = q.where('at', '<', f.to);

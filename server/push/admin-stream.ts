@@ -1,4 +1,7 @@
 import type { WebSocket } from 'ws';
+import { redactEntry } from '../audit/audit-redaction.js';
+import type { AuditEntry } from '../audit/audit-store.js';
+import type { Role } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
 import { toFlagView } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
@@ -23,7 +26,8 @@ const TEXT = { binary: false } as const;
  * Every message is encoded once for all connected UIs.
  */
 export class AdminStream {
-  private readonly conns = new Map<WebSocket, { alive: boolean }>();
+  /** Per connection: alive (answered the last ping) and the role, which decides what audit fields it sees. */
+  private readonly conns = new Map<WebSocket, { alive: boolean; role: Role | undefined }>();
   private readonly lastSent = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly stops: Array<() => void> = [];
@@ -40,7 +44,7 @@ export class AdminStream {
         this.schedule(b.rows.map((r) => r.row.key));
       }),
       deps.bus.subscribe((e) => {
-        if (e.type === 'audit' && this.conns.size > 0) this.sendAll({ type: 'audit', entry: e.entry });
+        if (e.type === 'audit' && this.conns.size > 0) this.sendAudit(e.entry);
       }),
       deps.tracker.onProgress((keys) => this.schedule(keys)),
     );
@@ -50,8 +54,9 @@ export class AdminStream {
     return this.conns.size;
   }
 
-  accept(ws: WebSocket): void {
-    const state = { alive: true };
+  /** `role` is the token's; without one the connection sees audit entries as a viewer would. */
+  accept(ws: WebSocket, role?: Role): void {
+    const state = { alive: true, role };
     this.conns.set(ws, state);
     ws.on('pong', () => {
       state.alive = true;
@@ -110,6 +115,16 @@ export class AdminStream {
     if (this.lastSent.size > 10_000) this.lastSent.clear();
     this.lastSent.set(key, performance.now());
     this.sendAll({ type: 'propagation', ...figures });
+  }
+
+  /** Each role gets the entry as the audit routes would show it; one encoding per distinct view. */
+  private sendAudit(entry: AuditEntry): void {
+    const encoded = new Map<Role | undefined, Buffer>();
+    for (const [ws, { role }] of this.conns) {
+      let data = encoded.get(role);
+      if (!data) encoded.set(role, (data = Buffer.from(JSON.stringify({ type: 'audit', entry: redactEntry(entry, role) }))));
+      this.send(ws, data);
+    }
   }
 
   private sendAll(msg: object): void {

@@ -112,7 +112,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       reserved = undefined;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (keyId !== undefined) sdk.accept(ws, keyId);
-        else admin.accept(ws);
+        else admin.accept(ws, principal.kind === 'user' ? principal.role : undefined);
       });
     } catch (err) {
       if (reserved !== undefined) sdk.release(reserved);

@@ -1,0 +1,35 @@
+import { CAN, type Role } from '../auth/roles.js';
+import type { AuditEntry } from './audit-store.js';
+
+/** What a redacted value reads as. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Fields of an entry's `before`/`after` that only some roles may see, because the route that
+ * shows them is restricted: SDK key ids, names and prefixes are admin-only (`/api/sdk-keys`).
+ */
+const HIDDEN: Array<{ action: (a: string) => boolean; fields: readonly string[]; visibleTo: readonly string[] }> = [
+  { action: (a) => a.startsWith('sdk_key.'), fields: ['id', 'name', 'prefix'], visibleTo: CAN.manageKeys },
+];
+
+/**
+ * The entry as `role` may see it. Redaction is of the view only: the stored row, its hash and
+ * `GET /api/audit/verify` are untouched, and a redacted entry lists what was hidden in
+ * `redacted` (so nobody mistakes it for the stored content when recomputing a hash by hand).
+ */
+export function redactEntry(entry: AuditEntry, role: Role | 'system' | undefined): AuditEntry {
+  let out: AuditEntry | undefined;
+  for (const rule of HIDDEN) {
+    if ((role && rule.visibleTo.includes(role)) || !rule.action(entry.action)) continue;
+    for (const side of ['before', 'after'] as const) {
+      const v = (out ?? entry)[side];
+      if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
+      const hidden = rule.fields.filter((f) => f in v);
+      if (hidden.length === 0) continue;
+      out ??= { ...entry };
+      out[side] = { ...(v as Record<string, unknown>), ...Object.fromEntries(hidden.map((f) => [f, REDACTED])) };
+      out.redacted = [...(out.redacted ?? []), ...hidden.map((f) => `${side}.${f}`)];
+    }
+  }
+  return out ?? entry;
+}
