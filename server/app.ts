@@ -5,6 +5,8 @@ import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { sql } from 'kysely';
 import { auditRoutes } from './audit/audit-routes.js';
+import type { AuditCheckpoints } from './audit/audit-checkpoints.js';
+import { checkpointRoutes } from './audit/checkpoint-routes.js';
 import { authenticate, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
 import type { Db } from './db.js';
@@ -31,6 +33,8 @@ export interface AppDeps {
   /** Prometheus metrics: request figures, and `GET /metrics` for scrapers. */
   metrics?: Metrics;
   metricsToken?: string;
+  /** Signed audit checkpoints, served at `GET /api/audit/checkpoints`. */
+  checkpoints?: AuditCheckpoints;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -127,6 +131,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(authenticate(deps.authenticator));
   api.use(flagRoutes(deps.services.flags));
   api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
+  if (deps.checkpoints) api.use(checkpointRoutes(deps.checkpoints));
   api.use(auditRoutes(deps.services.audit));
   api.use(sdkKeyRoutes(deps.services.sdkKeys));
   api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));

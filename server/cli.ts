@@ -3,6 +3,9 @@ import os from 'node:os';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { AuditService } from './audit/audit-service.js';
+import { CheckpointInputError, checkpointPublicKeys, readCheckpointFile } from './audit/checkpoint-files.js';
+import { allCheckpoints } from './audit/checkpoint-store.js';
+import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromEnv } from './config.js';
 import { MigrationFailed, migrate, openDb, type Database } from './db.js';
@@ -23,7 +26,11 @@ const USAGE = `usage: switchyard <command> [options]
   kill <flag> --reason "..." [--url URL]  kill a flag on a running server (token in SWITCHYARD_TOKEN)
   restore <flag> --reason "..." [--url URL]
   backup <file>                           consistent online copy of the database (safe while serving)
-  verify-audit <file> [--expect-head H]   check a database file's audit hash chain offline
+  verify-audit <file> [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
+                                          check a database file's audit hash chain offline, and
+                                          against the signed checkpoints (the file's own and the
+                                          exported copies; public key as PEM or JWK, default:
+                                          the one of CHECKPOINT_KEY_FILE / DATA_DIR/checkpoint-key)
 `;
 
 class UsageError extends Error {}
@@ -120,14 +127,38 @@ async function backup(args: string[]): Promise<void> {
   }
 }
 
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof CheckpointInputError ? new UsageError(err.message) : err;
+  }
+}
+
 async function verifyAudit(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'expect-head': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'expect-head': { type: 'string' },
+      'public-key': { type: 'string', multiple: true },
+      checkpoints: { type: 'string', multiple: true },
+    },
+  });
   const file = need(positionals[0], 'database file path');
   if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const exported = asUsage(() => (values.checkpoints ?? []).flatMap((f) => readCheckpointFile(f)));
   const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    const result = await new AuditService(db).verify(values['expect-head']);
+    const checkpoints = [...(await allCheckpoints(db)), ...exported];
+    const keys = asUsage(() => checkpointPublicKeys(values['public-key'] ?? [], configFromEnv().checkpointKeyFile));
+    if (checkpoints.length > 0 && keys.length === 0) {
+      throw new UsageError(
+        'there are signed checkpoints to check but no public key: pass --public-key FILE (publicKey.pem or .jwk of GET /api/audit/checkpoints), or set CHECKPOINT_KEY_FILE / DATA_DIR to where the key file is',
+      );
+    }
+    const result = await verifyWithCheckpoints(db, { expectHead: values['expect-head'], checkpoints, keys });
     process.stdout.write(JSON.stringify(result) + '\n');
     if (!result.ok) process.exitCode = 1;
   } finally {

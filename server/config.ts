@@ -28,6 +28,12 @@ export interface Config {
   metricsToken?: string;
   /** `host:port` of a separate, unauthenticated metrics listener on a private address. */
   metricsListen?: string;
+  /** The Ed25519 private key audit checkpoints are signed with (PEM, 0600; created if missing). Not in the database. */
+  checkpointKeyFile: string;
+  /** Sign an audit checkpoint once the head is this many entries past the last one. */
+  checkpointEvery: number;
+  /** ...and on this timer whenever the head moved. */
+  checkpointIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +71,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, 15_000, 20, 600_000),
     maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    checkpointKeyFile: opt(env.CHECKPOINT_KEY_FILE) ? path.resolve(env.CHECKPOINT_KEY_FILE!) : path.join(dataDir, 'checkpoint-key'),
+    checkpointEvery: int('CHECKPOINT_EVERY', env.CHECKPOINT_EVERY, 100, 1, 1_000_000),
+    checkpointIntervalMs: int('CHECKPOINT_INTERVAL_MS', env.CHECKPOINT_INTERVAL_MS, 300_000, 10, 86_400_000),
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
   };

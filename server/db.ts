@@ -110,7 +110,17 @@ export interface KillMemberTable {
   flag: string;
 }
 
+/** Signed audit checkpoints (migration 0011; server/audit/audit-checkpoints.ts). */
+export interface AuditCheckpointTable {
+  seq: number;
+  head: string;
+  at: string;
+  key_id: string;
+  signature: string;
+}
+
 export interface Database {
+  audit_checkpoints: AuditCheckpointTable;
   flags: FlagTable;
   kill_members: KillMemberTable;
   audit: AuditTable;

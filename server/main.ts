@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import { AuditCheckpoints } from './audit/audit-checkpoints.js';
+import { loadOrCreateCheckpointKey } from './audit/checkpoint-key.js';
 import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
@@ -38,6 +40,8 @@ export interface RunningServer {
   secret: Uint8Array;
   /** The websocket streams (/sdk/stream, /api/stream). */
   push: PushServer;
+  /** Signed audit checkpoints (the key file is config.checkpointKeyFile). */
+  checkpoints: AuditCheckpoints;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
   close(): Promise<void>;
@@ -55,6 +59,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const { secret, created } = loadOrCreateSecret(config.dataDir);
+  const checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
+  if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
+  if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
   const opened = openDb(config.dbFile);
   try {
     const applied = await migrate(opened.db);
@@ -81,8 +88,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     jwksAudience: config.jwtAudience,
     roleClaim: config.jwtRoleClaim,
   });
+  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery });
+  const detachCheckpoints = await checkpoints.attach(bus);
   const authenticator = createAuthenticator(opened.db, verifyUser, new AuthFailureLimiter(config.authFailureLimit));
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken });
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints });
   await services.push.start();
   const server = http.createServer(app);
   const push = attachPushServer(server, {
@@ -114,6 +123,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
   const stopScheduler = services.scheduler.start(30_000);
   const stopCheckpoints = checkpointInBackground(opened);
+  const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
 
@@ -129,6 +139,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     secret,
     push,
+    checkpoints,
     bootstrapToken,
     close() {
       closing ??= (async () => {
@@ -138,6 +149,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
         await stopTelemetry();
+        detachCheckpoints();
+        await stopAuditCheckpoints();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await opened.close();

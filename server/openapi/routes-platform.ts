@@ -1,4 +1,5 @@
 import { exportQuery, listQuery, verifyQuery } from '../audit/audit-routes.js';
+import { checkpointsQuery } from '../audit/checkpoint-routes.js';
 import { createSchema as createKeySchema, revokeSchema } from '../auth/sdk-key-routes.js';
 import type { RouteDoc } from './route-doc.js';
 
@@ -15,6 +16,11 @@ export const platformRouteDocs: RouteDoc[] = [
   {
     method: 'get', path: '/api/audit/export', tag: 'audit', summary: 'Export the audit trail as JSON lines or CSV', access: { permission: 'read' },
     query: exportQuery, produces: 'application/x-ndjson', returns: 'one AuditEntry per line (or CSV with ?format=csv)',
+  },
+  {
+    method: 'get', path: '/api/audit/checkpoints', tag: 'audit', summary: 'Signed audit checkpoints, newest first, and the Ed25519 public key that verifies them',
+    description: 'Each checkpoint signs `["switchyard.audit-checkpoint.v1", seq, head, at]` (UTF-8 JSON). Keep copies off the server; `switchyard verify-audit --checkpoints FILE --public-key FILE` checks a database copy against them.',
+    access: { permission: 'read' }, query: checkpointsQuery, returns: '`{publicKey: {keyId, alg, jwk, pem}, checkpoints: [{seq, head, at, keyId, signature}], next: string | null}`',
   },
   {
     method: 'get', path: '/api/sdk-keys', tag: 'sdk keys', summary: 'List SDK keys (never the secret)', access: { permission: 'manageKeys' },

@@ -1,6 +1,8 @@
 import type { AuditEntry } from '../audit/audit-store.js';
 import type { ChangeBus } from '../changes.js';
 import type { Db } from '../db.js';
+import { latestCheckpoint } from '../audit/checkpoint-store.js';
+import type { AuditCheckpoint } from '../audit/checkpoint-sign.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import type { Logger } from '../log.js';
 import { storedPlan } from './plan-schema.js';
@@ -32,6 +34,9 @@ export interface WebhookNotice {
   planVersion: number | null;
   /** On `rollout.guardrail_trip`: the check, the effect and the sample that tripped it. */
   guardrail?: unknown;
+  /** The entry's hash, and the latest signed audit checkpoint: receivers keep copies outside the server. */
+  auditHash?: string;
+  checkpoint?: AuditCheckpoint | null;
 }
 
 export interface WebhookDeps {
@@ -91,7 +96,7 @@ export class WebhookNotifier {
     const row = await getFlagRow(this.deps.db, entry.flag!);
     const urls = [...new Set([storedPlan(row?.plan ?? null)?.webhookUrl, this.deps.url].filter((u): u is string => !!u))];
     if (urls.length === 0) return;
-    const body = JSON.stringify(noticeOf(entry));
+    const body = JSON.stringify({ ...noticeOf(entry), auditHash: entry.hash, checkpoint: await latestCheckpoint(this.deps.db) });
     await Promise.all(urls.map((u) => this.post(u, body, entry)));
   }
 

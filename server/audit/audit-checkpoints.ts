@@ -1,0 +1,113 @@
+import type { ChangeBus } from '../changes.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db.js';
+import type { Logger } from '../log.js';
+import { writeTransaction } from '../write-gate.js';
+import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
+import { signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
+import { insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
+
+export interface CheckpointDeps {
+  db: Db;
+  clock: Clock;
+  key: CheckpointKey;
+  log: Logger;
+  /** Take a checkpoint once the head is this many entries past the last one. */
+  every: number;
+}
+
+/**
+ * Signs the audit head (seq, hash, time) with a key kept outside the database, every `every`
+ * entries and on a timer when the head moved. A copy of the database re-hashed after an edit
+ * then no longer matches a checkpoint, and nobody without the key file can sign a new one.
+ *
+ * A checkpoint is not an audit entry: it records no change to anything, only a statement about
+ * the chain; as an entry it would move the very head it signs (so the timer would never find
+ * the head at rest), and kept in the chain it would be no harder to rewrite than the chain. Its
+ * protection is the signature. Checkpoints are written through the write gate as ordinary
+ * (non-urgent) work, so a kill queued behind one goes first.
+ */
+export class AuditCheckpoints {
+  private last = 0;
+  private queued = false;
+  private stopped = false;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<(c: AuditCheckpoint) => void>();
+
+  constructor(private readonly deps: CheckpointDeps) {}
+
+  /** Reads the last checkpoint, counts entries from it, and takes one whenever `every` more have landed. */
+  async attach(bus: ChangeBus): Promise<() => void> {
+    this.last = (await latestCheckpoint(this.deps.db))?.seq ?? 0;
+    return bus.subscribe((e) => {
+      if (e.type === 'audit' && e.entry.seq - this.last >= this.deps.every) this.request();
+    });
+  }
+
+  /** The timer: a checkpoint every `ms` if the head moved. The returned stop waits for one in flight. */
+  start(ms: number): () => Promise<void> {
+    this.request();
+    const timer = setInterval(() => this.request(), ms);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      this.stopped = true;
+      await this.settled();
+    };
+  }
+
+  /** Asks for a checkpoint; at most one waits behind the one running (it signs the head as it is then). */
+  request(): void {
+    if (this.queued || this.stopped) return;
+    this.queued = true;
+    this.chain = this.chain.then(async () => {
+      this.queued = false;
+      try {
+        await this.take();
+      } catch (err) {
+        this.deps.log.warn({ err }, 'audit checkpoint failed; it is retried on the next entry or tick');
+      }
+    });
+  }
+
+  /** Resolves when no requested checkpoint is waiting or running. */
+  async settled(): Promise<void> {
+    for (let c = this.chain; ; c = this.chain) {
+      await c;
+      if (c === this.chain) return;
+    }
+  }
+
+  /** Signs and stores a checkpoint of the head now, or returns null when the head has not moved since the last. */
+  async take(): Promise<AuditCheckpoint | null> {
+    const cp = await writeTransaction(this.deps.db, false, async (trx) => {
+      const head = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const latest = await latestCheckpoint(trx);
+      if (!head || (latest && latest.seq >= head.seq)) return null;
+      const signed = signCheckpoint(this.deps.key, { seq: head.seq, head: head.hash, at: this.deps.clock().toISOString() });
+      await insertCheckpoint(trx, signed);
+      return signed;
+    });
+    if (cp) {
+      this.last = Math.max(this.last, cp.seq);
+      this.deps.log.debug({ seq: cp.seq, keyId: cp.keyId }, 'audit checkpoint signed');
+      for (const l of this.listeners) l(cp);
+    }
+    return cp;
+  }
+
+  onCheckpoint(listener: (c: AuditCheckpoint) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get publicKey(): CheckpointPublicKey {
+    return publicKeyView(this.deps.key);
+  }
+
+  async list(cursor: number | undefined, limit: number): Promise<{ checkpoints: AuditCheckpoint[]; next: number | null }> {
+    const rows = await listCheckpoints(this.deps.db, cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    return { checkpoints: page, next: rows.length > limit ? page[page.length - 1]!.seq : null };
+  }
+}
