@@ -64,7 +64,7 @@ describe('signed audit checkpoints', () => {
 
     const clean = await cli(['verify-audit', file, '--public-key', pub]);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(JSON.parse(clean.stdout)).toMatchObject({ ok: true, count: 7, checkpoints: { checked: 2, latest: { seq: 6 } } });
+    expect(JSON.parse(clean.stdout)).toMatchObject({ ok: true, count: 7, checkpoints: { checked: 2, latest: { seq: 6 }, unvouched: 1 } });
 
     rewrite(file, 5, 'routine maintenance');
     expect(await chainOnly(file)).toMatchObject({ ok: true, count: 7 });
@@ -96,7 +96,7 @@ describe('signed audit checkpoints', () => {
     db.close();
 
     const alone = await cli(['verify-audit', file, '--public-key', jwk]);
-    expect(JSON.parse(alone.stdout)).toMatchObject({ ok: true, checkpoints: { checked: 0, latest: null } });
+    expect(JSON.parse(alone.stdout)).toMatchObject({ ok: true, checkpoints: { checked: 0, latest: null, unvouched: 4 } });
     const withCopy = await cli(['verify-audit', file, '--public-key', jwk, '--checkpoints', kept]);
     expect(withCopy.code).toBe(1);
     expect(JSON.parse(withCopy.stdout)).toMatchObject({ ok: false, checkpoint: { seq: 2 } });

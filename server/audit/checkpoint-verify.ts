@@ -6,7 +6,8 @@ import { entryHashAt } from './checkpoint-store.js';
 
 /** The chain's verify result, plus what the signed checkpoints say about it. */
 export type CheckpointVerifyResult = VerifyResult & {
-  checkpoints: { checked: number; latest: { seq: number; at: string } | null };
+  /** `unvouched`: entries after the latest checkpoint checked, which no signature covers yet. */
+  checkpoints: { checked: number; latest: { seq: number; at: string } | null; unvouched: number };
   /** The first checkpoint that does not hold (forged, or the chain no longer matches it). */
   checkpoint?: { seq: number; at: string };
 };
@@ -23,7 +24,7 @@ export async function verifyWithCheckpoints(
   opts: { expectHead?: string; checkpoints: AuditCheckpoint[]; keys: CheckpointKey[] },
 ): Promise<CheckpointVerifyResult> {
   const chain = await new AuditService(db).verify(opts.expectHead);
-  const report: CheckpointVerifyResult['checkpoints'] = { checked: 0, latest: null };
+  const report: CheckpointVerifyResult['checkpoints'] = { checked: 0, latest: null, unvouched: chain.count };
   if (!chain.ok) return { ...chain, checkpoints: report };
   const fail = (c: AuditCheckpoint, problem: string): CheckpointVerifyResult => ({
     ok: false,
@@ -54,6 +55,7 @@ export async function verifyWithCheckpoints(
     vouched = c.seq;
     report.checked++;
     report.latest = { seq: c.seq, at: c.at };
+    report.unvouched = chain.count - c.seq;
   }
   return { ...chain, checkpoints: report };
 }
