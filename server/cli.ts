@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { AuditService } from './audit/audit-service.js';
 import { CheckpointInputError, checkpointPublicKeys, readCheckpointFile } from './audit/checkpoint-files.js';
 import { allCheckpoints } from './audit/checkpoint-store.js';
 import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
@@ -119,8 +118,11 @@ async function backup(args: string[]): Promise<void> {
   }
   const copy = openDb(target);
   try {
-    const result = await new AuditService(copy.db).verify();
-    process.stdout.write(`backup written to ${target}: ${result.count} audit entries, chain ${result.ok ? 'verified' : 'BROKEN'}, head ${result.head}\n`);
+    const keys = checkpointPublicKeys([], config.checkpointKeyFile);
+    const result = await verifyWithCheckpoints(copy.db, { checkpoints: keys.length ? await allCheckpoints(copy.db) : [], keys });
+    const vouched = result.checkpoints.checked ? `, ${result.checkpoints.checked} signed checkpoints hold (latest seq ${result.checkpoints.latest!.seq})` : '';
+    const state = result.ok ? `chain verified${vouched}` : `BROKEN: ${result.problem}`;
+    process.stdout.write(`backup written to ${target}: ${result.count} audit entries, ${state}, head ${result.head}\n`);
     if (!result.ok) process.exitCode = 1;
   } finally {
     await copy.close();

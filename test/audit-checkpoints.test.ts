@@ -79,6 +79,26 @@ describe('signed audit checkpoints', () => {
     expect(JSON.parse(byKeyFile.stdout)).toMatchObject({ ok: false, checkpoint: { seq: 6 } });
   });
 
+  it('the server checks its own stored checkpoints with its own key at GET /api/audit/checkpoints/verify, where the chain-only verify says ok', async () => {
+    const ts = await server({ checkpointEvery: 2 });
+    for (let i = 0; i < 5; i++) await createFlag(ts, `f${i}`);
+    await ts.running.checkpoints.settled();
+    expect((await ts.api('GET', '/api/audit/checkpoints/verify', { as: 'viewer' })).body).toMatchObject({
+      ok: true,
+      count: 5,
+      checkpoints: { checked: 2, latest: { seq: 4 }, unvouched: 1 },
+    });
+    await ts.stop();
+    rewrite(ts.running.config.dbFile, 3, 'nothing happened');
+    const again = await startTestServer({ dataDir: ts.dataDir });
+    cleanup.push(() => again.close());
+    expect((await again.api('GET', '/api/audit/verify', { as: 'viewer' })).body).toMatchObject({ ok: true, count: 5 });
+    const checked = await again.api('GET', '/api/audit/checkpoints/verify', { as: 'viewer' });
+    expect(checked.status).toBe(200);
+    expect(checked.body).toMatchObject({ ok: false, checkpoint: { seq: 4 } });
+    expect(checked.body.problem).toContain('checkpoint 4');
+  });
+
   it('an exported copy of the checkpoints still catches the rewrite when the attacker also emptied the table, or re-signed with a key of their own', async () => {
     const ts = await server({ checkpointEvery: 2 });
     for (let i = 0; i < 4; i++) await createFlag(ts, `f${i}`);
@@ -136,6 +156,15 @@ describe('signed audit checkpoints', () => {
     expect(cut.code).toBe(1);
     expect(JSON.parse(cut.stdout)).toMatchObject({ ok: false, checkpoint: { seq: 3 } });
     expect(JSON.parse(cut.stdout).problem).toContain('missing');
+  });
+
+  it('a backup checks the copy against the signed checkpoints with the key file of its DATA_DIR', async () => {
+    const ts = await server({ checkpointEvery: 2 });
+    for (let i = 0; i < 4; i++) await createFlag(ts, `f${i}`);
+    await ts.running.checkpoints.settled();
+    const r = await cli(['backup', path.join(ts.dataDir, 'copy.db')], { DATA_DIR: ts.dataDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('chain verified, 2 signed checkpoints hold (latest seq 4)');
   });
 
   it('verify-audit refuses to vouch for checkpoints it has no public key for', async () => {

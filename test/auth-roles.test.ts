@@ -34,6 +34,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/api/audit/verify', allowed: READERS },
   { method: 'GET', path: '/api/audit/export?format=csv', allowed: READERS },
   { method: 'GET', path: '/api/audit/checkpoints', allowed: READERS },
+  { method: 'GET', path: '/api/audit/checkpoints/verify', allowed: READERS },
   { method: 'GET', path: '/api/sdk-keys', allowed: ['admin'] },
   { method: 'PUT', path: '/api/flags/{flag}/plan', body: { stages: [{ percent: 5 }, { percent: 100 }] }, allowed: ['admin', 'pm'] },
   { method: 'GET', path: '/api/flags/{flag}/plan', allowed: READERS, setup: 'plan' },

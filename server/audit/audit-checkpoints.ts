@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 import { writeTransaction } from '../write-gate.js';
 import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
 import { signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
-import { insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
+import { allCheckpoints, insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
+import { verifyWithCheckpoints, type CheckpointVerifyResult } from './checkpoint-verify.js';
 
 export interface CheckpointDeps {
   db: Db;
@@ -103,6 +104,11 @@ export class AuditCheckpoints {
 
   get publicKey(): CheckpointPublicKey {
     return publicKeyView(this.deps.key);
+  }
+
+  /** The chain, and every stored checkpoint against it with this server's key (copies kept elsewhere: `switchyard verify-audit --checkpoints`). */
+  async verify(): Promise<CheckpointVerifyResult> {
+    return verifyWithCheckpoints(this.deps.db, { checkpoints: await allCheckpoints(this.deps.db), keys: [this.deps.key] });
   }
 
   async list(cursor: number | undefined, limit: number): Promise<{ checkpoints: AuditCheckpoint[]; next: number | null }> {

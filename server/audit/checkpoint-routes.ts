@@ -21,5 +21,8 @@ export function checkpointRoutes(checkpoints: AuditCheckpoints): Router {
     const page = await checkpoints.list(q.cursor, q.limit);
     res.json({ publicKey: checkpoints.publicKey, checkpoints: page.checkpoints, next: page.next === null ? null : String(page.next) });
   });
+  r.get('/audit/checkpoints/verify', requireRole('read'), async (_req, res) => {
+    res.json(await checkpoints.verify());
+  });
   return r;
 }

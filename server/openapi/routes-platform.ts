@@ -23,6 +23,11 @@ export const platformRouteDocs: RouteDoc[] = [
     access: { permission: 'read' }, query: checkpointsQuery, returns: '`{publicKey: {keyId, alg, jwk, pem}, checkpoints: [{seq, head, at, keyId, signature}], next: string | null}`',
   },
   {
+    method: 'get', path: '/api/audit/checkpoints/verify', tag: 'audit', summary: "Verify the chain and every stored checkpoint against it with the server's own key",
+    description: 'Catches a chain re-hashed after an edit, as long as the stored checkpoints and the key file were left alone; copies kept elsewhere are checked offline by `switchyard verify-audit --checkpoints`.',
+    access: { permission: 'read' }, returns: '`{ok, count, head, checkpoints: {checked, latest, unvouched}, checkpoint?, problem?}`',
+  },
+  {
     method: 'get', path: '/api/sdk-keys', tag: 'sdk keys', summary: 'List SDK keys (never the secret)', access: { permission: 'manageKeys' },
     returns: '`{keys: [...]}`',
   },
