@@ -120,7 +120,11 @@ async function backup(args: string[]): Promise<void> {
   try {
     const keys = checkpointPublicKeys([], config.checkpointKeyFile);
     const result = await verifyWithCheckpoints(copy.db, { checkpoints: keys.length ? await allCheckpoints(copy.db) : [], keys });
-    const vouched = result.checkpoints.checked ? `, ${result.checkpoints.checked} signed checkpoints hold (latest seq ${result.checkpoints.latest!.seq})` : '';
+    const vouched = !keys.length
+      ? ` (signed checkpoints not checked: no key file at ${config.checkpointKeyFile})`
+      : result.checkpoints.checked
+        ? `, ${result.checkpoints.checked} signed checkpoints hold (latest seq ${result.checkpoints.latest!.seq})`
+        : '';
     const state = result.ok ? `chain verified${vouched}` : `BROKEN: ${result.problem}`;
     process.stdout.write(`backup written to ${target}: ${result.count} audit entries, ${state}, head ${result.head}\n`);
     if (!result.ok) process.exitCode = 1;
