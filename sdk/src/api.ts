@@ -32,6 +32,7 @@ export const CAN = {
   pause: ['admin', 'pm', 'oncall'],
   reportMetrics: ['admin', 'engineer', 'metrics'],
   manageKeys: ['admin'],
+  unarchive: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof CAN;
