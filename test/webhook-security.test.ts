@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, configFromEnv } from '../server/config.js';
-import { parseAllowlist } from '../server/rollout/webhook-destination.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAllowlist, type LookupFn } from '../server/rollout/webhook-destination.js';
+import { WebhookNotifier } from '../server/rollout/webhook-notifier.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { rawPeer, wsUrl } from './helpers/push-client.js';
 import { LOOPBACK_RECEIVERS, webhookServer, type Hook } from './rollout-fixtures.js';
@@ -103,6 +106,76 @@ describe('delivery checks the destination again, after DNS', () => {
       expect(bare.logs.join('\n')).not.toContain('secret-path');
     } finally {
       await bare.close();
+    }
+  });
+});
+
+describe('delivery connects to the address it checked', () => {
+  let hook: Hook;
+  let ts: TestServer;
+  beforeAll(async () => {
+    hook = await webhookServer();
+    ts = await startTestServer();
+  });
+  afterAll(async () => {
+    await ts.close();
+    await hook.close();
+  });
+
+  function notifier(url: string, allow: string, lookup: LookupFn) {
+    const n = new WebhookNotifier({ db: ts.running.opened.db, log: ts.running.log, url, secret: 's'.repeat(32), allow: parseAllowlist(allow), lookup });
+    return { n, detach: n.attach(ts.running.bus) };
+  }
+
+  it('the connection goes to the address the check resolved: DNS is not asked a second time', async () => {
+    // `.test` names never resolve in public DNS (RFC 6761): only the checked answer can reach the receiver.
+    const asked: string[] = [];
+    const url = hook.url.replace('127.0.0.1', 'hooks.test');
+    const { n, detach } = notifier(url, 'hooks.test', async (host) => (asked.push(host), [{ address: '127.0.0.1', family: 4 }]));
+    try {
+      await createFlag(ts, 'pinned');
+      await ts.api('POST', '/api/flags/pinned/kill', { as: 'oncall', body: { reason: 'pinned' } });
+      await n.settled();
+      expect(hook.received.filter((d) => d.flag === 'pinned').map((d) => d._headers.host)).toEqual([new URL(url).host]);
+      expect(asked).toEqual(['hooks.test']);
+    } finally {
+      detach();
+    }
+  });
+
+  it('a name with one internal address among its answers is not delivered to', async () => {
+    // Both answers are internal, so even a broken check could only ever reach loopback.
+    const url = hook.url.replace('127.0.0.1', 'rebound.test');
+    const { n, detach } = notifier(url, '', async () => [{ address: '127.0.0.1', family: 4 }, { address: '10.0.0.1', family: 4 }]);
+    try {
+      await createFlag(ts, 'rebound');
+      await ts.api('POST', '/api/flags/rebound/kill', { as: 'oncall', body: { reason: 'rebound' } });
+      await n.settled();
+      expect(hook.received.filter((d) => d.flag === 'rebound')).toEqual([]);
+      expect(ts.logs.some((l) => l.includes('webhook refused') && l.includes('rebound.test resolves to 127.0.0.1 (loopback)'))).toBe(true);
+    } finally {
+      detach();
+    }
+  });
+
+  it('a redirect is not followed', async () => {
+    const redirecting = http.createServer((_req, res) => {
+      res.writeHead(302, { location: hook.url });
+      res.end();
+    });
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook/secret-path`;
+    const { n, detach } = notifier(url, '127.0.0.1', async () => []);
+    try {
+      await createFlag(ts, 'redirected');
+      await ts.api('POST', '/api/flags/redirected/kill', { as: 'oncall', body: { reason: 'redirect' } });
+      await n.settled();
+      expect(hook.received.filter((d) => d.flag === 'redirected')).toEqual([]);
+      expect(ts.logs.some((l) => l.includes('webhook answered 302'))).toBe(true);
+    } finally {
+      detach();
+      redirecting.closeAllConnections();
+      await new Promise<void>((r) => redirecting.close(() => r()));
     }
   });
 });

@@ -1,15 +1,15 @@
 import type { PlanView, SignoffsView } from '../../sdk/src/api.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import type { Actor } from '../auth/roles.js';
-import { Conflict, NotFound, ValidationError } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow } from '../flags/flag-store.js';
 import { stagePercent, type FlagView } from '../flags/flag-view.js';
 import { write } from '../unit-of-work.js';
 import { signoffGate, type Gate } from './gates.js';
 import { planOf, storedPlan, type Plan, type PutPlanInput } from './plan-schema.js';
-import { staticRefusal, type AllowEntry } from './webhook-destination.js';
-import { intendedWebhookUrl, redactPlan } from './webhook-url.js';
+import type { AllowEntry } from './webhook-destination.js';
+import { redactPlan, webhookUrlToStore } from './webhook-url.js';
 import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs, type Signoff } from './plan-store.js';
 
 export type { PlanView, SignoffsView } from '../../sdk/src/api.js';
@@ -60,17 +60,10 @@ export class PlanService {
       expectedVersion: input.version,
       change: async (row, ctx, now) => {
         const old = storedPlan(row.plan);
-        const webhookUrl = intendedWebhookUrl(input.webhookUrl, old?.webhookUrl);
+        const webhookUrl = webhookUrlToStore(input.webhookUrl, old?.webhookUrl, this.deps.webhookAllow);
         if (webhookUrl !== input.webhookUrl) {
           plan = { ...plan, webhookUrl };
           json = canonicalJson(plan);
-        } else if (webhookUrl !== undefined) {
-          const why = staticRefusal(webhookUrl, this.deps.webhookAllow);
-          if (why) {
-            throw new ValidationError(`webhookUrl points inside the network (${why}); an admin can allow it with WEBHOOK_ALLOW`, [
-              { path: 'webhookUrl', message: `refused: ${why}` },
-            ], 'webhook_refused');
-          }
         }
         if (row.plan !== null && canonicalJson(JSON.parse(row.plan)) === json) return null;
         if (row.stage > 0) {

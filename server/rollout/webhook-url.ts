@@ -4,7 +4,9 @@
  * and exports) only its origin, `/…/****`, and a short hash to tell two URLs apart.
  */
 import crypto from 'node:crypto';
+import { ValidationError } from '../errors.js';
 import type { Plan } from './plan-schema.js';
+import { staticRefusal, type AllowEntry } from './webhook-destination.js';
 
 /** `https://hooks.example/…/****`: the origin only (no user info, path or query). */
 export function redactWebhookUrl(url: string): string {
@@ -32,9 +34,15 @@ export function redactPlan(plan: Plan | null): Plan | null {
 
 /**
  * What a plan PUT means by its `webhookUrl`: the redacted form of the current URL (what GET showed,
- * sent back unchanged by an editor) keeps the current one; anything else is the new URL.
+ * sent back unchanged by an editor) keeps the current one; anything else is a new URL, refused
+ * (400 `webhook_refused`) when it is an internal IP literal or a localhost name not allowlisted.
  */
-export function intendedWebhookUrl(sent: string | undefined, current: string | undefined): string | undefined {
-  if (sent !== undefined && current !== undefined && sent === redactWebhookUrl(current)) return current;
+export function webhookUrlToStore(sent: string | undefined, current: string | undefined, allow: readonly AllowEntry[]): string | undefined {
+  if (sent === undefined) return undefined;
+  if (current !== undefined && sent === redactWebhookUrl(current)) return current;
+  const why = staticRefusal(sent, allow);
+  if (why) {
+    throw new ValidationError(`webhookUrl points inside the network (${why}); an admin can allow it with WEBHOOK_ALLOW`, [{ path: 'webhookUrl', message: `refused: ${why}` }], 'webhook_refused');
+  }
   return sent;
 }
