@@ -64,7 +64,8 @@ function send(u: URL, dest: { address: string; family: number }, headers: Record
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? https : http).request(
       u,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, signal: AbortSignal.timeout(timeoutMs) },
+      // No pooled socket (agent: false): every delivery opens its own connection to the address just checked.
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, agent: false, signal: AbortSignal.timeout(timeoutMs) },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
