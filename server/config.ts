@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseAllowlist, staticRefusal, type AllowEntry } from './rollout/webhook-destination.js';
+import { MIN_WEBHOOK_SECRET } from './rollout/webhook-signature.js';
 
 export interface Config {
   port: number;
@@ -16,6 +18,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Server-wide webhook for rollout notices (trips, kills, restores, advances). */
   webhookUrl?: string;
+  /** Internal webhook destinations an admin allows (`WEBHOOK_ALLOW`: `host` or `host:port`, comma-separated). */
+  webhookAllow: AllowEntry[];
+  /** The webhook signing secret (`WEBHOOK_SECRET`); unset: `DATA_DIR/webhook-secret`, created on first start. */
+  webhookSecret?: string;
   /** Push streams: app-level heartbeat and ws ping interval; a peer that misses a pong is dropped. */
   heartbeatMs: number;
   /** Push streams: live SDK connections allowed per SDK key. */
@@ -52,7 +58,7 @@ function opt(v: string | undefined): string | undefined {
 /** Reads the configuration from the environment; see the README's configuration table. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = path.resolve(overrides.dataDir ?? env.DATA_DIR ?? './data');
-  return {
+  const config: Config = {
     port: int('PORT', env.PORT, 8080, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
     dataDir,
@@ -65,6 +71,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     jwtRoleClaim: opt(env.JWT_ROLE_CLAIM),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     webhookUrl: opt(env.WEBHOOK_URL),
+    webhookAllow: allowlist(env.WEBHOOK_ALLOW),
+    webhookSecret: webhookSecret(env.WEBHOOK_SECRET),
     authFailureLimit: int('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 20, 1, 1_000_000),
     metricsToken: opt(env.METRICS_TOKEN),
     metricsListen: opt(env.METRICS_LISTEN),
@@ -77,4 +85,31 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
   };
+  if (config.webhookUrl !== undefined) checkWebhookUrl(config.webhookUrl, config.webhookAllow);
+  return config;
+}
+
+function allowlist(v: string | undefined): AllowEntry[] {
+  try {
+    return parseAllowlist(v);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function webhookSecret(v: string | undefined): string | undefined {
+  const s = opt(v);
+  if (s !== undefined && s.length < MIN_WEBHOOK_SECRET) throw new ConfigError(`WEBHOOK_SECRET must be at least ${MIN_WEBHOOK_SECRET} characters (e.g. openssl rand -hex 32)`);
+  return s;
+}
+
+function checkWebhookUrl(url: string, allow: AllowEntry[]): void {
+  let why: string | null;
+  try {
+    if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('not http(s)');
+    why = staticRefusal(url, allow);
+  } catch {
+    throw new ConfigError('WEBHOOK_URL must be an http(s) URL');
+  }
+  if (why) throw new ConfigError(`WEBHOOK_URL points inside the network (${why}); add its host to WEBHOOK_ALLOW if that is intended`);
 }

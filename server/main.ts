@@ -16,6 +16,7 @@ import express from 'express';
 import { Metrics } from './observability/metrics.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate, openDb, type OpenedDb } from './db.js';
+import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { createServices, type Services } from './services.js';
@@ -79,6 +80,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bus,
     log,
     webhookUrl: config.webhookUrl,
+    webhookSecret: loadOrCreateWebhookSecret(config.dataDir, config.webhookSecret),
+    webhookAllow: config.webhookAllow,
     observeWrite: (s) => metrics.dbWriteDuration.observe(s),
   });
   const verifyUser = createTokenVerifier({

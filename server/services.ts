@@ -12,6 +12,7 @@ import { MetricService } from './metrics/metric-service.js';
 import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
+import type { AllowEntry } from './rollout/webhook-destination.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
 
@@ -22,6 +23,10 @@ export interface ServiceDeps {
   log: Logger;
   /** Server-wide webhook for rollout notices (config.webhookUrl). */
   webhookUrl?: string;
+  /** Signs every webhook delivery; without one (one-off CLI commands) no webhook is delivered. */
+  webhookSecret?: string;
+  /** Internal webhook destinations allowed (config.webhookAllow). */
+  webhookAllow?: readonly AllowEntry[];
   /** Told the duration of every write transaction (for the Prometheus histogram). */
   observeWrite?: (seconds: number) => void;
 }
@@ -47,14 +52,14 @@ export function createServices(deps: ServiceDeps): Services {
   const recorder = new AuditRecorder(deps.clock);
   const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
   const rollouts = new RolloutService(write);
-  const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl });
-  webhooks.attach(deps.bus);
+  const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
+  if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
   return {
     flags: new FlagService(write),
     kills: new KillService(write),
     audit: new AuditService(deps.db),
     sdkKeys: new SdkKeyService(write),
-    plans: new PlanService(write),
+    plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
     rollouts,
     metrics: new MetricService(write),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),

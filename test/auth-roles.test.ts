@@ -12,8 +12,8 @@ interface RouteCase {
   body?: unknown;
   /** The roles that may call it; every other caller gets 403 (401 when anonymous). */
   allowed: Role[];
-  /** What the flag needs first so an allowed call can succeed: a plan, or a plan signed off for stage 1. */
-  setup?: 'plan' | 'signed';
+  /** What the flag needs first so an allowed call can succeed: a plan, a plan signed off for stage 1, or an archive. */
+  setup?: 'plan' | 'signed' | 'archived';
 }
 
 const READERS: Role[] = ['admin', 'pm', 'engineer', 'oncall', 'viewer'];
@@ -26,6 +26,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/api/flags/{flag}', allowed: READERS },
   { method: 'PATCH', path: '/api/flags/{flag}', body: { version: 1, description: 'd' }, allowed: ['admin', 'engineer'] },
   { method: 'POST', path: '/api/flags/{flag}/archive', body: { reason: 'r' }, allowed: ['admin', 'engineer'] },
+  { method: 'POST', path: '/api/flags/{flag}/unarchive', body: { reason: 'r' }, allowed: ['admin'], setup: 'archived' },
   { method: 'POST', path: '/api/flags/{flag}/kill', body: { reason: 'r' }, allowed: KILLERS },
   { method: 'POST', path: '/api/flags/{flag}/restore', body: { reason: 'r' }, allowed: KILLERS },
   { method: 'POST', path: '/api/kill', body: { tag: '{tag}', reason: 'r' }, allowed: KILLERS },
@@ -81,7 +82,10 @@ describe('every route for every role', () => {
     const flag = `rt-${i}`;
     const tag = `t${i}`;
     await createFlag(ts, flag, { tags: [tag] });
-    if (route.setup) {
+    if (route.setup === 'archived') {
+      const archived = await ts.api('POST', `/api/flags/${flag}/archive`, { as: 'engineer', body: {} });
+      expect(archived.status, archived.text).toBe(200);
+    } else if (route.setup) {
       const plan = await ts.api('PUT', `/api/flags/${flag}/plan`, { token: await ts.token('pm', 'plan-author'), body: { stages: [{ percent: 5 }, { percent: 100 }] } });
       expect(plan.status, plan.text).toBe(200);
     }

@@ -145,7 +145,7 @@ describe('nothing delays a kill', () => {
   beforeAll(async () => {
     hanging = await webhookServer({ hang: true });
     failing = await webhookServer({ status: 500 });
-    server = await bootServer(dataDir, { WEBHOOK_URL: hanging.url });
+    server = await bootServer(dataDir, { WEBHOOK_URL: hanging.url, WEBHOOK_ALLOW: '127.0.0.1' }); // the receivers are on loopback
   });
   afterAll(async () => {
     for (const c of clients) c.close();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Role } from '../server/auth/roles.js';
+import { parseAllowlist } from '../server/rollout/webhook-destination.js';
 import type { ApiResponse, TestServer } from './helpers/server.js';
 
 /** A clock the test moves by hand: services read it, nobody sleeps. */
@@ -53,6 +54,9 @@ export interface Hook {
   close(): Promise<void>;
 }
 
+/** The receivers below listen on loopback, which a server refuses as a webhook destination unless allowlisted. */
+export const LOOPBACK_RECEIVERS = parseAllowlist('127.0.0.1');
+
 /** A real webhook receiver on port 0: answers `status`, or never answers when `hang`. */
 export async function webhookServer(opts: { status?: number; hang?: boolean } = {}): Promise<Hook> {
   const received: any[] = [];
@@ -61,7 +65,7 @@ export async function webhookServer(opts: { status?: number; hang?: boolean } = 
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      received.push({ ...JSON.parse(body), _headers: req.headers });
+      received.push({ ...JSON.parse(body), _headers: req.headers, _body: body });
       for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve(received);
       if (opts.hang) return;
       res.statusCode = opts.status ?? 204;

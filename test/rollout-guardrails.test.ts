@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../server/changes.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
-import { auditOf, manualClock, putPlan, report, signAndAdvance, webhookServer, type Hook } from './rollout-fixtures.js';
+import { auditOf, LOOPBACK_RECEIVERS, manualClock, putPlan, report, signAndAdvance, webhookServer, type Hook } from './rollout-fixtures.js';
 
 const time = manualClock('2026-06-01T09:00:00.000Z');
 let ts: TestServer;
@@ -11,7 +11,7 @@ let planHook: Hook;
 beforeAll(async () => {
   serverHook = await webhookServer();
   planHook = await webhookServer();
-  ts = await startTestServer({ clock: time.clock, config: { webhookUrl: serverHook.url } });
+  ts = await startTestServer({ clock: time.clock, config: { webhookUrl: serverHook.url, webhookAllow: LOOPBACK_RECEIVERS } });
 });
 afterAll(async () => {
   await ts.close();
@@ -128,7 +128,7 @@ describe('a failing webhook', () => {
   beforeAll(async () => {
     hanging = await webhookServer({ hang: true });
     failing = await webhookServer({ status: 500 });
-    other = await startTestServer({ clock: time.clock, config: { webhookUrl: hanging.url } });
+    other = await startTestServer({ clock: time.clock, config: { webhookUrl: hanging.url, webhookAllow: LOOPBACK_RECEIVERS } });
   });
   afterAll(async () => {
     await other.close();

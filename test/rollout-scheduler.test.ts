@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
-import { as, auditOf, manualClock, putPlan, signoff, webhookServer, type Hook } from './rollout-fixtures.js';
+import { as, auditOf, LOOPBACK_RECEIVERS, manualClock, putPlan, signoff, webhookServer, type Hook } from './rollout-fixtures.js';
 
 const time = manualClock('2026-06-01T09:00:00.000Z');
 let ts: TestServer;
@@ -8,7 +8,7 @@ let hook: Hook;
 
 beforeAll(async () => {
   hook = await webhookServer();
-  ts = await startTestServer({ clock: time.clock, config: { webhookUrl: hook.url } });
+  ts = await startTestServer({ clock: time.clock, config: { webhookUrl: hook.url, webhookAllow: LOOPBACK_RECEIVERS } });
 });
 afterAll(async () => {
   await ts.close();

@@ -121,7 +121,7 @@ export function signoffSpec(f: FlagView, plan: Plan | null): ActionSpec {
 export function archiveSpec(f: FlagView): ActionSpec {
   return {
     title: `Archive ${f.key}`,
-    intro: `${f.key} leaves the flag list and every SDK: apps then get the fallback value they pass in code. Its audit history stays. The admin UI cannot unarchive a flag.`,
+    intro: `${f.key} leaves the flag list and every SDK: apps then get the fallback value they pass in code. Its audit history stays. Only an admin can bring it back (Unarchive).`,
     fieldLabel: 'Reason (recorded in the audit trail)',
     submitLabel: 'Archive flag',
     danger: true,
@@ -129,6 +129,19 @@ export function archiveSpec(f: FlagView): ActionSpec {
     async run(reason) {
       await post(path(f, 'archive'), { reason, version: f.version });
       return { message: `${f.key} is archived.` };
+    },
+  };
+}
+
+export function unarchiveSpec(f: FlagView): ActionSpec {
+  return {
+    title: `Unarchive ${f.key}`,
+    intro: `${f.key} comes back to the flag list and every SDK exactly as it was archived${f.killed ? ' (killed: it keeps serving its off value)' : ''}.`,
+    fieldLabel: 'Reason (recorded in the audit trail)',
+    submitLabel: 'Unarchive flag',
+    async run(reason) {
+      await post(path(f, 'unarchive'), { reason, version: f.version });
+      return { message: `${f.key} is back.` };
     },
   };
 }

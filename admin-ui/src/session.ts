@@ -20,6 +20,7 @@ const WHAT: Record<Permission, string> = {
   pause: 'pause or resume rollouts',
   reportMetrics: 'report metrics',
   manageKeys: 'manage SDK keys',
+  unarchive: 'unarchive flags',
 };
 
 export interface Session {

@@ -32,6 +32,7 @@ export const CAN = {
   pause: ['admin', 'pm', 'oncall'],
   reportMetrics: ['admin', 'engineer', 'metrics'],
   manageKeys: ['admin'],
+  unarchive: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof CAN;
@@ -137,7 +138,13 @@ export interface PlanStage {
 export interface Plan {
   cohort: CohortRule[];
   stages: PlanStage[];
+  /**
+   * Where rollout notices go. A secret: in full only in the answer of the PUT that set it; everywhere
+   * else redacted (`https://hooks.example/…/****`), with `webhookUrlHash` (12 hex of its SHA-256).
+   * Sending the redacted form back unchanged keeps the current URL.
+   */
   webhookUrl?: string;
+  webhookUrlHash?: string;
 }
 
 /** `GET /api/flags/:key/plan` */

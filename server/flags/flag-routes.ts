@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { actorOf, requireRole } from '../auth/auth-middleware.js';
 import { parse } from '../validation.js';
-import { archiveSchema, createFlagSchema, listFlagsQuerySchema, patchFlagSchema } from './flag-schemas.js';
+import { archiveSchema, createFlagSchema, listFlagsQuerySchema, patchFlagSchema, unarchiveSchema } from './flag-schemas.js';
 import type { FlagService } from './flag-service.js';
 
 export function flagRoutes(flags: FlagService): Router {
@@ -30,6 +30,11 @@ export function flagRoutes(flags: FlagService): Router {
   r.post('/flags/:key/archive', requireRole('editFlags'), async (req, res) => {
     const input = parse(archiveSchema, req.body);
     res.json(await flags.archive(actorOf(req), req.params.key as string, input.reason, input.version));
+  });
+
+  r.post('/flags/:key/unarchive', requireRole('unarchive'), async (req, res) => {
+    const input = parse(unarchiveSchema, req.body);
+    res.json(await flags.unarchive(actorOf(req), req.params.key as string, input.reason, input.version));
   });
 
   return r;

@@ -47,6 +47,11 @@ export const archiveSchema = z.strictObject({
   version: versionSchema.optional(),
 });
 
+export const unarchiveSchema = z.strictObject({
+  reason: reasonSchema,
+  version: versionSchema.optional(),
+});
+
 export const listFlagsQuerySchema = z.strictObject({
   archived: z.enum(['true', 'false']).optional(),
   tag: tagSchema.optional(),

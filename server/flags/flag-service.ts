@@ -110,7 +110,34 @@ export class FlagService {
       action: 'flag.archive',
       reason: reason ?? null,
       expectedVersion,
-      change: (_row, _ctx, now) => ({ archived: 1, archived_at: now.toISOString(), archived_by: actor.sub }),
+      change: (row, _ctx, now) => {
+        // Archiving removes the flag from every SDK, which then serves each caller's fallback:
+        // for a killed flag that would be an un-kill nobody could undo (a new kill answers 404).
+        if (row.killed === 1) {
+          throw new Conflict(
+            'flag_killed',
+            `flag "${key}" is killed: archiving it would take the kill away from every SDK (they would serve each caller's fallback instead of the off value); restore it or keep it killed`,
+            { killed: true, killId: row.kill_id },
+          );
+        }
+        return { archived: 1, archived_at: now.toISOString(), archived_by: actor.sub };
+      },
+    });
+    return r.flag;
+  }
+
+  /** Brings an archived flag back (admins only, with a reason): SDKs get it again as it was. */
+  async unarchive(actor: Actor, key: string, reason: string, expectedVersion: number | undefined): Promise<FlagView> {
+    const r = await mutateFlag(this.deps, actor, {
+      key,
+      action: 'flag.unarchive',
+      reason,
+      expectedVersion,
+      allowArchived: true,
+      change: (row) => {
+        if (row.archived !== 1) throw new Conflict('not_archived', `flag "${key}" is not archived; there is nothing to unarchive`);
+        return { archived: 0, archived_at: null, archived_by: null };
+      },
     });
     return r.flag;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { archiveSchema, createFlagSchema, flagKeySchema, listFlagsQuerySchema, patchFlagSchema } from '../flags/flag-schemas.js';
+import { archiveSchema, createFlagSchema, flagKeySchema, listFlagsQuerySchema, patchFlagSchema, unarchiveSchema } from '../flags/flag-schemas.js';
 import { oneFlagSchema, restoreScopeSchema, scopeSchema } from '../killswitch/kill-routes.js';
 import { staleQuerySchema, usageQuerySchema } from '../telemetry/telemetry-routes.js';
 import type { RouteDoc } from './route-doc.js';
@@ -25,8 +25,15 @@ export const flagRouteDocs: RouteDoc[] = [
   },
   {
     method: 'post', path: '/api/flags/:key/archive', tag: 'flags', summary: 'Archive a flag (its key is never reused)', access: { permission: 'editFlags' },
-    body: archiveSchema, returns: 'the FlagView',
+    description: 'An archived flag leaves every SDK, which then serves each caller its own fallback. A killed flag cannot be archived (409 `flag_killed`): restore it or keep it killed.',
+    body: archiveSchema, returns: 'the FlagView; 409 `flag_killed` when the flag is killed',
     example: { params: { key: 'old-banner' }, body: { reason: 'launched to everyone; the code path is removed' } },
+  },
+  {
+    method: 'post', path: '/api/flags/:key/unarchive', tag: 'flags', summary: 'Bring an archived flag back (admins, with a reason)', access: { permission: 'unarchive' },
+    description: 'SDKs get the flag again exactly as it was archived. Audited as `flag.unarchive`; 409 `not_archived` for a live flag.',
+    body: unarchiveSchema, returns: 'the FlagView',
+    example: { params: { key: 'old-banner' }, body: { reason: 'billing still reads it; archive again after the migration' } },
   },
   {
     method: 'post', path: '/api/flags/:key/kill', tag: 'kill switch', summary: 'Kill a flag: everyone gets its off value',

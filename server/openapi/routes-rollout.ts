@@ -8,11 +8,11 @@ import type { RouteDoc } from './route-doc.js';
 export const rolloutRouteDocs: RouteDoc[] = [
   {
     method: 'get', path: '/api/flags/:key/plan', tag: 'rollout', summary: "The flag's rollout plan (a past version with ?version=)",
-    access: { permission: 'read' }, query: planQuerySchema, returns: 'the plan with its version, author and the stages',
+    access: { permission: 'read' }, query: planQuerySchema, returns: 'the plan with its version, author and the stages; a `webhookUrl` is redacted (`https://hooks.example/…/****`) with `webhookUrlHash` for every role',
   },
   {
     method: 'put', path: '/api/flags/:key/plan', tag: 'rollout', summary: 'Write the rollout plan (cohort, stages, gates, guardrails)',
-    description: 'Stages default to 5 → 25 → 100 %. A new plan version voids the sign-offs given on the previous one.',
+    description: 'Stages default to 5 → 25 → 100 %. A new plan version voids the sign-offs given on the previous one. A `webhookUrl` inside the network (loopback, private, link-local, …; not in `WEBHOOK_ALLOW`) is a 400 `webhook_refused`; the answer shows a newly set URL in full, once; sending the redacted form back keeps the current URL.',
     access: { permission: 'plan' }, body: putPlanSchema, returns: 'the plan and the FlagView',
     example: {
       params: { key: 'support-draft' },

@@ -114,6 +114,8 @@ export interface Plan {
   cohort: CohortRule[];
   stages: Stage[];
   webhookUrl?: string;
+  /** Views and audit entries only (webhook-url.ts), never stored. */
+  webhookUrlHash?: string;
 }
 
 export function isRelative(c: Check): c is RelativeCheck {

@@ -7,7 +7,9 @@ import { liveFlagRow } from '../flags/flag-store.js';
 import { stagePercent, type FlagView } from '../flags/flag-view.js';
 import { write } from '../unit-of-work.js';
 import { signoffGate, type Gate } from './gates.js';
-import { planOf, storedPlan, type PutPlanInput } from './plan-schema.js';
+import { planOf, storedPlan, type Plan, type PutPlanInput } from './plan-schema.js';
+import type { AllowEntry } from './webhook-destination.js';
+import { redactPlan, webhookUrlToStore } from './webhook-url.js';
 import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs, type Signoff } from './plan-store.js';
 
 export type { PlanView, SignoffsView } from '../../sdk/src/api.js';
@@ -18,9 +20,14 @@ export interface SignoffInput {
   stage?: number;
 }
 
+export interface PlanDeps extends FlagMutationDeps {
+  /** Internal webhook destinations allowed (`WEBHOOK_ALLOW`). */
+  webhookAllow: readonly AllowEntry[];
+}
+
 /** Plans (versioned; an edit voids earlier sign-offs) and PM sign-offs. */
 export class PlanService {
-  constructor(private readonly deps: FlagMutationDeps) {}
+  constructor(private readonly deps: PlanDeps) {}
 
   async get(key: string, version?: number): Promise<PlanView> {
     const row = await liveFlagRow(this.deps.db, key);
@@ -32,7 +39,7 @@ export class PlanService {
       version: stored ? v : 0,
       author: stored?.author ?? null,
       createdAt: stored?.created_at ?? null,
-      plan: stored ? storedPlan(stored.plan) : null,
+      plan: stored ? redactPlan(storedPlan(stored.plan)) : null,
       stage: row.stage,
       percent: stagePercent(storedPlan(row.plan), row.stage),
     };
@@ -44,16 +51,21 @@ export class PlanService {
    * same percentage (roll back first to shrink it).
    */
   async put(actor: Actor, key: string, input: PutPlanInput): Promise<{ flag: FlagView; plan: PlanView; changed: boolean }> {
-    const plan = planOf(input);
-    const json = canonicalJson(plan);
+    let plan: Plan = planOf(input);
+    let json = canonicalJson(plan);
     const m: FlagMutation = {
       key,
       action: 'plan.update',
       reason: input.reason ?? null,
       expectedVersion: input.version,
       change: async (row, ctx, now) => {
-        if (row.plan !== null && canonicalJson(JSON.parse(row.plan)) === json) return null;
         const old = storedPlan(row.plan);
+        const webhookUrl = webhookUrlToStore(input.webhookUrl, old?.webhookUrl, this.deps.webhookAllow);
+        if (webhookUrl !== input.webhookUrl) {
+          plan = { ...plan, webhookUrl };
+          json = canonicalJson(plan);
+        }
+        if (row.plan !== null && canonicalJson(JSON.parse(row.plan)) === json) return null;
         if (row.stage > 0) {
           const current = stagePercent(old, row.stage);
           const next = plan.stages[row.stage - 1];
@@ -76,12 +88,15 @@ export class PlanService {
         const at = now.toISOString();
         await insertPlanVersion(ctx.trx, { flag: key, version, plan: json, author: actor.sub, created_at: at });
         const voided = await voidSignoffs(ctx.trx, key, { olderThanPlanVersion: version }, at, `plan edited (version ${version})`);
-        m.auditAfterExtra = { plan, previousPlan: old, voidedSignoffs: voided };
+        m.auditAfterExtra = { plan: redactPlan(plan), previousPlan: redactPlan(old), voidedSignoffs: voided };
         return { plan: json, plan_version: version, plan_author: actor.sub };
       },
     };
     const result = await mutateFlag(this.deps, actor, m);
-    return { flag: result.flag, plan: await this.get(key), changed: result.changed };
+    const view = await this.get(key);
+    // Shown once: the answer of the PUT that set a new URL carries it in full.
+    const setNow = input.webhookUrl !== undefined && plan.webhookUrl === input.webhookUrl && view.plan;
+    return { flag: result.flag, plan: setNow ? { ...view, plan: { ...view.plan!, webhookUrl: input.webhookUrl } } : view, changed: result.changed };
   }
 
   /** Signs the next stage of the current plan version. Only PMs reach this (routes check the role). */

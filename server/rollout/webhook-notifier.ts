@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { AuditEntry } from '../audit/audit-store.js';
 import type { ChangeBus } from '../changes.js';
 import type { Db } from '../db.js';
@@ -5,7 +8,10 @@ import { latestCheckpoint } from '../audit/checkpoint-store.js';
 import type { AuditCheckpoint } from '../audit/checkpoint-sign.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import type { Logger } from '../log.js';
+import type { Clock } from '../clock.js';
 import { storedPlan } from './plan-schema.js';
+import { resolveDestination, WebhookRefused, type AllowEntry, type LookupFn } from './webhook-destination.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhook-signature.js';
 
 /** The audit actions a webhook hears about. */
 export const NOTIFIED_ACTIONS = new Set([
@@ -44,7 +50,35 @@ export interface WebhookDeps {
   log: Logger;
   /** Server-wide URL; a plan's own `webhookUrl` is notified as well. */
   url?: string;
+  /** Signs every delivery (webhook-signature.ts). */
+  secret: string;
+  /** Internal destinations an admin allows (`WEBHOOK_ALLOW`); every other internal one is refused. */
+  allow?: readonly AllowEntry[];
+  clock?: Clock;
   timeoutMs?: number;
+  /** DNS for deliveries (tests hand in their own). */
+  lookup?: LookupFn;
+}
+
+/** One POST to the checked address, never to what DNS might answer next; redirects are not followed. */
+function send(u: URL, dest: { address: string; family: number }, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+  const pinned: LookupFunction = (_host, opts, cb) => {
+    if ((opts as { all?: boolean }).all) (cb as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [dest]);
+    else cb(null, dest.address, dest.family);
+  };
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? https : http).request(
+      u,
+      // No pooled socket (agent: false): every delivery opens its own connection to the address just checked.
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, agent: false, signal: AbortSignal.timeout(timeoutMs) },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function noticeOf(e: AuditEntry): WebhookNotice {
@@ -102,19 +136,26 @@ export class WebhookNotifier {
 
   private async post(url: string, body: string, entry: AuditEntry): Promise<void> {
     // Only the origin is logged: webhook paths often carry a secret.
-    const where = new URL(url).origin;
+    const u = new URL(url);
+    const where = u.origin;
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'switchyard-webhook' },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.deps.timeoutMs ?? 5000),
-      });
-      await res.body?.cancel();
-      if (!res.ok) this.deps.log.warn({ webhook: where, status: res.status, action: entry.action, flag: entry.flag }, `webhook answered ${res.status}`);
+      // Resolved and checked on every delivery (DNS may have changed since the URL was stored).
+      const dest = await resolveDestination(u, this.deps.allow ?? [], this.deps.lookup);
+      const timestamp = String(Math.floor((this.deps.clock?.() ?? new Date()).getTime() / 1000));
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'switchyard-webhook',
+        [TIMESTAMP_HEADER]: timestamp,
+        [SIGNATURE_HEADER]: webhookSignature(this.deps.secret, timestamp, body),
+      };
+      const status = await send(u, dest, headers, body, this.deps.timeoutMs ?? 5000);
+      if (status < 200 || status > 299) this.deps.log.warn({ webhook: where, status, action: entry.action, flag: entry.flag }, `webhook answered ${status}`);
     } catch (err) {
-      this.deps.log.warn({ webhook: where, action: entry.action, flag: entry.flag, error: (err as Error).message }, 'webhook failed');
+      if (err instanceof WebhookRefused) {
+        this.deps.log.warn({ webhook: where, action: entry.action, flag: entry.flag, error: err.message }, 'webhook refused: internal destination (not in WEBHOOK_ALLOW)');
+      } else {
+        this.deps.log.warn({ webhook: where, action: entry.action, flag: entry.flag, error: (err as Error).message }, 'webhook failed');
+      }
     }
   }
 }

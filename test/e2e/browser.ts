@@ -64,9 +64,19 @@ export interface SignedIn {
   errors: string[];
 }
 
+/** A phone held upright (an iPhone 12-15's CSS viewport). */
+export const PHONE = { width: 390, height: 844 };
+
 /** A fresh browser context (its own sessionStorage) signed in as `sub` with `role`. */
-export async function signIn(browser: Browser, ts: TestServer, role: Role, sub: string, hash = '#/flags'): Promise<SignedIn> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+export async function signIn(
+  browser: Browser,
+  ts: TestServer,
+  role: Role,
+  sub: string,
+  hash = '#/flags',
+  viewport: { width: number; height: number } = { width: 1360, height: 900 },
+): Promise<SignedIn> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -124,4 +124,34 @@ describeInBrowser('admin UI: editing flags, previews and SDK keys', (suite) => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+  it('a killed flag cannot be archived from its page; an admin unarchives an archived flag with a reason', async () => {
+    await createFlag(ts, 'kept-killed');
+    await ok(ts, 'POST', '/api/flags/kept-killed/kill', ['oncall', 'olga'], { reason: 'bad answers' });
+    const eng = await signIn(browser, ts, 'engineer', 'erin', '#/flags/kept-killed');
+    await eng.page.getByText('A killed flag cannot be archived: restore it or keep it killed.').waitFor();
+    expect(await eng.page.getByRole('button', { name: 'Archive flag…' }).isDisabled()).toBe(true);
+    await eng.context.close();
+
+    await createFlag(ts, 'came-back');
+    await ok(ts, 'POST', '/api/flags/came-back/archive', ['engineer', 'erin'], { reason: 'shipped' });
+    const viewer = await signIn(browser, ts, 'engineer', 'erin', '#/flags/came-back');
+    await viewer.page.getByText('Your role (engineer) cannot unarchive flags; it needs admin.').waitFor();
+    expect(await viewer.page.getByRole('button', { name: 'Unarchive flag…' }).isDisabled()).toBe(true);
+    await viewer.context.close();
+
+    const { page, errors, context } = await signIn(browser, ts, 'admin', 'root', '#/flags/came-back');
+    await page.getByRole('button', { name: 'Unarchive flag…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Unarchive came-back' });
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('billing still reads it');
+    await dialog.getByRole('button', { name: 'Unarchive flag' }).click();
+    await dialog.getByText('came-back is back.').waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Kill switch' }).waitFor();
+    const flag = await ok(ts, 'GET', '/api/flags/came-back', ['viewer', 'v']);
+    expect(flag.archived).toBe(false);
+    const audit = await ok(ts, 'GET', '/api/audit?flag=came-back', ['viewer', 'v']);
+    expect(audit.entries[0]).toMatchObject({ action: 'flag.unarchive', actor: 'root', reason: 'billing still reads it' });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

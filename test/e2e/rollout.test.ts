@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { SCREENSHOTS, describeInBrowser, signIn } from './browser.js';
-import { flagWithPlan, metrics, ok } from './seed.js';
+import { flagWithPlan, metrics, ok, PLAN } from './seed.js';
 
 
 describeInBrowser('admin UI: rollouts', (suite) => {
@@ -117,6 +117,24 @@ describeInBrowser('admin UI: rollouts', (suite) => {
     await page.getByText('plan version 2 by pm-bob').waitFor();
     const plan = await ok(ts, 'GET', '/api/flags/reply-ranker/plan', ['viewer', 'v']);
     expect(plan.plan.stages.map((x: { percent: number }) => x.percent)).toEqual([5, 20, 100]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the plan editor keeps a webhook URL it only ever sees redacted', async () => {
+    const secretUrl = 'https://hooks.example/T000/B000/SECRET'; // never notified here: no kill or advance of this flag
+    await flagWithPlan(ts, 'hooked-plan', {}, { ...PLAN, webhookUrl: secretUrl });
+    const { page, errors } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/hooked-plan');
+    await page.getByText('https://hooks.example/…/****', { exact: false }).first().waitFor();
+    expect(await page.locator('sy-flag-page').evaluate((el) => el.shadowRoot!.innerHTML)).not.toContain('SECRET');
+    await page.getByRole('button', { name: 'Edit plan' }).click();
+    const second = page.locator('[id="i-stages.1.percent"]');
+    await second.fill('30');
+    await second.press('Tab');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page.getByText('plan version 2 by pm-bob').waitFor();
+    const row = ts.running.opened.sqlite.prepare('select plan from flags where key = ?').get('hooked-plan') as { plan: string };
+    expect(JSON.parse(row.plan)).toMatchObject({ webhookUrl: secretUrl, stages: [{ percent: 5 }, { percent: 30 }, { percent: 100 }] });
     expect(errors).toEqual([]);
     await page.context().close();
   });

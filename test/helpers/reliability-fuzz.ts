@@ -70,6 +70,8 @@ export const JSON_ENDPOINTS: JsonEndpoint[] = [
     fields: { samples: { t: 'array' } },
     nested: [['samples', 0]],
   },
+  // Last, so the seeds and flags of the endpoints above stay what they were. The flag is live: a valid body gets 409 not_archived.
+  { method: 'POST', path: '/api/flags/{flag}/unarchive', as: 'admin', valid: { reason: 'r', version: 1 }, fields: { reason: text(1000), version: int } },
 ];
 
 /** Keys no schema knows: prototype pollution, unicode and control characters, role/state fields a client must not set. */

@@ -5,6 +5,7 @@ export const shared = css`
   :host { font: inherit; color: var(--sy-text); }
   h1, h2, h3 { margin: 0; line-height: 1.25; font-weight: 650; letter-spacing: -0.01em; }
   h1 { font-size: 1.5rem; }
+  h1[tabindex='-1']:focus { outline: none; }
   h2 { font-size: 1.05rem; }
   h3 { font-size: 0.95rem; }
   p { margin: 0; }

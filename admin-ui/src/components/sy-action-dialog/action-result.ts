@@ -20,7 +20,7 @@ export interface ActionResult {
 
 /** Text for delivery figures: "Reached 3 of 3 connected SDKs in 38 ms". */
 export function reachText(p: Propagation): string {
-  if (p.connected === 0) return 'Reached 0 of 0 connected SDKs: no SDK is connected right now';
+  if (p.connected === 0) return 'No SDK is connected right now: apps get this change when they connect';
   const ms = p.slowestMs === null || p.slowestMs === undefined ? '' : ` in ${Math.round(p.slowestMs)} ms`;
   const pending = p.pending > 0 ? ` (${p.pending} still pending)` : '';
   return `Reached ${p.applied} of ${p.connected} connected SDKs${ms}${pending}`;
@@ -35,8 +35,12 @@ export function renderResult(r: ActionResult, done: () => void, open: (spec: Act
     ${p
       ? html`<div class="reach" aria-live="polite" data-testid="propagation">
           <strong>${r.reachScope ? `${r.reachScope}: ` : ''}${reachText(p)}</strong>
-          <div class="meter" role="img" aria-label="${share}% of connected SDKs acknowledged"><span style="width:${share}%"></span></div>
-          <span class="note">Acknowledgements keep arriving live while this dialog is open.</span>
+          ${p.connected > 0
+            ? html`<div class="meter" role="img" aria-label="${share}% of connected SDKs acknowledged"><span style="width:${share}%"></span></div>`
+            : nothing}
+          <span class="note">${p.connected > 0
+            ? 'Acknowledgements keep arriving live while this dialog is open.'
+            : 'The change is stored: an SDK gets it as soon as it connects. This updates live while the dialog is open.'}</span>
         </div>`
       : nothing}
     <div class="actions">

@@ -32,4 +32,15 @@ export const styles = css`
   .banner button:hover:not(:disabled) { background: rgb(255 255 255 / 12%); }
   main { max-width: 1180px; margin: 0 auto; padding: 1.5rem; }
   .center { max-width: 520px; margin: 4rem auto; }
+  main:focus { outline: none; }
+  /* A phone: the header wraps instead of pushing the page sideways. */
+  @media (max-width: 720px) {
+    header { flex-wrap: wrap; height: auto; gap: 0.35rem 0.9rem; padding: 0.5rem 0.75rem; position: static; }
+    nav { height: auto; flex-wrap: wrap; }
+    nav a { padding: 0.45rem 0.55rem; }
+    .who { flex-wrap: wrap; gap: 0.4rem 0.6rem; width: 100%; }
+    .banner { padding: 0.6rem 0.75rem; flex-wrap: wrap; }
+    main { padding: 0.9rem 0.6rem; }
+    .center { margin: 1.5rem auto; }
+  }
 `;

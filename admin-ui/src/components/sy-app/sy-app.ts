@@ -17,6 +17,22 @@ function parseRoute(hash: string): Route {
   return { page: 'flags' };
 }
 
+function titleOf(r: Route): string {
+  const name = r.page === 'flag' ? r.key : r.page === 'audit' ? 'Audit trail' : r.page === 'keys' ? 'SDK keys' : 'Flags';
+  return `${name} · Switchyard`;
+}
+
+/** The first h1 under `root`, looking inside shadow roots (pages render theirs after loading). */
+function findHeading(root: Element | ShadowRoot): HTMLElement | null {
+  const direct = root.querySelector('h1');
+  if (direct) return direct;
+  for (const el of root.querySelectorAll('*')) {
+    const found = el.shadowRoot ? findHeading(el.shadowRoot) : null;
+    if (found) return found;
+  }
+  return null;
+}
+
 const LOGO = html`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="#7b93ff" stroke-width="2.2" stroke-linecap="round">
   <path d="M3 7h8l5 10h5" /><path d="M3 17h8" /><path d="M16 7h5" /><circle cx="11" cy="7" r="1.6" fill="#7b93ff" />
 </svg>`;
@@ -35,10 +51,38 @@ export class SyApp extends SyElement {
   notice = '';
   private stopPolling: (() => void) | undefined;
 
+  private focusRun = 0;
+
   private readonly onHash = () => {
     this.route = parseRoute(location.hash);
     window.scrollTo(0, 0);
+    void this.focusHeading();
   };
+
+  /**
+   * After a route change: focus the new page's main heading (screen readers announce it, the
+   * keyboard starts there). Pages render their heading once loaded, so look for up to 5 s.
+   */
+  private async focusHeading(): Promise<void> {
+    const run = ++this.focusRun;
+    const key = location.hash;
+    await this.updateComplete;
+    for (let i = 0; i < 300 && run === this.focusRun; i++) {
+      const main = this.renderRoot.querySelector('main');
+      const h = main ? findHeading(main) : null;
+      if (h && location.hash === key) {
+        if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+        h.focus({ preventScroll: true });
+        return;
+      }
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+  }
+
+  override updated(): void {
+    if (this.session) document.title = titleOf(this.route);
+    else document.title = 'Sign in · Switchyard';
+  }
   private readonly onConnection = () => this.requestUpdate();
   private readonly onUnauthorized = () => {
     this.notice = 'The server rejected your token (expired or revoked). Paste a new one to continue.';

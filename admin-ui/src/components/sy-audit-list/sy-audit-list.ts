@@ -9,6 +9,7 @@ const LABEL: Record<string, string> = {
   'flag.create': 'Created flag',
   'flag.update': 'Edited flag',
   'flag.archive': 'Archived flag',
+  'flag.unarchive': 'Unarchived flag',
   'flag.kill': 'Killed',
   'flag.restore': 'Restored',
   'plan.update': 'Edited plan',

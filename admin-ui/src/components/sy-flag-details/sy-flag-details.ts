@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { archiveSpec } from '../../actions.js';
+import { archiveSpec, unarchiveSpec } from '../../actions.js';
 import { dateTime, json } from '../../format.js';
 import { whyNot, type Session } from '../../session.js';
 import type { FlagView } from '../../types.js';
@@ -9,7 +9,8 @@ import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
 import type { SyFlagEdit } from '../sy-flag-edit/sy-flag-edit.js';
 
 /**
- * A flag's details (values, owner, version, dates), with Edit and Archive for the roles that may.
+ * A flag's details (values, owner, version, dates), with Edit and Archive for the roles that may,
+ * and Unarchive for admins on an archived flag.
  * Archive emits `sy-open-action` (the page owns the dialog); the edit form emits `sy-flag-saved`
  * and, when the flag changed under you, `sy-conflict`.
  */
@@ -42,6 +43,8 @@ export class SyFlagDetails extends SyElement {
     const f = this.flag;
     if (!f) return nothing;
     const why = whyNot(this.session, 'editFlags') || (f.archived ? 'An archived flag cannot be edited.' : '');
+    const whyArchive = why || (f.killed ? 'A killed flag cannot be archived: restore it or keep it killed.' : '');
+    const whyUnarchive = whyNot(this.session, 'unarchive');
     return html`<section class="card" aria-labelledby="details-h">
       <div class="head">
         <h2 id="details-h">Details</h2>
@@ -57,9 +60,14 @@ export class SyFlagDetails extends SyElement {
         <dt>Stage since</dt><dd>${f.stageStartedAt ? dateTime(f.stageStartedAt) : '—'}</dd>
       </dl>
       <div class="foot">
-        <button class="small ghost archive" ?disabled=${!!why} aria-describedby=${why ? 'edit-why' : nothing}
-          @click=${() => this.emit<ActionSpec>('sy-open-action', archiveSpec(f))}>Archive flag…</button>
+        ${f.archived
+          ? html`<button class="small unarchive" ?disabled=${!!whyUnarchive} aria-describedby=${whyUnarchive ? 'unarchive-why' : nothing}
+              @click=${() => this.emit<ActionSpec>('sy-open-action', unarchiveSpec(f))}>Unarchive flag…</button>
+            ${whyUnarchive ? html`<span class="note" id="unarchive-why">${whyUnarchive}</span>` : nothing}`
+          : html`<button class="small ghost archive" ?disabled=${!!whyArchive} aria-describedby=${why ? 'edit-why' : whyArchive ? 'archive-why' : nothing}
+              @click=${() => this.emit<ActionSpec>('sy-open-action', archiveSpec(f))}>Archive flag…</button>`}
         ${why ? html`<span class="note" id="edit-why">${why}</span>` : nothing}
+        ${whyArchive && !why ? html`<span class="note" id="archive-why">${whyArchive}</span>` : nothing}
       </div>
       <sy-flag-edit .flag=${f}></sy-flag-edit>
     </section>`;

@@ -28,8 +28,8 @@ export function renderFlagRow(f: FlagView, session: Session | null, open: (spec:
       ${f.killed && f.paused ? html` <span class="badge paused">Paused</span>` : nothing}
       ${stale ? html`<div><span class="badge stale" title=${staleTitle(stale)}>${STALE_LABEL}</span></div>` : nothing}
     </td>
-    <td>${f.owner}</td>
-    <td><span title=${f.updatedAt}>${ago(f.updatedAt)}</span><div class="muted small">by ${f.updatedBy}</div></td>
+    <td class="owner">${f.owner}</td>
+    <td class="changed"><span title=${f.updatedAt}>${ago(f.updatedAt)}</span><div class="muted small">by ${f.updatedBy}</div></td>
     <td class="act">
       <button class="small ${f.killed ? '' : 'danger'}" ?disabled=${!!killWhy} title=${killWhy || (f.killed ? `Restore ${f.key}` : `Kill ${f.key}`)}
         aria-label="${f.killed ? 'Restore' : 'Kill switch for'} ${f.key}" @click=${() => open(f.killed ? restoreSpec(f) : killSpec(f))}>

@@ -23,5 +23,24 @@ export const styles = css`
   td.act { text-align: right; white-space: nowrap; }
   .empty { padding: 2.5rem; text-align: center; color: var(--sy-muted); }
   .count { font-size: 0.84rem; color: var(--sy-muted); }
+  /* A phone: each flag a card, its kill switch top right, nothing scrolls sideways. */
+  @media (max-width: 720px) {
+    .filters input[type='search'] { width: 100%; }
+    .filters .field { flex: 1 1 9rem; min-width: 0; }
+    table, tbody { display: block; }
+    thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    tbody tr { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 0.4rem 0.75rem; padding: 0.8rem 0.9rem; border-bottom: 1px solid var(--sy-border); align-items: center; }
+    td { display: block; padding: 0; border: none; min-width: 0; }
+    td:first-child { grid-column: 1; grid-row: 1; }
+    td.act { grid-column: 2; grid-row: 1 / span 2; align-self: start; }
+    td.act button { min-height: 2.75rem; padding: 0.5rem 0.85rem; font-size: 0.9rem; }
+    td.owner, td.changed { grid-column: 1 / -1; font-size: 0.8rem; color: var(--sy-muted); }
+    td.changed .small { display: inline; }
+    td.changed .small::before { content: ' '; }
+    .key { word-break: break-word; }
+    .desc { max-width: none; white-space: normal; }
+    .stage { min-width: 0; }
+    .bar { width: 100%; max-width: 12rem; }
+  }
   .badge.stale { color: #5b4a1f; background: #f6f1e3; border-color: #e3d6b0; margin-top: 0.3rem; white-space: normal; }
 `;

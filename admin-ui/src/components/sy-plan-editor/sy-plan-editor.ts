@@ -63,7 +63,7 @@ export class SyPlanEditor extends SyElement implements FieldContext {
         <button type="button" class="small" @click=${() => { d.stages.push({ percent: 100, signoffs: 1, soakMinutes: 0, checks: [] }); this.touch(); }}>+ Add stage</button>
       </div>
       <div class="grid">
-        ${input(this, 'webhookUrl', 'Webhook URL (optional)', d.webhookUrl, (v) => (d.webhookUrl = v.trim() || undefined), 'url')}
+        ${input(this, 'webhookUrl', this.plan?.webhookUrlHash ? 'Webhook URL (shown redacted: leave it to keep the current one)' : 'Webhook URL (optional)', d.webhookUrl, (v) => (d.webhookUrl = v.trim() || undefined), 'url')}
         <div class="field" style="grid-column: span 2"><label for="plan-reason">Reason for this change (optional)</label><input id="plan-reason" /></div>
       </div>
       ${this.error

@@ -45,7 +45,7 @@ export class SyPlanSummary extends SyElement {
             : nothing}
         </div></div>`,
       )}
-      ${plan.webhookUrl ? html`<p class="small muted">Notifies <code>${plan.webhookUrl}</code></p>` : nothing}
+      ${plan.webhookUrl ? html`<p class="small muted">Notifies <code>${plan.webhookUrl}</code>${plan.webhookUrlHash ? html` (URL hash <code>${plan.webhookUrlHash}</code>)` : nothing}</p>` : nothing}
     `;
   }
 }
