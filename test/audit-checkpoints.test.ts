@@ -11,7 +11,7 @@ import type { Database as Schema } from '../server/db.js';
 import { gateOf } from '../server/write-gate.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-import { webhookServer } from './rollout-fixtures.js';
+import { LOOPBACK_RECEIVERS, webhookServer } from './rollout-fixtures.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -267,7 +267,7 @@ describe('signed audit checkpoints', () => {
   it('a webhook delivery carries the latest signed checkpoint and the entry hash', async () => {
     const hook = await webhookServer();
     cleanup.push(() => hook.close());
-    const ts = await server({ checkpointEvery: 1, webhookUrl: hook.url });
+    const ts = await server({ checkpointEvery: 1, webhookUrl: hook.url, webhookAllow: LOOPBACK_RECEIVERS });
     await createFlag(ts, 'hooked');
     await ts.running.checkpoints.settled();
     await ts.api('POST', '/api/flags/hooked/kill', { as: 'oncall', body: { reason: 'cost spike' } });
