@@ -120,11 +120,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(sdkFlagRoutes(deps.services.push, deps.authenticator));
 
   const api = express.Router();
-  // Metric batches get a larger body limit; the parser below then skips the already-read body.
+  api.use(openApiRoutes()); // public: GET /api/openapi.json documents, it reveals nothing
+  // Who is calling is settled before any body is read: an anonymous or refused caller costs
+  // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
+  api.use(authenticate(deps.authenticator));
   api.use('/metrics', jsonOnly, metricsBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
-  api.use(openApiRoutes()); // public: GET /api/openapi.json documents, it reveals nothing
-  api.use(authenticate(deps.authenticator));
   api.use(flagRoutes(deps.services.flags));
   api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
   api.use(auditRoutes(deps.services.audit));

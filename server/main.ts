@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
+import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -81,7 +82,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     jwksAudience: config.jwtAudience,
     roleClaim: config.jwtRoleClaim,
   });
-  const authenticator = createAuthenticator(opened.db, verifyUser, new AuthFailureLimiter(config.authFailureLimit));
+  const authenticator = createAuthenticator(
+    opened.db,
+    verifyUser,
+    new AuthFailureLimiter(config.authFailureLimit),
+    clientAddressResolver(parseTrustedProxies(config.trustProxy)),
+  );
   const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken });
   await services.push.start();
   const server = http.createServer(app);

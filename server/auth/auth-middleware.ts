@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db.js';
 import { Forbidden, Unauthorized } from '../errors.js';
@@ -22,15 +23,19 @@ export function bearer(header: string | undefined): string | undefined {
 export interface Authenticator {
   /**
    * Resolves a bearer credential to a principal, or throws Unauthorized. With an address,
-   * repeated failures from it are refused with TooManyAuthFailures (429).
+   * repeated failures are refused with TooManyAuthFailures (429); a credential that
+   * verifies is never refused for anyone else's failures.
    */
   authenticate(token: string | undefined, address?: string): Promise<Principal>;
+  /** The client address the limiter counts for this request (X-Forwarded-For only from TRUST_PROXY). */
+  addressOf(req: http.IncomingMessage): string;
 }
 
 export function createAuthenticator(
   db: Db,
   verifyUser: (token: string) => Promise<VerifiedUser>,
   limiter?: AuthFailureLimiter,
+  addressOf: (req: http.IncomingMessage) => string = (req) => req.socket.remoteAddress ?? 'unknown',
 ): Authenticator {
   const resolve = async (token: string | undefined): Promise<Principal> => {
     if (!token) throw new Unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
@@ -40,15 +45,21 @@ export function createAuthenticator(
       return { kind: 'sdk', keyId: key.id, name: key.name };
     }
     const user = await verifyUser(token);
-    return { kind: 'user', sub: user.sub, role: user.role };
+    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp };
   };
   return {
+    addressOf,
     async authenticate(token, address) {
-      if (address !== undefined) limiter?.check(address);
+      if (address !== undefined && limiter) {
+        // Cheap refusals first, before any lookup: nothing presented from an address over the
+        // limit, or a credential that has itself failed too often.
+        if (token === undefined) limiter.refuseAnonymous(address);
+        else limiter.refuseCredential(token);
+      }
       try {
         return await resolve(token);
       } catch (err) {
-        if (address !== undefined && err instanceof Unauthorized) limiter?.fail(address);
+        if (address !== undefined && err instanceof Unauthorized) limiter?.fail(address, token);
         throw err;
       }
     },
@@ -58,7 +69,7 @@ export function createAuthenticator(
 /** Authenticates every request below it; the principal lands on `req.principal`. */
 export function authenticate(auth: Authenticator): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    auth.authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown').then(
+    auth.authenticate(bearer(req.headers.authorization), auth.addressOf(req)).then(
       (p) => {
         req.principal = p;
         next();

@@ -5,7 +5,7 @@ export { CAN, ROLES, isRole, type Permission, type Role } from '../../sdk/src/ap
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
-  | { kind: 'user'; sub: string; role: Role }
+  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number }
   | { kind: 'sdk'; keyId: string; name: string }
   | { kind: 'system'; sub: string };
 

@@ -55,7 +55,7 @@ export interface TokenVerifierOptions {
   roleClaim?: string;
 }
 
-export type VerifiedUser = { sub: string; role: Role };
+export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number };
 
 /**
  * Verifies a user JWT: the algorithm is pinned (HS256 for our own tokens; RS256/ES256 for
@@ -96,6 +96,6 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
     const role = payload[claim];
     if (!isRole(role)) throw new Unauthorized(`token has no valid "${claim}" claim`, 'invalid_token');
     if (!payload.sub) throw new Unauthorized('token has no subject', 'invalid_token');
-    return { sub: payload.sub, role };
+    return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp };
   };
 }

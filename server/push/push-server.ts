@@ -94,7 +94,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
       if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), req.socket.remoteAddress ?? 'unknown');
+      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), deps.authenticator.addressOf(req));
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
         throw new Forbidden('the admin stream takes a user token with a reader role');
