@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { AuditService } from './audit/audit-service.js';
@@ -14,7 +16,62 @@ import { systemClock } from './clock.js';
 import { createLogger } from './log.js';
 import { startServer } from './main.js';
 
-const USAGE = `usage: switchyard <command> [options]
+/** Each command's own help: what `switchyard <command> --help` prints, and nothing else happens. */
+const HELP: Record<string, string> = {
+  serve: `usage: switchyard serve
+
+  Runs the server. Configured by the environment (see the README's configuration table):
+  PORT (8080), HOST (127.0.0.1), DATA_DIR (./data), LOG_LEVEL, PUBLIC_URL, TRUST_PROXY,
+  MAX_CONNECTIONS, MAX_PENDING_UPGRADES, HEADERS_TIMEOUT, REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT,
+  MAX_TOKEN_TTL, METRICS_TOKEN_MAX_TTL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, METRICS_TOKEN, ...
+  One server per DATA_DIR: a second one exits naming the first one's pid.
+`,
+  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h]
+
+  Prints a signed user token for the server on DATA_DIR.
+  --sub <name>    who the token is for (recorded in the audit trail)
+  --role <role>   one of: ${ROLES.join(', ')}
+  --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
+`,
+  'sdk-key': `usage: switchyard sdk-key --name <service>
+
+  Creates an SDK key in the DATA_DIR database and prints it (shown once; only its hash is kept).
+  --name <service>  the service the key is for
+`,
+  kill: `usage: switchyard kill <flag> --reason "..." [--url URL]
+
+  Kills a flag on a running server. The token comes from SWITCHYARD_TOKEN.
+  --reason "..."  why (recorded in the audit trail)
+  --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
+`,
+  restore: `usage: switchyard restore <flag> --reason "..." [--url URL]
+
+  Restores a killed flag on a running server. The token comes from SWITCHYARD_TOKEN.
+  --reason "..."  why (recorded in the audit trail)
+  --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
+`,
+  backup: `usage: switchyard backup <file>
+
+  Writes a consistent online copy of the DATA_DIR database to <file> (safe while serving)
+  and verifies the copy's audit chain.
+`,
+  'verify-audit': `usage: switchyard verify-audit <file> [--expect-head H]
+
+  Checks a database file's audit hash chain offline.
+  --expect-head H  also require the chain to end at this head hash (kept elsewhere)
+`,
+  'revoke-token': `usage: switchyard revoke-token (--jti <id> | --sub <name> [--before <time>]) --reason "..."
+
+  Revokes user tokens in the DATA_DIR database (audited; a running server refuses them on
+  its next request and closes their streams within a heartbeat).
+  --jti <id>       the token with this id
+  --sub <name>     every token of this subject issued before --before (default: now)
+  --before <time>  an ISO time, e.g. 2026-12-01T10:00:00Z
+  --reason "..."   why (recorded in the audit trail)
+`,
+};
+
+const USAGE = `usage: switchyard <command> [options]      (switchyard <command> --help for its options)
 
   serve                                   run the server (PORT, HOST, DATA_DIR, ...)
   token --sub <name> --role <role> [--ttl 8h]
@@ -24,7 +81,15 @@ const USAGE = `usage: switchyard <command> [options]
   restore <flag> --reason "..." [--url URL]
   backup <file>                           consistent online copy of the database (safe while serving)
   verify-audit <file> [--expect-head H]   check a database file's audit hash chain offline
+  revoke-token --jti <id> | --sub <name> [--before <time>]   revoke user tokens
+  --version                               print the version
 `;
+
+/** package.json sits one level above both server/cli.ts and dist/cli.js. */
+function version(): string {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 class UsageError extends Error {}
 
@@ -135,9 +200,17 @@ async function verifyAudit(args: string[]): Promise<void> {
   }
 }
 
+async function revokeToken(_args: string[]): Promise<void> {
+  throw new UsageError('revoke-token is not available yet');
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
+    if (cmd !== undefined && HELP[cmd] !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+      process.stdout.write(HELP[cmd]);
+      return;
+    }
     switch (cmd) {
       case 'serve':
         return await serve();
@@ -152,10 +225,18 @@ export async function main(argv: string[]): Promise<void> {
         return await backup(rest);
       case 'verify-audit':
         return await verifyAudit(rest);
+      case 'revoke-token':
+        return await revokeToken(rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`switchyard ${version()}\n`);
+        return;
       case undefined:
       case 'help':
       case '--help':
-        process.stdout.write(USAGE);
+      case '-h':
+        process.stdout.write((rest[0] === undefined ? undefined : HELP[rest[0]]) ?? USAGE);
         return;
       default:
         throw new UsageError(`unknown command "${cmd}"`);

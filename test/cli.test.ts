@@ -96,4 +96,23 @@ describe('the switchyard CLI', () => {
     expect(r.stderr).toMatch(/database migration 0001_core failed: .*flags/);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
+
+  it.each(['serve', 'token', 'sdk-key', 'kill', 'restore', 'backup', 'verify-audit', 'revoke-token'])(
+    '%s --help prints that command\'s options and does nothing else: no server, no data dir, no token',
+    async (cmd) => {
+      const dataDir = path.join(tempDataDir(), 'not-yet');
+      const r = await cli([cmd, '--help'], { DATA_DIR: dataDir, PORT: '0', SWITCHYARD_URL: 'http://127.0.0.1:9' }, 10_000);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`usage: switchyard ${cmd}`);
+      expect(r.stdout).not.toMatch(/listening|Bootstrap admin token|eyJ/);
+      expect(fs.existsSync(dataDir)).toBe(false);
+    },
+  );
+
+  it('--version prints the package version and exits', async () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`switchyard ${pkg.version}\n`);
+  });
 });
