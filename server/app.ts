@@ -8,7 +8,7 @@ import { auditRoutes } from './audit/audit-routes.js';
 import { authenticate, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
 import type { Db } from './db.js';
-import { AppError, NotFound, errorHandler } from './errors.js';
+import { AppError, NotFound, Unavailable, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
 import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
@@ -20,6 +20,7 @@ import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { openApiRoutes } from './openapi/openapi-routes.js';
 import type { Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
+import type { Health } from './observability/health.js';
 
 export interface AppDeps {
   db: Db;
@@ -31,6 +32,8 @@ export interface AppDeps {
   /** Prometheus metrics: request figures, and `GET /metrics` for scrapers. */
   metrics?: Metrics;
   metricsToken?: string;
+  /** What /readyz reports: database writable, DATA_DIR lock held. Without it, a `select 1`. */
+  health?: Health;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -107,13 +110,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (_req, res, next) => {
     try {
       await sql`select 1`.execute(deps.db);
-      res.json({ ok: true });
     } catch {
-      res.status(503).json({ error: { code: 'unavailable', message: 'the database is not answering' } });
+      next(new Unavailable('the database is not answering', 5, 'not_ready'));
+      return;
     }
+    const r = deps.health ? await deps.health.check() : { ok: true, problems: [] };
+    if (r.ok) res.json({ ok: true });
+    else next(new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems }));
   });
 
   // The SDK's HTTP snapshot lives outside /api: SDK keys only, ETag/304.
@@ -141,6 +147,6 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(express.static(deps.adminUiDir, { index: 'index.html', maxAge: 0 }));
   }
   app.use((req, _res, next) => next(new NotFound(`no route ${req.method} ${req.path}`)));
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, deps.health && ((code) => deps.health!.writeRefused(code))));
   return app;
 }

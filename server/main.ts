@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +14,10 @@ import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
 import express from 'express';
 import { Metrics } from './observability/metrics.js';
+import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate, openDb, type OpenedDb } from './db.js';
+import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { createServices, type Services } from './services.js';
@@ -55,25 +58,45 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const { secret, created } = loadOrCreateSecret(config.dataDir);
-  const opened = openDb(config.dbFile);
+  if (config.jwksUrl && !config.jwtIssuer) {
+    throw new ConfigError('JWKS_URL is set without JWT_ISSUER: set JWT_ISSUER to the identity provider\'s issuer, or any token its keys signed would be accepted');
+  }
+  prepareDataDir(config.dataDir, config.dbFile);
+  const lock = lockDataDir(config.dataDir);
+  let opened: OpenedDb;
+  let secret: Uint8Array;
+  let created: boolean;
   try {
+    ({ secret, created } = loadOrCreateSecret(config.dataDir));
+    opened = openDb(config.dbFile);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  try {
+    checkIntegrity(opened, config.dbFile);
     const applied = await migrate(opened.db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
   } catch (err) {
     await opened.close();
+    lock.release();
     throw err;
   }
   const bus = new LocalChangeBus();
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
+  const health = new Health({ db: opened.db, lockHeld: lock.held });
+  metrics.sources.dbWritable = () => health.dbWritable;
   const services = createServices({
     db: opened.db,
     clock,
     bus,
     log,
     webhookUrl: config.webhookUrl,
-    observeWrite: (s) => metrics.dbWriteDuration.observe(s),
+    observeWrite: (s) => {
+      metrics.dbWriteDuration.observe(s);
+      health.writeSucceeded();
+    },
   });
   const verifyUser = createTokenVerifier({
     secret,
@@ -88,7 +111,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     new AuthFailureLimiter(config.authFailureLimit),
     clientAddressResolver(parseTrustedProxies(config.trustProxy)),
   );
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken });
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, health });
   await services.push.start();
   const server = http.createServer(app);
   const push = attachPushServer(server, {
@@ -114,7 +137,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let bootstrapToken: string | undefined;
   if (created) {
     bootstrapToken = await issueToken(secret, 'bootstrap-admin', 'admin', 24 * 3600);
-    if (opts.printBanner) printBanner(config.publicUrl ?? url, bootstrapToken);
+    if (opts.printBanner) showBootstrapToken(config, config.publicUrl ?? url, bootstrapToken, log);
   }
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
@@ -147,10 +170,29 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await opened.close();
+        lock.release();
       })();
       return closing;
     },
   };
+}
+
+/** A database file whose pages are damaged is refused at start: serving it would answer kills with errors later. */
+export class DatabaseCorrupt extends ConfigError {}
+
+function checkIntegrity(opened: OpenedDb, file: string): void {
+  let result: string;
+  try {
+    result = String(opened.sqlite.pragma('quick_check', { simple: true }));
+  } catch (err) {
+    result = (err as Error).message;
+  }
+  if (result !== 'ok') {
+    throw new DatabaseCorrupt(
+      `the database ${file} failed PRAGMA quick_check (${result.slice(0, 200)}); refusing to start. ` +
+        'Restore the latest backup (docs/runbook.md, "restore from a backup") or move the file aside to start empty',
+    );
+  }
 }
 
 /**
@@ -192,6 +234,21 @@ async function listenMetrics(listen: string, metrics: Metrics, log: Logger): Pro
   });
   log.info({ listen }, 'metrics listening');
   return server;
+}
+
+/**
+ * The bootstrap admin token goes to the terminal only when stdout is one; otherwise (a log
+ * collector, a container's log stream) to a 0600 file whose path, never the token, is logged.
+ */
+function showBootstrapToken(config: Config, url: string, token: string, log: Logger): void {
+  if (process.stdout.isTTY) {
+    printBanner(url, token);
+    return;
+  }
+  const file = path.join(config.dataDir, 'bootstrap-admin-token');
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  log.warn({ file }, `first start: the bootstrap admin token (valid 24h) was written to ${file} because stdout is not a terminal; read it, then delete the file`);
 }
 
 function printBanner(url: string, token: string): void {

@@ -2,25 +2,46 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { SignJWT, jwtVerify, createRemoteJWKSet, errors as joseErrors, type JWTPayload } from 'jose';
+import { ConfigError } from '../config.js';
 import { Unauthorized } from '../errors.js';
 import { isRole, type Role } from './roles.js';
 
 export const ISSUER = 'switchyard';
 export const AUDIENCE = 'switchyard';
 
-/** Reads the HS256 signing secret from the data dir, creating it (mode 0600) on first start. */
+/** The shortest signing secret accepted: 32 bytes, as the HS256 key length (RFC 7518 §3.2). */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Reads the HS256 signing secret from the data dir, creating it (32 random bytes, mode 0600)
+ * on first start. A secret shorter than 32 bytes, not base64url, or readable by group or
+ * others is refused with a ConfigError that says how to fix it.
+ */
 export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; created: boolean } {
   const file = path.join(dataDir, 'secret');
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let text: string;
   try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return { secret: Buffer.from(text, 'base64url'), created: false };
+    text = fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const secret = crypto.randomBytes(MIN_SECRET_BYTES);
+    fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    return { secret, created: true };
   }
-  const secret = crypto.randomBytes(32);
-  fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-  return { secret, created: true };
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new ConfigError(`the signing secret ${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}`);
+  }
+  const secret = /^[A-Za-z0-9_-]*={0,2}$/.test(text) ? Buffer.from(text, 'base64url') : Buffer.alloc(0);
+  if (secret.length < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      `the signing secret ${file} holds ${secret.length} bytes; at least ${MIN_SECRET_BYTES} random bytes, base64url-encoded, are required. ` +
+        `Write a new one (openssl rand -base64 32 | tr '+/' '-_' | tr -d '=' > ${file}; chmod 600 ${file}) or delete the file to have one made; ` +
+        'every token signed with the old secret stops working either way',
+    );
+  }
+  return { secret, created: false };
 }
 
 /** Parses "8h", "30m", "7d", "3600s" or a number of seconds. */

@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RequestHandler } from 'express';
 import type { ChangeBus } from '../changes.js';
 
+/** The kill path's own routes, whose latency and failures /metrics reports apart. */
+const KILL_ROUTES = new Set(['/flags/:key/kill', '/kill']);
+
 /**
  * Every Prometheus metric Switchyard exports, on a registry of its own (never the global
  * one, so two servers in one process — as in tests — do not share counters).
@@ -49,7 +52,31 @@ export class Metrics {
   readonly sources: {
     sdkConnections?: () => number;
     unacknowledged?: () => Iterable<[flag: string, pending: number]>;
+    dbWritable?: () => boolean;
   } = {};
+
+  readonly dbWriteOk = new Gauge({
+    name: 'switchyard_db_write_ok',
+    help: '1 while the database takes writes (the last write or readiness probe committed), 0 while it refuses them',
+    registers: [this.registry],
+    collect: () => {
+      const ok = this.sources.dbWritable?.();
+      if (ok !== undefined) this.dbWriteOk.set(ok ? 1 : 0);
+    },
+  });
+
+  readonly lastKillSeconds = new Gauge({
+    name: 'switchyard_last_kill_seconds',
+    help: 'How long the most recent kill request (one flag or bulk) took to answer',
+    registers: [this.registry],
+  });
+
+  readonly killFailures = new Counter({
+    name: 'switchyard_kill_failures_total',
+    help: 'Kill requests that failed on the server side (5xx), by status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
 
   readonly sdkConnections = new Gauge({
     name: 'switchyard_sdk_connections',
@@ -104,6 +131,11 @@ export class Metrics {
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         this.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
         this.httpDuration.observe({ route, method: req.method }, seconds);
+        // The pattern, not `route`: after an error express has already reset req.baseUrl.
+        if (req.method === 'POST' && pattern !== undefined && KILL_ROUTES.has(pattern) && req.originalUrl.startsWith('/api/')) {
+          this.lastKillSeconds.set(seconds);
+          if (res.statusCode >= 500) this.killFailures.inc({ status: String(res.statusCode) });
+        }
       });
       next();
     };
