@@ -5,6 +5,8 @@ import * as m0003 from './0003_telemetry.js';
 import * as m0004 from './0004_kill_id.js';
 import * as m0005 from './0005_reach.js';
 import * as m0006 from './0006_kill_members.js';
+import * as m0009 from './0009_token_revocations.js';
+import * as m0013 from './0013_client_request_id.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004_kill_id': m0004,
   '0005_reach': m0005,
   '0006_kill_members': m0006,
+  '0009_token_revocations': m0009,
+  '0013_client_request_id': m0013,
 };

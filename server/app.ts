@@ -38,9 +38,14 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * Request ids are the server's own (a new UUID each), so two callers can never share one in
+ * the audit trail; a client's X-Request-Id is kept as `clientRequestId` beside it.
+ */
 const requestId: RequestHandler = (req, res, next) => {
   const given = req.headers['x-request-id'];
-  req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  req.requestId = crypto.randomUUID();
+  if (typeof given === 'string' && REQUEST_ID.test(given)) req.clientRequestId = given;
   res.setHeader('X-Request-Id', req.requestId);
   next();
 };
@@ -57,6 +62,7 @@ function accessLog(log: Logger): RequestHandler {
       log.info(
         {
           requestId: req.requestId,
+          clientRequestId: req.clientRequestId,
           method: req.method,
           path: req.originalUrl.split('?')[0],
           status: res.statusCode,

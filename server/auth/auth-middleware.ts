@@ -9,7 +9,10 @@ import type { VerifiedUser } from './tokens.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
+    /** The server's own id for this request: always a new UUID. */
     requestId: string;
+    /** What the client sent as X-Request-Id (when it is a sane id), kept apart from ours. */
+    clientRequestId?: string;
     principal?: Principal;
   }
 }
@@ -100,5 +103,5 @@ export function requireRole(permission: Permission): RequestHandler {
 export function actorOf(req: Request): Actor {
   const p = req.principal;
   if (!p || p.kind !== 'user') throw new Forbidden('a user token is required');
-  return { sub: p.sub, role: p.role, requestId: req.requestId };
+  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null };
 }

@@ -14,4 +14,6 @@ export interface Actor {
   sub: string;
   role: Role | 'system';
   requestId: string | null;
+  /** The caller's own X-Request-Id, kept beside the server's id. */
+  clientRequestId?: string | null;
 }
