@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { auditRoutes } from './audit/audit-routes.js';
 import { authenticate, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
+import { tokenRoutes } from './auth/token-routes.js';
 import type { Db } from './db.js';
 import { AppError, NotFound, Unavailable, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
@@ -142,6 +143,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
   api.use(auditRoutes(deps.services.audit));
   api.use(sdkKeyRoutes(deps.services.sdkKeys));
+  api.use(tokenRoutes(deps.services.tokens));
   api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));
   api.use(metricRoutes(deps.services.metrics));
   api.use(telemetryRoutes(deps.services.telemetry));

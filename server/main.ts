@@ -9,6 +9,7 @@ import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
+import { isRevoked } from './auth/token-revocations.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
@@ -104,6 +105,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     jwksIssuer: config.jwtIssuer,
     jwksAudience: config.jwtAudience,
     roleClaim: config.jwtRoleClaim,
+    maxTtlSeconds: config.maxTokenTtlSeconds,
+    metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
   });
   const authenticator = createAuthenticator(
     opened.db,
@@ -122,6 +125,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     onFanout: (s) => metrics.pushFanout.observe(s),
     telemetry: services.telemetry,
+    isRevoked: (claims) => isRevoked(opened.db, claims),
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);

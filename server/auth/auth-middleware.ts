@@ -6,6 +6,7 @@ import { CAN, type Actor, type Permission, type Principal } from './roles.js';
 import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
 import type { AuthFailureLimiter } from './auth-limiter.js';
 import type { VerifiedUser } from './tokens.js';
+import { isRevoked } from './token-revocations.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -48,6 +49,7 @@ export function createAuthenticator(
       return { kind: 'sdk', keyId: key.id, name: key.name };
     }
     const user = await verifyUser(token);
+    if (await isRevoked(db, user)) throw new Unauthorized('token has been revoked: ask an admin for a new one', 'token_revoked');
     return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp };
   };
   return {

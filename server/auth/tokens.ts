@@ -44,14 +44,14 @@ export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; creat
   return { secret, created: false };
 }
 
-/** Parses "8h", "30m", "7d", "3600s" or a number of seconds. */
-export function parseTtl(ttl: string): number {
+/** Parses "8h", "30m", "7d", "3600s" or a number of seconds, at most `maxSeconds` (the server's MAX_TOKEN_TTL). */
+export function parseTtl(ttl: string, maxSeconds = 366 * 86400): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(ttl.trim());
   if (!m) throw new Error(`invalid ttl "${ttl}": use e.g. 30m, 8h, 7d`);
   const n = Number(m[1]);
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
   const seconds = n * unit;
-  if (seconds <= 0 || seconds > 366 * 86400) throw new Error(`ttl must be between 1s and 366d`);
+  if (seconds <= 0 || seconds > maxSeconds) throw new Error(`ttl must be between 1s and ${formatSeconds(maxSeconds)} (the server's maximum token lifetime)`);
   return seconds;
 }
 
@@ -67,6 +67,17 @@ export async function issueToken(secret: Uint8Array, sub: string, role: Role, tt
     .sign(secret);
 }
 
+/** "30d", "8h", "90m" or "45s": the largest whole unit. */
+export function formatSeconds(s: number): string {
+  if (s % 86400 === 0) return `${s / 86400}d`;
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
+}
+
+/** How far a token's `iat` may be in the future (clock skew between issuer and server). */
+export const CLOCK_SKEW_SECONDS = 60;
+
 export interface TokenVerifierOptions {
   secret: Uint8Array;
   /** An external identity provider's JWKS; its tokens must carry iss/aud as configured. */
@@ -74,6 +85,12 @@ export interface TokenVerifierOptions {
   jwksIssuer?: string;
   jwksAudience?: string;
   roleClaim?: string;
+  /** Longest lifetime (exp - iat) accepted; default 30 days. */
+  maxTtlSeconds?: number;
+  /** Longest lifetime for the `metrics` role (a scraper's or reporter's long-lived token). */
+  metricsMaxTtlSeconds?: number;
+  /** Epoch milliseconds now (tests hand in a fixed clock). */
+  now?: () => number;
 }
 
 export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number };
@@ -117,6 +134,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
     const role = payload[claim];
     if (!isRole(role)) throw new Unauthorized(`token has no valid "${claim}" claim`, 'invalid_token');
     if (!payload.sub) throw new Unauthorized('token has no subject', 'invalid_token');
+    const nowS = Math.floor((opts.now ?? Date.now)() / 1000);
+    if (payload.iat !== undefined && payload.iat > nowS + CLOCK_SKEW_SECONDS) {
+      throw new Unauthorized(`token was issued in the future (iat ${payload.iat}, now ${nowS}); check the issuer's clock`, 'invalid_token');
+    }
+    const max = role === 'metrics' ? (opts.metricsMaxTtlSeconds ?? opts.maxTtlSeconds ?? 30 * 86400) : (opts.maxTtlSeconds ?? 30 * 86400);
+    const lifetime = payload.exp! - (payload.iat ?? nowS);
+    if (lifetime > max + CLOCK_SKEW_SECONDS) {
+      throw new Unauthorized(`token lifetime (${formatSeconds(lifetime)}) is longer than this server accepts for role "${role}" (${formatSeconds(max)}); issue a shorter one`, 'invalid_token');
+    }
     return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp };
   };
 }

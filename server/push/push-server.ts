@@ -12,6 +12,8 @@ import { AdminStream } from './admin-stream.js';
 import type { PushState } from './push-state.js';
 import { SdkStream } from './sdk-stream.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
+import { TOKEN_REVOKE_ACTION, type TokenClaims } from '../auth/token-revocations.js';
+import { StreamTokens } from './stream-tokens.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
 export const MAX_PAYLOAD = 64 * 1024;
@@ -26,6 +28,8 @@ export interface PushServerDeps {
   onFanout?: (seconds: number) => void;
   /** Receives the evaluation counts SDKs report over /sdk/stream. */
   telemetry?: TelemetrySink;
+  /** Whether a user token has been revoked since it opened its stream. */
+  isRevoked: (claims: TokenClaims) => Promise<boolean>;
 }
 
 export interface PushServer {
@@ -112,7 +116,10 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       reserved = undefined;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (keyId !== undefined) sdk.accept(ws, keyId);
-        else admin.accept(ws);
+        else {
+          admin.accept(ws);
+          if (principal.kind === 'user') userTokens.watch(ws, principal);
+        }
       });
     } catch (err) {
       if (reserved !== undefined) sdk.release(reserved);
@@ -128,14 +135,18 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(req, socket, head);
   server.on('upgrade', onUpgrade);
 
+  const userTokens = new StreamTokens(deps.isRevoked, log);
   const timer = setInterval(() => {
     sdk.tick();
     admin.tick();
+    userTokens.recheck(); // catches revocations written by the CLI, which this process hears nothing of
   }, config.heartbeatMs);
   timer.unref();
 
   const stopRevocations = deps.bus.subscribe((e) => {
-    if (e.type !== 'audit' || e.entry.action !== 'sdk_key.revoke') return;
+    if (e.type !== 'audit') return;
+    if (e.entry.action === TOKEN_REVOKE_ACTION) userTokens.recheck();
+    if (e.entry.action !== 'sdk_key.revoke') return;
     const id = (e.entry.after as { id?: unknown } | null)?.id;
     if (typeof id === 'string') sdk.revoke(id);
   });
@@ -148,6 +159,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       closing ??= (async () => {
         clearInterval(timer);
         stopRevocations();
+        userTokens.close();
         server.off('upgrade', onUpgrade);
         sdk.close();
         admin.close();
