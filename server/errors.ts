@@ -108,6 +108,19 @@ export function errorHandler(log: Logger, onDbUnavailable?: (code: string) => vo
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
     if (e.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    // A refused caller's unread body is not waited for: the socket closes with the answer
+    // (and is destroyed shortly after, since a client still "sending" keeps a half-open socket).
+    if (e.status === 401 || e.status === 413 || e.status === 429) {
+      res.setHeader('Connection', 'close');
+      if (!req.complete) {
+        res.once('finish', () => {
+          const socket = req.socket;
+          const t = setTimeout(() => socket.destroy(), 250);
+          t.unref();
+          socket.once('close', () => clearTimeout(t));
+        });
+      }
+    }
     const body: { error: { code: string; message: string; details?: unknown } } = {
       error: { code: e.code, message: e.message },
     };

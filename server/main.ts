@@ -21,6 +21,7 @@ import { migrate, openDb, type OpenedDb } from './db.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
+import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
 
 export interface StartOptions {
@@ -116,7 +117,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   );
   const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, health });
   await services.push.start();
-  const server = http.createServer(app);
+  // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
+  // cap that evicts idle sockets first (server/push/connection-guard.ts).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
+  server.headersTimeout = config.headersTimeoutSeconds * 1000;
+  server.requestTimeout = config.requestTimeoutSeconds * 1000;
+  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  const connections = new ConnectionGuard(server, { maxConnections: config.maxConnections, onEvict: () => metrics.connectionsEvicted.inc() });
+  metrics.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
     config,
     authenticator,

@@ -53,7 +53,24 @@ export class Metrics {
     sdkConnections?: () => number;
     unacknowledged?: () => Iterable<[flag: string, pending: number]>;
     dbWritable?: () => boolean;
+    httpConnections?: () => number;
   } = {};
+
+  readonly httpConnections = new Gauge({
+    name: 'switchyard_http_connections',
+    help: 'TCP connections open on the main listener now (websockets included); capped by MAX_CONNECTIONS',
+    registers: [this.registry],
+    collect: () => {
+      const n = this.sources.httpConnections?.();
+      if (n !== undefined) this.httpConnections.set(n);
+    },
+  });
+
+  readonly connectionsEvicted = new Counter({
+    name: 'switchyard_http_connections_evicted_total',
+    help: 'Connections closed at MAX_CONNECTIONS: idle or header-less sockets evicted for a new one (or the new one refused)',
+    registers: [this.registry],
+  });
 
   readonly dbWriteOk = new Gauge({
     name: 'switchyard_db_write_ok',

@@ -6,7 +6,7 @@ import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
 import type { Config } from '../config.js';
-import { AppError, Forbidden } from '../errors.js';
+import { AppError, Forbidden, Unavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import { AdminStream } from './admin-stream.js';
 import type { PushState } from './push-state.js';
@@ -19,7 +19,7 @@ import { StreamTokens } from './stream-tokens.js';
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'>;
+  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
   authenticator: Authenticator;
   push: PushState;
   bus: ChangeBus;
@@ -59,7 +59,7 @@ function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
 
 function reject(socket: Duplex, err: AppError): void {
   const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[err.status] ?? 'Error';
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[err.status] ?? 'Error';
   const extra = Object.entries(err.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
@@ -88,7 +88,26 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   const sdkWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(SDK_SUBPROTOCOL) ? SDK_SUBPROTOCOL : false) });
   const adminWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(ADMIN_SUBPROTOCOL) ? ADMIN_SUBPROTOCOL : false) });
 
+  // Upgrades being authenticated right now: each holds a socket and a lookup, so a flood of
+  // them is refused (503 + Retry-After) before any credential is checked.
+  let pending = 0;
+  const maxPending = config.maxPendingUpgrades ?? 256;
+
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (pending >= maxPending) {
+      socket.on('error', () => socket.destroy());
+      reject(socket, new Unavailable(`too many websocket upgrades are being authenticated (MAX_PENDING_UPGRADES ${maxPending}); retry shortly`, 1));
+      return;
+    }
+    pending++;
+    try {
+      await authenticateUpgrade(req, socket, head);
+    } finally {
+      pending--;
+    }
+  }
+
+  async function authenticateUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const onError = () => socket.destroy();
     socket.on('error', onError);
     // An unparseable request target (e.g. `////:/x`) must be a 404, not an unhandled rejection that takes the process down.
