@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config.js';
+import type { OpenedDb } from './db.js';
 
 /** A second server on the same DATA_DIR: the message names the holder. */
 export class DataDirLocked extends ConfigError {
@@ -89,5 +90,23 @@ function readLock(file: string): { pid: number; token: string } | undefined {
     return typeof v.pid === 'number' && typeof v.token === 'string' ? { pid: v.pid, token: v.token } : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** A database file whose pages are damaged is refused at start: serving it would answer kills with errors later. */
+export class DatabaseCorrupt extends ConfigError {}
+
+export function checkIntegrity(opened: OpenedDb, file: string): void {
+  let result: string;
+  try {
+    result = String(opened.sqlite.pragma('quick_check', { simple: true }));
+  } catch (err) {
+    result = (err as Error).message;
+  }
+  if (result !== 'ok') {
+    throw new DatabaseCorrupt(
+      `the database ${file} failed PRAGMA quick_check (${result.slice(0, 200)}); refusing to start. ` +
+        'Restore the latest backup (docs/runbook.md, "restore from a backup") or move the file aside to start empty',
+    );
   }
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +17,8 @@ import { Metrics } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate, openDb, type OpenedDb } from './db.js';
-import { lockDataDir, prepareDataDir } from './data-dir.js';
+import { checkIntegrity, lockDataDir, prepareDataDir } from './data-dir.js';
+import { showBootstrapToken } from './bootstrap-token.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
@@ -63,6 +63,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.jwksUrl && !config.jwtIssuer) {
     throw new ConfigError('JWKS_URL is set without JWT_ISSUER: set JWT_ISSUER to the identity provider\'s issuer, or any token its keys signed would be accepted');
   }
+  const trustedProxies = parseTrustedProxies(config.trustProxy);
   prepareDataDir(config.dataDir, config.dbFile);
   const lock = lockDataDir(config.dataDir);
   let opened: OpenedDb;
@@ -113,7 +114,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     opened.db,
     verifyUser,
     new AuthFailureLimiter(config.authFailureLimit),
-    clientAddressResolver(parseTrustedProxies(config.trustProxy)),
+    clientAddressResolver(trustedProxies),
   );
   const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, health });
   await services.push.start();
@@ -137,11 +138,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
-  const metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  let metricsServer: http.Server | undefined;
+  try {
+    metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // A port in use: leave nothing behind (this process may try again), the DATA_DIR lock included.
+    metricsServer?.close();
+    await push.close();
+    unwatch();
+    await opened.close();
+    lock.release();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, dataDir: config.dataDir }, `switchyard listening on ${url}`);
@@ -189,24 +201,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-/** A database file whose pages are damaged is refused at start: serving it would answer kills with errors later. */
-export class DatabaseCorrupt extends ConfigError {}
-
-function checkIntegrity(opened: OpenedDb, file: string): void {
-  let result: string;
-  try {
-    result = String(opened.sqlite.pragma('quick_check', { simple: true }));
-  } catch (err) {
-    result = (err as Error).message;
-  }
-  if (result !== 'ok') {
-    throw new DatabaseCorrupt(
-      `the database ${file} failed PRAGMA quick_check (${result.slice(0, 200)}); refusing to start. ` +
-        'Restore the latest backup (docs/runbook.md, "restore from a backup") or move the file aside to start empty',
-    );
-  }
-}
-
 /**
  * SQLite checkpoints the WAL inside whichever commit crosses the threshold, so under a flood
  * of metric batches a kill's commit could pay for copying megabytes. The server checkpoints
@@ -246,36 +240,4 @@ async function listenMetrics(listen: string, metrics: Metrics, log: Logger): Pro
   });
   log.info({ listen }, 'metrics listening');
   return server;
-}
-
-/**
- * The bootstrap admin token goes to the terminal only when stdout is one; otherwise (a log
- * collector, a container's log stream) to a 0600 file whose path, never the token, is logged.
- */
-function showBootstrapToken(config: Config, url: string, token: string, log: Logger): void {
-  if (process.stdout.isTTY) {
-    printBanner(url, token);
-    return;
-  }
-  const file = path.join(config.dataDir, 'bootstrap-admin-token');
-  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-  log.warn({ file }, `first start: the bootstrap admin token (valid 24h) was written to ${file} because stdout is not a terminal; read it, then delete the file`);
-}
-
-function printBanner(url: string, token: string): void {
-  // Deliberately plain stdout, not a log line: it is shown once, on the first start only.
-  process.stdout.write(
-    [
-      '',
-      'First start: a signing secret was created in the data dir.',
-      'Bootstrap admin token (valid 24h; make more with `npx switchyard token --sub you --role admin`):',
-      '',
-      `  ${token}`,
-      '',
-      `Admin UI, signed in: ${url}/#token=${token}`,
-      `Try it:  curl -H "Authorization: Bearer $TOKEN" ${url}/api/flags`,
-      '',
-    ].join('\n') + '\n',
-  );
 }
