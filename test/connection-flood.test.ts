@@ -122,3 +122,36 @@ describe('a flood of idle and slow connections', () => {
     }
   });
 });
+
+describe('timeouts in seconds', () => {
+  it('a socket that never sends its headers, one that trickles them and an authenticated body that never ends are all closed by the server (HEADERS_TIMEOUT, REQUEST_TIMEOUT)', async () => {
+    const s = await startTestServer({ config: { headersTimeoutSeconds: 1, requestTimeoutSeconds: 2 } });
+    try {
+      const token = await s.token('metrics');
+      const trickle: net.Socket[] = [];
+      const [silent, slowHeaders, slowBody] = await Promise.all([
+        openSockets(s.url, 1, () => {}),
+        openSockets(s.url, 1, (sock) => {
+          sock.write('GET /api/flags HTTP/1.1\r\nHost: x\r\n');
+          trickle.push(sock);
+        }),
+        openSockets(s.url, 1, (sock) => {
+          sock.write(`POST /api/metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"flag":`);
+          trickle.push(sock);
+        }),
+      ]);
+      // Keep both tricklers sending a byte now and then, so only the timeouts can end them.
+      const drip = setInterval(() => {
+        for (const t of trickle) if (!t.destroyed) t.write(t === slowHeaders[0] ? 'X-A: b\r\n' : ' ');
+      }, 200);
+      try {
+        await Promise.all([...silent, ...slowHeaders, ...slowBody].map((sock) => (sock.closed ? undefined : new Promise((r) => sock.once('close', r)))));
+      } finally {
+        clearInterval(drip);
+      }
+      expect([...silent, ...slowHeaders, ...slowBody].every((sock) => sock.closed)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -71,6 +71,19 @@ describe('one server per DATA_DIR', () => {
   });
 });
 
+describe('a lock naming this very pid', () => {
+  it('that this process does not hold (a container restarted: the new server is pid 1 again) is stale and taken over', async () => {
+    const dataDir = dir();
+    fs.writeFileSync(path.join(dataDir, 'switchyard.lock'), JSON.stringify({ pid: process.pid, token: 'before-the-restart', startedAt: 'then' }));
+    const ts = await startTestServer({ dataDir });
+    try {
+      expect((await ts.api('GET', '/readyz')).status).toBe(200);
+    } finally {
+      await ts.stop();
+    }
+  });
+});
+
 describe('data files are private', () => {
   let ts: TestServer;
   afterAll(() => ts?.close());
