@@ -90,6 +90,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const unwatch = metrics.watch(bus);
   const health = new Health({ db: opened.db, lockHeld: lock.held });
   metrics.sources.dbWritable = () => health.dbWritable;
+  metrics.sources.lockHeld = lock.held;
   const services = createServices({
     db: opened.db,
     clock,

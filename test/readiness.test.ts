@@ -71,10 +71,12 @@ describe('/readyz tells the truth', () => {
     const s = await startTestServer();
     try {
       const lock = path.join(s.dataDir, 'switchyard.lock');
+      expect((await s.api('GET', '/metrics', { as: 'viewer' })).text).toMatch(/^switchyard_data_dir_lock_held 1$/m);
       fs.rmSync(lock);
       const ready = await s.api('GET', '/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.error.message).toContain('lock');
+      expect((await s.api('GET', '/metrics', { as: 'viewer' })).text).toMatch(/^switchyard_data_dir_lock_held 0$/m);
       fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, token: 'someone-else' }));
       expect((await s.api('GET', '/readyz')).status).toBe(503);
     } finally {

@@ -54,7 +54,18 @@ export class Metrics {
     unacknowledged?: () => Iterable<[flag: string, pending: number]>;
     dbWritable?: () => boolean;
     httpConnections?: () => number;
+    lockHeld?: () => boolean;
   } = {};
+
+  readonly dataDirLockHeld = new Gauge({
+    name: 'switchyard_data_dir_lock_held',
+    help: '1 while this server holds its DATA_DIR lock file, 0 once it was removed or taken over',
+    registers: [this.registry],
+    collect: () => {
+      const held = this.sources.lockHeld?.();
+      if (held !== undefined) this.dataDirLockHeld.set(held ? 1 : 0);
+    },
+  });
 
   readonly httpConnections = new Gauge({
     name: 'switchyard_http_connections',
