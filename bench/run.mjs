@@ -16,6 +16,7 @@ const BENCHES = {
   eval: smoke ? ['10000', '--rounds=1', '--no-peers'] : [],
   propagation: smoke ? ['20', '--kills=3'] : [],
   connections: smoke ? ['50', '--soak-seconds=2'] : [],
+  'connection-flood': smoke ? ['300', '--cap=100', '--kills=5'] : [],
   'write-load': smoke ? ['--seconds=2', '--kills=5'] : [],
   audit: smoke ? ['2000'] : [],
   size: [],

@@ -6,6 +6,8 @@ import * as m0004 from './0004_kill_id.js';
 import * as m0005 from './0005_reach.js';
 import * as m0006 from './0006_kill_members.js';
 import * as m0011 from './0011_audit_checkpoints.js';
+import * as m0009 from './0009_token_revocations.js';
+import * as m0013 from './0013_client_request_id.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005_reach': m0005,
   '0006_kill_members': m0006,
   '0011_audit_checkpoints': m0011,
+  '0009_token_revocations': m0009,
+  '0013_client_request_id': m0013,
 };

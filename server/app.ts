@@ -9,8 +9,9 @@ import type { AuditCheckpoints } from './audit/audit-checkpoints.js';
 import { checkpointRoutes } from './audit/checkpoint-routes.js';
 import { authenticate, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
+import { tokenRoutes } from './auth/token-routes.js';
 import type { Db } from './db.js';
-import { AppError, NotFound, errorHandler } from './errors.js';
+import { AppError, NotFound, Unavailable, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
 import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
@@ -22,6 +23,7 @@ import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { openApiRoutes } from './openapi/openapi-routes.js';
 import type { Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
+import type { Health } from './observability/health.js';
 
 export interface AppDeps {
   db: Db;
@@ -35,13 +37,20 @@ export interface AppDeps {
   metricsToken?: string;
   /** Signed audit checkpoints, served at `GET /api/audit/checkpoints`. */
   checkpoints?: AuditCheckpoints;
+  /** What /readyz reports: database writable, DATA_DIR lock held. Without it, a `select 1`. */
+  health?: Health;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * Request ids are the server's own (a new UUID each), so two callers can never share one in
+ * the audit trail; a client's X-Request-Id is kept as `clientRequestId` beside it.
+ */
 const requestId: RequestHandler = (req, res, next) => {
   const given = req.headers['x-request-id'];
-  req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  req.requestId = crypto.randomUUID();
+  if (typeof given === 'string' && REQUEST_ID.test(given)) req.clientRequestId = given;
   res.setHeader('X-Request-Id', req.requestId);
   next();
 };
@@ -58,6 +67,7 @@ function accessLog(log: Logger): RequestHandler {
       log.info(
         {
           requestId: req.requestId,
+          clientRequestId: req.clientRequestId,
           method: req.method,
           path: req.originalUrl.split('?')[0],
           status: res.statusCode,
@@ -111,29 +121,34 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (_req, res, next) => {
     try {
       await sql`select 1`.execute(deps.db);
-      res.json({ ok: true });
     } catch {
-      res.status(503).json({ error: { code: 'unavailable', message: 'the database is not answering' } });
+      next(new Unavailable('the database is not answering', 5, 'not_ready'));
+      return;
     }
+    const r = deps.health ? await deps.health.check() : { ok: true, problems: [] };
+    if (r.ok) res.json({ ok: true });
+    else next(new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems }));
   });
 
   // The SDK's HTTP snapshot lives outside /api: SDK keys only, ETag/304.
   app.use(sdkFlagRoutes(deps.services.push, deps.authenticator));
 
   const api = express.Router();
-  // Metric batches get a larger body limit; the parser below then skips the already-read body.
+  api.use(openApiRoutes()); // public: GET /api/openapi.json documents, it reveals nothing
+  // Who is calling is settled before any body is read: an anonymous or refused caller costs
+  // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
+  api.use(authenticate(deps.authenticator));
   api.use('/metrics', jsonOnly, metricsBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
-  api.use(openApiRoutes()); // public: GET /api/openapi.json documents, it reveals nothing
-  api.use(authenticate(deps.authenticator));
   api.use(flagRoutes(deps.services.flags));
   api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
   if (deps.checkpoints) api.use(checkpointRoutes(deps.checkpoints));
   api.use(auditRoutes(deps.services.audit));
   api.use(sdkKeyRoutes(deps.services.sdkKeys));
+  api.use(tokenRoutes(deps.services.tokens));
   api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));
   api.use(metricRoutes(deps.services.metrics));
   api.use(telemetryRoutes(deps.services.telemetry));
@@ -145,6 +160,6 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(express.static(deps.adminUiDir, { index: 'index.html', maxAge: 0 }));
   }
   app.use((req, _res, next) => next(new NotFound(`no route ${req.method} ${req.path}`)));
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, deps.health && ((code) => deps.health!.writeRefused(code))));
   return app;
 }

@@ -15,22 +15,7 @@ import { LocalChangeBus } from './changes.js';
 import { systemClock } from './clock.js';
 import { createLogger } from './log.js';
 import { startServer } from './main.js';
-
-const USAGE = `usage: switchyard <command> [options]
-
-  serve                                   run the server (PORT, HOST, DATA_DIR, ...)
-  token --sub <name> --role <role> [--ttl 8h]
-                                          print a signed user token (roles: ${ROLES.join(', ')})
-  sdk-key --name <service>                create an SDK key and print it (shown once)
-  kill <flag> --reason "..." [--url URL]  kill a flag on a running server (token in SWITCHYARD_TOKEN)
-  restore <flag> --reason "..." [--url URL]
-  backup <file>                           consistent online copy of the database (safe while serving)
-  verify-audit <file> [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
-                                          check a database file's audit hash chain offline, and
-                                          against the signed checkpoints (the file's own and the
-                                          exported copies; public key as PEM or JWK, default:
-                                          the one of CHECKPOINT_KEY_FILE / DATA_DIR/checkpoint-key)
-`;
+import { HELP, USAGE, version } from './cli-help.js';
 
 class UsageError extends Error {}
 
@@ -58,8 +43,15 @@ async function token(args: string[]): Promise<void> {
   const sub = need(values.sub, '--sub');
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
-  const { secret } = loadOrCreateSecret(configFromEnv().dataDir);
-  process.stdout.write((await issueToken(secret, sub, role, parseTtl(values.ttl!))) + '\n');
+  const config = configFromEnv();
+  let ttl: number;
+  try {
+    ttl = parseTtl(values.ttl!, role === 'metrics' ? config.metricsTokenMaxTtlSeconds : config.maxTokenTtlSeconds);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; MAX_TOKEN_TTL${role === 'metrics' ? ' / METRICS_TOKEN_MAX_TTL' : ''} sets it`);
+  }
+  const { secret } = loadOrCreateSecret(config.dataDir);
+  process.stdout.write((await issueToken(secret, sub, role, ttl)) + '\n');
 }
 
 async function sdkKey(args: string[]): Promise<void> {
@@ -172,9 +164,38 @@ async function verifyAudit(args: string[]): Promise<void> {
   }
 }
 
+/** Revokes through the same service as POST /api/tokens/revoke, on the DATA_DIR database (safe while serving). */
+async function revokeToken(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { jti: { type: 'string' }, sub: { type: 'string' }, before: { type: 'string' }, reason: { type: 'string' } } });
+  const reason = need(values.reason, '--reason');
+  if ((values.jti === undefined) === (values.sub === undefined)) throw new UsageError('give exactly one of --jti or --sub');
+  if (values.before !== undefined && values.sub === undefined) throw new UsageError('--before goes with --sub');
+  const before = values.before === undefined ? undefined : new Date(values.before);
+  if (before !== undefined && Number.isNaN(before.getTime())) throw new UsageError(`--before must be an ISO time, e.g. 2026-12-01T10:00:00Z, got "${values.before}"`);
+  const config = configFromEnv();
+  if (!fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR)`);
+  const opened = openDb(config.dbFile);
+  try {
+    await migrate(opened.db);
+    const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const actor = { sub: `cli:${os.userInfo().username}`, role: 'admin' as const, requestId: null };
+    const target = values.jti !== undefined ? { jti: values.jti } : { sub: values.sub!, before };
+    const done = await services.tokens.revoke(actor, target, reason);
+    process.stdout.write(
+      done.jti !== null ? `revoked token ${done.jti}\n` : `revoked every token of ${done.sub} issued before ${done.before}\n`,
+    );
+  } finally {
+    await opened.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
+    if (cmd !== undefined && HELP[cmd] !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+      process.stdout.write(HELP[cmd]);
+      return;
+    }
     switch (cmd) {
       case 'serve':
         return await serve();
@@ -189,10 +210,18 @@ export async function main(argv: string[]): Promise<void> {
         return await backup(rest);
       case 'verify-audit':
         return await verifyAudit(rest);
+      case 'revoke-token':
+        return await revokeToken(rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`switchyard ${version()}\n`);
+        return;
       case undefined:
       case 'help':
       case '--help':
-        process.stdout.write(USAGE);
+      case '-h':
+        process.stdout.write((rest[0] === undefined ? undefined : HELP[rest[0]]) ?? USAGE);
         return;
       default:
         throw new UsageError(`unknown command "${cmd}"`);

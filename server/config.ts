@@ -40,9 +40,34 @@ export interface Config {
   checkpointEvery: number;
   /** ...and on this timer whenever the head moved. */
   checkpointIntervalMs: number;
+  /** TRUST_PROXY: addresses/CIDRs of proxies whose X-Forwarded-For names the client. */
+  trustProxy: string[];
+  /** Concurrent TCP connections the HTTP server accepts; past it new sockets are closed at once. */
+  maxConnections: number;
+  /** Websocket upgrades being authenticated at once; past it an upgrade gets 503 + Retry-After. */
+  maxPendingUpgrades: number;
+  /** Seconds a client has to send the request headers, and the whole request (body included). */
+  headersTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection is kept open. */
+  keepAliveTimeoutSeconds: number;
+  /** Longest lifetime (exp - iat) accepted in a user token; METRICS_TOKEN_MAX_TTL for the metrics role. */
+  maxTokenTtlSeconds: number;
+  metricsTokenMaxTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
+
+const DAY = 86_400;
+
+/** "30d", "8h", "90m", "45s" or a number of seconds. */
+function duration(name: string, value: string | undefined, dflt: number, max: number): number {
+  if (value === undefined || value === '') return dflt;
+  const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  const seconds = m ? Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: DAY }[m[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
+  if (!(seconds >= 1 && seconds <= max)) throw new ConfigError(`${name} must be a duration from 1s to ${Math.floor(max / DAY)}d (e.g. 30d, 8h), got "${value}"`);
+  return seconds;
+}
 
 function int(name: string, value: string | undefined, dflt: number, min: number, max: number): number {
   if (value === undefined || value === '') return dflt;
@@ -58,6 +83,7 @@ function opt(v: string | undefined): string | undefined {
 /** Reads the configuration from the environment; see the README's configuration table. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = path.resolve(overrides.dataDir ?? env.DATA_DIR ?? './data');
+  const maxTokenTtlSeconds = duration('MAX_TOKEN_TTL', env.MAX_TOKEN_TTL, 30 * DAY, 366 * DAY);
   const config: Config = {
     port: int('PORT', env.PORT, 8080, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
@@ -82,6 +108,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     checkpointKeyFile: opt(env.CHECKPOINT_KEY_FILE) ? path.resolve(env.CHECKPOINT_KEY_FILE!) : path.join(dataDir, 'checkpoint-key'),
     checkpointEvery: int('CHECKPOINT_EVERY', env.CHECKPOINT_EVERY, 100, 1, 1_000_000),
     checkpointIntervalMs: int('CHECKPOINT_INTERVAL_MS', env.CHECKPOINT_INTERVAL_MS, 300_000, 10, 86_400_000),
+    trustProxy: (env.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    maxConnections: int('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 10_000, 1, 1_000_000),
+    maxPendingUpgrades: int('MAX_PENDING_UPGRADES', env.MAX_PENDING_UPGRADES, 256, 1, 1_000_000),
+    headersTimeoutSeconds: int('HEADERS_TIMEOUT', env.HEADERS_TIMEOUT, 10, 1, 600),
+    requestTimeoutSeconds: int('REQUEST_TIMEOUT', env.REQUEST_TIMEOUT, 30, 1, 3600),
+    keepAliveTimeoutSeconds: int('KEEP_ALIVE_TIMEOUT', env.KEEP_ALIVE_TIMEOUT, 5, 1, 600),
+    maxTokenTtlSeconds,
+    metricsTokenMaxTtlSeconds: duration('METRICS_TOKEN_MAX_TTL', env.METRICS_TOKEN_MAX_TTL, maxTokenTtlSeconds, 3660 * DAY),
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
   };

@@ -50,6 +50,8 @@ export interface AuditTable {
   after: string | null;
   reason: string | null;
   request_id: string | null;
+  /** What the client sent as X-Request-Id (migration 0013); hashed only when not null. */
+  client_request_id?: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -119,8 +121,21 @@ export interface AuditCheckpointTable {
   signature: string;
 }
 
+/** Revoked user tokens (migration 0009): by `jti`, or every token of `sub` issued before `before`. */
+export interface TokenRevocationTable {
+  id: string;
+  jti: string | null;
+  sub: string | null;
+  /** Epoch seconds: tokens of `sub` with an `iat` before this are refused. */
+  before: number | null;
+  revoked_at: string;
+  revoked_by: string;
+  reason: string | null;
+}
+
 export interface Database {
   audit_checkpoints: AuditCheckpointTable;
+  token_revocations: TokenRevocationTable;
   flags: FlagTable;
   kill_members: KillMemberTable;
   audit: AuditTable;

@@ -56,9 +56,12 @@ export class GateNotMet extends Conflict {
     super('gates_not_met', message, { gates });
   }
 }
+/** Seconds a 503 asks the caller to wait before retrying, when its error names no other. */
+export const RETRY_AFTER_SECONDS = 2;
+
 export class Unavailable extends AppError {
-  constructor(message: string) {
-    super(503, 'unavailable', message);
+  constructor(message: string, retryAfterSeconds = RETRY_AFTER_SECONDS, code = 'unavailable', details?: unknown) {
+    super(503, code, message, details, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 
@@ -81,8 +84,11 @@ interface BodyParserError {
 /** Primary and extended result codes (better-sqlite3 reports e.g. SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT). */
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY)(_[A-Z_]+)?$/;
 
-/** The one error handler: every error leaves as `{ error: { code, message, details? } }`. */
-export function errorHandler(log: Logger): ErrorRequestHandler {
+/**
+ * The one error handler: every error leaves as `{ error: { code, message, details? } }`, and
+ * every 503 with Retry-After. `onDbUnavailable` hears each write the database refused (readiness).
+ */
+export function errorHandler(log: Logger, onDbUnavailable?: (code: string) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let e: AppError;
     const bp = err as BodyParserError;
@@ -93,6 +99,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) e = new AppError(bp.status, 'bad_request', bp.message ?? 'bad request');
     else if (SQLITE_UNAVAILABLE.test(String((err as { code?: unknown })?.code ?? ''))) {
       log.error({ err, requestId: req.requestId }, 'database unavailable');
+      onDbUnavailable?.(String((err as { code?: unknown }).code));
       e = new Unavailable('the database is unavailable (busy, locked, full or read-only); nothing was changed, try again');
     } else {
       log.error({ err, requestId: req.requestId }, 'unhandled error');
@@ -100,6 +107,20 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
+    if (e.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    // A refused caller's unread body is not waited for: the socket closes with the answer
+    // (and is destroyed shortly after, since a client still "sending" keeps a half-open socket).
+    if (e.status === 401 || e.status === 413 || e.status === 429) {
+      res.setHeader('Connection', 'close');
+      if (!req.complete) {
+        res.once('finish', () => {
+          const socket = req.socket;
+          const t = setTimeout(() => socket.destroy(), 250);
+          t.unref();
+          socket.once('close', () => clearTimeout(t));
+        });
+      }
+    }
     const body: { error: { code: string; message: string; details?: unknown } } = {
       error: { code: e.code, message: e.message },
     };

@@ -8,17 +8,23 @@ import { loadOrCreateCheckpointKey } from './audit/checkpoint-key.js';
 import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
+import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
+import { isRevoked } from './auth/token-revocations.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
 import express from 'express';
 import { Metrics } from './observability/metrics.js';
+import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate, openDb, type OpenedDb } from './db.js';
 import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
+import { checkIntegrity, lockDataDir, prepareDataDir } from './data-dir.js';
+import { showBootstrapToken } from './bootstrap-token.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
+import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
 
 export interface StartOptions {
@@ -59,21 +65,41 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const { secret, created } = loadOrCreateSecret(config.dataDir);
-  const checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
-  if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
-  if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
-  const opened = openDb(config.dbFile);
+  if (config.jwksUrl && !config.jwtIssuer) {
+    throw new ConfigError('JWKS_URL is set without JWT_ISSUER: set JWT_ISSUER to the identity provider\'s issuer, or any token its keys signed would be accepted');
+  }
+  const trustedProxies = parseTrustedProxies(config.trustProxy);
+  prepareDataDir(config.dataDir, config.dbFile);
+  const lock = lockDataDir(config.dataDir);
+  let opened: OpenedDb;
+  let secret: Uint8Array;
+  let created: boolean;
+  let checkpointKey: ReturnType<typeof loadOrCreateCheckpointKey>;
   try {
+    ({ secret, created } = loadOrCreateSecret(config.dataDir));
+    checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
+    opened = openDb(config.dbFile);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  try {
+    checkIntegrity(opened, config.dbFile);
     const applied = await migrate(opened.db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
   } catch (err) {
     await opened.close();
+    lock.release();
     throw err;
   }
+  if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
+  if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
   const bus = new LocalChangeBus();
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
+  const health = new Health({ db: opened.db, lockHeld: lock.held });
+  metrics.sources.dbWritable = () => health.dbWritable;
+  metrics.sources.lockHeld = lock.held;
   const services = createServices({
     db: opened.db,
     clock,
@@ -82,7 +108,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     webhookUrl: config.webhookUrl,
     webhookSecret: loadOrCreateWebhookSecret(config.dataDir, config.webhookSecret),
     webhookAllow: config.webhookAllow,
-    observeWrite: (s) => metrics.dbWriteDuration.observe(s),
+    observeWrite: (s) => {
+      metrics.dbWriteDuration.observe(s);
+      health.writeSucceeded();
+    },
   });
   const verifyUser = createTokenVerifier({
     secret,
@@ -90,13 +119,27 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     jwksIssuer: config.jwtIssuer,
     jwksAudience: config.jwtAudience,
     roleClaim: config.jwtRoleClaim,
+    maxTtlSeconds: config.maxTokenTtlSeconds,
+    metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
   });
   const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery });
   const detachCheckpoints = await checkpoints.attach(bus);
-  const authenticator = createAuthenticator(opened.db, verifyUser, new AuthFailureLimiter(config.authFailureLimit));
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints });
+  const authenticator = createAuthenticator(
+    opened.db,
+    verifyUser,
+    new AuthFailureLimiter(config.authFailureLimit),
+    clientAddressResolver(trustedProxies),
+  );
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health });
   await services.push.start();
-  const server = http.createServer(app);
+  // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
+  // cap that evicts idle sockets first (server/push/connection-guard.ts).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
+  server.headersTimeout = config.headersTimeoutSeconds * 1000;
+  server.requestTimeout = config.requestTimeoutSeconds * 1000;
+  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  const connections = new ConnectionGuard(server, { maxConnections: config.maxConnections, onEvict: () => metrics.connectionsEvicted.inc() });
+  metrics.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
     config,
     authenticator,
@@ -105,14 +148,26 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     onFanout: (s) => metrics.pushFanout.observe(s),
     telemetry: services.telemetry,
+    isRevoked: (claims) => isRevoked(opened.db, claims),
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
-  const metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  let metricsServer: http.Server | undefined;
+  try {
+    metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // A port in use: leave nothing behind (this process may try again), the DATA_DIR lock included.
+    metricsServer?.close();
+    await push.close();
+    unwatch();
+    await opened.close();
+    lock.release();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, dataDir: config.dataDir }, `switchyard listening on ${url}`);
@@ -120,7 +175,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let bootstrapToken: string | undefined;
   if (created) {
     bootstrapToken = await issueToken(secret, 'bootstrap-admin', 'admin', 24 * 3600);
-    if (opts.printBanner) printBanner(config.publicUrl ?? url, bootstrapToken);
+    if (opts.printBanner) showBootstrapToken(config, config.publicUrl ?? url, bootstrapToken, log);
   }
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
@@ -157,6 +212,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await opened.close();
+        lock.release();
       })();
       return closing;
     },
@@ -202,21 +258,4 @@ async function listenMetrics(listen: string, metrics: Metrics, log: Logger): Pro
   });
   log.info({ listen }, 'metrics listening');
   return server;
-}
-
-function printBanner(url: string, token: string): void {
-  // Deliberately plain stdout, not a log line: it is shown once, on the first start only.
-  process.stdout.write(
-    [
-      '',
-      'First start: a signing secret was created in the data dir.',
-      'Bootstrap admin token (valid 24h; make more with `npx switchyard token --sub you --role admin`):',
-      '',
-      `  ${token}`,
-      '',
-      `Admin UI, signed in: ${url}/#token=${token}`,
-      `Try it:  curl -H "Authorization: Bearer $TOKEN" ${url}/api/flags`,
-      '',
-    ].join('\n') + '\n',
-  );
 }

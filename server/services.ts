@@ -1,6 +1,7 @@
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
+import { TokenRevocationService } from './auth/token-revocations.js';
 import type { ChangeBus } from './changes.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db.js';
@@ -36,6 +37,8 @@ export interface Services {
   kills: KillService;
   audit: AuditService;
   sdkKeys: SdkKeyService;
+  /** Revoked user tokens (POST /api/tokens/revoke, `switchyard revoke-token`). */
+  tokens: TokenRevocationService;
   plans: PlanService;
   rollouts: RolloutService;
   metrics: MetricService;
@@ -59,6 +62,7 @@ export function createServices(deps: ServiceDeps): Services {
     kills: new KillService(write),
     audit: new AuditService(deps.db),
     sdkKeys: new SdkKeyService(write),
+    tokens: new TokenRevocationService(write),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
     rollouts,
     metrics: new MetricService(write),

@@ -51,6 +51,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/api/flags/{flag}/metrics', allowed: READERS },
   { method: 'GET', path: '/api/flags/{flag}/propagation', allowed: READERS },
   { method: 'POST', path: '/api/sdk-keys', body: { name: 'svc' }, allowed: ['admin'] },
+  { method: 'POST', path: '/api/tokens/revoke', body: { sub: '{flag}-leaver', reason: 'r' }, allowed: ['admin'] },
 ];
 
 let ts: TestServer;

@@ -61,21 +61,26 @@ describe('the switchyard CLI', () => {
     expect(k.stderr).toContain('404 not_found');
   });
 
-  it('serve starts on an empty data dir, creates a private secret and prints one bootstrap admin token', async () => {
+  it('serve starts on an empty data dir, creates a private secret, and with stdout not a terminal puts the bootstrap admin token in a 0600 file named in the log, never in the output', async () => {
     const dataDir = tempDataDir();
     const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0' } });
     try {
       let out = '';
-      const url = await new Promise<string>((resolve, reject) => {
+      const [url, file] = await new Promise<[string, string]>((resolve, reject) => {
         child.stdout.on('data', (d) => {
           out += d;
           const m = /switchyard listening on (http:\/\/[\d.:]+)/.exec(out);
-          if (m && out.includes('Admin UI')) resolve(m[1]!);
+          const f = /"file":"([^"]+bootstrap-admin-token)"/.exec(out);
+          if (m && f) resolve([m[1]!, f[1]!]);
         });
         child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
       });
-      const token = /Bootstrap admin token[^\n]*\n\n\s+(\S+)/.exec(out)?.[1];
-      expect(token).toBeTruthy();
+      expect(file).toBe(path.join(dataDir, 'bootstrap-admin-token'));
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const token = fs.readFileSync(file, 'utf8').trim();
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(out).not.toContain(token);
+      expect(out).not.toMatch(/eyJ[\w-]+\.eyJ/);
       const res = await fetch(`${url}/api/sdk-keys`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       expect(fs.statSync(path.join(dataDir, 'secret')).mode & 0o777).toBe(0o600);
@@ -95,5 +100,24 @@ describe('the switchyard CLI', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/database migration 0001_core failed: .*flags/);
     fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each(['serve', 'token', 'sdk-key', 'kill', 'restore', 'backup', 'verify-audit', 'revoke-token'])(
+    '%s --help prints that command\'s options and does nothing else: no server, no data dir, no token',
+    async (cmd) => {
+      const dataDir = path.join(tempDataDir(), 'not-yet');
+      const r = await cli([cmd, '--help'], { DATA_DIR: dataDir, PORT: '0', SWITCHYARD_URL: 'http://127.0.0.1:9' }, 10_000);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`usage: switchyard ${cmd}`);
+      expect(r.stdout).not.toMatch(/listening|Bootstrap admin token|eyJ/);
+      expect(fs.existsSync(dataDir)).toBe(false);
+    },
+  );
+
+  it('--version prints the package version and exits', async () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`switchyard ${pkg.version}\n`);
   });
 });

@@ -8,13 +8,25 @@ beforeAll(async () => {
 afterAll(() => ts.close());
 
 describe('logs', () => {
-  it('are JSON lines with the request id that also lands in the audit entry', async () => {
+  it('are JSON lines with the server\'s own request id, which also lands in the audit entry; the client\'s X-Request-Id is kept beside it as clientRequestId', async () => {
     const res = await ts.api('POST', '/api/flags', { as: 'engineer', body: { key: 'logged', owner: 'o' }, headers: { 'x-request-id': 'req-abc-123' } });
-    expect(res.headers.get('x-request-id')).toBe('req-abc-123');
-    const line = ts.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'req-abc-123');
-    expect(line).toMatchObject({ method: 'POST', path: '/api/flags', status: 201, actor: 'engineer-user' });
+    const rid = res.headers.get('x-request-id');
+    expect(rid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const line = ts.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === rid);
+    expect(line).toMatchObject({ method: 'POST', path: '/api/flags', status: 201, actor: 'engineer-user', clientRequestId: 'req-abc-123' });
     const audit = await ts.api('GET', '/api/audit?flag=logged', { as: 'viewer' });
-    expect(audit.body.entries[0].requestId).toBe('req-abc-123');
+    expect(audit.body.entries[0]).toMatchObject({ requestId: rid, clientRequestId: 'req-abc-123' });
+  });
+
+  it('two callers sending the same X-Request-Id get two different request ids in the audit trail, and the chain still verifies', async () => {
+    await ts.api('POST', '/api/flags', { as: 'engineer', body: { key: 'same-id-a', owner: 'o' }, headers: { 'x-request-id': 'shared-1' } });
+    await ts.api('POST', '/api/flags', { as: 'admin', body: { key: 'same-id-b', owner: 'o' }, headers: { 'x-request-id': 'shared-1' } });
+    const a = (await ts.api('GET', '/api/audit?flag=same-id-a', { as: 'viewer' })).body.entries[0];
+    const b = (await ts.api('GET', '/api/audit?flag=same-id-b', { as: 'viewer' })).body.entries[0];
+    expect(a.clientRequestId).toBe('shared-1');
+    expect(b.clientRequestId).toBe('shared-1');
+    expect(a.requestId).not.toBe(b.requestId);
+    expect((await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.ok).toBe(true);
   });
 
   it('never contain a token, an SDK key or the signing secret', async () => {

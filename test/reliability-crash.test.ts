@@ -51,7 +51,8 @@ describe('kill -9 during a storm of writes from several processes', () => {
       const exported = await (await fetch(`${server.url}/api/audit/export?format=jsonl`, { headers: { authorization: `Bearer ${admin}` } })).text();
       const entries = exported.trim().split('\n').map((l) => JSON.parse(l));
       const byRid = new Map<string, any[]>();
-      for (const e of entries) if (e.requestId) byRid.set(e.requestId, [...(byRid.get(e.requestId) ?? []), e]);
+      // Workers send X-Request-Id w<W>-<n>; the audit keeps it as clientRequestId (requestId is the server's own).
+      for (const e of entries) if (e.clientRequestId) byRid.set(e.clientRequestId, [...(byRid.get(e.clientRequestId) ?? []), e]);
       const answers = new Map(all.map((l) => [l.rid, l]));
 
       let changes = 0;

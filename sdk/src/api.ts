@@ -253,7 +253,10 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   reason: string | null;
+  /** The server's own id of the request that made the change (also its X-Request-Id response header). */
   requestId: string | null;
+  /** What the client sent as X-Request-Id, if anything: for matching a caller's own records, never trusted as unique. */
+  clientRequestId: string | null;
   prevHash: string;
   hash: string;
   /** Fields hidden from the caller's role (e.g. `after.id` of an SDK key entry); the hash is of the stored entry. */

@@ -125,6 +125,10 @@ export const CloseCodes = {
   KEY_REVOKED: 4401,
   /** No `hello` in time, a missed heartbeat, or a slow consumer: reconnect and resume. */
   TIMEOUT: 4408,
+  /** Admin stream: the user token was revoked while connected (reason `token_revoked`). Sign in again. */
+  TOKEN_REVOKED: 4401,
+  /** Admin stream: the user token expired while connected (reason `token_expired`). Sign in again. */
+  TOKEN_EXPIRED: 4419,
 } as const;
 
 /** client -> server, first and once: the last global version the client holds (0 if none). */

@@ -24,6 +24,8 @@ export function entryHash(prevHash: string, e: HashedFields): string {
     e.after,
     e.reason,
     e.request_id,
+    // Added by migration 0013: only entries that carry one hash it, so older entries verify as they were.
+    ...(e.client_request_id === undefined || e.client_request_id === null ? [] : [e.client_request_id]),
   ]);
   return crypto.createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }

@@ -34,6 +34,7 @@ export class AuditRecorder {
       after: input.after === undefined || input.after === null ? null : canonicalJson(input.after),
       reason: input.reason ?? null,
       request_id: actor.requestId,
+      client_request_id: actor.clientRequestId ?? null,
       prev_hash: head?.hash ?? GENESIS_HASH,
       hash: '',
     };

@@ -19,6 +19,7 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
     after: r.after === null ? null : JSON.parse(r.after),
     reason: r.reason,
     requestId: r.request_id,
+    clientRequestId: r.client_request_id ?? null,
     prevHash: r.prev_hash,
     hash: r.hash,
   };

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db.js';
 import { Forbidden, Unauthorized } from '../errors.js';
@@ -5,10 +6,14 @@ import { CAN, type Actor, type Permission, type Principal } from './roles.js';
 import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
 import type { AuthFailureLimiter } from './auth-limiter.js';
 import type { VerifiedUser } from './tokens.js';
+import { isRevoked } from './token-revocations.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
+    /** The server's own id for this request: always a new UUID. */
     requestId: string;
+    /** What the client sent as X-Request-Id (when it is a sane id), kept apart from ours. */
+    clientRequestId?: string;
     principal?: Principal;
   }
 }
@@ -22,15 +27,19 @@ export function bearer(header: string | undefined): string | undefined {
 export interface Authenticator {
   /**
    * Resolves a bearer credential to a principal, or throws Unauthorized. With an address,
-   * repeated failures from it are refused with TooManyAuthFailures (429).
+   * repeated failures are refused with TooManyAuthFailures (429); a credential that
+   * verifies is never refused for anyone else's failures.
    */
   authenticate(token: string | undefined, address?: string): Promise<Principal>;
+  /** The client address the limiter counts for this request (X-Forwarded-For only from TRUST_PROXY). */
+  addressOf(req: http.IncomingMessage): string;
 }
 
 export function createAuthenticator(
   db: Db,
   verifyUser: (token: string) => Promise<VerifiedUser>,
   limiter?: AuthFailureLimiter,
+  addressOf: (req: http.IncomingMessage) => string = (req) => req.socket.remoteAddress ?? 'unknown',
 ): Authenticator {
   const resolve = async (token: string | undefined): Promise<Principal> => {
     if (!token) throw new Unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
@@ -40,15 +49,22 @@ export function createAuthenticator(
       return { kind: 'sdk', keyId: key.id, name: key.name };
     }
     const user = await verifyUser(token);
-    return { kind: 'user', sub: user.sub, role: user.role };
+    if (await isRevoked(db, user)) throw new Unauthorized('token has been revoked: ask an admin for a new one', 'token_revoked');
+    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp };
   };
   return {
+    addressOf,
     async authenticate(token, address) {
-      if (address !== undefined) limiter?.check(address);
+      if (address !== undefined && limiter) {
+        // Cheap refusals first, before any lookup: nothing presented from an address over the
+        // limit, or a credential that has itself failed too often.
+        if (token === undefined) limiter.refuseAnonymous(address);
+        else limiter.refuseCredential(token);
+      }
       try {
         return await resolve(token);
       } catch (err) {
-        if (address !== undefined && err instanceof Unauthorized) limiter?.fail(address);
+        if (address !== undefined && err instanceof Unauthorized) limiter?.fail(address, token);
         throw err;
       }
     },
@@ -58,7 +74,7 @@ export function createAuthenticator(
 /** Authenticates every request below it; the principal lands on `req.principal`. */
 export function authenticate(auth: Authenticator): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    auth.authenticate(bearer(req.headers.authorization), req.socket.remoteAddress ?? 'unknown').then(
+    auth.authenticate(bearer(req.headers.authorization), auth.addressOf(req)).then(
       (p) => {
         req.principal = p;
         next();
@@ -89,5 +105,5 @@ export function requireRole(permission: Permission): RequestHandler {
 export function actorOf(req: Request): Actor {
   const p = req.principal;
   if (!p || p.kind !== 'user') throw new Forbidden('a user token is required');
-  return { sub: p.sub, role: p.role, requestId: req.requestId };
+  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null };
 }

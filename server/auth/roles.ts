@@ -5,7 +5,7 @@ export { CAN, ROLES, isRole, type Permission, type Role } from '../../sdk/src/ap
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
-  | { kind: 'user'; sub: string; role: Role }
+  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number }
   | { kind: 'sdk'; keyId: string; name: string }
   | { kind: 'system'; sub: string };
 
@@ -14,4 +14,6 @@ export interface Actor {
   sub: string;
   role: Role | 'system';
   requestId: string | null;
+  /** The caller's own X-Request-Id, kept beside the server's id. */
+  clientRequestId?: string | null;
 }

@@ -2,35 +2,56 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { SignJWT, jwtVerify, createRemoteJWKSet, errors as joseErrors, type JWTPayload } from 'jose';
+import { ConfigError } from '../config.js';
 import { Unauthorized } from '../errors.js';
 import { isRole, type Role } from './roles.js';
 
 export const ISSUER = 'switchyard';
 export const AUDIENCE = 'switchyard';
 
-/** Reads the HS256 signing secret from the data dir, creating it (mode 0600) on first start. */
+/** The shortest signing secret accepted: 32 bytes, as the HS256 key length (RFC 7518 §3.2). */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Reads the HS256 signing secret from the data dir, creating it (32 random bytes, mode 0600)
+ * on first start. A secret shorter than 32 bytes, not base64url, or readable by group or
+ * others is refused with a ConfigError that says how to fix it.
+ */
 export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; created: boolean } {
   const file = path.join(dataDir, 'secret');
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let text: string;
   try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return { secret: Buffer.from(text, 'base64url'), created: false };
+    text = fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const secret = crypto.randomBytes(MIN_SECRET_BYTES);
+    fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    return { secret, created: true };
   }
-  const secret = crypto.randomBytes(32);
-  fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-  return { secret, created: true };
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new ConfigError(`the signing secret ${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}`);
+  }
+  const secret = /^[A-Za-z0-9_-]*={0,2}$/.test(text) ? Buffer.from(text, 'base64url') : Buffer.alloc(0);
+  if (secret.length < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      `the signing secret ${file} holds ${secret.length} bytes; at least ${MIN_SECRET_BYTES} random bytes, base64url-encoded, are required. ` +
+        `Write a new one (openssl rand -base64 32 | tr '+/' '-_' | tr -d '=' > ${file}; chmod 600 ${file}) or delete the file to have one made; ` +
+        'every token signed with the old secret stops working either way',
+    );
+  }
+  return { secret, created: false };
 }
 
-/** Parses "8h", "30m", "7d", "3600s" or a number of seconds. */
-export function parseTtl(ttl: string): number {
+/** Parses "8h", "30m", "7d", "3600s" or a number of seconds, at most `maxSeconds` (the server's MAX_TOKEN_TTL). */
+export function parseTtl(ttl: string, maxSeconds = 366 * 86400): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(ttl.trim());
   if (!m) throw new Error(`invalid ttl "${ttl}": use e.g. 30m, 8h, 7d`);
   const n = Number(m[1]);
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
   const seconds = n * unit;
-  if (seconds <= 0 || seconds > 366 * 86400) throw new Error(`ttl must be between 1s and 366d`);
+  if (seconds <= 0 || seconds > maxSeconds) throw new Error(`ttl must be between 1s and ${formatSeconds(maxSeconds)} (the server's maximum token lifetime)`);
   return seconds;
 }
 
@@ -46,6 +67,17 @@ export async function issueToken(secret: Uint8Array, sub: string, role: Role, tt
     .sign(secret);
 }
 
+/** "30d", "8h", "90m" or "45s": the largest whole unit. */
+export function formatSeconds(s: number): string {
+  if (s % 86400 === 0) return `${s / 86400}d`;
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
+}
+
+/** How far a token's `iat` may be in the future (clock skew between issuer and server). */
+export const CLOCK_SKEW_SECONDS = 60;
+
 export interface TokenVerifierOptions {
   secret: Uint8Array;
   /** An external identity provider's JWKS; its tokens must carry iss/aud as configured. */
@@ -53,9 +85,15 @@ export interface TokenVerifierOptions {
   jwksIssuer?: string;
   jwksAudience?: string;
   roleClaim?: string;
+  /** Longest lifetime (exp - iat) accepted; default 30 days. */
+  maxTtlSeconds?: number;
+  /** Longest lifetime for the `metrics` role (a scraper's or reporter's long-lived token). */
+  metricsMaxTtlSeconds?: number;
+  /** Epoch milliseconds now (tests hand in a fixed clock). */
+  now?: () => number;
 }
 
-export type VerifiedUser = { sub: string; role: Role };
+export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number };
 
 /**
  * Verifies a user JWT: the algorithm is pinned (HS256 for our own tokens; RS256/ES256 for
@@ -96,6 +134,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
     const role = payload[claim];
     if (!isRole(role)) throw new Unauthorized(`token has no valid "${claim}" claim`, 'invalid_token');
     if (!payload.sub) throw new Unauthorized('token has no subject', 'invalid_token');
-    return { sub: payload.sub, role };
+    const nowS = Math.floor((opts.now ?? Date.now)() / 1000);
+    if (payload.iat !== undefined && payload.iat > nowS + CLOCK_SKEW_SECONDS) {
+      throw new Unauthorized(`token was issued in the future (iat ${payload.iat}, now ${nowS}); check the issuer's clock`, 'invalid_token');
+    }
+    const max = role === 'metrics' ? (opts.metricsMaxTtlSeconds ?? opts.maxTtlSeconds ?? 30 * 86400) : (opts.maxTtlSeconds ?? 30 * 86400);
+    const lifetime = payload.exp! - (payload.iat ?? nowS);
+    if (lifetime > max + CLOCK_SKEW_SECONDS) {
+      throw new Unauthorized(`token lifetime (${formatSeconds(lifetime)}) is longer than this server accepts for role "${role}" (${formatSeconds(max)}); issue a shorter one`, 'invalid_token');
+    }
+    return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp };
   };
 }

@@ -21,7 +21,7 @@ export function metricsRoutes(metrics: Metrics, auth: Authenticator, scrapeToken
     const presented = bearer(req.headers.authorization);
     if (!(scrapeToken && presented && sameSecret(presented, scrapeToken))) {
       if (!presented) throw new Unauthorized('metrics need a bearer token: METRICS_TOKEN, or a reader role user token');
-      const p = await auth.authenticate(presented, req.socket.remoteAddress ?? 'unknown');
+      const p = await auth.authenticate(presented, auth.addressOf(req));
       if (p.kind !== 'user' || !(CAN.read as readonly string[]).includes(p.role)) throw new Forbidden('metrics are for reader roles');
     }
     res.setHeader('Content-Type', metrics.registry.contentType);

@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RequestHandler } from 'express';
 import type { ChangeBus } from '../changes.js';
 
+/** The kill path's own routes, whose latency and failures /metrics reports apart. */
+const KILL_ROUTES = new Set(['/flags/:key/kill', '/kill']);
+
 /**
  * Every Prometheus metric Switchyard exports, on a registry of its own (never the global
  * one, so two servers in one process — as in tests — do not share counters).
@@ -49,7 +52,59 @@ export class Metrics {
   readonly sources: {
     sdkConnections?: () => number;
     unacknowledged?: () => Iterable<[flag: string, pending: number]>;
+    dbWritable?: () => boolean;
+    httpConnections?: () => number;
+    lockHeld?: () => boolean;
   } = {};
+
+  readonly dataDirLockHeld = new Gauge({
+    name: 'switchyard_data_dir_lock_held',
+    help: '1 while this server holds its DATA_DIR lock file, 0 once it was removed or taken over',
+    registers: [this.registry],
+    collect: () => {
+      const held = this.sources.lockHeld?.();
+      if (held !== undefined) this.dataDirLockHeld.set(held ? 1 : 0);
+    },
+  });
+
+  readonly httpConnections = new Gauge({
+    name: 'switchyard_http_connections',
+    help: 'TCP connections open on the main listener now (websockets included); capped by MAX_CONNECTIONS',
+    registers: [this.registry],
+    collect: () => {
+      const n = this.sources.httpConnections?.();
+      if (n !== undefined) this.httpConnections.set(n);
+    },
+  });
+
+  readonly connectionsEvicted = new Counter({
+    name: 'switchyard_http_connections_evicted_total',
+    help: 'Connections closed at MAX_CONNECTIONS: idle or header-less sockets evicted for a new one (or the new one refused)',
+    registers: [this.registry],
+  });
+
+  readonly dbWriteOk = new Gauge({
+    name: 'switchyard_db_write_ok',
+    help: '1 while the database takes writes (the last write or readiness probe committed), 0 while it refuses them',
+    registers: [this.registry],
+    collect: () => {
+      const ok = this.sources.dbWritable?.();
+      if (ok !== undefined) this.dbWriteOk.set(ok ? 1 : 0);
+    },
+  });
+
+  readonly lastKillSeconds = new Gauge({
+    name: 'switchyard_last_kill_seconds',
+    help: 'How long the most recent kill request (one flag or bulk) took to answer',
+    registers: [this.registry],
+  });
+
+  readonly killFailures = new Counter({
+    name: 'switchyard_kill_failures_total',
+    help: 'Kill requests that failed on the server side (5xx), by status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
 
   readonly sdkConnections = new Gauge({
     name: 'switchyard_sdk_connections',
@@ -104,6 +159,11 @@ export class Metrics {
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         this.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
         this.httpDuration.observe({ route, method: req.method }, seconds);
+        // The pattern, not `route`: after an error express has already reset req.baseUrl.
+        if (req.method === 'POST' && pattern !== undefined && KILL_ROUTES.has(pattern) && req.originalUrl.startsWith('/api/')) {
+          this.lastKillSeconds.set(seconds);
+          if (res.statusCode >= 500) this.killFailures.inc({ status: String(res.statusCode) });
+        }
       });
       next();
     };

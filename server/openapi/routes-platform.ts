@@ -1,6 +1,7 @@
 import { exportQuery, listQuery, verifyQuery } from '../audit/audit-routes.js';
 import { checkpointsQuery } from '../audit/checkpoint-routes.js';
 import { createSchema as createKeySchema, revokeSchema } from '../auth/sdk-key-routes.js';
+import { revokeTokenSchema } from '../auth/token-routes.js';
 import type { RouteDoc } from './route-doc.js';
 
 /** The audit trail, SDK keys, the SDK snapshot, health, Prometheus, and this document. */
@@ -42,11 +43,17 @@ export const platformRouteDocs: RouteDoc[] = [
     example: { params: { id: 'key_from_the_create_answer' }, body: { reason: 'leaked in a public repo' } },
   },
   {
+    method: 'post', path: '/api/tokens/revoke', tag: 'tokens', summary: 'Revoke user tokens: one by jti, or every token of a subject issued before a time',
+    description: 'Audited (`token.revoke`). A revoked token gets 401 `token_revoked` on its next request, and its open admin streams close with 4401 `token_revoked`. `before` defaults to now.',
+    access: { permission: 'manageKeys' }, body: revokeTokenSchema, returns: '`{id, jti, sub, before, revokedAt, revokedBy}`',
+    example: { body: { sub: 'contractor@acme', reason: 'laptop lost; every token issued so far is void' } },
+  },
+  {
     method: 'get', path: '/sdk/flags', tag: 'sdk', summary: 'The flag state snapshot for SDKs (ETag / 304)', access: { sdkKey: true },
     returns: '`{version, flags: FlagState[]}`',
   },
   { method: 'get', path: '/healthz', tag: 'operations', summary: 'The process is up', access: { public: true }, returns: '`{ok: true}`' },
-  { method: 'get', path: '/readyz', tag: 'operations', summary: 'The database answers (503 when it does not)', access: { public: true }, returns: '`{ok: true}`' },
+  { method: 'get', path: '/readyz', tag: 'operations', summary: 'Ready: the database takes writes and this server holds its DATA_DIR lock (503 + Retry-After when not)', access: { public: true }, returns: '`{ok: true}`' },
   {
     method: 'get', path: '/metrics', tag: 'operations', summary: 'Prometheus metrics', access: { scrape: true },
     description: 'Takes METRICS_TOKEN as a bearer token, or a reader-role user token; or serve it unauthenticated on a private METRICS_LISTEN address instead.',

@@ -6,18 +6,20 @@ import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
 import type { Config } from '../config.js';
-import { AppError, Forbidden } from '../errors.js';
+import { AppError, Forbidden, Unavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import { AdminStream } from './admin-stream.js';
 import type { PushState } from './push-state.js';
 import { SdkStream } from './sdk-stream.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
+import { TOKEN_REVOKE_ACTION, type TokenClaims } from '../auth/token-revocations.js';
+import { StreamTokens } from './stream-tokens.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'>;
+  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
   authenticator: Authenticator;
   push: PushState;
   bus: ChangeBus;
@@ -26,6 +28,8 @@ export interface PushServerDeps {
   onFanout?: (seconds: number) => void;
   /** Receives the evaluation counts SDKs report over /sdk/stream. */
   telemetry?: TelemetrySink;
+  /** Whether a user token has been revoked since it opened its stream. */
+  isRevoked: (claims: TokenClaims) => Promise<boolean>;
 }
 
 export interface PushServer {
@@ -55,7 +59,7 @@ function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
 
 function reject(socket: Duplex, err: AppError): void {
   const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[err.status] ?? 'Error';
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[err.status] ?? 'Error';
   const extra = Object.entries(err.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
@@ -84,7 +88,26 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   const sdkWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(SDK_SUBPROTOCOL) ? SDK_SUBPROTOCOL : false) });
   const adminWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(ADMIN_SUBPROTOCOL) ? ADMIN_SUBPROTOCOL : false) });
 
+  // Upgrades being authenticated right now: each holds a socket and a lookup, so a flood of
+  // them is refused (503 + Retry-After) before any credential is checked.
+  let pending = 0;
+  const maxPending = config.maxPendingUpgrades ?? 256;
+
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (pending >= maxPending) {
+      socket.on('error', () => socket.destroy());
+      reject(socket, new Unavailable(`too many websocket upgrades are being authenticated (MAX_PENDING_UPGRADES ${maxPending}); retry shortly`, 1));
+      return;
+    }
+    pending++;
+    try {
+      await authenticateUpgrade(req, socket, head);
+    } finally {
+      pending--;
+    }
+  }
+
+  async function authenticateUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const onError = () => socket.destroy();
     socket.on('error', onError);
     // An unparseable request target (e.g. `////:/x`) must be a 404, not an unhandled rejection that takes the process down.
@@ -94,7 +117,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
       if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), req.socket.remoteAddress ?? 'unknown');
+      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), deps.authenticator.addressOf(req));
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
         throw new Forbidden('the admin stream takes a user token with a reader role');
@@ -112,7 +135,10 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       reserved = undefined;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (keyId !== undefined) sdk.accept(ws, keyId);
-        else admin.accept(ws, principal.kind === 'user' ? principal.role : undefined);
+        else {
+          admin.accept(ws, principal.kind === 'user' ? principal.role : undefined);
+          if (principal.kind === 'user') userTokens.watch(ws, principal);
+        }
       });
     } catch (err) {
       if (reserved !== undefined) sdk.release(reserved);
@@ -128,14 +154,18 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(req, socket, head);
   server.on('upgrade', onUpgrade);
 
+  const userTokens = new StreamTokens(deps.isRevoked, log);
   const timer = setInterval(() => {
     sdk.tick();
     admin.tick();
+    userTokens.recheck(); // catches revocations written by the CLI, which this process hears nothing of
   }, config.heartbeatMs);
   timer.unref();
 
   const stopRevocations = deps.bus.subscribe((e) => {
-    if (e.type !== 'audit' || e.entry.action !== 'sdk_key.revoke') return;
+    if (e.type !== 'audit') return;
+    if (e.entry.action === TOKEN_REVOKE_ACTION) userTokens.recheck();
+    if (e.entry.action !== 'sdk_key.revoke') return;
     const id = (e.entry.after as { id?: unknown } | null)?.id;
     if (typeof id === 'string') sdk.revoke(id);
   });
@@ -148,6 +178,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       closing ??= (async () => {
         clearInterval(timer);
         stopRevocations();
+        userTokens.close();
         server.off('upgrade', onUpgrade);
         sdk.close();
         admin.close();

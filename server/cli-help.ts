@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROLES } from './auth/roles.js';
+
+/** Each command's own help: what `switchyard <command> --help` prints, and nothing else happens. */
+export const HELP: Record<string, string> = {
+  serve: `usage: switchyard serve
+
+  Runs the server. Configured by the environment (see the README's configuration table):
+  PORT (8080), HOST (127.0.0.1), DATA_DIR (./data), LOG_LEVEL, PUBLIC_URL, TRUST_PROXY,
+  MAX_CONNECTIONS, MAX_PENDING_UPGRADES, HEADERS_TIMEOUT, REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT,
+  MAX_TOKEN_TTL, METRICS_TOKEN_MAX_TTL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, METRICS_TOKEN, ...
+  One server per DATA_DIR: a second one exits naming the first one's pid.
+`,
+  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h]
+
+  Prints a signed user token for the server on DATA_DIR.
+  --sub <name>    who the token is for (recorded in the audit trail)
+  --role <role>   one of: ${ROLES.join(', ')}
+  --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
+`,
+  'sdk-key': `usage: switchyard sdk-key --name <service>
+
+  Creates an SDK key in the DATA_DIR database and prints it (shown once; only its hash is kept).
+  --name <service>  the service the key is for
+`,
+  kill: `usage: switchyard kill <flag> --reason "..." [--url URL]
+
+  Kills a flag on a running server. The token comes from SWITCHYARD_TOKEN.
+  --reason "..."  why (recorded in the audit trail)
+  --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
+`,
+  restore: `usage: switchyard restore <flag> --reason "..." [--url URL]
+
+  Restores a killed flag on a running server. The token comes from SWITCHYARD_TOKEN.
+  --reason "..."  why (recorded in the audit trail)
+  --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
+`,
+  backup: `usage: switchyard backup <file>
+
+  Writes a consistent online copy of the DATA_DIR database to <file> (safe while serving)
+  and verifies the copy's audit chain.
+`,
+  'verify-audit': `usage: switchyard verify-audit <file> [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
+
+  Checks a database file's audit hash chain offline, and against the signed checkpoints (the
+  file's own and exported copies).
+  --expect-head H       also require the chain to end at this head hash (kept elsewhere)
+  --public-key FILE     a checkpoint public key, PEM or JWK (repeatable; default: the one of
+                        CHECKPOINT_KEY_FILE / DATA_DIR/checkpoint-key)
+  --checkpoints FILE    exported checkpoints: a saved GET /api/audit/checkpoints answer, a JSON
+                        array or JSON lines (repeatable)
+`,
+  'revoke-token': `usage: switchyard revoke-token (--jti <id> | --sub <name> [--before <time>]) --reason "..."
+
+  Revokes user tokens in the DATA_DIR database (audited; a running server refuses them on
+  its next request and closes their streams within a heartbeat).
+  --jti <id>       the token with this id
+  --sub <name>     every token of this subject issued before --before (default: now)
+  --before <time>  an ISO time, e.g. 2026-12-01T10:00:00Z
+  --reason "..."   why (recorded in the audit trail)
+`,
+};
+
+export const USAGE = `usage: switchyard <command> [options]      (switchyard <command> --help for its options)
+
+  serve                                   run the server (PORT, HOST, DATA_DIR, ...)
+  token --sub <name> --role <role> [--ttl 8h]
+                                          print a signed user token (roles: ${ROLES.join(', ')})
+  sdk-key --name <service>                create an SDK key and print it (shown once)
+  kill <flag> --reason "..." [--url URL]  kill a flag on a running server (token in SWITCHYARD_TOKEN)
+  restore <flag> --reason "..." [--url URL]
+  backup <file>                           consistent online copy of the database (safe while serving)
+  verify-audit <file> [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
+                                          check a database file's audit chain offline and against
+                                          the signed checkpoints
+  revoke-token --jti <id> | --sub <name> [--before <time>]   revoke user tokens
+  --version                               print the version
+`;
+
+/** package.json sits one level above both server/cli.ts and dist/cli.js. */
+export function version(): string {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+

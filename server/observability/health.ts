@@ -1,0 +1,86 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.js';
+import { writeTransaction } from '../write-gate.js';
+
+export interface Readiness {
+  ok: boolean;
+  /** What is wrong, in words on-call can act on; empty when ready. */
+  problems: string[];
+}
+
+export interface HealthDeps {
+  db: Db;
+  /** False once the DATA_DIR lock file was removed or replaced. */
+  lockHeld: () => boolean;
+  now?: () => number;
+  /** A probe write runs when the last successful write is older than this (an idle server). */
+  probeAfterMs?: number;
+  /** A probe that has not committed by then counts as a refused write. */
+  probeTimeoutMs?: number;
+}
+
+/**
+ * What /readyz and /metrics say about the kill path: can the database take a write right now,
+ * and is this still the one server on its DATA_DIR. Writes report their outcome here
+ * (`writeSucceeded`, `writeRefused`); when the last outcome was a refusal, or nothing was
+ * written for a while, /readyz makes a probe write through the write gate (after any waiting
+ * safety action) to find out.
+ */
+export class Health {
+  private lastOkAt = -Infinity;
+  private refused: string | undefined;
+  private pending: Promise<void> | undefined;
+  private probeCount = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: HealthDeps) {
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  get dbWritable(): boolean {
+    return this.refused === undefined;
+  }
+
+  writeSucceeded(): void {
+    this.lastOkAt = this.now();
+    this.refused = undefined;
+  }
+
+  writeRefused(code: string): void {
+    this.refused = code;
+  }
+
+  async check(): Promise<Readiness> {
+    const problems: string[] = [];
+    if (!this.deps.lockHeld()) {
+      problems.push('the DATA_DIR lock file was removed or taken over: another server may be using this database; restart this one');
+    }
+    if (this.refused !== undefined || this.now() - this.lastOkAt > (this.deps.probeAfterMs ?? 10_000)) await this.probe();
+    if (this.refused !== undefined) problems.push(`the database refuses writes (${this.refused}): kills would fail with 503`);
+    return { ok: problems.length === 0, problems };
+  }
+
+  /** One probe write in flight at most; a caller waits for it up to the probe timeout. */
+  private async probe(): Promise<void> {
+    if (!this.pending) {
+      const n = ++this.probeCount;
+      this.pending = writeTransaction(this.deps.db, false, async (trx) => {
+        await sql`insert into meta (key, value) values ('readiness_probe', ${n}) on conflict (key) do update set value = excluded.value`.execute(trx);
+      })
+        .then(
+          () => this.writeSucceeded(),
+          (err: unknown) => this.writeRefused(String((err as { code?: unknown }).code ?? 'error')),
+        )
+        .finally(() => {
+          this.pending = undefined;
+        });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.deps.probeTimeoutMs ?? 1000);
+    });
+    const outcome = await Promise.race([this.pending, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') this.writeRefused('a write did not commit within 1 s');
+  }
+}
