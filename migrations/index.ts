@@ -5,6 +5,7 @@ import * as m0003 from './0003_telemetry.js';
 import * as m0004 from './0004_kill_id.js';
 import * as m0005 from './0005_reach.js';
 import * as m0006 from './0006_kill_members.js';
+import * as m0007 from './0007_metric_aggregates.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_kill_id': m0004,
   '0005_reach': m0005,
   '0006_kill_members': m0006,
+  '0007_metric_aggregates': m0007,
 };

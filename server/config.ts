@@ -28,6 +28,12 @@ export interface Config {
   metricsToken?: string;
   /** `host:port` of a separate, unauthenticated metrics listener on a private address. */
   metricsListen?: string;
+  /** Days raw metric samples and telemetry rows are kept (aggregates are kept for good). */
+  retentionDays: number;
+  /** Distinct metric names one flag may report. */
+  metricNamesPerFlag: number;
+  /** Metric samples per second one token may send to `POST /api/metrics`. */
+  metricsRateLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +70,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsListen: opt(env.METRICS_LISTEN),
     heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, 15_000, 20, 600_000),
     maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
+    retentionDays: int('RETENTION_DAYS', env.RETENTION_DAYS, 30, 1, 36_500),
+    metricNamesPerFlag: int('METRIC_NAMES_PER_FLAG', env.METRIC_NAMES_PER_FLAG, 50, 1, 1_000_000),
+    metricsRateLimit: int('METRICS_RATE_LIMIT', env.METRICS_RATE_LIMIT, 10_000, 1000, 100_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),

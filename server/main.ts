@@ -73,6 +73,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     webhookUrl: config.webhookUrl,
     observeWrite: (s) => metrics.dbWriteDuration.observe(s),
+    metricLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
+    retentionDays: config.retentionDays,
   });
   const verifyUser = createTokenVerifier({
     secret,
@@ -116,6 +118,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stopCheckpoints = checkpointInBackground(opened);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
+  // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
+  const stopRetention = services.retention.start(10 * 60_000);
 
   let closing: Promise<void> | undefined;
   return {
@@ -137,6 +141,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         unwatch();
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
+        await stopRetention();
         await stopTelemetry();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

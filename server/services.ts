@@ -2,13 +2,14 @@ import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import type { ChangeBus } from './changes.js';
-import type { Clock } from './clock.js';
+import { steadyClock, type Clock } from './clock.js';
 import type { Db } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
 import type { Logger } from './log.js';
 import { createPushState, type PushState } from './push/push-state.js';
-import { MetricService } from './metrics/metric-service.js';
+import { MetricService, type MetricLimits } from './metrics/metric-service.js';
+import { Retention } from './metrics/retention.js';
 import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
@@ -24,6 +25,10 @@ export interface ServiceDeps {
   webhookUrl?: string;
   /** Told the duration of every write transaction (for the Prometheus histogram). */
   observeWrite?: (seconds: number) => void;
+  /** Metric ingestion limits (config.metricNamesPerFlag, config.metricsRateLimit). */
+  metricLimits?: MetricLimits;
+  /** Days raw samples and telemetry are kept (config.retentionDays). */
+  retentionDays?: number;
 }
 
 export interface Services {
@@ -40,10 +45,14 @@ export interface Services {
   push: PushState;
   /** Evaluation counts reported by SDKs (not audited: data, not a change). */
   telemetry: TelemetryService;
+  /** Prunes raw samples and telemetry older than the retention, through the write gate. */
+  retention: Retention;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
-export function createServices(deps: ServiceDeps): Services {
+export function createServices(input: ServiceDeps): Services {
+  // Every service reads the server's steady time: a wall-clock step after start moves none of it.
+  const deps = { ...input, clock: steadyClock(input.clock) };
   const recorder = new AuditRecorder(deps.clock);
   const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
   const rollouts = new RolloutService(write);
@@ -56,10 +65,11 @@ export function createServices(deps: ServiceDeps): Services {
     sdkKeys: new SdkKeyService(write),
     plans: new PlanService(write),
     rollouts,
-    metrics: new MetricService(write),
+    metrics: new MetricService(write, deps.metricLimits),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
     telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log }),
+    retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };
 }
