@@ -1,4 +1,6 @@
+import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations/index.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { manualClock, putPlan, report, signAndAdvance } from './rollout-fixtures.js';
 
@@ -37,6 +39,23 @@ describe('running aggregates', () => {
     const agg = ts.running.opened.sqlite.prepare("SELECT count, sum, sumsq FROM metric_aggregates WHERE flag = 'summed' AND cohort = 'treatment'").get() as any;
     expect(agg.count).toBe(5);
     expect(agg.sumsq).toBeCloseTo(values.reduce((a, v) => a + v * v, 0), 12);
+  });
+
+  it("upgrading to the aggregates backfills each flag's current stage from its stored samples, and the gate reads the same", async () => {
+    await createFlag(ts, 'upgraded');
+    await putPlan(ts, 'upgraded', { stages: [{ percent: 5 }, { percent: 50, checks: [{ metric: 'latency_ms', op: '<=', threshold: 300 }] }, { percent: 100 }] });
+    await report(ts, [{ flag: 'upgraded', metric: 'latency_ms', value: 999 }]);
+    time.advanceMinutes(1);
+    await signAndAdvance(ts, 'upgraded');
+    await report(ts, [100, 200, 300, 250].map((value) => ({ flag: 'upgraded', metric: 'latency_ms', value })));
+    const before = await metricGate('upgraded');
+    expect(before).toMatchObject({ ok: true, samples: 4, observed: 212.5 });
+    const migrator = new Migrator({ db: ts.running.opened.db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0006_kill_members')).error).toBeUndefined();
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await metricGate('upgraded')).toEqual(before);
+    const rows = ts.running.opened.sqlite.prepare("SELECT stage, count, sum, sumsq, min, max FROM metric_aggregates WHERE flag = 'upgraded'").all();
+    expect(rows).toEqual([{ stage: 1, count: 4, sum: 850, sumsq: 100 ** 2 + 200 ** 2 + 300 ** 2 + 250 ** 2, min: 100, max: 300 }]);
   });
 
   it('a stage entered again after a rollback starts with no evidence', async () => {
