@@ -75,6 +75,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     observeWrite: (s) => metrics.dbWriteDuration.observe(s),
     metricLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
     retentionDays: config.retentionDays,
+    telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
+    onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
   });
   const verifyUser = createTokenVerifier({
     secret,

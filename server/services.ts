@@ -14,6 +14,7 @@ import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
+import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
 
 export interface ServiceDeps {
@@ -29,6 +30,10 @@ export interface ServiceDeps {
   metricLimits?: MetricLimits;
   /** Days raw samples and telemetry are kept (config.retentionDays). */
   retentionDays?: number;
+  /** Evaluations per second one SDK connection may report (config.telemetryMaxEvalsPerSecond). */
+  telemetryEvalsPerSecond?: number;
+  /** Told of each refused piece of telemetry (for the Prometheus counter). */
+  onTelemetryRefused?: OnRefused;
 }
 
 export interface Services {
@@ -69,7 +74,7 @@ export function createServices(input: ServiceDeps): Services {
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
-    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log }),
+    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused }),
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };
 }

@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly telemetryRefused = new Counter({
+    name: 'switchyard_telemetry_refused_total',
+    help: 'SDK telemetry refused: counts for unknown flags or stages, reports claiming more than one client can serve',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly auditEntries = new Counter({
     name: 'switchyard_audit_entries_total',
     help: 'Audit entries written, by action',
