@@ -7,7 +7,7 @@ export type { VerifyResult };
 
 /** About how many bytes of JSON one audit page holds before it ends with a cursor. */
 export const PAGE_BYTES = 1024 * 1024;
-const PAGE_BATCH = 100;
+const PAGE_BATCH = 50;
 
 export class AuditService {
   constructor(private readonly db: Db) {}
