@@ -22,8 +22,10 @@ export function monotonicOf(clock: Clock): () => number {
  * the host's clock back or forward after start changes none of them (a restart re-reads the
  * wall clock). `skewMs()` says how far the wall clock has moved away from it since.
  */
-export function steadyClock(source: Clock): Clock & { skewMs(): number } {
-  if ('skewMs' in source) return source as Clock & { skewMs(): number };
+export type SteadyClock = Clock & { skewMs(): number };
+
+export function steadyClock(source: Clock): SteadyClock {
+  if ('skewMs' in source) return source as SteadyClock;
   const mono = monotonicOf(source);
   const wall0 = source().getTime();
   const mono0 = mono();

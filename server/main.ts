@@ -100,6 +100,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
+  metrics.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
   const metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,7 +2,7 @@ import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import type { ChangeBus } from './changes.js';
-import { steadyClock, type Clock } from './clock.js';
+import { steadyClock, type Clock, type SteadyClock } from './clock.js';
 import type { Db } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
@@ -52,6 +52,8 @@ export interface Services {
   telemetry: TelemetryService;
   /** Prunes raw samples and telemetry older than the retention, through the write gate. */
   retention: Retention;
+  /** The server's steady time every service reads (and how far the wall clock moved from it). */
+  clock: SteadyClock;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
@@ -75,6 +77,7 @@ export function createServices(input: ServiceDeps): Services {
     webhooks,
     push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
     telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused }),
+    clock: deps.clock,
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };
 }

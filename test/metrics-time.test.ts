@@ -29,6 +29,8 @@ describe('time that cannot be stepped', () => {
     expect(r.status).toBe(201);
     expect(r.body.tripped).toEqual([expect.objectContaining({ flag: 'stepped-back', effect: 'kill' })]);
     expect(await flag('stepped-back')).toMatchObject({ killed: true, killedBy: 'system:guardrail' });
+    // On-call can see the step: the wall clock is 10 minutes behind the server's steady time.
+    expect((await ts.api('GET', '/metrics', { as: 'admin' })).text).toMatch(/^switchyard_clock_skew_seconds -600$/m);
     time.stepWallMinutes(10);
   });
 

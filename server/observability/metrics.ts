@@ -56,7 +56,18 @@ export class Metrics {
   readonly sources: {
     sdkConnections?: () => number;
     unacknowledged?: () => Iterable<[flag: string, pending: number]>;
+    clockSkewSeconds?: () => number;
   } = {};
+
+  readonly clockSkew = new Gauge({
+    name: 'switchyard_clock_skew_seconds',
+    help: "How far the host's wall clock has moved from the server's steady time (monotonic since start) since start; stage ages and soaks follow the steady time",
+    registers: [this.registry],
+    collect: () => {
+      const s = this.sources.clockSkewSeconds?.();
+      if (s !== undefined) this.clockSkew.set(s);
+    },
+  });
 
   readonly sdkConnections = new Gauge({
     name: 'switchyard_sdk_connections',
