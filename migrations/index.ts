@@ -8,6 +8,7 @@ import * as m0006 from './0006_kill_members.js';
 import * as m0011 from './0011_audit_checkpoints.js';
 import * as m0009 from './0009_token_revocations.js';
 import * as m0013 from './0013_client_request_id.js';
+import * as m0007 from './0007_metric_aggregates.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0011_audit_checkpoints': m0011,
   '0009_token_revocations': m0009,
   '0013_client_request_id': m0013,
+  '0007_metric_aggregates': m0007,
 };

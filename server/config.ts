@@ -54,6 +54,14 @@ export interface Config {
   /** Longest lifetime (exp - iat) accepted in a user token; METRICS_TOKEN_MAX_TTL for the metrics role. */
   maxTokenTtlSeconds: number;
   metricsTokenMaxTtlSeconds: number;
+  /** Days raw metric samples and telemetry rows are kept (aggregates are kept for good). */
+  retentionDays: number;
+  /** Distinct metric names one flag may report. */
+  metricNamesPerFlag: number;
+  /** Metric samples per second one token may send to `POST /api/metrics`. */
+  metricsRateLimit: number;
+  /** Evaluations per second one SDK connection may report; more in a telemetry report is refused. */
+  telemetryMaxEvalsPerSecond: number;
 }
 
 export class ConfigError extends Error {}
@@ -104,6 +112,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsListen: opt(env.METRICS_LISTEN),
     heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, 15_000, 20, 600_000),
     maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
+    retentionDays: int('RETENTION_DAYS', env.RETENTION_DAYS, 30, 1, 36_500),
+    metricNamesPerFlag: int('METRIC_NAMES_PER_FLAG', env.METRIC_NAMES_PER_FLAG, 50, 1, 1_000_000),
+    metricsRateLimit: int('METRICS_RATE_LIMIT', env.METRICS_RATE_LIMIT, 10_000, 1000, 100_000_000),
+    telemetryMaxEvalsPerSecond: int('TELEMETRY_MAX_EVALS_PER_SECOND', env.TELEMETRY_MAX_EVALS_PER_SECOND, 1_000_000, 1, 1_000_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
     checkpointKeyFile: opt(env.CHECKPOINT_KEY_FILE) ? path.resolve(env.CHECKPOINT_KEY_FILE!) : path.join(dataDir, 'checkpoint-key'),
     checkpointEvery: int('CHECKPOINT_EVERY', env.CHECKPOINT_EVERY, 100, 1, 1_000_000),

@@ -65,6 +65,13 @@ export class Unavailable extends AppError {
   }
 }
 
+/** 429: the caller sends more than its limit allows; `Retry-After` travels with the error. */
+export class RateLimited extends AppError {
+  constructor(code: string, message: string, retryAfterSeconds: number, details?: unknown) {
+    super(429, code, message, details, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
 /** Zod issues as `{ path, message }`, paths dotted (`stages.1.percent`). */
 export function zodDetails(err: ZodError): Array<{ path: string; message: string }> {
   return err.issues.map((i) => ({

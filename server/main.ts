@@ -112,6 +112,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metrics.dbWriteDuration.observe(s);
       health.writeSucceeded();
     },
+    metricLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
+    retentionDays: config.retentionDays,
+    telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
+    onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
   });
   const verifyUser = createTokenVerifier({
     secret,
@@ -152,6 +156,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
+  metrics.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
   let metricsServer: http.Server | undefined;
   try {
     metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
@@ -184,6 +189,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
+  // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
+  const stopRetention = services.retention.start(10 * 60_000);
 
   let closing: Promise<void> | undefined;
   return {
@@ -206,6 +213,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         unwatch();
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
+        await stopRetention();
         await stopTelemetry();
         detachCheckpoints();
         await stopAuditCheckpoints();

@@ -3,18 +3,20 @@ import { AuditService } from './audit/audit-service.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import { TokenRevocationService } from './auth/token-revocations.js';
 import type { ChangeBus } from './changes.js';
-import type { Clock } from './clock.js';
+import { steadyClock, type Clock, type SteadyClock } from './clock.js';
 import type { Db } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
 import type { Logger } from './log.js';
 import { createPushState, type PushState } from './push/push-state.js';
-import { MetricService } from './metrics/metric-service.js';
+import { MetricService, type MetricLimits } from './metrics/metric-service.js';
+import { Retention } from './metrics/retention.js';
 import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
 import type { AllowEntry } from './rollout/webhook-destination.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
+import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
 
 export interface ServiceDeps {
@@ -30,6 +32,14 @@ export interface ServiceDeps {
   webhookAllow?: readonly AllowEntry[];
   /** Told the duration of every write transaction (for the Prometheus histogram). */
   observeWrite?: (seconds: number) => void;
+  /** Metric ingestion limits (config.metricNamesPerFlag, config.metricsRateLimit). */
+  metricLimits?: MetricLimits;
+  /** Days raw samples and telemetry are kept (config.retentionDays). */
+  retentionDays?: number;
+  /** Evaluations per second one SDK connection may report (config.telemetryMaxEvalsPerSecond). */
+  telemetryEvalsPerSecond?: number;
+  /** Told of each refused piece of telemetry (for the Prometheus counter). */
+  onTelemetryRefused?: OnRefused;
 }
 
 export interface Services {
@@ -48,10 +58,16 @@ export interface Services {
   push: PushState;
   /** Evaluation counts reported by SDKs (not audited: data, not a change). */
   telemetry: TelemetryService;
+  /** Prunes raw samples and telemetry older than the retention, through the write gate. */
+  retention: Retention;
+  /** The server's steady time every service reads (and how far the wall clock moved from it). */
+  clock: SteadyClock;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
-export function createServices(deps: ServiceDeps): Services {
+export function createServices(input: ServiceDeps): Services {
+  // Every service reads the server's steady time: a wall-clock step after start moves none of it.
+  const deps = { ...input, clock: steadyClock(input.clock) };
   const recorder = new AuditRecorder(deps.clock);
   const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
   const rollouts = new RolloutService(write);
@@ -65,10 +81,12 @@ export function createServices(deps: ServiceDeps): Services {
     tokens: new TokenRevocationService(write),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
     rollouts,
-    metrics: new MetricService(write),
+    metrics: new MetricService(write, deps.metricLimits),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
-    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log }),
+    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused }),
+    clock: deps.clock,
+    retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };
 }

@@ -4,16 +4,25 @@ import type { Role } from '../server/auth/roles.js';
 import { parseAllowlist } from '../server/rollout/webhook-destination.js';
 import type { ApiResponse, TestServer } from './helpers/server.js';
 
-/** A clock the test moves by hand: services read it, nobody sleeps. */
+/**
+ * A clock the test moves by hand: services read it, nobody sleeps. `advanceMinutes` and `set`
+ * are time passing (wall and monotonic readings move together); `stepWallMinutes` is an operator
+ * or NTP stepping the wall clock, which a monotonic reading does not see.
+ */
 export function manualClock(start = '2026-06-01T09:00:00.000Z') {
   let t = Date.parse(start);
+  let stepped = 0;
   return {
-    clock: () => new Date(t),
+    clock: Object.assign(() => new Date(t), { monotonic: () => t - stepped }),
     advanceMinutes(m: number) {
       t += m * 60_000;
     },
     set(iso: string) {
       t = Date.parse(iso);
+    },
+    stepWallMinutes(m: number) {
+      t += m * 60_000;
+      stepped += m * 60_000;
     },
     iso: () => new Date(t).toISOString(),
   };

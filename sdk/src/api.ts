@@ -235,7 +235,10 @@ export interface MetricsView {
   flag: string;
   stage: number;
   since: string;
+  /** One page of metric names (at most 50), in name order. */
   metrics: MetricSeries[];
+  /** Pass as `?after=` for the next page of metric names; null on the last page. */
+  next: string | null;
 }
 
 // ---------------------------------------------------------------------------

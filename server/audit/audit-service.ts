@@ -5,16 +5,35 @@ import { iterateAudit, listAudit, toAuditEntry, type AuditEntry, type AuditFilte
 
 export type { VerifyResult };
 
+/** About how many bytes of JSON one audit page holds before it ends with a cursor. */
+export const PAGE_BYTES = 1024 * 1024;
+const PAGE_BATCH = 50;
+
 export class AuditService {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Newest first, at most `limit` entries and about PAGE_BYTES of JSON: rows are read in small
+   * batches and the page ends at the entry that passes the byte budget (always at least one),
+   * with `next` pointing at the rest. A page's cost is bounded whatever the entries hold.
+   */
   async list(f: AuditFilter, cursor: number | undefined, limit: number): Promise<{ entries: AuditEntry[]; next: number | null }> {
-    const rows = await listAudit(this.db, f, cursor, limit + 1);
-    const page = rows.slice(0, limit);
-    return {
-      entries: page.map(toAuditEntry),
-      next: rows.length > limit ? page[page.length - 1]!.seq : null,
-    };
+    const entries: AuditEntry[] = [];
+    let bytes = 0;
+    let before = cursor;
+    for (;;) {
+      const want = Math.min(limit - entries.length, PAGE_BATCH);
+      const rows = await listAudit(this.db, f, before, want + 1);
+      for (const [i, row] of rows.slice(0, want).entries()) {
+        const e = toAuditEntry(row);
+        entries.push(e);
+        bytes += JSON.stringify(e).length + 1;
+        if (bytes >= PAGE_BYTES) return { entries, next: i < rows.length - 1 ? row.seq : null };
+      }
+      if (rows.length <= want) return { entries, next: null };
+      if (entries.length >= limit) return { entries, next: entries[entries.length - 1]!.seq };
+      before = entries[entries.length - 1]!.seq;
+    }
   }
 
   /**

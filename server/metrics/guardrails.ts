@@ -5,7 +5,7 @@ import { newKillId } from '../killswitch/kill-service.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import { compare, fmt, stageStart } from '../rollout/gates.js';
 import { isRelative, storedPlan, type Check } from '../rollout/plan-schema.js';
-import { statsSince } from './metric-store.js';
+import { stageStats } from './aggregate-store.js';
 import { recordKillMember } from '../killswitch/kill-store.js';
 
 /** A stored sample, as the guardrail and the audit entry see it. */
@@ -15,6 +15,11 @@ export interface Sample {
   value: number;
   cohort: 'treatment' | 'control';
   at: string;
+}
+
+/** A fresh sample with the time it counts as measured at (sample-time.ts), on the server's clock. */
+export interface JudgedSample extends Sample {
+  measuredAt: string;
 }
 
 export interface Trip {
@@ -37,15 +42,15 @@ export class Guardrails {
   constructor(private readonly deps: FlagMutationDeps) {}
 
   /** Checks fresh samples (in the order received) and trips what they breach. */
-  async check(samples: Sample[], requestId: string | null): Promise<Trip[]> {
-    const byFlag = new Map<string, Sample[]>();
+  async check(samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
+    const byFlag = new Map<string, JudgedSample[]>();
     for (const s of samples) byFlag.set(s.flag, [...(byFlag.get(s.flag) ?? []), s]);
     const trips: Trip[] = [];
     for (const [key, list] of byFlag) trips.push(...(await this.checkFlag(key, list, requestId)));
     return trips;
   }
 
-  private async checkFlag(key: string, samples: Sample[], requestId: string | null): Promise<Trip[]> {
+  private async checkFlag(key: string, samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
     const row = await getFlagRow(this.deps.db, key);
     if (!row || row.killed === 1 || row.stage === 0) return [];
     const stage = storedPlan(row.plan)?.stages[row.stage - 1];
@@ -55,14 +60,17 @@ export class Guardrails {
     let baselines: Map<string, number | undefined> | undefined;
     let paused = row.paused === 1;
     const trips: Trip[] = [];
-    for (const sample of samples) {
-      if (sample.cohort !== 'treatment' || sample.at < since) continue;
+    for (const judged of samples) {
+      // Freshness is the server's: a sample counts as measured when it was received unless its
+      // `at` is older than the clock tolerance, and one measured before the stage began never counts.
+      const { measuredAt, ...sample } = judged;
+      if (sample.cohort !== 'treatment' || measuredAt < since) continue;
       for (const check of guards) {
         if (check.metric !== sample.metric) continue;
         const effect = check.onBreach ?? 'pause';
         if (effect === 'pause' && paused) continue;
         if (isRelative(check) && check.baseline === undefined && !baselines) {
-          const stats = await statsSince(this.deps.db, key, since, guards.map((g) => g.metric));
+          const stats = await stageStats(this.deps.db, { flag: key, stage: row.stage, since }, guards.map((g) => g.metric));
           baselines = new Map([...stats].map(([m, s]) => [m, s.control?.mean]));
         }
         const breach = breached(check, sample.value, baselines?.get(check.metric));

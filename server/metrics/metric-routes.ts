@@ -23,7 +23,8 @@ export function metricRoutes(metrics: MetricService): Router {
   r.get('/flags/:key/metrics', requireRole('read'), async (req, res) => {
     const q = parse(metricsQuerySchema, req.query, 'query');
     const names = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
-    res.json(await metrics.series(req.params.key as string, { metrics: names, since: q.since, limit: q.limit === undefined ? undefined : Number(q.limit) }));
+    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    res.json(await metrics.series(req.params.key as string, { metrics: names, since: q.since, limit: num(q.limit), after: q.after, pageSize: num(q.pageSize) }));
   });
 
   return r;

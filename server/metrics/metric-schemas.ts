@@ -23,4 +23,6 @@ export const metricsQuerySchema = z.strictObject({
   metric: z.union([metricNameSchema, z.array(metricNameSchema).max(20)]).optional(),
   since: iso.optional(),
   limit: z.string().regex(/^\d{1,4}$/, 'limit must be a number from 1 to 1000').optional(),
+  after: metricNameSchema.optional(),
+  pageSize: z.string().regex(/^\d{1,2}$/, 'pageSize must be a number from 1 to 50').optional(),
 });

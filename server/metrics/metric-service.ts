@@ -1,71 +1,107 @@
 import type { Actor } from '../auth/roles.js';
+import { monotonicOf } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
-import { liveFlagRow } from '../flags/flag-store.js';
 import { stageStart } from '../rollout/gates.js';
 import { writeTransaction } from '../write-gate.js';
-import { Guardrails, type Sample, type Trip } from './guardrails.js';
+import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './aggregate-store.js';
+import { Guardrails, type JudgedSample, type Trip } from './guardrails.js';
+import { SampleRateLimiter } from './ingest-limiter.js';
 import type { SampleInput } from './metric-schemas.js';
+import { insertSamples } from './metric-store.js';
+import { metricsView, type MetricsPageQuery } from './metrics-view.js';
+import { AT_TOLERANCE_MS, measuredAt, tooFarAhead } from './sample-time.js';
 import type { MetricSeries } from '../../sdk/src/api.js';
-import { insertSamples, metricNamesSince, recentSamples, statsSince } from './metric-store.js';
 
 /** How far ahead of the server's clock a sample's `at` may be (reporters' clocks drift). */
-export const MAX_FUTURE_MS = 5 * 60_000;
+export const MAX_FUTURE_MS = AT_TOLERANCE_MS;
 
 export type { MetricSeries };
 
+export interface MetricLimits {
+  /** Distinct metric names one flag may report (METRIC_NAMES_PER_FLAG). */
+  namesPerFlag: number;
+  /** Samples per second one token may send (METRICS_RATE_LIMIT). */
+  samplesPerSecond: number;
+}
+
+export const DEFAULT_METRIC_LIMITS: MetricLimits = { namesPerFlag: 50, samplesPerSecond: 10_000 };
+
+export interface IngestResult {
+  stored: number;
+  tripped: Trip[];
+  /** Samples stored but measured (by their `at`) before their flag's current stage began: evidence for no stage. */
+  uncounted?: number;
+}
+
 /**
  * Metric samples: data, not changes, so they are not audited one by one. A batch is stored
- * all or nothing; guardrails then judge the fresh samples, and a trip is audited as a change.
+ * all or nothing, with the running aggregates of the stage it counts for in the same
+ * transaction; guardrails then judge the fresh samples, and a trip is audited as a change.
  */
 export class MetricService {
   private readonly guardrails: Guardrails;
+  private readonly limiter: SampleRateLimiter;
 
-  constructor(private readonly deps: FlagMutationDeps) {
+  constructor(
+    private readonly deps: FlagMutationDeps,
+    readonly limits: MetricLimits = DEFAULT_METRIC_LIMITS,
+  ) {
     this.guardrails = new Guardrails(deps);
+    this.limiter = new SampleRateLimiter(limits.samplesPerSecond, monotonicOf(deps.clock));
   }
 
-  async ingest(actor: Actor, samples: SampleInput[], batch: boolean): Promise<{ stored: number; tripped: Trip[] }> {
+  async ingest(actor: Actor, samples: SampleInput[], batch: boolean): Promise<IngestResult> {
     const now = this.deps.clock();
     const path = (i: number, field: string) => (batch ? `samples.${i}.${field}` : field);
-    const rows: Sample[] = samples.map((s, i) => {
-      const at = s.at === undefined ? now : new Date(s.at);
-      if (at.getTime() > now.getTime() + MAX_FUTURE_MS) {
+    const rows: JudgedSample[] = samples.map((s, i) => {
+      const at = s.at === undefined ? undefined : new Date(s.at);
+      if (at && tooFarAhead(at, now)) {
         throw new ValidationError(`sample ${i}: at ${s.at} is more than 5 minutes in the future (server time ${now.toISOString()}); nothing was stored`, [
           { index: i, path: path(i, 'at'), message: 'more than 5 minutes in the future' },
         ]);
       }
-      return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: at.toISOString() };
+      return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: (at ?? now).toISOString(), measuredAt: measuredAt(at, now).toISOString() };
     });
+    this.limiter.take(actor.sub, rows.length);
     const receivedAt = now.toISOString();
+    let uncounted = 0;
     await writeTransaction(this.deps.db, false, async (trx) => {
       const keys = [...new Set(rows.map((r) => r.flag))];
-      const flags = await trx.selectFrom('flags').select(['key', 'stage']).where('key', 'in', keys).where('archived', '=', 0).execute();
-      const stageOf = new Map(flags.map((f) => [f.key, f.stage]));
-      const unknown = rows.flatMap((r, i) => (stageOf.has(r.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `unknown flag "${r.flag}"` }]));
+      const flags = await trx.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('key', 'in', keys).where('archived', '=', 0).execute();
+      const flagOf = new Map(flags.map((f) => [f.key, f]));
+      const unknown = rows.flatMap((r, i) => (flagOf.has(r.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `unknown flag "${r.flag}"` }]));
       if (unknown.length > 0) {
         throw new ValidationError(`sample ${unknown[0]!.index}: ${unknown[0]!.message}; nothing was stored`, unknown.slice(0, 100), 'unknown_flag');
       }
-      await insertSamples(trx, rows.map((r) => ({ ...r, stage: stageOf.get(r.flag)!, received_at: receivedAt })));
+      const names = new Map<string, Set<string>>();
+      for (const r of rows) names.set(r.flag, (names.get(r.flag) ?? new Set()).add(r.metric));
+      for (const [flag, { known, fresh }] of await newMetricNames(trx, names)) {
+        if (known + fresh.length <= this.limits.namesPerFlag) continue;
+        throw new ValidationError(
+          `flag "${flag}" may report at most ${this.limits.namesPerFlag} distinct metric names (METRIC_NAMES_PER_FLAG); it has ${known}, and this request adds ${fresh.length} new (${fresh.slice(0, 3).join(', ')}${fresh.length > 3 ? ', …' : ''}); nothing was stored`,
+          { flag, cap: this.limits.namesPerFlag, known, newNames: fresh.slice(0, 100) },
+          'too_many_metric_names',
+        );
+      }
+      await insertSamples(trx, rows.map((r) => ({ flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt })));
+      const counted: CountedSample[] = [];
+      for (const r of rows) {
+        const f = flagOf.get(r.flag)!;
+        const since = stageStart(f);
+        // A sample measured before the stage began never counts for it.
+        if (r.measuredAt < since) uncounted++;
+        else counted.push({ flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value });
+      }
+      await addToAggregates(trx, counted, receivedAt);
+      await touchMetricNames(trx, names, receivedAt);
     });
     const tripped = await this.guardrails.check(rows, actor.requestId);
-    return { stored: rows.length, tripped };
+    return { stored: rows.length, tripped, ...(uncounted > 0 ? { uncounted } : {}) };
   }
 
-  /** Per metric: stats per cohort and the recent samples since `since` (default: the current stage's start). */
-  async series(key: string, opts: { metrics?: string[]; since?: string; limit?: number }): Promise<{ flag: string; stage: number; since: string; metrics: MetricSeries[] }> {
-    const row = await liveFlagRow(this.deps.db, key);
-    const since = opts.since ? new Date(opts.since).toISOString() : stageStart(row);
-    const limit = Math.min(Math.max(opts.limit ?? 500, 1), 1000);
-    const names = opts.metrics ?? (await metricNamesSince(this.deps.db, key, since));
-    const stats = await statsSince(this.deps.db, key, since, names);
-    const metrics: MetricSeries[] = [];
-    for (const metric of names) {
-      const s = stats.get(metric);
-      const samples = await recentSamples(this.deps.db, key, metric, since, limit);
-      const total = (s?.treatment?.count ?? 0) + (s?.control?.count ?? 0);
-      metrics.push({ metric, treatment: s?.treatment ?? null, control: s?.control ?? null, samples, truncated: total > samples.length });
-    }
-    return { flag: key, stage: row.stage, since, metrics };
+  /** One page of metric series (see metrics-view.ts). */
+  series(key: string, q: MetricsPageQuery) {
+    return metricsView(this.deps.db, key, q);
   }
 }

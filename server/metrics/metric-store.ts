@@ -59,7 +59,10 @@ export async function recentSamples(db: Q, flag: string, metric: string, since: 
   return rows.reverse();
 }
 
-export async function metricNamesSince(db: Q, flag: string, since: string): Promise<string[]> {
-  const rows = await db.selectFrom('metric_samples').select('metric').distinct().where('flag', '=', flag).where('at', '>=', since).orderBy('metric').execute();
+/** Distinct metric names with samples since `since`, in name order, after `after`, at most `limit`. */
+export async function metricNamesSince(db: Q, flag: string, since: string, after: string | undefined, limit: number): Promise<string[]> {
+  let q = db.selectFrom('metric_samples').select('metric').distinct().where('flag', '=', flag).where('at', '>=', since);
+  if (after !== undefined) q = q.where('metric', '>', after);
+  const rows = await q.orderBy('metric').limit(limit).execute();
   return rows.map((r) => r.metric);
 }

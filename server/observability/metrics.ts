@@ -34,6 +34,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly telemetryRefused = new Counter({
+    name: 'switchyard_telemetry_refused_total',
+    help: 'SDK telemetry refused: counts for unknown flags or stages, reports claiming more than one client can serve',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly auditEntries = new Counter({
     name: 'switchyard_audit_entries_total',
     help: 'Audit entries written, by action',
@@ -55,6 +62,7 @@ export class Metrics {
     dbWritable?: () => boolean;
     httpConnections?: () => number;
     lockHeld?: () => boolean;
+    clockSkewSeconds?: () => number;
   } = {};
 
   readonly dataDirLockHeld = new Gauge({
@@ -104,6 +112,16 @@ export class Metrics {
     help: 'Kill requests that failed on the server side (5xx), by status',
     labelNames: ['status'] as const,
     registers: [this.registry],
+  });
+
+  readonly clockSkew = new Gauge({
+    name: 'switchyard_clock_skew_seconds',
+    help: "How far the host's wall clock has moved from the server's steady time (monotonic since start) since start; stage ages and soaks follow the steady time",
+    registers: [this.registry],
+    collect: () => {
+      const s = this.sources.clockSkewSeconds?.();
+      if (s !== undefined) this.clockSkew.set(s);
+    },
   });
 
   readonly sdkConnections = new Gauge({

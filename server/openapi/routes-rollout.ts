@@ -29,8 +29,9 @@ export const rolloutRouteDocs: RouteDoc[] = [
   },
   {
     method: 'post', path: '/api/metrics', tag: 'metrics', summary: 'Report a metric sample, or a batch of up to 1000 `{samples: [...]}`',
-    description: 'Guardrails are checked against each fresh sample; a breach pauses or kills the flag (audited as the system).',
-    access: { permission: 'reportMetrics' }, body: z.union([sampleSchema, batchSchema]), status: 201, returns: '`{stored, tripped}`',
+    description:
+      'Guardrails are checked against each fresh sample; a breach pauses or kills the flag (audited as the system). At most METRIC_NAMES_PER_FLAG distinct names per flag (400 too_many_metric_names) and METRICS_RATE_LIMIT samples per second per token (429 metrics_rate_limited, Retry-After).',
+    access: { permission: 'reportMetrics' }, body: z.union([sampleSchema, batchSchema]), status: 201, returns: '`{stored, tripped, uncounted?}`',
     example: { body: { samples: [{ flag: 'support-draft', metric: 'eval_score', value: 0.84 }, { flag: 'support-draft', metric: 'error_rate', value: 0.002 }] } },
   },
   {
@@ -72,6 +73,6 @@ export const rolloutRouteDocs: RouteDoc[] = [
   },
   {
     method: 'get', path: '/api/flags/:key/metrics', tag: 'metrics', summary: "The flag's metric series (per metric and cohort)",
-    access: { permission: 'read' }, query: metricsQuerySchema, returns: 'the series',
+    access: { permission: 'read' }, query: metricsQuerySchema, returns: 'one page of at most 50 metric names: `{flag, stage, since, metrics, next}`; pass `next` as `after` for the next page',
   },
 ];

@@ -113,7 +113,7 @@ export class SdkStream {
       if (msg.version > feed.version) throw new BadMessage(`ack.version ${msg.version} was never sent (the server is at ${feed.version})`);
       tracker.ack(c.peer, msg.version);
     }
-    if (msg.type === 'telemetry') this.deps.telemetry?.record(msg.counts, msg.reach);
+    if (msg.type === 'telemetry') this.deps.telemetry?.record(msg.counts, msg.reach, c);
   }
 
   /** Writes to one peer unless its backlog shows it is not keeping up; then it is cut. */

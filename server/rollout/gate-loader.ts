@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import type { FlagRow } from '../flags/flag-view.js';
-import { statsSince } from '../metrics/metric-store.js';
+import { stageStats } from '../metrics/aggregate-store.js';
 import { computeGates, stageStart, type Gate } from './gates.js';
 import { storedPlan, type Plan } from './plan-schema.js';
 import { liveSignoffs } from './plan-store.js';
@@ -23,7 +23,8 @@ export async function loadGates(db: Kysely<Database>, row: FlagRow, now: Date): 
   if (!plan || !stage) return { plan, nextStage: null, nextPercent: null, gates: [], ready: false };
   const nextStage = row.stage + 1;
   const signers = (await liveSignoffs(db, row.key, row.plan_version, nextStage)).map((s) => s.actor);
-  const stats = await statsSince(db, row.key, stageStart(row), [...new Set(stage.checks.map((c) => c.metric))]);
+  // The running aggregates of the current stage run: one row per metric and cohort, whatever the history.
+  const stats = await stageStats(db, { flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
   const gates = computeGates({ row, plan, now, signers, stats });
   return { plan, nextStage, nextPercent: stage.percent, gates, ready: gates.every((g) => g.ok) };
 }

@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { mergeRegs } from '../../sdk/src/reach.js';
 import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
 import type { Database } from '../db.js';
 import { writeTransaction } from '../write-gate.js';
+import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
 /** `flag_reach` (migrations/0005_reach.ts): merged distinct-user registers per flag, stage and UTC day. */
 export interface FlagReachTable {
@@ -27,20 +28,19 @@ const CHUNK = 400;
  * Merges rows into their (flag, stage, day) registers (per-register max) in one transaction;
  * rows of unknown flags are dropped. Returns rows written.
  */
-export async function addReach(db: ReachDb, rows: ReachRow[]): Promise<number> {
+export async function addReach(db: ReachDb, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return writeTransaction(db, false, async (trx) => {
     const keys = [...new Set(rows.map((r) => r.flag))];
-    const known = new Set<string>();
+    const limits = await stageLimits(trx as unknown as Transaction<Database>, keys, CHUNK);
     const held = new Map<string, Uint8Array>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const part = keys.slice(i, i + CHUNK);
-      for (const f of await trx.selectFrom('flags').select('key').where('key', 'in', part).execute()) known.add(f.key);
       const days = [...new Set(rows.map((r) => r.day))];
       const old = await trx.selectFrom('flag_reach').selectAll().where('flag', 'in', part).where('day', 'in', days).execute();
       for (const o of old) held.set(`${o.flag}\n${o.stage}\n${o.day}`, o.regs);
     }
-    const kept = rows.filter((r) => known.has(r.flag));
+    const kept = screen(rows, limits, onRefused);
     for (const r of kept) {
       const regs = new Uint8Array(REACH_REGISTERS);
       mergeRegs(regs, r.regs);

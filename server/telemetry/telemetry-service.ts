@@ -1,18 +1,20 @@
 import type { StaleFlagsView, StageUsageView, UsageView } from '../../sdk/src/api.js';
 import type { TelemetryCount, TelemetryReach } from '../../sdk/src/protocol.js';
 import { estimateReach, mergeRegs } from '../../sdk/src/reach.js';
-import type { Clock } from '../clock.js';
+import { monotonicOf, type Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import { NotFound } from '../errors.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { parsePlan, stagePercent } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_EVALS_PER_SECOND, ReportWindows, type OnRefused, type RefusalReason } from './telemetry-bounds.js';
 import { addReach, reachOf, type ReachDb, type ReachRow } from './reach-store.js';
 import { addUsage, staleFlags, usageDb, usageOf, type UsageDb, type UsageRow } from './usage-store.js';
 
 /** Where the push layer hands the counts of a valid `telemetry` message. */
 export interface TelemetrySink {
-  record(counts: readonly TelemetryCount[], reach?: readonly TelemetryReach[]): void;
+  /** `source` is the connection the report came on (its reports' spacing bounds what it may claim). */
+  record(counts: readonly TelemetryCount[], reach?: readonly TelemetryReach[], source?: object): void;
 }
 
 const VARIANTS = ['on', 'off', 'fallback'] as const;
@@ -38,11 +40,36 @@ export class TelemetryService implements TelemetrySink {
   private flushing: Promise<number> = Promise.resolve(0);
   private readonly db: UsageDb;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger }) {
+  private readonly windows: ReportWindows;
+  private readonly evalsPerSecond: number;
+
+  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; evalsPerSecond?: number; onRefused?: OnRefused }) {
     this.db = usageDb(deps.db);
+    this.windows = new ReportWindows(monotonicOf(deps.clock));
+    this.evalsPerSecond = deps.evalsPerSecond ?? DEFAULT_EVALS_PER_SECOND;
   }
 
-  record(counts: readonly TelemetryCount[], reach: readonly TelemetryReach[] = []): void {
+  /** False when the report claims more than one client can serve in its window: then none of it is kept. */
+  private plausible(counts: readonly TelemetryCount[], reach: readonly TelemetryReach[], source: object | undefined): boolean {
+    const most = this.evalsPerSecond * this.windows.seconds(source);
+    let total = 0;
+    for (const c of counts) total += c.on + c.off + c.fallback;
+    if (total > most) return this.refuse('implausible_count', { evaluations: total, most });
+    for (const r of reach) {
+      const users = estimateReach(Buffer.from(r.regs, 'hex'));
+      if (users > most) return this.refuse('implausible_reach', { flag: r.key, users, most });
+    }
+    return true;
+  }
+
+  private refuse(reason: RefusalReason, detail: Record<string, unknown>): false {
+    this.deps.onRefused?.(reason, 1);
+    this.deps.log.warn({ reason, ...detail }, 'telemetry: a report claims more than one client can serve; refused');
+    return false;
+  }
+
+  record(counts: readonly TelemetryCount[], reach: readonly TelemetryReach[] = [], source?: object): void {
+    if (!this.plausible(counts, reach, source)) return;
     const now = this.deps.clock().toISOString();
     const day = now.slice(0, 10);
     for (const r of reach) {
@@ -84,7 +111,7 @@ export class TelemetryService implements TelemetrySink {
     this.reach = new Map();
     if (sketches.size) {
       try {
-        await addReach(this.db as unknown as ReachDb, [...sketches.values()]);
+        await addReach(this.db as unknown as ReachDb, [...sketches.values()], this.deps.onRefused);
       } catch (err) {
         for (const [id, row] of sketches) {
           const later = this.reach.get(id);
@@ -98,7 +125,7 @@ export class TelemetryService implements TelemetrySink {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      return await addUsage(this.db, [...batch.values()]);
+      return await addUsage(this.db, [...batch.values()], this.deps.onRefused);
     } catch (err) {
       // Keep the counts for the next flush rather than lose them to a busy database.
       for (const [id, row] of batch) {

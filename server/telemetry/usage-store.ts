@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Db } from '../db.js';
 import { writeTransaction } from '../write-gate.js';
+import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
 /** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
 export interface FlagUsageTable {
@@ -28,16 +29,11 @@ export interface UsageRow {
 const CHUNK = 400;
 
 /** Adds rows to their (flag, stage, variant, day) totals in one transaction; rows of unknown flags are dropped. Returns rows written. */
-export async function addUsage(db: UsageDb, rows: UsageRow[]): Promise<number> {
+export async function addUsage(db: UsageDb, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return writeTransaction(db, false, async (trx) => {
-    const keys = [...new Set(rows.map((r) => r.flag))];
-    const known = new Set<string>();
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      const found = await trx.selectFrom('flags').select('key').where('key', 'in', keys.slice(i, i + CHUNK)).execute();
-      for (const f of found) known.add(f.key);
-    }
-    const kept = rows.filter((r) => known.has(r.flag));
+    const limits = await stageLimits(trx as unknown as Transaction<Database>, [...new Set(rows.map((r) => r.flag))], CHUNK);
+    const kept = screen(rows, limits, onRefused);
     for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, kept.slice(i, i + CHUNK));
     return kept.length;
   });

@@ -1,0 +1,88 @@
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db.js';
+import type { Logger } from '../log.js';
+import { writeTransaction } from '../write-gate.js';
+
+const DAY_MS = 86_400_000;
+
+/** Rows deleted per transaction: small, so a kill waits for at most one such batch. */
+export const PRUNE_BATCH = 500;
+
+export interface PruneResult {
+  samples: number;
+  usage: number;
+  reach: number;
+  names: number;
+}
+
+interface Target {
+  name: keyof PruneResult;
+  table: string;
+  column: string;
+  cutoff: (now: Date, days: number) => string;
+}
+
+const instant = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+const day = (now: Date, days: number) => instant(now, days).slice(0, 10);
+
+/** What is pruned, and by which column (each indexed, migrations/0007). Aggregates are never pruned. */
+const TARGETS: Target[] = [
+  { name: 'samples', table: 'metric_samples', column: 'received_at', cutoff: instant },
+  { name: 'usage', table: 'flag_usage', column: 'day', cutoff: day },
+  { name: 'reach', table: 'flag_reach', column: 'day', cutoff: day },
+  { name: 'names', table: 'metric_names', column: 'last_seen_at', cutoff: instant },
+];
+
+/**
+ * Keeps raw metric samples, evaluation counts and reach registers for `days` (RETENTION_DAYS):
+ * older rows are deleted in batches of PRUNE_BATCH, each its own non-urgent transaction through
+ * the write gate, so a kill, restore or guardrail trip goes ahead of every batch still to come.
+ * The running aggregates stay, so the current stage's evidence survives; so does the audit trail.
+ */
+export class Retention {
+  private running: Promise<PruneResult> | undefined;
+
+  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; days: number; batch?: number }) {}
+
+  /** Prunes everything past the retention now; a second call while one runs joins it. */
+  prune(): Promise<PruneResult> {
+    this.running ??= this.pruneAll().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pruneAll(): Promise<PruneResult> {
+    const now = this.deps.clock();
+    const batch = this.deps.batch ?? PRUNE_BATCH;
+    const out: PruneResult = { samples: 0, usage: 0, reach: 0, names: 0 };
+    const db = this.deps.db as unknown as Kysely<any>;
+    for (const t of TARGETS) {
+      const cutoff = t.cutoff(now, this.deps.days);
+      for (;;) {
+        // rowid: SQLite's row key (PostgreSQL would use ctid or the primary key).
+        const deleted = await writeTransaction(db, false, async (trx) => {
+          const r = await sql`DELETE FROM ${sql.table(t.table)} WHERE rowid IN (SELECT rowid FROM ${sql.table(t.table)} WHERE ${sql.ref(t.column)} < ${cutoff} LIMIT ${batch})`.execute(trx);
+          return Number(r.numAffectedRows ?? 0);
+        });
+        out[t.name] += deleted;
+        if (deleted < batch) break;
+      }
+    }
+    if (out.samples + out.usage + out.reach + out.names > 0) this.deps.log.info({ retentionDays: this.deps.days, pruned: out }, 'retention pruned old metric samples and telemetry');
+    return out;
+  }
+
+  /** Prunes every `intervalMs` on an unref'd timer (and once soon after start); the returned stop waits for a prune under way. */
+  start(intervalMs: number): () => Promise<void> {
+    const tick = () => void this.prune().catch((err) => this.deps.log.error({ err }, 'retention prune failed'));
+    const first = setTimeout(tick, Math.min(intervalMs, 60_000));
+    const timer = setInterval(tick, intervalMs);
+    first.unref();
+    timer.unref();
+    return async () => {
+      clearTimeout(first);
+      clearInterval(timer);
+      await this.running?.catch(() => undefined);
+    };
+  }
+}
