@@ -6,7 +6,9 @@ import { createFlag, startTestServer, type TestServer } from './helpers/server.j
 
 let ts: TestServer;
 beforeAll(async () => {
-  ts = await startTestServer();
+  // This file pins the plain hash chain; signed checkpoints (which would also catch the cut-off
+  // end once one covers it) have their own tests in audit-checkpoints.test.ts.
+  ts = await startTestServer({ config: { checkpointEvery: 1_000_000 } });
 });
 afterAll(() => ts.close());
 
@@ -35,7 +37,7 @@ describe('backups', () => {
     copy.close();
     expect(preFlags).toBe(20);
     expect(count).toBeGreaterThanOrEqual(before.count);
-    const v = await cli(['verify-audit', file]);
+    const v = await cli(['verify-audit', file], { DATA_DIR: ts.dataDir });
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, count });
   });
@@ -49,15 +51,15 @@ describe('backups', () => {
     db.exec('drop trigger audit_no_update; drop trigger audit_no_delete');
     db.prepare('delete from audit where seq = ?').run(head.count);
     db.close();
-    const plain = await cli(['verify-audit', file]);
+    const plain = await cli(['verify-audit', file], { DATA_DIR: ts.dataDir });
     expect(plain.code).toBe(0);
-    const anchored = await cli(['verify-audit', file, '--expect-head', head.head]);
+    const anchored = await cli(['verify-audit', file, '--expect-head', head.head], { DATA_DIR: ts.dataDir });
     expect(anchored.code).toBe(1);
     expect(JSON.parse(anchored.stdout).problem).toContain('not in the chain');
     const db2 = new Database(file);
     db2.prepare("update audit set actor = 'mallory' where seq = 3").run();
     db2.close();
-    const broken = await cli(['verify-audit', file]);
+    const broken = await cli(['verify-audit', file], { DATA_DIR: ts.dataDir });
     expect(broken.code).toBe(1);
     expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, firstBad: 3 });
   });
