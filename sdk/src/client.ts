@@ -8,6 +8,7 @@ import { explain, PreparedFlag, serve } from './evaluate.js';
 import { MAX_TELEMETRY_COUNTS, PROTOCOL_VERSION, SDK_SUBPROTOCOL, type EvaluationContext, type FlagState, type Json, type ServerMessage, type Snapshot, type TelemetryCount } from './protocol.js';
 import { carry, takeCounts } from './eval-counts.js';
 import { backoffDelay } from './backoff.js';
+import type { HashOut } from './bucket.js';
 import type { ChangeEvent, Client, ClientOptions, ClientStatus, SnapshotCache, WebSocketConstructor, WebSocketLike } from './client-types.js';
 
 export { backoffDelay } from './backoff.js';
@@ -45,6 +46,8 @@ export function createClient(opts: ClientOptions): Client {
   /** Counts of flag states replaced at another stage or removed, until the next report. */
   const aside: TelemetryCount[] = [];
   const rc = opts.reconnect ?? {};
+  /** The hash the last evaluation that bucketed a key computed, for the reach sketch. */
+  const hashed: HashOut = { hash: 0 };
 
   const streamUrl = opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream';
   const warn = (what: string, detail?: unknown) => opts.logger?.warn('switchyard: ' + what, detail);
@@ -208,13 +211,13 @@ export function createClient(opts: ClientOptions): Client {
   function value(key: string, context: EvaluationContext | undefined, fallback: Json): Json {
     const p = flags.get(key);
     if (p === undefined) return fallback;
-    const s = serve(p, context ?? NO_CONTEXT);
+    const s = serve(p, context ?? NO_CONTEXT, hashed);
     const v = s > 0 ? p.on : p.off;
     if (s < 0 || typeof v !== typeof fallback || (typeof v === 'object' && kind(v) !== kind(fallback))) {
       p.nf++;
       return fallback;
     }
-    if (s > 0) p.n1++, opts.reach?.add(p, context);
+    if (s > 0) p.n1++, opts.reach?.add(p, context, hashed.hash);
     else p.n0++;
     return v;
   }
@@ -242,10 +245,10 @@ export function createClient(opts: ClientOptions): Client {
     value: value as Client['value'],
     evaluate(key, context) {
       const p = flags.get(key);
-      const r = explain(p, context ?? NO_CONTEXT);
+      const r = explain(p, context ?? NO_CONTEXT, hashed);
       if (!p) return r;
       if (r.reason === 'ERROR') p.nf++;
-      else if (r.reason === 'ROLLOUT_IN') p.n1++, opts.reach?.add(p, context);
+      else if (r.reason === 'ROLLOUT_IN') p.n1++, opts.reach?.add(p, context, hashed.hash);
       else p.n0++;
       return r;
     },
