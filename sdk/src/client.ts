@@ -48,7 +48,7 @@ export function createClient(opts: ClientOptions): Client {
 
   function save(): void {
     try {
-      if (opts.cache) Promise.resolve(opts.cache.save(flags.snapshot())).catch(cacheFailed);
+      if (opts.cache) Promise.resolve(opts.cache.save(flags.read.snapshot())).catch(cacheFailed);
     } catch (err) {
       cacheFailed(err);
     }
@@ -93,10 +93,6 @@ export function createClient(opts: ClientOptions): Client {
         waiters.add(done);
       });
     },
-    isEnabled: flags.isEnabled,
-    value: flags.value,
-    evaluate: flags.evaluate,
-    snapshot: flags.snapshot,
     on(event: 'change' | 'status', handler: (arg: any) => void) {
       const set: Set<(a: any) => void> = handlers[event];
       set.add(handler);
@@ -111,6 +107,7 @@ export function createClient(opts: ClientOptions): Client {
       handlers.change.clear();
       handlers.status.clear();
     },
+    ...flags.read,
   };
 
   seed(opts.bootstrap);

@@ -19,10 +19,8 @@ export interface Flags {
    * were missed, so only a fresh snapshot can bring it up to date).
    */
   receive(m: SnapshotMessage | ChangesMessage): string[] | null;
-  snapshot(): Snapshot;
-  value: Client['value'];
-  isEnabled: Client['isEnabled'];
-  evaluate: Client['evaluate'];
+  /** What the client serves from the state: its evaluation methods and the snapshot. */
+  read: Pick<Client, 'value' | 'isEnabled' | 'evaluate' | 'snapshot'>;
   /** The evaluation counts since the last call (per flag and stage), zeroing them. */
   takeCounts(): TelemetryCount[];
 }
@@ -86,17 +84,19 @@ export function createFlags(reach?: Reach | null): Flags {
       if (m.since > version) return null;
       return m.version > version ? apply(m.flags, m.removed, m.version) : [];
     },
-    snapshot: () => ({ version, flags: [...flags.values()].map((p) => p.f) }),
-    value: value as Client['value'],
-    isEnabled: (key, context) => value(key, context, false) as boolean,
-    evaluate(key, context) {
-      const p = flags.get(key);
-      const r = explain(p, context ?? NO_CONTEXT, hashed);
-      if (!p) return r;
-      if (r.reason === 'ERROR') p.nf++;
-      else if (r.reason === 'ROLLOUT_IN') p.n1++, reach?.add(p, context, hashed.hash);
-      else p.n0++;
-      return r;
+    read: {
+      snapshot: () => ({ version, flags: [...flags.values()].map((p) => p.f) }),
+      value: value as Client['value'],
+      isEnabled: (key, context) => value(key, context, false) as boolean,
+      evaluate(key, context) {
+        const p = flags.get(key);
+        const r = explain(p, context ?? NO_CONTEXT, hashed);
+        if (!p) return r;
+        if (r.reason === 'ERROR') p.nf++;
+        else if (r.reason === 'ROLLOUT_IN') p.n1++, reach?.add(p, context, hashed.hash);
+        else p.n0++;
+        return r;
+      },
     },
     takeCounts: () => takeCounts(flags.values(), aside),
   };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Reach, WebSocketLike } from '../src/client-types.js';
 import { MAX_TELEMETRY_COUNTS, type TelemetryCount } from '../src/protocol.js';
-import { report, startReporter } from '../src/telemetry-reporter.js';
+import { startReporter } from '../src/telemetry-reporter.js';
 import { fakeSockets, type FakeSocket } from './fake-socket.js';
 
 const counts = (n: number): TelemetryCount[] => Array.from({ length: n }, (_, i) => ({ key: `f${i}`, stage: 1, on: i, off: 1, fallback: 0 }));
@@ -26,7 +26,9 @@ describe('the telemetry reporter over a fake socket', () => {
     const s = openSocket();
     const all = counts(MAX_TELEMETRY_COUNTS * 2 + 1);
     const reach: Reach = { add: () => {}, send: (ws) => ws.send('{"type":"telemetry","counts":[],"reach":[]}') };
-    report(() => s, () => all, reach);
+    const stop = startReporter(1000, () => s, () => all, reach);
+    vi.advanceTimersByTime(1000);
+    stop();
     const sent = s.sentJson();
     expect(sent.map((m) => m.counts.length)).toEqual([0, MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_COUNTS, 1]);
     expect(sent[0]).toEqual({ type: 'telemetry', counts: [], reach: [] });
@@ -37,7 +39,9 @@ describe('the telemetry reporter over a fake socket', () => {
     let taken = 0;
     const take = () => (taken++, counts(3));
     const reach: Reach = { add: () => {}, send: () => void taken++ };
-    report(() => undefined, take, reach);
+    const stop = startReporter(1000, () => undefined, take, reach);
+    vi.advanceTimersByTime(5000);
+    stop();
     expect(taken).toBe(0);
   });
 
