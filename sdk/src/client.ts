@@ -59,15 +59,11 @@ export function createClient(opts: ClientOptions): Client {
     if (s && Array.isArray(s.flags) && s.version > flags.version) for (const key of flags.receive({ type: 'snapshot', ...s })!) emit(handlers.change, { key });
   }
 
-  const conn = createConnection(opts, {
-    version: () => flags.version,
-    receive(m) {
-      const changed = flags.receive(m);
-      if (!changed) return false;
+  const conn = createConnection(opts, flags, {
+    up(changed) {
       if (changed.length || status !== 'ready') save();
       setStatus('ready');
       for (const key of changed) emit(handlers.change, { key });
-      return true;
     },
     down: (authFailed) => (authFailed ? setStatus('error') : status === 'ready' && setStatus('stale')),
     warn,

@@ -9,12 +9,18 @@ import { PROTOCOL_VERSION, SDK_SUBPROTOCOL, type ChangesMessage, type ServerMess
 
 export const SDK_NAME = 'switchyard-js/0.1.0';
 
-/** What the connection asks of the client it serves. */
-export interface Link {
+/** What the connection feeds: the flag state (flag-state.ts) satisfies it. */
+export interface Fed {
   /** The version held: sent in the hello and acknowledged after each state message. */
-  version(): number;
-  /** A snapshot or changes arrived; false: it cannot be applied (a gap), so the connection resyncs. */
-  receive(m: SnapshotMessage | ChangesMessage): boolean;
+  readonly version: number;
+  /** Applies a snapshot or changes: the keys that changed, or null for a gap (the connection resyncs). */
+  receive(m: SnapshotMessage | ChangesMessage): string[] | null;
+}
+
+/** What the connection tells the client it serves. */
+export interface Link {
+  /** A state message was applied on a healthy socket; `changed`: the keys whose definition changed. */
+  up(changed: string[]): void;
   /** The socket is gone (`authFailed`: the server refused the key); a retry is scheduled unless closed. */
   down(authFailed: boolean): void;
   warn(what: string, detail?: unknown): void;
@@ -37,7 +43,7 @@ const soon: (fn: () => void) => unknown = (globalThis as { setImmediate?: (fn: (
 const loadWs = (name = 'ws'): Promise<WebSocketConstructor> => import(name).then((m: { default: WebSocketConstructor }) => m.default);
 
 /** A connection that opens its first socket on `open()`. Log messages are short codes, listed in docs/sdk.md. */
-export function createConnection(opts: ConnectionOptions, link: Link): Connection {
+export function createConnection(opts: ConnectionOptions, state: Fed, link: Link): Connection {
   let ws: WebSocketLike | undefined;
   let connecting = false;
   let closed = false;
@@ -92,19 +98,21 @@ export function createConnection(opts: ConnectionOptions, link: Link): Connectio
       if (m.type === 'error') link.warn('server: ' + m.code, m.message);
       return; // and heartbeats
     }
-    if (!link.receive(m)) return drop(sock, false); // a gap cannot be patched: resync from a fresh connection
+    const changed = state.receive(m);
+    if (!changed) return drop(sock, false); // a gap cannot be patched: resync from a fresh connection
     if (m.heartbeatMs) {
       heartbeatMs = m.heartbeatMs;
       arm();
     }
     healthySince ||= heard;
+    link.up(changed);
     // The acknowledgement is written after the I/O already queued: the app sees the change first,
     // and a process holding many clients applies all of a broadcast before it writes the acks.
     if (acking !== sock) {
       acking = sock;
       soon(() => {
         acking = undefined;
-        if (sock === ws) sock.send('{"type":"ack","version":' + link.version() + '}');
+        if (sock === ws) sock.send('{"type":"ack","version":' + state.version + '}');
       });
     }
   }
@@ -124,7 +132,7 @@ export function createConnection(opts: ConnectionOptions, link: Link): Connectio
       : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
     ws = sock;
     let authFailed = false;
-    sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: link.version(), sdk: SDK_NAME }));
+    sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
     sock.onmessage = (ev) => {
       try {
         onMessage(sock, ev.data);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
-import { createConnection, SDK_NAME, type Link } from '../src/connection.js';
+import { createConnection, SDK_NAME, type Fed, type Link } from '../src/connection.js';
 import type { ChangesMessage, SnapshotMessage } from '../src/protocol.js';
 import { fakeSockets } from './fake-socket.js';
 
@@ -8,25 +8,28 @@ import { fakeSockets } from './fake-socket.js';
 const realImmediate = setImmediate;
 const afterQueuedIo = () => new Promise<void>((resolve) => realImmediate(resolve));
 
-/** A link that records what the connection told it; `receive` applies by taking the message's version. */
+/** A state and a link that record what the connection did; the state applies a message by taking its version. */
 function recordingLink() {
   const got: Array<SnapshotMessage | ChangesMessage> = [];
+  const ups: string[][] = [];
   const downs: boolean[] = [];
   const warnings: string[] = [];
-  let version = 0;
   let refuse = false;
-  const link: Link = {
-    version: () => version,
+  const state: Fed & { version: number } = {
+    version: 0,
     receive(m) {
       got.push(m);
-      if (refuse) return false;
-      version = Math.max(version, m.version);
-      return true;
+      if (refuse) return null;
+      state.version = Math.max(state.version, m.version);
+      return m.flags.map((f) => f.key);
     },
+  };
+  const link: Link = {
+    up: (changed) => void ups.push(changed),
     down: (authFailed) => void downs.push(authFailed),
     warn: (what) => void warnings.push(what),
   };
-  return { link, got, downs, warnings, setVersion: (v: number) => (version = v), refuseNext: () => (refuse = true) };
+  return { state, link, got, ups, downs, warnings, setVersion: (v: number) => (state.version = v), refuseNext: () => (refuse = true) };
 }
 
 const snapshot = (version: number, extra: Partial<SnapshotMessage> = {}): SnapshotMessage => ({ type: 'snapshot', version, flags: [], ...extra });
@@ -43,7 +46,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
   function setUp(extra: { heartbeatTimeoutMs?: number } = {}) {
     const net = fakeSockets();
     const rec = recordingLink();
-    const conn = createConnection({ url: 'http://flags.test/', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0, ...extra }, rec.link);
+    const conn = createConnection({ url: 'http://flags.test/', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0, ...extra }, rec.state, rec.link);
     return { net, rec, conn };
   }
 
@@ -66,7 +69,8 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     const net = fakeSockets();
     vi.stubGlobal('WebSocket', net.WebSocket);
     try {
-      const conn = createConnection({ url: 'https://flags.test', sdkKey: 'sy_sdk_k' }, recordingLink().link);
+      const rec = recordingLink();
+      const conn = createConnection({ url: 'https://flags.test', sdkKey: 'sy_sdk_k' }, rec.state, rec.link);
       await conn.open();
       expect(net.sockets[0]!.url).toBe('wss://flags.test/sdk/stream');
       expect(net.sockets[0]!.protocols).toEqual(['switchyard.v1', 'sdk-key.sy_sdk_k']);
@@ -77,7 +81,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     }
   });
 
-  it('hands snapshots and changes to the link, not heartbeats or errors, and acknowledges the latest version once per burst', async () => {
+  it('hands snapshots and changes to the state and reports each up, not heartbeats or errors, and acknowledges the latest version once per burst', async () => {
     const { net, rec, conn } = setUp();
     await conn.open();
     const s = net.sockets[0]!;
@@ -87,6 +91,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     s.deliver(changes(3, 5));
     s.deliver({ type: 'error', code: 'key_revoked', message: 'this SDK key was revoked' });
     expect(rec.got.map((m) => [m.type, m.version])).toEqual([['snapshot', 3], ['changes', 5]]);
+    expect(rec.ups).toHaveLength(2); // each applied message is reported up
     expect(rec.warnings).toEqual(['server: key_revoked']);
     expect(s.sent).toHaveLength(1); // the hello: acks wait for the I/O already queued
     await afterQueuedIo();
@@ -97,12 +102,13 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     conn.close();
   });
 
-  it('drops the socket when the link refuses a message (a gap) and opens a new one after the first backoff delay', async () => {
+  it('drops the socket when the state finds a gap and opens a new one after the first backoff delay', async () => {
     const { net, rec, conn } = setUp();
     await conn.open();
     net.sockets[0]!.accept();
     rec.refuseNext();
     net.sockets[0]!.deliver(changes(9, 10));
+    expect(rec.ups).toEqual([]);
     expect(net.sockets[0]!.terminated).toBe(true);
     expect(net.sockets[0]!.onmessage).toBeNull();
     expect(rec.downs).toEqual([false]);
