@@ -38,6 +38,8 @@ export function createFlags(reach?: Reach | null): Flags {
   const aside: TelemetryCount[] = [];
   /** The hash the last evaluation that bucketed a key computed, for the reach sketch. */
   const hashed: HashOut = { hash: 0 };
+  /** Only a client with a reach sketch asks for the hash: without one, bucketing stores nothing. */
+  const out = reach ? hashed : undefined;
 
   function apply(list: FlagState[], removed: string[] | undefined, v: number): string[] {
     const changed: string[] = [];
@@ -64,7 +66,7 @@ export function createFlags(reach?: Reach | null): Flags {
   function value(key: string, context: EvaluationContext | undefined, fallback: Json): Json {
     const p = flags.get(key);
     if (p === undefined) return fallback;
-    const s = serve(p, context ?? NO_CONTEXT, hashed);
+    const s = serve(p, context ?? NO_CONTEXT, out);
     const v = s > 0 ? p.on : p.off;
     if (s < 0 || typeof v !== typeof fallback || (typeof v === 'object' && kind(v) !== kind(fallback))) {
       p.nf++;
@@ -90,7 +92,7 @@ export function createFlags(reach?: Reach | null): Flags {
       isEnabled: (key, context) => value(key, context, false) as boolean,
       evaluate(key, context) {
         const p = flags.get(key);
-        const r = explain(p, context ?? NO_CONTEXT, hashed);
+        const r = explain(p, context ?? NO_CONTEXT, out);
         if (!p) return r;
         if (r.reason === 'ERROR') p.nf++;
         else if (r.reason === 'ROLLOUT_IN') p.n1++, reach?.add(p, context, hashed.hash);
