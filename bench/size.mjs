@@ -14,6 +14,8 @@ export const CASES = {
   'createClient (typical app)': `import { createClient } from './sdk/src/index.ts'; globalThis.c = createClient;`,
   'whole browser entry': `export * from './sdk/src/index.ts';`,
   'web OpenFeature provider': `import { SwitchyardWebProvider } from './sdk/src/openfeature-web.ts'; globalThis.p = SwitchyardWebProvider;`,
+  // What an app installing the package bundles: the tsc output in dist/sdk (`node build.mjs` first).
+  'createClient from switchyard/sdk (dist)': `export { createClient } from 'switchyard/sdk';`,
 };
 
 /** Bytes of one case: minified, and minified + gzip -9; `code` is the bundle itself. */

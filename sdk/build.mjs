@@ -1,6 +1,9 @@
 // Builds the SDK package entries into dist/sdk/ (ESM JavaScript + .d.ts), which the root
 // package.json `exports` map to `switchyard/sdk`, `switchyard/sdk/node`,
 // `switchyard/sdk/openfeature` and `switchyard/sdk/openfeature-web`. Run by ../build.mjs.
+// tsconfig.build.json turns isolatedModules off so that tsc inlines the `const enum`s (as esbuild
+// does from source): with it on, each step of evaluate() was an enum object property load at
+// run time, and the enum objects added about 200 B min+gzip to an app's bundle.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

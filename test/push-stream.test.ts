@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
-import { issueSdkKey, rawPeer, sdkPeer, upgradeStatus, wsUrl } from './helpers/push-client.js';
+import { issueSdkKey, rawPeer, sdkPeer, upgradeStatus, wsUrl, type RawPeer } from './helpers/push-client.js';
+
+/**
+ * The next message that is not a heartbeat. Heartbeats go to every live connection on a timer
+ * (every 200 ms here), so one may arrive between any two messages a test waits for; any other
+ * message in between is still taken and fails the assertion.
+ */
+const nextBesidesHeartbeats = (p: RawPeer) => p.next((m) => m.type !== 'heartbeat');
 
 describe('the SDK stream (/sdk/stream)', () => {
   let ts: TestServer;
@@ -92,7 +99,7 @@ describe('the SDK stream (/sdk/stream)', () => {
     const p = sdkPeer(ts, key);
     await p.next();
     p.send('this is not json');
-    expect(await p.next()).toMatchObject({ type: 'error', code: 'malformed_message' });
+    expect(await nextBesidesHeartbeats(p)).toMatchObject({ type: 'error', code: 'malformed_message' });
     expect((await p.closed).code).toBe(4400);
   });
 
@@ -129,7 +136,7 @@ describe('the SDK stream (/sdk/stream)', () => {
     const p = sdkPeer(ts, k.key);
     await p.next();
     await ts.api('POST', `/api/sdk-keys/${k.id}/revoke`, { as: 'admin', body: { reason: 'leaked' } });
-    expect(await p.next()).toMatchObject({ type: 'error', code: 'key_revoked' });
+    expect(await nextBesidesHeartbeats(p)).toMatchObject({ type: 'error', code: 'key_revoked' });
     expect((await p.closed).code).toBe(4401);
   });
 

@@ -36,16 +36,25 @@ function mixBlock(h: number, k: number): number {
  * Nothing is allocated, so it is safe on a hot path.
  */
 export function murmur3(str: string, seed: number): number {
-  return hash(str, seed, false);
+  return hash(str, seed, false, undefined);
 }
 
 /**
- * murmur3, then `% BUCKETS` when `bucket`. Taking the bucket here keeps the result a small
+ * Where a bucketing call can leave the 30-bit hash it computed (`murmur3 >>> 2`: a small
+ * integer, never boxed), so the reach sketch (reach.ts) need not hash the key again. The caller
+ * owns it (one per client): the module itself keeps no state.
+ */
+export interface HashOut {
+  hash: number;
+}
+
+/**
+ * murmur3, then `% BUCKETS` when `bucket` (and the 30-bit hash into `out`, if given). Taking the bucket here keeps the result a small
  * integer: a full 32-bit hash returned from a call is boxed as a heap number (8-16 bytes per
  * call on the hot path); a bucket never is. This is the ASCII path, small enough for V8 to
  * inline; the first non-ASCII character hands over to {@link hashUtf8}.
  */
-function hash(str: string, seed: number, bucket: boolean): number {
+function hash(str: string, seed: number, bucket: boolean, out: HashOut | undefined): number {
   const n = str.length;
   const blocks = n & ~3;
   let h = seed | 0;
@@ -57,7 +66,7 @@ function hash(str: string, seed: number, bucket: boolean): number {
     const c1 = str.charCodeAt(i + 1);
     const c2 = str.charCodeAt(i + 2);
     const c3 = str.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) >= 0x80) return hashUtf8(str, h, i, bucket);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return hashUtf8(str, h, i, bucket, out);
     h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
   }
 
@@ -66,65 +75,50 @@ function hash(str: string, seed: number, bucket: boolean): number {
     let k = 0;
     for (let shift = 0; i < n; i++, shift += 8) {
       const c = str.charCodeAt(i);
-      if (c >= 0x80) return hashUtf8(str, h, blocks, bucket);
+      if (c >= 0x80) return hashUtf8(str, h, blocks, bucket, out);
       k |= c << shift;
     }
     h ^= scramble(k);
   }
-  return finish(h, n, bucket);
+  return finish(h, n, bucket, out);
 }
 
-/**
- * The last bucketing hash shifted to 30 bits (`murmur3 >>> 2`: a small integer, never boxed),
- * reused by the reach sketch (reach.ts) instead of hashing the key again.
- */
-export let lastHash: number;
-
 /** Finalization (fmix32) over `len` bytes, then the bucket (BUCKETS = 10000) when `bucket`. */
-function finish(h: number, len: number, bucket: boolean): number {
+function finish(h: number, len: number, bucket: boolean, out: HashOut | undefined): number {
   h ^= len;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   h = (h ^ (h >>> 16)) >>> 0;
-  lastHash = h >>> 2;
-  return bucket ? h % 10000 : h;
-}
-
-// hashUtf8's running state: module variables, so adding a byte allocates no closure.
-let uh = 0;
-let uk = 0;
-let ulen = 0;
-
-/** Adds one UTF-8 byte to hashUtf8's running state. */
-function addByte(b: number): void {
-  const at = ulen++ & 3;
-  uk |= b << (at << 3);
-  if (at === 3) {
-    uh = mixBlock(uh, uk);
-    uk = 0;
-  }
+  if (!bucket) return h;
+  if (out !== undefined) out.hash = h >>> 2;
+  return h % 10000;
 }
 
 /**
  * The general path from character `from` on (a block boundary: everything before it was
- * whole ASCII blocks, already mixed into `h`): one code point at a time, as UTF-8 bytes.
+ * whole ASCII blocks, already mixed into `h`): one code point at a time, as UTF-8 bytes, each
+ * added to the block `k` being filled (a byte at a time, in locals: no closure, no state).
  */
-function hashUtf8(str: string, h: number, from: number, bucket: boolean): number {
-  uh = h;
-  uk = 0;
-  ulen = from;
+function hashUtf8(str: string, h: number, from: number, bucket: boolean, out: HashOut | undefined): number {
+  let k = 0;
+  let len = from;
   for (let i = from; i < str.length; i++) {
     let c = str.codePointAt(i)!;
     if (c > 0xffff) i++; // a surrogate pair: one 4-byte sequence
     else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // a lone surrogate
-    if (c < 0x80) addByte(c);
-    else {
-      const more = c < 0x800 ? 1 : c < 0x10000 ? 2 : 3; // continuation bytes
-      addByte(((0xf0 << (3 - more)) & 0xff) | (c >> (6 * more)));
-      for (let j = more - 1; j >= 0; j--) addByte(0x80 | ((c >> (6 * j)) & 0x3f));
+    const more = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3; // continuation bytes
+    for (let j = more; j >= 0; j--) {
+      // The lead byte (or the ASCII byte itself), then the continuation bytes.
+      const b = j < more ? 0x80 | ((c >> (6 * j)) & 0x3f) : more === 0 ? c : ((0xf0 << (3 - more)) & 0xff) | (c >> (6 * more));
+      const at = len++ & 3;
+      k |= b << (at << 3);
+      if (at === 3) {
+        h = mixBlock(h, k);
+        k = 0;
+      }
     }
   }
-  return finish(ulen & 3 ? uh ^ scramble(uk) : uh, ulen, bucket);
+  return finish(len & 3 ? h ^ scramble(k) : h, len, bucket, out);
 }
 
 /**
@@ -132,12 +126,15 @@ function hashUtf8(str: string, h: number, from: number, bucket: boolean): number
  * state and pass it to {@link bucketOf}.
  */
 export function saltSeed(salt: string): number {
-  return hash(salt, 0, false); // murmur3(salt, 0)
+  return hash(salt, 0, false, undefined); // murmur3(salt, 0)
 }
 
-/** The bucket (0..9999) of a context key under a flag's seed: `murmur3(key, seed) % 10000`. */
-export function bucketOf(seed: number, key: string): number {
-  return hash(key, seed, true);
+/**
+ * The bucket (0..9999) of a context key under a flag's seed: `murmur3(key, seed) % 10000`;
+ * with `out`, also `murmur3(key, seed) >>> 2` into `out.hash`.
+ */
+export function bucketOf(seed: number, key: string, out?: HashOut): number {
+  return hash(key, seed, true, out);
 }
 
 /**
@@ -154,5 +151,5 @@ export function rolloutThreshold(percent: number): number {
 
 /** Whether a context key is in a rollout of `percent` under `seed`. */
 export function inRollout(seed: number, key: string, percent: number): boolean {
-  return bucketOf(seed, key) < rolloutThreshold(percent);
+  return bucketOf(seed, key, undefined) < rolloutThreshold(percent);
 }

@@ -64,8 +64,11 @@ export interface ClientOptions {
 
 /** Counts distinct users served each flag's `on` value, per stage (sdk/src/reach.ts). */
 export interface Reach {
-  /** An evaluation of `flag` just served its `on` value to `context`. */
-  add(flag: PreparedFlag, context: EvaluationContext | undefined): void;
+  /**
+   * An evaluation of `flag` just served its `on` value to `context`. `hashed`: the 30-bit hash
+   * (`murmur3(key, seed) >>> 2`) that evaluation computed for a partial rollout, if any.
+   */
+  add(flag: PreparedFlag, context: EvaluationContext | undefined, hashed?: number): void;
   /** Sends the sketches filled since the last call over `ws` and starts new ones. */
   send(ws: WebSocketLike): void;
 }

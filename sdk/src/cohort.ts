@@ -27,7 +27,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  */
 function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
-  if (typeof v !== 'string' || !DECIMAL.test(v)) return Number.NaN;
+  if (typeof v !== 'string' || !DECIMAL.test(v)) return NaN;
   return Number(v);
 }
 
@@ -45,7 +45,7 @@ const SEMVER =
 const NUMERIC = /^\d+$/;
 
 /** -1, 0 or 1 as x sorts before, with or after y; NaN when they do not compare (NaN operands). */
-const order = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN);
+const order = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : x === y ? 0 : NaN);
 
 /**
  * Precedence of two semver identifiers: numeric ones by value (digit strings without leading
@@ -64,7 +64,7 @@ function compareIds(a: string, b: string): number {
 function compareSemver(a: string, b: string): number {
   const x = a.length <= 256 ? SEMVER.exec(a) : null;
   const y = b.length <= 256 ? SEMVER.exec(b) : null;
-  if (!x || !y) return Number.NaN;
+  if (!x || !y) return NaN;
   for (let i = 1; i < 4; i++) {
     const c = compareIds(x[i]!, y[i]!);
     if (c) return c;
@@ -124,7 +124,7 @@ export function matchesRule(rule: CohortRule, ctx: object): boolean {
     case 'semver_lte':
     case 'semver_gt':
     case 'semver_gte':
-      return holds(typeof a === 'string' && typeof operand === 'string' ? compareSemver(a, operand) : Number.NaN, rule.op.slice(7));
+      return holds(typeof a === 'string' && typeof operand === 'string' ? compareSemver(a, operand) : NaN, rule.op.slice(7));
     default:
       return false; // an operator this SDK does not know never matches
   }

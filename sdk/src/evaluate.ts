@@ -5,24 +5,14 @@
  * docs/bucketing.md ("Evaluation order").
  */
 import type { CohortRule, Evaluation, EvaluationErrorCode, EvaluationReason, FlagState, EvaluationContext, Json } from './protocol.js';
-import { bucketOf, saltSeed } from './bucket.js';
+import { bucketOf, saltSeed, type HashOut } from './bucket.js';
 import { matchesCohort } from './cohort.js';
 
-let lastSalt = '';
-let lastSeed = 0; // murmur3('', 0)
-
-/**
- * The bucketing seed of a flag state, `murmur3(salt, 0)`. The last salt's seed is kept (the
- * client prepares each state once; the server's preview evaluates one flag many times).
- */
+/** The bucketing seed of a flag state, `murmur3(salt, 0)` (a prepared flag computes it once). */
 export function seedOf(flag: FlagState): number {
   const salt = flag.salt;
-  if (salt !== lastSalt) {
-    if (typeof salt !== 'string') throw new TypeError('salt');
-    lastSeed = saltSeed(salt);
-    lastSalt = salt;
-  }
-  return lastSeed;
+  if (typeof salt !== 'string') throw new TypeError('salt');
+  return saltSeed(salt);
 }
 
 /**
@@ -60,8 +50,14 @@ const enum Step {
 const REASONS = 'ROLLOUT_IN ROLLOUT_IN ROLLOUT_OUT KILLED COHORT_MISS NOT_STARTED ERROR ERROR ERROR'.split(' ') as EvaluationReason[];
 const ERROR_CODES = ',,,,,,INVALID_CONTEXT,GENERAL,TARGETING_KEY_MISSING'.split(',') as Array<EvaluationErrorCode | ''>;
 
-/** The bucket computed by the last decide() that reached step 7. */
-let lastBucket = 0;
+/**
+ * decide() answers a step in the low 4 bits and, at step 7, the key's bucket above them: one
+ * small integer (never a heap number), so the bucket travels without module state.
+ */
+const enum Decided {
+  BITS = 4,
+  STEP = 15,
+}
 
 /**
  * A flag state prepared for evaluation: what does not depend on the context (the kill, the
@@ -111,8 +107,12 @@ export class PreparedFlag {
   }
 }
 
-/** The steps of evaluation, allocating nothing; may throw on a hostile context (callers catch). */
-function decide(p: PreparedFlag, ctx: EvaluationContext): Step {
+/**
+ * The steps of evaluation, allocating nothing: the step, plus the bucket at step 7 (see
+ * Decided). With `out`, step 7 also leaves the key's 30-bit hash there (the reach sketch's
+ * input). May throw on a hostile context (callers catch).
+ */
+function decide(p: PreparedFlag, ctx: EvaluationContext, out: HashOut | undefined): number {
   // 1. No such flag: the caller has no PreparedFlag and serves its fallback.
 
   // 2. A killed flag serves its off value to everyone, whatever its plan says.
@@ -133,17 +133,18 @@ function decide(p: PreparedFlag, ctx: EvaluationContext): Step {
   if (pre !== Step.ROLL) return Step.BROKEN;
 
   // 7. In iff the key's bucket is below round(percent * 100).
-  lastBucket = bucketOf(p.seed, key);
-  return lastBucket < p.cut ? Step.IN : Step.OUT;
+  const bucket = bucketOf(p.seed, key, out);
+  return (bucket << Decided.BITS) | (bucket < p.cut ? Step.IN : Step.OUT);
 }
 
 /**
  * What a prepared flag serves a context, allocating nothing: 1 its `on` value, 0 its `off`
- * value, -1 no value (what `evaluate()` reports as reason `ERROR`). Never throws.
+ * value, -1 no value (what `evaluate()` reports as reason `ERROR`). Never throws. With `out`,
+ * an evaluation that bucketed the key leaves its 30-bit hash in `out.hash` (for reach.ts).
  */
-export function serve(p: PreparedFlag, ctx: EvaluationContext): number {
+export function serve(p: PreparedFlag, ctx: EvaluationContext, out?: HashOut): number {
   try {
-    const step = decide(p, ctx);
+    const step = decide(p, ctx, out) & Decided.STEP;
     return step < Step.OUT ? 1 : step < Step.INVALID_CONTEXT ? 0 : -1;
   } catch {
     return -1;
@@ -151,18 +152,19 @@ export function serve(p: PreparedFlag, ctx: EvaluationContext): number {
 }
 
 /** `evaluate()` over a prepared flag (the client's path: the state is prepared once); undefined: no such flag. */
-export function explain(p: PreparedFlag | undefined, ctx: EvaluationContext): Evaluation {
+export function explain(p: PreparedFlag | undefined, ctx: EvaluationContext, out?: HashOut): Evaluation {
   if (!p) return { value: null, reason: 'FLAG_NOT_FOUND', errorCode: 'FLAG_NOT_FOUND' };
-  let step: Step;
+  let decided: number;
   try {
-    step = decide(p, ctx);
+    decided = decide(p, ctx, out);
   } catch {
-    step = Step.BROKEN;
+    decided = Step.BROKEN;
   }
+  const step = decided & Decided.STEP;
   const r: Evaluation = { value: step < Step.OUT ? p.on : p.off, reason: REASONS[step]! };
   const errorCode = ERROR_CODES[step];
   if (errorCode) r.errorCode = errorCode;
-  if (step < Step.FULL || step === Step.OUT) r.bucket = lastBucket;
+  if (step < Step.FULL || step === Step.OUT) r.bucket = decided >> Decided.BITS;
   r.flagVersion = p.f.version;
   return r;
 }

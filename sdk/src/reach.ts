@@ -6,7 +6,7 @@
  * user); `switchyard/sdk/node` attaches one to every client by default. The format is
  * published in docs/protocol.md ("Reach") so that SDKs in other languages can match it.
  */
-import { bucketOf, lastHash, saltSeed } from './bucket.js';
+import { bucketOf, saltSeed, type HashOut } from './bucket.js';
 import type { Reach, WebSocketLike } from './client-types.js';
 import { targetingKey, type PreparedFlag } from './evaluate.js';
 import { MAX_TELEMETRY_REACH, REACH_REGISTERS, type EvaluationContext, type TelemetryReach } from './protocol.js';
@@ -70,10 +70,12 @@ const NONE: EvaluationContext = {};
  */
 export function createReach(): Reach {
   const sketches = new Map<PreparedFlag, Sketch>();
+  /** Where a key served at 100% is hashed (a partial rollout's evaluation hands its hash in). */
+  const own: HashOut = { hash: 0 };
   let lastFlag: PreparedFlag | undefined;
   let last: Sketch | undefined;
   return {
-    add(p, context) {
+    add(p, context, hashed) {
       const key = targetingKey(context ?? NONE);
       if (key === undefined) return;
       let s = p === lastFlag ? last : sketches.get(p);
@@ -90,9 +92,11 @@ export function createReach(): Reach {
       }
       lastFlag = p;
       last = s;
-      // A partial rollout just hashed this key with this seed (lastHash); at 100% nothing did.
-      if (p.seed === 0) bucketOf(s.seed, key);
-      addHash(s.regs, lastHash);
+      // A partial rollout just hashed this key with this seed (the evaluation's `hashed`); at 100% nothing did.
+      if (p.seed === 0 || hashed === undefined) {
+        bucketOf(s.seed, key, own);
+        addHash(s.regs, own.hash);
+      } else addHash(s.regs, hashed);
     },
     send(ws: WebSocketLike) {
       if (!sketches.size) return;

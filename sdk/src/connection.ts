@@ -1,0 +1,162 @@
+/**
+ * The client's connection to /sdk/stream: one socket at a time, the hello with the version held,
+ * the heartbeat watchdog, reconnecting with backoff, and the acknowledgements. What the state
+ * messages mean is the caller's (`Link`); this module only knows when a socket is healthy.
+ */
+import { backoffDelay } from './backoff.js';
+import type { ClientOptions, WebSocketConstructor, WebSocketLike } from './client-types.js';
+import { PROTOCOL_VERSION, SDK_SUBPROTOCOL, type ChangesMessage, type ServerMessage, type SnapshotMessage } from './protocol.js';
+
+export const SDK_NAME = 'switchyard-js/0.1.0';
+
+/** What the connection feeds: the flag state (flag-state.ts) satisfies it. */
+export interface Fed {
+  /** The version held: sent in the hello and acknowledged after each state message. */
+  readonly version: number;
+  /** Applies a snapshot or changes: the keys that changed, or null for a gap (the connection resyncs). */
+  receive(m: SnapshotMessage | ChangesMessage): string[] | null;
+}
+
+/** What the connection tells the client it serves. */
+export interface Link {
+  /** A state message was applied on a healthy socket; `changed`: the keys whose definition changed. */
+  up(changed: string[]): void;
+  /** The socket is gone (`authFailed`: the server refused the key); a retry is scheduled unless closed. */
+  down(authFailed: boolean): void;
+  warn(what: string, detail?: unknown): void;
+}
+
+export interface Connection {
+  /** Opens a socket unless one is open, opening, or the connection is closed. */
+  open(): Promise<void>;
+  /** The socket, while it is open and has delivered a state message since it opened. */
+  live(): WebSocketLike | undefined;
+  /** Closes the socket and stops reconnecting; `down` is not called. */
+  close(): void;
+}
+
+export type ConnectionOptions = Pick<ClientOptions, 'url' | 'sdkKey' | 'WebSocket' | 'heartbeatTimeoutMs' | 'random' | 'reconnect'>;
+
+/** After the I/O already queued: `setImmediate` (Node), else a zero timeout (browsers). */
+const soon: (fn: () => void) => unknown = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn));
+/** Node 20 has no global WebSocket: `ws`, imported by a parameter so browser bundlers neither resolve nor bundle it. */
+const loadWs = (name = 'ws'): Promise<WebSocketConstructor> => import(name).then((m: { default: WebSocketConstructor }) => m.default);
+
+/** A connection that opens its first socket on `open()`. Log messages are short codes, listed in docs/sdk.md. */
+export function createConnection(opts: ConnectionOptions, state: Fed, link: Link): Connection {
+  let ws: WebSocketLike | undefined;
+  let connecting = false;
+  let closed = false;
+  let attempt = 0;
+  /** When the socket delivered its first state message (0: not yet): the backoff starts over after a healthy minute. */
+  let healthySince = 0;
+  let heartbeatMs = 15_000;
+  let heard = 0;
+  /** The socket an acknowledgement is scheduled on (one per socket, of the latest version). */
+  let acking: WebSocketLike | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const rc = opts.reconnect ?? {};
+  const streamUrl = opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream';
+
+  /** The heartbeat watchdog: one timer, re-armed only when it fires (a message just notes the time). */
+  function arm(): void {
+    clearTimeout(watchdog);
+    const left = heard + (opts.heartbeatTimeoutMs ?? heartbeatMs * 2 + 1000) - Date.now();
+    if (left > 0) watchdog = setTimeout(arm, left);
+    else if (ws) {
+      link.warn('no heartbeat');
+      drop(ws, false);
+    }
+  }
+
+  /** Detaches and closes a socket, then schedules the next attempt. */
+  function drop(sock: WebSocketLike, authFailed: boolean): void {
+    if (sock !== ws) return;
+    ws = undefined;
+    clearTimeout(watchdog);
+    sock.onopen = sock.onmessage = sock.onclose = null;
+    sock.onerror = () => {}; // `ws` throws on an error event nobody listens to
+    try {
+      if (sock.terminate) sock.terminate();
+      else sock.close();
+    } catch {
+      // already closed
+    }
+    if (closed) return;
+    link.down(authFailed);
+    if (healthySince && Date.now() - healthySince >= (rc.resetAfterMs ?? 60_000)) attempt = 0;
+    healthySince = 0;
+    if (authFailed) attempt = 30;
+    retry = setTimeout(open, backoffDelay(attempt++, opts.random, rc));
+  }
+
+  function onMessage(sock: WebSocketLike, data: unknown): void {
+    const m = JSON.parse(String(data)) as ServerMessage;
+    heard = Date.now();
+    if (m.type !== 'snapshot' && m.type !== 'changes') {
+      if (m.type === 'error') link.warn('server: ' + m.code, m.message);
+      return; // and heartbeats
+    }
+    const changed = state.receive(m);
+    if (!changed) return drop(sock, false); // a gap cannot be patched: resync from a fresh connection
+    if (m.heartbeatMs) {
+      heartbeatMs = m.heartbeatMs;
+      arm();
+    }
+    healthySince ||= heard;
+    link.up(changed);
+    // The acknowledgement is written after the I/O already queued: the app sees the change first,
+    // and a process holding many clients applies all of a broadcast before it writes the acks.
+    if (acking !== sock) {
+      acking = sock;
+      soon(() => {
+        acking = undefined;
+        if (sock === ws) sock.send('{"type":"ack","version":' + state.version + '}');
+      });
+    }
+  }
+
+  async function open(): Promise<void> {
+    retry = undefined;
+    if (closed || ws || connecting) return;
+    connecting = true;
+    let WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const isGlobal = !opts.WebSocket && !!WS;
+    WS ??= await loadWs().catch((err) => void link.warn('no WebSocket', err));
+    connecting = false;
+    if (closed || ws || !WS) return;
+    // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
+    const sock = isGlobal
+      ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
+      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+    ws = sock;
+    let authFailed = false;
+    sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
+    sock.onmessage = (ev) => {
+      try {
+        onMessage(sock, ev.data);
+      } catch (err) {
+        link.warn('bad message', err);
+        drop(sock, false);
+      }
+    };
+    sock.onerror = (ev) => {
+      // `ws` reports a refused upgrade as "Unexpected server response: 401".
+      if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
+    };
+    sock.onclose = (ev) => drop(sock, authFailed || ev.code === 4401);
+    heard = Date.now();
+    arm();
+  }
+
+  return {
+    open,
+    live: () => (healthySince && ws?.readyState === 1 ? ws : undefined),
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      if (ws) drop(ws, false);
+    },
+  };
+}
