@@ -9,5 +9,10 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'sdk/test/**/*.test.ts', 'server/**/*.test.ts'],
     testTimeout: 10_000,
+    // One worker thread per core, module graph shared between files: these tests hold no module
+    // state of their own (each builds a fresh in-memory database), and a fork per file costs
+    // more than all the tests together on a loaded 2-core machine.
+    pool: 'threads',
+    isolate: false,
   },
 });
