@@ -1,7 +1,7 @@
 /** What an action dialog shows once the action ran: the outcome, lists of what changed, and delivery. */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Propagation } from '../../types.js';
-import type { ActionSpec } from './sy-action-dialog.js';
+import type { ActionSpec } from './action-spec.js';
 
 export interface ActionResult {
   message: string;

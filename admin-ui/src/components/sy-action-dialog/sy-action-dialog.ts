@@ -1,28 +1,14 @@
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, nothing } from 'lit';
 import { ApiFailure } from '../../api.js';
 import { onStream } from '../../stream.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { renderResult, type ActionResult } from './action-result.js';
+import type { ActionSpec } from './action-spec.js';
 import { styles } from './sy-action-dialog.styles.js';
 
 export { reachText, type ActionResult } from './action-result.js';
-
-export interface ActionSpec {
-  title: string;
-  intro?: string;
-  fieldLabel: string;
-  fieldHint?: string;
-  submitLabel: string;
-  danger?: boolean;
-  /** A checkbox the user must tick before submitting. */
-  confirm?: string;
-  /** A select shown above the text field; `value` is the option chosen at first. */
-  choice?: { label: string; options: Array<{ value: string; label: string }>; value?: string };
-  /** Shown under the choice and redrawn when it changes: e.g. which flags a bulk kill will touch. */
-  preview?(choice: string | undefined): TemplateResult;
-  run(text: string, choice: string | undefined): Promise<ActionResult>;
-}
+export type { ActionSpec } from './action-spec.js';
 
 function deepActive(): HTMLElement | null {
   let a = document.activeElement;
@@ -34,6 +20,10 @@ function deepActive(): HTMLElement | null {
  * A modal that asks for a reason (and optionally a confirmation), runs the action, shows the
  * server's answer (errors inline) and, for kill and restore, the acknowledgements as they
  * arrive. Focus is trapped inside and returned to the opener on close.
+ *
+ * @fires sy-action-done - the action ran; `detail` is its ActionResult (what the dialog shows)
+ * @fires sy-conflict - the server answered version_conflict; `detail` is the ApiFailure (the page reloads the flag)
+ * @fires sy-action-failed - the action failed otherwise; `detail` is the ApiFailure (shown inline too)
  */
 export class SyActionDialog extends SyElement {
   static override styles = [shared, styles];

@@ -1,10 +1,11 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { ApiFailure, download, get, query } from '../../api.js';
 import type { Session } from '../../session.js';
 import { onResync, onStream } from '../../stream.js';
 import type { AuditEntry, VerifyResult } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import { styles } from './sy-audit-page.styles.js';
 
 interface Filter {
   flag: string;
@@ -18,17 +19,7 @@ const iso = (local: string) => (local ? new Date(local).toISOString() : '');
 
 /** The whole audit trail: filter, paginate, export, and whether the hash chain holds. */
 export class SyAuditPage extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: grid; gap: 1.1rem; }
-      .top { display: flex; gap: 1rem; align-items: flex-end; flex-wrap: wrap; }
-      form { display: flex; gap: 0.6rem; flex-wrap: wrap; align-items: flex-end; }
-      form .field label { font-size: 0.76rem; color: var(--sy-muted); }
-      .verify { display: flex; gap: 0.6rem; align-items: center; }
-      .chain { font-family: var(--sy-mono); font-size: 0.8rem; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = {
     session: { attribute: false },
     entries: { state: true },

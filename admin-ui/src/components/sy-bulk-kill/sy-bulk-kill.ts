@@ -1,30 +1,22 @@
-import { css, html, nothing } from 'lit';
-import { bulkKillSpec, bulkRestoreSpec } from '../../bulk-actions.js';
+import { html, nothing } from 'lit';
+import { bulkKillSpec, bulkRestoreSpec } from '../sy-action-dialog/bulk-actions.js';
 import { powerIcon } from '../../icons.js';
 import { whyNot, type Session } from '../../session.js';
 import type { FlagView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
-import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
+import { styles } from './sy-bulk-kill.styles.js';
 
 /**
  * Incident tools on the flag list: kill or restore every flag with a tag, or every flag, with one
  * reason. Emits `sy-open-action`; the list owns the dialog. Disabled, with the reason, for roles
  * that cannot kill.
+ *
+ * @fires sy-open-action - a bulk kill or restore was chosen; `detail` is its ActionSpec
  */
 export class SyBulkKill extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      .bulk { display: flex; gap: 0.5rem 1rem; align-items: center; flex-wrap: wrap; padding: 0.7rem 1rem; }
-      .label { display: grid; gap: 0.05rem; }
-      .label strong { font-size: 0.9rem; }
-      .buttons { display: flex; gap: 0.45rem; flex-wrap: wrap; }
-      button.outline-danger { color: var(--sy-danger); border-color: #eab3b7; }
-      button.outline-danger:hover:not(:disabled) { background: var(--sy-danger-soft); }
-      .why { flex-basis: 100%; text-align: right; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { session: { attribute: false }, flags: { attribute: false }, tag: {} };
 
   session: Session | null = null;

@@ -1,8 +1,9 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { ApiFailure, post } from '../../api.js';
 import type { FlagView, Json } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import { styles } from './sy-create-flag.styles.js';
 
 function parseValue(s: string): Json {
   try {
@@ -14,15 +15,7 @@ function parseValue(s: string): Json {
 
 /** A modal form that creates a flag; server field errors show next to their fields. */
 export class SyCreateFlag extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      dialog { border: none; border-radius: 14px; padding: 1.2rem 1.3rem; width: min(520px, calc(100vw - 2rem)); box-shadow: 0 20px 50px rgb(15 23 42 / 28%); }
-      dialog::backdrop { background: rgb(15 23 42 / 45%); }
-      form { display: grid; gap: 0.8rem; }
-      .two { display: grid; grid-template-columns: 1fr 1fr; gap: 0.7rem; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { error: { state: true } };
 
   error: ApiFailure | null = null;

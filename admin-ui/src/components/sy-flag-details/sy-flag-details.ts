@@ -1,35 +1,24 @@
-import { css, html, nothing } from 'lit';
-import { archiveSpec, unarchiveSpec } from '../../actions.js';
+import { html, nothing } from 'lit';
+import { archiveSpec, unarchiveSpec } from '../sy-action-dialog/flag-actions.js';
 import { dateTime, json } from '../../format.js';
 import { whyNot, type Session } from '../../session.js';
 import type { FlagView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
-import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
 import type { SyFlagEdit } from '../sy-flag-edit/sy-flag-edit.js';
+import { styles } from './sy-flag-details.styles.js';
 
 /**
  * A flag's details (values, owner, version, dates), with Edit and Archive for the roles that may,
  * and Unarchive for admins on an archived flag.
  * Archive emits `sy-open-action` (the page owns the dialog); the edit form emits `sy-flag-saved`
  * and, when the flag changed under you, `sy-conflict`.
+ *
+ * @fires sy-open-action - Archive or Unarchive was chosen; `detail` is its ActionSpec
  */
 export class SyFlagDetails extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: block; }
-      section.card { display: grid; gap: 1rem; }
-      .head { display: flex; align-items: center; gap: 0.5rem; }
-      .head h2 { flex: 1; }
-      dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.45rem 0.9rem; font-size: 0.88rem; }
-      dt { color: var(--sy-muted); }
-      dd { margin: 0; word-break: break-word; }
-      .value { font-family: var(--sy-mono); font-size: 0.85rem; background: #f3f5f8; padding: 0.05rem 0.35rem; border-radius: 5px; }
-      .foot { display: grid; gap: 0.3rem; border-top: 1px solid var(--sy-border); padding-top: 0.8rem; }
-      button.archive { color: var(--sy-danger); justify-self: start; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { flag: { attribute: false }, session: { attribute: false } };
 
   flag: FlagView | null = null;

@@ -16,6 +16,9 @@ interface Conflict {
  * Edits a flag's description, owner, tags and values (`PATCH /api/flags/:key` with the version it
  * started from). Server field errors show next to their fields. When someone changed the flag
  * first, it says so, shows the latest values and keeps your edits for a second, informed save.
+ *
+ * @fires sy-flag-saved - the PATCH succeeded; `detail` is the saved FlagView
+ * @fires sy-conflict - the flag changed under the edit (version_conflict); `detail` is the ApiFailure
  */
 export class SyFlagEdit extends SyElement {
   static override styles = [shared, styles];

@@ -1,17 +1,19 @@
 import { html, nothing } from 'lit';
-import { killSpec, restoreSpec } from '../../actions.js';
+import { killSpec, restoreSpec } from '../sy-action-dialog/flag-actions.js';
 import { ago, flagState, json, pct, stageLabel } from '../../format.js';
 import { powerIcon } from '../../icons.js';
 import { whyNot, type Session } from '../../session.js';
 import type { FlagView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
-import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
 import { styles } from './sy-flag-header.styles.js';
 
 /**
  * A flag's name, state in words and colour, and the kill switch (or Restore), always visible.
  * Emits `sy-open-action` with the action to run; the page owns the dialog.
+ *
+ * @fires sy-open-action - the kill switch or Restore was pressed; `detail` is its ActionSpec
  */
 export class SyFlagHeader extends SyElement {
   static override styles = [shared, styles];

@@ -1,11 +1,11 @@
 /** One row of the flag list: key, description and tags, stage, state in words (and stale), owner, last change, kill switch. */
 import { html, nothing } from 'lit';
-import { killSpec, restoreSpec } from '../../actions.js';
+import { killSpec, restoreSpec } from '../sy-action-dialog/flag-actions.js';
 import { ago, flagState, stageLabel } from '../../format.js';
 import { powerIcon } from '../../icons.js';
 import { whyNot, type Session } from '../../session.js';
 import type { FlagView, StaleFlag } from '../../types.js';
-import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
 import { STALE_LABEL, staleTitle } from './stale.js';
 
 export function renderFlagRow(f: FlagView, session: Session | null, open: (spec: ActionSpec) => void, stale?: StaleFlag) {

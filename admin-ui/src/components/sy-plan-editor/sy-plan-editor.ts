@@ -10,7 +10,13 @@ import { styles } from './sy-plan-editor.styles.js';
 
 const DEFAULT: Plan = { cohort: [], stages: [5, 25, 100].map((percent) => ({ percent, signoffs: 1, soakMinutes: 0, checks: [] })) };
 
-/** Edits a rollout plan; the server validates and its field errors are shown next to the fields. */
+/**
+ * Edits a rollout plan; the server validates and its field errors are shown next to the fields.
+ *
+ * @fires sy-plan-saved - the PUT succeeded; `detail` is the server's answer (flag and plan)
+ * @fires sy-plan-cancel - Cancel was pressed (no detail)
+ * @fires sy-conflict - the flag changed under the edit (version_conflict); `detail` is the ApiFailure
+ */
 export class SyPlanEditor extends SyElement implements FieldContext {
   static override styles = [shared, styles];
   static override properties = { flag: { attribute: false }, plan: { attribute: false }, error: { state: true }, busy: { state: true } };

@@ -1,8 +1,9 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { dateTime, num, pct } from '../../format.js';
 import type { MetricCheck, Plan } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import { styles } from './sy-plan-summary.styles.js';
 
 function checkText(c: MetricCheck): string {
   return c.maxDropPct !== undefined
@@ -12,15 +13,7 @@ function checkText(c: MetricCheck): string {
 
 /** A plan, read-only: cohort, and per stage its sign-offs, soak, date and checks. */
 export class SyPlanSummary extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      .plan-stage { display: grid; grid-template-columns: 4.5rem 1fr; gap: 0.6rem; padding: 0.55rem 0; border-top: 1px solid var(--sy-border); font-size: 0.88rem; }
-      .plan-stage:first-of-type { border-top: none; }
-      .p { font-weight: 700; font-size: 1rem; }
-      ul { margin: 0.2rem 0 0; padding-left: 1.1rem; color: #3a4453; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { plan: { attribute: false }, stage: { type: Number } };
 
   plan: Plan | null = null;

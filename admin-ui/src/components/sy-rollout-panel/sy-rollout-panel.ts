@@ -1,31 +1,22 @@
-import { css, html, nothing } from 'lit';
-import { advanceSpec, pauseSpec, rollbackSpec, signoffSpec } from '../../actions.js';
+import { html, nothing } from 'lit';
+import { advanceSpec, pauseSpec, rollbackSpec, signoffSpec } from '../sy-action-dialog/flag-actions.js';
 import { pct } from '../../format.js';
 import { whyNot, type Permission, type Session } from '../../session.js';
 import type { FlagView, GatesView, MetricsView, PlanView, SignoffsView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
-import type { ActionSpec } from '../sy-action-dialog/sy-action-dialog.js';
+import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
+import { styles } from './sy-rollout-panel.styles.js';
 
 /**
  * The rollout of a flag: the stage stepper, the rollout actions (each disabled with the reason
  * when the role or the state forbids it) and the next stage's gate checklist. Emits
  * `sy-open-action`; the page owns the dialog.
+ *
+ * @fires sy-open-action - a rollout action was chosen; `detail` is its ActionSpec
  */
 export class SyRolloutPanel extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: block; }
-      section.card { display: grid; gap: 1rem; }
-      .section-head { display: flex; align-items: center; gap: 0.6rem; flex-wrap: wrap; }
-      .section-head h2 { flex: 1; }
-      .actions { display: flex; gap: 0.55rem; flex-wrap: wrap; align-items: flex-start; padding-top: 0.2rem; }
-      .action { display: grid; gap: 0.25rem; max-width: 17rem; justify-items: start; }
-      .why { font-size: 0.78rem; color: var(--sy-muted); }
-      .blocked { font-size: 0.8rem; color: #7d1219; margin: 0.1rem 0 0; padding-left: 1rem; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = {
     session: { attribute: false },
     flag: { attribute: false },

@@ -1,26 +1,18 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { ApiFailure, get, seg } from '../../api.js';
 import { pct } from '../../format.js';
 import type { FlagView, Plan } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { parseAttributes, previewSentence, type PreviewResult } from './preview-text.js';
+import { styles } from './sy-rollout-preview.styles.js';
 
 /**
  * "What does this user get?": a user key and attributes, evaluated by the server with the SDK's
  * own `evaluate()` (`GET /api/flags/:key/preview`), now or at another stage of the plan.
  */
 export class SyRolloutPreview extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: block; }
-      section.card, form { display: grid; gap: 0.75rem; }
-      textarea { font-family: var(--sy-mono); font-size: 0.85rem; min-height: 3.6rem; }
-      .answer { display: grid; gap: 0.35rem; padding: 0.7rem 0.8rem; border-radius: 8px; background: #f7f8fa; border: 1px solid var(--sy-border); }
-      .sentence { font-weight: 500; word-break: break-word; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { flag: { attribute: false }, plan: { attribute: false }, result: { state: true }, error: { state: true }, busy: { state: true } };
 
   flag: FlagView | null = null;

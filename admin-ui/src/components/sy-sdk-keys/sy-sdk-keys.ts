@@ -1,4 +1,4 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { ApiFailure, get, post, seg } from '../../api.js';
 import { dateTime } from '../../format.js';
 import { can, whyNot, type Session } from '../../session.js';
@@ -6,20 +6,11 @@ import type { SdkKeyView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
+import { styles } from './sy-sdk-keys.styles.js';
 
 /** SDK keys (admin): issue one (its secret is shown once), list and revoke. */
 export class SySdkKeys extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: grid; gap: 1.1rem; }
-      form { display: flex; gap: 0.6rem; align-items: flex-end; flex-wrap: wrap; }
-      .secret { display: flex; gap: 0.6rem; align-items: center; flex-wrap: wrap; }
-      .secret code { background: #fff; padding: 0.35rem 0.55rem; border-radius: 6px; border: 1px solid #b7e2c8; word-break: break-all; }
-      .card.table { padding: 0; overflow: hidden; }
-      tbody tr:last-child td { border-bottom: none; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { session: { attribute: false }, keys: { state: true }, issued: { state: true }, error: { state: true } };
 
   session: Session | null = null;

@@ -1,19 +1,16 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { decodeToken, isExpired, signIn, type Session } from '../../session.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import { styles } from './sy-sign-in.styles.js';
 
-/** Paste a token to sign in. Emits `sy-signed-in` with the decoded session. */
+/**
+ * Paste a token to sign in. Emits `sy-signed-in` with the decoded session.
+ *
+ * @fires sy-signed-in - a token was accepted; `detail` is the decoded Session
+ */
 export class SySignIn extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: block; }
-      form { display: grid; gap: 1rem; }
-      textarea { font-family: var(--sy-mono); font-size: 0.8rem; min-height: 7rem; word-break: break-all; }
-      .lead { color: var(--sy-muted); }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { notice: {}, error: { state: true } };
 
   notice = '';

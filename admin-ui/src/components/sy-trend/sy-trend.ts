@@ -1,20 +1,11 @@
-import { css, html, nothing, svg } from 'lit';
+import { html, nothing, svg } from 'lit';
 import { num } from '../../format.js';
 import { SyElement } from '../base/sy-element.js';
+import { styles } from './sy-trend.styles.js';
 
 /** A small inline SVG trend line of a metric's samples, with its threshold dashed. */
 export class SyTrend extends SyElement {
-  static override styles = css`
-    :host { display: inline-block; vertical-align: middle; }
-    svg { display: block; overflow: visible; }
-    .line { fill: none; stroke: var(--sy-accent); stroke-width: 1.6; stroke-linejoin: round; stroke-linecap: round; }
-    .line.bad { stroke: var(--sy-danger); }
-    .area { fill: color-mix(in srgb, var(--sy-accent) 10%, transparent); stroke: none; }
-    .limit { stroke: var(--sy-muted); stroke-width: 1; stroke-dasharray: 3 3; }
-    .dot { fill: var(--sy-accent); }
-    .dot.bad { fill: var(--sy-danger); }
-    .none { font-size: 0.78rem; color: var(--sy-muted); }
-  `;
+  static override styles = styles;
   static override properties = { values: { attribute: false }, threshold: { attribute: false }, label: {}, bad: { type: Boolean } };
 
   values: number[] = [];

@@ -2,10 +2,10 @@
  * What each flag action asks and sends. Kill and restore wait briefly for SDK acknowledgements
  * (`waitMs`), so the dialog can say how far the change reached.
  */
-import { post, seg } from './api.js';
-import type { ActionSpec } from './components/sy-action-dialog/sy-action-dialog.js';
-import { pct } from './format.js';
-import type { FlagView, Plan, Propagation } from './types.js';
+import { post, seg } from '../../api.js';
+import type { ActionSpec } from './action-spec.js';
+import { pct } from '../../format.js';
+import type { FlagView, Plan, Propagation } from '../../types.js';
 
 type WithPropagation = FlagView & { changed?: boolean; propagation?: Propagation };
 

@@ -5,11 +5,11 @@
  * single kill, it waits briefly (`waitMs`) for SDK acknowledgements and says how far each reached.
  */
 import { html, nothing } from 'lit';
-import { post } from './api.js';
+import { post } from '../../api.js';
 import { delivery, keyList, plural, WAIT_MS } from './bulk-result.js';
-import type { ActionSpec } from './components/sy-action-dialog/sy-action-dialog.js';
-import { stageLabel } from './format.js';
-import type { BulkKillResult, BulkRestoreResult, FlagView } from './types.js';
+import type { ActionSpec } from './action-spec.js';
+import { stageLabel } from '../../format.js';
+import type { BulkKillResult, BulkRestoreResult, FlagView } from '../../types.js';
 import { undoKillSpec } from './undo-kill.js';
 
 type Flags = () => FlagView[];

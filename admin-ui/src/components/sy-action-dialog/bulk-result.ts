@@ -1,8 +1,8 @@
 /** What a bulk action's result shows: the flags it changed or left alone, and how far each change reached. */
 import { html, nothing } from 'lit';
-import type { Propagation as WirePropagation } from '../../sdk/src/protocol.js';
-import { reachText, type ActionResult } from './components/sy-action-dialog/action-result.js';
-import type { Propagation } from './types.js';
+import type { Propagation as WirePropagation } from '../../../../sdk/src/protocol.js';
+import { reachText, type ActionResult } from './action-result.js';
+import type { Propagation } from '../../types.js';
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

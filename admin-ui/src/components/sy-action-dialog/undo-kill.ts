@@ -4,10 +4,10 @@
  * stay as they are, and the result says which.
  */
 import { html } from 'lit';
-import { post } from './api.js';
+import { post } from '../../api.js';
 import { delivery, keyList, plural, WAIT_MS } from './bulk-result.js';
-import type { ActionSpec } from './components/sy-action-dialog/sy-action-dialog.js';
-import type { BulkRestoreResult } from './types.js';
+import type { ActionSpec } from './action-spec.js';
+import type { BulkRestoreResult } from '../../types.js';
 
 /** `killed`: the flags the kill killed, as its answer listed them. */
 export function undoKillSpec(killId: string, killed: string[]): ActionSpec {

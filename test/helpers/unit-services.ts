@@ -1,0 +1,44 @@
+import type { Role } from '../../server/auth/roles.js';
+import type { Actor } from '../../server/auth/roles.js';
+import { LocalChangeBus, type ChangeEvent } from '../../server/changes.js';
+import { migrate, openDb } from '../../server/db.js';
+import { createLogger } from '../../server/log.js';
+import { createServices, type ServiceDeps, type Services } from '../../server/services.js';
+import { manualClock } from '../rollout-fixtures.js';
+
+/**
+ * The fast tier's world: every service from `createServices()` on a migrated in-memory SQLite
+ * database, a clock the test moves by hand, and no HTTP. Each call is a fresh database, so a
+ * test can build one per `it` without sharing state.
+ */
+export async function unitServices(opts: { start?: string; deps?: Partial<Omit<ServiceDeps, 'db' | 'clock' | 'bus' | 'log'>> } = {}) {
+  const time = manualClock(opts.start);
+  const opened = openDb(':memory:');
+  await migrate(opened.db);
+  const bus = new LocalChangeBus();
+  const events: ChangeEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const services: Services = createServices({ db: opened.db, clock: time.clock, bus, log: createLogger('silent'), ...opts.deps });
+  return {
+    ...services,
+    services,
+    db: opened.db,
+    sqlite: opened.sqlite,
+    time,
+    /** Every change announced on the bus, in order (published only after commit). */
+    events,
+    close: () => opened.close(),
+  };
+}
+
+export type UnitWorld = Awaited<ReturnType<typeof unitServices>>;
+
+/** A caller of a role, as the auth middleware would hand it to a service. */
+export function actor(role: Role | 'system', sub = `${role}-user`): Actor {
+  return { sub, role, requestId: null };
+}
+
+/** Creates a flag as an engineer would (the schema's defaults filled in). */
+export function createFlag(w: UnitWorld, key: string, extra: Partial<{ description: string; owner: string; tags: string[]; on: unknown; off: unknown }> = {}) {
+  return w.flags.create(actor('engineer', 'eng-erin'), { key, description: '', owner: 'ai-eng@acme', tags: [], on: true, off: false, ...extra } as never);
+}

@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { entryHash } from '../../server/audit/audit-hash.js';
+import { gateOf, writeTransaction } from '../../server/write-gate.js';
+import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
+
+let w: UnitWorld;
+beforeEach(async () => {
+  w = await unitServices();
+});
+afterEach(async () => {
+  await w.close();
+});
+
+const oncall = actor('oncall', 'oncall-user');
+
+describe('the audit chain', () => {
+  it('every change writes one entry linked to the one before it, and verify recomputes the chain', async () => {
+    await createFlag(w, 'a');
+    await w.kills.kill(oncall, 'a', 'incident');
+    await w.kills.restore(oncall, 'a', 'fixed');
+    const { entries } = await w.audit.list({}, undefined, 50);
+    expect(entries.map((e) => e.action)).toEqual(['flag.restore', 'flag.kill', 'flag.create']);
+    expect(entries[0]!.prevHash).toBe(entries[1]!.hash);
+    expect(await w.audit.verify()).toMatchObject({ ok: true, count: 3, head: entries[0]!.hash });
+    expect(await w.audit.verify(entries[1]!.hash)).toMatchObject({ ok: true });
+  });
+
+  it('the database itself refuses UPDATE and DELETE of audit rows', async () => {
+    await createFlag(w, 'a');
+    expect(() => w.sqlite.prepare("update audit set reason = 'x' where seq = 1").run()).toThrow();
+    expect(() => w.sqlite.prepare('delete from audit where seq = 1').run()).toThrow();
+  });
+
+  it('an entry edited in place is named by verify as altered', async () => {
+    await createFlag(w, 'a');
+    await w.kills.kill(oncall, 'a', 'real reason');
+    await w.kills.restore(oncall, 'a', 'ok');
+    w.sqlite.exec('drop trigger audit_no_update');
+    w.sqlite.prepare("update audit set reason = 'routine maintenance' where seq = 2").run();
+    const v = await w.audit.verify();
+    expect(v).toMatchObject({ ok: false, firstBad: 2, count: 1 });
+    expect((v as { problem?: string }).problem).toContain('altered');
+  });
+
+  it('an entry removed from the middle is caught at the gap', async () => {
+    for (const key of ['a', 'b', 'c']) await createFlag(w, key);
+    w.sqlite.exec('drop trigger audit_no_delete');
+    w.sqlite.prepare('delete from audit where seq = 2').run();
+    const v = await w.audit.verify();
+    expect(v).toMatchObject({ ok: false, firstBad: 3 });
+    expect((v as { problem?: string }).problem).toContain('missing');
+  });
+
+  it('a rewritten entry with a recomputed hash still breaks the link to the next one', async () => {
+    await createFlag(w, 'a');
+    await createFlag(w, 'b');
+    w.sqlite.exec('drop trigger audit_no_update');
+    const row = w.sqlite.prepare('select * from audit where seq = 1').get() as any;
+    const forged = { ...row, actor: 'someone-else' };
+    w.sqlite.prepare('update audit set actor = ?, hash = ? where seq = 1').run(forged.actor, entryHash(row.prev_hash, forged));
+    const v = await w.audit.verify();
+    expect(v).toMatchObject({ ok: false, firstBad: 2 });
+    expect((v as { problem?: string }).problem).toContain('does not link');
+  });
+
+  it('a known head that is no longer in the chain is reported: entries were cut from its end', async () => {
+    await createFlag(w, 'a');
+    const v = await w.audit.verify('f'.repeat(64));
+    expect(v).toMatchObject({ ok: false, firstBad: null });
+    expect((v as { problem?: string }).problem).toContain('is not in the chain');
+  });
+
+  it('a refused change writes no entry and announces nothing', async () => {
+    await createFlag(w, 'a');
+    const before = w.events.length;
+    await expect(w.flags.archive(actor('admin'), 'a', 'x', 99)).rejects.toMatchObject({ code: 'version_conflict' });
+    expect((await w.audit.list({}, undefined, 50)).entries).toHaveLength(1);
+    expect(w.events.length).toBe(before);
+  });
+});
+
+describe('the write gate, seen from the services', () => {
+  it('a kill queued behind a metric batch goes first, and the batch still lands', async () => {
+    await createFlag(w, 'busy');
+    let release!: () => void;
+    let holding!: () => void;
+    const running = new Promise<void>((r) => (holding = r));
+    const held = writeTransaction(w.db, false, () => new Promise<void>((r) => ((release = r), holding())));
+    await running;
+    const done: string[] = [];
+    const batch = w.metrics
+      .ingest(actor('metrics', 'bot'), [{ flag: 'busy', metric: 'error_rate', value: 0.1, cohort: 'treatment' }], true)
+      .then(() => done.push('batch'));
+    const kill = w.kills.kill(oncall, 'busy', 'incident').then(() => done.push('kill'));
+    // Both are queued behind the held write before it lets go.
+    while (gateOf(w.db).waiting.urgent + gateOf(w.db).waiting.normal < 2) await new Promise((r) => setImmediate(r));
+    release();
+    await Promise.all([held, batch, kill]);
+    expect(done).toEqual(['kill', 'batch']);
+    expect((await w.flags.get('busy')).killed).toBe(true);
+    expect(w.sqlite.prepare("select count(*) as n from metric_samples where flag = 'busy'").get()).toEqual({ n: 1 });
+  });
+
+  it('announcements are published only after the change committed, flag changes first', async () => {
+    await createFlag(w, 'order');
+    w.events.length = 0;
+    await w.kills.kill(oncall, 'order', 'incident');
+    expect(w.events.map((e) => e.type)).toEqual(['flag', 'audit']);
+    expect(w.events[0]).toMatchObject({ type: 'flag', key: 'order', action: 'flag.kill' });
+  });
+});
