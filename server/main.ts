@@ -112,7 +112,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metrics.dbWriteDuration.observe(s);
       health.writeSucceeded();
     },
-    metricLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
+    sampleLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
     retentionDays: config.retentionDays,
     telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
     onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
-import type { Cohort } from './metric-store.js';
+import type { Cohort } from './sample-store.js';
 
 /** `metric_aggregates` (migrations/0007): running count, sum, sum of squares, min, max per flag, stage run, metric and cohort. */
 export interface MetricAggregateTable {

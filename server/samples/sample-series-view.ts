@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import { liveFlagRow } from '../flags/flag-store.js';
-import { stageStart } from '../rollout/gates.js';
+import { stageStart } from '../flags/flag-view.js';
 import type { CohortStats, MetricSeries } from '../../sdk/src/api.js';
-import { stageMetricNames, stageStats, type Aggregate } from './aggregate-store.js';
-import { metricNamesSince, recentSamples, statsSince } from './metric-store.js';
+import { stageMetricNames, stageStats, type Aggregate } from './sample-aggregate-store.js';
+import { metricNamesSince, recentSamples, statsSince } from './sample-store.js';
 
 /** Metric names per page of `GET /api/flags/:key/metrics` (default and most). */
 export const PAGE_NAMES = 50;
