@@ -133,6 +133,47 @@ export interface TokenRevocationTable {
   reason: string | null;
 }
 
+/** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
+export interface FlagUsageTable {
+  flag: string;
+  stage: number;
+  variant: string;
+  day: string;
+  count: number;
+  last_seen_at: string;
+}
+
+/** `flag_reach` (migrations/0005_reach.ts): merged distinct-user registers per flag, stage and UTC day. */
+export interface FlagReachTable {
+  flag: string;
+  stage: number;
+  day: string;
+  regs: Uint8Array;
+}
+
+/** `metric_aggregates` (migrations/0007): running count, sum, sum of squares, min, max per flag, stage run, metric and cohort. */
+export interface MetricAggregateTable {
+  flag: string;
+  stage: number;
+  /** When the stage run began (the flag's `stage_started_at`, or its creation before the first stage). */
+  since: string;
+  metric: string;
+  cohort: string;
+  count: number;
+  sum: number;
+  sumsq: number;
+  min: number;
+  max: number;
+  updated_at: string;
+}
+
+/** `metric_names` (migrations/0007): every metric name a flag reported, for the per-flag cap. */
+export interface MetricNameTable {
+  flag: string;
+  metric: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   token_revocations: TokenRevocationTable;
@@ -144,6 +185,10 @@ export interface Database {
   plan_versions: PlanVersionTable;
   signoffs: SignoffTable;
   metric_samples: MetricSampleTable;
+  metric_aggregates: MetricAggregateTable;
+  metric_names: MetricNameTable;
+  flag_usage: FlagUsageTable;
+  flag_reach: FlagReachTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/roles.js';
 import type { Clock } from '../clock.js';
-import { nextStateVersion } from '../changes.js';
+import { nextStateVersion } from '../meta-store.js';
 import { NotFound, VersionConflict } from '../errors.js';
 import { write, type WriteContext, type WriteDeps } from '../unit-of-work.js';
 import { getFlagRow, updateFlagRow, type FlagPatch, type KillPatch } from './flag-store.js';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
-import { nextStateVersion } from '../changes.js';
+import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';

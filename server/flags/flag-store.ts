@@ -59,6 +59,26 @@ export async function flagRowsChangedSince(db: Q, version: number): Promise<Flag
   return db.selectFrom('flags').selectAll().where('state_version', '>', version).orderBy('state_version').execute();
 }
 
+/** Key, stage and stage start of the live flags among `keys` (non-empty): what a sample batch counts its stage by. */
+export async function liveStageRows(db: Q, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'stage_started_at' | 'created_at'>[]> {
+  return db.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('key', 'in', keys).where('archived', '=', 0).execute();
+}
+
+/** Key, stage and stored plan of the live flags among `keys` (non-empty): which stages exist. */
+export async function livePlanRows(db: Q, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'plan'>[]> {
+  return db.selectFrom('flags').select(['key', 'stage', 'plan']).where('key', 'in', keys).where('archived', '=', 0).execute();
+}
+
+/** Key, owner and creation time of every live flag, by key. */
+export async function liveFlagOwners(db: Q): Promise<Pick<FlagRow, 'key' | 'owner' | 'created_at'>[]> {
+  return db.selectFrom('flags').select(['key', 'owner', 'created_at']).where('archived', '=', 0).orderBy('key').execute();
+}
+
+/** Live (not archived) flags still killed by this kill. */
+export async function flagRowsKilledWith(db: Q, killId: string): Promise<FlagRow[]> {
+  return db.selectFrom('flags').selectAll().where('kill_id', '=', killId).where('archived', '=', 0).orderBy('key').execute();
+}
+
 export async function insertFlagRow(db: Q, row: FlagRow): Promise<void> {
   await db.insertInto('flags').values(row).execute();
 }

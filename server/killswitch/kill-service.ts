@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
 import { NotFound } from '../errors.js';
 import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { getFlagRow, killColumns, listFlagRows, type KillPatch } from '../flags/flag-store.js';
+import { flagRowsKilledWith, getFlagRow, killColumns, listFlagRows, type KillPatch } from '../flags/flag-store.js';
 import type { FlagRow, FlagView } from '../flags/flag-view.js';
 import { write, type WriteContext } from '../unit-of-work.js';
-import { flagsEverKilledWith, flagsKilledWith, recordKillMember } from './kill-store.js';
+import { flagsEverKilledWith, recordKillMember } from './kill-store.js';
 
 export type KillScope = { tag: string } | { all: true };
 
@@ -109,7 +109,7 @@ export class KillService {
       this.deps,
       actor,
       async (ctx) => {
-        const rows = await flagsKilledWith(ctx.trx, killId);
+        const rows = await flagRowsKilledWith(ctx.trx, killId);
         const result: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
         await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(key, reason, undefined, killId), result);
         for (const key of everKilled.filter((k) => !rows.some((r) => r.key === k)).sort()) {

@@ -1,3 +1,4 @@
+import { lastAuditAfter } from '../audit/audit-store.js';
 import type { Actor } from '../auth/roles.js';
 import { GateNotMet, VersionConflict } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
@@ -55,15 +56,8 @@ export class RolloutScheduler {
   private async recordBlocked(row: FlagRow, gates: Gate[]): Promise<boolean> {
     const blockedBy = gates.filter((g) => !g.ok).map((g) => (g.metric ? `${g.gate}:${g.metric}` : g.gate));
     const blockKey = JSON.stringify({ stage: row.stage, planVersion: row.plan_version, blockedBy });
-    const last = await this.deps.db
-      .selectFrom('audit')
-      .select('after')
-      .where('flag', '=', row.key)
-      .where('action', '=', 'rollout.auto_advance_blocked')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (last?.after && (JSON.parse(last.after) as { blockKey?: string }).blockKey === blockKey) return false;
+    const lastAfter = await lastAuditAfter(this.deps.db, row.key, 'rollout.auto_advance_blocked');
+    if (lastAfter && (JSON.parse(lastAfter) as { blockKey?: string }).blockKey === blockKey) return false;
     await write(this.deps, SCHEDULER_ACTOR, (ctx) =>
       ctx.record({
         action: 'rollout.auto_advance_blocked',

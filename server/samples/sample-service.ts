@@ -2,6 +2,7 @@ import type { Actor } from '../auth/roles.js';
 import { monotonicOf } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
+import { liveStageRows } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
 import { writeTransaction } from '../write-gate.js';
 import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
@@ -68,7 +69,7 @@ export class SampleService {
     let uncounted = 0;
     await writeTransaction(this.deps.db, false, async (trx) => {
       const keys = [...new Set(rows.map((r) => r.flag))];
-      const flags = await trx.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('key', 'in', keys).where('archived', '=', 0).execute();
+      const flags = await liveStageRows(trx, keys);
       const flagOf = new Map(flags.map((f) => [f.key, f]));
       const unknown = rows.flatMap((r, i) => (flagOf.has(r.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `unknown flag "${r.flag}"` }]));
       if (unknown.length > 0) {
