@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
 import { migrations } from '../migrations/index.js';
 
 /** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
@@ -192,6 +192,15 @@ export interface Database {
 }
 
 export type Db = Kysely<Database>;
+
+/**
+ * Deletes at most `batch` rows of `table` whose `column` is before `cutoff`; returns how many.
+ * SQLite-only (`rowid`; PostgreSQL would use `ctid` or the primary key): each store's prune calls it.
+ */
+export async function deleteOldest<T extends keyof Database & string>(db: Kysely<Database>, table: T, column: keyof Database[T] & string, cutoff: string, batch: number): Promise<number> {
+  const r = await sql`DELETE FROM ${sql.table(table)} WHERE rowid IN (SELECT rowid FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
 
 export interface OpenedDb {
   db: Db;

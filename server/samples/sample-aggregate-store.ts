@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, MetricAggregateTable } from '../db.js';
+import { deleteOldest, type Database, type MetricAggregateTable } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
 import type { Cohort } from './sample-store.js';
 
@@ -124,4 +124,9 @@ export async function touchMetricNames(trx: Transaction<Database>, names: Map<st
       .onConflict((oc) => oc.columns(['flag', 'metric']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
       .execute();
   }
+}
+
+/** Forgets up to `batch` metric names last seen before `cutoff` (retention); aggregates are never pruned. */
+export function pruneMetricNames(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'metric_names', 'last_seen_at', cutoff, batch);
 }

@@ -1,6 +1,7 @@
 import { mergeRegs } from '../../sdk/src/reach.js';
 import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
-import type { Db } from '../db.js';
+import type { Kysely } from 'kysely';
+import { deleteOldest, type Database, type Db } from '../db.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
@@ -57,4 +58,9 @@ export async function reachOf(db: Db, flag: string, sinceDay?: string): Promise<
     mergeRegs(regs, r.regs);
   }
   return out;
+}
+
+/** Deletes up to `batch` reach rows of UTC days before `cutoff` (retention). */
+export function pruneReach(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'flag_reach', 'day', cutoff, batch);
 }

@@ -1,5 +1,5 @@
-import { sql, type Transaction } from 'kysely';
-import type { Database, Db } from '../db.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { deleteOldest, type Database, type Db } from '../db.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
@@ -74,4 +74,9 @@ export async function staleFlags(db: Db, cutoff: string): Promise<StaleRow[]> {
     const stale = lastEvaluatedAt === null ? f.created_at < cutoff : lastEvaluatedAt < cutoff;
     return stale ? [{ key: f.key, owner: f.owner, createdAt: f.created_at, lastEvaluatedAt }] : [];
   });
+}
+
+/** Deletes up to `batch` usage rows of UTC days before `cutoff` (retention). */
+export function pruneUsage(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'flag_usage', 'day', cutoff, batch);
 }
