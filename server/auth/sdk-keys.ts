@@ -1,5 +1,5 @@
+import { AuditAction, type SdkKeyView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
-import type { SdkKeyView } from '../../sdk/src/api.js';
 import type { Db } from '../db.js';
 import type { Actor } from './roles.js';
 import { getSdkKeyRow, insertSdkKey, liveSdkKeyByHash, listSdkKeyRows, markSdkKeyRevoked, type SdkKeyRow } from './sdk-key-store.js';
@@ -46,7 +46,7 @@ export class SdkKeyService {
         revoked_at: null,
         revoked_by: null,
       });
-      await ctx.record({ action: 'sdk_key.create', after: view });
+      await ctx.record({ action: AuditAction.SdkKeyCreate, after: view });
     });
     return { ...view, key };
   }
@@ -64,7 +64,7 @@ export class SdkKeyService {
       const now = this.deps.clock().toISOString();
       await markSdkKeyRevoked(ctx.trx, id, now, actor.sub);
       const after = toView({ ...row, revoked_at: now, revoked_by: actor.sub });
-      await ctx.record({ action: 'sdk_key.revoke', before: toView(row), after, reason: reason ?? null });
+      await ctx.record({ action: AuditAction.SdkKeyRevoke, before: toView(row), after, reason: reason ?? null });
       return after;
     });
   }

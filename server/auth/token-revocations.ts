@@ -1,3 +1,4 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
@@ -18,8 +19,6 @@ export interface TokenRevocationView {
   revokedAt: string;
   revokedBy: string;
 }
-
-export const TOKEN_REVOKE_ACTION = 'token.revoke';
 
 /** The claims a revocation is checked against. */
 export interface TokenClaims {
@@ -54,7 +53,7 @@ export class TokenRevocationService {
       actor,
       async (ctx) => {
         await insertTokenRevocation(ctx.trx, { id: view.id, jti: view.jti, sub: view.sub, before: beforeS, revoked_at: view.revokedAt, revoked_by: view.revokedBy, reason });
-        await ctx.record({ action: TOKEN_REVOKE_ACTION, after: view, reason });
+        await ctx.record({ action: AuditAction.TokenRevoke, after: view, reason });
       },
       // Revoking a leaked credential is a safety action: it goes ahead of queued metric batches.
       { urgent: true },

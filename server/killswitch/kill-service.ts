@@ -1,3 +1,4 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
 import { NotFound } from '../errors.js';
@@ -52,7 +53,7 @@ export class KillService {
   private killMutation(actor: Actor, key: string, reason: string, killId: string, expectedVersion?: number): FlagMutation {
     return {
       key,
-      action: 'flag.kill',
+      action: AuditAction.FlagKill,
       reason,
       expectedVersion,
       urgent: true,
@@ -67,7 +68,7 @@ export class KillService {
   private restoreMutation(key: string, reason: string, expectedVersion?: number, killId?: string): FlagMutation {
     return {
       key,
-      action: 'flag.restore',
+      action: AuditAction.FlagRestore,
       reason,
       expectedVersion,
       urgent: true,

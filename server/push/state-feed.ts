@@ -1,3 +1,4 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import type { FlagState, Snapshot } from '../../sdk/src/protocol.js';
 import type { ChangeBus, ChangeEvent } from '../changes.js';
 import type { Db } from '../db.js';
@@ -151,7 +152,7 @@ export class StateFeed {
       this.flags.set(row.key, entry);
       if (entry.state) flags.push(entry.state);
       else removed.push(row.key);
-      changed.push({ row, action: this.actions.get(row.key) ?? 'flag.update' });
+      changed.push({ row, action: this.actions.get(row.key) ?? AuditAction.FlagUpdate });
       this.actions.delete(row.key);
       if (row.state_version > this.version) this.version = row.state_version;
     }

@@ -1,3 +1,4 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import type { Actor } from '../auth/roles.js';
 import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';
@@ -66,7 +67,7 @@ export class Guardrails {
     const reason = `guardrail tripped at stage ${row.stage}: ${detail}; ${effect === 'kill' ? 'flag killed' : 'rollout paused'}`;
     const r = await mutateFlag(this.deps, actor, {
       key: row.key,
-      action: 'rollout.guardrail_trip',
+      action: AuditAction.RolloutGuardrailTrip,
       reason,
       urgent: true,
       change: async (cur, ctx, now) => {

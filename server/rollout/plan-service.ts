@@ -1,4 +1,4 @@
-import type { PlanView, SignoffsView } from '../../sdk/src/api.js';
+import { AuditAction, type PlanView, type SignoffsView } from '../../sdk/src/api.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, NotFound } from '../errors.js';
@@ -55,7 +55,7 @@ export class PlanService {
     let json = canonicalJson(plan);
     const m: FlagMutation = {
       key,
-      action: 'plan.update',
+      action: AuditAction.PlanUpdate,
       reason: input.reason ?? null,
       expectedVersion: input.version,
       change: async (row, ctx, now) => {
@@ -130,7 +130,7 @@ export class PlanService {
       const signoff = toSignoff(inserted);
       const gate = signoffGate(row, stageDef, signers);
       await ctx.record({
-        action: 'rollout.signoff',
+        action: AuditAction.RolloutSignoff,
         flag: key,
         before: { planVersion: row.plan_version, stage, signers: before.map((s) => s.actor) },
         after: { planVersion: row.plan_version, stage, signers, signoff },

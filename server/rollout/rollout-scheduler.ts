@@ -1,3 +1,4 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import { lastAuditAfter } from '../audit/audit-store.js';
 import type { Actor } from '../auth/roles.js';
 import { GateNotMet, VersionConflict } from '../errors.js';
@@ -56,11 +57,11 @@ export class RolloutScheduler {
   private async recordBlocked(row: FlagRow, gates: Gate[]): Promise<boolean> {
     const blockedBy = gates.filter((g) => !g.ok).map((g) => (g.metric ? `${g.gate}:${g.metric}` : g.gate));
     const blockKey = JSON.stringify({ stage: row.stage, planVersion: row.plan_version, blockedBy });
-    const lastAfter = await lastAuditAfter(this.deps.db, row.key, 'rollout.auto_advance_blocked');
+    const lastAfter = await lastAuditAfter(this.deps.db, row.key, AuditAction.RolloutAutoAdvanceBlocked);
     if (lastAfter && (JSON.parse(lastAfter) as { blockKey?: string }).blockKey === blockKey) return false;
     await write(this.deps, SCHEDULER_ACTOR, (ctx) =>
       ctx.record({
-        action: 'rollout.auto_advance_blocked',
+        action: AuditAction.RolloutAutoAdvanceBlocked,
         flag: row.key,
         before: null,
         after: { stage: row.stage, nextStage: row.stage + 1, planVersion: row.plan_version, blockedBy, blockKey, gates },

@@ -1,4 +1,4 @@
-import type { GatesView } from '../../sdk/src/api.js';
+import { AuditAction, type GatesView } from '../../sdk/src/api.js';
 import { evaluate } from '../../sdk/src/evaluate.js';
 import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
 import type { Actor } from '../auth/roles.js';
@@ -57,7 +57,7 @@ export class RolloutService {
     let gates: Gate[] = [];
     const m: FlagMutation = {
       key,
-      action: 'rollout.advance',
+      action: AuditAction.RolloutAdvance,
       reason: opts.reason ?? null,
       expectedVersion: opts.version,
       change: async (row, ctx, now) => {
@@ -86,7 +86,7 @@ export class RolloutService {
   async rollback(actor: Actor, key: string, opts: { reason: string; version?: number; toStage?: number }): Promise<StageResult> {
     const m: FlagMutation = {
       key,
-      action: 'rollout.rollback',
+      action: AuditAction.RolloutRollback,
       reason: opts.reason,
       expectedVersion: opts.version,
       urgent: true,
@@ -112,7 +112,7 @@ export class RolloutService {
   async pause(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'rollout.pause',
+      action: AuditAction.RolloutPause,
       reason: opts.reason,
       expectedVersion: opts.version,
       urgent: true,
@@ -124,7 +124,7 @@ export class RolloutService {
   async resume(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'rollout.resume',
+      action: AuditAction.RolloutResume,
       reason: opts.reason,
       expectedVersion: opts.version,
       change: (row) => (row.paused === 0 ? null : { paused: 0, paused_by: null, paused_at: null, pause_reason: null }),
