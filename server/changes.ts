@@ -1,4 +1,4 @@
-import type { AuditEntry } from './audit/audit-store.js';
+import type { AuditEntry } from '../sdk/src/api.js';
 
 /** Something that changed, announced after its transaction committed. */
 export type ChangeEvent =

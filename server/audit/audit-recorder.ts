@@ -1,9 +1,10 @@
+import type { AuditEntry } from '../../sdk/src/api.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db.js';
 import type { Actor } from '../auth/roles.js';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';
-import { auditHead, insertAuditRow, toAuditEntry, type AuditEntry } from './audit-store.js';
+import { auditHead, insertAuditRow, toAuditEntry } from './audit-store.js';
 
 export interface AuditInput {
   action: string;

@@ -1,6 +1,5 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction, type AuditEntry } from '../../sdk/src/api.js';
 import { CAN, type Role } from '../auth/roles.js';
-import type { AuditEntry } from './audit-store.js';
 
 /** What a redacted value reads as. */
 export const REDACTED = '[redacted]';

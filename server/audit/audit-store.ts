@@ -2,9 +2,6 @@ import { sql, type Selectable } from 'kysely';
 import type { AuditEntry } from '../../sdk/src/api.js';
 import type { AuditTable, Db } from '../db.js';
 
-/** One audit entry as the API shows it (sdk/src/api.ts). */
-export type { AuditEntry } from '../../sdk/src/api.js';
-
 export type AuditRow = Selectable<AuditTable>;
 
 export function toAuditEntry(r: AuditRow): AuditEntry {

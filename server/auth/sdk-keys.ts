@@ -9,9 +9,6 @@ import type { Clock } from '../clock.js';
 
 export const SDK_KEY_PREFIX = 'sy_sdk_';
 
-/** An SDK key as the API lists it (sdk/src/api.ts); the key itself is shown once, at creation. */
-export type { SdkKeyView } from '../../sdk/src/api.js';
-
 export function hashSdkKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
 }

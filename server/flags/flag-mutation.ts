@@ -1,10 +1,11 @@
+import type { FlagView } from '../../sdk/src/api.js';
 import type { Actor } from '../auth/roles.js';
 import type { Clock } from '../clock.js';
 import { nextStateVersion } from '../meta-store.js';
 import { NotFound, VersionConflict } from '../errors.js';
 import { write, type WriteContext, type WriteDeps } from '../unit-of-work.js';
 import { getFlagRow, updateFlagRow, type FlagPatch, type KillPatch } from './flag-store.js';
-import { toFlagView, type FlagRow, type FlagView } from './flag-view.js';
+import { toFlagView, type FlagRow } from './flag-view.js';
 
 export interface FlagMutationDeps extends WriteDeps {
   clock: Clock;

@@ -1,4 +1,4 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
 import { nextStateVersion } from '../meta-store.js';
@@ -7,7 +7,7 @@ import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
 import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
 import { getFlagRow, insertFlagRow, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
-import { toFlagView, type FlagRow, type FlagView } from './flag-view.js';
+import { toFlagView, type FlagRow } from './flag-view.js';
 
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;

@@ -1,10 +1,10 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
 import { NotFound } from '../errors.js';
 import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { flagRowsKilledWith, getFlagRow, killColumns, listFlagRows, type KillPatch } from '../flags/flag-store.js';
-import type { FlagRow, FlagView } from '../flags/flag-view.js';
+import type { FlagRow } from '../flags/flag-view.js';
 import { write, type WriteContext } from '../unit-of-work.js';
 import { flagsEverKilledWith, recordKillMember } from './kill-store.js';
 

@@ -3,9 +3,6 @@ import { stageStart, type FlagRow } from '../flags/flag-view.js';
 import type { MetricStats } from '../samples/sample-store.js';
 import { isRelative, type Check, type Comparison, type Plan, type Stage } from './plan-schema.js';
 
-/** One condition on entering the next stage, and why it holds or not (the API's shape, sdk/src/api.ts). */
-export type { Gate, GateKind } from '../../sdk/src/api.js';
-
 export interface GateInput {
   row: FlagRow;
   plan: Plan;

@@ -1,4 +1,4 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction, type Gate } from '../../sdk/src/api.js';
 import { lastAuditAfter } from '../audit/audit-store.js';
 import type { Actor } from '../auth/roles.js';
 import { GateNotMet, VersionConflict } from '../errors.js';
@@ -7,7 +7,7 @@ import { listFlagRows } from '../flags/flag-store.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
 import { write } from '../unit-of-work.js';
-import { summarize, type Gate } from './gates.js';
+import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import type { RolloutService } from './rollout-service.js';
 

@@ -1,18 +1,15 @@
-import { AuditAction, type GatesView } from '../../sdk/src/api.js';
+import { AuditAction, type GatesView, type FlagView, type Gate } from '../../sdk/src/api.js';
 import { evaluate } from '../../sdk/src/evaluate.js';
 import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow } from '../flags/flag-store.js';
-import { stagePercent, toFlagState, type FlagView } from '../flags/flag-view.js';
+import { stagePercent, toFlagState } from '../flags/flag-view.js';
 import { loadGates } from './gate-loader.js';
-import { summarize, type Gate } from './gates.js';
+import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import { voidSignoffs } from './plan-store.js';
-
-/** `GET /api/flags/:key/gates`: the API's shape (sdk/src/api.ts). */
-export type { GatesView } from '../../sdk/src/api.js';
 
 export interface StageResult {
   flag: FlagView;

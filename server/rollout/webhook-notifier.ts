@@ -1,8 +1,7 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction, type AuditEntry } from '../../sdk/src/api.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { AuditEntry } from '../audit/audit-store.js';
 import type { ChangeBus } from '../changes.js';
 import type { Db } from '../db.js';
 import { latestCheckpoint } from '../audit/checkpoint-store.js';

@@ -3,10 +3,6 @@ import { deleteOldest, type Database, type MetricAggregateTable } from '../db.js
 import type { CohortStats } from '../../sdk/src/api.js';
 import type { Cohort } from './sample-store.js';
 
-
-
-type Q = Kysely<Database>;
-
 /** A cohort's running figures: what a gate needs (count, mean, min, max) and the moments a sequential test needs. */
 export interface Aggregate extends CohortStats {
   sum: number;

@@ -12,12 +12,9 @@ import { insertSamples } from './sample-store.js';
 import { metricsView, type MetricsPageQuery } from './sample-series-view.js';
 import type { JudgedSample, SampleListener, Trip } from './sample-types.js';
 import { AT_TOLERANCE_MS, measuredAt, tooFarAhead } from './sample-time.js';
-import type { MetricSeries } from '../../sdk/src/api.js';
 
 /** How far ahead of the server's clock a sample's `at` may be (reporters' clocks drift). */
 export const MAX_FUTURE_MS = AT_TOLERANCE_MS;
-
-export type { MetricSeries };
 
 export interface SampleLimits {
   /** Distinct metric names one flag may report (METRIC_NAMES_PER_FLAG). */

@@ -6,9 +6,6 @@ type Q = Kysely<Database>;
 
 export type Cohort = 'treatment' | 'control';
 
-/** Count and mean of one metric's samples in one cohort. */
-export type { CohortStats };
-
 export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
 
 export async function insertSamples(db: Q, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
