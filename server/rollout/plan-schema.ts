@@ -101,7 +101,6 @@ export const putPlanSchema = z
 export type PutPlanInput = z.output<typeof putPlanSchema>;
 
 export type Check = z.output<typeof checkSchema>;
-export type AbsoluteCheck = Extract<Check, { op: Comparison }>;
 export type RelativeCheck = Extract<Check, { maxDropPct: number }>;
 export type Stage = z.output<typeof stageSchema>;
 

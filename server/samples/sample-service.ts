@@ -11,10 +11,7 @@ import type { SampleInput } from './sample-schemas.js';
 import { insertSamples } from './sample-store.js';
 import { metricsView, type MetricsPageQuery } from './sample-series-view.js';
 import type { JudgedSample, SampleListener, Trip } from './sample-types.js';
-import { AT_TOLERANCE_MS, measuredAt, tooFarAhead } from './sample-time.js';
-
-/** How far ahead of the server's clock a sample's `at` may be (reporters' clocks drift). */
-export const MAX_FUTURE_MS = AT_TOLERANCE_MS;
+import { measuredAt, tooFarAhead } from './sample-time.js';
 
 export interface SampleLimits {
   /** Distinct metric names one flag may report (METRIC_NAMES_PER_FLAG). */
