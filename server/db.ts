@@ -275,3 +275,20 @@ export async function migrate(db: Db): Promise<string[]> {
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+// SQLite-only maintenance (docs/architecture.md, "Portability"): the pragmas live here, nowhere else.
+
+/** `PRAGMA quick_check`: "ok", or what is damaged. */
+export function quickCheck(opened: OpenedDb): string {
+  return String(opened.sqlite.pragma('quick_check', { simple: true }));
+}
+
+/** Stops SQLite checkpointing the WAL inside whichever commit crosses the threshold (the server checkpoints on a timer). */
+export function disableAutoCheckpoint(opened: OpenedDb): void {
+  opened.sqlite.pragma('wal_autocheckpoint = 0');
+}
+
+/** Copies what it can of the WAL into the database file without waiting for readers. */
+export function checkpointWal(opened: OpenedDb): void {
+  opened.sqlite.pragma('wal_checkpoint(PASSIVE)');
+}
