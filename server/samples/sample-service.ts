@@ -9,7 +9,7 @@ import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample }
 import { SampleRateLimiter } from './sample-rate-limiter.js';
 import type { SampleInput } from './sample-schemas.js';
 import { insertSamples } from './sample-store.js';
-import { metricsView, type MetricsPageQuery } from './sample-series-view.js';
+import { sampleSeriesView, type SeriesPageQuery } from './sample-series-view.js';
 import type { JudgedSample, SampleListener, Trip } from './sample-types.js';
 import { measuredAt, tooFarAhead } from './sample-time.js';
 
@@ -95,8 +95,8 @@ export class SampleService {
     return { stored: rows.length, tripped, ...(uncounted > 0 ? { uncounted } : {}) };
   }
 
-  /** One page of metric series (see metrics-view.ts). */
-  series(key: string, q: MetricsPageQuery) {
-    return metricsView(this.deps.db, key, q);
+  /** One page of metric series (see sample-series-view.ts). */
+  series(key: string, q: SeriesPageQuery) {
+    return sampleSeriesView(this.deps.db, key, q);
   }
 }
