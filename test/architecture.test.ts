@@ -21,14 +21,14 @@ function sources(dir: string): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
 
 /** Relative imports of one file, resolved to repository paths with a .ts extension. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');
   const out: string[] = [];
   for (const m of text.matchAll(IMPORT)) {
-    const spec = m[1] ?? m[2];
+    const spec = m[1] ?? m[2] ?? m[3];
     if (!spec?.startsWith('.')) continue;
     out.push(relative(root, resolve(root, dirname(file), spec)).split(sep).join('/').replace(/\.js$/, '.ts'));
   }
@@ -94,6 +94,11 @@ describe('import direction', () => {
   it('sdk/src imports nothing from server/, admin-ui/ or anywhere outside sdk/', () => {
     const bad = sdk.flatMap((f) => importsOf(f).filter((t) => !t.startsWith('sdk/')).map((t) => `${f} → ${t}`));
     expect(bad).toEqual([]);
+  });
+
+  it('every form of import is seen: named, type-only, re-export, side effect and dynamic', () => {
+    const seen = importsOf('test/helpers/architecture-fixture.ts');
+    expect(seen).toEqual(['server/a.ts', 'server/b.ts', 'server/c.ts', 'server/d.ts', 'server/e.ts']);
   });
 
   it('the cycle check finds a cycle through three folders and names each arrow', () => {
