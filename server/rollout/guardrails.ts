@@ -7,6 +7,7 @@ import type { FlagRow } from '../flags/flag-view.js';
 import { stageStart } from '../flags/flag-view.js';
 import { compare, fmt } from './gates.js';
 import { isRelative, storedPlan, type Check } from './plan-schema.js';
+import { pauseColumns } from './rollout-service.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';
 import type { JudgedSample, Sample, Trip } from '../samples/sample-types.js';
 
@@ -74,7 +75,7 @@ export class Guardrails {
         // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
         if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;
         if (effect === 'kill' && killId) return killFlag(ctx, row.key, { killId, by: actor.sub, reason, at: now });
-        return cur.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: now.toISOString(), pause_reason: reason };
+        return cur.paused === 1 ? null : pauseColumns({ by: actor.sub, at: now.toISOString(), reason });
       },
       auditAfterExtra: { guardrail: { effect, stage: row.stage, check, sample, detail } },
     });

@@ -4,12 +4,20 @@ import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { liveFlagRow } from '../flags/flag-store.js';
+import { liveFlagRow, type FlagPatch } from '../flags/flag-store.js';
 import { stagePercent, toFlagState } from '../flags/flag-view.js';
 import { loadGates } from './gate-loader.js';
 import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import { voidSignoffs } from './plan-store.js';
+
+/**
+ * The pause columns of the flags row, set (who, when, why) or, with null, cleared: written only
+ * here, by a pause, a resume and a guardrail trip that pauses.
+ */
+export function pauseColumns(pause: { by: string; at: string; reason: string } | null): FlagPatch {
+  return pause ? { paused: 1, paused_by: pause.by, paused_at: pause.at, pause_reason: pause.reason } : { paused: 0, paused_by: null, paused_at: null, pause_reason: null };
+}
 
 export interface StageResult {
   flag: FlagView;
@@ -113,7 +121,7 @@ export class RolloutService {
       reason: opts.reason,
       expectedVersion: opts.version,
       urgent: true,
-      change: (row, _ctx, now) => (row.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: now.toISOString(), pause_reason: opts.reason }),
+      change: (row, _ctx, now) => (row.paused === 1 ? null : pauseColumns({ by: actor.sub, at: now.toISOString(), reason: opts.reason })),
     });
     return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
   }
@@ -124,7 +132,7 @@ export class RolloutService {
       action: AuditAction.RolloutResume,
       reason: opts.reason,
       expectedVersion: opts.version,
-      change: (row) => (row.paused === 0 ? null : { paused: 0, paused_by: null, paused_at: null, pause_reason: null }),
+      change: (row) => (row.paused === 0 ? null : pauseColumns(null)),
     });
     return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
   }
