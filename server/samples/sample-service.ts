@@ -32,7 +32,8 @@ export interface IngestResult {
 /**
  * Metric samples: data, not changes, so they are not audited one by one. A batch is stored
  * all or nothing, with the running aggregates of the stage it counts for in the same
- * transaction; guardrails then judge the fresh samples, and a trip is audited as a change.
+ * transaction; then the listener (the rollout domain's guardrails, wired in services.ts) judges
+ * the fresh samples, and a trip is audited as a change.
  */
 export class SampleService {
   private readonly limiter: SampleRateLimiter;
