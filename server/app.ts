@@ -16,7 +16,7 @@ import { flagRoutes } from './flags/flag-routes.js';
 import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
 import { propagationRoutes, sdkFlagRoutes } from './push/push-routes.js';
-import { metricRoutes, metricsBodyParser } from './metrics/metric-routes.js';
+import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
@@ -141,7 +141,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Who is calling is settled before any body is read: an anonymous or refused caller costs
   // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
   api.use(authenticate(deps.authenticator));
-  api.use('/metrics', jsonOnly, metricsBodyParser);
+  api.use('/metrics', jsonOnly, sampleBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
   api.use(flagRoutes(deps.services.flags));
   api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
@@ -150,7 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(sdkKeyRoutes(deps.services.sdkKeys));
   api.use(tokenRoutes(deps.services.tokens));
   api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));
-  api.use(metricRoutes(deps.services.metrics));
+  api.use(sampleRoutes(deps.services.samples));
   api.use(telemetryRoutes(deps.services.telemetry));
   api.use(propagationRoutes(deps.services.push));
   api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));

@@ -1,6 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { Database } from './db.js';
-import type { AuditEntry } from './audit/audit-store.js';
+import type { AuditEntry } from '../sdk/src/api.js';
 
 /** Something that changed, announced after its transaction committed. */
 export type ChangeEvent =
@@ -36,15 +34,4 @@ export class LocalChangeBus implements ChangeBus {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-}
-
-/** Takes the next global state version. Every change that affects evaluation takes one. */
-export async function nextStateVersion(trx: Transaction<Database>): Promise<number> {
-  const row = await trx
-    .updateTable('meta')
-    .set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('key', '=', 'state_version')
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return row.value;
 }

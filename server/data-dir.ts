@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config.js';
-import type { OpenedDb } from './db.js';
+import { quickCheck, type OpenedDb } from './db.js';
 
 /** A second server on the same DATA_DIR: the message names the holder. */
 export class DataDirLocked extends ConfigError {
@@ -99,7 +99,7 @@ export class DatabaseCorrupt extends ConfigError {}
 export function checkIntegrity(opened: OpenedDb, file: string): void {
   let result: string;
   try {
-    result = String(opened.sqlite.pragma('quick_check', { simple: true }));
+    result = quickCheck(opened);
   } catch (err) {
     result = (err as Error).message;
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
 import { migrations } from '../migrations/index.js';
 
 /** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
@@ -133,6 +133,47 @@ export interface TokenRevocationTable {
   reason: string | null;
 }
 
+/** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
+export interface FlagUsageTable {
+  flag: string;
+  stage: number;
+  variant: string;
+  day: string;
+  count: number;
+  last_seen_at: string;
+}
+
+/** `flag_reach` (migrations/0005_reach.ts): merged distinct-user registers per flag, stage and UTC day. */
+export interface FlagReachTable {
+  flag: string;
+  stage: number;
+  day: string;
+  regs: Uint8Array;
+}
+
+/** `metric_aggregates` (migrations/0007): running count, sum, sum of squares, min, max per flag, stage run, metric and cohort. */
+export interface MetricAggregateTable {
+  flag: string;
+  stage: number;
+  /** When the stage run began (the flag's `stage_started_at`, or its creation before the first stage). */
+  since: string;
+  metric: string;
+  cohort: string;
+  count: number;
+  sum: number;
+  sumsq: number;
+  min: number;
+  max: number;
+  updated_at: string;
+}
+
+/** `metric_names` (migrations/0007): every metric name a flag reported, for the per-flag cap. */
+export interface MetricNameTable {
+  flag: string;
+  metric: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   token_revocations: TokenRevocationTable;
@@ -144,9 +185,22 @@ export interface Database {
   plan_versions: PlanVersionTable;
   signoffs: SignoffTable;
   metric_samples: MetricSampleTable;
+  metric_aggregates: MetricAggregateTable;
+  metric_names: MetricNameTable;
+  flag_usage: FlagUsageTable;
+  flag_reach: FlagReachTable;
 }
 
 export type Db = Kysely<Database>;
+
+/**
+ * Deletes at most `batch` rows of `table` whose `column` is before `cutoff`; returns how many.
+ * SQLite-only (`rowid`; PostgreSQL would use `ctid` or the primary key): each store's prune calls it.
+ */
+export async function deleteOldest<T extends keyof Database & string>(db: Kysely<Database>, table: T, column: keyof Database[T] & string, cutoff: string, batch: number): Promise<number> {
+  const r = await sql`DELETE FROM ${sql.table(table)} WHERE rowid IN (SELECT rowid FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
 
 export interface OpenedDb {
   db: Db;
@@ -220,4 +274,21 @@ export async function migrate(db: Db): Promise<string[]> {
     throw new MigrationFailed(failed?.migrationName, error);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+// SQLite-only maintenance (docs/architecture.md, "Portability"): the pragmas live here, nowhere else.
+
+/** `PRAGMA quick_check`: "ok", or what is damaged. */
+export function quickCheck(opened: OpenedDb): string {
+  return String(opened.sqlite.pragma('quick_check', { simple: true }));
+}
+
+/** Stops SQLite checkpointing the WAL inside whichever commit crosses the threshold (the server checkpoints on a timer). */
+export function disableAutoCheckpoint(opened: OpenedDb): void {
+  opened.sqlite.pragma('wal_autocheckpoint = 0');
+}
+
+/** Copies what it can of the WAL into the database file without waiting for readers. */
+export function checkpointWal(opened: OpenedDb): void {
+  opened.sqlite.pragma('wal_checkpoint(PASSIVE)');
 }

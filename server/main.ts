@@ -18,7 +18,7 @@ import express from 'express';
 import { Metrics } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
-import { migrate, openDb, type OpenedDb } from './db.js';
+import { checkpointWal, disableAutoCheckpoint, migrate, openDb, type OpenedDb } from './db.js';
 import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
 import { checkIntegrity, lockDataDir, prepareDataDir } from './data-dir.js';
 import { showBootstrapToken } from './bootstrap-token.js';
@@ -112,7 +112,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metrics.dbWriteDuration.observe(s);
       health.writeSucceeded();
     },
-    metricLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
+    sampleLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
     retentionDays: config.retentionDays,
     telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
     onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
@@ -233,10 +233,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
  * on a timer instead, through the write gate, where a kill waiting goes first.
  */
 function checkpointInBackground(opened: OpenedDb, everyMs = 1000): () => void {
-  opened.sqlite.pragma('wal_autocheckpoint = 0');
+  disableAutoCheckpoint(opened);
   const timer = setInterval(() => {
     gateOf(opened.db)
-      .run(false, async () => opened.sqlite.pragma('wal_checkpoint(PASSIVE)'))
+      .run(false, async () => checkpointWal(opened))
       .catch(() => {
         // A busy or failed checkpoint is retried on the next tick; the WAL keeps every change meanwhile.
       });

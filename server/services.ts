@@ -8,9 +8,10 @@ import type { Db } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
 import type { Logger } from './log.js';
+import { Retention } from './retention.js';
 import { createPushState, type PushState } from './push/push-state.js';
-import { MetricService, type MetricLimits } from './metrics/metric-service.js';
-import { Retention } from './metrics/retention.js';
+import { SampleService, type SampleLimits } from './samples/sample-service.js';
+import { Guardrails } from './rollout/guardrails.js';
 import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
@@ -33,7 +34,7 @@ export interface ServiceDeps {
   /** Told the duration of every write transaction (for the Prometheus histogram). */
   observeWrite?: (seconds: number) => void;
   /** Metric ingestion limits (config.metricNamesPerFlag, config.metricsRateLimit). */
-  metricLimits?: MetricLimits;
+  sampleLimits?: SampleLimits;
   /** Days raw samples and telemetry are kept (config.retentionDays). */
   retentionDays?: number;
   /** Evaluations per second one SDK connection may report (config.telemetryMaxEvalsPerSecond). */
@@ -51,7 +52,8 @@ export interface Services {
   tokens: TokenRevocationService;
   plans: PlanService;
   rollouts: RolloutService;
-  metrics: MetricService;
+  /** Metric samples reported by the app (not Prometheus metrics: those are server/observability/). */
+  samples: SampleService;
   scheduler: RolloutScheduler;
   webhooks: WebhookNotifier;
   /** Push state (what SDKs are served, who acknowledged what); `start()` it before serving. */
@@ -71,6 +73,7 @@ export function createServices(input: ServiceDeps): Services {
   const recorder = new AuditRecorder(deps.clock);
   const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
   const rollouts = new RolloutService(write);
+  const guardrails = new Guardrails(write);
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
   return {
@@ -81,7 +84,8 @@ export function createServices(input: ServiceDeps): Services {
     tokens: new TokenRevocationService(write),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
     rollouts,
-    metrics: new MetricService(write, deps.metricLimits),
+    // The rollout domain reacts to fresh samples through this port; samples/ never imports rollout/.
+    samples: new SampleService(write, deps.sampleLimits, (fresh, requestId) => guardrails.check(fresh, requestId)),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),

@@ -245,6 +245,32 @@ export interface MetricsView {
 // Audit trail and SDK keys
 // ---------------------------------------------------------------------------
 
+/**
+ * Every audit action, as stored in `audit.action` and sent on the wire (`AuditEntry.action`,
+ * change events, webhook notices). The server writes and matches them, the admin UI labels
+ * them; nobody spells one out as a bare string.
+ */
+export const AuditAction = {
+  FlagCreate: 'flag.create',
+  FlagUpdate: 'flag.update',
+  FlagArchive: 'flag.archive',
+  FlagUnarchive: 'flag.unarchive',
+  FlagKill: 'flag.kill',
+  FlagRestore: 'flag.restore',
+  PlanUpdate: 'plan.update',
+  RolloutSignoff: 'rollout.signoff',
+  RolloutAdvance: 'rollout.advance',
+  RolloutRollback: 'rollout.rollback',
+  RolloutPause: 'rollout.pause',
+  RolloutResume: 'rollout.resume',
+  RolloutGuardrailTrip: 'rollout.guardrail_trip',
+  RolloutAutoAdvanceBlocked: 'rollout.auto_advance_blocked',
+  SdkKeyCreate: 'sdk_key.create',
+  SdkKeyRevoke: 'sdk_key.revoke',
+  TokenRevoke: 'token.revoke',
+} as const;
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+
 /** One audit entry as the API shows it. */
 export interface AuditEntry {
   seq: number;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
 import { writeTransaction } from '../write-gate.js';
+import { auditHead } from './audit-store.js';
 import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
 import { signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
 import { allCheckpoints, insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
@@ -82,7 +83,7 @@ export class AuditCheckpoints {
   /** Signs and stores a checkpoint of the head now, or returns null when the head has not moved since the last. */
   async take(): Promise<AuditCheckpoint | null> {
     const cp = await writeTransaction(this.deps.db, false, async (trx) => {
-      const head = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const head = await auditHead(trx);
       const latest = await latestCheckpoint(trx);
       if (!head || (latest && latest.seq >= head.seq)) return null;
       const signed = signCheckpoint(this.deps.key, { seq: head.seq, head: head.hash, at: this.deps.clock().toISOString() });

@@ -1,9 +1,10 @@
+import type { AuditEntry } from '../../sdk/src/api.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db.js';
 import type { Actor } from '../auth/roles.js';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';
-import { toAuditEntry, type AuditEntry } from './audit-store.js';
+import { auditHead, insertAuditRow, toAuditEntry } from './audit-store.js';
 
 export interface AuditInput {
   action: string;
@@ -22,7 +23,7 @@ export class AuditRecorder {
   constructor(private readonly clock: Clock) {}
 
   async record(trx: Transaction<Database>, actor: Actor, input: AuditInput): Promise<AuditEntry> {
-    const head = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const head = await auditHead(trx);
     const row = {
       seq: (head?.seq ?? 0) + 1,
       at: this.clock().toISOString(),
@@ -39,7 +40,7 @@ export class AuditRecorder {
       hash: '',
     };
     row.hash = entryHash(row.prev_hash, row);
-    await trx.insertInto('audit').values(row).execute();
+    await insertAuditRow(trx, row);
     return toAuditEntry(row);
   }
 }

@@ -1,5 +1,5 @@
+import { AuditAction, type AuditEntry } from '../../sdk/src/api.js';
 import { CAN, type Role } from '../auth/roles.js';
-import type { AuditEntry } from './audit-store.js';
 
 /** What a redacted value reads as. */
 export const REDACTED = '[redacted]';
@@ -8,8 +8,10 @@ export const REDACTED = '[redacted]';
  * Fields of an entry's `before`/`after` that only some roles may see, because the route that
  * shows them is restricted: SDK key ids, names and prefixes are admin-only (`/api/sdk-keys`).
  */
+const SDK_KEY_ACTIONS = new Set<string>([AuditAction.SdkKeyCreate, AuditAction.SdkKeyRevoke]);
+
 const HIDDEN: Array<{ action: (a: string) => boolean; fields: readonly string[]; visibleTo: readonly string[] }> = [
-  { action: (a) => a.startsWith('sdk_key.'), fields: ['id', 'name', 'prefix'], visibleTo: CAN.manageKeys },
+  { action: (a) => SDK_KEY_ACTIONS.has(a), fields: ['id', 'name', 'prefix'], visibleTo: CAN.manageKeys },
 ];
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireRole } from '../auth/auth-middleware.js';
 import { parse } from '../validation.js';
 import type { AuditService } from './audit-service.js';
-import type { AuditEntry } from './audit-store.js';
+import type { AuditEntry } from '../../sdk/src/api.js';
 import { redactEntry } from './audit-redaction.js';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z' });

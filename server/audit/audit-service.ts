@@ -1,9 +1,7 @@
-import type { VerifyResult } from '../../sdk/src/api.js';
+import type { VerifyResult, AuditEntry } from '../../sdk/src/api.js';
 import type { Db } from '../db.js';
 import { GENESIS_HASH, entryHash } from './audit-hash.js';
-import { iterateAudit, listAudit, toAuditEntry, type AuditEntry, type AuditFilter } from './audit-store.js';
-
-export type { VerifyResult };
+import { iterateAudit, listAudit, toAuditEntry, type AuditFilter } from './audit-store.js';
 
 /** About how many bytes of JSON one audit page holds before it ends with a cursor. */
 export const PAGE_BYTES = 1024 * 1024;

@@ -2,9 +2,6 @@ import { sql, type Selectable } from 'kysely';
 import type { AuditEntry } from '../../sdk/src/api.js';
 import type { AuditTable, Db } from '../db.js';
 
-/** One audit entry as the API shows it (sdk/src/api.ts). */
-export type { AuditEntry } from '../../sdk/src/api.js';
-
 export type AuditRow = Selectable<AuditTable>;
 
 export function toAuditEntry(r: AuditRow): AuditEntry {
@@ -68,6 +65,18 @@ export async function* iterateAudit(db: Db, f: AuditFilter = {}, batch = 1000): 
   }
 }
 
+/** The newest entry's sequence number and hash (the chain's head), or undefined for an empty log. */
 export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | undefined> {
   return db.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Appends one entry; only the recorder calls this, inside the change's own transaction. */
+export async function insertAuditRow(db: Db, row: AuditRow): Promise<void> {
+  await db.insertInto('audit').values(row).execute();
+}
+
+/** The stored `after` of the newest entry with this action on this flag (null when none or empty). */
+export async function lastAuditAfter(db: Db, flag: string, action: string): Promise<string | null> {
+  const last = await db.selectFrom('audit').select('after').where('flag', '=', flag).where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return last?.after ?? null;
 }

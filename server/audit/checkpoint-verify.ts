@@ -1,5 +1,6 @@
+import type { VerifyResult } from '../../sdk/src/api.js';
 import type { Db } from '../db.js';
-import { AuditService, type VerifyResult } from './audit-service.js';
+import { AuditService } from './audit-service.js';
 import type { CheckpointKey } from './checkpoint-key.js';
 import { signatureProblem, type AuditCheckpoint } from './checkpoint-sign.js';
 import { entryHashAt } from './checkpoint-store.js';

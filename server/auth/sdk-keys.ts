@@ -1,15 +1,13 @@
+import { AuditAction, type SdkKeyView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
-import type { SdkKeyView } from '../../sdk/src/api.js';
 import type { Db } from '../db.js';
 import type { Actor } from './roles.js';
+import { getSdkKeyRow, insertSdkKey, liveSdkKeyByHash, listSdkKeyRows, markSdkKeyRevoked, type SdkKeyRow } from './sdk-key-store.js';
 import { NotFound } from '../errors.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
 import type { Clock } from '../clock.js';
 
 export const SDK_KEY_PREFIX = 'sy_sdk_';
-
-/** An SDK key as the API lists it (sdk/src/api.ts); the key itself is shown once, at creation. */
-export type { SdkKeyView } from '../../sdk/src/api.js';
 
 export function hashSdkKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
@@ -35,38 +33,35 @@ export class SdkKeyService {
       revokedBy: null,
     };
     await write(this.deps, actor, async (ctx) => {
-      await ctx.trx
-        .insertInto('sdk_keys')
-        .values({
-          id: view.id,
-          name,
-          key_hash: hashSdkKey(key),
-          prefix: view.prefix,
-          created_at: view.createdAt,
-          created_by: view.createdBy,
-          revoked_at: null,
-          revoked_by: null,
-        })
-        .execute();
-      await ctx.record({ action: 'sdk_key.create', after: view });
+      await insertSdkKey(ctx.trx, {
+        id: view.id,
+        name,
+        key_hash: hashSdkKey(key),
+        prefix: view.prefix,
+        created_at: view.createdAt,
+        created_by: view.createdBy,
+        revoked_at: null,
+        revoked_by: null,
+      });
+      await ctx.record({ action: AuditAction.SdkKeyCreate, after: view });
     });
     return { ...view, key };
   }
 
   async list(): Promise<SdkKeyView[]> {
-    const rows = await this.deps.db.selectFrom('sdk_keys').selectAll().orderBy('created_at').execute();
+    const rows = await listSdkKeyRows(this.deps.db);
     return rows.map(toView);
   }
 
   async revoke(actor: Actor, id: string, reason: string | undefined): Promise<SdkKeyView> {
     return write(this.deps, actor, async (ctx) => {
-      const row = await ctx.trx.selectFrom('sdk_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await getSdkKeyRow(ctx.trx, id);
       if (!row) throw new NotFound(`SDK key "${id}" does not exist`);
       if (row.revoked_at !== null) return toView(row);
       const now = this.deps.clock().toISOString();
-      await ctx.trx.updateTable('sdk_keys').set({ revoked_at: now, revoked_by: actor.sub }).where('id', '=', id).execute();
+      await markSdkKeyRevoked(ctx.trx, id, now, actor.sub);
       const after = toView({ ...row, revoked_at: now, revoked_by: actor.sub });
-      await ctx.record({ action: 'sdk_key.revoke', before: toView(row), after, reason: reason ?? null });
+      await ctx.record({ action: AuditAction.SdkKeyRevoke, before: toView(row), after, reason: reason ?? null });
       return after;
     });
   }
@@ -75,23 +70,10 @@ export class SdkKeyService {
 /** Finds the live key a presented SDK key belongs to. */
 export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string } | undefined> {
   if (!looksLikeSdkKey(presented)) return undefined;
-  return db
-    .selectFrom('sdk_keys')
-    .select(['id', 'name'])
-    .where('key_hash', '=', hashSdkKey(presented))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  return liveSdkKeyByHash(db, hashSdkKey(presented));
 }
 
-function toView(r: {
-  id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  created_by: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-}): SdkKeyView {
+function toView(r: SdkKeyRow): SdkKeyView {
   return {
     id: r.id,
     name: r.name,

@@ -1,8 +1,10 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
 import type { Actor } from './roles.js';
+import { insertTokenRevocation, revocationMatches } from './token-revocation-store.js';
 
 /** What to revoke: one token by its `jti`, or every token of `sub` issued before `before` (default now). */
 export type RevokeTarget = { jti: string } | { sub: string; before?: Date };
@@ -17,8 +19,6 @@ export interface TokenRevocationView {
   revokedAt: string;
   revokedBy: string;
 }
-
-export const TOKEN_REVOKE_ACTION = 'token.revoke';
 
 /** The claims a revocation is checked against. */
 export interface TokenClaims {
@@ -52,11 +52,8 @@ export class TokenRevocationService {
       this.deps,
       actor,
       async (ctx) => {
-        await ctx.trx
-          .insertInto('token_revocations')
-          .values({ id: view.id, jti: view.jti, sub: view.sub, before: beforeS, revoked_at: view.revokedAt, revoked_by: view.revokedBy, reason })
-          .execute();
-        await ctx.record({ action: TOKEN_REVOKE_ACTION, after: view, reason });
+        await insertTokenRevocation(ctx.trx, { id: view.id, jti: view.jti, sub: view.sub, before: beforeS, revoked_at: view.revokedAt, revoked_by: view.revokedBy, reason });
+        await ctx.record({ action: AuditAction.TokenRevoke, after: view, reason });
       },
       // Revoking a leaked credential is a safety action: it goes ahead of queued metric batches.
       { urgent: true },
@@ -67,15 +64,5 @@ export class TokenRevocationService {
 
 /** Whether a verified token has been revoked: one indexed read (reads do not pass the write gate). */
 export async function isRevoked(db: Db, t: TokenClaims): Promise<boolean> {
-  const iat = t.iat ?? 0;
-  const row = await db
-    .selectFrom('token_revocations')
-    .select('id')
-    .where((eb) => {
-      const bySub = eb.and([eb('sub', '=', t.sub), eb('before', '>', iat)]);
-      return t.jti === undefined ? bySub : eb.or([eb('jti', '=', t.jti), bySub]);
-    })
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return revocationMatches(db, { sub: t.sub, jti: t.jti, iat: t.iat ?? 0 });
 }

@@ -1,10 +1,11 @@
+import type { FlagView } from '../../sdk/src/api.js';
 import type { Actor } from '../auth/roles.js';
 import type { Clock } from '../clock.js';
-import { nextStateVersion } from '../changes.js';
+import { nextStateVersion } from '../meta-store.js';
 import { NotFound, VersionConflict } from '../errors.js';
 import { write, type WriteContext, type WriteDeps } from '../unit-of-work.js';
-import { getFlagRow, updateFlagRow, type FlagPatch } from './flag-store.js';
-import { toFlagView, type FlagRow, type FlagView } from './flag-view.js';
+import { getFlagRow, updateFlagRow, type FlagPatch, type KillPatch } from './flag-store.js';
+import { toFlagView, type FlagRow } from './flag-view.js';
 
 export interface FlagMutationDeps extends WriteDeps {
   clock: Clock;
@@ -24,7 +25,7 @@ export interface FlagMutation {
    * (no version bump, no audit entry). It may throw an AppError, and may write other tables
    * through `ctx.trx` (they commit or roll back with the flag).
    */
-  change(row: FlagRow, ctx: WriteContext, now: Date): Promise<FlagPatch | null> | FlagPatch | null;
+  change(row: FlagRow, ctx: WriteContext, now: Date): Promise<FlagPatch | KillPatch | null> | FlagPatch | KillPatch | null;
   /** A safety action (kill, restore, rollback, pause, guardrail trip): goes ahead of queued writes. */
   urgent?: boolean;
   /** Extra fields for the audit entry's `after`, e.g. the sample that tripped a guardrail. */

@@ -1,12 +1,13 @@
+import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
-import { nextStateVersion } from '../changes.js';
+import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
 import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
 import { getFlagRow, insertFlagRow, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
-import { toFlagView, type FlagRow, type FlagView } from './flag-view.js';
+import { toFlagView, type FlagRow } from './flag-view.js';
 
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
@@ -72,8 +73,8 @@ export class FlagService {
       };
       await insertFlagRow(ctx.trx, row);
       const view = toFlagView(row);
-      await ctx.record({ action: 'flag.create', flag: row.key, before: null, after: view });
-      ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: 'flag.create' });
+      await ctx.record({ action: AuditAction.FlagCreate, flag: row.key, before: null, after: view });
+      ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: AuditAction.FlagCreate });
       return view;
     });
   }
@@ -81,7 +82,7 @@ export class FlagService {
   async update(actor: Actor, key: string, input: PatchFlagInput): Promise<FlagView> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'flag.update',
+      action: AuditAction.FlagUpdate,
       reason: input.reason ?? null,
       expectedVersion: input.version,
       change: (row) => {
@@ -107,7 +108,7 @@ export class FlagService {
   async archive(actor: Actor, key: string, reason: string | undefined, expectedVersion: number | undefined): Promise<FlagView> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'flag.archive',
+      action: AuditAction.FlagArchive,
       reason: reason ?? null,
       expectedVersion,
       change: (row, _ctx, now) => {
@@ -130,7 +131,7 @@ export class FlagService {
   async unarchive(actor: Actor, key: string, reason: string, expectedVersion: number | undefined): Promise<FlagView> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'flag.unarchive',
+      action: AuditAction.FlagUnarchive,
       reason,
       expectedVersion,
       allowArchived: true,

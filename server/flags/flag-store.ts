@@ -4,7 +4,30 @@ import { NotFound } from '../errors.js';
 import type { FlagRow } from './flag-view.js';
 
 type Q = Kysely<Database>;
-export type FlagPatch = Omit<Updateable<FlagTable>, 'key' | 'version' | 'state_version' | 'updated_at' | 'updated_by'>;
+/** The kill column set of the `flags` row: written only through `killColumns()`. */
+type KillColumn = 'killed' | 'killed_by' | 'killed_at' | 'kill_reason' | 'kill_id';
+declare const killColumnsBrand: unique symbol;
+
+/**
+ * What a mutation may set on a flag row: any column a domain owns, except the version columns
+ * (`mutateFlag` sets those) and the kill columns (only a `KillPatch` carries those).
+ */
+export type FlagPatch = Omit<Updateable<FlagTable>, 'key' | 'version' | 'state_version' | 'updated_at' | 'updated_by' | KillColumn> & { [K in KillColumn]?: never };
+
+/** The kill columns set or cleared, as only `killColumns()` makes them (the kill switch and a guardrail trip). */
+export type KillPatch = Required<Pick<Updateable<FlagTable>, KillColumn>> & { readonly [killColumnsBrand]: true };
+
+/**
+ * The one function that writes the kill columns: a kill (who, when, why, which kill) or, with
+ * null, their clearing on restore. Called by killswitch/kill-service.ts for every kill and restore,
+ * and so by a guardrail trip too.
+ */
+export function killColumns(kill: { by: string; at: string; reason: string; killId: string } | null): KillPatch {
+  const set = kill
+    ? { killed: 1, killed_by: kill.by, killed_at: kill.at, kill_reason: kill.reason, kill_id: kill.killId }
+    : { killed: 0, killed_by: null, killed_at: null, kill_reason: null, kill_id: null };
+  return set as KillPatch;
+}
 
 export async function getFlagRow(db: Q, key: string): Promise<FlagRow | undefined> {
   return db.selectFrom('flags').selectAll().where('key', '=', key).executeTakeFirst();
@@ -34,6 +57,26 @@ export async function listFlagRows(db: Q, f: FlagListFilter = {}): Promise<FlagR
 /** Flags whose evaluation state changed after `version` (archived ones included, as removals). */
 export async function flagRowsChangedSince(db: Q, version: number): Promise<FlagRow[]> {
   return db.selectFrom('flags').selectAll().where('state_version', '>', version).orderBy('state_version').execute();
+}
+
+/** Key, stage and stage start of the live flags among `keys` (non-empty): what a sample batch counts its stage by. */
+export async function liveStageRows(db: Q, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'stage_started_at' | 'created_at'>[]> {
+  return db.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('key', 'in', keys).where('archived', '=', 0).execute();
+}
+
+/** Key, stage and stored plan of the live flags among `keys` (non-empty): which stages exist. */
+export async function livePlanRows(db: Q, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'plan'>[]> {
+  return db.selectFrom('flags').select(['key', 'stage', 'plan']).where('key', 'in', keys).where('archived', '=', 0).execute();
+}
+
+/** Key, owner and creation time of every live flag, by key. */
+export async function liveFlagOwners(db: Q): Promise<Pick<FlagRow, 'key' | 'owner' | 'created_at'>[]> {
+  return db.selectFrom('flags').select(['key', 'owner', 'created_at']).where('archived', '=', 0).orderBy('key').execute();
+}
+
+/** Live (not archived) flags still killed by this kill. */
+export async function flagRowsKilledWith(db: Q, killId: string): Promise<FlagRow[]> {
+  return db.selectFrom('flags').selectAll().where('kill_id', '=', killId).where('archived', '=', 0).orderBy('key').execute();
 }
 
 export async function insertFlagRow(db: Q, row: FlagRow): Promise<void> {

@@ -11,8 +11,10 @@ export interface PlanShape {
   stages: Array<{ percent: number }>;
 }
 
-/** A flag as the REST API shows it: the shape lives with the other API shapes in sdk/src/api.ts. */
-export type { FlagView } from '../../sdk/src/api.js';
+/** When the current stage began: its start, or the flag's creation while it has never started. */
+export function stageStart(row: Pick<FlagRow, 'stage_started_at' | 'created_at'>): string {
+  return row.stage_started_at ?? row.created_at;
+}
 
 export function parsePlan(row: Pick<FlagRow, 'plan'>): PlanShape | null {
   return row.plan === null ? null : (JSON.parse(row.plan) as PlanShape);

@@ -1,16 +1,26 @@
+import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/roles.js';
 import { NotFound } from '../errors.js';
 import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { getFlagRow, listFlagRows } from '../flags/flag-store.js';
-import type { FlagRow, FlagView } from '../flags/flag-view.js';
+import { flagRowsKilledWith, getFlagRow, killColumns, listFlagRows, type KillPatch } from '../flags/flag-store.js';
+import type { FlagRow } from '../flags/flag-view.js';
 import { write, type WriteContext } from '../unit-of-work.js';
-import { flagsEverKilledWith, flagsKilledWith, recordKillMember } from './kill-store.js';
+import { flagsEverKilledWith, recordKillMember } from './kill-store.js';
 
 export type KillScope = { tag: string } | { all: true };
 
 /** A new kill's id: one per kill request, stored on every flag that request killed. */
 export const newKillId = (): string => randomUUID();
+
+/**
+ * Kills one flag inside the caller's transaction: records it as a member of `killId` and returns
+ * the kill columns to set. Every kill goes through here: the kill switch's and a guardrail trip's.
+ */
+export async function killFlag(ctx: WriteContext, key: string, kill: { killId: string; by: string; reason: string; at: Date }): Promise<KillPatch> {
+  await recordKillMember(ctx.trx, kill.killId, key);
+  return killColumns({ by: kill.by, at: kill.at.toISOString(), reason: kill.reason, killId: kill.killId });
+}
 
 export interface BulkResult {
   /** Flags this call changed. */
@@ -43,14 +53,13 @@ export class KillService {
   private killMutation(actor: Actor, key: string, reason: string, killId: string, expectedVersion?: number): FlagMutation {
     return {
       key,
-      action: 'flag.kill',
+      action: AuditAction.FlagKill,
       reason,
       expectedVersion,
       urgent: true,
       change: async (row, ctx, now) => {
         if (row.killed === 1) return null;
-        await recordKillMember(ctx.trx, killId, key);
-        return { killed: 1, killed_by: actor.sub, killed_at: now.toISOString(), kill_reason: reason, kill_id: killId };
+        return killFlag(ctx, key, { killId, by: actor.sub, reason, at: now });
       },
     };
   }
@@ -59,7 +68,7 @@ export class KillService {
   private restoreMutation(key: string, reason: string, expectedVersion?: number, killId?: string): FlagMutation {
     return {
       key,
-      action: 'flag.restore',
+      action: AuditAction.FlagRestore,
       reason,
       expectedVersion,
       urgent: true,
@@ -67,7 +76,7 @@ export class KillService {
       change: (row) =>
         row.killed === 0 || (killId !== undefined && row.kill_id !== killId)
           ? null
-          : { killed: 0, killed_by: null, killed_at: null, kill_reason: null, kill_id: null },
+          : killColumns(null),
     };
   }
 
@@ -101,7 +110,7 @@ export class KillService {
       this.deps,
       actor,
       async (ctx) => {
-        const rows = await flagsKilledWith(ctx.trx, killId);
+        const rows = await flagRowsKilledWith(ctx.trx, killId);
         const result: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
         await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(key, reason, undefined, killId), result);
         for (const key of everKilled.filter((k) => !rows.some((r) => r.key === k)).sort()) {

@@ -1,13 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
-import type { FlagRow } from '../flags/flag-view.js';
 
 type Q = Kysely<Database>;
-
-/** Live (not archived) flags still killed by this kill. */
-export async function flagsKilledWith(db: Q, killId: string): Promise<FlagRow[]> {
-  return db.selectFrom('flags').selectAll().where('kill_id', '=', killId).where('archived', '=', 0).orderBy('key').execute();
-}
 
 /** Records that `killId` killed `flag`, in the kill's own transaction. */
 export async function recordKillMember(db: Q, killId: string, flag: string): Promise<void> {

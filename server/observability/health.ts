@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../db.js';
+import { writeReadinessProbe } from '../meta-store.js';
 import { writeTransaction } from '../write-gate.js';
 
 export interface Readiness {
@@ -65,7 +65,7 @@ export class Health {
     if (!this.pending) {
       const n = ++this.probeCount;
       this.pending = writeTransaction(this.deps.db, false, async (trx) => {
-        await sql`insert into meta (key, value) values ('readiness_probe', ${n}) on conflict (key) do update set value = excluded.value`.execute(trx);
+        await writeReadinessProbe(trx, n);
       })
         .then(
           () => this.writeSucceeded(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, metricsQuerySchema, sampleSchema } from '../metrics/metric-schemas.js';
+import { batchSchema, metricsQuerySchema, sampleSchema } from '../samples/sample-schemas.js';
 import { advanceSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from '../rollout/plan-schema.js';
 import { planQuerySchema, previewQuerySchema } from '../rollout/rollout-routes.js';
 import type { RouteDoc } from './route-doc.js';

@@ -1,6 +1,6 @@
 import type { RawData } from 'ws';
 import { PROTOCOL_VERSION, type ClientMessage } from '../../sdk/src/protocol.js';
-import { parseTelemetry } from '../telemetry/telemetry-message.js';
+import { parseTelemetry } from './telemetry-message.js';
 import { BadMessage } from './bad-message.js';
 
 export { BadMessage };

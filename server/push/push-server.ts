@@ -1,3 +1,4 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -12,7 +13,7 @@ import { AdminStream } from './admin-stream.js';
 import type { PushState } from './push-state.js';
 import { SdkStream } from './sdk-stream.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
-import { TOKEN_REVOKE_ACTION, type TokenClaims } from '../auth/token-revocations.js';
+import type { TokenClaims } from '../auth/token-revocations.js';
 import { StreamTokens } from './stream-tokens.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
@@ -164,8 +165,8 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
 
   const stopRevocations = deps.bus.subscribe((e) => {
     if (e.type !== 'audit') return;
-    if (e.entry.action === TOKEN_REVOKE_ACTION) userTokens.recheck();
-    if (e.entry.action !== 'sdk_key.revoke') return;
+    if (e.entry.action === AuditAction.TokenRevoke) userTokens.recheck();
+    if (e.entry.action !== AuditAction.SdkKeyRevoke) return;
     const id = (e.entry.after as { id?: unknown } | null)?.id;
     if (typeof id === 'string') sdk.revoke(id);
   });

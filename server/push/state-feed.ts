@@ -1,9 +1,11 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import type { FlagState, Snapshot } from '../../sdk/src/protocol.js';
 import type { ChangeBus, ChangeEvent } from '../changes.js';
 import type { Db } from '../db.js';
 import { flagRowsChangedSince, listFlagRows } from '../flags/flag-store.js';
 import { toFlagState, type FlagRow } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
+import { currentStateVersion } from '../meta-store.js';
 
 /** One coalesced change, encoded once for every connection. */
 export interface Broadcast {
@@ -47,8 +49,8 @@ export class StateFeed {
     this.started ??= (async () => {
       this.unsubscribe = this.deps.bus.subscribe((e) => this.onChange(e));
       const { rows, version } = await this.deps.db.transaction().execute(async (trx) => {
-        const meta = await trx.selectFrom('meta').select('value').where('key', '=', 'state_version').executeTakeFirst();
-        return { rows: await listFlagRows(trx, { includeArchived: true }), version: meta?.value ?? 0 };
+        const version = await currentStateVersion(trx);
+        return { rows: await listFlagRows(trx, { includeArchived: true }), version };
       });
       this.version = version;
       for (const row of rows) {
@@ -150,7 +152,7 @@ export class StateFeed {
       this.flags.set(row.key, entry);
       if (entry.state) flags.push(entry.state);
       else removed.push(row.key);
-      changed.push({ row, action: this.actions.get(row.key) ?? 'flag.update' });
+      changed.push({ row, action: this.actions.get(row.key) ?? AuditAction.FlagUpdate });
       this.actions.delete(row.key);
       if (row.state_version > this.version) this.version = row.state_version;
     }

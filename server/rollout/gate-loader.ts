@@ -1,8 +1,10 @@
+import type { Gate } from '../../sdk/src/api.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import type { FlagRow } from '../flags/flag-view.js';
-import { stageStats } from '../metrics/aggregate-store.js';
-import { computeGates, stageStart, type Gate } from './gates.js';
+import { stageStats } from '../samples/sample-aggregate-store.js';
+import { stageStart } from '../flags/flag-view.js';
+import { computeGates } from './gates.js';
 import { storedPlan, type Plan } from './plan-schema.js';
 import { liveSignoffs } from './plan-store.js';
 

@@ -1,10 +1,7 @@
 import type { Gate } from '../../sdk/src/api.js';
-import type { FlagRow } from '../flags/flag-view.js';
-import type { MetricStats } from '../metrics/metric-store.js';
+import { stageStart, type FlagRow } from '../flags/flag-view.js';
+import type { MetricStats } from '../samples/sample-store.js';
 import { isRelative, type Check, type Comparison, type Plan, type Stage } from './plan-schema.js';
-
-/** One condition on entering the next stage, and why it holds or not (the API's shape, sdk/src/api.ts). */
-export type { Gate, GateKind } from '../../sdk/src/api.js';
 
 export interface GateInput {
   row: FlagRow;
@@ -14,11 +11,6 @@ export interface GateInput {
   signers: string[];
   /** Stats of the samples taken since the current stage began. */
   stats: MetricStats;
-}
-
-/** When the current stage began: its start, or the flag's creation while it has never started. */
-export function stageStart(row: Pick<FlagRow, 'stage_started_at' | 'created_at'>): string {
-  return row.stage_started_at ?? row.created_at;
 }
 
 /** `fmt(0.7912345)` = "0.7912": four significant digits, no trailing zeros. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metricNameSchema } from '../samples/sample-schemas.js';
 import type { CohortOp, CohortRule } from '../../sdk/src/protocol.js';
 import { reasonSchema, text, versionSchema } from '../validation.js';
 
@@ -9,11 +10,6 @@ const COHORT_OPS = [
 const LIST_OPS = new Set<string>(['in', 'not_in']);
 const STRING_OPS = new Set<string>(['starts_with', 'ends_with', 'contains', 'semver_eq', 'semver_lt', 'semver_lte', 'semver_gt', 'semver_gte']);
 const NUMERIC_OPS = new Set<string>(['lt', 'lte', 'gt', 'gte']);
-
-/** snake_case, as reporters send them: `eval_score`, `p95_latency_ms`. */
-export const metricNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'metric must be a snake_case name of at most 64 characters (a-z, 0-9, _), starting with a letter');
 
 const cohortRuleSchema = z
   .strictObject({
@@ -105,7 +101,6 @@ export const putPlanSchema = z
 export type PutPlanInput = z.output<typeof putPlanSchema>;
 
 export type Check = z.output<typeof checkSchema>;
-export type AbsoluteCheck = Extract<Check, { op: Comparison }>;
 export type RelativeCheck = Extract<Check, { maxDropPct: number }>;
 export type Stage = z.output<typeof stageSchema>;
 

@@ -1,18 +1,16 @@
-import type { PlanView, SignoffsView } from '../../sdk/src/api.js';
+import { AuditAction, type PlanView, type SignoffsView, type FlagView, type Gate, type Signoff } from '../../sdk/src/api.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, NotFound } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow } from '../flags/flag-store.js';
-import { stagePercent, type FlagView } from '../flags/flag-view.js';
+import { stagePercent } from '../flags/flag-view.js';
 import { write } from '../unit-of-work.js';
-import { signoffGate, type Gate } from './gates.js';
+import { signoffGate } from './gates.js';
 import { planOf, storedPlan, type Plan, type PutPlanInput } from './plan-schema.js';
 import type { AllowEntry } from './webhook-destination.js';
 import { redactPlan, webhookUrlToStore } from './webhook-url.js';
-import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs, type Signoff } from './plan-store.js';
-
-export type { PlanView, SignoffsView } from '../../sdk/src/api.js';
+import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs } from './plan-store.js';
 
 export interface SignoffInput {
   comment: string;
@@ -55,7 +53,7 @@ export class PlanService {
     let json = canonicalJson(plan);
     const m: FlagMutation = {
       key,
-      action: 'plan.update',
+      action: AuditAction.PlanUpdate,
       reason: input.reason ?? null,
       expectedVersion: input.version,
       change: async (row, ctx, now) => {
@@ -130,7 +128,7 @@ export class PlanService {
       const signoff = toSignoff(inserted);
       const gate = signoffGate(row, stageDef, signers);
       await ctx.record({
-        action: 'rollout.signoff',
+        action: AuditAction.RolloutSignoff,
         flag: key,
         before: { planVersion: row.plan_version, stage, signers: before.map((s) => s.actor) },
         after: { planVersion: row.plan_version, stage, signers, signoff },

@@ -5,9 +5,6 @@ import type { Database, SignoffTable } from '../db.js';
 type Q = Kysely<Database>;
 export type SignoffRow = Selectable<SignoffTable>;
 
-/** A sign-off as the API shows it (sdk/src/api.ts). */
-export type { Signoff } from '../../sdk/src/api.js';
-
 export function toSignoff(r: SignoffRow): Signoff {
   return { id: r.id, planVersion: r.plan_version, stage: r.stage, actor: r.actor, comment: r.comment, at: r.at };
 }

@@ -1,3 +1,5 @@
+import { AuditAction, type Gate } from '../../sdk/src/api.js';
+import { lastAuditAfter } from '../audit/audit-store.js';
 import type { Actor } from '../auth/roles.js';
 import { GateNotMet, VersionConflict } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
@@ -5,7 +7,7 @@ import { listFlagRows } from '../flags/flag-store.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
 import { write } from '../unit-of-work.js';
-import { summarize, type Gate } from './gates.js';
+import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import type { RolloutService } from './rollout-service.js';
 
@@ -55,18 +57,11 @@ export class RolloutScheduler {
   private async recordBlocked(row: FlagRow, gates: Gate[]): Promise<boolean> {
     const blockedBy = gates.filter((g) => !g.ok).map((g) => (g.metric ? `${g.gate}:${g.metric}` : g.gate));
     const blockKey = JSON.stringify({ stage: row.stage, planVersion: row.plan_version, blockedBy });
-    const last = await this.deps.db
-      .selectFrom('audit')
-      .select('after')
-      .where('flag', '=', row.key)
-      .where('action', '=', 'rollout.auto_advance_blocked')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (last?.after && (JSON.parse(last.after) as { blockKey?: string }).blockKey === blockKey) return false;
+    const lastAfter = await lastAuditAfter(this.deps.db, row.key, AuditAction.RolloutAutoAdvanceBlocked);
+    if (lastAfter && (JSON.parse(lastAfter) as { blockKey?: string }).blockKey === blockKey) return false;
     await write(this.deps, SCHEDULER_ACTOR, (ctx) =>
       ctx.record({
-        action: 'rollout.auto_advance_blocked',
+        action: AuditAction.RolloutAutoAdvanceBlocked,
         flag: row.key,
         before: null,
         after: { stage: row.stage, nextStage: row.stage + 1, planVersion: row.plan_version, blockedBy, blockKey, gates },

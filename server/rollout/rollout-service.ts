@@ -1,18 +1,23 @@
-import type { GatesView } from '../../sdk/src/api.js';
+import { AuditAction, type GatesView, type FlagView, type Gate } from '../../sdk/src/api.js';
 import { evaluate } from '../../sdk/src/evaluate.js';
 import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
 import type { Actor } from '../auth/roles.js';
 import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { liveFlagRow } from '../flags/flag-store.js';
-import { stagePercent, toFlagState, type FlagView } from '../flags/flag-view.js';
+import { liveFlagRow, type FlagPatch } from '../flags/flag-store.js';
+import { stagePercent, toFlagState } from '../flags/flag-view.js';
 import { loadGates } from './gate-loader.js';
-import { summarize, type Gate } from './gates.js';
+import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import { voidSignoffs } from './plan-store.js';
 
-/** `GET /api/flags/:key/gates`: the API's shape (sdk/src/api.ts). */
-export type { GatesView } from '../../sdk/src/api.js';
+/**
+ * The pause columns of the flags row, set (who, when, why) or, with null, cleared: written only
+ * here, by a pause, a resume and a guardrail trip that pauses.
+ */
+export function pauseColumns(pause: { by: string; at: string; reason: string } | null): FlagPatch {
+  return pause ? { paused: 1, paused_by: pause.by, paused_at: pause.at, pause_reason: pause.reason } : { paused: 0, paused_by: null, paused_at: null, pause_reason: null };
+}
 
 export interface StageResult {
   flag: FlagView;
@@ -57,7 +62,7 @@ export class RolloutService {
     let gates: Gate[] = [];
     const m: FlagMutation = {
       key,
-      action: 'rollout.advance',
+      action: AuditAction.RolloutAdvance,
       reason: opts.reason ?? null,
       expectedVersion: opts.version,
       change: async (row, ctx, now) => {
@@ -86,7 +91,7 @@ export class RolloutService {
   async rollback(actor: Actor, key: string, opts: { reason: string; version?: number; toStage?: number }): Promise<StageResult> {
     const m: FlagMutation = {
       key,
-      action: 'rollout.rollback',
+      action: AuditAction.RolloutRollback,
       reason: opts.reason,
       expectedVersion: opts.version,
       urgent: true,
@@ -112,11 +117,11 @@ export class RolloutService {
   async pause(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'rollout.pause',
+      action: AuditAction.RolloutPause,
       reason: opts.reason,
       expectedVersion: opts.version,
       urgent: true,
-      change: (row, _ctx, now) => (row.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: now.toISOString(), pause_reason: opts.reason }),
+      change: (row, _ctx, now) => (row.paused === 1 ? null : pauseColumns({ by: actor.sub, at: now.toISOString(), reason: opts.reason })),
     });
     return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
   }
@@ -124,10 +129,10 @@ export class RolloutService {
   async resume(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
     const r = await mutateFlag(this.deps, actor, {
       key,
-      action: 'rollout.resume',
+      action: AuditAction.RolloutResume,
       reason: opts.reason,
       expectedVersion: opts.version,
-      change: (row) => (row.paused === 0 ? null : { paused: 0, paused_by: null, paused_at: null, pause_reason: null }),
+      change: (row) => (row.paused === 0 ? null : pauseColumns(null)),
     });
     return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
   }

@@ -1,7 +1,7 @@
+import { AuditAction, type AuditEntry } from '../../sdk/src/api.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { AuditEntry } from '../audit/audit-store.js';
 import type { ChangeBus } from '../changes.js';
 import type { Db } from '../db.js';
 import { latestCheckpoint } from '../audit/checkpoint-store.js';
@@ -14,14 +14,14 @@ import { resolveDestination, WebhookRefused, type AllowEntry, type LookupFn } fr
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhook-signature.js';
 
 /** The audit actions a webhook hears about. */
-export const NOTIFIED_ACTIONS = new Set([
-  'rollout.advance',
-  'rollout.rollback',
-  'rollout.pause',
-  'rollout.resume',
-  'rollout.guardrail_trip',
-  'flag.kill',
-  'flag.restore',
+export const NOTIFIED_ACTIONS = new Set<string>([
+  AuditAction.RolloutAdvance,
+  AuditAction.RolloutRollback,
+  AuditAction.RolloutPause,
+  AuditAction.RolloutResume,
+  AuditAction.RolloutGuardrailTrip,
+  AuditAction.FlagKill,
+  AuditAction.FlagRestore,
 ]);
 
 /** The JSON a webhook receives. */

@@ -1,19 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
 import { mergeRegs } from '../../sdk/src/reach.js';
 import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
-import type { Database } from '../db.js';
+import type { Kysely } from 'kysely';
+import { deleteOldest, type Database, type Db } from '../db.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
-/** `flag_reach` (migrations/0005_reach.ts): merged distinct-user registers per flag, stage and UTC day. */
-export interface FlagReachTable {
-  flag: string;
-  stage: number;
-  day: string;
-  regs: Uint8Array;
-}
-
-export type ReachDb = Kysely<Database & { flag_reach: FlagReachTable }>;
 
 export interface ReachRow {
   flag: string;
@@ -28,11 +19,11 @@ const CHUNK = 400;
  * Merges rows into their (flag, stage, day) registers (per-register max) in one transaction;
  * rows of unknown flags are dropped. Returns rows written.
  */
-export async function addReach(db: ReachDb, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
+export async function addReach(db: Db, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return writeTransaction(db, false, async (trx) => {
     const keys = [...new Set(rows.map((r) => r.flag))];
-    const limits = await stageLimits(trx as unknown as Transaction<Database>, keys, CHUNK);
+    const limits = await stageLimits(trx, keys, CHUNK);
     const held = new Map<string, Uint8Array>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const part = keys.slice(i, i + CHUNK);
@@ -57,7 +48,7 @@ export async function addReach(db: ReachDb, rows: ReachRow[], onRefused?: OnRefu
 }
 
 /** One flag's registers merged per stage over the days from `sinceDay` (inclusive) if given. */
-export async function reachOf(db: ReachDb, flag: string, sinceDay?: string): Promise<Map<number, Uint8Array>> {
+export async function reachOf(db: Db, flag: string, sinceDay?: string): Promise<Map<number, Uint8Array>> {
   let q = db.selectFrom('flag_reach').select(['stage', 'regs']).where('flag', '=', flag);
   if (sinceDay) q = q.where('day', '>=', sinceDay);
   const out = new Map<number, Uint8Array>();
@@ -67,4 +58,9 @@ export async function reachOf(db: ReachDb, flag: string, sinceDay?: string): Pro
     mergeRegs(regs, r.regs);
   }
   return out;
+}
+
+/** Deletes up to `batch` reach rows of UTC days before `cutoff` (retention). */
+export function pruneReach(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'flag_reach', 'day', cutoff, batch);
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db.js';
+import { livePlanRows } from '../flags/flag-store.js';
 import { storedPlan } from '../rollout/plan-schema.js';
 
 /**
@@ -22,7 +23,7 @@ export const MAX_WINDOW_S = 600;
 export async function stageLimits(trx: Transaction<Database>, keys: string[], chunk = 400): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (let i = 0; i < keys.length; i += chunk) {
-    const rows = await trx.selectFrom('flags').select(['key', 'stage', 'plan']).where('key', 'in', keys.slice(i, i + chunk)).where('archived', '=', 0).execute();
+    const rows = await livePlanRows(trx, keys.slice(i, i + chunk));
     for (const r of rows) out.set(r.key, Math.max(storedPlan(r.plan)?.stages.length ?? 0, r.stage));
   }
   return out;

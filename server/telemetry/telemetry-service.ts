@@ -8,8 +8,8 @@ import { getFlagRow } from '../flags/flag-store.js';
 import { parsePlan, stagePercent } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_EVALS_PER_SECOND, ReportWindows, type OnRefused, type RefusalReason } from './telemetry-bounds.js';
-import { addReach, reachOf, type ReachDb, type ReachRow } from './reach-store.js';
-import { addUsage, staleFlags, usageDb, usageOf, type UsageDb, type UsageRow } from './usage-store.js';
+import { addReach, reachOf, type ReachRow } from './reach-store.js';
+import { addUsage, staleFlags, usageOf, type UsageRow } from './usage-store.js';
 
 /** Where the push layer hands the counts of a valid `telemetry` message. */
 export interface TelemetrySink {
@@ -38,13 +38,13 @@ export class TelemetryService implements TelemetrySink {
   private reach = new Map<string, ReachRow>();
   private dropped = 0;
   private flushing: Promise<number> = Promise.resolve(0);
-  private readonly db: UsageDb;
+  private readonly db: Db;
 
   private readonly windows: ReportWindows;
   private readonly evalsPerSecond: number;
 
   constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; evalsPerSecond?: number; onRefused?: OnRefused }) {
-    this.db = usageDb(deps.db);
+    this.db = deps.db;
     this.windows = new ReportWindows(monotonicOf(deps.clock));
     this.evalsPerSecond = deps.evalsPerSecond ?? DEFAULT_EVALS_PER_SECOND;
   }
@@ -111,7 +111,7 @@ export class TelemetryService implements TelemetrySink {
     this.reach = new Map();
     if (sketches.size) {
       try {
-        await addReach(this.db as unknown as ReachDb, [...sketches.values()], this.deps.onRefused);
+        await addReach(this.db, [...sketches.values()], this.deps.onRefused);
       } catch (err) {
         for (const [id, row] of sketches) {
           const later = this.reach.get(id);
@@ -167,7 +167,7 @@ export class TelemetryService implements TelemetrySink {
       s.evaluations += n;
       if (s.lastEvaluatedAt === null || t.lastSeenAt > s.lastEvaluatedAt) s.lastEvaluatedAt = t.lastSeenAt;
     }
-    const reached = await reachOf(this.db as unknown as ReachDb, key, since);
+    const reached = await reachOf(this.db, key, since);
     const all = new Uint8Array(64);
     for (const [stage, regs] of reached) {
       const s = stages.get(stage);

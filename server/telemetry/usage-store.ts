@@ -1,21 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, Db } from '../db.js';
+import { deleteOldest, type Database, type Db } from '../db.js';
+import { liveFlagOwners } from '../flags/flag-store.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
-/** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
-export interface FlagUsageTable {
-  flag: string;
-  stage: number;
-  variant: string;
-  day: string;
-  count: number;
-  last_seen_at: string;
-}
-
-export type UsageDb = Kysely<Database & { flag_usage: FlagUsageTable }>;
-
-export const usageDb = (db: Db): UsageDb => db as unknown as UsageDb;
 
 export interface UsageRow {
   flag: string;
@@ -29,17 +17,17 @@ export interface UsageRow {
 const CHUNK = 400;
 
 /** Adds rows to their (flag, stage, variant, day) totals in one transaction; rows of unknown flags are dropped. Returns rows written. */
-export async function addUsage(db: UsageDb, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
+export async function addUsage(db: Db, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return writeTransaction(db, false, async (trx) => {
-    const limits = await stageLimits(trx as unknown as Transaction<Database>, [...new Set(rows.map((r) => r.flag))], CHUNK);
+    const limits = await stageLimits(trx, [...new Set(rows.map((r) => r.flag))], CHUNK);
     const kept = screen(rows, limits, onRefused);
     for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, kept.slice(i, i + CHUNK));
     return kept.length;
   });
 }
 
-async function upsert(trx: Transaction<Database & { flag_usage: FlagUsageTable }>, rows: UsageRow[]): Promise<void> {
+async function upsert(trx: Transaction<Database>, rows: UsageRow[]): Promise<void> {
   await trx
     .insertInto('flag_usage')
     .values(rows.map((r) => ({ flag: r.flag, stage: r.stage, variant: r.variant, day: r.day, count: r.count, last_seen_at: r.lastSeenAt })))
@@ -60,7 +48,7 @@ export interface StageVariantTotal {
 }
 
 /** Totals per (stage, variant) of one flag, from `sinceDay` (inclusive) if given. */
-export async function usageOf(db: UsageDb, flag: string, sinceDay?: string): Promise<StageVariantTotal[]> {
+export async function usageOf(db: Db, flag: string, sinceDay?: string): Promise<StageVariantTotal[]> {
   let q = db
     .selectFrom('flag_usage')
     .select(['stage', 'variant', sql<number>`sum(count)`.as('count'), sql<string>`max(last_seen_at)`.as('lastSeenAt')])
@@ -77,15 +65,18 @@ export interface StaleRow {
 }
 
 /** Live (not archived) flags with no evaluation since `cutoff`, and never-evaluated ones created before it. */
-export async function staleFlags(db: UsageDb, cutoff: string): Promise<StaleRow[]> {
-  const last = db.selectFrom('flag_usage').select(['flag', sql<string>`max(last_seen_at)`.as('last')]).groupBy('flag').as('u');
-  const rows = await db
-    .selectFrom('flags')
-    .leftJoin(last, 'u.flag', 'flags.key')
-    .select(['flags.key as key', 'flags.owner as owner', 'flags.created_at as createdAt', 'u.last as lastEvaluatedAt'])
-    .where('flags.archived', '=', 0)
-    .where((eb) => eb.or([eb('u.last', '<', cutoff), eb.and([eb('u.last', 'is', null), eb('flags.created_at', '<', cutoff)])]))
-    .orderBy('flags.key')
-    .execute();
-  return rows.map((r) => ({ ...r, lastEvaluatedAt: r.lastEvaluatedAt ?? null }));
+export async function staleFlags(db: Db, cutoff: string): Promise<StaleRow[]> {
+  // The live flags are the flags domain's (flag-store); this store only knows when each was last evaluated.
+  const lastRows = await db.selectFrom('flag_usage').select(['flag', sql<string>`max(last_seen_at)`.as('last')]).groupBy('flag').execute();
+  const last = new Map(lastRows.map((r) => [r.flag, r.last]));
+  return (await liveFlagOwners(db)).flatMap((f) => {
+    const lastEvaluatedAt = last.get(f.key) ?? null;
+    const stale = lastEvaluatedAt === null ? f.created_at < cutoff : lastEvaluatedAt < cutoff;
+    return stale ? [{ key: f.key, owner: f.owner, createdAt: f.created_at, lastEvaluatedAt }] : [];
+  });
+}
+
+/** Deletes up to `batch` usage rows of UTC days before `cutoff` (retention). */
+export function pruneUsage(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'flag_usage', 'day', cutoff, batch);
 }

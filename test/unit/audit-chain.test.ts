@@ -88,7 +88,7 @@ describe('the write gate, seen from the services', () => {
     const held = writeTransaction(w.db, false, () => new Promise<void>((r) => ((release = r), holding())));
     await running;
     const done: string[] = [];
-    const batch = w.metrics
+    const batch = w.samples
       .ingest(actor('metrics', 'bot'), [{ flag: 'busy', metric: 'error_rate', value: 0.1, cohort: 'treatment' }], true)
       .then(() => done.push('batch'));
     const kill = w.kills.kill(oncall, 'busy', 'incident').then(() => done.push('kill'));

@@ -10,9 +10,9 @@ afterEach(async () => {
   await w.close();
 });
 
-type Sample = Parameters<UnitWorld['metrics']['ingest']>[1][number];
+type Sample = Parameters<UnitWorld['samples']['ingest']>[1][number];
 const report = (samples: Array<Partial<Sample> & { flag: string; value: number }>) =>
-  w.metrics.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ metric: 'error_rate', cohort: 'treatment' as const, ...s })), true);
+  w.samples.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ metric: 'error_rate', cohort: 'treatment' as const, ...s })), true);
 
 async function guarded(key: string, onBreach: 'pause' | 'kill') {
   await createFlag(w, key);

@@ -15,7 +15,7 @@ const author = actor('pm', 'pm-author');
 const bob = actor('pm', 'pm-bob');
 const putPlan = (key: string, plan: unknown, by = author) => w.plans.put(by, key, putPlanSchema.parse(plan));
 const report = (samples: Array<{ flag: string; metric: string; value: number; cohort?: 'treatment' | 'control' }>) =>
-  w.metrics.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ cohort: 'treatment' as const, ...s })), true);
+  w.samples.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ cohort: 'treatment' as const, ...s })), true);
 const failing = async (key: string) => (await w.rollouts.gates(key)).gates.filter((g) => !g.ok);
 const refusal = async (p: Promise<unknown>) => {
   const err = await p.then(

@@ -9,7 +9,7 @@ afterEach(async () => {
   await w.close();
 });
 
-type Sample = Parameters<UnitWorld['metrics']['ingest']>[1][number];
+type Sample = Parameters<UnitWorld['samples']['ingest']>[1][number];
 const bot = actor('metrics', 'metrics-bot');
 const sample = (s: Partial<Sample> & { flag: string }): Sample => ({ metric: 'error_rate', value: 0.01, cohort: 'treatment', ...s });
 const stored = () => (w.sqlite.prepare('select count(*) as n from metric_samples').get() as { n: number }).n;
@@ -17,12 +17,12 @@ const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as
 
 describe('sample ingestion limits', () => {
   beforeEach(async () => {
-    w = await unitServices({ deps: { metricLimits: { namesPerFlag: 3, samplesPerSecond: 5 } } });
+    w = await unitServices({ deps: { sampleLimits: { namesPerFlag: 3, samplesPerSecond: 5 } } });
   });
 
   it('a batch naming an unknown flag is refused at its index and stores nothing of the batch', async () => {
     await createFlag(w, 'known');
-    const err = await refusal(w.metrics.ingest(bot, [sample({ flag: 'known' }), sample({ flag: 'nope' })], true));
+    const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'known' }), sample({ flag: 'nope' })], true));
     expect(err).toMatchObject({ status: 400, code: 'unknown_flag', details: [{ index: 1, path: 'samples.1.flag' }] });
     expect(stored()).toBe(0);
   });
@@ -30,29 +30,29 @@ describe('sample ingestion limits', () => {
   it('a sample dated more than 5 minutes ahead of the server clock is refused', async () => {
     await createFlag(w, 'ahead');
     const at = new Date(w.time.clock().getTime() + 6 * 60_000).toISOString();
-    expect(await refusal(w.metrics.ingest(bot, [sample({ flag: 'ahead', at })], false))).toMatchObject({ status: 400, details: [{ path: 'at' }] });
+    expect(await refusal(w.samples.ingest(bot, [sample({ flag: 'ahead', at })], false))).toMatchObject({ status: 400, details: [{ path: 'at' }] });
     const near = new Date(w.time.clock().getTime() + 4 * 60_000).toISOString();
-    expect((await w.metrics.ingest(bot, [sample({ flag: 'ahead', at: near })], false)).stored).toBe(1);
+    expect((await w.samples.ingest(bot, [sample({ flag: 'ahead', at: near })], false)).stored).toBe(1);
   });
 
   it('a flag reports at most METRIC_NAMES_PER_FLAG distinct metric names; names it already has still count', async () => {
     await createFlag(w, 'named');
-    await w.metrics.ingest(bot, ['a', 'b', 'c'].map((metric) => sample({ flag: 'named', metric })), true);
+    await w.samples.ingest(bot, ['a', 'b', 'c'].map((metric) => sample({ flag: 'named', metric })), true);
     w.time.advanceMinutes(1);
-    const err = await refusal(w.metrics.ingest(bot, [sample({ flag: 'named', metric: 'a' }), sample({ flag: 'named', metric: 'd' })], true));
+    const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'named', metric: 'a' }), sample({ flag: 'named', metric: 'd' })], true));
     expect(err).toMatchObject({ status: 400, code: 'too_many_metric_names', details: { flag: 'named', cap: 3, known: 3, newNames: ['d'] } });
-    expect((await w.metrics.ingest(bot, [sample({ flag: 'named', metric: 'b' })], true)).stored).toBe(1);
+    expect((await w.samples.ingest(bot, [sample({ flag: 'named', metric: 'b' })], true)).stored).toBe(1);
   });
 
   it('one token may send so many samples per second; a batch that does not fit is a 429 and takes nothing', async () => {
     await createFlag(w, 'rated');
-    await w.metrics.ingest(bot, [1, 2, 3, 4].map((value) => sample({ flag: 'rated', value })), true);
-    const err = await refusal(w.metrics.ingest(bot, [sample({ flag: 'rated' }), sample({ flag: 'rated' })], true));
+    await w.samples.ingest(bot, [1, 2, 3, 4].map((value) => sample({ flag: 'rated', value })), true);
+    const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'rated' }), sample({ flag: 'rated' })], true));
     expect(err).toMatchObject({ status: 429, code: 'metrics_rate_limited', details: { limitPerSecond: 5, samples: 2 } });
     // Another token has its own budget, and time refills this one.
-    expect((await w.metrics.ingest(actor('metrics', 'other-bot'), [sample({ flag: 'rated' })], true)).stored).toBe(1);
+    expect((await w.samples.ingest(actor('metrics', 'other-bot'), [sample({ flag: 'rated' })], true)).stored).toBe(1);
     w.time.advanceMinutes(1);
-    expect((await w.metrics.ingest(bot, [1, 2, 3, 4, 5].map((value) => sample({ flag: 'rated', value })), true)).stored).toBe(5);
+    expect((await w.samples.ingest(bot, [1, 2, 3, 4, 5].map((value) => sample({ flag: 'rated', value })), true)).stored).toBe(5);
   });
 
   it('a sample measured before the stage began is stored but does not count for the stage, and samples write no audit entry', async () => {
@@ -63,8 +63,8 @@ describe('sample ingestion limits', () => {
     const before = w.time.iso();
     w.time.advanceMinutes(10);
     await w.rollouts.advance(actor('pm', 'pm-bob'), 'metered');
-    expect(await w.metrics.ingest(bot, [sample({ flag: 'metered', at: before })], true)).toMatchObject({ stored: 1, uncounted: 1 });
-    expect(await w.metrics.ingest(bot, [sample({ flag: 'metered' })], true)).not.toHaveProperty('uncounted');
+    expect(await w.samples.ingest(bot, [sample({ flag: 'metered', at: before })], true)).toMatchObject({ stored: 1, uncounted: 1 });
+    expect(await w.samples.ingest(bot, [sample({ flag: 'metered' })], true)).not.toHaveProperty('uncounted');
     expect((await w.audit.list({ flag: 'metered', action: 'metrics.' }, undefined, 10)).entries).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { AuditAction } from '../../../../sdk/src/api.js';
 import { html, nothing } from 'lit';
 import { ago, dateTime } from '../../format.js';
 import type { AuditEntry } from '../../types.js';
@@ -7,22 +8,22 @@ import { diff } from './diff.js';
 import { styles } from './sy-audit-list.styles.js';
 
 const LABEL: Record<string, string> = {
-  'flag.create': 'Created flag',
-  'flag.update': 'Edited flag',
-  'flag.archive': 'Archived flag',
-  'flag.unarchive': 'Unarchived flag',
-  'flag.kill': 'Killed',
-  'flag.restore': 'Restored',
-  'plan.update': 'Edited plan',
-  'rollout.signoff': 'Signed off',
-  'rollout.advance': 'Advanced',
-  'rollout.rollback': 'Rolled back',
-  'rollout.pause': 'Paused rollout',
-  'rollout.resume': 'Resumed rollout',
-  'rollout.guardrail_trip': 'Guardrail tripped',
-  'rollout.auto_advance_blocked': 'Auto-advance blocked',
-  'sdk_key.create': 'Issued SDK key',
-  'sdk_key.revoke': 'Revoked SDK key',
+  [AuditAction.FlagCreate]: 'Created flag',
+  [AuditAction.FlagUpdate]: 'Edited flag',
+  [AuditAction.FlagArchive]: 'Archived flag',
+  [AuditAction.FlagUnarchive]: 'Unarchived flag',
+  [AuditAction.FlagKill]: 'Killed',
+  [AuditAction.FlagRestore]: 'Restored',
+  [AuditAction.PlanUpdate]: 'Edited plan',
+  [AuditAction.RolloutSignoff]: 'Signed off',
+  [AuditAction.RolloutAdvance]: 'Advanced',
+  [AuditAction.RolloutRollback]: 'Rolled back',
+  [AuditAction.RolloutPause]: 'Paused rollout',
+  [AuditAction.RolloutResume]: 'Resumed rollout',
+  [AuditAction.RolloutGuardrailTrip]: 'Guardrail tripped',
+  [AuditAction.RolloutAutoAdvanceBlocked]: 'Auto-advance blocked',
+  [AuditAction.SdkKeyCreate]: 'Issued SDK key',
+  [AuditAction.SdkKeyRevoke]: 'Revoked SDK key',
 };
 
 function tone(action: string): string {

@@ -1,35 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../db.js';
+import { deleteOldest, type Database, type MetricAggregateTable } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
-import type { Cohort } from './metric-store.js';
-
-/** `metric_aggregates` (migrations/0007): running count, sum, sum of squares, min, max per flag, stage run, metric and cohort. */
-export interface MetricAggregateTable {
-  flag: string;
-  stage: number;
-  /** When the stage run began (the flag's `stage_started_at`, or its creation before the first stage). */
-  since: string;
-  metric: string;
-  cohort: string;
-  count: number;
-  sum: number;
-  sumsq: number;
-  min: number;
-  max: number;
-  updated_at: string;
-}
-
-/** `metric_names` (migrations/0007): every metric name a flag reported, for the per-flag cap. */
-export interface MetricNameTable {
-  flag: string;
-  metric: string;
-  last_seen_at: string;
-}
-
-export type AggregateTables = Database & { metric_aggregates: MetricAggregateTable; metric_names: MetricNameTable };
-type Q = Kysely<AggregateTables>;
-
-export const aggregateDb = (db: Kysely<Database> | Transaction<Database>): Q => db as unknown as Q;
+import type { Cohort } from './sample-store.js';
 
 /** A cohort's running figures: what a gate needs (count, mean, min, max) and the moments a sequential test needs. */
 export interface Aggregate extends CohortStats {
@@ -71,7 +43,7 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
     r.max = Math.max(r.max, s.value);
   }
   const rows = [...folded.values()].map((r) => ({ ...r, updated_at: at }));
-  const db = aggregateDb(trx);
+  const db = trx;
   // 11 variables per row: chunks of 500 stay well inside SQLite's limit.
   for (let i = 0; i < rows.length; i += 500) {
     await db
@@ -94,7 +66,7 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
 /** Per metric and cohort, the running aggregate of one stage run: one indexed row each, whatever the history. */
 export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
   if (metrics && metrics.length === 0) return new Map();
-  let q = aggregateDb(db)
+  let q = db
     .selectFrom('metric_aggregates')
     .select(['metric', 'cohort', 'count', 'sum', 'sumsq', 'min', 'max'])
     .where('flag', '=', run.flag)
@@ -113,7 +85,7 @@ export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: 
 
 /** Metric names of one stage run in name order, after `after`, at most `limit`. */
 export async function stageMetricNames(db: Kysely<Database>, run: StageRun, after: string | undefined, limit: number): Promise<string[]> {
-  let q = aggregateDb(db).selectFrom('metric_aggregates').select('metric').distinct().where('flag', '=', run.flag).where('since', '=', run.since).where('stage', '=', run.stage);
+  let q = db.selectFrom('metric_aggregates').select('metric').distinct().where('flag', '=', run.flag).where('since', '=', run.since).where('stage', '=', run.stage);
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
   return rows.map((r) => r.metric);
@@ -121,7 +93,7 @@ export async function stageMetricNames(db: Kysely<Database>, run: StageRun, afte
 
 /** For each flag, the names in `names` it has never reported, and how many names it has. */
 export async function newMetricNames(trx: Transaction<Database>, names: Map<string, Set<string>>): Promise<Map<string, { known: number; fresh: string[] }>> {
-  const db = aggregateDb(trx);
+  const db = trx;
   const out = new Map<string, { known: number; fresh: string[] }>();
   for (const [flag, set] of names) {
     const wanted = [...set];
@@ -142,10 +114,15 @@ export async function newMetricNames(trx: Transaction<Database>, names: Map<stri
 export async function touchMetricNames(trx: Transaction<Database>, names: Map<string, Set<string>>, at: string): Promise<void> {
   const rows = [...names].flatMap(([flag, set]) => [...set].map((metric) => ({ flag, metric, last_seen_at: at })));
   for (let i = 0; i < rows.length; i += 500) {
-    await aggregateDb(trx)
+    await trx
       .insertInto('metric_names')
       .values(rows.slice(i, i + 500))
       .onConflict((oc) => oc.columns(['flag', 'metric']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
       .execute();
   }
+}
+
+/** Forgets up to `batch` metric names last seen before `cutoff` (retention); aggregates are never pruned. */
+export function pruneMetricNames(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'metric_names', 'last_seen_at', cutoff, batch);
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { metricNameSchema } from '../rollout/plan-schema.js';
 import { flagKeySchema } from '../validation.js';
+
+/** snake_case, as reporters send them: `eval_score`, `p95_latency_ms`. */
+export const metricNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'metric must be a snake_case name of at most 64 characters (a-z, 0-9, _), starting with a letter');
 
 export const MAX_BATCH = 1000;
 

@@ -1,13 +1,10 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { Database, MetricSampleTable } from '../db.js';
+import { deleteOldest, type Database, type MetricSampleTable } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
 
 type Q = Kysely<Database>;
 
 export type Cohort = 'treatment' | 'control';
-
-/** Count and mean of one metric's samples in one cohort. */
-export type { CohortStats };
 
 export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
 
@@ -65,4 +62,9 @@ export async function metricNamesSince(db: Q, flag: string, since: string, after
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
   return rows.map((r) => r.metric);
+}
+
+/** Deletes up to `batch` raw samples received before `cutoff` (retention). */
+export function pruneSamples(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return deleteOldest(db, 'metric_samples', 'received_at', cutoff, batch);
 }

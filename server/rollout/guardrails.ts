@@ -1,37 +1,14 @@
+import { AuditAction } from '../../sdk/src/api.js';
 import type { Actor } from '../auth/roles.js';
 import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';
-import { newKillId } from '../killswitch/kill-service.js';
-import type { FlagRow } from '../flags/flag-view.js';
-import { compare, fmt, stageStart } from '../rollout/gates.js';
-import { isRelative, storedPlan, type Check } from '../rollout/plan-schema.js';
-import { stageStats } from './aggregate-store.js';
-import { recordKillMember } from '../killswitch/kill-store.js';
-
-/** A stored sample, as the guardrail and the audit entry see it. */
-export interface Sample {
-  flag: string;
-  metric: string;
-  value: number;
-  cohort: 'treatment' | 'control';
-  at: string;
-}
-
-/** A fresh sample with the time it counts as measured at (sample-time.ts), on the server's clock. */
-export interface JudgedSample extends Sample {
-  measuredAt: string;
-}
-
-export interface Trip {
-  flag: string;
-  metric: string;
-  effect: 'pause' | 'kill';
-  detail: string;
-  sample: Sample;
-  auditSeq?: number;
-  /** A kill's id, as for any kill: `POST /api/restore {killId}` undoes it. */
-  killId?: string;
-}
+import { killFlag, newKillId } from '../killswitch/kill-service.js';
+import { stageStart, type FlagRow } from '../flags/flag-view.js';
+import { compare, fmt } from './gates.js';
+import { isRelative, storedPlan, type Check } from './plan-schema.js';
+import { pauseColumns } from './rollout-service.js';
+import { stageStats } from '../samples/sample-aggregate-store.js';
+import type { JudgedSample, Sample, Trip } from '../samples/sample-types.js';
 
 /**
  * Watches the guardrail checks of each flag's current stage. Unlike a gate (which judges the
@@ -90,18 +67,14 @@ export class Guardrails {
     const reason = `guardrail tripped at stage ${row.stage}: ${detail}; ${effect === 'kill' ? 'flag killed' : 'rollout paused'}`;
     const r = await mutateFlag(this.deps, actor, {
       key: row.key,
-      action: 'rollout.guardrail_trip',
+      action: AuditAction.RolloutGuardrailTrip,
       reason,
       urgent: true,
       change: async (cur, ctx, now) => {
         // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
         if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;
-        const at = now.toISOString();
-        if (effect === 'kill' && killId) {
-          await recordKillMember(ctx.trx, killId, row.key);
-          return { killed: 1, killed_by: actor.sub, killed_at: at, kill_reason: reason, kill_id: killId };
-        }
-        return cur.paused === 1 ? null : { paused: 1, paused_by: actor.sub, paused_at: at, pause_reason: reason };
+        if (effect === 'kill' && killId) return killFlag(ctx, row.key, { killId, by: actor.sub, reason, at: now });
+        return cur.paused === 1 ? null : pauseColumns({ by: actor.sub, at: now.toISOString(), reason });
       },
       auditAfterExtra: { guardrail: { effect, stage: row.stage, check, sample, detail } },
     });

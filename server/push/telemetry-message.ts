@@ -1,5 +1,5 @@
 import { MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_REACH, REACH_MAX_RANK, REACH_REGISTERS, type TelemetryCount, type TelemetryMessage, type TelemetryReach } from '../../sdk/src/protocol.js';
-import { BadMessage } from '../push/bad-message.js';
+import { BadMessage } from './bad-message.js';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Stages are 0..20 today (a plan has at most 20); leave room without accepting nonsense. */

@@ -1,8 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../clock.js';
-import type { Db } from '../db.js';
-import type { Logger } from '../log.js';
-import { writeTransaction } from '../write-gate.js';
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.js';
+import type { Database, Db } from './db.js';
+import type { Logger } from './log.js';
+import { pruneMetricNames } from './samples/sample-aggregate-store.js';
+import { pruneSamples } from './samples/sample-store.js';
+import { pruneReach } from './telemetry/reach-store.js';
+import { pruneUsage } from './telemetry/usage-store.js';
+import { writeTransaction } from './write-gate.js';
 
 const DAY_MS = 86_400_000;
 
@@ -18,8 +22,8 @@ export interface PruneResult {
 
 interface Target {
   name: keyof PruneResult;
-  table: string;
-  column: string;
+  /** The owning store's prune: deletes up to `batch` rows before `cutoff`, returns how many. */
+  prune: (db: Kysely<Database>, cutoff: string, batch: number) => Promise<number>;
   cutoff: (now: Date, days: number) => string;
 }
 
@@ -28,10 +32,10 @@ const day = (now: Date, days: number) => instant(now, days).slice(0, 10);
 
 /** What is pruned, and by which column (each indexed, migrations/0007). Aggregates are never pruned. */
 const TARGETS: Target[] = [
-  { name: 'samples', table: 'metric_samples', column: 'received_at', cutoff: instant },
-  { name: 'usage', table: 'flag_usage', column: 'day', cutoff: day },
-  { name: 'reach', table: 'flag_reach', column: 'day', cutoff: day },
-  { name: 'names', table: 'metric_names', column: 'last_seen_at', cutoff: instant },
+  { name: 'samples', prune: pruneSamples, cutoff: instant }, // metric_samples.received_at
+  { name: 'usage', prune: pruneUsage, cutoff: day }, // flag_usage.day
+  { name: 'reach', prune: pruneReach, cutoff: day }, // flag_reach.day
+  { name: 'names', prune: pruneMetricNames, cutoff: instant }, // metric_names.last_seen_at
 ];
 
 /**
@@ -55,15 +59,10 @@ export class Retention {
     const now = this.deps.clock();
     const batch = this.deps.batch ?? PRUNE_BATCH;
     const out: PruneResult = { samples: 0, usage: 0, reach: 0, names: 0 };
-    const db = this.deps.db as unknown as Kysely<any>;
     for (const t of TARGETS) {
       const cutoff = t.cutoff(now, this.deps.days);
       for (;;) {
-        // rowid: SQLite's row key (PostgreSQL would use ctid or the primary key).
-        const deleted = await writeTransaction(db, false, async (trx) => {
-          const r = await sql`DELETE FROM ${sql.table(t.table)} WHERE rowid IN (SELECT rowid FROM ${sql.table(t.table)} WHERE ${sql.ref(t.column)} < ${cutoff} LIMIT ${batch})`.execute(trx);
-          return Number(r.numAffectedRows ?? 0);
-        });
+        const deleted = await writeTransaction(this.deps.db, false, (trx) => t.prune(trx, cutoff, batch));
         out[t.name] += deleted;
         if (deleted < batch) break;
       }

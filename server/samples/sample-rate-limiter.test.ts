@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimited } from '../errors.js';
-import { SampleRateLimiter } from './ingest-limiter.js';
+import { SampleRateLimiter } from './sample-rate-limiter.js';
 
 describe('SampleRateLimiter', () => {
   it('lets a token send one second of samples at once, then refuses a batch with the seconds until it fits', () => {

@@ -1,17 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import { liveFlagRow } from '../flags/flag-store.js';
-import { stageStart } from '../rollout/gates.js';
+import { stageStart } from '../flags/flag-view.js';
 import type { CohortStats, MetricSeries } from '../../sdk/src/api.js';
-import { stageMetricNames, stageStats, type Aggregate } from './aggregate-store.js';
-import { metricNamesSince, recentSamples, statsSince } from './metric-store.js';
+import { stageMetricNames, stageStats, type Aggregate } from './sample-aggregate-store.js';
+import { metricNamesSince, recentSamples, statsSince } from './sample-store.js';
 
 /** Metric names per page of `GET /api/flags/:key/metrics` (default and most). */
 export const PAGE_NAMES = 50;
 /** Samples in one page, all metrics together: the per-metric `limit` shrinks to fit. */
 export const PAGE_SAMPLES = 20_000;
 
-export interface MetricsPageQuery {
+export interface SeriesPageQuery {
   metrics?: string[];
   since?: string;
   limit?: number;
@@ -20,7 +20,7 @@ export interface MetricsPageQuery {
   pageSize?: number;
 }
 
-export interface MetricsPage {
+export interface SeriesPage {
   flag: string;
   stage: number;
   since: string;
@@ -37,7 +37,7 @@ const cohort = (a: CohortStats | undefined): CohortStats | null => (a ? { count:
  * aggregates (one row per metric and cohort); an explicit `since` aggregates the raw samples of
  * that page's names only. Either way the page's work is bounded by its size, not by history.
  */
-export async function metricsView(db: Kysely<Database>, key: string, q: MetricsPageQuery): Promise<MetricsPage> {
+export async function sampleSeriesView(db: Kysely<Database>, key: string, q: SeriesPageQuery): Promise<SeriesPage> {
   const row = await liveFlagRow(db, key);
   const start = stageStart(row);
   const since = q.since ? new Date(q.since).toISOString() : start;

@@ -2,30 +2,25 @@ import type { Actor } from '../auth/roles.js';
 import { monotonicOf } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
-import { stageStart } from '../rollout/gates.js';
+import { liveStageRows } from '../flags/flag-store.js';
+import { stageStart } from '../flags/flag-view.js';
 import { writeTransaction } from '../write-gate.js';
-import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './aggregate-store.js';
-import { Guardrails, type JudgedSample, type Trip } from './guardrails.js';
-import { SampleRateLimiter } from './ingest-limiter.js';
-import type { SampleInput } from './metric-schemas.js';
-import { insertSamples } from './metric-store.js';
-import { metricsView, type MetricsPageQuery } from './metrics-view.js';
-import { AT_TOLERANCE_MS, measuredAt, tooFarAhead } from './sample-time.js';
-import type { MetricSeries } from '../../sdk/src/api.js';
+import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
+import { SampleRateLimiter } from './sample-rate-limiter.js';
+import type { SampleInput } from './sample-schemas.js';
+import { insertSamples } from './sample-store.js';
+import { sampleSeriesView, type SeriesPageQuery } from './sample-series-view.js';
+import type { JudgedSample, SampleListener, Trip } from './sample-types.js';
+import { measuredAt, tooFarAhead } from './sample-time.js';
 
-/** How far ahead of the server's clock a sample's `at` may be (reporters' clocks drift). */
-export const MAX_FUTURE_MS = AT_TOLERANCE_MS;
-
-export type { MetricSeries };
-
-export interface MetricLimits {
+export interface SampleLimits {
   /** Distinct metric names one flag may report (METRIC_NAMES_PER_FLAG). */
   namesPerFlag: number;
   /** Samples per second one token may send (METRICS_RATE_LIMIT). */
   samplesPerSecond: number;
 }
 
-export const DEFAULT_METRIC_LIMITS: MetricLimits = { namesPerFlag: 50, samplesPerSecond: 10_000 };
+export const DEFAULT_SAMPLE_LIMITS: SampleLimits = { namesPerFlag: 50, samplesPerSecond: 10_000 };
 
 export interface IngestResult {
   stored: number;
@@ -37,17 +32,18 @@ export interface IngestResult {
 /**
  * Metric samples: data, not changes, so they are not audited one by one. A batch is stored
  * all or nothing, with the running aggregates of the stage it counts for in the same
- * transaction; guardrails then judge the fresh samples, and a trip is audited as a change.
+ * transaction; then the listener (the rollout domain's guardrails, wired in services.ts) judges
+ * the fresh samples, and a trip is audited as a change.
  */
-export class MetricService {
-  private readonly guardrails: Guardrails;
+export class SampleService {
   private readonly limiter: SampleRateLimiter;
 
   constructor(
     private readonly deps: FlagMutationDeps,
-    readonly limits: MetricLimits = DEFAULT_METRIC_LIMITS,
+    readonly limits: SampleLimits = DEFAULT_SAMPLE_LIMITS,
+    /** Judges fresh samples once stored (the guardrails); none: nothing reacts. */
+    private readonly onFresh: SampleListener = async () => [],
   ) {
-    this.guardrails = new Guardrails(deps);
     this.limiter = new SampleRateLimiter(limits.samplesPerSecond, monotonicOf(deps.clock));
   }
 
@@ -68,7 +64,7 @@ export class MetricService {
     let uncounted = 0;
     await writeTransaction(this.deps.db, false, async (trx) => {
       const keys = [...new Set(rows.map((r) => r.flag))];
-      const flags = await trx.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('key', 'in', keys).where('archived', '=', 0).execute();
+      const flags = await liveStageRows(trx, keys);
       const flagOf = new Map(flags.map((f) => [f.key, f]));
       const unknown = rows.flatMap((r, i) => (flagOf.has(r.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `unknown flag "${r.flag}"` }]));
       if (unknown.length > 0) {
@@ -96,12 +92,12 @@ export class MetricService {
       await addToAggregates(trx, counted, receivedAt);
       await touchMetricNames(trx, names, receivedAt);
     });
-    const tripped = await this.guardrails.check(rows, actor.requestId);
+    const tripped = await this.onFresh(rows, actor.requestId);
     return { stored: rows.length, tripped, ...(uncounted > 0 ? { uncounted } : {}) };
   }
 
-  /** One page of metric series (see metrics-view.ts). */
-  series(key: string, q: MetricsPageQuery) {
-    return metricsView(this.deps.db, key, q);
+  /** One page of metric series (see sample-series-view.ts). */
+  series(key: string, q: SeriesPageQuery) {
+    return sampleSeriesView(this.deps.db, key, q);
   }
 }

@@ -1,0 +1,23 @@
+import type { Selectable } from 'kysely';
+import type { Db, TokenRevocationTable } from '../db.js';
+
+/** The `token_revocations` table: every query on it is here. */
+export type TokenRevocationRow = Selectable<TokenRevocationTable>;
+
+export async function insertTokenRevocation(db: Db, row: TokenRevocationRow): Promise<void> {
+  await db.insertInto('token_revocations').values(row).execute();
+}
+
+/** Whether any revocation matches the token: its `jti`, or its `sub` with a `before` after its `iat` (epoch seconds). */
+export async function revocationMatches(db: Db, t: { sub: string; jti?: string; iat: number }): Promise<boolean> {
+  const row = await db
+    .selectFrom('token_revocations')
+    .select('id')
+    .where((eb) => {
+      const bySub = eb.and([eb('sub', '=', t.sub), eb('before', '>', t.iat)]);
+      return t.jti === undefined ? bySub : eb.or([eb('jti', '=', t.jti), bySub]);
+    })
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

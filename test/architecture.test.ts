@@ -1,0 +1,115 @@
+/**
+ * Import direction (docs/architecture.md, "Import arrows"): reads every TypeScript source under
+ * server/, admin-ui/src and sdk/src and checks three rules without running any of it.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** The modules of sdk/src that server/ and admin-ui/ may import: wire types, view types, the pure evaluation. */
+export const SDK_PUBLIC_MODULES = ['api.ts', 'protocol.ts', 'evaluate.ts', 'bucket.ts', 'cohort.ts', 'reach.ts'];
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(root, dir))) {
+    const path = join(dir, name);
+    if (statSync(join(root, path)).isDirectory()) out.push(...sources(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
+
+/** Relative imports of one file, resolved to repository paths with a .ts extension. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (!spec?.startsWith('.')) continue;
+    out.push(relative(root, resolve(root, dirname(file), spec)).split(sep).join('/').replace(/\.js$/, '.ts'));
+  }
+  return out;
+}
+
+const isTest = (f: string) => f.endsWith('.test.ts');
+/** The folder of server/ a file belongs to (`flags`, `push` …), or undefined for server/'s own files. */
+const serverFolder = (f: string) => /^server\/([^/]+)\//.exec(f)?.[1];
+
+/** Folder-level import cycles of server/: each is a list of folders, the first repeated at the end, with one import per arrow. */
+export function folderCycles(files: string[], importsOf: (f: string) => string[]): string[] {
+  const edges = new Map<string, Map<string, string>>();
+  for (const file of files) {
+    const from = serverFolder(file);
+    if (!from || isTest(file)) continue;
+    for (const target of importsOf(file)) {
+      const to = serverFolder(target);
+      if (!to || to === from) continue;
+      const out = edges.get(from) ?? new Map<string, string>();
+      if (!out.has(to)) out.set(to, `${file} → ${target}`);
+      edges.set(from, out);
+    }
+  }
+  const cycles = new Set<string>();
+  const walk = (path: string[]) => {
+    const last = path[path.length - 1]!;
+    for (const [next] of edges.get(last) ?? []) {
+      const at = path.indexOf(next);
+      if (at >= 0) {
+        const loop = [...path.slice(at), next];
+        const start = loop.slice(0, -1).reduce((a, b) => (a < b ? a : b));
+        const i = loop.indexOf(start);
+        const canonical = [...loop.slice(i, -1), ...loop.slice(0, i), start];
+        const arrows = canonical.slice(0, -1).map((f, k) => edges.get(f)!.get(canonical[k + 1]!)!);
+        cycles.add(`${canonical.join(' → ')}  (${arrows.join('; ')})`);
+      } else walk([...path, next]);
+    }
+  };
+  for (const folder of edges.keys()) walk([folder]);
+  return [...cycles].sort();
+}
+
+describe('import direction', () => {
+  const server = sources('server');
+  const ui = sources('admin-ui/src');
+  const sdk = sources('sdk/src');
+
+  it('no folder of server/ imports, through any chain, a folder that imports it back', () => {
+    expect(folderCycles(server, importsOf)).toEqual([]);
+  });
+
+  it('server/ and admin-ui/ import from sdk/src only its public modules', () => {
+    const allowed = new Set(SDK_PUBLIC_MODULES.map((m) => `sdk/src/${m}`));
+    const bad = [...server, ...ui].flatMap((f) =>
+      importsOf(f)
+        .filter((t) => t.startsWith('sdk/src/') && !allowed.has(t))
+        .map((t) => `${f} → ${t}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('sdk/src imports nothing from server/, admin-ui/ or anywhere outside sdk/', () => {
+    const bad = sdk.flatMap((f) => importsOf(f).filter((t) => !t.startsWith('sdk/')).map((t) => `${f} → ${t}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('every form of import is seen: named, type-only, re-export, side effect and dynamic', () => {
+    const seen = importsOf('test/helpers/architecture-fixture.ts');
+    expect(seen).toEqual(['server/a.ts', 'server/b.ts', 'server/c.ts', 'server/d.ts', 'server/e.ts']);
+  });
+
+  it('the cycle check finds a cycle through three folders and names each arrow', () => {
+    const graph: Record<string, string[]> = {
+      'server/a/x.ts': ['server/b/y.ts'],
+      'server/b/y.ts': ['server/c/z.ts'],
+      'server/c/z.ts': ['server/a/x.ts', 'server/errors.ts'],
+      'server/a/x.test.ts': ['server/c/z.ts'],
+    };
+    expect(folderCycles(Object.keys(graph), (f) => graph[f] ?? [])).toEqual([
+      'a → b → c → a  (server/a/x.ts → server/b/y.ts; server/b/y.ts → server/c/z.ts; server/c/z.ts → server/a/x.ts)',
+    ]);
+  });
+});
