@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from '../../sdk/src/protocol.js';
 import { CAN } from '../auth/roles.js';
-import type { RouteDoc } from './route-doc.js';
-import { flagRouteDocs, pathParams } from './routes-flags.js';
-import { platformRouteDocs } from './routes-platform.js';
-import { rolloutRouteDocs } from './routes-rollout.js';
+import type { Route } from '../http/route.js';
+import { errorBodySchema } from '../http/schemas.js';
+import { flagKeySchema } from '../validation.js';
 
-/** Every HTTP route the server registers, documented. test/openapi.test.ts holds the two lists equal. */
-export const routeDocs: readonly RouteDoc[] = [...flagRouteDocs, ...rolloutRouteDocs, ...platformRouteDocs];
-
+type RouteDoc = Route<never>;
 type Json = Record<string, unknown>;
+
+/** Path parameters by name: what `:key` and `:id` accept. */
+export const pathParams: Record<string, z.ZodType> = {
+  key: flagKeySchema,
+  id: z.string().max(100),
+};
 
 /** `/api/flags/:key/kill` -> `/api/flags/{key}/kill`. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -21,11 +24,12 @@ export function operationId(r: Pick<RouteDoc, 'method' | 'path'>): string {
 }
 
 /**
- * The zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), input side: what a caller
- * sends, defaults optional. Local `$defs` (recursive JSON values) move to components.
+ * The zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect): the input side for what a
+ * caller sends (defaults optional), the output side for answers. Local `$defs` (recursive
+ * JSON values) move to components.
  */
-function toSchema(schema: z.ZodType, defs: Json, prefix: string): Json {
-  const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+function toSchema(schema: z.ZodType, defs: Json, prefix: string, io: 'input' | 'output' = 'input'): Json {
+  const js = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   const local = (js.$defs ?? {}) as Json;
   delete js.$schema;
   delete js.$defs;
@@ -65,7 +69,9 @@ function operation(r: RouteDoc, defs: Json): Json {
     }
   }
   const { security: sec, roles } = security(r);
+  for (const p of r.openapi?.parameters ?? []) parameters.push(p);
   const status = String(r.status ?? 200);
+  const success = r.response ? toSchema(r.response, defs, `${id}_response`, 'output') : {};
   const rolesLine = roles ? `\n\nRoles: ${roles.join(', ')}.` : '';
   return {
     operationId: id,
@@ -84,34 +90,35 @@ function operation(r: RouteDoc, defs: Json): Json {
         }
       : {}),
     responses: {
-      [status]: { description: r.returns, content: { [r.produces ?? 'application/json']: { schema: {} } } },
+      [status]: {
+        description: r.returns,
+        ...(r.openapi?.headers ? { headers: r.openapi.headers } : {}),
+        content: { [r.produces ?? 'application/json']: { schema: success } },
+      },
+      ...r.openapi?.responses,
       '4XX': { $ref: '#/components/responses/Error' },
       '5XX': { $ref: '#/components/responses/Error' },
     },
   };
 }
 
-let cached: Json | undefined;
+const cache = new WeakMap<readonly RouteDoc[], Json>();
 
-/** The OpenAPI 3.1 document, generated from the route catalogue and the zod schemas the routes validate with. */
-export function openApiDocument(): Json {
+/**
+ * The OpenAPI 3.1 document, generated from the route table (server/routes.ts) and the zod
+ * schemas the routes validate and answer with; one tag per domain.
+ */
+export function openApiDocument(routeDocs: readonly RouteDoc[]): Json {
+  const cached = cache.get(routeDocs);
   if (cached) return cached;
-  const defs: Json = {
-    ApiError: {
-      type: 'object',
-      required: ['error'],
-      properties: {
-        error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } },
-      },
-    },
-  };
+  const defs: Json = { ApiError: toSchema(errorBodySchema, {}, 'ApiError', 'output') };
   const paths: Record<string, Json> = {};
   for (const r of routeDocs) {
     const p = (paths[openApiPath(r.path)] ??= {});
     if (p[r.method]) throw new Error(`openapi: ${r.method} ${r.path} is documented twice`);
     p[r.method] = operation(r, defs);
   }
-  cached = {
+  const doc: Json = {
     openapi: '3.1.0',
     info: {
       title: 'Switchyard',
@@ -139,5 +146,6 @@ export function openApiDocument(): Json {
       { path: '/api/stream', credential: 'userToken (any reader role)', description: 'Flag changes, audit entries and propagation for the admin UI. See docs/protocol.md.' },
     ],
   };
-  return cached;
+  cache.set(routeDocs, doc);
+  return doc;
 }
