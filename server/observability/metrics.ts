@@ -5,6 +5,9 @@ import type { ChangeBus } from '../changes.js';
 /** The kill path's own routes (paths of the route table), whose latency and failures /metrics reports apart. */
 const KILL_ROUTES = new Set(['/api/flags/:key/kill', '/api/kill']);
 
+/** Default gauges named like counters; their per-type gauges carry the same figures. */
+const DUPLICATE_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /**
  * Every Prometheus metric Switchyard exports, on a registry of its own (never the global
  * one, so two servers in one process — as in tests — do not share counters).
@@ -156,6 +159,10 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
+    // prom-client names these three gauges `..._total`, a counter's suffix (promtool check
+    // metrics refuses them); each is the sum of its per-type gauge without the suffix
+    // (`sum(switchyard_nodejs_active_handles)`), which stays.
+    for (const name of DUPLICATE_TOTALS) this.registry.removeSingleMetric(`switchyard_${name}`);
   }
 
   /** Counts audit entries and safety/rollout actions as they are announced after commit. */
