@@ -3,7 +3,7 @@ import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';
 import { propagationSchema } from '../http/schemas.js';
 import { reasonSchema, tagSchema, versionSchema } from '../validation.js';
-import type { BulkKillResult, BulkRestoreResult } from '../../sdk/src/api.js';
+import type { BulkKillResult, BulkRestoreResult, FlagActionResult, FlagView } from '../../sdk/src/api.js';
 import type { Propagation } from '../../sdk/src/protocol.js';
 import type { BulkResult, KillRestoreOutcome, KillScope, KillService } from './kill-service.js';
 
@@ -78,7 +78,15 @@ export const bulkRestoreResultSchema = z.strictObject({
   propagation: byFlag,
 });
 
-const route = routeFor<{ kills: KillService; push?: { tracker: PropagationWaiter } }>('killswitch');
+type Push = { tracker: PropagationWaiter } | undefined;
+
+/** A one-flag kill or restore: the flag with `changed`, and with `waitMs` how far it reached. */
+async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }, waitMs: number | undefined, push: Push): Promise<FlagActionResult> {
+  if (waitMs === undefined || !push) return { ...flag, changed };
+  return { ...flag, changed, propagation: await push.tracker.waitFor(flag.key, flag.stateVersion, waitMs) };
+}
+
+const route = routeFor<{ kills: KillService; push?: Push }>('killswitch');
 
 /** The kill switch: one flag, by tag or all, and the restores. Examples run in this order (test/openapi.test.ts). */
 export const killRoutes = [
@@ -88,21 +96,13 @@ export const killRoutes = [
     access: { permission: 'kill' }, body: oneFlagSchema, response: flagActionResultSchema,
     returns: 'the FlagView (with the `killId` of the kill holding it) with `changed` (and `propagation` with waitMs)',
     example: { params: { key: 'support-draft' }, body: { reason: 'cost spike: $180/h on the drafting model', waitMs: 500 } },
-    handler: async ({ body: b, params, actor }, { kills, push }) => {
-      const { flag, changed } = await kills.kill(actor, params.key!, b.reason, b.version);
-      if (b.waitMs !== undefined && push) return { ...flag, changed, propagation: await push.tracker.waitFor(flag.key, flag.stateVersion, b.waitMs) };
-      return { ...flag, changed };
-    },
+    handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.kill(actor, params.key!, b.reason, b.version), b.waitMs, push),
   }),
   route({
     method: 'post', path: '/api/flags/:key/restore', summary: 'Restore a killed flag to the stage it was at', access: { permission: 'kill' },
     body: oneFlagSchema, response: flagActionResultSchema, returns: 'the FlagView with `changed`',
     example: { params: { key: 'support-draft' }, body: { reason: 'provider rate limits back to normal' } },
-    handler: async ({ body: b, params, actor }, { kills, push }) => {
-      const { flag, changed } = await kills.restore(actor, params.key!, b.reason, b.version);
-      if (b.waitMs !== undefined && push) return { ...flag, changed, propagation: await push.tracker.waitFor(flag.key, flag.stateVersion, b.waitMs) };
-      return { ...flag, changed };
-    },
+    handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.restore(actor, params.key!, b.reason, b.version), b.waitMs, push),
   }),
   route({
     method: 'post', path: '/api/kill', summary: 'Kill every flag with a tag, or all flags', access: { permission: 'kill' },
