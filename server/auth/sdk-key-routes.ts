@@ -6,24 +6,35 @@ import type { SdkKeyService } from './sdk-keys.js';
 export const createSchema = z.strictObject({ name: text(100, 'name') });
 export const revokeSchema = z.strictObject({ reason: reasonSchema.optional() });
 
+/** `SdkKeyView` (sdk/src/api.ts): a key as listed, never its secret. */
+export const sdkKeyViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+});
+
 const route = routeFor<{ sdkKeys: SdkKeyService }>('auth');
 
 /** SDK keys: list, issue (the secret once), revoke. */
 export const sdkKeyRoutes = [
   route({
     method: 'get', path: '/api/sdk-keys', summary: 'List SDK keys (never the secret)', access: { permission: 'manageKeys' },
-    returns: '`{keys: [...]}`',
+    response: z.strictObject({ keys: z.array(sdkKeyViewSchema) }), returns: '`{keys: SdkKeyView[]}`',
     handler: async (_input, { sdkKeys }) => ({ keys: await sdkKeys.list() }),
   }),
   route({
     method: 'post', path: '/api/sdk-keys', summary: 'Issue an SDK key (the secret is shown once)', access: { permission: 'manageKeys' },
-    body: createSchema, status: 201, returns: '`{id, name, key, prefix, createdAt}`',
+    body: createSchema, status: 201, response: sdkKeyViewSchema.extend({ key: z.string() }), returns: '`{id, name, key, prefix, createdAt}`',
     example: { body: { name: 'support-web' } },
     handler: ({ body, actor }, { sdkKeys }) => sdkKeys.create(actor, body.name),
   }),
   route({
     method: 'post', path: '/api/sdk-keys/:id/revoke', summary: 'Revoke an SDK key; its live sockets close with 4401',
-    access: { permission: 'manageKeys' }, body: revokeSchema, returns: 'the key, revoked',
+    access: { permission: 'manageKeys' }, body: revokeSchema, response: sdkKeyViewSchema, returns: 'the key, revoked',
     example: { params: { id: 'key_from_the_create_answer' }, body: { reason: 'leaked in a public repo' } },
     handler: ({ body, params, actor }, { sdkKeys }) => sdkKeys.revoke(actor, params.id!, body.reason),
   }),

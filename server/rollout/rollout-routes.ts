@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { EvaluationContext } from '../../sdk/src/protocol.js';
 import { ValidationError } from '../errors.js';
+import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';
-import { advanceSchema, gatesViewSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from './plan-schema.js';
+import { advanceSchema, gateSchema, gatesViewSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from './plan-schema.js';
 import type { PlanService } from './plan-service.js';
 import type { RolloutService } from './rollout-service.js';
 
@@ -48,6 +49,15 @@ function previewContext(q: z.output<typeof previewQuerySchema>): EvaluationConte
   }
   return ctx;
 }
+
+/** `StageResult` (rollout-service.ts): the flag after a stage move, the stage it is at, and the gates an advance checked. */
+export const stageResultSchema = z.strictObject({
+  flag: flagViewSchema,
+  stage: z.number().int(),
+  percent: z.number(),
+  changed: z.boolean(),
+  gates: z.array(gateSchema).optional(),
+});
 
 const route = routeFor<{ plans: PlanService; rollouts: RolloutService }>('rollout');
 
@@ -95,25 +105,25 @@ export const rolloutRoutes = [
   }),
   route({
     method: 'post', path: '/api/flags/:key/advance', summary: 'Advance to the next stage (every gate must hold: 409 gates_not_met otherwise)',
-    access: { permission: 'advance' }, body: advanceSchema, returns: 'the FlagView and the stage reached',
+    access: { permission: 'advance' }, body: advanceSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed, gates?}`: the flag and the stage reached',
     example: { params: { key: 'support-draft' }, body: { reason: 'sign-off in, eval score holding', toStage: 1 } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.advance(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/pause', summary: 'Pause the rollout (keeps serving the current stage; never gated)',
-    access: { permission: 'pause' }, body: pauseSchema, returns: 'the FlagView',
+    access: { permission: 'pause' }, body: pauseSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed}`',
     example: { params: { key: 'support-draft' }, body: { reason: 'waiting on the weekend eval run' } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.pause(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/resume', summary: 'Resume a paused rollout', access: { permission: 'pause' },
-    body: pauseSchema, returns: 'the FlagView',
+    body: pauseSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed}`',
     example: { params: { key: 'support-draft' }, body: { reason: 'eval run is green' } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.resume(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/rollback', summary: 'Go back a stage, or to `toStage` (never gated)',
-    access: { permission: 'rollback' }, body: rollbackSchema, returns: 'the FlagView and the stage reached',
+    access: { permission: 'rollback' }, body: rollbackSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed, gates?}`: the flag and the stage reached',
     example: { params: { key: 'support-draft' }, body: { reason: 'eval score dipped at 5%', toStage: 0 } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.rollback(actor, params.key!, body),
   }),
