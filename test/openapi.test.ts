@@ -173,13 +173,17 @@ describe('the OpenAPI document', () => {
 
   it('gives the flag view, gates, propagation, audit entries and the error body a response schema', () => {
     const doc: any = openApiDocument();
-    const success = (method: string, path: string, status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema;
+    const deref = (schema: any): any => (schema?.$ref ? deref(resolve(doc, schema.$ref)) : schema);
+    const success = (method: string, path: string, status = '200') => deref(doc.paths[path][method].responses[status].content['application/json'].schema);
     expect(success('get', '/api/flags/{key}').properties).toHaveProperty('killId');
     expect(success('post', '/api/flags/{key}/kill').properties).toHaveProperty('changed');
     expect(success('get', '/api/flags/{key}/gates').properties.gates.type).toBe('array');
+    expect(deref(success('get', '/api/flags/{key}/gates').properties.gates.items).required).toEqual(expect.arrayContaining(['gate', 'ok', 'detail']));
     expect(success('get', '/api/flags/{key}/propagation').required).toEqual(expect.arrayContaining(['key', 'stateVersion', 'pending']));
-    expect(success('get', '/api/audit').properties.entries.items.properties).toHaveProperty('hash');
+    expect(deref(success('get', '/api/audit').properties.entries.items).properties).toHaveProperty('hash');
     expect(doc.components.schemas.ApiError.properties.error.required).toEqual(['code', 'message']);
+    for (const [name, schema] of Object.entries<any>(doc.components.schemas)) expect(schema.$ref, `${name} is not a reference to itself`).not.toBe(`#/components/schemas/${name}`);
+    for (const name of ['FlagView', 'Gate', 'GatesView', 'Propagation', 'AuditEntry']) expect(doc.components.schemas[name]?.type, name).toBe('object');
     for (const r of routeDocs) if (r.response) expect(Object.keys(success(r.method, openApiPath(r.path), String(r.status ?? 200))).length, r.path).toBeGreaterThan(0);
   });
 

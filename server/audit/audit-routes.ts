@@ -65,7 +65,7 @@ export const auditEntrySchema = z.strictObject({
   prevHash: z.string(),
   hash: z.string(),
   redacted: z.array(z.string()).optional(),
-});
+}).meta({ id: 'AuditEntry' });
 
 /** `GET /api/audit`: one page, newest first. */
 export const auditPageSchema = z.strictObject({ entries: z.array(auditEntrySchema), next: z.string().nullable() });

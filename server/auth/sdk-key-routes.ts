@@ -15,7 +15,7 @@ export const sdkKeyViewSchema = z.strictObject({
   createdBy: z.string(),
   revokedAt: z.string().nullable(),
   revokedBy: z.string().nullable(),
-});
+}).meta({ id: 'SdkKeyView' });
 
 const route = routeFor<{ sdkKeys: SdkKeyService }>('auth');
 

@@ -63,6 +63,8 @@ export { flagKeySchema };
 // Response schemas: the wire type FlagView of sdk/src/api.ts, as zod, for the OpenAPI document
 // (test/openapi.test.ts checks real answers against them).
 const nullableText = z.string().nullable();
+/** A flag value on the wire: any JSON (one shared component in the document). */
+const jsonValue = z.json().meta({ id: 'JsonValue' });
 
 /** `FlagView` (sdk/src/api.ts): a flag as the REST API shows it. */
 export const flagViewSchema = z.strictObject({
@@ -70,8 +72,8 @@ export const flagViewSchema = z.strictObject({
   description: z.string(),
   owner: z.string(),
   tags: z.array(z.string()),
-  on: z.json(),
-  off: z.json(),
+  on: jsonValue,
+  off: jsonValue,
   version: z.number().int(),
   archived: z.boolean(),
   archivedAt: nullableText,
@@ -96,7 +98,7 @@ export const flagViewSchema = z.strictObject({
   updatedAt: z.string(),
   updatedBy: z.string(),
   stateVersion: z.number().int(),
-});
+}).meta({ id: 'FlagView' });
 
 /** `GET /api/flags` */
 export const flagListSchema = z.strictObject({ flags: z.array(flagViewSchema) });

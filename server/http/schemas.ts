@@ -17,4 +17,4 @@ export const propagationSchema = z.strictObject({
   pending: z.number().int(),
   slowestMs: z.number().nullable(),
   medianMs: z.number().nullable().optional(),
-});
+}).meta({ id: 'Propagation' });

@@ -33,15 +33,23 @@ function toSchema(schema: z.ZodType, defs: Json, prefix: string, io: 'input' | '
   const local = (js.$defs ?? {}) as Json;
   delete js.$schema;
   delete js.$defs;
+  // Schemas given an id (`FlagView`, `Gate`, …) are one shared component; zod's own anonymous
+  // definitions (`__schema0`: recursive JSON values) stay local to the operation.
+  const name = (id: string) => (/^__schema\d+$/.test(id) ? `${prefix}_${id}` : id);
   const rewrite = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(rewrite);
     if (typeof v !== 'object' || v === null) return v;
     return Object.fromEntries(
-      Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? x.replace('#/$defs/', `#/components/schemas/${prefix}_`) : rewrite(x)]),
+      Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? x.replace(/^#\/\$defs\/(.+)$/, (_, id: string) => `#/components/schemas/${name(id)}`) : rewrite(x)]),
     );
   };
-  for (const [id, d] of Object.entries(local)) defs[`${prefix}_${id}`] = rewrite(d);
-  return rewrite(js) as Json;
+  for (const [id, d] of Object.entries(local)) defs[name(id)] = rewrite(d);
+  const root = rewrite(js) as Json;
+  // A root schema with an id (`.meta({ id: 'FlagView' })`) is shared too: refer to it.
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id === undefined) return root;
+  if (root.$ref === undefined) defs[id] = root; // else zod already put it in $defs, moved above
+  return { $ref: `#/components/schemas/${id}` };
 }
 
 function security(r: RouteDoc): { security: Json[]; roles?: readonly string[] } {

@@ -164,7 +164,7 @@ export const gateSchema = z.looseObject({
   metric: z.string().optional(),
   observed: z.number().nullable().optional(),
   threshold: z.number().nullable().optional(),
-});
+}).meta({ id: 'Gate' });
 
 /** `GatesView` (sdk/src/api.ts): `GET /api/flags/:key/gates`. */
 export const gatesViewSchema = z.strictObject({
@@ -178,4 +178,4 @@ export const gatesViewSchema = z.strictObject({
   gates: z.array(gateSchema),
   ready: z.boolean(),
   note: z.string().optional(),
-});
+}).meta({ id: 'GatesView' });
