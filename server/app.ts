@@ -3,27 +3,52 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { sql } from 'kysely';
 import { auditRoutes } from './audit/audit-routes.js';
 import type { AuditCheckpoints } from './audit/audit-checkpoints.js';
 import { checkpointRoutes } from './audit/checkpoint-routes.js';
-import { authenticate, type Authenticator } from './auth/auth-middleware.js';
+import { actorOf, authenticate, requireRole, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
 import { tokenRoutes } from './auth/token-routes.js';
 import type { Db } from './db.js';
-import { AppError, NotFound, Unavailable, errorHandler } from './errors.js';
+import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
+import { mount, type Guards } from './http/mount.js';
+import type { Route } from './http/route.js';
 import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
-import { propagationRoutes, sdkFlagRoutes } from './push/push-routes.js';
+import { pushRoutes } from './push/push-routes.js';
 import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { openApiRoutes } from './openapi/openapi-routes.js';
 import type { Metrics } from './observability/metrics.js';
-import { metricsRoutes } from './observability/metrics-routes.js';
+import { healthRoutes, scrapeRoutes, type ObservabilityDeps } from './observability/metrics-routes.js';
 import type { Health } from './observability/health.js';
+
+/** What the handlers of the route table are given: the services, and the optional parts of the server. */
+export type RouteDeps = Services & ObservabilityDeps & { checkpoints?: AuditCheckpoints; routes: readonly Route<never>[] };
+
+/**
+ * Every HTTP route, as data, one list per domain: mounted by `mount()`, documented by the
+ * OpenAPI document, and the Prometheus `route` label. The order is the order of the document
+ * (and of its examples, which test/openapi.test.ts replays: metric samples before the advance they gate).
+ */
+export const routeTable: readonly Route<RouteDeps>[] = [
+  ...flagRoutes,
+  ...killRoutes,
+  ...pushRoutes,
+  ...telemetryRoutes,
+  ...sampleRoutes,
+  ...rolloutRoutes,
+  ...auditRoutes,
+  ...checkpointRoutes,
+  ...sdkKeyRoutes,
+  ...tokenRoutes,
+  ...healthRoutes,
+  ...scrapeRoutes,
+  ...openApiRoutes,
+];
 
 export interface AppDeps {
   db: Db;
@@ -98,10 +123,21 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(requestId);
   app.use(accessLog(deps.log));
-  if (deps.metrics) {
-    app.use(deps.metrics.httpMiddleware());
-    app.use(metricsRoutes(deps.metrics, deps.authenticator, deps.metricsToken));
-  }
+  const routeDeps: RouteDeps = {
+    ...deps.services,
+    db: deps.db,
+    health: deps.health,
+    prometheus: deps.metrics,
+    authenticator: deps.authenticator,
+    metricsToken: deps.metricsToken,
+    checkpoints: deps.checkpoints,
+    routes: routeTable,
+  };
+  const guards: Guards = { requireRole, actorOf };
+  const outside = routeTable.filter((r) => !r.path.startsWith('/api/'));
+  const inside = routeTable.filter((r) => r.path.startsWith('/api/'));
+  if (deps.metrics) app.use(deps.metrics.httpMiddleware());
+  mount(app, outside.filter((r) => 'scrape' in r.access), routeDeps, guards);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -118,41 +154,17 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.get('/readyz', async (_req, res, next) => {
-    try {
-      await sql`select 1`.execute(deps.db);
-    } catch {
-      next(new Unavailable('the database is not answering', 5, 'not_ready'));
-      return;
-    }
-    const r = deps.health ? await deps.health.check() : { ok: true, problems: [] };
-    if (r.ok) res.json({ ok: true });
-    else next(new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems }));
-  });
-
-  // The SDK's HTTP snapshot lives outside /api: SDK keys only, ETag/304.
-  app.use(sdkFlagRoutes(deps.services.push, deps.authenticator));
+  // Health, and the SDK's HTTP snapshot outside /api (SDK keys only, ETag/304).
+  mount(app, outside.filter((r) => !('scrape' in r.access)), routeDeps, { ...guards, authenticate: authenticate(deps.authenticator) });
 
   const api = express.Router();
-  api.use(openApiRoutes()); // public: GET /api/openapi.json documents, it reveals nothing
+  mount(api, inside.filter((r) => 'public' in r.access), routeDeps, guards, '/api'); // GET /api/openapi.json documents, it reveals nothing
   // Who is calling is settled before any body is read: an anonymous or refused caller costs
   // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
   api.use(authenticate(deps.authenticator));
   api.use('/metrics', jsonOnly, sampleBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
-  api.use(flagRoutes(deps.services.flags));
-  api.use(killRoutes(deps.services.kills, deps.services.push.tracker));
-  if (deps.checkpoints) api.use(checkpointRoutes(deps.checkpoints));
-  api.use(auditRoutes(deps.services.audit));
-  api.use(sdkKeyRoutes(deps.services.sdkKeys));
-  api.use(tokenRoutes(deps.services.tokens));
-  api.use(rolloutRoutes(deps.services.plans, deps.services.rollouts));
-  api.use(sampleRoutes(deps.services.samples));
-  api.use(telemetryRoutes(deps.services.telemetry));
-  api.use(propagationRoutes(deps.services.push));
+  mount(api, inside.filter((r) => !('public' in r.access)), routeDeps, guards, '/api');
   api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));
   app.use('/api', api);
 

@@ -1,9 +1,11 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeTable } from '../server/app.js';
 import { CAN, ROLES, type Role } from '../server/auth/roles.js';
-import { openApiDocument, openApiPath, routeDocs } from '../server/openapi/openapi-document.js';
-import type { RouteDoc } from '../server/openapi/route-doc.js';
-import { pathParams } from '../server/openapi/routes-flags.js';
+import type { Route } from '../server/http/route.js';
+import { errorBodySchema } from '../server/http/schemas.js';
+import { openApiDocument as documentOf, openApiPath, pathParams } from '../server/openapi/openapi-document.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey } from './helpers/push-client.js';
 
@@ -38,6 +40,17 @@ function refsIn(v: unknown, out: string[] = []): string[] {
   if (Array.isArray(v)) v.forEach((x) => refsIn(x, out));
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === '$ref' && typeof x === 'string' ? out.push(x) : refsIn(x, out);
   return out;
+}
+
+/** The route table, as the document sees it. */
+const routeDocs: readonly Route<never>[] = routeTable;
+const openApiDocument = () => documentOf(routeDocs);
+
+/** A real answer holds to the route's response schema (the wire types of sdk/src/api.ts). */
+function expectResponseSchema(r: Route<never>, body: unknown) {
+  if (!r.response) return;
+  const parsed = r.response.safeParse(body);
+  expect(parsed.error?.issues, `${r.method} ${r.path} answers with its response schema`).toBeUndefined();
 }
 
 const fill = (path: string, params: Record<string, string>) => path.replace(/:([A-Za-z]+)/g, (_, n: string) => encodeURIComponent(params[n] ?? 'support-draft'));
@@ -126,6 +139,7 @@ describe('the OpenAPI document', () => {
         body: r.example.body,
       });
       expect(res.status, `${r.method} ${r.path}: ${res.text}`).toBe(r.status ?? 200);
+      expectResponseSchema(r, res.body);
       if (r.path === '/api/sdk-keys' && r.method === 'post') params.createdKeyId = res.body.id;
     }
   });
@@ -140,13 +154,55 @@ describe('the OpenAPI document', () => {
         const res = await ts.api('GET', url, { token, headers });
         expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
         expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeLessThan(300);
+        expectResponseSchema(r, res.body);
       }
       if ('permission' in r.access) {
         const allowed: readonly string[] = CAN[r.access.permission];
         const outsider = ROLES.find((role) => !allowed.includes(role))!;
         const res = await ts.api(r.method.toUpperCase(), url, { as: outsider, body: r.example?.body });
         expect(res.status, `${r.method} ${r.path} as ${outsider}`).toBe(403);
+        expect(errorBodySchema.safeParse(res.body).error?.issues, `${r.method} ${r.path}: the error body`).toBeUndefined();
       }
     }
+  });
+
+  it('passes an independent OpenAPI validator (swagger-parser) as served', async () => {
+    const served = (await ts.api('GET', '/api/openapi.json')).body;
+    await expect(SwaggerParser.validate(structuredClone(served))).resolves.toBeDefined();
+  });
+
+  it('gives the flag view, gates, propagation, audit entries and the error body a response schema', () => {
+    const doc: any = openApiDocument();
+    const deref = (schema: any): any => (schema?.$ref ? deref(resolve(doc, schema.$ref)) : schema);
+    const success = (method: string, path: string, status = '200') => deref(doc.paths[path][method].responses[status].content['application/json'].schema);
+    expect(success('get', '/api/flags/{key}').properties).toHaveProperty('killId');
+    expect(success('post', '/api/flags/{key}/kill').properties).toHaveProperty('changed');
+    expect(success('get', '/api/flags/{key}/gates').properties.gates.type).toBe('array');
+    expect(deref(success('get', '/api/flags/{key}/gates').properties.gates.items).required).toEqual(expect.arrayContaining(['gate', 'ok', 'detail']));
+    expect(success('get', '/api/flags/{key}/propagation').required).toEqual(expect.arrayContaining(['key', 'stateVersion', 'pending']));
+    expect(deref(success('get', '/api/audit').properties.entries.items).properties).toHaveProperty('hash');
+    expect(doc.components.schemas.ApiError.properties.error.required).toEqual(['code', 'message']);
+    for (const [name, schema] of Object.entries<any>(doc.components.schemas)) expect(schema.$ref, `${name} is not a reference to itself`).not.toBe(`#/components/schemas/${name}`);
+    for (const name of ['FlagView', 'Gate', 'GatesView', 'Propagation', 'AuditEntry']) expect(doc.components.schemas[name]?.type, name).toBe('object');
+    for (const r of routeDocs) if (r.response) expect(Object.keys(success(r.method, openApiPath(r.path), String(r.status ?? 200))).length, r.path).toBeGreaterThan(0);
+  });
+
+  it("documents /sdk/flags' ETag and its 304 for a matching If-None-Match, as the server answers", async () => {
+    const op: any = (openApiDocument() as any).paths['/sdk/flags'].get;
+    expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'If-None-Match', in: 'header' })]));
+    expect(op.responses['200'].headers).toHaveProperty('ETag');
+    expect(op.responses['304'].headers).toHaveProperty('ETag');
+    const first = await ts.api('GET', '/sdk/flags', { headers: { authorization: `Bearer ${sdkKey}` } });
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"\d+"$/);
+    const again = await ts.api('GET', '/sdk/flags', { headers: { authorization: `Bearer ${sdkKey}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+  });
+
+  it('answers an unknown flag with the one error body', async () => {
+    const res = await ts.api('GET', '/api/flags/no-such-flag', { as: 'viewer' });
+    expect(res.status).toBe(404);
+    expect(errorBodySchema.safeParse(res.body).error?.issues).toBeUndefined();
   });
 });

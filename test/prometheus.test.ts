@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
@@ -71,3 +72,51 @@ describe('GET /metrics', () => {
     expect(await res.text()).toContain('switchyard_http_requests_total');
   });
 });
+
+/** promtool (Debian package `prometheus`) on PATH, or undefined. */
+function promtool(): string | undefined {
+  const r = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  return r.error ? undefined : 'promtool';
+}
+
+describe('the route label', () => {
+  it('is the route table path for every status of a route: a 404 or 403 on POST /api/flags/:key/kill counts under the same label as its 200s', async () => {
+    await createFlag(ts, 'labelled');
+    expect((await ts.api('POST', '/api/flags/labelled/kill', { as: 'oncall', body: { reason: 'label check' } })).status).toBe(200);
+    expect((await ts.api('POST', '/api/flags/no-such-flag/kill', { as: 'oncall', body: { reason: 'label check' } })).status).toBe(404);
+    expect((await ts.api('POST', '/api/flags/labelled/kill', { as: 'viewer', body: { reason: 'label check' } })).status).toBe(403);
+    expect((await ts.api('POST', '/api/flags/labelled/kill', { as: 'oncall', body: { reason: '' } })).status).toBe(400);
+    const text = await scrape();
+    const routes = (status: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('switchyard_http_requests_total{') && l.includes('method="POST"') && l.includes(`status="${status}"`) && l.includes('kill'))
+        .map((l) => /route="([^"]*)"/.exec(l)![1]);
+    for (const status of ['200', '404', '403', '400']) expect(routes(status), `status ${status}`).toEqual(['/api/flags/:key/kill']);
+    expect(value(text, 'switchyard_http_requests_total{route="/api/flags/:key/kill",method="POST",status="404"}')).toBe(1);
+  });
+
+  it('is "unmatched" for a path no route serves', async () => {
+    expect((await ts.api('GET', '/api/no-such-route', { as: 'viewer' })).status).toBe(404);
+    expect(value(await scrape(), 'switchyard_http_requests_total{route="unmatched",method="GET",status="404"}')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('promtool check metrics', () => {
+  it("passes on a scrape of /metrics (Prometheus' own linter; required in CI)", async (ctx) => {
+    const tool = promtool();
+    if (!tool) {
+      // In CI a missing promtool is a failure, never a silent skip (.ci/run installs it).
+      if (process.env.CI === 'true') expect.fail('promtool is not on PATH: apt-get install -y prometheus');
+      ctx.skip();
+      return;
+    }
+    await createFlag(ts, 'linted');
+    await ts.api('POST', '/api/flags/linted/kill', { as: 'oncall', body: { reason: 'lint' } });
+    const text = await scrape();
+    const r = spawnSync(tool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(r.stdout + r.stderr, 'promtool findings').toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+

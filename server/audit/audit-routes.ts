@@ -1,7 +1,6 @@
-import { Router, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../auth/auth-middleware.js';
-import { parse } from '../validation.js';
+import { routeFor } from '../http/route.js';
 import type { AuditService } from './audit-service.js';
 import type { AuditEntry } from '../../sdk/src/api.js';
 import { redactEntry } from './audit-redaction.js';
@@ -50,34 +49,61 @@ async function writeAll(res: Response, chunk: string): Promise<void> {
   if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
 }
 
-export function auditRoutes(audit: AuditService): Router {
-  const r = Router();
+/** `AuditEntry` (sdk/src/api.ts): one entry of the hash chain as the caller's role may see it. */
+export const auditEntrySchema = z.strictObject({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: z.string(),
+  role: z.string(),
+  action: z.string(),
+  flag: z.string().nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+  reason: z.string().nullable(),
+  requestId: z.string().nullable(),
+  clientRequestId: z.string().nullable(),
+  prevHash: z.string(),
+  hash: z.string(),
+  redacted: z.array(z.string()).optional(),
+}).meta({ id: 'AuditEntry' });
 
-  r.get('/audit', requireRole('read'), async (req, res) => {
-    const q = parse(listQuery, req.query, 'query');
-    const page = await audit.list({ ...q, from: utc(q.from), to: utc(q.to) }, q.cursor, q.limit);
-    const role = req.principal?.kind === 'user' ? req.principal.role : undefined;
-    res.json({ entries: page.entries.map((e) => redactEntry(e, role)), next: page.next === null ? null : String(page.next) });
-  });
+/** `GET /api/audit`: one page, newest first. */
+export const auditPageSchema = z.strictObject({ entries: z.array(auditEntrySchema), next: z.string().nullable() });
 
-  r.get('/audit/verify', requireRole('read'), async (req, res) => {
-    const q = parse(verifyQuery, req.query, 'query');
-    res.json(await audit.verify(q.expectHead));
-  });
+const route = routeFor<{ audit: AuditService }>('audit');
 
-  r.get('/audit/export', requireRole('read'), async (req, res) => {
-    const q = parse(exportQuery, req.query, 'query');
-    const csv = q.format === 'csv';
-    res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
-    if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
-    const role = req.principal?.kind === 'user' ? req.principal.role : undefined;
-    for await (const stored of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
-      const e = redactEntry(stored, role);
-      await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n');
-    }
-    res.end();
-  });
+const roleOf = (req: Request) => (req.principal?.kind === 'user' ? req.principal.role : undefined);
 
-  return r;
-}
+/** The audit trail: paged reads, the chain's verification, and the export. */
+export const auditRoutes = [
+  route({
+    method: 'get', path: '/api/audit', summary: 'Audit entries, newest first, filtered and paged', access: { permission: 'read' },
+    query: listQuery, response: auditPageSchema, returns: '`{entries: AuditEntry[], next: string | null}`',
+    handler: async ({ query: q, req }, { audit }) => {
+      const page = await audit.list({ ...q, from: utc(q.from), to: utc(q.to) }, q.cursor, q.limit);
+      const role = roleOf(req);
+      return { entries: page.entries.map((e) => redactEntry(e, role)), next: page.next === null ? null : String(page.next) };
+    },
+  }),
+  route({
+    method: 'get', path: '/api/audit/verify', summary: 'Verify the hash chain (against a head kept elsewhere with ?expectHead=)',
+    access: { permission: 'read' }, query: verifyQuery, returns: '`{ok, count, head, firstBad?, ...}`',
+    handler: ({ query }, { audit }) => audit.verify(query.expectHead),
+  }),
+  route({
+    method: 'get', path: '/api/audit/export', summary: 'Export the audit trail as JSON lines or CSV', access: { permission: 'read' },
+    query: exportQuery, produces: 'application/x-ndjson', returns: 'one AuditEntry per line (or CSV with ?format=csv)',
+    handler: async ({ query: q, req, res }, { audit }) => {
+      const csv = q.format === 'csv';
+      res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
+      if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
+      const role = roleOf(req);
+      for await (const stored of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
+        const e = redactEntry(stored, role);
+        await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n');
+      }
+      res.end();
+    },
+  }),
+];

@@ -1,24 +1,41 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf, requireRole } from './auth-middleware.js';
-import { parse, reasonSchema, text } from '../validation.js';
+import { routeFor } from '../http/route.js';
+import { reasonSchema, text } from '../validation.js';
 import type { SdkKeyService } from './sdk-keys.js';
 
 export const createSchema = z.strictObject({ name: text(100, 'name') });
 export const revokeSchema = z.strictObject({ reason: reasonSchema.optional() });
 
-export function sdkKeyRoutes(keys: SdkKeyService): Router {
-  const r = Router();
-  r.get('/sdk-keys', requireRole('manageKeys'), async (_req, res) => {
-    res.json({ keys: await keys.list() });
-  });
-  r.post('/sdk-keys', requireRole('manageKeys'), async (req, res) => {
-    const b = parse(createSchema, req.body);
-    res.status(201).json(await keys.create(actorOf(req), b.name));
-  });
-  r.post('/sdk-keys/:id/revoke', requireRole('manageKeys'), async (req, res) => {
-    const b = parse(revokeSchema, req.body);
-    res.json(await keys.revoke(actorOf(req), req.params.id as string, b.reason));
-  });
-  return r;
-}
+/** `SdkKeyView` (sdk/src/api.ts): a key as listed, never its secret. */
+export const sdkKeyViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+}).meta({ id: 'SdkKeyView' });
+
+const route = routeFor<{ sdkKeys: SdkKeyService }>('auth');
+
+/** SDK keys: list, issue (the secret once), revoke. */
+export const sdkKeyRoutes = [
+  route({
+    method: 'get', path: '/api/sdk-keys', summary: 'List SDK keys (never the secret)', access: { permission: 'manageKeys' },
+    response: z.strictObject({ keys: z.array(sdkKeyViewSchema) }), returns: '`{keys: SdkKeyView[]}`',
+    handler: async (_input, { sdkKeys }) => ({ keys: await sdkKeys.list() }),
+  }),
+  route({
+    method: 'post', path: '/api/sdk-keys', summary: 'Issue an SDK key (the secret is shown once)', access: { permission: 'manageKeys' },
+    body: createSchema, status: 201, response: sdkKeyViewSchema.extend({ key: z.string() }), returns: '`{id, name, key, prefix, createdAt}`',
+    example: { body: { name: 'support-web' } },
+    handler: ({ body, actor }, { sdkKeys }) => sdkKeys.create(actor, body.name),
+  }),
+  route({
+    method: 'post', path: '/api/sdk-keys/:id/revoke', summary: 'Revoke an SDK key; its live sockets close with 4401',
+    access: { permission: 'manageKeys' }, body: revokeSchema, response: sdkKeyViewSchema, returns: 'the key, revoked',
+    example: { params: { id: 'key_from_the_create_answer' }, body: { reason: 'leaked in a public repo' } },
+    handler: ({ body, params, actor }, { sdkKeys }) => sdkKeys.revoke(actor, params.id!, body.reason),
+  }),
+];

@@ -1,7 +1,6 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf, requireRole } from './auth-middleware.js';
-import { parse, reasonSchema, text } from '../validation.js';
+import { routeFor } from '../http/route.js';
+import { reasonSchema, text } from '../validation.js';
 import type { TokenRevocationService } from './token-revocations.js';
 
 export const revokeTokenSchema = z
@@ -14,13 +13,18 @@ export const revokeTokenSchema = z
   .refine((b) => (b.jti === undefined) !== (b.sub === undefined), { message: 'send exactly one of "jti" or "sub"', path: ['jti'] })
   .refine((b) => b.before === undefined || b.sub !== undefined, { message: '"before" goes with "sub"', path: ['before'] });
 
+const route = routeFor<{ tokens: TokenRevocationService }>('auth');
+
 /** `POST /api/tokens/revoke` (admin): one token by jti, or every token of a subject issued before a time. */
-export function tokenRoutes(tokens: TokenRevocationService): Router {
-  const r = Router();
-  r.post('/tokens/revoke', requireRole('manageKeys'), async (req, res) => {
-    const b = parse(revokeTokenSchema, req.body);
-    const target = b.jti !== undefined ? { jti: b.jti } : { sub: b.sub!, before: b.before === undefined ? undefined : new Date(b.before) };
-    res.json(await tokens.revoke(actorOf(req), target, b.reason));
-  });
-  return r;
-}
+export const tokenRoutes = [
+  route({
+    method: 'post', path: '/api/tokens/revoke', summary: 'Revoke user tokens: one by jti, or every token of a subject issued before a time',
+    description: 'Audited (`token.revoke`). A revoked token gets 401 `token_revoked` on its next request, and its open admin streams close with 4401 `token_revoked`. `before` defaults to now.',
+    access: { permission: 'manageKeys' }, body: revokeTokenSchema, returns: '`{id, jti, sub, before, revokedAt, revokedBy}`',
+    example: { body: { sub: 'contractor@acme', reason: 'laptop lost; every token issued so far is void' } },
+    handler: ({ body: b, actor }, { tokens }) => {
+      const target = b.jti !== undefined ? { jti: b.jti } : { sub: b.sub!, before: b.before === undefined ? undefined : new Date(b.before) };
+      return tokens.revoke(actor, target, b.reason);
+    },
+  }),
+];

@@ -1,41 +1,52 @@
-import { Router } from 'express';
-import { actorOf, requireRole } from '../auth/auth-middleware.js';
-import { parse } from '../validation.js';
-import { archiveSchema, createFlagSchema, listFlagsQuerySchema, patchFlagSchema, unarchiveSchema } from './flag-schemas.js';
+import { routeFor } from '../http/route.js';
+import {
+  archiveSchema,
+  createFlagSchema,
+  flagListSchema,
+  flagViewSchema,
+  listFlagsQuerySchema,
+  patchFlagSchema,
+  unarchiveSchema,
+} from './flag-schemas.js';
 import type { FlagService } from './flag-service.js';
 
-export function flagRoutes(flags: FlagService): Router {
-  const r = Router();
+const route = routeFor<{ flags: FlagService }>('flags');
 
-  r.get('/flags', requireRole('read'), async (req, res) => {
-    const q = parse(listFlagsQuerySchema, req.query, 'query');
-    const list = await flags.list({ includeArchived: q.archived === 'true', tag: q.tag, owner: q.owner });
-    res.json({ flags: list });
-  });
-
-  r.post('/flags', requireRole('editFlags'), async (req, res) => {
-    const input = parse(createFlagSchema, req.body);
-    res.status(201).json(await flags.create(actorOf(req), input));
-  });
-
-  r.get('/flags/:key', requireRole('read'), async (req, res) => {
-    res.json(await flags.get(req.params.key as string));
-  });
-
-  r.patch('/flags/:key', requireRole('editFlags'), async (req, res) => {
-    const input = parse(patchFlagSchema, req.body);
-    res.json(await flags.update(actorOf(req), req.params.key as string, input));
-  });
-
-  r.post('/flags/:key/archive', requireRole('editFlags'), async (req, res) => {
-    const input = parse(archiveSchema, req.body);
-    res.json(await flags.archive(actorOf(req), req.params.key as string, input.reason, input.version));
-  });
-
-  r.post('/flags/:key/unarchive', requireRole('unarchive'), async (req, res) => {
-    const input = parse(unarchiveSchema, req.body);
-    res.json(await flags.unarchive(actorOf(req), req.params.key as string, input.reason, input.version));
-  });
-
-  return r;
-}
+/** Flags: list, create, read, edit, archive. Examples run in this order against a prepared server (test/openapi.test.ts). */
+export const flagRoutes = [
+  route({
+    method: 'get', path: '/api/flags', summary: 'List flags', access: { permission: 'read' },
+    query: listFlagsQuerySchema, response: flagListSchema, returns: '`{flags: FlagView[]}`',
+    handler: async ({ query: q }, { flags }) => ({ flags: await flags.list({ includeArchived: q.archived === 'true', tag: q.tag, owner: q.owner }) }),
+  }),
+  route({
+    method: 'post', path: '/api/flags', summary: 'Create a flag', access: { permission: 'editFlags' },
+    body: createFlagSchema, status: 201, response: flagViewSchema, returns: 'the FlagView',
+    example: { body: { key: 'support-draft', description: 'AI-drafted replies in the support inbox', owner: 'ai-platform@acme.com', tags: ['ai', 'support'], on: true, off: false } },
+    handler: ({ body, actor }, { flags }) => flags.create(actor, body),
+  }),
+  route({
+    method: 'get', path: '/api/flags/:key', summary: 'Read a flag', access: { permission: 'read' }, response: flagViewSchema, returns: 'the FlagView',
+    handler: ({ params }, { flags }) => flags.get(params.key!),
+  }),
+  route({
+    method: 'patch', path: '/api/flags/:key', summary: "Edit a flag's description, owner, tags or values", access: { permission: 'editFlags' },
+    body: patchFlagSchema, response: flagViewSchema, returns: 'the FlagView; 409 when `version` is not the current one',
+    example: { params: { key: 'support-draft' }, body: { version: 1, description: 'AI-drafted replies (prompt v1.4)', reason: 'clarify what the flag gates' } },
+    handler: ({ body, params, actor }, { flags }) => flags.update(actor, params.key!, body),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/archive', summary: 'Archive a flag (its key is never reused)', access: { permission: 'editFlags' },
+    description: 'An archived flag leaves every SDK, which then serves each caller its own fallback. A killed flag cannot be archived (409 `flag_killed`): restore it or keep it killed.',
+    body: archiveSchema, response: flagViewSchema, returns: 'the FlagView; 409 `flag_killed` when the flag is killed',
+    example: { params: { key: 'old-banner' }, body: { reason: 'launched to everyone; the code path is removed' } },
+    handler: ({ body, params, actor }, { flags }) => flags.archive(actor, params.key!, body.reason, body.version),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/unarchive', summary: 'Bring an archived flag back (admins, with a reason)', access: { permission: 'unarchive' },
+    description: 'SDKs get the flag again exactly as it was archived. Audited as `flag.unarchive`; 409 `not_archived` for a live flag.',
+    body: unarchiveSchema, response: flagViewSchema, returns: 'the FlagView',
+    example: { params: { key: 'old-banner' }, body: { reason: 'billing still reads it; archive again after the migration' } },
+    handler: ({ body, params, actor }, { flags }) => flags.unarchive(actor, params.key!, body.reason, body.version),
+  }),
+];

@@ -59,3 +59,46 @@ export const listFlagsQuerySchema = z.strictObject({
 });
 
 export { flagKeySchema };
+
+// Response schemas: the wire type FlagView of sdk/src/api.ts, as zod, for the OpenAPI document
+// (test/openapi.test.ts checks real answers against them).
+const nullableText = z.string().nullable();
+/** A flag value on the wire: any JSON (one shared component in the document). */
+const jsonValue = z.json().meta({ id: 'JsonValue' });
+
+/** `FlagView` (sdk/src/api.ts): a flag as the REST API shows it. */
+export const flagViewSchema = z.strictObject({
+  key: z.string(),
+  description: z.string(),
+  owner: z.string(),
+  tags: z.array(z.string()),
+  on: jsonValue,
+  off: jsonValue,
+  version: z.number().int(),
+  archived: z.boolean(),
+  archivedAt: nullableText,
+  archivedBy: nullableText,
+  killed: z.boolean(),
+  killedBy: nullableText,
+  killedAt: nullableText,
+  killReason: nullableText,
+  killId: nullableText,
+  stage: z.number().int(),
+  stages: z.number().int(),
+  percent: z.number(),
+  paused: z.boolean(),
+  pausedBy: nullableText,
+  pausedAt: nullableText,
+  pauseReason: nullableText,
+  stageStartedAt: nullableText,
+  planVersion: z.number().int(),
+  planAuthor: nullableText,
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+  stateVersion: z.number().int(),
+}).meta({ id: 'FlagView' });
+
+/** `GET /api/flags` */
+export const flagListSchema = z.strictObject({ flags: z.array(flagViewSchema) });

@@ -1,8 +1,9 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf, requireRole } from '../auth/auth-middleware.js';
-import { parse, reasonSchema, tagSchema, versionSchema } from '../validation.js';
-import type { BulkKillResult, BulkRestoreResult } from '../../sdk/src/api.js';
+import { flagViewSchema } from '../flags/flag-schemas.js';
+import { routeFor } from '../http/route.js';
+import { propagationSchema } from '../http/schemas.js';
+import { reasonSchema, tagSchema, versionSchema } from '../validation.js';
+import type { BulkKillResult, BulkRestoreResult, FlagActionResult, FlagView } from '../../sdk/src/api.js';
 import type { Propagation } from '../../sdk/src/protocol.js';
 import type { BulkResult, KillRestoreOutcome, KillScope, KillService } from './kill-service.js';
 
@@ -64,46 +65,71 @@ async function bulkPropagation(waiter: PropagationWaiter, r: BulkResult, ms: num
   return Object.fromEntries(figures.map((p) => [p.key, p]));
 }
 
-export function killRoutes(kills: KillService, propagation?: PropagationWaiter): Router {
-  const r = Router();
+/** `FlagActionResult` (sdk/src/api.ts): the flag, whether it changed, and with `waitMs` the delivery figures. */
+export const flagActionResultSchema = flagViewSchema.extend({ changed: z.boolean(), propagation: propagationSchema.optional() });
+const byFlag = z.record(z.string(), propagationSchema).optional();
+/** `BulkKillResult` (sdk/src/api.ts). */
+export const bulkKillResultSchema = z.strictObject({ killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag });
+/** `BulkRestoreResult` (sdk/src/api.ts). */
+export const bulkRestoreResultSchema = z.strictObject({
+  restored: z.array(z.string()),
+  alreadyLive: z.array(z.string()),
+  notThisKill: z.array(z.string()).optional(),
+  propagation: byFlag,
+});
 
-  r.post('/flags/:key/kill', requireRole('kill'), async (req, res) => {
-    const b = parse(oneFlagSchema, req.body);
-    const { flag, changed } = await kills.kill(actorOf(req), req.params.key as string, b.reason, b.version);
-    if (b.waitMs !== undefined && propagation) {
-      res.json({ ...flag, changed, propagation: await propagation.waitFor(flag.key, flag.stateVersion, b.waitMs) });
-      return;
-    }
-    res.json({ ...flag, changed });
-  });
+type Push = { tracker: PropagationWaiter } | undefined;
 
-  r.post('/flags/:key/restore', requireRole('kill'), async (req, res) => {
-    const b = parse(oneFlagSchema, req.body);
-    const { flag, changed } = await kills.restore(actorOf(req), req.params.key as string, b.reason, b.version);
-    if (b.waitMs !== undefined && propagation) {
-      res.json({ ...flag, changed, propagation: await propagation.waitFor(flag.key, flag.stateVersion, b.waitMs) });
-      return;
-    }
-    res.json({ ...flag, changed });
-  });
-
-  r.post('/kill', requireRole('kill'), async (req, res) => {
-    const b = parse(scopeSchema, req.body);
-    const result = await kills.killMany(actorOf(req), scopeOf(b), b.reason);
-    const body: BulkKillResult = { killId: result.killId, killed: result.changed, alreadyKilled: result.unchanged };
-    if (b.waitMs !== undefined && propagation) body.propagation = await bulkPropagation(propagation, result, b.waitMs);
-    res.json(body);
-  });
-
-  r.post('/restore', requireRole('kill'), async (req, res) => {
-    const b = parse(restoreScopeSchema, req.body);
-    const result: BulkResult & Partial<KillRestoreOutcome> =
-      b.killId !== undefined ? await kills.restoreKill(actorOf(req), b.killId, b.reason) : await kills.restoreMany(actorOf(req), scopeOf(b), b.reason);
-    const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
-    if (result.notThisKill) body.notThisKill = result.notThisKill;
-    if (b.waitMs !== undefined && propagation) body.propagation = await bulkPropagation(propagation, result, b.waitMs);
-    res.json(body);
-  });
-
-  return r;
+/** A one-flag kill or restore: the flag with `changed`, and with `waitMs` how far it reached. */
+async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }, waitMs: number | undefined, push: Push): Promise<FlagActionResult> {
+  if (waitMs === undefined || !push) return { ...flag, changed };
+  return { ...flag, changed, propagation: await push.tracker.waitFor(flag.key, flag.stateVersion, waitMs) };
 }
+
+const route = routeFor<{ kills: KillService; push?: Push }>('killswitch');
+
+/** The kill switch: one flag, by tag or all, and the restores. Examples run in this order (test/openapi.test.ts). */
+export const killRoutes = [
+  route({
+    method: 'post', path: '/api/flags/:key/kill', summary: 'Kill a flag: everyone gets its off value',
+    description: 'Idempotent (`changed: false` when already killed). With `waitMs` the answer waits for connected SDKs to acknowledge and carries `propagation`.',
+    access: { permission: 'kill' }, body: oneFlagSchema, response: flagActionResultSchema,
+    returns: 'the FlagView (with the `killId` of the kill holding it) with `changed` (and `propagation` with waitMs)',
+    example: { params: { key: 'support-draft' }, body: { reason: 'cost spike: $180/h on the drafting model', waitMs: 500 } },
+    handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.kill(actor, params.key!, b.reason, b.version), b.waitMs, push),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/restore', summary: 'Restore a killed flag to the stage it was at', access: { permission: 'kill' },
+    body: oneFlagSchema, response: flagActionResultSchema, returns: 'the FlagView with `changed`',
+    example: { params: { key: 'support-draft' }, body: { reason: 'provider rate limits back to normal' } },
+    handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.restore(actor, params.key!, b.reason, b.version), b.waitMs, push),
+  }),
+  route({
+    method: 'post', path: '/api/kill', summary: 'Kill every flag with a tag, or all flags', access: { permission: 'kill' },
+    description: 'One transaction: all are killed or none. The answer\'s `killId` is stored on every flag this request killed (flags already killed keep their own); `POST /api/restore {killId}` undoes exactly this kill. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every killed flag and carries `propagation`, keyed by flag.',
+    body: scopeSchema, response: bulkKillResultSchema,
+    returns: '`{killId: string | null, killed: string[], alreadyKilled: string[]}` (and `propagation: {[flag]: {key, stateVersion, connected, applied, pending, slowestMs, medianMs}}` with waitMs)',
+    example: { body: { tag: 'ai', reason: 'model provider outage', waitMs: 500 } },
+    handler: async ({ body: b, actor }, { kills, push }) => {
+      const result = await kills.killMany(actor, scopeOf(b), b.reason);
+      const body: BulkKillResult = { killId: result.killId, killed: result.changed, alreadyKilled: result.unchanged };
+      if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);
+      return body;
+    },
+  }),
+  route({
+    method: 'post', path: '/api/restore', summary: 'Restore every flag with a tag, all flags, or exactly one kill', access: { permission: 'kill' },
+    description: 'One transaction. Exactly one of `tag`, `all: true` or `killId`. With `killId` (from a kill\'s answer, e.g. `{"killId": "0b4c…", "reason": "provider is back"}`) only the flags still killed by that kill are restored: flags of that kill restored since are listed in `alreadyLive`, those killed again since by another kill in `notThisKill` (left killed); an unknown id is a 404. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
+    body: restoreScopeSchema, response: bulkRestoreResultSchema,
+    returns: '`{restored: string[], alreadyLive: string[]}` (and `notThisKill: string[]` with killId; `propagation: {[flag]: Propagation}` with waitMs)',
+    example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
+    handler: async ({ body: b, actor }, { kills, push }) => {
+      const result: BulkResult & Partial<KillRestoreOutcome> =
+        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason) : await kills.restoreMany(actor, scopeOf(b), b.reason);
+      const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
+      if (result.notThisKill) body.notThisKill = result.notThisKill;
+      if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);
+      return body;
+    },
+  }),
+];

@@ -1,8 +1,12 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
+import { sql } from 'kysely';
 import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
-import { Forbidden, Unauthorized } from '../errors.js';
+import type { Db } from '../db.js';
+import { Forbidden, Unauthorized, Unavailable } from '../errors.js';
+import { routeFor } from '../http/route.js';
+import type { Health } from './health.js';
 import type { Metrics } from './metrics.js';
 
 function sameSecret(a: string, b: string): boolean {
@@ -11,24 +15,60 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-/**
- * `GET /metrics` on the main listener: never open by accident. It takes the scrape token
- * (METRICS_TOKEN) or any reader's user token; with neither it is a 401.
- */
-export function metricsRoutes(metrics: Metrics, auth: Authenticator, scrapeToken: string | undefined): Router {
-  const r = Router();
-  r.get('/metrics', async (req, res) => {
-    const presented = bearer(req.headers.authorization);
-    if (!(scrapeToken && presented && sameSecret(presented, scrapeToken))) {
-      if (!presented) throw new Unauthorized('metrics need a bearer token: METRICS_TOKEN, or a reader role user token');
-      const p = await auth.authenticate(presented, auth.addressOf(req));
-      if (p.kind !== 'user' || !(CAN.read as readonly string[]).includes(p.role)) throw new Forbidden('metrics are for reader roles');
-    }
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
-  return r;
+/** What observability needs: the database and readiness checks, and (when configured) Prometheus. */
+export interface ObservabilityDeps {
+  db: Db;
+  health?: Health;
+  prometheus?: Metrics;
+  authenticator: Authenticator;
+  metricsToken?: string;
 }
+
+const route = routeFor<ObservabilityDeps>('observability');
+
+/**
+ * `GET /metrics` on the main listener (mounted when Prometheus metrics are on): never open by
+ * accident. It takes the scrape token (METRICS_TOKEN) or any reader's user token; with neither it is a 401.
+ */
+export const scrapeRoutes = [
+  route({
+    method: 'get', path: '/metrics', summary: 'Prometheus metrics', access: { scrape: true },
+    description: 'Takes METRICS_TOKEN as a bearer token, or a reader-role user token; or serve it unauthenticated on a private METRICS_LISTEN address instead.',
+    produces: 'text/plain', returns: 'the Prometheus text format', when: (d) => d.prometheus !== undefined,
+    handler: async ({ req, res }, { prometheus, authenticator: auth, metricsToken: scrapeToken }) => {
+      const presented = bearer(req.headers.authorization);
+      if (!(scrapeToken && presented && sameSecret(presented, scrapeToken))) {
+        if (!presented) throw new Unauthorized('metrics need a bearer token: METRICS_TOKEN, or a reader role user token');
+        const p = await auth.authenticate(presented, auth.addressOf(req));
+        if (p.kind !== 'user' || !(CAN.read as readonly string[]).includes(p.role)) throw new Forbidden('metrics are for reader roles');
+      }
+      res.setHeader('Content-Type', prometheus!.registry.contentType);
+      res.send(await prometheus!.registry.metrics());
+    },
+  }),
+];
+
+/** Liveness and readiness, for load balancers and orchestrators (public). */
+export const healthRoutes = [
+  route({
+    method: 'get', path: '/healthz', summary: 'The process is up', access: { public: true }, returns: '`{ok: true}`',
+    handler: () => ({ ok: true }),
+  }),
+  route({
+    method: 'get', path: '/readyz', summary: 'Ready: the database takes writes and this server holds its DATA_DIR lock (503 + Retry-After when not)',
+    access: { public: true }, returns: '`{ok: true}`',
+    handler: async (_input, { db, health }) => {
+      try {
+        await sql`select 1`.execute(db);
+      } catch {
+        throw new Unavailable('the database is not answering', 5, 'not_ready');
+      }
+      const r = health ? await health.check() : { ok: true, problems: [] };
+      if (!r.ok) throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems });
+      return { ok: true };
+    },
+  }),
+];
 
 /** The same metrics with no auth, for a separate listener on a private address (METRICS_LISTEN). */
 export function openMetricsRoutes(metrics: Metrics): Router {

@@ -2,8 +2,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RequestHandler } from 'express';
 import type { ChangeBus } from '../changes.js';
 
-/** The kill path's own routes, whose latency and failures /metrics reports apart. */
-const KILL_ROUTES = new Set(['/flags/:key/kill', '/kill']);
+/** The kill path's own routes (paths of the route table), whose latency and failures /metrics reports apart. */
+const KILL_ROUTES = new Set(['/api/flags/:key/kill', '/api/kill']);
+
+/** Default gauges named like counters; their per-type gauges carry the same figures. */
+const DUPLICATE_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /**
  * Every Prometheus metric Switchyard exports, on a registry of its own (never the global
@@ -156,6 +159,10 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
+    // prom-client names these three gauges `..._total`, a counter's suffix (promtool check
+    // metrics refuses them); each is the sum of its per-type gauge without the suffix
+    // (`sum(switchyard_nodejs_active_handles)`), which stays.
+    for (const name of DUPLICATE_TOTALS) this.registry.removeSingleMetric(`switchyard_${name}`);
   }
 
   /** Counts audit entries and safety/rollout actions as they are announced after commit. */
@@ -167,18 +174,21 @@ export class Metrics {
     });
   }
 
-  /** Request counts and latency, labelled by the matched route pattern (bounded cardinality). */
+  /**
+   * Request counts and latency, labelled by the route table's path of the matched route
+   * (`mount()` puts it in `res.locals.route` before any check can fail, so a 404 or 403 on a
+   * route carries the same label as its 200s); `unmatched` for everything else (bounded cardinality).
+   */
   httpMiddleware(): RequestHandler {
     return (req, res, next) => {
       const start = process.hrtime.bigint();
       res.once('finish', () => {
-        const pattern = req.route?.path as string | undefined;
-        const route = pattern ? `${req.baseUrl}${pattern}` : 'unmatched';
+        const labelled: unknown = res.locals.route;
+        const route = typeof labelled === 'string' ? labelled : 'unmatched';
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         this.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
         this.httpDuration.observe({ route, method: req.method }, seconds);
-        // The pattern, not `route`: after an error express has already reset req.baseUrl.
-        if (req.method === 'POST' && pattern !== undefined && KILL_ROUTES.has(pattern) && req.originalUrl.startsWith('/api/')) {
+        if (req.method === 'POST' && KILL_ROUTES.has(route)) {
           this.lastKillSeconds.set(seconds);
           if (res.statusCode >= 500) this.killFailures.inc({ status: String(res.statusCode) });
         }

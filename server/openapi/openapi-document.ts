@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from '../../sdk/src/protocol.js';
 import { CAN } from '../auth/roles.js';
-import type { RouteDoc } from './route-doc.js';
-import { flagRouteDocs, pathParams } from './routes-flags.js';
-import { platformRouteDocs } from './routes-platform.js';
-import { rolloutRouteDocs } from './routes-rollout.js';
+import type { Route } from '../http/route.js';
+import { errorBodySchema } from '../http/schemas.js';
+import { flagKeySchema } from '../validation.js';
 
-/** Every HTTP route the server registers, documented. test/openapi.test.ts holds the two lists equal. */
-export const routeDocs: readonly RouteDoc[] = [...flagRouteDocs, ...rolloutRouteDocs, ...platformRouteDocs];
-
+type RouteDoc = Route<never>;
 type Json = Record<string, unknown>;
+
+/** Path parameters by name: what `:key` and `:id` accept. */
+export const pathParams: Record<string, z.ZodType> = {
+  key: flagKeySchema,
+  id: z.string().max(100),
+};
 
 /** `/api/flags/:key/kill` -> `/api/flags/{key}/kill`. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -21,23 +24,32 @@ export function operationId(r: Pick<RouteDoc, 'method' | 'path'>): string {
 }
 
 /**
- * The zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), input side: what a caller
- * sends, defaults optional. Local `$defs` (recursive JSON values) move to components.
+ * The zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect): the input side for what a
+ * caller sends (defaults optional), the output side for answers. Local `$defs` (recursive
+ * JSON values) move to components.
  */
-function toSchema(schema: z.ZodType, defs: Json, prefix: string): Json {
-  const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+function toSchema(schema: z.ZodType, defs: Json, prefix: string, io: 'input' | 'output' = 'input'): Json {
+  const js = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   const local = (js.$defs ?? {}) as Json;
   delete js.$schema;
   delete js.$defs;
+  // Schemas given an id (`FlagView`, `Gate`, …) are one shared component; zod's own anonymous
+  // definitions (`__schema0`: recursive JSON values) stay local to the operation.
+  const name = (id: string) => (/^__schema\d+$/.test(id) ? `${prefix}_${id}` : id);
   const rewrite = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(rewrite);
     if (typeof v !== 'object' || v === null) return v;
     return Object.fromEntries(
-      Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? x.replace('#/$defs/', `#/components/schemas/${prefix}_`) : rewrite(x)]),
+      Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? x.replace(/^#\/\$defs\/(.+)$/, (_, id: string) => `#/components/schemas/${name(id)}`) : rewrite(x)]),
     );
   };
-  for (const [id, d] of Object.entries(local)) defs[`${prefix}_${id}`] = rewrite(d);
-  return rewrite(js) as Json;
+  for (const [id, d] of Object.entries(local)) defs[name(id)] = rewrite(d);
+  const root = rewrite(js) as Json;
+  // A root schema with an id (`.meta({ id: 'FlagView' })`) is shared too: refer to it.
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id === undefined) return root;
+  if (root.$ref === undefined) defs[id] = root; // else zod already put it in $defs, moved above
+  return { $ref: `#/components/schemas/${id}` };
 }
 
 function security(r: RouteDoc): { security: Json[]; roles?: readonly string[] } {
@@ -65,7 +77,9 @@ function operation(r: RouteDoc, defs: Json): Json {
     }
   }
   const { security: sec, roles } = security(r);
+  for (const p of r.openapi?.parameters ?? []) parameters.push(p);
   const status = String(r.status ?? 200);
+  const success = r.response ? toSchema(r.response, defs, `${id}_response`, 'output') : {};
   const rolesLine = roles ? `\n\nRoles: ${roles.join(', ')}.` : '';
   return {
     operationId: id,
@@ -84,34 +98,35 @@ function operation(r: RouteDoc, defs: Json): Json {
         }
       : {}),
     responses: {
-      [status]: { description: r.returns, content: { [r.produces ?? 'application/json']: { schema: {} } } },
+      [status]: {
+        description: r.returns,
+        ...(r.openapi?.headers ? { headers: r.openapi.headers } : {}),
+        content: { [r.produces ?? 'application/json']: { schema: success } },
+      },
+      ...r.openapi?.responses,
       '4XX': { $ref: '#/components/responses/Error' },
       '5XX': { $ref: '#/components/responses/Error' },
     },
   };
 }
 
-let cached: Json | undefined;
+const cache = new WeakMap<readonly RouteDoc[], Json>();
 
-/** The OpenAPI 3.1 document, generated from the route catalogue and the zod schemas the routes validate with. */
-export function openApiDocument(): Json {
+/**
+ * The OpenAPI 3.1 document, generated from the route table (server/routes.ts) and the zod
+ * schemas the routes validate and answer with; one tag per domain.
+ */
+export function openApiDocument(routeDocs: readonly RouteDoc[]): Json {
+  const cached = cache.get(routeDocs);
   if (cached) return cached;
-  const defs: Json = {
-    ApiError: {
-      type: 'object',
-      required: ['error'],
-      properties: {
-        error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } },
-      },
-    },
-  };
+  const defs: Json = { ApiError: toSchema(errorBodySchema, {}, 'ApiError', 'output') };
   const paths: Record<string, Json> = {};
   for (const r of routeDocs) {
     const p = (paths[openApiPath(r.path)] ??= {});
     if (p[r.method]) throw new Error(`openapi: ${r.method} ${r.path} is documented twice`);
     p[r.method] = operation(r, defs);
   }
-  cached = {
+  const doc: Json = {
     openapi: '3.1.0',
     info: {
       title: 'Switchyard',
@@ -139,5 +154,6 @@ export function openApiDocument(): Json {
       { path: '/api/stream', credential: 'userToken (any reader role)', description: 'Flag changes, audit entries and propagation for the admin UI. See docs/protocol.md.' },
     ],
   };
-  return cached;
+  cache.set(routeDocs, doc);
+  return doc;
 }

@@ -1,11 +1,13 @@
-import { Router } from 'express';
+import { routeFor, type Route } from '../http/route.js';
 import { openApiDocument } from './openapi-document.js';
 
-/** `GET /openapi.json` (under /api, before authentication): the document is public, it reveals nothing secret. */
-export function openApiRoutes(): Router {
-  const r = Router();
-  r.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
-  });
-  return r;
-}
+const route = routeFor<{ routes: readonly Route<never>[] }>('openapi');
+
+/** `GET /api/openapi.json` (before authentication): the document is public, it reveals nothing secret. */
+export const openApiRoutes = [
+  route({
+    method: 'get', path: '/api/openapi.json', summary: 'This document (public: it documents, it reveals nothing)',
+    access: { public: true }, returns: 'the OpenAPI 3.1 document',
+    handler: (_input, { routes }) => openApiDocument(routes),
+  }),
+];

@@ -1,24 +1,8 @@
-import { Router, type RequestHandler } from 'express';
-import { authenticate, requireRole, type Authenticator } from '../auth/auth-middleware.js';
-import { Forbidden, NotFound } from '../errors.js';
+import { z } from 'zod';
+import { NotFound } from '../errors.js';
+import { routeFor } from '../http/route.js';
+import { propagationSchema } from '../http/schemas.js';
 import type { PushState } from './push-state.js';
-
-/** `GET /flags/:key/propagation` (under /api): how far the flag's latest change has reached. */
-export function propagationRoutes(push: PushState): Router {
-  const r = Router();
-  r.get('/flags/:key/propagation', requireRole('read'), async (req, res) => {
-    await push.start();
-    const key = req.params.key as string;
-    const figures = push.tracker.of(key);
-    if (!figures) throw new NotFound(`flag "${key}" does not exist`);
-    res.json(figures);
-  });
-  return r;
-}
-
-const sdkKeyOnly: RequestHandler = (req, _res, next) => {
-  next(req.principal?.kind === 'sdk' ? undefined : new Forbidden('GET /sdk/flags takes an SDK key (sy_sdk_...), not a user token'));
-};
 
 /** `"7"` matches `If-None-Match: "7"`, `W/"7"`, a list holding either, or `*`. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -29,24 +13,48 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
-/**
- * `GET /sdk/flags` (outside /api, SDK key only): the snapshot the stream would send, for
- * bootstrap, polling fallback and curl. `ETag: "<version>"`; 304 when unchanged.
- */
-export function sdkFlagRoutes(push: PushState, authenticator: Authenticator): Router {
-  const r = Router();
-  r.get('/sdk/flags', authenticate(authenticator), sdkKeyOnly, async (req, res) => {
-    await push.start();
-    const snapshot = push.feed.snapshot();
-    const etag = `"${snapshot.version}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'private, no-cache');
-    res.setHeader('Vary', 'Authorization');
-    if (matches(req.headers['if-none-match'], etag)) {
-      res.status(304).end();
-      return;
-    }
-    res.json(snapshot);
-  });
-  return r;
-}
+/** `{version, flags: FlagState[]}`: the snapshot the stream sends first (sdk/src/protocol.ts). */
+export const sdkSnapshotSchema = z.strictObject({ version: z.number().int(), flags: z.array(z.looseObject({ key: z.string() })) });
+
+const route = routeFor<{ push: PushState }>('push');
+
+const etagHeader = { ETag: { description: 'The snapshot version, quoted (`"7"`): send it back as If-None-Match.', schema: { type: 'string' } } };
+
+/** Propagation figures (under /api) and the SDK's HTTP snapshot (outside /api: SDK keys only, ETag/304). */
+export const pushRoutes = [
+  route({
+    method: 'get', path: '/api/flags/:key/propagation', summary: "How far the flag's latest change has reached connected SDKs",
+    access: { permission: 'read' }, response: propagationSchema, returns: '`{key, stateVersion, connected, applied, pending, slowestMs, medianMs}`',
+    handler: async ({ params }, { push }) => {
+      await push.start();
+      const key = params.key!;
+      const figures = push.tracker.of(key);
+      if (!figures) throw new NotFound(`flag "${key}" does not exist`);
+      return figures;
+    },
+  }),
+  route({
+    method: 'get', path: '/sdk/flags', summary: 'The flag state snapshot for SDKs (ETag / 304)', access: { sdkKey: true },
+    description:
+      'The snapshot the stream would send, for bootstrap, polling fallback and curl. The answer carries `ETag: "<version>"`; a request whose `If-None-Match` holds that tag (or `W/` of it, or `*`) gets a 304 with no body.',
+    response: sdkSnapshotSchema, returns: '`{version, flags: FlagState[]}`',
+    openapi: {
+      parameters: [{ name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the snapshot you hold; unchanged is a 304.', schema: { type: 'string' }, example: '"7"' }],
+      headers: etagHeader,
+      responses: { '304': { description: 'Not modified: the snapshot is still the one the If-None-Match names.', headers: etagHeader } },
+    },
+    handler: async ({ req, res }, { push }) => {
+      await push.start();
+      const snapshot = push.feed.snapshot();
+      const etag = `"${snapshot.version}"`;
+      res.setHeader('ETag', etag);
+      res.setHeader('Cache-Control', 'private, no-cache');
+      res.setHeader('Vary', 'Authorization');
+      if (matches(req.headers['if-none-match'], etag)) {
+        res.status(304).end();
+        return;
+      }
+      return snapshot;
+    },
+  }),
+];

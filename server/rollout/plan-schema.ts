@@ -150,3 +150,27 @@ export const pauseSchema = z.strictObject({
   reason: reasonSchema,
   version: versionSchema.optional(),
 });
+
+/** `Gate` (sdk/src/api.ts): one condition on entering the next stage, and why it holds or not. Gate-specific figures ride along. */
+export const gateSchema = z.looseObject({
+  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule']),
+  ok: z.boolean(),
+  detail: z.string(),
+  metric: z.string().optional(),
+  observed: z.number().nullable().optional(),
+  threshold: z.number().nullable().optional(),
+}).meta({ id: 'Gate' });
+
+/** `GatesView` (sdk/src/api.ts): `GET /api/flags/:key/gates`. */
+export const gatesViewSchema = z.strictObject({
+  flag: z.string(),
+  stage: z.number().int(),
+  percent: z.number(),
+  planVersion: z.number().int(),
+  flagVersion: z.number().int(),
+  nextStage: z.number().int().nullable(),
+  nextPercent: z.number().nullable(),
+  gates: z.array(gateSchema),
+  ready: z.boolean(),
+  note: z.string().optional(),
+}).meta({ id: 'GatesView' });

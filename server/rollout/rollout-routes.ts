@@ -1,10 +1,9 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { EvaluationContext } from '../../sdk/src/protocol.js';
-import { actorOf, requireRole } from '../auth/auth-middleware.js';
 import { ValidationError } from '../errors.js';
-import { parse } from '../validation.js';
-import { advanceSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from './plan-schema.js';
+import { flagViewSchema } from '../flags/flag-schemas.js';
+import { routeFor } from '../http/route.js';
+import { advanceSchema, gateSchema, gatesViewSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from './plan-schema.js';
 import type { PlanService } from './plan-service.js';
 import type { RolloutService } from './rollout-service.js';
 
@@ -51,57 +50,86 @@ function previewContext(q: z.output<typeof previewQuerySchema>): EvaluationConte
   return ctx;
 }
 
-export function rolloutRoutes(plans: PlanService, rollouts: RolloutService): Router {
-  const r = Router();
-  const key = (p: unknown) => p as string;
+/** `StageResult` (rollout-service.ts): the flag after a stage move, the stage it is at, and the gates an advance checked. */
+export const stageResultSchema = z.strictObject({
+  flag: flagViewSchema,
+  stage: z.number().int(),
+  percent: z.number(),
+  changed: z.boolean(),
+  gates: z.array(gateSchema).optional(),
+});
 
-  r.get('/flags/:key/plan', requireRole('read'), async (req, res) => {
-    const q = parse(planQuerySchema, req.query, 'query');
-    res.json(await plans.get(key(req.params.key), q.version === undefined ? undefined : Number(q.version)));
-  });
+const route = routeFor<{ plans: PlanService; rollouts: RolloutService }>('rollout');
 
-  r.put('/flags/:key/plan', requireRole('plan'), async (req, res) => {
-    const input = parse(putPlanSchema, req.body);
-    res.json(await plans.put(actorOf(req), key(req.params.key), input));
-  });
-
-  r.get('/flags/:key/signoffs', requireRole('read'), async (req, res) => {
-    res.json(await plans.signoffs(key(req.params.key)));
-  });
-
-  r.post('/flags/:key/signoffs', requireRole('signoff'), async (req, res) => {
-    const input = parse(signoffSchema, req.body);
-    res.status(201).json(await plans.signoff(actorOf(req), key(req.params.key), input));
-  });
-
-  r.get('/flags/:key/gates', requireRole('read'), async (req, res) => {
-    res.json(await rollouts.gates(key(req.params.key)));
-  });
-
-  r.post('/flags/:key/advance', requireRole('advance'), async (req, res) => {
-    const b = parse(advanceSchema, req.body);
-    res.json(await rollouts.advance(actorOf(req), key(req.params.key), b));
-  });
-
-  r.post('/flags/:key/rollback', requireRole('rollback'), async (req, res) => {
-    const b = parse(rollbackSchema, req.body);
-    res.json(await rollouts.rollback(actorOf(req), key(req.params.key), b));
-  });
-
-  r.post('/flags/:key/pause', requireRole('pause'), async (req, res) => {
-    const b = parse(pauseSchema, req.body);
-    res.json(await rollouts.pause(actorOf(req), key(req.params.key), b));
-  });
-
-  r.post('/flags/:key/resume', requireRole('pause'), async (req, res) => {
-    const b = parse(pauseSchema, req.body);
-    res.json(await rollouts.resume(actorOf(req), key(req.params.key), b));
-  });
-
-  r.get('/flags/:key/preview', requireRole('read'), async (req, res) => {
-    const q = parse(previewQuerySchema, req.query, 'query');
-    res.json(await rollouts.preview(key(req.params.key), previewContext(q), q.stage === undefined ? undefined : Number(q.stage)));
-  });
-
-  return r;
-}
+/** Rollout plans, sign-offs, gates, stage moves and preview. Examples run in this order, after the metric samples' (test/openapi.test.ts). */
+export const rolloutRoutes = [
+  route({
+    method: 'get', path: '/api/flags/:key/plan', summary: "The flag's rollout plan (a past version with ?version=)",
+    access: { permission: 'read' }, query: planQuerySchema,
+    returns: 'the plan with its version, author and the stages; a `webhookUrl` is redacted (`https://hooks.example/…/****`) with `webhookUrlHash` for every role',
+    handler: ({ query: q, params }, { plans }) => plans.get(params.key!, q.version === undefined ? undefined : Number(q.version)),
+  }),
+  route({
+    method: 'put', path: '/api/flags/:key/plan', summary: 'Write the rollout plan (cohort, stages, gates, guardrails)',
+    description: 'Stages default to 5 → 25 → 100 %. A new plan version voids the sign-offs given on the previous one. A `webhookUrl` inside the network (loopback, private, link-local, …; not in `WEBHOOK_ALLOW`) is a 400 `webhook_refused`; the answer shows a newly set URL in full, once; sending the redacted form back keeps the current URL.',
+    access: { permission: 'plan' }, body: putPlanSchema, returns: 'the plan and the FlagView',
+    example: {
+      params: { key: 'support-draft' },
+      body: {
+        cohort: [{ attr: 'plan', op: 'in', values: ['pro', 'team'] }],
+        stages: [
+          { name: 'canary', percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.82, guardrail: true, onBreach: 'kill' }] },
+          { percent: 25, soakMinutes: 0, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01 }] },
+          { percent: 100 },
+        ],
+        reason: 'first rollout of the drafting assistant',
+      },
+    },
+    handler: ({ body, params, actor }, { plans }) => plans.put(actor, params.key!, body),
+  }),
+  route({
+    method: 'get', path: '/api/flags/:key/signoffs', summary: 'Sign-offs on the current plan', access: { permission: 'read' },
+    returns: 'the sign-offs, voided ones marked',
+    handler: ({ params }, { plans }) => plans.signoffs(params.key!),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/signoffs', summary: 'Sign off the next stage (PM; not the plan author alone)',
+    access: { permission: 'signoff' }, body: signoffSchema, status: 201, returns: 'the sign-off',
+    example: { params: { key: 'support-draft' }, body: { comment: 'Reviewed 40 drafts from the eval set; tone is right.', stage: 1 } },
+    handler: ({ body, params, actor }, { plans }) => plans.signoff(actor, params.key!, body),
+  }),
+  route({
+    method: 'get', path: '/api/flags/:key/gates', summary: 'Whether the next stage may be reached, gate by gate, and why not',
+    access: { permission: 'read' }, response: gatesViewSchema, returns: 'the GatesView: `{flag, stage, nextStage, gates: [{gate, ok, detail, ...}], ready}`',
+    handler: ({ params }, { rollouts }) => rollouts.gates(params.key!),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/advance', summary: 'Advance to the next stage (every gate must hold: 409 gates_not_met otherwise)',
+    access: { permission: 'advance' }, body: advanceSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed, gates?}`: the flag and the stage reached',
+    example: { params: { key: 'support-draft' }, body: { reason: 'sign-off in, eval score holding', toStage: 1 } },
+    handler: ({ body, params, actor }, { rollouts }) => rollouts.advance(actor, params.key!, body),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/pause', summary: 'Pause the rollout (keeps serving the current stage; never gated)',
+    access: { permission: 'pause' }, body: pauseSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed}`',
+    example: { params: { key: 'support-draft' }, body: { reason: 'waiting on the weekend eval run' } },
+    handler: ({ body, params, actor }, { rollouts }) => rollouts.pause(actor, params.key!, body),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/resume', summary: 'Resume a paused rollout', access: { permission: 'pause' },
+    body: pauseSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed}`',
+    example: { params: { key: 'support-draft' }, body: { reason: 'eval run is green' } },
+    handler: ({ body, params, actor }, { rollouts }) => rollouts.resume(actor, params.key!, body),
+  }),
+  route({
+    method: 'post', path: '/api/flags/:key/rollback', summary: 'Go back a stage, or to `toStage` (never gated)',
+    access: { permission: 'rollback' }, body: rollbackSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed, gates?}`: the flag and the stage reached',
+    example: { params: { key: 'support-draft' }, body: { reason: 'eval score dipped at 5%', toStage: 0 } },
+    handler: ({ body, params, actor }, { rollouts }) => rollouts.rollback(actor, params.key!, body),
+  }),
+  route({
+    method: 'get', path: '/api/flags/:key/preview', summary: 'What a context would get, at the current or a given stage',
+    access: { permission: 'read' }, query: previewQuerySchema, returns: 'the Evaluation: `{value, reason, bucket?}`',
+    handler: ({ query: q, params }, { rollouts }) => rollouts.preview(params.key!, previewContext(q), q.stage === undefined ? undefined : Number(q.stage)),
+  }),
+];

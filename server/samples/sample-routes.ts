@@ -1,6 +1,6 @@
-import express, { Router } from 'express';
-import { actorOf, requireRole } from '../auth/auth-middleware.js';
-import { parse } from '../validation.js';
+import express from 'express';
+import { z } from 'zod';
+import { routeFor } from '../http/route.js';
 import { batchSchema, metricsQuerySchema, sampleSchema } from './sample-schemas.js';
 import type { SampleService } from './sample-service.js';
 
@@ -10,22 +10,32 @@ import type { SampleService } from './sample-service.js';
  */
 export const sampleBodyParser = express.json({ limit: '512kb', strict: true });
 
-export function sampleRoutes(samples: SampleService): Router {
-  const r = Router();
+const isBatch = (body: unknown) => typeof body === 'object' && body !== null && 'samples' in body;
 
-  r.post('/metrics', requireRole('reportMetrics'), async (req, res) => {
-    const body: unknown = req.body;
-    const batch = typeof body === 'object' && body !== null && 'samples' in body;
-    const input = batch ? parse(batchSchema, body).samples : [parse(sampleSchema, body)];
-    res.status(201).json(await samples.ingest(actorOf(req), input, batch));
-  });
+const route = routeFor<{ samples: SampleService }>('metric samples');
 
-  r.get('/flags/:key/metrics', requireRole('read'), async (req, res) => {
-    const q = parse(metricsQuerySchema, req.query, 'query');
-    const names = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
-    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-    res.json(await samples.series(req.params.key as string, { metrics: names, since: q.since, limit: num(q.limit), after: q.after, pageSize: num(q.pageSize) }));
-  });
-
-  return r;
-}
+/** Metric samples: what reporters send, and each flag's series. */
+export const sampleRoutes = [
+  route({
+    method: 'post', path: '/api/metrics', summary: 'Report a metric sample, or a batch of up to 1000 `{samples: [...]}`',
+    description:
+      'Guardrails are checked against each fresh sample; a breach pauses or kills the flag (audited as the system). At most METRIC_NAMES_PER_FLAG distinct names per flag (400 too_many_metric_names) and METRICS_RATE_LIMIT samples per second per token (429 metrics_rate_limited, Retry-After).',
+    access: { permission: 'reportMetrics' }, body: z.union([sampleSchema, batchSchema]), chooseBody: (raw) => (isBatch(raw) ? batchSchema : sampleSchema),
+    status: 201, returns: '`{stored, tripped, uncounted?}`',
+    example: { body: { samples: [{ flag: 'support-draft', metric: 'eval_score', value: 0.84 }, { flag: 'support-draft', metric: 'error_rate', value: 0.002 }] } },
+    handler: ({ body, actor }, { samples }) => {
+      const batch = 'samples' in body;
+      return samples.ingest(actor, batch ? body.samples : [body], batch);
+    },
+  }),
+  route({
+    method: 'get', path: '/api/flags/:key/metrics', summary: "The flag's metric series (per metric and cohort)",
+    access: { permission: 'read' }, query: metricsQuerySchema,
+    returns: 'one page of at most 50 metric names: `{flag, stage, since, metrics, next}`; pass `next` as `after` for the next page',
+    handler: ({ query: q, params }, { samples }) => {
+      const names = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      return samples.series(params.key!, { metrics: names, since: q.since, limit: num(q.limit), after: q.after, pageSize: num(q.pageSize) });
+    },
+  }),
+];

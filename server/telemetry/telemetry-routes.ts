@@ -1,7 +1,5 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../auth/auth-middleware.js';
-import { parse } from '../validation.js';
+import { routeFor } from '../http/route.js';
 import type { TelemetryService } from './telemetry-service.js';
 
 const daysParam = z
@@ -16,15 +14,20 @@ export const usageQuerySchema = z.strictObject({ days: daysParam.optional() });
 /** `GET /api/stale-flags?days=30`: live flags not evaluated for that many days. */
 export const staleQuerySchema = z.strictObject({ days: daysParam.default(30) });
 
-export function telemetryRoutes(telemetry: TelemetryService): Router {
-  const r = Router();
-  r.get('/stale-flags', requireRole('read'), async (req, res) => {
-    const q = parse(staleQuerySchema, req.query, 'query');
-    res.json(await telemetry.stale(q.days));
-  });
-  r.get('/flags/:key/usage', requireRole('read'), async (req, res) => {
-    const q = parse(usageQuerySchema, req.query, 'query');
-    res.json(await telemetry.usage(req.params.key as string, q.days));
-  });
-  return r;
-}
+const route = routeFor<{ telemetry: TelemetryService }>('telemetry');
+
+/** Evaluation telemetry: usage per stage, and the flags nobody evaluates any more. */
+export const telemetryRoutes = [
+  route({
+    method: 'get', path: '/api/flags/:key/usage', summary: 'Evaluations SDKs served, per stage (evaluation telemetry)',
+    access: { permission: 'read' }, query: usageQuerySchema,
+    returns: '`{key, stage, days, evaluations, users, lastEvaluatedAt, stages: [{stage, percent, evaluations, on, off, fallback, users, lastEvaluatedAt}]}` (`users`: about how many distinct users were served `on`, from SDKs that report reach; null when none did)',
+    handler: ({ query, params }, { telemetry }) => telemetry.usage(params.key!, query.days),
+  }),
+  route({
+    method: 'get', path: '/api/stale-flags', summary: 'Live flags not evaluated for N days (candidates for removal)',
+    description: 'Never-evaluated flags count once they are N days old.',
+    access: { permission: 'read' }, query: staleQuerySchema, returns: '`{days, cutoff, flags: [{key, owner, createdAt, lastEvaluatedAt}]}`',
+    handler: ({ query }, { telemetry }) => telemetry.stale(query.days),
+  }),
+];

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** The one error body every 4xx/5xx carries (server/errors.ts `errorHandler`). */
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+/**
+ * `Propagation` (sdk/src/protocol.ts): how far a flag's latest change has reached connected
+ * SDKs. Here because the kill switch answers with it and the push layer computes it.
+ */
+export const propagationSchema = z.strictObject({
+  key: z.string(),
+  stateVersion: z.number().int(),
+  connected: z.number().int(),
+  applied: z.number().int(),
+  pending: z.number().int(),
+  slowestMs: z.number().nullable(),
+  medianMs: z.number().nullable().optional(),
+}).meta({ id: 'Propagation' });
