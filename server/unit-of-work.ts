@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database, Db } from './db.js';
-import type { Actor } from './auth/roles.js';
+import type { Actor } from './actor.js';
 import type { AuditInput, AuditRecorder } from './audit/audit-recorder.js';
 import type { AuditEntry } from '../sdk/src/api.js';
 import type { ChangeBus, ChangeEvent } from './changes.js';

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../sdk/src/api.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';
 import { auditHead, insertAuditRow, toAuditEntry } from './audit-store.js';

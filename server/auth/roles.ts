@@ -1,19 +1,3 @@
-import type { Role } from '../../sdk/src/api.js';
-
 /** The roles and their permission sets live with the API's shapes, so the admin UI reads the same table. */
 export { CAN, ROLES, isRole, type Permission, type Role } from '../../sdk/src/api.js';
 
-/** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
-export type Principal =
-  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number }
-  | { kind: 'sdk'; keyId: string; name: string }
-  | { kind: 'system'; sub: string };
-
-/** What a service needs to know about the caller: recorded in the audit entry. */
-export interface Actor {
-  sub: string;
-  role: Role | 'system';
-  requestId: string | null;
-  /** The caller's own X-Request-Id, kept beside the server's id. */
-  clientRequestId?: string | null;
-}

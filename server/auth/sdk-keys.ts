@@ -1,7 +1,7 @@
 import { AuditAction, type SdkKeyView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Db } from '../db.js';
-import type { Actor } from './roles.js';
+import type { Actor } from '../actor.js';
 import { getSdkKeyRow, insertSdkKey, liveSdkKeyByHash, listSdkKeyRows, markSdkKeyRevoked, type SdkKeyRow } from './sdk-key-store.js';
 import { NotFound } from '../errors.js';
 import { write, type WriteDeps } from '../unit-of-work.js';

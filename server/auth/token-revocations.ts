@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
-import type { Actor } from './roles.js';
+import type { Actor } from '../actor.js';
 import { insertTokenRevocation, revocationMatches } from './token-revocation-store.js';
 
 /** What to revoke: one token by its `jti`, or every token of `sub` issued before `before` (default now). */

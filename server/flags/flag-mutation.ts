@@ -1,5 +1,5 @@
 import type { FlagView } from '../../sdk/src/api.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { nextStateVersion } from '../meta-store.js';
 import { NotFound, VersionConflict } from '../errors.js';

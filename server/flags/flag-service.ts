@@ -1,6 +1,6 @@
 import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';

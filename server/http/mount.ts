@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Router } from 'express';
-import type { Actor, Permission } from '../auth/roles.js';
+import type { Permission } from '../../sdk/src/api.js';
+import type { Actor } from '../actor.js';
 import { Forbidden } from '../errors.js';
 import { parse } from '../validation.js';
 import type { Access, Route } from './route.js';

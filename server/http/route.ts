@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import type { Actor, Permission } from '../auth/roles.js';
+import type { Permission } from '../../sdk/src/api.js';
+import type { Actor } from '../actor.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -1,6 +1,6 @@
 import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { NotFound } from '../errors.js';
 import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { flagRowsKilledWith, getFlagRow, killColumns, listFlagRows, type KillPatch } from '../flags/flag-store.js';

@@ -1,5 +1,5 @@
 import { AuditAction } from '../../sdk/src/api.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { killFlag, newKillId } from '../killswitch/kill-service.js';

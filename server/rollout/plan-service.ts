@@ -1,6 +1,6 @@
 import { AuditAction, type PlanView, type SignoffsView, type FlagView, type Gate, type Signoff } from '../../sdk/src/api.js';
 import { canonicalJson } from '../audit/audit-hash.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { Conflict, NotFound } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow } from '../flags/flag-store.js';

@@ -1,6 +1,6 @@
 import { AuditAction, type Gate } from '../../sdk/src/api.js';
 import { lastAuditAfter } from '../audit/audit-store.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { GateNotMet, VersionConflict } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
 import { listFlagRows } from '../flags/flag-store.js';

@@ -1,7 +1,7 @@
 import { AuditAction, type GatesView, type FlagView, type Gate } from '../../sdk/src/api.js';
 import { evaluate } from '../../sdk/src/evaluate.js';
 import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow, type FlagPatch } from '../flags/flag-store.js';

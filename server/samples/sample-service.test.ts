@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditRecorder } from '../audit/audit-recorder.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { LocalChangeBus } from '../changes.js';
 import { migrate, openDb, type OpenedDb } from '../db.js';
 import { FlagService } from '../flags/flag-service.js';

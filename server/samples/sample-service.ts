@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../actor.js';
 import { monotonicOf } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';

@@ -1,5 +1,5 @@
 import type { Role } from '../../server/auth/roles.js';
-import type { Actor } from '../../server/auth/roles.js';
+import type { Actor } from '../../server/actor.js';
 import { LocalChangeBus, type ChangeEvent } from '../../server/changes.js';
 import { migrate, openDb } from '../../server/db.js';
 import { createLogger } from '../../server/log.js';

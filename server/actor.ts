@@ -1,0 +1,16 @@
+import type { Role } from '../sdk/src/api.js';
+
+/** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
+export type Principal =
+  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number }
+  | { kind: 'sdk'; keyId: string; name: string }
+  | { kind: 'system'; sub: string };
+
+/** What a service needs to know about the caller: recorded in the audit entry. */
+export interface Actor {
+  sub: string;
+  role: Role | 'system';
+  requestId: string | null;
+  /** The caller's own X-Request-Id, kept beside the server's id. */
+  clientRequestId?: string | null;
+}
