@@ -1,0 +1,169 @@
+import type { Comparison } from './plan-schema.js';
+
+/**
+ * The statistics of a metric check: always-valid (anytime) confidence sequences from running
+ * aggregates, so a gate may look again after every batch of samples without inflating its error.
+ * Pure: no I/O, no state. The maths, its assumptions and references: docs/rollouts.md,
+ * "The statistics of a metric check".
+ */
+
+/** Running moments of one cohort's samples: count, sum, sum of squares. */
+export interface Moments {
+  n: number;
+  sum: number;
+  sumSq: number;
+}
+
+/** An aggregate a pipeline sends at once; `stddev` is the sample standard deviation (n − 1). */
+export interface AggregateSample {
+  count: number;
+  mean: number;
+  stddev: number;
+}
+
+export type Outcome = 'pass' | 'breach' | 'inconclusive';
+
+export interface SequentialOptions {
+  /** Confidence of the whole sequence (every look together), default 0.95. */
+  confidence?: number;
+  /** Below this many samples (per cohort) the outcome is always inconclusive, default 30. */
+  minSamples?: number;
+  /** The sample count at which the boundary is tuned to be tightest, default 500. */
+  plannedSamples?: number;
+}
+
+export interface CheckResult {
+  outcome: Outcome;
+  /** The mean (absolute check) or the relative difference treatment/baseline − 1 (relative check). */
+  estimate: number;
+  lower: number;
+  upper: number;
+  /** Treatment samples. */
+  n: number;
+  reason: string;
+}
+
+export const DEFAULT_CONFIDENCE = 0.95;
+export const DEFAULT_MIN_SAMPLES = 30;
+export const DEFAULT_PLANNED_SAMPLES = 500;
+
+export const EMPTY: Moments = { n: 0, sum: 0, sumSq: 0 };
+
+/** Folds `{count, mean, stddev}` into moments exactly: sum = n·mean, sumSq = (n − 1)·sd² + n·mean². */
+export function fromAggregate(a: AggregateSample): Moments {
+  return { n: a.count, sum: a.count * a.mean, sumSq: (a.count - 1) * a.stddev * a.stddev + a.count * a.mean * a.mean };
+}
+
+export function fromValue(value: number): Moments {
+  return { n: 1, sum: value, sumSq: value * value };
+}
+
+export function addMoments(a: Moments, b: Moments): Moments {
+  return { n: a.n + b.n, sum: a.sum + b.sum, sumSq: a.sumSq + b.sumSq };
+}
+
+/** The sample variance (n − 1); 0 for fewer than two samples; never negative from rounding. */
+export function sampleVariance(m: Moments): number {
+  if (m.n < 2) return 0;
+  return Math.max(0, (m.sumSq - (m.sum * m.sum) / m.n) / (m.n - 1));
+}
+
+/** The mixing variance that makes the boundary (nearly) tightest at intrinsic time `v` (Howard et al. 2021, §3.5). */
+export function mixtureRho(v: number, alpha: number): number {
+  const l = 2 * Math.log(1 / alpha);
+  return v / (l + Math.log(1 + l));
+}
+
+/**
+ * The two-sided normal-mixture boundary: with probability ≥ 1 − alpha, for every t at once,
+ * |S_t| < sqrt((V_t + ρ) · log((V_t + ρ) / (ρ · alpha²))), where S_t = Σ(x_i − μ) and V_t = t·σ².
+ */
+export function mixtureRadius(v: number, rho: number, alpha: number): number {
+  return Math.sqrt((v + rho) * Math.log((v + rho) / (rho * alpha * alpha)));
+}
+
+function alphaOf(confidence: number): number {
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  return 1 - confidence;
+}
+
+export interface MeanSequence {
+  estimate: number;
+  lower: number;
+  upper: number;
+  n: number;
+  stddev: number;
+}
+
+/** The confidence sequence for a mean at level `alpha`, with σ estimated from the moments (plug-in). */
+export function meanSequence(m: Moments, alpha: number, plannedSamples = DEFAULT_PLANNED_SAMPLES): MeanSequence {
+  if (m.n < 1) return { estimate: NaN, lower: -Infinity, upper: Infinity, n: 0, stddev: NaN };
+  const mean = m.sum / m.n;
+  const sd = Math.sqrt(sampleVariance(m));
+  // In units of σ: V_t = n, ρ tuned for `plannedSamples`; the radius of the mean is σ·r(n)/n.
+  const half = (sd * mixtureRadius(m.n, mixtureRho(plannedSamples, alpha), alpha)) / m.n;
+  return { estimate: mean, lower: mean - half, upper: mean + half, n: m.n, stddev: sd };
+}
+
+function num(x: number): string {
+  return String(Number(x.toPrecision(4)));
+}
+
+function interval(lo: number, hi: number, pct = false): string {
+  const f = pct ? (x: number) => `${num(x * 100)}%` : num;
+  return `[${f(lo)}, ${f(hi)}]`;
+}
+
+function opts(o: SequentialOptions): { alpha: number; minSamples: number; planned: number; pct: string } {
+  const confidence = o.confidence ?? DEFAULT_CONFIDENCE;
+  return { alpha: alphaOf(confidence), minSamples: o.minSamples ?? DEFAULT_MIN_SAMPLES, planned: o.plannedSamples ?? DEFAULT_PLANNED_SAMPLES, pct: `${num(confidence * 100)}%` };
+}
+
+function holds(x: number, op: Comparison, t: number): boolean {
+  return op === '<=' ? x <= t : op === '<' ? x < t : op === '>=' ? x >= t : x > t;
+}
+
+/** An absolute check (`mean op threshold`): pass when the whole interval holds, breach when none of it does. */
+export function absoluteCheck(m: Moments, op: Comparison, threshold: number, o: SequentialOptions = {}): CheckResult {
+  const { alpha, minSamples, planned, pct } = opts(o);
+  const cs = meanSequence(m, alpha, planned);
+  const base = { estimate: cs.estimate, lower: cs.lower, upper: cs.upper, n: cs.n };
+  const what = `mean ${num(cs.estimate)}, ${pct} interval ${interval(cs.lower, cs.upper)}`;
+  if (m.n < minSamples) return { ...base, outcome: 'inconclusive', reason: `${m.n} of at least ${minSamples} samples${m.n ? ` (${what})` : ''}` };
+  const upperSide = op === '<=' || op === '<';
+  const [near, far] = upperSide ? [cs.upper, cs.lower] : [cs.lower, cs.upper];
+  if (holds(near, op, threshold)) return { ...base, outcome: 'pass', reason: `${what} is ${op} ${num(threshold)}` };
+  if (!holds(far, op, threshold)) return { ...base, outcome: 'breach', reason: `${what} breaks the limit ${op} ${num(threshold)}` };
+  return { ...base, outcome: 'inconclusive', reason: `${what} straddles the limit ${op} ${num(threshold)}` };
+}
+
+/**
+ * A non-inferiority check: treatment must not drop more than `maxDropPct`% below the baseline — a
+ * plan's fixed number, or the control cohort's moments (each mean's sequence at alpha/2: a union bound).
+ */
+export function relativeCheck(treatment: Moments, baseline: number | Moments, maxDropPct: number, o: SequentialOptions = {}): CheckResult {
+  const { alpha, minSamples, planned, pct } = opts(o);
+  const limit = -maxDropPct / 100;
+  const fixed = typeof baseline === 'number';
+  const t = meanSequence(treatment, fixed ? alpha : alpha / 2, planned);
+  const c: MeanSequence = fixed ? { estimate: baseline, lower: baseline, upper: baseline, n: Infinity, stddev: 0 } : meanSequence(baseline, alpha / 2, planned);
+  const estimate = t.estimate / c.estimate - 1;
+  const src = fixed ? `baseline ${num(baseline)}` : `control mean ${num(c.estimate)} (${c.n} samples)`;
+  const incon = (reason: string, lower = -Infinity, upper = Infinity): CheckResult => ({ outcome: 'inconclusive', estimate, lower, upper, n: treatment.n, reason });
+  if (fixed && !(baseline > 0)) return incon(`the baseline is ${num(baseline)}; a relative check needs a baseline above 0`);
+  const short = Math.min(treatment.n, fixed ? Infinity : baseline.n);
+  if (short < minSamples) {
+    const who = fixed || treatment.n <= (baseline as Moments).n ? `${treatment.n} treatment` : `${(baseline as Moments).n} control`;
+    return incon(`${who} of at least ${minSamples} samples`);
+  }
+  if (!(c.lower > 0)) return incon(`the control mean's interval ${interval(c.lower, c.upper)} reaches 0: no relative difference yet`);
+  // The ratio is monotone in each mean on this box (positive denominator): its extremes are at the corners.
+  const corners = [t.lower / c.lower, t.lower / c.upper, t.upper / c.lower, t.upper / c.upper];
+  const lower = Math.min(...corners) - 1;
+  const upper = Math.max(...corners) - 1;
+  const what = `${num(estimate * 100)}% vs ${src}, ${pct} interval ${interval(lower, upper, true)}`;
+  const res = (outcome: Outcome, reason: string): CheckResult => ({ outcome, estimate, lower, upper, n: treatment.n, reason });
+  if (lower > limit) return res('pass', `${what} is above −${num(maxDropPct)}%`);
+  if (upper < limit) return res('breach', `${what} is below −${num(maxDropPct)}%`);
+  return res('inconclusive', `${what} straddles −${num(maxDropPct)}%`);
+}
