@@ -97,8 +97,9 @@ export interface MeanSequence {
 
 /** The confidence sequence for a mean at level `alpha`, with σ estimated from the moments (plug-in). */
 export function meanSequence(m: Moments, alpha: number, plannedSamples = DEFAULT_PLANNED_SAMPLES): MeanSequence {
-  if (m.n < 1) return { estimate: NaN, lower: -Infinity, upper: Infinity, n: 0, stddev: NaN };
-  const mean = m.sum / m.n;
+  const mean = m.n > 0 ? m.sum / m.n : NaN;
+  // One sample says nothing about the spread: no interval until there are two.
+  if (m.n < 2) return { estimate: mean, lower: -Infinity, upper: Infinity, n: m.n, stddev: NaN };
   const sd = Math.sqrt(sampleVariance(m));
   // In units of σ: V_t = n, ρ tuned for `plannedSamples`; the radius of the mean is σ·r(n)/n.
   const half = (sd * mixtureRadius(m.n, mixtureRho(plannedSamples, alpha), alpha)) / m.n;
@@ -111,6 +112,7 @@ function num(x: number): string {
 
 function interval(lo: number, hi: number, pct = false): string {
   const f = pct ? (x: number) => `${num(x * 100)}%` : num;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return 'unbounded';
   return `[${f(lo)}, ${f(hi)}]`;
 }
 
@@ -129,7 +131,7 @@ export function absoluteCheck(m: Moments, op: Comparison, threshold: number, o: 
   const cs = meanSequence(m, alpha, planned);
   const base = { estimate: cs.estimate, lower: cs.lower, upper: cs.upper, n: cs.n };
   const what = `mean ${num(cs.estimate)}, ${pct} interval ${interval(cs.lower, cs.upper)}`;
-  if (m.n < minSamples) return { ...base, outcome: 'inconclusive', reason: `${m.n} of at least ${minSamples} samples${m.n ? ` (${what})` : ''}` };
+  if (m.n < minSamples) return { ...base, outcome: 'inconclusive', reason: `${m.n} of at least ${minSamples} samples${m.n > 1 ? ` (${what})` : ''}` };
   const upperSide = op === '<=' || op === '<';
   const [near, far] = upperSide ? [cs.upper, cs.lower] : [cs.lower, cs.upper];
   if (holds(near, op, threshold)) return { ...base, outcome: 'pass', reason: `${what} is ${op} ${num(threshold)}` };
@@ -149,21 +151,21 @@ export function relativeCheck(treatment: Moments, baseline: number | Moments, ma
   const c: MeanSequence = fixed ? { estimate: baseline, lower: baseline, upper: baseline, n: Infinity, stddev: 0 } : meanSequence(baseline, alpha / 2, planned);
   const estimate = t.estimate / c.estimate - 1;
   const src = fixed ? `baseline ${num(baseline)}` : `control mean ${num(c.estimate)} (${c.n} samples)`;
-  const incon = (reason: string, lower = -Infinity, upper = Infinity): CheckResult => ({ outcome: 'inconclusive', estimate, lower, upper, n: treatment.n, reason });
-  if (fixed && !(baseline > 0)) return incon(`the baseline is ${num(baseline)}; a relative check needs a baseline above 0`);
-  const short = Math.min(treatment.n, fixed ? Infinity : baseline.n);
-  if (short < minSamples) {
-    const who = fixed || treatment.n <= (baseline as Moments).n ? `${treatment.n} treatment` : `${(baseline as Moments).n} control`;
-    return incon(`${who} of at least ${minSamples} samples`);
-  }
-  if (!(c.lower > 0)) return incon(`the control mean's interval ${interval(c.lower, c.upper)} reaches 0: no relative difference yet`);
+  const res = (outcome: Outcome, reason: string, lower = -Infinity, upper = Infinity): CheckResult => ({ outcome, estimate, lower, upper, n: treatment.n, reason });
+  if (fixed && !(baseline > 0)) return res('inconclusive', `the baseline is ${num(baseline)}; a relative check needs a baseline above 0`);
   // The ratio is monotone in each mean on this box (positive denominator): its extremes are at the corners.
-  const corners = [t.lower / c.lower, t.lower / c.upper, t.upper / c.lower, t.upper / c.upper];
+  const positive = c.lower > 0;
+  const corners = positive ? [t.lower / c.lower, t.lower / c.upper, t.upper / c.lower, t.upper / c.upper] : [-Infinity, Infinity];
   const lower = Math.min(...corners) - 1;
   const upper = Math.max(...corners) - 1;
   const what = `${num(estimate * 100)}% vs ${src}, ${pct} interval ${interval(lower, upper, true)}`;
-  const res = (outcome: Outcome, reason: string): CheckResult => ({ outcome, estimate, lower, upper, n: treatment.n, reason });
-  if (lower > limit) return res('pass', `${what} is above −${num(maxDropPct)}%`);
-  if (upper < limit) return res('breach', `${what} is below −${num(maxDropPct)}%`);
-  return res('inconclusive', `${what} straddles −${num(maxDropPct)}%`);
+  const short = Math.min(treatment.n, fixed ? Infinity : baseline.n);
+  if (short < minSamples) {
+    const who = fixed || treatment.n <= (baseline as Moments).n ? `${treatment.n} treatment` : `${(baseline as Moments).n} control`;
+    return res('inconclusive', `${who} of at least ${minSamples} samples${treatment.n > 0 && positive ? ` (${what})` : ''}`, lower, upper);
+  }
+  if (!positive) return res('inconclusive', `the control mean's interval ${interval(c.lower, c.upper)} reaches 0: no relative difference yet`);
+  if (lower > limit) return res('pass', `${what} is above −${num(maxDropPct)}%`, lower, upper);
+  if (upper < limit) return res('breach', `${what} is below −${num(maxDropPct)}%`, lower, upper);
+  return res('inconclusive', `${what} straddles −${num(maxDropPct)}%`, lower, upper);
 }
