@@ -68,7 +68,7 @@ export function sampleVariance(m: Moments): number {
   return Math.max(0, (m.sumSq - (m.sum * m.sum) / m.n) / (m.n - 1));
 }
 
-/** The mixing variance that makes the boundary (nearly) tightest at intrinsic time `v` (Howard et al. 2021, §3.5). */
+/** The mixing precision that makes the boundary (nearly: within 0.5%, tested) tightest at intrinsic time `v`. */
 export function mixtureRho(v: number, alpha: number): number {
   const l = 2 * Math.log(1 / alpha);
   return v / (l + Math.log(1 + l));
