@@ -116,6 +116,14 @@ describe('folding aggregate samples', () => {
     expect(both.sumSq).toBeCloseTo(raw.sumSq, 12);
     expect(fromAggregate({ count: 1, mean: 0.85, stddev: 0 })).toEqual(fromValue(0.85));
   });
+
+  it('refuses an aggregate with no samples, a negative stddev or a non-finite number, and a confidence outside (0, 1)', () => {
+    expect(() => fromAggregate({ count: 0, mean: 1, stddev: 0 })).toThrow(RangeError);
+    expect(() => fromAggregate({ count: 2.5, mean: 1, stddev: 0 })).toThrow(RangeError);
+    expect(() => fromAggregate({ count: 5, mean: 1, stddev: -0.1 })).toThrow(RangeError);
+    expect(() => fromAggregate({ count: 5, mean: NaN, stddev: 0 })).toThrow(RangeError);
+    expect(() => absoluteCheck(fromValue(1), '<=', 2, { confidence: 1 })).toThrow(RangeError);
+  });
 });
 
 describe('absolute checks', () => {

@@ -51,6 +51,9 @@ export const EMPTY: Moments = { n: 0, sum: 0, sumSq: 0 };
 
 /** Folds `{count, mean, stddev}` into moments exactly: sum = n·mean, sumSq = (n − 1)·sd² + n·mean². */
 export function fromAggregate(a: AggregateSample): Moments {
+  // The edge validates with zod; this guards the maths against a caller that did not.
+  if (!(Number.isInteger(a.count) && a.count >= 1)) throw new RangeError(`count must be an integer >= 1, got ${a.count}`);
+  if (!Number.isFinite(a.mean) || !Number.isFinite(a.stddev) || a.stddev < 0) throw new RangeError('mean and stddev must be finite numbers, stddev >= 0');
   return { n: a.count, sum: a.count * a.mean, sumSq: (a.count - 1) * a.stddev * a.stddev + a.count * a.mean * a.mean };
 }
 
