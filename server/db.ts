@@ -288,6 +288,11 @@ export function disableAutoCheckpoint(opened: OpenedDb): void {
   opened.sqlite.pragma('wal_autocheckpoint = 0');
 }
 
+/** Moves only when another connection (another process) committed: SQLite's `PRAGMA data_version`. */
+export function dataVersion(opened: OpenedDb): number {
+  return opened.sqlite.pragma('data_version', { simple: true }) as number;
+}
+
 /** Copies what it can of the WAL into the database file without waiting for readers. */
 export function checkpointWal(opened: OpenedDb): void {
   opened.sqlite.pragma('wal_checkpoint(PASSIVE)');

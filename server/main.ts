@@ -10,7 +10,7 @@ import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
-import { isRevoked } from './auth/token-revocations.js';
+import { RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
@@ -18,7 +18,7 @@ import express from 'express';
 import { Metrics } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
-import { checkpointWal, disableAutoCheckpoint, migrate, openDb, type OpenedDb } from './db.js';
+import { checkpointWal, dataVersion, disableAutoCheckpoint, migrate, openDb, type OpenedDb } from './db.js';
 import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
 import { checkIntegrity, lockDataDir, prepareDataDir } from './data-dir.js';
 import { showBootstrapToken } from './bootstrap-token.js';
@@ -100,7 +100,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const health = new Health({ db: opened.db, lockHeld: lock.held });
   metrics.sources.dbWritable = () => health.dbWritable;
   metrics.sources.lockHeld = lock.held;
+  const revocations = new RevocationList(opened.db, () => dataVersion(opened));
+  await revocations.load();
   const services = createServices({
+    revocations,
     db: opened.db,
     clock,
     bus,
@@ -133,6 +136,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     verifyUser,
     new AuthFailureLimiter(config.authFailureLimit),
     clientAddressResolver(trustedProxies),
+    (claims) => revocations.isRevoked(claims),
   );
   const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health });
   await services.push.start();
@@ -152,7 +156,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     onFanout: (s) => metrics.pushFanout.observe(s),
     telemetry: services.telemetry,
-    isRevoked: (claims) => isRevoked(opened.db, claims),
+    isRevoked: (claims) => revocations.isRevoked(claims),
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);

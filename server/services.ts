@@ -2,6 +2,7 @@ import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import { TokenRevocationService } from './auth/token-revocations.js';
+import type { RevocationList } from './auth/revocation-list.js';
 import type { ChangeBus } from './changes.js';
 import { steadyClock, type Clock, type SteadyClock } from './clock.js';
 import type { Db } from './db.js';
@@ -41,6 +42,8 @@ export interface ServiceDeps {
   telemetryEvalsPerSecond?: number;
   /** Told of each refused piece of telemetry (for the Prometheus counter). */
   onTelemetryRefused?: OnRefused;
+  /** The in-memory list of revoked tokens requests are checked against (main.ts builds it). */
+  revocations?: RevocationList;
 }
 
 export interface Services {
@@ -81,7 +84,7 @@ export function createServices(input: ServiceDeps): Services {
     kills: new KillService(write),
     audit: new AuditService(deps.db),
     sdkKeys: new SdkKeyService(write),
-    tokens: new TokenRevocationService(write),
+    tokens: new TokenRevocationService({ ...write, revocations: deps.revocations }),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
     rollouts,
     // The rollout domain reacts to fresh samples through this port; samples/ never imports rollout/.

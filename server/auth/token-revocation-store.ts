@@ -21,3 +21,8 @@ export async function revocationMatches(db: Db, t: { sub: string; jti?: string; 
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Every revocation (a small table: revocations are rare), for the in-memory list. */
+export function allTokenRevocations(db: Db): Promise<Array<Pick<TokenRevocationRow, 'jti' | 'sub' | 'before'>>> {
+  return db.selectFrom('token_revocations').select(['jti', 'sub', 'before']).execute();
+}

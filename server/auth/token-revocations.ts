@@ -34,7 +34,7 @@ export interface TokenClaims {
  * own transaction. The API and `switchyard revoke-token` write through the same method.
  */
 export class TokenRevocationService {
-  constructor(private readonly deps: WriteDeps & { clock: Clock }) {}
+  constructor(private readonly deps: WriteDeps & { clock: Clock; revocations?: { add(r: { jti: string | null; sub: string | null; before: number | null }): void } }) {}
 
   async revoke(actor: Actor, target: RevokeTarget, reason: string): Promise<TokenRevocationView> {
     const now = this.deps.clock();
@@ -58,6 +58,8 @@ export class TokenRevocationService {
       // Revoking a leaked credential is a safety action: it goes ahead of queued metric batches.
       { urgent: true },
     );
+    // Committed: this process refuses the token from its next request on, without a read.
+    this.deps.revocations?.add({ jti: view.jti, sub: view.sub, before: beforeS });
     return view;
   }
 }
