@@ -278,9 +278,13 @@ const pgTypes = {
  * otherwise the SQLite file of openDb. Not used by main.ts yet: the stores still hold
  * SQLite-only SQL (docs/architecture.md, "Portability").
  */
-export function openDatabase(config: { databaseUrl?: string; dbFile: string }): OpenedDatabase {
+export function openDatabase(config: { databaseUrl?: string; dbFile: string }, onPoolError?: (err: Error) => void): OpenedDatabase {
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes });
+    // An idle pooled connection the server closed (restart, failover, admin shutdown) is emitted
+    // here; without a listener it would crash the process. The pool drops it and the next query
+    // opens a new one.
+    pool.on('error', (err) => onPoolError?.(err));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       dialect: 'postgres',

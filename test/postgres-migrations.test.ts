@@ -6,6 +6,7 @@ import { dialectOf, migrate, migrateDown, openDatabase, type OpenedDatabase } fr
 import { migrations } from '../migrations/index.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDataDir } from './helpers/server.js';
+import { ConfigError, configFromEnv } from '../server/config.js';
 
 const TABLES = [
   'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'meta', 'metric_aggregates',
@@ -130,5 +131,31 @@ describe('the backfills of migrations 0006 and 0007 on PostgreSQL', () => {
     expect(await o.db.selectFrom('kill_members').selectAll().execute()).toEqual([{ kill_id: 'k-1', flag: 'checkout' }]);
     const agg = await o.db.selectFrom('metric_aggregates').select(['metric', 'cohort', 'count', 'sum', 'sumsq', 'min', 'max']).execute();
     expect(agg).toEqual([{ metric: 'errors', cohort: 'treatment', count: 3, sum: 6, sumsq: 14, min: 1, max: 3 }]);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('a postgres:// DATABASE_URL opens PostgreSQL through the configuration, and without it SQLite in DATA_DIR', async () => {
+    const url = await pg.createDatabase();
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const onPg = openDatabase(configFromEnv({ DATABASE_URL: url, DATA_DIR: dataDir }));
+    opened.push(onPg);
+    expect(onPg.dialect).toBe('postgres');
+    const { rows } = await sql<{ v: string }>`SELECT current_database() AS v`.execute(onPg.db);
+    expect(`${url.slice(0, url.lastIndexOf('/') + 1)}${rows[0]!.v}`).toBe(url);
+    const onSqlite = openDatabase(configFromEnv({ DATA_DIR: dataDir }));
+    opened.push(onSqlite);
+    expect(onSqlite.dialect).toBe('sqlite');
+    expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(true);
+  });
+
+  it('a DATABASE_URL that is not a postgres URL is refused at startup with a clear message', () => {
+    for (const bad of ['mysql://u@h/db', 'not a url', 'sqlite:./data/x.db']) {
+      expect(() => configFromEnv({ DATABASE_URL: bad })).toThrow(ConfigError);
+      expect(() => configFromEnv({ DATABASE_URL: bad })).toThrow(/DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    }
+    expect(configFromEnv({ DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/db' }).databaseUrl).toBe('postgresql://u:p@127.0.0.1:5432/db');
+    expect(configFromEnv({}).databaseUrl).toBeUndefined();
   });
 });
