@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { appendOnly, dropAppendOnly } from './dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -53,9 +54,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('audit_flag_seq').on('audit').columns(['flag', 'seq']).execute();
   await db.schema.createIndex('audit_actor_seq').on('audit').columns(['actor', 'seq']).execute();
   await db.schema.createIndex('audit_at').on('audit').column('at').execute();
-  // The audit trail is append-only, enforced by the database itself.
-  await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END`.execute(db);
-  await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END`.execute(db);
+  // The audit trail is append-only, enforced by the database itself (triggers; plpgsql on PostgreSQL).
+  await appendOnly(db, 'audit', 'audit trail is append-only');
 
   await db.schema
     .createTable('sdk_keys')
@@ -80,8 +80,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('meta').execute();
   await db.schema.dropTable('sdk_keys').execute();
-  await sql`DROP TRIGGER IF EXISTS audit_no_delete`.execute(db);
-  await sql`DROP TRIGGER IF EXISTS audit_no_update`.execute(db);
+  await dropAppendOnly(db, 'audit');
   await db.schema.dropTable('audit').execute();
   await db.schema.dropTable('flags').execute();
 }

@@ -1,10 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import { float8, isPostgres } from './dialect.js';
 
 /** Rollout plans (every version kept), PM sign-offs bound to a plan version and stage, metric samples. */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // SQLite: an INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: an identity column.
+  const serial = (c: ColumnDefinitionBuilder) => (isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
   await db.schema
     .createTable('plan_versions')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', serial)
     .addColumn('flag', 'text', (c) => c.notNull().references('flags.key'))
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('plan', 'text', (c) => c.notNull())
@@ -15,7 +18,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('signoffs')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', serial)
     .addColumn('flag', 'text', (c) => c.notNull().references('flags.key'))
     .addColumn('plan_version', 'integer', (c) => c.notNull())
     .addColumn('stage', 'integer', (c) => c.notNull())
@@ -30,10 +33,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('metric_samples')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', serial)
     .addColumn('flag', 'text', (c) => c.notNull().references('flags.key'))
     .addColumn('metric', 'text', (c) => c.notNull())
-    .addColumn('value', 'real', (c) => c.notNull())
+    .addColumn('value', float8(db), (c) => c.notNull())
     .addColumn('cohort', 'text', (c) => c.notNull())
     .addColumn('stage', 'integer', (c) => c.notNull())
     .addColumn('at', 'text', (c) => c.notNull())

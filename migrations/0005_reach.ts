@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { bytes } from './dialect.js';
 
 /**
  * Reach telemetry: per flag, stage and UTC day, the merged HyperLogLog registers (64 bytes,
@@ -11,7 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('flag', 'text', (c) => c.notNull().references('flags.key'))
     .addColumn('stage', 'integer', (c) => c.notNull())
     .addColumn('day', 'text', (c) => c.notNull())
-    .addColumn('regs', 'blob', (c) => c.notNull())
+    .addColumn('regs', bytes(db), (c) => c.notNull())
     .addPrimaryKeyConstraint('flag_reach_pk', ['flag', 'stage', 'day'])
     .execute();
 }

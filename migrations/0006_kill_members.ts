@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isPostgres } from './dialect.js';
 
 /**
  * Which flags each kill killed, written with the kill: a restore by kill id finds the flags
@@ -12,6 +13,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('flag', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('kill_members_pk', ['kill_id', 'flag'])
     .execute();
+  if (isPostgres(db)) {
+    await sql`INSERT INTO kill_members (kill_id, flag)
+    SELECT "after"::jsonb ->> 'killId', flag FROM audit
+    WHERE action IN ('flag.kill', 'rollout.guardrail_trip') AND flag IS NOT NULL
+      AND "after"::jsonb ->> 'killId' IS NOT NULL AND "after"::jsonb -> 'killed' = 'true'::jsonb
+    ON CONFLICT DO NOTHING`.execute(db);
+    return;
+  }
   await sql`INSERT OR IGNORE INTO kill_members (kill_id, flag)
     SELECT json_extract("after", '$.killId'), flag FROM audit
     WHERE action IN ('flag.kill', 'rollout.guardrail_trip') AND flag IS NOT NULL

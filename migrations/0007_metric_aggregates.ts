@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { float8 } from './dialect.js';
 
 /**
  * Running aggregates of metric samples per flag, stage run, metric and cohort (count, sum, sum of
@@ -22,10 +23,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('metric', 'text', (c) => c.notNull())
     .addColumn('cohort', 'text', (c) => c.notNull())
     .addColumn('count', 'integer', (c) => c.notNull())
-    .addColumn('sum', 'real', (c) => c.notNull())
-    .addColumn('sumsq', 'real', (c) => c.notNull())
-    .addColumn('min', 'real', (c) => c.notNull())
-    .addColumn('max', 'real', (c) => c.notNull())
+    .addColumn('sum', float8(db), (c) => c.notNull())
+    .addColumn('sumsq', float8(db), (c) => c.notNull())
+    .addColumn('min', float8(db), (c) => c.notNull())
+    .addColumn('max', float8(db), (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('metric_aggregates_pk', ['flag', 'since', 'stage', 'metric', 'cohort'])
     .execute();

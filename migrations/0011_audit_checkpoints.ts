@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { appendOnly, dropAppendOnly } from './dialect.js';
 
 /**
  * Signed audit checkpoints (sequence, head hash, time, Ed25519 signature by a key kept outside
@@ -14,12 +15,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('key_id', 'text', (c) => c.notNull())
     .addColumn('signature', 'text', (c) => c.notNull())
     .execute();
-  await sql`CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END`.execute(db);
-  await sql`CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END`.execute(db);
+  await appendOnly(db, 'audit_checkpoints', 'audit checkpoints are append-only');
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP TRIGGER IF EXISTS audit_checkpoints_no_delete`.execute(db);
-  await sql`DROP TRIGGER IF EXISTS audit_checkpoints_no_update`.execute(db);
+  await dropAppendOnly(db, 'audit_checkpoints');
   await db.schema.dropTable('audit_checkpoints').execute();
 }

