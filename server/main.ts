@@ -65,6 +65,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
+  if (config.databaseUrl) {
+    // Serving from SQLite while the operator asked for PostgreSQL would split the fleet silently.
+    throw new ConfigError('DATABASE_URL is set, but serving from PostgreSQL is not available yet (only the schema runs there); unset DATABASE_URL to serve from SQLite in DATA_DIR');
+  }
   if (config.jwksUrl && !config.jwtIssuer) {
     throw new ConfigError('JWKS_URL is set without JWT_ISSUER: set JWT_ISSUER to the identity provider\'s issuer, or any token its keys signed would be accepted');
   }
@@ -212,6 +216,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bootstrapToken,
     close() {
       closing ??= (async () => {
+        // Stop listening first: no new connection or upgrade arrives while the rest shuts down.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await stopScheduler();
         stopCheckpoints();
         unwatch();
@@ -222,7 +228,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         detachCheckpoints();
         await stopAuditCheckpoints();
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await stopped;
         await opened.close();
         lock.release();
       })();

@@ -84,6 +84,16 @@ describe('a lock naming this very pid', () => {
   });
 });
 
+describe('DATABASE_URL before the cluster is built', () => {
+  it('refuses to start instead of quietly serving from SQLite', async () => {
+    const dataDir = tempDataDir();
+    const config = configFromEnv({ DATABASE_URL: 'postgres://sy@127.0.0.1:5432/sy' }, { port: 0, dataDir });
+    await expect(startServer({ config, log: createLogger('silent') })).rejects.toThrow(/DATABASE_URL is set, but serving from PostgreSQL is not available yet/);
+    expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(false);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
 describe('data files are private', () => {
   let ts: TestServer;
   afterAll(() => ts?.close());

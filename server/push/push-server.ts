@@ -130,6 +130,8 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
         reserved = principal.keyId;
       }
       if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
+      // An upgrade still authenticating when close() began must not become a socket close() never sees.
+      if (closing) throw new Unavailable('the server is shutting down; reconnect to another', 1);
       socket.off('error', onError);
       const wss = isSdk ? sdkWss : adminWss;
       const keyId = reserved;
