@@ -15,15 +15,17 @@ const filterShape = {
   to: isoTime.optional(),
 };
 
-export const listQuery = z.strictObject({
-  ...filterShape,
+/** `limit` and `cursor` of every paged audit read (the trail and its checkpoints). */
+export const pageShape = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z
     .string()
     .regex(/^\d{1,15}$/, 'cursor must be the "next" value of a previous page')
     .transform(Number)
     .optional(),
-});
+};
+
+export const listQuery = z.strictObject({ ...filterShape, ...pageShape });
 
 export const verifyQuery = z.strictObject({
   expectHead: z.string().regex(/^[0-9a-f]{64}$/, 'expectHead must be a 64-character hex hash from an earlier verify').optional(),

@@ -1,15 +1,9 @@
 import { z } from 'zod';
 import { routeFor } from '../http/route.js';
 import type { AuditCheckpoints } from './audit-checkpoints.js';
+import { pageShape } from './audit-routes.js';
 
-export const checkpointsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z
-    .string()
-    .regex(/^\d{1,15}$/, 'cursor must be the "next" value of a previous page')
-    .transform(Number)
-    .optional(),
-});
+export const checkpointsQuery = z.strictObject(pageShape);
 
 const route = routeFor<{ checkpoints?: AuditCheckpoints }>('audit');
 const present = (d: { checkpoints?: AuditCheckpoints }) => d.checkpoints !== undefined;
