@@ -42,3 +42,13 @@ export function actor(role: Role | 'system', sub = `${role}-user`): Actor {
 export function createFlag(w: UnitWorld, key: string, extra: Partial<{ description: string; owner: string; tags: string[]; on: unknown; off: unknown }> = {}) {
   return w.flags.create(actor('engineer', 'eng-erin'), { key, description: '', owner: 'ai-eng@acme', tags: [], on: true, off: false, ...extra } as never);
 }
+
+/** The error a service call was refused with; fails the test if the call succeeded. */
+export async function refusal(p: Promise<unknown>): Promise<{ status: number; code: string; message: string; details?: any }> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e as { status: number; code: string; message: string; details?: any },
+  );
+  if (!err) throw new Error('expected a refusal');
+  return err;
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlagSchema, patchFlagSchema } from '../../server/flags/flag-schemas.js';
-import { actor, unitServices, type UnitWorld } from '../helpers/unit-services.js';
+import { actor, unitServices, type UnitWorld, refusal } from '../helpers/unit-services.js';
 
 let w: UnitWorld;
 beforeEach(async () => {
@@ -13,7 +13,6 @@ afterEach(async () => {
 const eng = actor('engineer', 'eng-erin');
 const create = (body: Record<string, unknown>) => w.flags.create(eng, createFlagSchema.parse({ owner: 'ai-eng@acme', ...body }));
 const patch = (key: string, body: Record<string, unknown>) => w.flags.update(eng, key, patchFlagSchema.parse(body));
-const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { status: number; code: string; message: string; details: any });
 const auditActions = async (flag: string) => (await w.audit.list({ flag }, undefined, 50)).entries.map((e) => e.action);
 
 describe('flag rules, checked through the flag service', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { putPlanSchema } from '../../server/rollout/plan-schema.js';
-import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
+import { actor, createFlag, unitServices, type UnitWorld, refusal } from '../helpers/unit-services.js';
 
 let w: UnitWorld;
 beforeEach(async () => {
@@ -13,7 +13,6 @@ afterEach(async () => {
 
 const oncall = actor('oncall', 'oncall-user');
 const admin = actor('admin', 'admin-ada');
-const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { status: number; code: string; message: string });
 const auditCount = () => w.sqlite.prepare('select count(*) as n from audit').get() as { n: number };
 const entries = async (flag: string, action: string) => (await w.audit.list({ flag, action }, undefined, 50)).entries;
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { putPlanSchema } from '../../server/rollout/plan-schema.js';
-import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
+import { actor, createFlag, unitServices, type UnitWorld, refusal } from '../helpers/unit-services.js';
 
 // The gate rules of test/rollout-gates.test.ts, checked through the services without a server.
 let w: UnitWorld;
@@ -17,14 +17,6 @@ const putPlan = (key: string, plan: unknown, by = author) => w.plans.put(by, key
 const report = (samples: Array<{ flag: string; metric: string; value: number; cohort?: 'treatment' | 'control' }>) =>
   w.samples.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ cohort: 'treatment' as const, ...s })), true);
 const failing = async (key: string) => (await w.rollouts.gates(key)).gates.filter((g) => !g.ok);
-const refusal = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e as { status: number; code: string; message: string; details?: any },
-  );
-  if (!err) throw new Error('expected a refusal');
-  return err;
-};
 
 describe('rollout gates, checked through the services', () => {
   it('a stage with a sign-off and two checks is blocked by the missing sign-off and the missing samples', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { putPlanSchema } from '../../server/rollout/plan-schema.js';
-import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
+import { actor, createFlag, unitServices, type UnitWorld, refusal } from '../helpers/unit-services.js';
 
 let w: UnitWorld;
 beforeEach(async () => {
@@ -17,7 +17,6 @@ const signAndAdvance = async (key: string) => {
   await w.plans.signoff(bob, key, { comment: 'ok' });
   return w.rollouts.advance(bob, key);
 };
-const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { status: number; code: string; message: string });
 
 describe('plan validation', () => {
   it('a malformed plan is refused with the offending field', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRevoked } from '../../server/auth/token-revocations.js';
 import { putPlanSchema } from '../../server/rollout/plan-schema.js';
 import { parseAllowlist } from '../../server/rollout/webhook-destination.js';
-import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
+import { actor, createFlag, unitServices, type UnitWorld, refusal } from '../helpers/unit-services.js';
 
 let w: UnitWorld;
 afterEach(async () => {
@@ -13,7 +13,6 @@ type Sample = Parameters<UnitWorld['samples']['ingest']>[1][number];
 const bot = actor('metrics', 'metrics-bot');
 const sample = (s: Partial<Sample> & { flag: string }): Sample => ({ metric: 'error_rate', value: 0.01, cohort: 'treatment', ...s });
 const stored = () => (w.sqlite.prepare('select count(*) as n from metric_samples').get() as { n: number }).n;
-const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { status: number; code: string; message: string; details: any });
 
 describe('sample ingestion limits', () => {
   beforeEach(async () => {
