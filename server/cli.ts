@@ -7,7 +7,7 @@ import { allCheckpoints } from './audit/checkpoint-store.js';
 import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromEnv } from './config.js';
-import { MigrationFailed, migrate, openDb, type Database } from './db.js';
+import { MigrationFailed, migrate, openDatabase, openDb, type Database, type Db } from './db.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { issueToken, loadOrCreateSecret, parseTtl } from './auth/tokens.js';
 import { createServices } from './services.js';
@@ -58,7 +58,8 @@ async function sdkKey(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
   const name = need(values.name, '--name');
   const config = configFromEnv();
-  const opened = openDb(config.dbFile);
+  // DATABASE_URL set: the PostgreSQL database the servers share; else the SQLite file in DATA_DIR.
+  const opened = openDatabase(config);
   try {
     await migrate(opened.db);
     const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
@@ -99,6 +100,12 @@ async function backup(args: string[]): Promise<void> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const target = need(positionals[0], 'backup file path');
   const config = configFromEnv();
+  if (config.databaseUrl) {
+    throw new UsageError(
+      'DATABASE_URL is set: back up PostgreSQL with its own tools, e.g. `pg_dump --format=custom --file=switchyard.dump "$DATABASE_URL"` ' +
+        '(restore: `pg_restore --dbname=postgres://…/switchyard_restored switchyard.dump`, then `switchyard verify-audit --database-url …`); see docs/runbook.md',
+    );
+  }
   if (!fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR)`);
   if (fs.existsSync(target)) throw new UsageError(`${target} already exists; choose a new file`);
   const opened = openDb(config.dbFile);
@@ -141,13 +148,26 @@ async function verifyAudit(args: string[]): Promise<void> {
       'expect-head': { type: 'string' },
       'public-key': { type: 'string', multiple: true },
       checkpoints: { type: 'string', multiple: true },
+      'database-url': { type: 'string' },
     },
   });
-  const file = need(positionals[0], 'database file path');
-  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const url = values['database-url'];
+  if (url !== undefined && positionals[0] !== undefined) throw new UsageError('give a database file or --database-url, not both');
   const exported = asUsage(() => (values.checkpoints ?? []).flatMap((f) => readCheckpointFile(f)));
-  const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let db: Db;
+  let close: () => Promise<void>;
+  if (url !== undefined) {
+    // Read-only: every transaction of this session refuses to write.
+    const opened = openDatabase({ databaseUrl: configFromEnv({ DATABASE_URL: url }).databaseUrl, dbFile: '', readOnly: true });
+    db = opened.db;
+    close = () => opened.close();
+  } else {
+    const file = need(positionals[0], 'database file path (or --database-url postgres://…)');
+    if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    close = () => db.destroy();
+  }
   try {
     const checkpoints = [...(await allCheckpoints(db)), ...exported];
     const keys = asUsage(() => checkpointPublicKeys(values['public-key'] ?? [], configFromEnv().checkpointKeyFile));
@@ -160,7 +180,7 @@ async function verifyAudit(args: string[]): Promise<void> {
     process.stdout.write(JSON.stringify(result) + '\n');
     if (!result.ok) process.exitCode = 1;
   } finally {
-    await db.destroy();
+    await close();
   }
 }
 
@@ -173,8 +193,8 @@ async function revokeToken(args: string[]): Promise<void> {
   const before = values.before === undefined ? undefined : new Date(values.before);
   if (before !== undefined && Number.isNaN(before.getTime())) throw new UsageError(`--before must be an ISO time, e.g. 2026-12-01T10:00:00Z, got "${values.before}"`);
   const config = configFromEnv();
-  if (!fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR)`);
-  const opened = openDb(config.dbFile);
+  if (!config.databaseUrl && !fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR, or DATABASE_URL for PostgreSQL)`);
+  const opened = openDatabase(config);
   try {
     await migrate(opened.db);
     const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
@@ -92,6 +93,29 @@ describe('two servers on one PostgreSQL database', () => {
     expect(rows.map((r) => r.state_version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('reach registers flushed by both at once for the same flag and day keep the users of both', async () => {
+    const url = await pg.createDatabase();
+    const a = await serve(url);
+    const b = await serve(url);
+    await createFlag(a, 'reached');
+    const { addReach } = await import('../server/telemetry/reach-store.js');
+    const { REACH_REGISTERS } = await import('../sdk/src/protocol.js');
+    const regs = (i: number) => {
+      const r = new Uint8Array(REACH_REGISTERS);
+      r[i] = 3;
+      return r;
+    };
+    const days = Array.from({ length: 10 }, (_, i) => `2026-11-${String(i + 10)}`);
+    await Promise.all(
+      days.flatMap((day) => [
+        addReach(a.running.opened.db, [{ flag: 'reached', stage: 0, day, regs: regs(0) }]),
+        addReach(b.running.opened.db, [{ flag: 'reached', stage: 0, day, regs: regs(1) }]),
+      ]),
+    );
+    const rows = await a.running.opened.db.selectFrom('flag_reach').select(['day', 'regs']).orderBy('day').execute();
+    expect(rows.map((r) => [r.day, r.regs[0], r.regs[1]])).toEqual(days.map((d) => [d, 3, 3]));
+  });
+
   it('a token revoked through one server is refused by the other', async () => {
     const url = await pg.createDatabase();
     const a = await serve(url);
@@ -150,6 +174,39 @@ describe('a kill on PostgreSQL', () => {
     expect(kill.body.flag ?? kill.body).toMatchObject({ killed: true });
     release();
     await Promise.all(holders);
+  });
+});
+
+describe('readiness on PostgreSQL', () => {
+  it('a database that turns read-only gets writes answered 503 and /readyz 503, and both recover by themselves', async () => {
+    const url = await pg.createDatabase();
+    const ts = await serve(url);
+    await createFlag(ts, 'ready');
+    const admin = new pgDriver.Client({ connectionString: url });
+    await admin.connect();
+    const name = new URL(url).pathname.slice(1);
+    // Every new session of the database is read-only (a standby, a disk-full guard), and the server's open sessions are cut.
+    const reconnectAll = () => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    try {
+      await admin.query(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+      await reconnectAll();
+      const refused = await ts.api('POST', '/api/flags/ready/kill', { as: 'oncall', body: { reason: 'while read-only' } });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('unavailable');
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      const notReady = await ts.api('GET', '/readyz');
+      expect(notReady.status).toBe(503);
+      expect(JSON.stringify(notReady.body)).toContain('refuses writes');
+      expect((await ts.api('GET', '/api/flags/ready', { as: 'viewer' })).body.killed).toBe(false);
+
+      await admin.query(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+      await reconnectAll();
+      await expect.poll(async () => (await ts.api('GET', '/readyz')).status, { timeout: 15_000, interval: 100 }).toBe(200);
+      const killed = await ts.api('POST', '/api/flags/ready/kill', { as: 'oncall', body: { reason: 'writable again' } });
+      expect(killed.status).toBe(200);
+    } finally {
+      await admin.end();
+    }
   });
 });
 
