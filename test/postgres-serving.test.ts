@@ -116,6 +116,22 @@ describe('two servers on one PostgreSQL database', () => {
     expect(rows.map((r) => [r.day, r.regs[0], r.regs[1]])).toEqual(days.map((d) => [d, 3, 3]));
   });
 
+  it('sharing one checkpoint key, both sign audit checkpoints at once without a clash, and every checkpoint verifies', async () => {
+    const url = await pg.createDatabase();
+    const a = await serve(url, { checkpointEvery: 1 });
+    const b = await serve(url, { checkpointEvery: 1, checkpointKeyFile: a.running.config.checkpointKeyFile });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => createFlag(i % 2 ? a : b, `signed-${i}`)));
+    await Promise.all([a.running.checkpoints.settled(), b.running.checkpoints.settled()]);
+    for (const s of [a, b]) {
+      const v = await s.api('GET', '/api/audit/verify', { as: 'viewer' });
+      expect(v.body).toMatchObject({ ok: true, count: 12 });
+      expect(s.logs.filter((l) => l.includes('audit checkpoint failed'))).toEqual([]);
+    }
+    const seqs = (await a.running.opened.db.selectFrom('audit_checkpoints').select('seq').orderBy('seq').execute()).map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs.at(-1)).toBe(12);
+  });
+
   it('a token revoked through one server is refused by the other', async () => {
     const url = await pg.createDatabase();
     const a = await serve(url);
