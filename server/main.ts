@@ -287,12 +287,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
  */
 function checkpointInBackground(opened: OpenedDb, everyMs = 1000): () => void {
   disableAutoCheckpoint(opened);
+  let queued = false;
   const timer = setInterval(() => {
+    // One checkpoint waiting or running at most: behind a long write, ticks do not pile up at the gate.
+    if (queued) return;
+    queued = true;
     gateOf(opened.db)
       .run(false, async () => checkpointWal(opened))
       .catch(() => {
         // A busy or failed checkpoint is retried on the next tick; the WAL keeps every change meanwhile.
-      });
+      })
+      .finally(() => (queued = false));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
