@@ -175,7 +175,28 @@ export interface MetricNameTable {
   last_seen_at: string;
 }
 
+/** `replicas` (migrations/0015): one row per running replica of a cluster (server/cluster/replica-store.ts). */
+export interface ReplicaTable {
+  id: string;
+  name: string;
+  url: string;
+  started_at: number;
+  heartbeat_at: number;
+  sdk_count: number;
+  acks: string;
+  state_version: number;
+}
+
+/** `leases` (migrations/0015): who runs a cluster-wide job until when (server/cluster/lease-store.ts). */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
+  replicas: ReplicaTable;
+  leases: LeaseTable;
   audit_checkpoints: AuditCheckpointTable;
   token_revocations: TokenRevocationTable;
   flags: FlagTable;

@@ -65,6 +65,11 @@ export async function* iterateAudit(db: Db, f: AuditFilter = {}, batch = 1000): 
   }
 }
 
+/** Up to `limit` entries after `seq`, oldest first: what another replica committed (server/cluster/). */
+export async function auditRowsAfter(db: Db, seq: number, limit: number): Promise<AuditRow[]> {
+  return db.selectFrom('audit').selectAll().where('seq', '>', seq).orderBy('seq', 'asc').limit(limit).execute();
+}
+
 /** The newest entry's sequence number and hash (the chain's head), or undefined for an empty log. */
 export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | undefined> {
   return db.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
