@@ -53,6 +53,8 @@ export class PgChangeBus implements ChangeBus {
   private notice?: ChangeNotice;
   private readonly backoff = new Backoff(100, 5000);
   private readonly connectedListeners = new Set<(connected: boolean) => void>();
+  /** Other channels heard on the same dedicated connection (the acknowledgement figures). */
+  private readonly channels = new Map<string, (payload: string) => void>();
   /** Whether the LISTEN connection is up (readiness). */
   listening = false;
   /** When the last catch-up read finished (performance.now()). */
@@ -79,6 +81,12 @@ export class PgChangeBus implements ChangeBus {
 
   subscribe(listener: ChangeListener): () => void {
     return this.local.subscribe(listener);
+  }
+
+  /** Also LISTENs on `channel` over the same dedicated connection; `handler` gets each payload. */
+  async listen(channel: string, handler: (payload: string) => void): Promise<void> {
+    this.channels.set(channel, handler);
+    await this.client?.query(`LISTEN ${channel}`).catch(() => undefined); // else on the next connect
   }
 
   /** Called with true when the listener connects (after its catch-up read), false when it drops. */
@@ -152,6 +160,7 @@ export class PgChangeBus implements ChangeBus {
       try {
         await client.connect();
         await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        for (const ch of this.channels.keys()) await client.query(`LISTEN ${ch}`);
       } catch (err) {
         await client.end().catch(() => undefined);
         const ms = this.backoff.next();
@@ -184,7 +193,10 @@ export class PgChangeBus implements ChangeBus {
   }
 
   private onNotification(m: pg.Notification): void {
-    if (m.channel !== CHANGES_CHANNEL) return;
+    if (m.channel !== CHANGES_CHANNEL) {
+      this.channels.get(m.channel)?.(m.payload ?? '');
+      return;
+    }
     try {
       const n = JSON.parse(m.payload ?? '{}') as Partial<ChangeNotice>;
       if (n.r === this.deps.replicaId) return;

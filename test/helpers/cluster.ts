@@ -3,16 +3,19 @@ import { openDatabase, type OpenedDatabase } from '../../server/db.js';
 import { createLogger } from '../../server/log.js';
 import { createServices, type Services } from '../../server/services.js';
 import { systemClock } from '../../server/clock.js';
-import { PgChangeBus } from '../../server/cluster/pg-change-bus.js';
+import { startCluster, type Cluster } from '../../server/cluster/cluster.js';
+import type { PgChangeBus } from '../../server/cluster/pg-change-bus.js';
 import type { Actor } from '../../server/actor.js';
 
 /**
- * A replica without HTTP: the services, the push state and the cluster's change bus of one
- * replica on a shared PostgreSQL database, so tests can run two or three in one process.
+ * A replica without HTTP: the services, the push state and the cluster part (change bus,
+ * registry, job lease) of one replica on a shared PostgreSQL database, so tests can run two or
+ * three in one process.
  */
 export interface BusReplica {
   id: string;
   opened: OpenedDatabase;
+  cluster: Cluster;
   bus: PgChangeBus;
   services: Services;
   /** Every event this replica's bus published, in order. */
@@ -20,24 +23,28 @@ export interface BusReplica {
   close(): Promise<void>;
 }
 
-export async function busReplica(databaseUrl: string, id: string): Promise<BusReplica> {
+export async function busReplica(databaseUrl: string, name: string, opts: { heartbeatMs?: number } = {}): Promise<BusReplica> {
   const opened = openDatabase({ databaseUrl, dbFile: 'unused' });
   const log = createLogger('silent');
-  const bus = new PgChangeBus({ db: opened.db, databaseUrl, replicaId: id, log });
-  await bus.start();
+  const cluster = await startCluster({ db: opened.db, databaseUrl, log, name, heartbeatMs: opts.heartbeatMs ?? 200 });
   const events: ChangeEvent[] = [];
-  bus.subscribe((e) => events.push(e));
-  const services = createServices({ db: opened.db, clock: systemClock, bus, log });
+  cluster.bus.subscribe((e) => events.push(e));
+  const services = createServices({ db: opened.db, clock: systemClock, bus: cluster.bus, log });
   await services.push.start();
+  await cluster.attach(services.push.tracker, `http://${name}.invalid`);
+  let closed = false;
   return {
-    id,
+    id: name,
     opened,
-    bus,
+    cluster,
+    bus: cluster.bus,
     services,
     events,
     async close() {
+      if (closed) return;
+      closed = true;
+      await cluster.close();
       services.push.close();
-      await bus.close();
       await opened.close();
     },
   };
