@@ -9,6 +9,8 @@ export interface Config {
   dbFile: string;
   /** `DATABASE_URL=postgres://…` selects PostgreSQL (server/db.ts openDatabase); unset: SQLite at `dbFile`. */
   databaseUrl?: string;
+  /** `DATABASE_POOL_MAX`: PostgreSQL connections of the main pool (reads, ingestion, edits); urgent writes have 2 more of their own. */
+  databasePoolMax: number;
   logLevel: string;
   /** The URL people reach the server at, for printed links. */
   publicUrl?: string;
@@ -112,6 +114,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir,
     dbFile: path.join(dataDir, 'switchyard.db'),
     databaseUrl: databaseUrl(env.DATABASE_URL),
+    databasePoolMax: int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 10, 1, 1000),
     logLevel: env.LOG_LEVEL ?? 'info',
     publicUrl: opt(env.PUBLIC_URL),
     jwksUrl: opt(env.JWKS_URL),
