@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
+import { startCluster, type Cluster } from './cluster/cluster.js';
 
 export interface StartOptions {
   config: Config;
@@ -53,6 +54,8 @@ export interface RunningServer {
   push: PushServer;
   /** Signed audit checkpoints (the key file is config.checkpointKeyFile). */
   checkpoints: AuditCheckpoints;
+  /** On PostgreSQL: this replica's part of the cluster (change bus, registry, job lease). */
+  cluster?: Cluster;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
   close(): Promise<void>;
@@ -117,7 +120,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
   if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
-  const bus = new LocalChangeBus();
+  // On PostgreSQL every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
+  let cluster: Cluster | undefined;
+  try {
+    cluster = onPostgres ? await startCluster({ db: opened.db, databaseUrl: config.databaseUrl!, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }) : undefined;
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
+  // Periodic jobs run on the replica holding the job lease; on one node, always.
+  const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
   const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
@@ -161,7 +174,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxTtlSeconds: config.maxTokenTtlSeconds,
     metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
   });
-  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery });
+  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, runs: cluster ? runsJobs : undefined });
   const detachCheckpoints = await checkpoints.attach(bus);
   const authenticator = createAuthenticator(
     opened.db,
@@ -206,6 +219,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await push.close();
     unwatch();
     revocationPoll.stop();
+    await cluster?.close();
     await opened.close();
     lock.release();
     throw err;
@@ -213,6 +227,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, dataDir: config.dataDir, database: opened.dialect }, `switchyard listening on ${url}`);
+  // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
+  if (cluster) {
+    await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+    log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
+  }
 
   let bootstrapToken: string | undefined;
   if (created) {
@@ -221,14 +240,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
-  const stopScheduler = services.scheduler.start(30_000);
+  const stopScheduler = services.scheduler.start(30_000, runsJobs);
   // SQLite's WAL is checkpointed on a timer; PostgreSQL checkpoints by itself.
   const stopCheckpoints = opened.dialect === 'sqlite' ? checkpointInBackground(opened) : () => undefined;
   const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
   // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
-  const stopRetention = services.retention.start(10 * 60_000);
+  const stopRetention = services.retention.start(10 * 60_000, runsJobs);
 
   let closing: Promise<void> | undefined;
   return {
@@ -243,6 +262,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     secret,
     push,
     checkpoints,
+    cluster,
     bootstrapToken,
     close() {
       closing ??= (async () => {
@@ -258,6 +278,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await stopTelemetry();
         detachCheckpoints();
         await stopAuditCheckpoints();
+        // Removes this replica's row and gives up the job lease, so the others know at once.
+        await cluster?.close();
         server.closeAllConnections();
         await stopped;
         await opened.close();
