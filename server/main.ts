@@ -9,7 +9,7 @@ import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
-import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
+import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
 import { RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -80,7 +80,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let created: boolean;
   let checkpointKey: ReturnType<typeof loadOrCreateCheckpointKey>;
   try {
-    ({ secret, created } = loadOrCreateSecret(config.dataDir));
+    ({ secret, created } = loadSecretFile(config.secretFile));
     checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
     opened = openDb(config.dbFile);
   } catch (err) {
