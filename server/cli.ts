@@ -33,8 +33,19 @@ async function serve(): Promise<void> {
       () => process.exit(1),
     );
   };
+  // SIGTERM (an orchestrator's stop, a rolling deploy) drains: docs/deploy.md.
+  const drain = () => {
+    running.log.info({ signal: 'SIGTERM', drainSeconds: running.config.drainSeconds }, 'draining: /readyz 503, SDKs told to reconnect elsewhere (1012), waiting for in-flight requests');
+    running.drain().then(
+      (settled) => {
+        running.log.info({ settled }, settled ? 'drained; exiting' : `requests still in flight after DRAIN_SECONDS (${running.config.drainSeconds}) were cut; exiting`);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
   process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGTERM', drain);
 }
 
 async function token(args: string[]): Promise<void> {

@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
+import { Drain } from './drain.js';
 
 export interface StartOptions {
   config: Config;
@@ -51,7 +52,15 @@ export interface RunningServer {
   checkpoints: AuditCheckpoints;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
+  /** What /readyz checks (tests and the cluster wiring read it). */
+  health: Health;
   close(): Promise<void>;
+  /**
+   * SIGTERM: /readyz answers 503 at once, new requests get 503 `shutting_down`, SDK and admin
+   * sockets close with 1012 (reconnect to another replica at once), the requests in flight get
+   * up to `seconds` (DRAIN_SECONDS) to finish, then `close()`. Resolves whether they finished.
+   */
+  drain(seconds?: number): Promise<boolean>;
 }
 
 /** Where the built admin UI lives, relative to this module both in source and in dist/. */
@@ -150,6 +159,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   server.headersTimeout = config.headersTimeoutSeconds * 1000;
   server.requestTimeout = config.requestTimeoutSeconds * 1000;
   server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  const drain = new Drain(server);
   const connections = new ConnectionGuard(server, { maxConnections: config.maxConnections, onEvict: () => metrics.connectionsEvicted.inc() });
   metrics.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
@@ -201,7 +211,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stopRetention = services.retention.start(10 * 60_000);
 
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningServer = {
     config,
     url,
     port,
@@ -214,6 +224,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     push,
     checkpoints,
     bootstrapToken,
+    health,
+    async drain(seconds = config.drainSeconds) {
+      health.shutDown();
+      drain.begin();
+      await push.close(1012);
+      const settled = await drain.settled(seconds * 1000);
+      await running.close();
+      return settled;
+    },
     close() {
       closing ??= (async () => {
         // Stop listening first: no new connection or upgrade arrives while the rest shuts down.
@@ -235,6 +254,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       return closing;
     },
   };
+  return running;
 }
 
 /**
