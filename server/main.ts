@@ -9,7 +9,7 @@ import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
-import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
+import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
 import { pollTokenRevocations, RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -27,6 +27,7 @@ import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
+import { Drain } from './drain.js';
 
 export interface StartOptions {
   config: Config;
@@ -58,7 +59,15 @@ export interface RunningServer {
   cluster?: Cluster;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
+  /** What /readyz checks (tests and the cluster wiring read it). */
+  health: Health;
   close(): Promise<void>;
+  /**
+   * SIGTERM: /readyz answers 503 at once, new requests get 503 `shutting_down`, SDK and admin
+   * sockets close with 1012 (reconnect to another replica at once), the requests in flight get
+   * up to `seconds` (DRAIN_SECONDS) to finish, then `close()`. Resolves whether they finished.
+   */
+  drain(seconds?: number): Promise<boolean>;
 }
 
 export interface ServerDb extends OpenedDatabase {
@@ -102,7 +111,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let created: boolean;
   let checkpointKey: ReturnType<typeof loadOrCreateCheckpointKey>;
   try {
-    ({ secret, created } = loadOrCreateSecret(config.dataDir));
+    ({ secret, created } = loadSecretFile(config.secretFile));
     checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
     opened = serverDb(openDatabase(config, (err) => log.warn({ err }, 'a pooled PostgreSQL connection failed; the pool opens a new one')));
   } catch (err) {
@@ -134,6 +143,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
   const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
+  if (cluster) health.watchChangeStream(() => cluster.bus.lag());
   metrics.sources.dbWritable = () => health.dbWritable;
   if (!onPostgres) metrics.sources.lockHeld = lock.held;
   // Revocations committed elsewhere: SQLite's data_version moves; PostgreSQL is polled.
@@ -191,6 +201,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   server.headersTimeout = config.headersTimeoutSeconds * 1000;
   server.requestTimeout = config.requestTimeoutSeconds * 1000;
   server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  const drain = new Drain(server);
   const connections = new ConnectionGuard(server, { maxConnections: config.maxConnections, onEvict: () => metrics.connectionsEvicted.inc() });
   metrics.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
@@ -250,7 +261,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stopRetention = services.retention.start(10 * 60_000, runsJobs);
 
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningServer = {
     config,
     url,
     port,
@@ -264,6 +275,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     checkpoints,
     cluster,
     bootstrapToken,
+    health,
+    async drain(seconds = config.drainSeconds) {
+      health.shutDown();
+      drain.begin();
+      await push.close(1012);
+      const settled = await drain.settled(seconds * 1000);
+      await running.close();
+      return settled;
+    },
     close() {
       closing ??= (async () => {
         // Stop listening first: no new connection or upgrade arrives while the rest shuts down.
@@ -288,6 +308,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       return closing;
     },
   };
+  return running;
 }
 
 /**

@@ -117,7 +117,7 @@ export const SDK_SUBPROTOCOL = 'switchyard.v1';
 /** The subprotocol the admin UI offers (with `bearer.<jwt>`) on /api/stream. */
 export const ADMIN_SUBPROTOCOL = 'switchyard.admin.v1';
 
-/** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
+/** Close codes the server uses besides the standard ones (1001 going away, 1009 too big, 1012 draining: reconnect elsewhere at once). */
 export const CloseCodes = {
   /** The client sent a frame that is not a valid message (bad JSON, unknown type, bad field, binary). */
   MALFORMED: 4400,

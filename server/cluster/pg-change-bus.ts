@@ -123,6 +123,13 @@ export class PgChangeBus implements ChangeBus {
     await this.reading?.catch(() => undefined);
   }
 
+  /** What /readyz says while this replica may miss other replicas' changes; null when it hears them. */
+  lag(): string | null {
+    if (this.closed) return null;
+    if (!this.listening) return 'the LISTEN connection to PostgreSQL is down (reconnecting with backoff; it catches up from state version ' + this.stateVersion + ' when back)';
+    return null;
+  }
+
   /** For tests: the listener's backend pid (to cut it with pg_terminate_backend). */
   listenerPid(): number | undefined {
     return (this.client as unknown as { processID?: number } | undefined)?.processID;
