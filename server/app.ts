@@ -25,6 +25,7 @@ import { openApiRoutes } from './openapi/openapi-routes.js';
 import type { Metrics } from './observability/metrics.js';
 import { healthRoutes, scrapeRoutes, type ObservabilityDeps } from './observability/metrics-routes.js';
 import type { Health } from './observability/health.js';
+import { drainGate } from './drain.js';
 
 /** What the handlers of the route table are given: the services, and the optional parts of the server. */
 export type RouteDeps = Services & ObservabilityDeps & { checkpoints?: AuditCheckpoints; routes: readonly Route<never>[] };
@@ -123,6 +124,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(requestId);
   app.use(accessLog(deps.log));
+  // SIGTERM's drain: new requests get 503 shutting_down (server/drain.ts); health checks still answer.
+  app.use(drainGate(() => deps.health?.shuttingDown ?? false));
   const routeDeps: RouteDeps = {
     ...deps.services,
     db: deps.db,

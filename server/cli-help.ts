@@ -22,7 +22,8 @@ export const HELP: Record<string, string> = {
 `,
   'sdk-key': `usage: switchyard sdk-key --name <service>
 
-  Creates an SDK key in the DATA_DIR database and prints it (shown once; only its hash is kept).
+  Creates an SDK key in the database serve uses (DATABASE_URL's PostgreSQL, else DATA_DIR's
+  SQLite) and prints it (shown once; only its hash is kept).
   --name <service>  the service the key is for
 `,
   kill: `usage: switchyard kill <flag> --reason "..." [--url URL]
@@ -43,11 +44,11 @@ export const HELP: Record<string, string> = {
   and verifies the copy's audit chain. SQLite only: with DATABASE_URL it refuses and names
   the pg_dump command to use instead (docs/runbook.md).
 `,
-  'verify-audit': `usage: switchyard verify-audit (<file> | --database-url postgres://…) [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
+  'verify-audit': `usage: switchyard verify-audit [<file> | --database-url URL] [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
 
   Checks a database file's audit hash chain offline, and against the signed checkpoints (the
-  file's own and exported copies). --database-url checks a PostgreSQL database instead, in a
-  read-only session.
+  file's own and exported copies). Without a file: the PostgreSQL database of --database-url,
+  else of DATABASE_URL.
   --expect-head H       also require the chain to end at this head hash (kept elsewhere)
   --public-key FILE     a checkpoint public key, PEM or JWK (repeatable; default: the one of
                         CHECKPOINT_KEY_FILE / DATA_DIR/checkpoint-key)
@@ -56,7 +57,7 @@ export const HELP: Record<string, string> = {
 `,
   'revoke-token': `usage: switchyard revoke-token (--jti <id> | --sub <name> [--before <time>]) --reason "..."
 
-  Revokes user tokens in the DATA_DIR database (audited; a running server refuses them on
+  Revokes user tokens in the database serve uses (DATABASE_URL, else DATA_DIR; audited; a running server refuses them on
   its next request and closes their streams within a heartbeat).
   --jti <id>       the token with this id
   --sub <name>     every token of this subject issued before --before (default: now)

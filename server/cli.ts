@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import { CheckpointInputError, checkpointPublicKeys, readCheckpointFile } from './audit/checkpoint-files.js';
 import { allCheckpoints } from './audit/checkpoint-store.js';
 import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, configFromEnv } from './config.js';
-import { MigrationFailed, migrate, openDatabase, openDb, type Database, type Db } from './db.js';
+import { ConfigError, configFromEnv, databaseUrl as parseDatabaseUrl } from './config.js';
+import { MigrationFailed, migrate, openDb } from './db.js';
+import { CliInputError, openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
-import { issueToken, loadOrCreateSecret, parseTtl } from './auth/tokens.js';
+import { issueToken, loadSecretFile, parseTtl } from './auth/tokens.js';
 import { createServices } from './services.js';
 import { LocalChangeBus } from './changes.js';
 import { systemClock } from './clock.js';
@@ -34,8 +33,19 @@ async function serve(): Promise<void> {
       () => process.exit(1),
     );
   };
+  // SIGTERM (an orchestrator's stop, a rolling deploy) drains: docs/deploy.md.
+  const drain = () => {
+    running.log.info({ signal: 'SIGTERM', drainSeconds: running.config.drainSeconds }, 'draining: /readyz 503, SDKs told to reconnect elsewhere (1012), waiting for in-flight requests');
+    running.drain().then(
+      (settled) => {
+        running.log.info({ settled }, settled ? 'drained; exiting' : `requests still in flight after DRAIN_SECONDS (${running.config.drainSeconds}) were cut; exiting`);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
   process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGTERM', drain);
 }
 
 async function token(args: string[]): Promise<void> {
@@ -50,7 +60,7 @@ async function token(args: string[]): Promise<void> {
   } catch (err) {
     throw new UsageError(`${(err as Error).message}; MAX_TOKEN_TTL${role === 'metrics' ? ' / METRICS_TOKEN_MAX_TTL' : ''} sets it`);
   }
-  const { secret } = loadOrCreateSecret(config.dataDir);
+  const { secret } = loadSecretFile(config.secretFile);
   process.stdout.write((await issueToken(secret, sub, role, ttl)) + '\n');
 }
 
@@ -58,8 +68,7 @@ async function sdkKey(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
   const name = need(values.name, '--name');
   const config = configFromEnv();
-  // DATABASE_URL set: the PostgreSQL database the servers share; else the SQLite file in DATA_DIR.
-  const opened = openDatabase(config);
+  const opened = openCliDatabase(config, false);
   try {
     await migrate(opened.db);
     const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
@@ -151,23 +160,11 @@ async function verifyAudit(args: string[]): Promise<void> {
       'database-url': { type: 'string' },
     },
   });
-  const url = values['database-url'];
-  if (url !== undefined && positionals[0] !== undefined) throw new UsageError('give a database file or --database-url, not both');
+  if (values['database-url'] !== undefined && positionals[0] !== undefined) throw new UsageError('give a database file or --database-url, not both');
+  // A file given is that file; else --database-url, else DATABASE_URL as serve reads it.
+  const databaseUrl = positionals[0] === undefined ? (parseDatabaseUrl(values['database-url']) ?? configFromEnv().databaseUrl) : undefined;
   const exported = asUsage(() => (values.checkpoints ?? []).flatMap((f) => readCheckpointFile(f)));
-  let db: Db;
-  let close: () => Promise<void>;
-  if (url !== undefined) {
-    // Read-only: every transaction of this session refuses to write.
-    const opened = openDatabase({ databaseUrl: configFromEnv({ DATABASE_URL: url }).databaseUrl, dbFile: '', readOnly: true });
-    db = opened.db;
-    close = () => opened.close();
-  } else {
-    const file = need(positionals[0], 'database file path (or --database-url postgres://…)');
-    if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-    const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    close = () => db.destroy();
-  }
+  const { db, close } = openAuditSource(positionals[0], databaseUrl);
   try {
     const checkpoints = [...(await allCheckpoints(db)), ...exported];
     const keys = asUsage(() => checkpointPublicKeys(values['public-key'] ?? [], configFromEnv().checkpointKeyFile));
@@ -193,8 +190,7 @@ async function revokeToken(args: string[]): Promise<void> {
   const before = values.before === undefined ? undefined : new Date(values.before);
   if (before !== undefined && Number.isNaN(before.getTime())) throw new UsageError(`--before must be an ISO time, e.g. 2026-12-01T10:00:00Z, got "${values.before}"`);
   const config = configFromEnv();
-  if (!config.databaseUrl && !fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR, or DATABASE_URL for PostgreSQL)`);
-  const opened = openDatabase(config);
+  const opened = openCliDatabase(config, true);
   try {
     await migrate(opened.db);
     const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
@@ -247,7 +243,7 @@ export async function main(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof CliInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (err instanceof ConfigError || err instanceof MigrationFailed) {

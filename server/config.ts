@@ -11,6 +11,10 @@ export interface Config {
   databaseUrl?: string;
   /** `DATABASE_POOL_MAX`: PostgreSQL connections of the main pool (reads, ingestion, edits); urgent writes have 2 more of their own. */
   databasePoolMax: number;
+  /** REPLICA_NAME: this replica's name in a cluster's figures (default hostname-pid); PostgreSQL only. */
+  replicaName?: string;
+  /** REPLICA_HEARTBEAT_MS: how often a replica beats in `replicas` (default 2000); silent for 3 beats is gone. */
+  replicaHeartbeatMs?: number;
   logLevel: string;
   /** The URL people reach the server at, for printed links. */
   publicUrl?: string;
@@ -38,6 +42,10 @@ export interface Config {
   metricsToken?: string;
   /** `host:port` of a separate, unauthenticated metrics listener on a private address. */
   metricsListen?: string;
+  /** SECRET_FILE: the HS256 signing secret's file (0600, ≥32 bytes, created if missing); default `DATA_DIR/secret`. Replicas share one. */
+  secretFile: string;
+  /** DRAIN_SECONDS: on SIGTERM, how long in-flight requests get to finish before the process exits. */
+  drainSeconds: number;
   /** The Ed25519 private key audit checkpoints are signed with (PEM, 0600; created if missing). Not in the database. */
   checkpointKeyFile: string;
   /** Sign an audit checkpoint once the head is this many entries past the last one. */
@@ -88,7 +96,8 @@ function int(name: string, value: string | undefined, dflt: number, min: number,
   return n;
 }
 
-function databaseUrl(v: string | undefined): string | undefined {
+/** DATABASE_URL (and the CLI's --database-url): a postgres:// URL, or undefined for SQLite. */
+export function databaseUrl(v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
   let ok = false;
   try {
@@ -115,6 +124,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dbFile: path.join(dataDir, 'switchyard.db'),
     databaseUrl: databaseUrl(env.DATABASE_URL),
     databasePoolMax: int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 10, 1, 1000),
+    replicaName: opt(env.REPLICA_NAME),
+    replicaHeartbeatMs: int('REPLICA_HEARTBEAT_MS', env.REPLICA_HEARTBEAT_MS, 2000, 50, 60_000),
     logLevel: env.LOG_LEVEL ?? 'info',
     publicUrl: opt(env.PUBLIC_URL),
     jwksUrl: opt(env.JWKS_URL),
@@ -135,6 +146,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsRateLimit: int('METRICS_RATE_LIMIT', env.METRICS_RATE_LIMIT, 10_000, 1000, 100_000_000),
     telemetryMaxEvalsPerSecond: int('TELEMETRY_MAX_EVALS_PER_SECOND', env.TELEMETRY_MAX_EVALS_PER_SECOND, 1_000_000, 1, 1_000_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    secretFile: opt(env.SECRET_FILE) ? path.resolve(env.SECRET_FILE!) : path.join(dataDir, 'secret'),
+    drainSeconds: int('DRAIN_SECONDS', env.DRAIN_SECONDS, 5, 0, 600),
     checkpointKeyFile: opt(env.CHECKPOINT_KEY_FILE) ? path.resolve(env.CHECKPOINT_KEY_FILE!) : path.join(dataDir, 'checkpoint-key'),
     checkpointEvery: int('CHECKPOINT_EVERY', env.CHECKPOINT_EVERY, 100, 1, 1_000_000),
     checkpointIntervalMs: int('CHECKPOINT_INTERVAL_MS', env.CHECKPOINT_INTERVAL_MS, 300_000, 10, 86_400_000),

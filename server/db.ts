@@ -176,7 +176,28 @@ export interface MetricNameTable {
   last_seen_at: string;
 }
 
+/** `replicas` (migrations/0015): one row per running replica of a cluster (server/cluster/replica-store.ts). */
+export interface ReplicaTable {
+  id: string;
+  name: string;
+  url: string;
+  started_at: number;
+  heartbeat_at: number;
+  sdk_count: number;
+  acks: string;
+  state_version: number;
+}
+
+/** `leases` (migrations/0015): who runs a cluster-wide job until when (server/cluster/lease-store.ts). */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
+  replicas: ReplicaTable;
+  leases: LeaseTable;
   audit_checkpoints: AuditCheckpointTable;
   token_revocations: TokenRevocationTable;
   flags: FlagTable;
@@ -319,6 +340,10 @@ export function openDatabase(config: { databaseUrl?: string; dbFile: string; dat
       // here; without a listener it would crash the process. The pool drops it and the next query
       // opens a new one.
       p.on('error', (err) => onPoolError?.(err));
+      // A connection checked out when the server goes away (PostgreSQL stopped mid-transaction) has
+      // no pool listener: its "Connection terminated unexpectedly" would crash the process. The
+      // query it ran already failed (503) and the pool discards it on release.
+      p.on('connect', (client) => client.on('error', () => undefined));
       return p;
     };
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.databasePoolMax ?? 10) }) });

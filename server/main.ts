@@ -9,7 +9,7 @@ import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
-import { createTokenVerifier, issueToken, loadOrCreateSecret } from './auth/tokens.js';
+import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
 import { pollTokenRevocations, RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -27,6 +27,8 @@ import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
+import { startCluster, type Cluster } from './cluster/cluster.js';
+import { Drain } from './drain.js';
 
 export interface StartOptions {
   config: Config;
@@ -54,9 +56,19 @@ export interface RunningServer {
   push: PushServer;
   /** Signed audit checkpoints (the key file is config.checkpointKeyFile). */
   checkpoints: AuditCheckpoints;
+  /** On PostgreSQL: this replica's part of the cluster (change bus, registry, job lease). */
+  cluster?: Cluster;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
+  /** What /readyz checks (tests and the cluster wiring read it). */
+  health: Health;
   close(): Promise<void>;
+  /**
+   * SIGTERM: /readyz answers 503 at once, new requests get 503 `shutting_down`, SDK and admin
+   * sockets close with 1012 (reconnect to another replica at once), the requests in flight get
+   * up to `seconds` (DRAIN_SECONDS) to finish, then `close()`. Resolves whether they finished.
+   */
+  drain(seconds?: number): Promise<boolean>;
 }
 
 export interface ServerDb extends OpenedDatabase {
@@ -110,7 +122,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let created: boolean;
   let checkpointKey: ReturnType<typeof loadOrCreateCheckpointKey>;
   try {
-    ({ secret, created } = loadOrCreateSecret(config.dataDir));
+    ({ secret, created } = loadSecretFile(config.secretFile));
     checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
     opened = serverDb(openDatabase(config, (err) => log.warn({ err }, 'a pooled PostgreSQL connection failed; the pool opens a new one')));
   } catch (err) {
@@ -129,10 +141,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
   if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
-  const bus = new LocalChangeBus();
+  // On PostgreSQL every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
+  let cluster: Cluster | undefined;
+  try {
+    cluster = onPostgres ? await startCluster({ db: opened.db, databaseUrl: config.databaseUrl!, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }) : undefined;
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
+  // Periodic jobs run on the replica holding the job lease; on one node, always.
+  const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
   const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
+  if (cluster) health.watchChangeStream(() => cluster.bus.lag());
   metrics.sources.dbWritable = () => health.dbWritable;
   if (!onPostgres) metrics.sources.lockHeld = lock.held;
   // Revocations committed elsewhere: SQLite's data_version moves; PostgreSQL is polled.
@@ -173,7 +196,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxTtlSeconds: config.maxTokenTtlSeconds,
     metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
   });
-  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery });
+  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, runs: cluster ? runsJobs : undefined });
   const detachCheckpoints = await checkpoints.attach(bus);
   const authenticator = createAuthenticator(
     opened.db,
@@ -190,6 +213,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   server.headersTimeout = config.headersTimeoutSeconds * 1000;
   server.requestTimeout = config.requestTimeoutSeconds * 1000;
   server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  const drain = new Drain(server);
   const connections = new ConnectionGuard(server, { maxConnections: config.maxConnections, onEvict: () => metrics.connectionsEvicted.inc() });
   metrics.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
@@ -218,6 +242,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await push.close();
     unwatch();
     revocationPoll.stop();
+    await cluster?.close();
     await opened.close();
     lock.release();
     throw err;
@@ -225,6 +250,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, dataDir: config.dataDir, database: opened.dialect }, `switchyard listening on ${url}`);
+  // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
+  if (cluster) {
+    await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+    log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
+  }
 
   let bootstrapToken: string | undefined;
   if (created) {
@@ -233,17 +263,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
-  const stopScheduler = services.scheduler.start(30_000);
+  const stopScheduler = services.scheduler.start(30_000, runsJobs);
   // SQLite's WAL is checkpointed on a timer; PostgreSQL checkpoints by itself.
   const stopCheckpoints = opened.dialect === 'sqlite' ? checkpointInBackground(opened) : () => undefined;
   const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
   // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
-  const stopRetention = services.retention.start(10 * 60_000);
+  const stopRetention = services.retention.start(10 * 60_000, runsJobs);
 
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningServer = {
     config,
     url,
     port,
@@ -255,7 +285,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     secret,
     push,
     checkpoints,
+    cluster,
     bootstrapToken,
+    health,
+    async drain(seconds = config.drainSeconds) {
+      health.shutDown();
+      drain.begin();
+      await push.close(1012);
+      const settled = await drain.settled(seconds * 1000);
+      await running.close();
+      return settled;
+    },
     close() {
       closing ??= (async () => {
         // Stop listening first: no new connection or upgrade arrives while the rest shuts down.
@@ -270,6 +310,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await stopTelemetry();
         detachCheckpoints();
         await stopAuditCheckpoints();
+        // Removes this replica's row and gives up the job lease, so the others know at once.
+        await cluster?.close();
         server.closeAllConnections();
         await stopped;
         await opened.close();
@@ -278,6 +320,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       return closing;
     },
   };
+  return running;
 }
 
 /**

@@ -128,3 +128,21 @@ describe('every 503 carries Retry-After', () => {
     }
   });
 });
+
+describe('/readyz and the change stream', () => {
+  it('a replica that says it is behind the change stream answers /readyz 503 naming what is behind, and 200 once caught up', async () => {
+    const s = await startTestServer({ dataDir: tempDataDir() });
+    try {
+      let lag: string | null = 'the listening connection is down; reconnecting from state version 41';
+      s.running.health.watchChangeStream(() => lag);
+      const behind = await s.api('GET', '/readyz');
+      expect(behind.status).toBe(503);
+      expect(behind.body.error.code).toBe('not_ready');
+      expect(behind.body.error.details.problems).toEqual(['behind the change stream: the listening connection is down; reconnecting from state version 41']);
+      lag = null;
+      expect((await s.api('GET', '/readyz')).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -33,8 +33,13 @@ export interface ClientLogger {
 }
 
 export interface ClientOptions {
-  /** The server's base URL, e.g. `http://localhost:8080`. */
-  url: string;
+  /**
+   * The server's base URL, e.g. `http://localhost:8080` (one server, or a load balancer in front
+   * of replicas), or a list of replica URLs: a lost connection reconnects to the next in the list
+   * (with the backoff; at once when the server closed with 1012 because it is draining) and
+   * resumes from the version held.
+   */
+  url: string | string[];
   /** An SDK key (`sy_sdk_...`). It only reads flag state. */
   sdkKey: string;
   /** State to serve before the first connection (e.g. from `GET /sdk/flags` at build time). */

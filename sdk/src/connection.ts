@@ -57,7 +57,9 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   let retry: ReturnType<typeof setTimeout> | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const rc = opts.reconnect ?? {};
-  const streamUrl = opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream';
+  /** One URL or a list of replicas: a lost socket reconnects to the next one in the list. */
+  const streamUrls = ([] as string[]).concat(opts.url).map((u) => u.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream');
+  let at = 0;
 
   /** The heartbeat watchdog: one timer, re-armed only when it fires (a message just notes the time). */
   function arm(): void {
@@ -71,7 +73,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   }
 
   /** Detaches and closes a socket, then schedules the next attempt. */
-  function drop(sock: WebSocketLike, authFailed: boolean): void {
+  function drop(sock: WebSocketLike, authFailed: boolean, restart = false): void {
     if (sock !== ws) return;
     ws = undefined;
     clearTimeout(watchdog);
@@ -88,7 +90,9 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     if (healthySince && Date.now() - healthySince >= (rc.resetAfterMs ?? 60_000)) attempt = 0;
     healthySince = 0;
     if (authFailed) attempt = 30;
-    retry = setTimeout(open, backoffDelay(attempt++, opts.random, rc));
+    at = (at + 1) % streamUrls.length;
+    // A draining server (close code 1012, service restart) asks for another replica at once.
+    retry = setTimeout(open, restart && !authFailed ? 0 : backoffDelay(attempt++, opts.random, rc));
   }
 
   function onMessage(sock: WebSocketLike, data: unknown): void {
@@ -128,8 +132,8 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     if (closed || ws || !WS) return;
     // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
     const sock = isGlobal
-      ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
-      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+      ? new WS(streamUrls[at]!, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
+      : new WS(streamUrls[at]!, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
     ws = sock;
     let authFailed = false;
     sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
@@ -145,7 +149,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       // `ws` reports a refused upgrade as "Unexpected server response: 401".
       if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
     };
-    sock.onclose = (ev) => drop(sock, authFailed || ev.code === 4401);
+    sock.onclose = (ev) => drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
     heard = Date.now();
     arm();
   }

@@ -117,7 +117,7 @@ export const SDK_SUBPROTOCOL = 'switchyard.v1';
 /** The subprotocol the admin UI offers (with `bearer.<jwt>`) on /api/stream. */
 export const ADMIN_SUBPROTOCOL = 'switchyard.admin.v1';
 
-/** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
+/** Close codes the server uses besides the standard ones (1001 going away, 1009 too big, 1012 draining: reconnect elsewhere at once). */
 export const CloseCodes = {
   /** The client sent a frame that is not a valid message (bad JSON, unknown type, bad field, binary). */
   MALFORMED: 4400,
@@ -237,6 +237,22 @@ export interface Propagation {
   /** From the server sending the change to the slowest acknowledgement seen; null if unknown. */
   slowestMs: number | null;
   medianMs?: number | null;
+  /**
+   * In a cluster: each replica's own figures (the totals above count the live ones). A gone
+   * replica keeps the SDK count it last reported, which are reconnecting elsewhere.
+   */
+  replicas?: ReplicaPropagation[];
+}
+
+/** One replica's share of a flag's propagation figures. */
+export interface ReplicaPropagation {
+  name: string;
+  connected: number;
+  acknowledged: number;
+  pending: number;
+  status: 'live' | 'gone';
+  /** How long ago a gone replica was last heard from; null while live. */
+  goneForMs: number | null;
 }
 
 /** Admin stream (/api/stream), server -> UI. `F` is the REST API's flag view. */

@@ -212,4 +212,47 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     await vi.advanceTimersByTimeAsync(120_000);
     expect(net.sockets).toHaveLength(1);
   });
+
+  it('given a list of replica URLs, reconnects to the next one in the list after each lost socket, wrapping around', async () => {
+    const net = fakeSockets();
+    const rec = recordingLink();
+    const urls = ['http://a.test', 'http://b.test/', 'http://c.test'];
+    const conn = createConnection({ url: urls, sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0 }, rec.state, rec.link);
+    await conn.open();
+    for (let i = 0; i < 4; i++) {
+      net.sockets[i]!.accept();
+      net.sockets[i]!.deliver(snapshot(i + 1));
+      net.sockets[i]!.fail(1006);
+      await vi.advanceTimersByTimeAsync(30_000);
+    }
+    expect(net.sockets.map((s) => s.url)).toEqual(['ws://a.test/sdk/stream', 'ws://b.test/sdk/stream', 'ws://c.test/sdk/stream', 'ws://a.test/sdk/stream', 'ws://b.test/sdk/stream']);
+    // Each new socket resumes from the version held, wherever it lands.
+    expect(net.sockets[4]!.url).toBe('ws://b.test/sdk/stream');
+    net.sockets[4]!.accept();
+    expect(net.sockets[4]!.sentJson()[0]).toMatchObject({ type: 'hello', version: 4 });
+    conn.close();
+  });
+
+  it('reconnects to the next replica at once, without a backoff wait, when the server closes with 1012 (draining)', async () => {
+    const net = fakeSockets();
+    const rec = recordingLink();
+    const conn = createConnection({ url: ['http://a.test', 'http://b.test'], sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0 }, rec.state, rec.link);
+    await conn.open();
+    net.sockets[0]!.accept();
+    net.sockets[0]!.deliver(snapshot(3));
+    net.sockets[0]!.fail(1012);
+    expect(rec.downs).toEqual([false]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(net.sockets).toHaveLength(2);
+    expect(net.sockets[1]!.url).toBe('ws://b.test/sdk/stream');
+    // Any other close (1001 here) waits the backoff as before.
+    net.sockets[1]!.accept();
+    net.sockets[1]!.deliver(snapshot(3));
+    net.sockets[1]!.fail(1001);
+    await vi.advanceTimersByTimeAsync(backoffDelay(0, () => 0) - 1);
+    expect(net.sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(net.sockets).toHaveLength(3);
+    conn.close();
+  });
 });

@@ -65,6 +65,11 @@ export async function* iterateAudit(db: Db, f: AuditFilter = {}, batch = 1000): 
   }
 }
 
+/** Up to `limit` entries after `seq`, oldest first: what another replica committed (server/cluster/). */
+export async function auditRowsAfter(db: Db, seq: number, limit: number): Promise<AuditRow[]> {
+  return db.selectFrom('audit').selectAll().where('seq', '>', seq).orderBy('seq', 'asc').limit(limit).execute();
+}
+
 /** The advisory lock key every audited write transaction on PostgreSQL takes first (ASCII "swaudit"). */
 export const AUDIT_CHAIN_LOCK = 0x73776175646974;
 

@@ -13,20 +13,26 @@ export const AUDIENCE = 'switchyard';
 export const MIN_SECRET_BYTES = 32;
 
 /**
- * Reads the HS256 signing secret from the data dir, creating it (32 random bytes, mode 0600)
- * on first start. A secret shorter than 32 bytes, not base64url, or readable by group or
- * others is refused with a ConfigError that says how to fix it.
+ * Reads the HS256 signing secret from `file` (SECRET_FILE, default `DATA_DIR/secret`), creating
+ * it (32 random bytes, mode 0600) when missing. A secret shorter than 32 bytes, not base64url,
+ * or readable by group or others is refused with a ConfigError that says how to fix it.
+ * Replicas that share one file (SECRET_FILE) sign and accept the same tokens; two of them
+ * creating it at once agree on the one written first.
  */
-export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; created: boolean } {
-  const file = path.join(dataDir, 'secret');
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+export function loadSecretFile(file: string): { secret: Uint8Array; created: boolean } {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const secret = crypto.randomBytes(MIN_SECRET_BYTES);
-    fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    try {
+      fs.writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return loadSecretFile(file); // another replica wrote it first
+      throw e;
+    }
     return { secret, created: true };
   }
   const mode = fs.statSync(file).mode & 0o777;
@@ -42,6 +48,11 @@ export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; creat
     );
   }
   return { secret, created: false };
+}
+
+/** The secret in `DATA_DIR/secret` (the default SECRET_FILE): `loadSecretFile(path.join(dataDir, 'secret'))`. */
+export function loadOrCreateSecret(dataDir: string): { secret: Uint8Array; created: boolean } {
+  return loadSecretFile(path.join(dataDir, 'secret'));
 }
 
 /** Parses "8h", "30m", "7d", "3600s" or a number of seconds, at most `maxSeconds` (the server's MAX_TOKEN_TTL). */

@@ -32,6 +32,8 @@ export class Health {
   private refused: string | undefined;
   private pending: Promise<void> | undefined;
   private probeCount = 0;
+  private stopping = false;
+  private lagOf: (() => string | null) | undefined;
   private readonly now: () => number;
 
   constructor(private readonly deps: HealthDeps) {
@@ -51,13 +53,34 @@ export class Health {
     this.refused = code;
   }
 
+  /**
+   * With replicas on PostgreSQL, the change stream's listener says here whether this replica is
+   * caught up: `lag()` is null when it is, else what is behind, in words on-call can act on
+   * ("the listening connection is down; 3 versions behind"). Unset on one node.
+   */
+  watchChangeStream(lag: () => string | null): void {
+    this.lagOf = lag;
+  }
+
+  /** SIGTERM began the drain: /readyz answers 503 from now on, whatever else holds. */
+  shutDown(): void {
+    this.stopping = true;
+  }
+
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+
   async check(): Promise<Readiness> {
+    if (this.stopping) return { ok: false, problems: ['shutting down (SIGTERM): draining in-flight requests; send traffic to another replica'] };
     const problems: string[] = [];
     if (this.deps.lockHeld && !this.deps.lockHeld()) {
       problems.push('the DATA_DIR lock file was removed or taken over: another server may be using this database; restart this one');
     }
     if (this.refused !== undefined || this.now() - this.lastOkAt > (this.deps.probeAfterMs ?? 10_000)) await this.probe();
     if (this.refused !== undefined) problems.push(`the database refuses writes (${this.refused}): kills would fail with 503`);
+    const lag = this.lagOf?.();
+    if (lag) problems.push(`behind the change stream: ${lag}`);
     return { ok: problems.length === 0, problems };
   }
 

@@ -55,9 +55,13 @@ export const healthRoutes = [
     handler: () => ({ ok: true }),
   }),
   route({
-    method: 'get', path: '/readyz', summary: 'Ready: the database takes writes and this server holds its DATA_DIR lock (503 + Retry-After when not)',
+    method: 'get', path: '/readyz', summary: 'Ready: the database takes writes, this server holds its DATA_DIR lock, is caught up with the change stream and is not shutting down (503 + Retry-After when not)',
     access: { public: true }, returns: '`{ok: true}`',
     handler: async (_input, { db, health }) => {
+      if (health?.shuttingDown) {
+        const r = await health.check();
+        throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems });
+      }
       try {
         await sql`select 1`.execute(db);
       } catch {

@@ -36,8 +36,11 @@ export interface PushServerDeps {
 export interface PushServer {
   sdk: SdkStream;
   admin: AdminStream;
-  /** Closes every stream with 1001 (terminating stragglers) and stops the heartbeat. */
-  close(): Promise<void>;
+  /**
+   * Closes every stream (terminating stragglers) and stops the heartbeat: with 1001 (going away),
+   * or 1012 (service restart) when draining, which tells an SDK to reconnect elsewhere at once.
+   */
+  close(code?: 1001 | 1012): Promise<void>;
 }
 
 /** Offered subprotocols, e.g. `switchyard.v1, sdk-key.sy_sdk_...`. */
@@ -177,7 +180,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   return {
     sdk,
     admin,
-    close() {
+    close(code: 1001 | 1012 = 1001) {
       closing ??= (async () => {
         clearInterval(timer);
         stopRevocations();
@@ -197,7 +200,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
                   clearTimeout(t);
                   resolve();
                 });
-                ws.close(1001, 'server shutting down');
+                ws.close(code, code === 1012 ? 'server draining: reconnect to another replica' : 'server shutting down');
               }),
           ),
         );
