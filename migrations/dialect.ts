@@ -49,3 +49,15 @@ export async function dropAppendOnly(db: Kysely<any>, table: string): Promise<vo
   await sql`DROP TRIGGER IF EXISTS ${sql.id(`${table}_no_delete`)}`.execute(db);
   await sql`DROP TRIGGER IF EXISTS ${sql.id(`${table}_no_update`)}`.execute(db);
 }
+
+/**
+ * PostgreSQL: changes an integer column's type (`bigint` to widen a 4-byte `integer`, `integer`
+ * to undo it); an identity column's sequence follows. SQLite: nothing (its INTEGER is 8 bytes).
+ */
+export async function setIntegerWidth(db: Kysely<any>, table: string, column: string, type: 'bigint' | 'integer'): Promise<void> {
+  if (!isPostgres(db)) return;
+  await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.id(column)} TYPE ${sql.raw(type)}`.execute(db);
+  const identity = await sql<{ seq: string | null }>`SELECT pg_get_serial_sequence(${table}, ${column}) AS seq`.execute(db);
+  const seq = identity.rows[0]?.seq;
+  if (seq) await sql`ALTER SEQUENCE ${sql.raw(seq)} AS ${sql.raw(type)}`.execute(db);
+}

@@ -2,8 +2,11 @@ import type { AuditEntry } from '../sdk/src/api.js';
 
 /** Something that changed, announced after its transaction committed. */
 export type ChangeEvent =
-  | { type: 'flag'; key: string; stateVersion: number; flagVersion: number; action: string }
-  | { type: 'audit'; entry: AuditEntry };
+  | { type: 'flag'; key: string; stateVersion: number; flagVersion: number; action: string; remote?: true }
+  | { type: 'audit'; entry: AuditEntry; remote?: true };
+// `remote`: committed by another replica of a cluster (server/cluster/pg-change-bus.ts) and
+// loaded here. Push and the admin stream serve it like any change; what must happen once per
+// change (webhook deliveries, Prometheus counts of actions) ignores it.
 
 export type ChangeListener = (event: ChangeEvent) => void;
 

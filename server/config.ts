@@ -9,6 +9,12 @@ export interface Config {
   dbFile: string;
   /** `DATABASE_URL=postgres://…` selects PostgreSQL (server/db.ts openDatabase); unset: SQLite at `dbFile`. */
   databaseUrl?: string;
+  /** `DATABASE_POOL_MAX`: PostgreSQL connections of the main pool (reads, ingestion, edits); urgent writes have 2 more of their own. */
+  databasePoolMax: number;
+  /** REPLICA_NAME: this replica's name in a cluster's figures (default hostname-pid); PostgreSQL only. */
+  replicaName?: string;
+  /** REPLICA_HEARTBEAT_MS: how often a replica beats in `replicas` (default 2000); silent for 3 beats is gone. */
+  replicaHeartbeatMs?: number;
   logLevel: string;
   /** The URL people reach the server at, for printed links. */
   publicUrl?: string;
@@ -117,6 +123,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir,
     dbFile: path.join(dataDir, 'switchyard.db'),
     databaseUrl: databaseUrl(env.DATABASE_URL),
+    databasePoolMax: int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 10, 1, 1000),
+    replicaName: opt(env.REPLICA_NAME),
+    replicaHeartbeatMs: int('REPLICA_HEARTBEAT_MS', env.REPLICA_HEARTBEAT_MS, 2000, 50, 60_000),
     logLevel: env.LOG_LEVEL ?? 'info',
     publicUrl: opt(env.PUBLIC_URL),
     jwksUrl: opt(env.JWKS_URL),

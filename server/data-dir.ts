@@ -17,10 +17,11 @@ export class DataDirLocked extends ConfigError {
   }
 }
 
-/** Creates the data dir 0700 (and tightens an existing one), and makes the database files 0600. */
-export function prepareDataDir(dataDir: string, dbFile: string): void {
+/** Creates the data dir 0700 (and tightens an existing one), and makes the database files 0600 (SQLite; none on PostgreSQL). */
+export function prepareDataDir(dataDir: string, dbFile: string | undefined): void {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dataDir, 0o700);
+  if (dbFile === undefined) return;
   // SQLite gives -wal and -shm the database file's own mode, so creating it 0600 first is enough.
   fs.closeSync(fs.openSync(dbFile, 'a', 0o600));
   for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {

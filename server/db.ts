@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration, type RawBuilder } from 'kysely';
 import { migrations } from '../migrations/index.js';
+import { reserveUrgent } from './write-gate.js';
 
 /** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
 export interface FlagTable {
@@ -175,7 +176,28 @@ export interface MetricNameTable {
   last_seen_at: string;
 }
 
+/** `replicas` (migrations/0015): one row per running replica of a cluster (server/cluster/replica-store.ts). */
+export interface ReplicaTable {
+  id: string;
+  name: string;
+  url: string;
+  started_at: number;
+  heartbeat_at: number;
+  sdk_count: number;
+  acks: string;
+  state_version: number;
+}
+
+/** `leases` (migrations/0015): who runs a cluster-wide job until when (server/cluster/lease-store.ts). */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
+  replicas: ReplicaTable;
+  leases: LeaseTable;
   audit_checkpoints: AuditCheckpointTable;
   token_revocations: TokenRevocationTable;
   flags: FlagTable;
@@ -196,11 +218,29 @@ export type Db = Kysely<Database>;
 
 /**
  * Deletes at most `batch` rows of `table` whose `column` is before `cutoff`; returns how many.
- * SQLite-only (`rowid`; PostgreSQL would use `ctid` or the primary key): each store's prune calls it.
+ * Each store's prune calls it. SQLite addresses the rows by `rowid`; PostgreSQL by `ctid` (the
+ * row's physical address, stable within the one statement; `= ANY(ARRAY(…))` is a TID scan).
  */
 export async function deleteOldest<T extends keyof Database & string>(db: Kysely<Database>, table: T, column: keyof Database[T] & string, cutoff: string, batch: number): Promise<number> {
-  const r = await sql`DELETE FROM ${sql.table(table)} WHERE rowid IN (SELECT rowid FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch})`.execute(db);
+  const t = sql.table(table);
+  const r =
+    dialectOf(db) === 'postgres'
+      ? await sql`DELETE FROM ${t} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${t} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch}))`.execute(db)
+      : await sql`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch})`.execute(db);
   return Number(r.numAffectedRows ?? 0);
+}
+
+/**
+ * The larger of two values of one row (upserts): SQLite's two-argument `max(a, b)`,
+ * PostgreSQL's `GREATEST(a, b)` (its `max` is only the aggregate).
+ */
+export function greatest<T>(db: Kysely<any>, a: RawBuilder<T>, b: RawBuilder<T>): RawBuilder<T> {
+  return dialectOf(db) === 'postgres' ? sql<T>`greatest(${a}, ${b})` : sql<T>`max(${a}, ${b})`;
+}
+
+/** The smaller of two values of one row: SQLite's two-argument `min(a, b)`, PostgreSQL's `LEAST(a, b)`. */
+export function least<T>(db: Kysely<any>, a: RawBuilder<T>, b: RawBuilder<T>): RawBuilder<T> {
+  return dialectOf(db) === 'postgres' ? sql<T>`least(${a}, ${b})` : sql<T>`min(${a}, ${b})`;
 }
 
 export interface OpenedDb {
@@ -273,24 +313,36 @@ const pgTypes = {
     oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/** Connections reserved for urgent write transactions (kill, restore, rollback, pause, guardrail trips). */
+export const URGENT_POOL_MAX = 2;
+
 /**
- * `DATABASE_URL=postgres://…` selects PostgreSQL (Kysely's PostgresDialect on a `pg` pool);
- * otherwise the SQLite file of openDb. Not used by main.ts yet: the stores still hold
- * SQLite-only SQL (docs/architecture.md, "Portability").
+ * `DATABASE_URL=postgres://…` selects PostgreSQL (Kysely's PostgresDialect on a `pg` pool of
+ * `poolMax` connections, plus a second pool of URGENT_POOL_MAX used only by urgent write
+ * transactions, so a main pool held by reads or metric ingestion cannot make a kill wait for a
+ * connection: `writeTransaction(db, true, …)` finds it through `reserveUrgent`); otherwise the
+ * SQLite file of openDb.
  */
-export function openDatabase(config: { databaseUrl?: string; dbFile: string }, onPoolError?: (err: Error) => void): OpenedDatabase {
+export function openDatabase(config: { databaseUrl?: string; dbFile: string; databasePoolMax?: number }, onPoolError?: (err: Error) => void): OpenedDatabase {
   if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes });
-    // An idle pooled connection the server closed (restart, failover, admin shutdown) is emitted
-    // here; without a listener it would crash the process. The pool drops it and the next query
-    // opens a new one.
-    pool.on('error', (err) => onPoolError?.(err));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const pool = (max: number) => {
+      // A connection attempt that hangs (PostgreSQL down, a network partition) fails after 5 s
+      // instead of holding the request: the caller answers 503 and the client retries.
+      const p = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes, max, connectionTimeoutMillis: 5000 });
+      // An idle pooled connection the server closed (restart, failover, admin shutdown) is emitted
+      // here; without a listener it would crash the process. The pool drops it and the next query
+      // opens a new one.
+      p.on('error', (err) => onPoolError?.(err));
+      return p;
+    };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.databasePoolMax ?? 10) }) });
+    const urgent = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(URGENT_POOL_MAX) }) });
+    reserveUrgent(db, urgent);
     return {
       dialect: 'postgres',
       db,
       async close() {
-        await db.destroy();
+        await Promise.all([db.destroy(), urgent.destroy()]);
       },
     };
   }

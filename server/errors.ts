@@ -92,6 +92,24 @@ interface BodyParserError {
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY)(_[A-Z_]+)?$/;
 
 /**
+ * PostgreSQL unreachable or refusing for now: SQLSTATE classes 08 (connection), 53 (insufficient
+ * resources: disk full, too many connections), 57P (shut down, restarting), 58 (I/O), plus
+ * serialization failure, deadlock, lock timeout and a read-only (standby) server; the socket
+ * errors and the pool's connect timeout of the `pg` driver.
+ */
+const PG_UNAVAILABLE = /^(08[0-9A-Z]{3}|53[0-9A-Z]{3}|57P0[1-4]|58[0-9A-Z]{3}|40001|40P01|55P03|25006|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/;
+const PG_DRIVER_UNAVAILABLE = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/;
+
+/** The database is unavailable (SQLite busy/full/read-only, PostgreSQL down or overloaded): a 503, not a 500. Exported for the readiness probe. */
+export function databaseUnavailable(err: unknown): string | undefined {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (SQLITE_UNAVAILABLE.test(code) || PG_UNAVAILABLE.test(code)) return code;
+  const message = err instanceof Error ? err.message : '';
+  if (PG_DRIVER_UNAVAILABLE.test(message)) return 'connection';
+  return undefined;
+}
+
+/**
  * The one error handler: every error leaves as `{ error: { code, message, details? } }`, and
  * every 503 with Retry-After. `onDbUnavailable` hears each write the database refused (readiness).
  */
@@ -104,9 +122,9 @@ export function errorHandler(log: Logger, onDbUnavailable?: (code: string) => vo
     else if (bp?.type === 'entity.parse.failed') e = new ValidationError(`request body is not valid JSON: ${bp.message ?? ''}`.trim(), undefined, 'invalid_json');
     else if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') e = new AppError(415, 'unsupported_media_type', bp.message ?? 'unsupported encoding');
     else if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) e = new AppError(bp.status, 'bad_request', bp.message ?? 'bad request');
-    else if (SQLITE_UNAVAILABLE.test(String((err as { code?: unknown })?.code ?? ''))) {
+    else if (databaseUnavailable(err) !== undefined) {
       log.error({ err, requestId: req.requestId }, 'database unavailable');
-      onDbUnavailable?.(String((err as { code?: unknown }).code));
+      onDbUnavailable?.(databaseUnavailable(err)!);
       e = new Unavailable('the database is unavailable (busy, locked, full or read-only); nothing was changed, try again');
     } else {
       log.error({ err, requestId: req.requestId }, 'unhandled error');

@@ -10,7 +10,7 @@ import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
-import { RevocationList } from './auth/revocation-list.js';
+import { pollTokenRevocations, RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
@@ -18,15 +18,16 @@ import express from 'express';
 import { Metrics } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
-import { checkpointWal, dataVersion, disableAutoCheckpoint, migrate, openDb, type OpenedDb } from './db.js';
+import { checkpointWal, dataVersion, disableAutoCheckpoint, migrate, openDatabase, type OpenedDatabase, type OpenedDb } from './db.js';
 import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
-import { checkIntegrity, lockDataDir, prepareDataDir } from './data-dir.js';
+import { checkIntegrity, lockDataDir, prepareDataDir, type DataDirLock } from './data-dir.js';
 import { showBootstrapToken } from './bootstrap-token.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
 import { Drain } from './drain.js';
+import { startCluster, type Cluster } from './cluster/cluster.js';
 
 export interface StartOptions {
   config: Config;
@@ -41,7 +42,11 @@ export interface RunningServer {
   url: string;
   port: number;
   server: http.Server;
-  opened: OpenedDb;
+  /**
+   * The database: `dialect` says which. `opened.sqlite` is SQLite's raw handle; on PostgreSQL
+   * reading it throws (the tests that inspect the SQLite file are skipped there by name).
+   */
+  opened: ServerDb;
   services: Services;
   bus: ChangeBus;
   log: Logger;
@@ -50,6 +55,8 @@ export interface RunningServer {
   push: PushServer;
   /** Signed audit checkpoints (the key file is config.checkpointKeyFile). */
   checkpoints: AuditCheckpoints;
+  /** On PostgreSQL: this replica's part of the cluster (change bus, registry, job lease). */
+  cluster?: Cluster;
   /** Set on the very first start of a data dir only. */
   bootstrapToken?: string;
   /** What /readyz checks (tests and the cluster wiring read it). */
@@ -63,6 +70,23 @@ export interface RunningServer {
   drain(seconds?: number): Promise<boolean>;
 }
 
+export interface ServerDb extends OpenedDatabase {
+  sqlite: NonNullable<OpenedDatabase['sqlite']>;
+}
+
+/** OpenedDatabase with `sqlite` always typed: on PostgreSQL reading it throws a clear error. */
+function serverDb(o: OpenedDatabase): ServerDb {
+  if (o.sqlite) return o as ServerDb;
+  return Object.defineProperty({ ...o }, 'sqlite', {
+    get() {
+      throw new Error('this server runs on PostgreSQL (DATABASE_URL): there is no SQLite handle');
+    },
+  }) as ServerDb;
+}
+
+/** On PostgreSQL no lock file: replicas share the database, and a replica needs nothing on disk but the key files. */
+const NO_LOCK: DataDirLock = { file: '', held: () => true, release: () => undefined };
+
 /** Where the built admin UI lives, relative to this module both in source and in dist/. */
 function adminUiDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,30 +98,28 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  if (config.databaseUrl) {
-    // Serving from SQLite while the operator asked for PostgreSQL would split the fleet silently.
-    throw new ConfigError('DATABASE_URL is set, but serving from PostgreSQL is not available yet (only the schema runs there); unset DATABASE_URL to serve from SQLite in DATA_DIR');
-  }
   if (config.jwksUrl && !config.jwtIssuer) {
     throw new ConfigError('JWKS_URL is set without JWT_ISSUER: set JWT_ISSUER to the identity provider\'s issuer, or any token its keys signed would be accepted');
   }
   const trustedProxies = parseTrustedProxies(config.trustProxy);
-  prepareDataDir(config.dataDir, config.dbFile);
-  const lock = lockDataDir(config.dataDir);
-  let opened: OpenedDb;
+  const onPostgres = config.databaseUrl !== undefined;
+  // DATA_DIR holds the key files on both; the database file and its one-server lock on SQLite only.
+  prepareDataDir(config.dataDir, onPostgres ? undefined : config.dbFile);
+  const lock = onPostgres ? NO_LOCK : lockDataDir(config.dataDir);
+  let opened: ServerDb;
   let secret: Uint8Array;
   let created: boolean;
   let checkpointKey: ReturnType<typeof loadOrCreateCheckpointKey>;
   try {
     ({ secret, created } = loadSecretFile(config.secretFile));
     checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
-    opened = openDb(config.dbFile);
+    opened = serverDb(openDatabase(config, (err) => log.warn({ err }, 'a pooled PostgreSQL connection failed; the pool opens a new one')));
   } catch (err) {
     lock.release();
     throw err;
   }
   try {
-    checkIntegrity(opened, config.dbFile);
+    if (opened.dialect === 'sqlite') checkIntegrity(opened, config.dbFile);
     const applied = await migrate(opened.db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
   } catch (err) {
@@ -107,13 +129,34 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
   if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
-  const bus = new LocalChangeBus();
+  // On PostgreSQL every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
+  let cluster: Cluster | undefined;
+  try {
+    cluster = onPostgres ? await startCluster({ db: opened.db, databaseUrl: config.databaseUrl!, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }) : undefined;
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
+  // Periodic jobs run on the replica holding the job lease; on one node, always.
+  const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
-  const health = new Health({ db: opened.db, lockHeld: lock.held });
+  const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
+  // Caught up with the change stream: the LISTEN connection is up, and it is marked so only after its catch-up read.
+  if (cluster) health.watchChangeStream(() => (cluster.bus.listening ? null : 'the LISTEN connection to PostgreSQL is down; reconnecting, then catching up from the last state version seen'));
   metrics.sources.dbWritable = () => health.dbWritable;
-  metrics.sources.lockHeld = lock.held;
-  const revocations = new RevocationList(opened.db, () => dataVersion(opened));
+  if (!onPostgres) metrics.sources.lockHeld = lock.held;
+  // Revocations committed elsewhere: SQLite's data_version moves; PostgreSQL is polled.
+  let revocationPoll: { version: () => number; stop: () => void };
+  try {
+    revocationPoll = opened.dialect === 'sqlite' ? { version: () => dataVersion(opened), stop: () => undefined } : await pollTokenRevocations(opened.db);
+  } catch (err) {
+    unwatch();
+    await opened.close();
+    throw err;
+  }
+  const revocations = new RevocationList(opened.db, revocationPoll.version);
   await revocations.load();
   const services = createServices({
     revocations,
@@ -142,7 +185,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxTtlSeconds: config.maxTokenTtlSeconds,
     metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
   });
-  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery });
+  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, runs: cluster ? runsJobs : undefined });
   const detachCheckpoints = await checkpoints.attach(bus);
   const authenticator = createAuthenticator(
     opened.db,
@@ -187,13 +230,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     metricsServer?.close();
     await push.close();
     unwatch();
+    revocationPoll.stop();
+    await cluster?.close();
     await opened.close();
     lock.release();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, dataDir: config.dataDir }, `switchyard listening on ${url}`);
+  log.info({ url, dataDir: config.dataDir, database: opened.dialect }, `switchyard listening on ${url}`);
+  // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
+  if (cluster) {
+    await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+    log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
+  }
 
   let bootstrapToken: string | undefined;
   if (created) {
@@ -202,13 +252,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
-  const stopScheduler = services.scheduler.start(30_000);
-  const stopCheckpoints = checkpointInBackground(opened);
+  const stopScheduler = services.scheduler.start(30_000, runsJobs);
+  // SQLite's WAL is checkpointed on a timer; PostgreSQL checkpoints by itself.
+  const stopCheckpoints = opened.dialect === 'sqlite' ? checkpointInBackground(opened) : () => undefined;
   const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
   // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
   const stopTelemetry = services.telemetry.start(5_000);
   // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
-  const stopRetention = services.retention.start(10 * 60_000);
+  const stopRetention = services.retention.start(10 * 60_000, runsJobs);
 
   let closing: Promise<void> | undefined;
   const running: RunningServer = {
@@ -223,6 +274,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     secret,
     push,
     checkpoints,
+    cluster,
     bootstrapToken,
     health,
     async drain(seconds = config.drainSeconds) {
@@ -239,6 +291,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await stopScheduler();
         stopCheckpoints();
+        revocationPoll.stop();
         unwatch();
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
@@ -246,6 +299,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await stopTelemetry();
         detachCheckpoints();
         await stopAuditCheckpoints();
+        // Removes this replica's row and gives up the job lease, so the others know at once.
+        await cluster?.close();
         server.closeAllConnections();
         await stopped;
         await opened.close();

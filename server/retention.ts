@@ -71,9 +71,14 @@ export class Retention {
     return out;
   }
 
-  /** Prunes every `intervalMs` on an unref'd timer (and once soon after start); the returned stop waits for a prune under way. */
-  start(intervalMs: number): () => Promise<void> {
-    const tick = () => void this.prune().catch((err) => this.deps.log.error({ err }, 'retention prune failed'));
+  /**
+   * Prunes every `intervalMs` on an unref'd timer (and once soon after start); the returned stop
+   * waits for a prune under way. `runs` (a cluster's job lease) says whether this replica prunes now.
+   */
+  start(intervalMs: number, runs: () => boolean = () => true): () => Promise<void> {
+    const tick = () => {
+      if (runs()) void this.prune().catch((err) => this.deps.log.error({ err }, 'retention prune failed'));
+    };
     const first = setTimeout(tick, Math.min(intervalMs, 60_000));
     const timer = setInterval(tick, intervalMs);
     first.unref();

@@ -35,6 +35,9 @@ export async function write<T>(
   const pending: ChangeEvent[] = [];
   const start = deps.observeWrite ? process.hrtime.bigint() : 0n;
   const result = await writeTransaction(deps.db, opts.urgent ?? false, async (trx) => {
+    // Before anything is read: on PostgreSQL this waits for an audited write of another replica
+    // to commit, so the rules below see what it wrote and the chain head is the latest.
+    await deps.audit.begin(trx);
     const ctx: WriteContext = {
       trx,
       async record(input) {

@@ -40,7 +40,19 @@ export function gateOf(db: Kysely<any>): WriteGate {
   return g;
 }
 
-/** A write transaction through the database's gate; `urgent` for safety actions. */
+const reserved = new WeakMap<object, Kysely<any>>();
+
+/**
+ * PostgreSQL: `urgentDb` (its own small pool) runs the urgent write transactions of `db`, so a
+ * kill never waits for a connection of a pool that reads or ingestion hold. SQLite has one
+ * connection and the gate alone.
+ */
+export function reserveUrgent<DB>(db: Kysely<DB>, urgentDb: Kysely<DB>): void {
+  reserved.set(db, urgentDb);
+}
+
+/** A write transaction through the database's gate; `urgent` for safety actions (on the reserved connections, where there are). */
 export function writeTransaction<DB, T>(db: Kysely<DB>, urgent: boolean, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return gateOf(db).run(urgent, () => db.transaction().execute(fn));
+  const target = (urgent ? (reserved.get(db) as Kysely<DB> | undefined) : undefined) ?? db;
+  return gateOf(db).run(urgent, () => target.transaction().execute(fn));
 }

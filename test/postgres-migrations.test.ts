@@ -9,8 +9,8 @@ import { tempDataDir } from './helpers/server.js';
 import { ConfigError, configFromEnv } from '../server/config.js';
 
 const TABLES = [
-  'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'meta', 'metric_aggregates',
-  'metric_names', 'metric_samples', 'plan_versions', 'sdk_keys', 'signoffs', 'token_revocations',
+  'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',
+  'metric_names', 'metric_samples', 'plan_versions', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
 ];
 
 let pg: TestPostgres;

@@ -237,6 +237,22 @@ export interface Propagation {
   /** From the server sending the change to the slowest acknowledgement seen; null if unknown. */
   slowestMs: number | null;
   medianMs?: number | null;
+  /**
+   * In a cluster: each replica's own figures (the totals above count the live ones). A gone
+   * replica keeps the SDK count it last reported, which are reconnecting elsewhere.
+   */
+  replicas?: ReplicaPropagation[];
+}
+
+/** One replica's share of a flag's propagation figures. */
+export interface ReplicaPropagation {
+  name: string;
+  connected: number;
+  acknowledged: number;
+  pending: number;
+  status: 'live' | 'gone';
+  /** How long ago a gone replica was last heard from; null while live. */
+  goneForMs: number | null;
 }
 
 /** Admin stream (/api/stream), server -> UI. `F` is the REST API's flag view. */

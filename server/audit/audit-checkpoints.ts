@@ -16,6 +16,8 @@ export interface CheckpointDeps {
   log: Logger;
   /** Take a checkpoint once the head is this many entries past the last one. */
   every: number;
+  /** In a cluster, whether this replica holds the job lease: only it signs (it hears every replica's entries). */
+  runs?: () => boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export class AuditCheckpoints {
 
   /** Asks for a checkpoint; at most one waits behind the one running (it signs the head as it is then). */
   request(): void {
-    if (this.queued || this.stopped) return;
+    if (this.queued || this.stopped || (this.deps.runs && !this.deps.runs())) return;
     this.queued = true;
     this.chain = this.chain.then(async () => {
       this.queued = false;

@@ -4,7 +4,7 @@ import type { Database } from '../db.js';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';
-import { auditHead, insertAuditRow, toAuditEntry } from './audit-store.js';
+import { auditHead, insertAuditRow, lockAuditChain, toAuditEntry } from './audit-store.js';
 
 export interface AuditInput {
   action: string;
@@ -17,10 +17,16 @@ export interface AuditInput {
 /**
  * Appends hash-chained entries. It only ever runs inside the caller's transaction, so an
  * entry exists if and only if its change does. Transactions are serialised (one SQLite
- * connection; on PostgreSQL the head row would be locked FOR UPDATE), so the chain never forks.
+ * connection; on PostgreSQL `begin()` takes the audit chain's advisory lock first in every
+ * write transaction, so replicas appending at once still make one chain), so it never forks.
  */
 export class AuditRecorder {
   constructor(private readonly clock: Clock) {}
+
+  /** First statement of every write transaction that may record (`write()` calls it). */
+  async begin(trx: Transaction<Database>): Promise<void> {
+    await lockAuditChain(trx);
+  }
 
   async record(trx: Transaction<Database>, actor: Actor, input: AuditInput): Promise<AuditEntry> {
     const head = await auditHead(trx);

@@ -17,4 +17,17 @@ export const propagationSchema = z.strictObject({
   pending: z.number().int(),
   slowestMs: z.number().nullable(),
   medianMs: z.number().nullable().optional(),
+  replicas: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        connected: z.number().int(),
+        acknowledged: z.number().int(),
+        pending: z.number().int(),
+        status: z.enum(['live', 'gone']),
+        goneForMs: z.number().nullable(),
+      }),
+    )
+    .optional()
+    .describe("In a cluster: each replica's figures (the totals count the live ones; a gone replica shows the SDK count it last reported)"),
 }).meta({ id: 'Propagation' });

@@ -10,8 +10,8 @@ export interface Readiness {
 
 export interface HealthDeps {
   db: Db;
-  /** False once the DATA_DIR lock file was removed or replaced. */
-  lockHeld: () => boolean;
+  /** False once the DATA_DIR lock file was removed or replaced. SQLite only: on PostgreSQL there is no lock file. */
+  lockHeld?: () => boolean;
   now?: () => number;
   /** A probe write runs when the last successful write is older than this (an idle server). */
   probeAfterMs?: number;
@@ -20,8 +20,9 @@ export interface HealthDeps {
 }
 
 /**
- * What /readyz and /metrics say about the kill path: can the database take a write right now,
- * and is this still the one server on its DATA_DIR. Writes report their outcome here
+ * What /readyz and /metrics say about the kill path: can the database take a write right now
+ * (on PostgreSQL too: "reachable" is the probe write committing), and, on SQLite, is this still
+ * the one server on its DATA_DIR. Writes report their outcome here
  * (`writeSucceeded`, `writeRefused`); when the last outcome was a refusal, or nothing was
  * written for a while, /readyz makes a probe write through the write gate (after any waiting
  * safety action) to find out.
@@ -73,7 +74,7 @@ export class Health {
   async check(): Promise<Readiness> {
     if (this.stopping) return { ok: false, problems: ['shutting down (SIGTERM): draining in-flight requests; send traffic to another replica'] };
     const problems: string[] = [];
-    if (!this.deps.lockHeld()) {
+    if (this.deps.lockHeld && !this.deps.lockHeld()) {
       problems.push('the DATA_DIR lock file was removed or taken over: another server may be using this database; restart this one');
     }
     if (this.refused !== undefined || this.now() - this.lastOkAt > (this.deps.probeAfterMs ?? 10_000)) await this.probe();

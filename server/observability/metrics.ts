@@ -168,7 +168,8 @@ export class Metrics {
   /** Counts audit entries and safety/rollout actions as they are announced after commit. */
   watch(bus: ChangeBus): () => void {
     return bus.subscribe((e) => {
-      if (e.type !== 'audit') return;
+      // Counted by the replica that committed it: summed over replicas, each entry counts once.
+      if (e.type !== 'audit' || e.remote) return;
       this.auditEntries.inc({ action: e.entry.action });
       if (/^(flag\.(kill|restore)|rollout\.)/.test(e.entry.action)) this.flagActions.inc({ action: e.entry.action });
     });

@@ -1,5 +1,18 @@
 import { performance } from 'node:perf_hooks';
-import type { Propagation } from '../../sdk/src/protocol.js';
+import type { Propagation, ReplicaPropagation } from '../../sdk/src/protocol.js';
+
+/**
+ * The other replicas of a cluster, as their figures reach this one (server/cluster/). Without
+ * it the tracker answers for this process alone, as on one node.
+ */
+export interface RemoteAcks {
+  /** This replica's name, for its own row in `replicas`. */
+  readonly self: string;
+  /** Every other replica's figures for `stateVersion`; gone ones are listed and not counted. */
+  figures(stateVersion: number): ReplicaPropagation[];
+  /** Called whenever another replica's figures or liveness moved. */
+  onChange(listener: () => void): () => void;
+}
 
 /** What the tracker keeps per live SDK connection. */
 export interface Peer {
@@ -44,6 +57,8 @@ export class PropagationTracker {
   private readonly progress = new Set<(keys: string[]) => void>();
   private readonly touched = new Set<Delivery>();
   private flushing = false;
+  private remote?: RemoteAcks;
+  private readonly peerListeners = new Set<() => void>();
 
   constructor(
     private readonly stateVersionOf: (key: string) => number | undefined,
@@ -60,11 +75,54 @@ export class PropagationTracker {
     if (this.peers.has(peer)) return;
     this.peers.add(peer);
     for (const w of this.waiters) if (peer.applied < w.stateVersion) w.pending++;
+    this.peersMoved();
   }
 
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
-    for (const w of [...this.waiters]) if (peer.applied < w.stateVersion && --w.pending <= 0) w.done();
+    for (const w of [...this.waiters]) if (peer.applied < w.stateVersion && --w.pending <= 0) this.settle(w);
+    this.peersMoved();
+  }
+
+  /**
+   * Counts the other replicas of a cluster in every figure and wait from now on; the waits
+   * already running are rechecked whenever their figures move.
+   */
+  attachRemote(remote: RemoteAcks): () => void {
+    this.remote = remote;
+    const stop = remote.onChange(() => {
+      for (const w of [...this.waiters]) this.settle(w);
+      if (this.progress.size === 0) return;
+      const keys = new Set<string>();
+      for (const d of this.deliveries.slice(-16)) for (const k of d.keys) keys.add(k);
+      for (const l of this.progress) l([...keys]);
+    });
+    return () => {
+      stop();
+      this.remote = undefined;
+    };
+  }
+
+  /** Called (synchronously, so keep it cheap) whenever a peer joins, leaves or acknowledges. */
+  onPeers(listener: () => void): () => void {
+    this.peerListeners.add(listener);
+    return () => this.peerListeners.delete(listener);
+  }
+
+  private peersMoved(): void {
+    for (const l of this.peerListeners) l();
+  }
+
+  /** Live SDKs of other replicas that have not applied `stateVersion`. */
+  private remotePending(stateVersion: number): number {
+    if (!this.remote) return 0;
+    let n = 0;
+    for (const r of this.remote.figures(stateVersion)) if (r.status === 'live') n += r.pending;
+    return n;
+  }
+
+  private settle(w: Waiter): void {
+    if (w.pending <= 0 && this.remotePending(w.stateVersion) === 0) w.done();
   }
 
   /**
@@ -86,7 +144,8 @@ export class PropagationTracker {
     peer.applied = version;
     peer.appliedAt = at;
     // O(waiters) per ack: a kill waiting on 10,000 peers must not rescan them 10,000 times.
-    for (const w of this.waiters) if (before < w.stateVersion && version >= w.stateVersion && --w.pending <= 0) w.done();
+    for (const w of this.waiters) if (before < w.stateVersion && version >= w.stateVersion && --w.pending <= 0) this.settle(w);
+    this.peersMoved();
   }
 
   /** Notes that a delivery's figures moved; listeners hear once per turn of the event loop. */
@@ -116,7 +175,7 @@ export class PropagationTracker {
     for (const p of this.peers) if (p.applied >= stateVersion) applied++;
     const d = this.deliveryFor(stateVersion);
     const lat = d && d.latencies.length ? [...d.latencies].sort((a, b) => a - b) : [];
-    return {
+    const figures: Propagation = {
       key,
       stateVersion,
       connected: this.peers.size,
@@ -125,6 +184,18 @@ export class PropagationTracker {
       slowestMs: lat.length ? round(lat[lat.length - 1]!) : null,
       medianMs: lat.length ? round(lat[Math.floor((lat.length - 1) / 2)]!) : null,
     };
+    if (!this.remote) return figures;
+    // A cluster: the totals count every live replica; each replica's own figures beside them.
+    const own: ReplicaPropagation = { name: this.remote.self, connected: figures.connected, acknowledged: applied, pending: figures.pending, status: 'live', goneForMs: null };
+    const replicas = [own, ...this.remote.figures(stateVersion)];
+    for (const r of replicas) {
+      if (r === own || r.status !== 'live') continue;
+      figures.connected += r.connected;
+      figures.applied += r.acknowledged;
+      figures.pending += r.pending;
+    }
+    figures.replicas = replicas;
+    return figures;
   }
 
   /** Resolves once every live peer applied the change, or after `ms` with the figures so far. */
@@ -132,7 +203,7 @@ export class PropagationTracker {
     const figures = () => this.of(key, stateVersion)!;
     let pending = 0;
     for (const p of this.peers) if (p.applied < stateVersion) pending++;
-    if (ms <= 0 || pending === 0) return Promise.resolve(figures());
+    if (ms <= 0 || (pending === 0 && this.remotePending(stateVersion) === 0)) return Promise.resolve(figures());
     return new Promise((resolve) => {
       const waiter: Waiter = {
         key,

@@ -71,11 +71,14 @@ export class RolloutScheduler {
     return true;
   }
 
-  /** Runs `tick()` every `intervalMs` on an unref'd timer; the returned stop waits for a running tick. */
-  start(intervalMs: number): () => Promise<void> {
+  /**
+   * Runs `tick()` every `intervalMs` on an unref'd timer; the returned stop waits for a running tick.
+   * `runs` (a cluster's job lease) says whether this replica ticks now.
+   */
+  start(intervalMs: number, runs: () => boolean = () => true): () => Promise<void> {
     let running: Promise<void> | undefined;
     const timer = setInterval(() => {
-      if (running) return;
+      if (running || !runs()) return;
       running = this.tick()
         .then(() => undefined, (err: unknown) => this.deps.log.error({ err }, 'rollout scheduler tick failed'))
         .finally(() => (running = undefined));

@@ -114,7 +114,8 @@ export class WebhookNotifier {
 
   attach(bus: ChangeBus): () => void {
     return bus.subscribe((ev) => {
-      if (ev.type !== 'audit' || !ev.entry.flag || !NOTIFIED_ACTIONS.has(ev.entry.action)) return;
+      // Delivered by the replica that committed the change, never by the others that hear of it.
+      if (ev.type !== 'audit' || ev.remote || !ev.entry.flag || !NOTIFIED_ACTIONS.has(ev.entry.action)) return;
       const p = this.deliver(ev.entry).catch((err: unknown) => this.deps.log.warn({ err, flag: ev.entry.flag }, 'webhook delivery failed'));
       this.inflight.add(p);
       void p.finally(() => this.inflight.delete(p));

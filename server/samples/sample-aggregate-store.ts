@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { deleteOldest, type Database, type MetricAggregateTable } from '../db.js';
+import { deleteOldest, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
 import type { Cohort } from './sample-store.js';
 
@@ -54,8 +54,8 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
           count: sql<number>`metric_aggregates.count + excluded.count`,
           sum: sql<number>`metric_aggregates.sum + excluded.sum`,
           sumsq: sql<number>`metric_aggregates.sumsq + excluded.sumsq`,
-          min: sql<number>`min(metric_aggregates.min, excluded.min)`,
-          max: sql<number>`max(metric_aggregates.max, excluded.max)`,
+          min: least(db, sql<number>`metric_aggregates.min`, sql<number>`excluded.min`),
+          max: greatest(db, sql<number>`metric_aggregates.max`, sql<number>`excluded.max`),
           updated_at: sql<string>`excluded.updated_at`,
         }),
       )

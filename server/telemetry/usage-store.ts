@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { deleteOldest, type Database, type Db } from '../db.js';
+import { deleteOldest, greatest, type Database, type Db } from '../db.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
@@ -34,7 +34,7 @@ async function upsert(trx: Transaction<Database>, rows: UsageRow[]): Promise<voi
     .onConflict((oc) =>
       oc.columns(['flag', 'stage', 'variant', 'day']).doUpdateSet({
         count: sql<number>`flag_usage.count + excluded.count`,
-        last_seen_at: sql<string>`max(flag_usage.last_seen_at, excluded.last_seen_at)`,
+        last_seen_at: greatest(trx, sql<string>`flag_usage.last_seen_at`, sql<string>`excluded.last_seen_at`),
       }),
     )
     .execute();
@@ -54,7 +54,9 @@ export async function usageOf(db: Db, flag: string, sinceDay?: string): Promise<
     .select(['stage', 'variant', sql<number>`sum(count)`.as('count'), sql<string>`max(last_seen_at)`.as('lastSeenAt')])
     .where('flag', '=', flag);
   if (sinceDay) q = q.where('day', '>=', sinceDay);
-  return q.groupBy(['stage', 'variant']).orderBy('stage').execute();
+  // PostgreSQL sums a bigint column as numeric (a string through pg): read back as a number, as SQLite gives it.
+  const rows = await q.groupBy(['stage', 'variant']).orderBy('stage').orderBy('variant').execute();
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
 export interface StaleRow {

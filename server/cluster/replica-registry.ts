@@ -1,0 +1,197 @@
+import { sql } from 'kysely';
+import type { ReplicaPropagation } from '../../sdk/src/protocol.js';
+import type { Db } from '../db.js';
+import type { Logger } from '../log.js';
+import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
+import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
+import type { PgChangeBus } from './pg-change-bus.js';
+import { heartbeat, listReplicas, pruneReplicas, removeReplica } from './replica-store.js';
+
+export const ACKS_CHANNEL = 'switchyard_acks';
+/** A replica silent this many heartbeats is gone. */
+export const GONE_AFTER_BEATS = 3;
+/** Rows of replicas gone this long are deleted (they were listed as gone until then). */
+const FORGET_AFTER_MS = 10 * 60_000;
+
+export interface RegistryDeps {
+  db: Db;
+  bus: PgChangeBus;
+  tracker: PropagationTracker;
+  log: Logger;
+  id: string;
+  name: string;
+  url: string;
+  heartbeatMs: number;
+  /** Coalesces figure notices to at most one per this many ms (default 20). */
+  coalesceMs?: number;
+  /** Runs after each heartbeat (the job lease renews here). */
+  onBeat?: () => Promise<unknown>;
+}
+
+interface Other {
+  name: string;
+  figures: AckFigures;
+  /** performance.now() when last heard from (heartbeat row or notice). */
+  heardAt: number;
+}
+
+/**
+ * This replica's row in `replicas` and what it knows of the others. Every heartbeat it writes
+ * its row (SDK count, acknowledgement figures, state version), reads every row, and catches
+ * the change bus up; between heartbeats it sends its figures on `NOTIFY switchyard_acks`
+ * whenever they move (coalesced) and hears the others' on the bus's listening connection.
+ * The tracker asks it for the other replicas' figures (RemoteAcks).
+ */
+export class ReplicaRegistry implements RemoteAcks {
+  readonly self: string;
+  private readonly others = new Map<string, Other>();
+  private readonly listeners = new Set<() => void>();
+  private n = 0;
+  private timer?: NodeJS.Timeout;
+  private beat?: NodeJS.Timeout;
+  private beating?: Promise<void>;
+  private lastSent = '';
+  private closed = false;
+  private stops: Array<() => void> = [];
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.self = deps.name;
+  }
+
+  async start(): Promise<void> {
+    await this.deps.bus.listen(ACKS_CHANNEL, (p) => this.onNotice(p));
+    this.stops.push(this.deps.tracker.onPeers(() => this.schedule()), this.deps.tracker.attachRemote(this));
+    await this.tick();
+    this.beat = setInterval(() => {
+      if (!this.beating) this.beating = this.tick().finally(() => (this.beating = undefined));
+    }, this.deps.heartbeatMs);
+    this.beat.unref();
+  }
+
+  /** Stops beating without a goodbye: what a replica killed with -9 looks like to the others (tests). */
+  halt(): void {
+    this.closed = true;
+    clearInterval(this.beat);
+    clearTimeout(this.timer);
+  }
+
+  /** Stops beating and removes this replica's row, telling the others at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.beat);
+    clearTimeout(this.timer);
+    for (const s of this.stops) s();
+    await this.beating;
+    try {
+      await removeReplica(this.deps.db, this.deps.id);
+      await this.notify({ r: this.deps.id, bye: true });
+    } catch (err) {
+      this.deps.log.warn({ err }, 'cluster: could not remove this replica\'s row; the others will see it gone after three heartbeats');
+    }
+  }
+
+  figures(stateVersion: number): ReplicaPropagation[] {
+    const now = performance.now();
+    const out: ReplicaPropagation[] = [];
+    for (const o of this.others.values()) {
+      const silent = now - o.heardAt;
+      if (silent > GONE_AFTER_BEATS * this.deps.heartbeatMs) {
+        out.push({ name: o.name, connected: o.figures.connected, acknowledged: 0, pending: 0, status: 'gone', goneForMs: Math.round(silent) });
+        continue;
+      }
+      const acknowledged = Math.min(o.figures.connected, acknowledgedAt(o.figures.applied, stateVersion));
+      out.push({ name: o.name, connected: o.figures.connected, acknowledged, pending: o.figures.connected - acknowledged, status: 'live', goneForMs: null });
+    }
+    return out;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The figures this replica publishes. */
+  own(): AckFigures {
+    const applied: number[] = [];
+    for (const p of this.deps.tracker.peers) applied.push(p.applied);
+    return { n: ++this.n, connected: applied.length, applied: histogram(applied) };
+  }
+
+  /** One heartbeat: write our row, read everyone's, catch the bus up, renew the lease. */
+  async tick(): Promise<void> {
+    if (this.closed) return;
+    const { db, bus } = this.deps;
+    try {
+      const own = this.own();
+      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion });
+      const now = performance.now();
+      for (const row of await listReplicas(db)) {
+        if (row.id === this.deps.id) continue;
+        const figures = parseFigures(row.acks) ?? { n: 0, connected: row.sdk_count, applied: [] };
+        const heardAt = now - Number(row.age_ms);
+        const o = this.others.get(row.id);
+        if (!o) this.others.set(row.id, { name: row.name, figures, heardAt });
+        else {
+          if (figures.n > o.figures.n) o.figures = figures;
+          o.heardAt = Math.max(o.heardAt, heardAt);
+        }
+      }
+      await pruneReplicas(db, FORGET_AFTER_MS);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'cluster: heartbeat failed; retried on the next one');
+    }
+    // Every heartbeat also reads whatever a lost notice would have announced.
+    await bus.catchUp().catch((err: unknown) => this.deps.log.warn({ err }, 'cluster: catch-up on heartbeat failed'));
+    await this.deps.onBeat?.();
+    this.changed();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const own = this.own();
+      const key = JSON.stringify([own.connected, own.applied]);
+      if (key === this.lastSent) return;
+      this.lastSent = key;
+      void this.notify({ r: this.deps.id, name: this.deps.name, ...own });
+    }, this.deps.coalesceMs ?? 20);
+  }
+
+  private async notify(payload: object): Promise<void> {
+    try {
+      await sql`select pg_notify(${ACKS_CHANNEL}, ${JSON.stringify(payload)})`.execute(this.deps.db);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'cluster: NOTIFY of acknowledgement figures failed; the next heartbeat carries them');
+    }
+  }
+
+  private onNotice(payload: string): void {
+    let m: { r?: unknown; name?: unknown; bye?: unknown };
+    try {
+      m = JSON.parse(payload) as typeof m;
+    } catch {
+      return;
+    }
+    if (typeof m.r !== 'string' || m.r === this.deps.id) return;
+    if (m.bye === true) {
+      this.others.delete(m.r);
+      this.changed();
+      return;
+    }
+    const figures = parseFigures(payload);
+    if (!figures) return;
+    const o = this.others.get(m.r);
+    const name = typeof m.name === 'string' ? m.name : (o?.name ?? m.r);
+    if (!o) this.others.set(m.r, { name, figures, heardAt: performance.now() });
+    else {
+      if (figures.n > o.figures.n) o.figures = figures;
+      o.heardAt = performance.now();
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+}
