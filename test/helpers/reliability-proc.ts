@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { issueToken, loadOrCreateSecret } from '../../server/auth/tokens.js';
+import { issueToken, loadSecretFile } from '../../server/auth/tokens.js';
 import type { Role } from '../../server/auth/roles.js';
 
 const CLI = path.resolve('dist/cli.js');
@@ -42,7 +42,7 @@ export async function bootServer(dataDir: string, env: Record<string, string> = 
   // Keep draining the access log so a full pipe never stalls the server.
   child.stdout!.resume();
   child.stderr!.resume();
-  const secret = loadOrCreateSecret(dataDir).secret;
+  const secret = loadSecretFile(env.SECRET_FILE ?? path.join(dataDir, 'secret')).secret;
   const tokens = new Map<string, string>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
