@@ -68,7 +68,7 @@ describe('metric gates decided on evidence', () => {
     const g = await metricGate('one-sample', 'eval_score');
     expect(g).toMatchObject({ gate: 'metric', ok: false, outcome: 'inconclusive', kind: 'relative', n: 1, minSamples: 30, confidence: 0.95, limit: -0.05, interval: null, moreSamples: null });
     expect(g.estimate).toBeCloseTo(0.85 / 0.86 - 1, 12);
-    expect(g.detail).toBe('eval_score inconclusive: 1 treatment of at least 30 samples; needs at least 29 more samples');
+    expect(g.detail).toBe('eval_score inconclusive: 1 treatment of at least 30 samples (-1.163% vs baseline 0.86, 95% interval unbounded); needs at least 29 more samples');
     const r = await advance(ts, 'one-sample');
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('gates_not_met');
@@ -133,5 +133,60 @@ describe('metric gates decided on evidence', () => {
     await report(ts, [agg('vs-control', 'eval_score', 300, 0.55, 0.1)]);
     g = await metricGate('vs-control', 'eval_score');
     expect(g).toMatchObject({ outcome: 'breach', ok: false, n: 600, controlN: 300 });
+  });
+});
+
+describe('guardrails trip on evidence', () => {
+  // The checks of stage 1 are its gate (pre-launch evidence must pass them) and its guardrails once it runs.
+  const enter = async (key: string, checks: Array<{ metric: string } & Record<string, unknown>>, good: number) => {
+    await createFlag(ts, key);
+    await putPlan(ts, key, { stages: [{ percent: 5, checks }, { percent: 100 }] });
+    await report(ts, checks.flatMap((c) => [agg(key, c.metric, 30, good, 0), agg(key, c.metric, 30, good, 0, 'control')]));
+    time.advanceMinutes(1);
+    expect((await signoff(ts, key, 'pm-bob')).status).toBe(201);
+    expect((await advance(ts, key)).status).toBe(200);
+  };
+
+  it('one bad sample does not pause a rollout; a breach of the stage evidence does, audited with its statistics', async () => {
+    await enter('evidence-trip', [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach: 'pause' }], 0.001);
+    let r = await report(ts, [{ flag: 'evidence-trip', metric: 'error_rate', value: 0.5 }]);
+    expect(r.body.tripped).toEqual([]);
+    expect((await ts.api('GET', '/api/flags/evidence-trip', { as: 'viewer' })).body.paused).toBe(false);
+    // Healthy evidence after it: still no trip.
+    r = await report(ts, [agg('evidence-trip', 'error_rate', 40, 0.004, 0.002)]);
+    expect(r.body.tripped).toEqual([]);
+    // 200 more at 3% errors: the whole interval is above 1%.
+    r = await report(ts, [agg('evidence-trip', 'error_rate', 200, 0.03, 0.01)]);
+    expect(r.body.tripped).toHaveLength(1);
+    const [trip] = r.body.tripped;
+    expect(trip).toMatchObject({ flag: 'evidence-trip', metric: 'error_rate', effect: 'pause', evidence: { outcome: 'breach', n: 241, confidence: 0.95 } });
+    expect(trip.sample).toBeUndefined();
+    expect(trip.evidence.interval[0]).toBeGreaterThan(0.01);
+    expect(trip.detail).toMatch(/^error_rate breach: mean 0\.02\d+, 95% interval \[[\d.]+, [\d.]+\] breaks the limit <= 0\.01$/);
+    expect((await ts.api('GET', '/api/flags/evidence-trip', { as: 'viewer' })).body).toMatchObject({ paused: true, pausedBy: 'system:guardrail' });
+    const [entry] = await auditOf(ts, 'evidence-trip', 'rollout.guardrail_trip');
+    expect(entry).toMatchObject({ actor: 'system:guardrail', after: { paused: true, guardrail: { effect: 'pause', stage: 1, evidence: { outcome: 'breach', n: 241, confidence: 0.95 } } } });
+    expect(entry.after.guardrail.evidence.estimate).toBeCloseTo(trip.evidence.estimate, 12);
+    expect(entry.after.guardrail.evidence.interval).toEqual(trip.evidence.interval);
+  });
+
+  it('a relative guardrail against the control cohort kills on a breach of the evidence', async () => {
+    await enter('evidence-kill', [{ metric: 'eval_score', maxDropPct: 5, guardrail: true, onBreach: 'kill' }], 0.86);
+    let r = await report(ts, [agg('evidence-kill', 'eval_score', 100, 0.86, 0.05, 'control'), { flag: 'evidence-kill', metric: 'eval_score', value: 0.1 }]);
+    expect(r.body.tripped).toEqual([]);
+    r = await report(ts, [agg('evidence-kill', 'eval_score', 100, 0.6, 0.05)]);
+    expect(r.body.tripped).toMatchObject([{ effect: 'kill', evidence: { outcome: 'breach', n: 101, controlN: 100 }, killId: expect.any(String) }]);
+    expect((await ts.api('GET', '/api/flags/evidence-kill', { as: 'viewer' })).body).toMatchObject({ killed: true, killedBy: 'system:guardrail' });
+  });
+
+  it('tripOnAny keeps the single-sample trip for a hard cap', async () => {
+    const bad = await putPlan(ts, 'sized', { stages: [{ percent: 5, checks: [{ metric: 'cost_usd_per_day', op: '<=', threshold: 500, tripOnAny: true }] }, { percent: 100 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: any) => d.path)).toContain('stages.0.checks.0.tripOnAny');
+    await enter('hard-cap', [{ metric: 'cost_usd_per_day', op: '<=', threshold: 500, guardrail: true, tripOnAny: true }], 100);
+    const r = await report(ts, [{ flag: 'hard-cap', metric: 'cost_usd_per_day', value: 120 }, { flag: 'hard-cap', metric: 'cost_usd_per_day', value: 640 }]);
+    expect(r.body.tripped).toMatchObject([{ effect: 'pause', detail: 'cost_usd_per_day 640 breaks the limit <= 500', sample: { value: 640 } }]);
+    const [entry] = await auditOf(ts, 'hard-cap', 'rollout.guardrail_trip');
+    expect(entry.after.guardrail).toMatchObject({ sample: { value: 640 }, check: { tripOnAny: true } });
   });
 });

@@ -60,7 +60,12 @@ export class SampleService {
       const size = s.count === undefined ? {} : { count: s.count, stddev: s.stddev ?? 0 };
       return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: (at ?? now).toISOString(), ...size, measuredAt: measuredAt(at, now).toISOString() };
     });
-    const moments = samples.map((s) => (s.count === undefined ? { count: 1, sum: s.value, sumSq: s.value * s.value } : { count: s.count, sum: s.sum ?? s.value * s.count, sumSq: s.sumSq ?? s.value * s.value * s.count }));
+    // An aggregate's moments, exact for {count, sum, sumSq}; from {count, mean, stddev}: Σx = n·mean, Σx² = (n − 1)·sd² + n·mean².
+    const moments = samples.map((s) => {
+      const n = s.count ?? 1;
+      const sd = s.stddev ?? 0;
+      return { count: n, sum: s.sum ?? n * s.value, sumSq: s.sumSq ?? (n - 1) * sd * sd + n * s.value * s.value };
+    });
     this.limiter.take(actor.sub, rows.length);
     const receivedAt = now.toISOString();
     let uncounted = 0;
