@@ -137,6 +137,26 @@ describe('metric gates decided on evidence', () => {
   });
 });
 
+describe('auto-advance on evidence', () => {
+  it('an inconclusive check holds an auto-advancing stage (audited as blocked); the stage advances once the check passes', async () => {
+    await createFlag(ts, 'auto-evidence');
+    await putPlan(ts, 'auto-evidence', { stages: [{ percent: 5, autoAdvance: true, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] });
+    await signoff(ts, 'auto-evidence', 'pm-bob');
+    await report(ts, [{ flag: 'auto-evidence', metric: 'eval_score', value: 0.95 }]);
+    let t = await ts.running.services.scheduler.tick();
+    expect(t.advanced).not.toContain('auto-evidence');
+    const [blocked] = await auditOf(ts, 'auto-evidence', 'rollout.auto_advance_blocked');
+    expect(blocked.reason).toContain('metric: eval_score inconclusive: 1 treatment of at least 30 samples');
+    expect((await ts.api('GET', '/api/flags/auto-evidence', { as: 'viewer' })).body.stage).toBe(0);
+    await report(ts, [agg('auto-evidence', 'eval_score', 120, 0.87, 0.05)]);
+    t = await ts.running.services.scheduler.tick();
+    expect(t.advanced).toContain('auto-evidence');
+    const [adv] = await auditOf(ts, 'auto-evidence', 'rollout.advance');
+    expect(adv).toMatchObject({ actor: 'system:scheduler', after: { stage: 1, auto: true } });
+    expect(adv.after.gates.find((g: any) => g.gate === 'metric')).toMatchObject({ outcome: 'pass', n: 121 });
+  });
+});
+
 describe('guardrails trip on evidence', () => {
   // The checks of stage 1 are its gate (pre-launch evidence must pass them) and its guardrails once it runs.
   const enter = async (key: string, checks: Array<{ metric: string } & Record<string, unknown>>, good: number) => {
