@@ -165,6 +165,7 @@ export class PlanService {
       stage: row.stage,
       nextStage: plan && row.stage < plan.stages.length ? row.stage + 1 : null,
       signoffs: rows.map(toSignoff),
+      lapsed: row.plan_version > 0 ? (await lapsedSignoffs(this.deps.db, key, row.plan_version)).map(toSignoff) : [],
     };
   }
 }
