@@ -9,6 +9,7 @@ import * as m0011 from './0011_audit_checkpoints.js';
 import * as m0009 from './0009_token_revocations.js';
 import * as m0013 from './0013_client_request_id.js';
 import * as m0007 from './0007_metric_aggregates.js';
+import * as m0017 from './0017_evidence.js';
 import * as m0018 from './0018_flag_lease.js';
 
 /** Every migration, in order. A new migration file is added here too. */
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '0009_token_revocations': m0009,
   '0013_client_request_id': m0013,
   '0007_metric_aggregates': m0007,
+  '0017_evidence': m0017,
   '0018_flag_lease': m0018,
 };

@@ -96,17 +96,29 @@ export interface SignoffTable {
   /** Set when a plan edit or a rollback voided the sign-off; it then no longer counts. */
   voided_at: string | null;
   void_reason: string | null;
+  /** The gate snapshot the PM saw, JSON `SignoffSnapshot` (migration 0017; null on older rows). */
+  snapshot: string | null;
+  /** Set when a later evaluation moved a check the sign-off covered out of pass; it then no longer counts. */
+  lapsed_at: string | null;
+  lapse_reason: string | null;
+  lapse_metric: string | null;
+  lapse_outcome: string | null;
 }
 
 export interface MetricSampleTable {
   id: Generated<number>;
   flag: string;
   metric: string;
+  /** A single value, or the mean of an aggregate. */
   value: number;
   cohort: string;
   stage: number;
   at: string;
   received_at: string;
+  /** Observations in the sample: 1 for a single value (migration 0017). */
+  count: Generated<number>;
+  /** An aggregate's sample standard deviation (n − 1); null for a single value. */
+  stddev: number | null;
 }
 
 /** Which flags each kill killed (migration 0006). */

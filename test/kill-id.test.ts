@@ -132,10 +132,10 @@ describe('kill ids', () => {
     await putPlan(ts, 'guarded-kill', {
       stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<', threshold: 0.01, guardrail: true, onBreach: 'kill' }] }, { percent: 100 }],
     });
-    await report(ts, [{ flag: 'guarded-kill', metric: 'error_rate', value: 0 }]);
+    await report(ts, [{ flag: 'guarded-kill', metric: 'error_rate', count: 30, mean: 0, stddev: 0 }]);
     time.advanceMinutes(1);
     await signAndAdvance(ts, 'guarded-kill');
-    const trip = await report(ts, [{ flag: 'guarded-kill', metric: 'error_rate', value: 0.2 }]);
+    const trip = await report(ts, [{ flag: 'guarded-kill', metric: 'error_rate', count: 50, mean: 0.2, stddev: 0.05 }]);
     expect(trip.body.tripped).toMatchObject([{ effect: 'kill', killId: expect.any(String) }]);
     const killId = trip.body.tripped[0].killId as string;
     expect(await flag('guarded-kill')).toMatchObject({ killed: true, killedBy: 'system:guardrail', killId });

@@ -29,7 +29,8 @@ describe('running aggregates', () => {
     await report(ts, [{ flag: 'summed', metric: 'eval_score', value: 0.77, cohort: 'control' }]);
     const before = await metricGate('summed');
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    expect(before).toMatchObject({ samples: 5, ok: true });
+    // Five samples are not yet evidence (minSamples 30): the gate is inconclusive, on the aggregate as on the raw rows.
+    expect(before).toMatchObject({ samples: 5, ok: false, outcome: 'inconclusive' });
     expect(before.observed).toBeCloseTo(mean, 12);
     ts.running.opened.sqlite.prepare('DELETE FROM metric_samples WHERE flag = ?').run('summed');
     expect(await metricGate('summed')).toEqual(before);
@@ -49,7 +50,8 @@ describe('running aggregates', () => {
     await signAndAdvance(ts, 'upgraded');
     await report(ts, [100, 200, 300, 250].map((value) => ({ flag: 'upgraded', metric: 'latency_ms', value })));
     const before = await metricGate('upgraded');
-    expect(before).toMatchObject({ ok: true, samples: 4, observed: 212.5 });
+    expect(before).toMatchObject({ ok: false, outcome: 'inconclusive', samples: 4, observed: 212.5 });
+    expect(before.interval).not.toBeNull();
     const migrator = new Migrator({ db: ts.running.opened.db, provider: { getMigrations: async () => migrations } });
     expect((await migrator.migrateTo('0006_kill_members')).error).toBeUndefined();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
@@ -61,9 +63,9 @@ describe('running aggregates', () => {
   it('a stage entered again after a rollback starts with no evidence', async () => {
     await createFlag(ts, 'again');
     await putPlan(ts, 'again', { stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01 }] }, { percent: 50, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01 }] }, { percent: 100 }] });
-    await report(ts, [{ flag: 'again', metric: 'error_rate', value: 0 }]);
+    await report(ts, [{ flag: 'again', metric: 'error_rate', count: 30, mean: 0, stddev: 0 }]);
     await signAndAdvance(ts, 'again');
-    await report(ts, [{ flag: 'again', metric: 'error_rate', value: 0.001 }]);
+    await report(ts, [{ flag: 'again', metric: 'error_rate', count: 30, mean: 0.001, stddev: 0 }]);
     time.advanceMinutes(1);
     await signAndAdvance(ts, 'again', 'pm-carol');
     time.advanceMinutes(1);

@@ -106,7 +106,8 @@ describe('metric ingestion', () => {
     expect(body).toMatchObject({ stage: 1, since: '2026-06-01T09:01:00.000Z' });
     expect(body.metrics[0].samples).toEqual([{ at: '2026-06-01T09:02:00.000Z', value: 0.004, cohort: 'treatment', stage: 1 }]);
     const gates = (await ts.api('GET', '/api/flags/metered/gates', { as: 'viewer' })).body.gates;
-    expect(gates.find((g: any) => g.gate === 'metric')).toMatchObject({ ok: true, samples: 1, observed: 0.004 });
+    // The stage's one sample counts for its gate (one sample is not yet evidence: inconclusive, docs/rollouts.md).
+    expect(gates.find((g: any) => g.gate === 'metric')).toMatchObject({ ok: false, outcome: 'inconclusive', samples: 1, n: 1, observed: 0.004 });
     // Samples are data, not changes: the audit trail has no entry per sample.
     const audit = await ts.api('GET', '/api/audit?flag=metered&action=metrics.', { as: 'admin' });
     expect(audit.body.entries).toEqual([]);

@@ -14,14 +14,16 @@ afterAll(async () => {
   await ts.close();
 });
 
-const killGuard = { stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.05, guardrail: true, onBreach: 'kill' }] }, { percent: 100 }] };
+const killGuard = { stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.05, guardrail: true, onBreach: 'kill', tripOnAny: true }] }, { percent: 100 }] };
+// Pre-launch evidence that passes the gate into stage 1: 30 clean requests, as one aggregate.
+const clean = (flag: string) => ({ flag, metric: 'error_rate', count: 30, mean: 0, stddev: 0 });
 const flag = async (key: string) => (await ts.api('GET', `/api/flags/${key}`, { as: 'viewer' })).body;
 
 describe('time that cannot be stepped', () => {
   it('after a 10-minute wall-clock step back, an error_rate of 0.9 still trips the guardrail', async () => {
     await createFlag(ts, 'stepped-back');
     await putPlan(ts, 'stepped-back', killGuard);
-    await report(ts, [{ flag: 'stepped-back', metric: 'error_rate', value: 0 }]);
+    await report(ts, [clean('stepped-back')]);
     time.advanceMinutes(1);
     await signAndAdvance(ts, 'stepped-back');
     time.stepWallMinutes(-10);
@@ -37,7 +39,7 @@ describe('time that cannot be stepped', () => {
   it('a reporter whose at lags by four minutes does not blind the guardrail right after the stage began', async () => {
     await createFlag(ts, 'lagging');
     await putPlan(ts, 'lagging', killGuard);
-    await report(ts, [{ flag: 'lagging', metric: 'error_rate', value: 0 }]);
+    await report(ts, [clean('lagging')]);
     time.advanceMinutes(1);
     await signAndAdvance(ts, 'lagging');
     time.advanceMinutes(1);

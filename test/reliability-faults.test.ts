@@ -167,7 +167,7 @@ describe('nothing delays a kill', () => {
       // A guardrail on the flooded metric: every sample is judged, none breaches.
       await server.api('PUT', `/api/flags/${k}/plan`, pm, { webhookUrl: failing.url, stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.5, guardrail: true }] }, { percent: 100 }] });
       await server.api('POST', `/api/flags/${k}/signoffs`, await server.token('pm', 'pm-bob'), { comment: 'ok' });
-      await server.api('POST', `/api/metrics`, eng, { flag: k, metric: 'error_rate', value: 0.001 });
+      await server.api('POST', `/api/metrics`, eng, { flag: k, metric: 'error_rate', count: 30, mean: 0.001, stddev: 0 });
       expect((await server.api('POST', `/api/flags/${k}/advance`, await server.token('pm', 'pm-bob'), { reason: 'go' })).status).toBe(200);
     }
     const victims = Array.from({ length: VICTIMS }, (_, i) => `victim-${i}`);

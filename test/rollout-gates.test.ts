@@ -44,21 +44,21 @@ describe('advancing a rollout through its gates', () => {
       'no error_rate sample since the stage started',
     ]);
 
-    // 2. Signed, but eval_score is 8.1% below its baseline.
+    // 2. Signed, but eval_score is 8.1% below its baseline, on 40 graded replies (an evaluation job's aggregate).
     expect((await signoff(ts, 'support-draft', 'pm-bob')).status).toBe(201);
     await report(ts, [
-      { flag: 'support-draft', metric: 'eval_score', value: 0.79 },
-      { flag: 'support-draft', metric: 'error_rate', value: 0.004 },
+      { flag: 'support-draft', metric: 'eval_score', count: 40, mean: 0.79, stddev: 0.02 },
+      { flag: 'support-draft', metric: 'error_rate', count: 40, mean: 0.004, stddev: 0.001 },
     ]);
     r = await advance(ts, 'support-draft');
     expect(r.status).toBe(409);
     const [evalGate] = failing(r.body);
-    expect(evalGate).toMatchObject({ gate: 'metric', metric: 'eval_score', observed: 0.79, baseline: 0.86, baselineSource: 'plan' });
-    expect(evalGate.detail).toBe('eval_score 0.79 is 8.1% below baseline 0.86, limit 5%');
+    expect(evalGate).toMatchObject({ gate: 'metric', metric: 'eval_score', outcome: 'breach', observed: 0.79, baseline: 0.86, baselineSource: 'plan', n: 40 });
+    expect(evalGate.detail).toBe('eval_score breach: -8.14% vs baseline 0.86, 95% interval [-9.642%, -6.637%] is below −5%');
     expect((await ts.api('GET', '/api/flags/support-draft', { as: 'viewer' })).body).toMatchObject({ stage: 0, percent: 0, version: 2 });
 
-    // 3. Better samples lift the mean: 0.79, 0.85, 0.85, 0.85 -> 0.835 is 2.9% below 0.86.
-    await report(ts, [0.85, 0.85, 0.85].map((value) => ({ flag: 'support-draft', metric: 'eval_score', value })));
+    // 3. 200 better replies lift the mean: (40 × 0.79 + 200 × 0.86) / 240 = 0.848, 1.4% below 0.86, and the interval clears −5%.
+    await report(ts, [{ flag: 'support-draft', metric: 'eval_score', count: 200, mean: 0.86, stddev: 0.02 }]);
     const gates = await ts.api('GET', '/api/flags/support-draft/gates', { as: 'viewer' });
     expect(gates.body).toMatchObject({ stage: 0, nextStage: 1, nextPercent: 5, ready: true });
     r = await advance(ts, 'support-draft', { version: gates.body.flagVersion });
@@ -74,15 +74,15 @@ describe('advancing a rollout through its gates', () => {
       ['soak', 'soak: 23h0m left (needs 1d0h at stage 1)'],
       ['schedule', 'planned for 2026-06-03T09:00:00.000Z: 1d23h left'],
     ]);
-    await report(ts, [{ flag: 'support-draft', metric: 'p95_latency_ms', value: 3100 }]);
+    await report(ts, [{ flag: 'support-draft', metric: 'p95_latency_ms', count: 40, mean: 3100, stddev: 200 }]);
     time.advanceMinutes(23 * 60 - 12);
     r = await advance(ts, 'support-draft');
     expect(failing(r.body).map((g: any) => [g.gate, g.detail])).toEqual([
-      ['metric', 'p95_latency_ms 3100 breaks the limit: must be <= 2500 (mean of 1 sample)'],
+      ['metric', 'p95_latency_ms breach: mean 3100, 95% interval [2971, 3229] breaks the limit <= 2500'],
       ['soak', 'soak: 12m left (needs 1d0h at stage 1)'],
       ['schedule', 'planned for 2026-06-03T09:00:00.000Z: 1d0h left'],
     ]);
-    await report(ts, [{ flag: 'support-draft', metric: 'p95_latency_ms', value: 1500 }]);
+    await report(ts, [{ flag: 'support-draft', metric: 'p95_latency_ms', count: 400, mean: 1500, stddev: 200 }]);
     time.set('2026-06-03T09:00:00.000Z');
     r = await advance(ts, 'support-draft');
     expect(r.status).toBe(200);
@@ -92,17 +92,17 @@ describe('advancing a rollout through its gates', () => {
     // 5. Stage 3 needs two PMs and a relative check against the control cohort.
     expect((await signoff(ts, 'support-draft', 'pm-bob')).status).toBe(201);
     await report(ts, [
-      { flag: 'support-draft', metric: 'eval_score', value: 0.8, cohort: 'treatment' },
-      { flag: 'support-draft', metric: 'eval_score', value: 0.9, cohort: 'control' },
+      { flag: 'support-draft', metric: 'eval_score', count: 40, mean: 0.8, stddev: 0.02, cohort: 'treatment' },
+      { flag: 'support-draft', metric: 'eval_score', count: 40, mean: 0.9, stddev: 0.02, cohort: 'control' },
     ]);
     r = await advance(ts, 'support-draft');
     expect(failing(r.body).map((g: any) => g.detail)).toEqual([
       'needs 1 more PM sign-off (1 of 2 for plan version 1)',
-      'eval_score 0.8 is 11.1% below control baseline 0.9, limit 5%',
+      'eval_score breach: -11.11% vs control mean 0.9 (40 samples), 95% interval [-13.92%, -8.221%] is below −5%',
     ]);
     expect((await signoff(ts, 'support-draft', 'pm-carol')).status).toBe(201);
-    // (0.8 + 0.9 + 0.9) / 3 = 0.867 is 3.7% below 0.9.
-    await report(ts, [0.9, 0.9].map((value) => ({ flag: 'support-draft', metric: 'eval_score', value })));
+    // 400 more of each at 0.9: the treatment mean (40 × 0.8 + 400 × 0.9) / 440 = 0.891 is 1% below the control's 0.9.
+    await report(ts, ['treatment', 'control'].map((cohort) => ({ flag: 'support-draft', metric: 'eval_score', count: 400, mean: 0.9, stddev: 0.02, cohort })));
     r = await advance(ts, 'support-draft');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ stage: 3, percent: 100 });

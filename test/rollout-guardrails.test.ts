@@ -26,10 +26,11 @@ describe('guardrails', () => {
     await createFlag(ts, 'guarded');
     await putPlan(ts, 'guarded', {
       webhookUrl: planHook.url,
-      stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach: 'pause' }] }, { percent: 100 }],
+      stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach: 'pause', tripOnAny: true }] }, { percent: 100 }],
     });
-    // The check is also the gate into stage 1: pre-launch (shadow) traffic must meet it.
-    expect((await report(ts, [{ flag: 'guarded', metric: 'error_rate', value: 0.001 }])).body.tripped).toEqual([]);
+    // The check is also the gate into stage 1: pre-launch (shadow) traffic must meet it (30 requests, one aggregate).
+    // A hard cap (`tripOnAny`) trips on one breaking sample; trips on the stage's evidence: rollout-evidence.test.ts.
+    expect((await report(ts, [{ flag: 'guarded', metric: 'error_rate', count: 30, mean: 0.001, stddev: 0 }])).body.tripped).toEqual([]);
     time.advanceMinutes(1);
     await signAndAdvance(ts, 'guarded');
     // A late sample dated before the stage began does not trip the stage's guardrail.
@@ -86,11 +87,11 @@ describe('guardrails', () => {
   it('kill the flag when the plan says so, judging a relative drop against the control cohort', async () => {
     await createFlag(ts, 'killer');
     await putPlan(ts, 'killer', {
-      stages: [{ percent: 10, checks: [{ metric: 'eval_score', maxDropPct: 5, guardrail: true, onBreach: 'kill' }] }, { percent: 100 }],
+      stages: [{ percent: 10, checks: [{ metric: 'eval_score', maxDropPct: 5, guardrail: true, onBreach: 'kill', tripOnAny: true }] }, { percent: 100 }],
     });
     await report(ts, [
-      { flag: 'killer', metric: 'eval_score', value: 0.9, cohort: 'control' },
-      { flag: 'killer', metric: 'eval_score', value: 0.89 },
+      { flag: 'killer', metric: 'eval_score', count: 30, mean: 0.9, stddev: 0, cohort: 'control' },
+      { flag: 'killer', metric: 'eval_score', count: 30, mean: 0.89, stddev: 0 },
     ]);
     time.advanceMinutes(1);
     await signAndAdvance(ts, 'killer');
@@ -139,9 +140,9 @@ describe('a failing webhook', () => {
     await createFlag(other, 'hooked');
     await putPlan(other, 'hooked', {
       webhookUrl: failing.url,
-      stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<', threshold: 0.01, guardrail: true, onBreach: 'kill' }] }, { percent: 100 }],
+      stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<', threshold: 0.01, guardrail: true, onBreach: 'kill', tripOnAny: true }] }, { percent: 100 }],
     });
-    await report(other, [{ flag: 'hooked', metric: 'error_rate', value: 0 }]);
+    await report(other, [{ flag: 'hooked', metric: 'error_rate', count: 30, mean: 0, stddev: 0 }]);
     time.advanceMinutes(1);
     const adv = await signAndAdvance(other, 'hooked');
     expect(adv.body).toMatchObject({ stage: 1, percent: 5 });

@@ -134,7 +134,7 @@ describe('auto-advance judges every gate again when it runs', () => {
   async function readyToAdvance(key: string): Promise<void> {
     await createFlag(ts, key);
     expect((await putPlan(ts, key, PLAN, 'pm-alice')).status).toBe(200);
-    expect((await report(ts, [{ flag: key, metric: 'error_rate', value: 0.001 }])).status).toBe(201);
+    expect((await report(ts, [{ flag: key, metric: 'error_rate', count: 50, mean: 0.001, stddev: 0.001 }])).status).toBe(201);
     expect((await signoff(ts, key, 'pm-bob')).status).toBe(201);
     expect((await gates(key)).ready).toBe(true);
   }
@@ -147,7 +147,7 @@ describe('auto-advance judges every gate again when it runs', () => {
 
   it('does not advance when a metric went bad after the sign-off', async () => {
     await readyToAdvance('auto-metric');
-    expect((await report(ts, [{ flag: 'auto-metric', metric: 'error_rate', value: 0.5 }])).status).toBe(201);
+    expect((await report(ts, [{ flag: 'auto-metric', metric: 'error_rate', count: 500, mean: 0.5, stddev: 0.01 }])).status).toBe(201);
     const t = await tick();
     expect(t.advanced).not.toContain('auto-metric');
     expect(t.blocked.find((b) => b.flag === 'auto-metric')?.gates).toContainEqual(expect.objectContaining({ gate: 'metric', metric: 'error_rate', ok: false }));

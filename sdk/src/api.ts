@@ -228,7 +228,8 @@ export interface MetricSeries {
   treatment: CohortStats | null;
   control: CohortStats | null;
   /** Oldest first; the newest `limit` samples when `truncated`. */
-  samples: Array<{ at: string; value: number; cohort: string; stage: number }>;
+  /** An aggregate sample has `count` and `stddev` (`value` is then its mean). */
+  samples: Array<{ at: string; value: number; cohort: string; stage: number; count?: number; stddev?: number }>;
   truncated: boolean;
 }
 

@@ -1,7 +1,8 @@
 import type { Gate } from '../../sdk/src/api.js';
 import { stageStart, type FlagRow } from '../flags/flag-view.js';
-import type { MetricStats } from '../samples/sample-store.js';
-import { isRelative, type Check, type Comparison, type Plan, type Stage } from './plan-schema.js';
+import type { AggregateStats } from '../samples/sample-aggregate-store.js';
+import { metricGate } from './metric-check.js';
+import type { Comparison, Plan, Stage } from './plan-schema.js';
 
 export interface GateInput {
   row: FlagRow;
@@ -10,7 +11,7 @@ export interface GateInput {
   /** Live sign-offs of the current plan version for the next stage. */
   signers: string[];
   /** Stats of the samples taken since the current stage began. */
-  stats: MetricStats;
+  stats: AggregateStats;
 }
 
 /** `fmt(0.7912345)` = "0.7912": four significant digits, no trailing zeros. */
@@ -68,49 +69,6 @@ export function signoffGate(row: FlagRow, stage: Stage, signers: string[]): Gate
     };
   }
   return { ...base, ok: true, detail: `${distinct.length} of ${stage.signoffs} PM sign-off${stage.signoffs === 1 ? '' : 's'} (${distinct.join(', ')})` };
-}
-
-/** Judges one metric check against the mean of the treatment samples since the stage began. */
-export function metricGate(check: Check, stats: MetricStats): Gate {
-  const s = stats.get(check.metric);
-  const treatment = s?.treatment;
-  const base = { gate: 'metric' as const, metric: check.metric, guardrail: check.guardrail, samples: treatment?.count ?? 0 };
-  if (!isRelative(check)) {
-    const b = { ...base, op: check.op, threshold: check.threshold };
-    if (!treatment) return { ...b, ok: false, observed: null, detail: `no ${check.metric} sample since the stage started` };
-    const ok = compare(treatment.mean, check.op, check.threshold);
-    const v = fmt(treatment.mean);
-    return {
-      ...b,
-      ok,
-      observed: treatment.mean,
-      detail: ok
-        ? `${check.metric} ${v} ${check.op} ${fmt(check.threshold)} (mean of ${treatment.count} sample${treatment.count === 1 ? '' : 's'})`
-        : `${check.metric} ${v} breaks the limit: must be ${check.op} ${fmt(check.threshold)} (mean of ${treatment.count} sample${treatment.count === 1 ? '' : 's'})`,
-    };
-  }
-  const baseline = check.baseline ?? s?.control?.mean;
-  const baselineSource = check.baseline !== undefined ? 'plan' : 'control';
-  const b = { ...base, maxDropPct: check.maxDropPct, baseline: baseline ?? null, baselineSource };
-  if (!treatment) return { ...b, ok: false, observed: null, threshold: null, detail: `no ${check.metric} sample since the stage started` };
-  if (baseline === undefined) {
-    return { ...b, ok: false, observed: treatment.mean, threshold: null, detail: `no ${check.metric} control sample since the stage started, and the plan sets no baseline` };
-  }
-  if (!(baseline > 0)) {
-    return { ...b, ok: false, observed: treatment.mean, threshold: null, detail: `the ${check.metric} control baseline is ${fmt(baseline)}; a relative check needs a baseline above 0` };
-  }
-  const dropPct = ((baseline - treatment.mean) / baseline) * 100;
-  const threshold = baseline * (1 - check.maxDropPct / 100);
-  const ok = dropPct <= check.maxDropPct + 1e-9;
-  const where = dropPct >= 0 ? `${dropPct.toFixed(1)}% below` : `${(-dropPct).toFixed(1)}% above`;
-  return {
-    ...b,
-    ok,
-    observed: treatment.mean,
-    threshold,
-    dropPct,
-    detail: `${check.metric} ${fmt(treatment.mean)} is ${where} ${baselineSource === 'plan' ? 'baseline' : 'control baseline'} ${fmt(baseline)}, limit ${fmt(check.maxDropPct)}%`,
-  };
 }
 
 function soakGate(row: FlagRow, stage: Stage, now: Date): Gate | null {

@@ -8,12 +8,16 @@ import { compare, fmt } from './gates.js';
 import { isRelative, storedPlan, type Check } from './plan-schema.js';
 import { pauseColumns } from './rollout-service.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';
-import type { JudgedSample, Sample, Trip } from '../samples/sample-types.js';
+import type { AggregateStats } from '../samples/sample-aggregate-store.js';
+import type { JudgedSample, Sample, Trip, TripEvidence } from '../samples/sample-types.js';
+import { judge } from './metric-check.js';
 
 /**
- * Watches the guardrail checks of each flag's current stage. Unlike a gate (which judges the
- * mean since the stage began), a guardrail judges every fresh treatment sample on its own, so
- * one bad reading is enough: it is the fast, safe reaction, and rolling forward again is gated.
+ * Watches the guardrail checks of each flag's current stage after every batch of samples. A
+ * guardrail trips when its check is in *breach* on the stage's evidence (the confidence sequence
+ * of metric-check.ts, the same judgement as the gate), not on one unlucky sample; a check with
+ * `tripOnAny: true` (a hard cap such as cost per day) trips on any single sample that breaks it.
+ * Pausing or killing is the fast, safe reaction; rolling forward again is gated.
  */
 export class Guardrails {
   constructor(private readonly deps: FlagMutationDeps) {}
@@ -34,34 +38,51 @@ export class Guardrails {
     const guards = stage?.checks.filter((c) => c.guardrail) ?? [];
     if (guards.length === 0) return [];
     const since = stageStart(row);
-    let baselines: Map<string, number | undefined> | undefined;
+    // Freshness is the server's: a sample counts as measured when it was received unless its
+    // `at` is older than the clock tolerance, and one measured before the stage began never counts.
+    const fresh = samples.filter((s) => s.measuredAt >= since);
+    if (fresh.length === 0) return [];
+    let stats: AggregateStats | undefined;
     let paused = row.paused === 1;
     const trips: Trip[] = [];
-    for (const judged of samples) {
-      // Freshness is the server's: a sample counts as measured when it was received unless its
-      // `at` is older than the clock tolerance, and one measured before the stage began never counts.
-      const { measuredAt, ...sample } = judged;
-      if (sample.cohort !== 'treatment' || measuredAt < since) continue;
-      for (const check of guards) {
-        if (check.metric !== sample.metric) continue;
-        const effect = check.onBreach ?? 'pause';
-        if (effect === 'pause' && paused) continue;
-        if (isRelative(check) && check.baseline === undefined && !baselines) {
-          const stats = await stageStats(this.deps.db, { flag: key, stage: row.stage, since }, guards.map((g) => g.metric));
-          baselines = new Map([...stats].map(([m, s]) => [m, s.control?.mean]));
-        }
-        const breach = breached(check, sample.value, baselines?.get(check.metric));
-        if (!breach) continue;
-        const trip = await this.trip(row, check, effect, sample, breach, requestId);
-        if (trip) trips.push(trip);
-        if (effect === 'kill') return trips;
-        paused = true;
+    for (const check of guards) {
+      const effect = check.onBreach ?? 'pause';
+      if (effect === 'pause' && paused) continue;
+      const mine = fresh.filter((s) => s.metric === check.metric);
+      if (mine.length === 0) continue;
+      let trip: Trip | null = null;
+      if (check.tripOnAny) {
+        trip = await this.tripOnAny(row, check, effect, mine, since, requestId);
+      } else {
+        stats ??= await stageStats(this.deps.db, { flag: key, stage: row.stage, since }, guards.map((g) => g.metric));
+        const j = judge(check, stats);
+        if (j.outcome !== 'breach') continue;
+        const evidence: TripEvidence = { outcome: 'breach', estimate: j.estimate, interval: j.interval, n: j.n, ...(j.controlN !== undefined ? { controlN: j.controlN } : {}), confidence: j.confidence };
+        trip = await this.trip(row, check, effect, { evidence }, `${check.metric} breach: ${j.reason}`, requestId);
       }
+      if (trip) trips.push(trip);
+      if (trip && effect === 'kill') return trips;
+      if (trip) paused = true;
     }
     return trips;
   }
 
-  private async trip(row: FlagRow, check: Check, effect: 'pause' | 'kill', sample: Sample, detail: string, requestId: string | null): Promise<Trip | null> {
+  /** A hard cap: the first fresh treatment sample (an aggregate by its mean) that breaks it trips it. */
+  private async tripOnAny(row: FlagRow, check: Check, effect: 'pause' | 'kill', samples: JudgedSample[], since: string, requestId: string | null): Promise<Trip | null> {
+    let controlMean: number | undefined;
+    if (isRelative(check) && check.baseline === undefined) {
+      const stats = await stageStats(this.deps.db, { flag: row.key, stage: row.stage, since }, [check.metric]);
+      controlMean = stats.get(check.metric)?.control?.mean;
+    }
+    for (const { measuredAt: _m, ...sample } of samples) {
+      if (sample.cohort !== 'treatment') continue;
+      const breach = breached(check, sample.value, controlMean);
+      if (breach) return this.trip(row, check, effect, { sample }, breach, requestId);
+    }
+    return null;
+  }
+
+  private async trip(row: FlagRow, check: Check, effect: 'pause' | 'kill', on: { sample?: Sample; evidence?: TripEvidence }, detail: string, requestId: string | null): Promise<Trip | null> {
     const actor: Actor = { sub: 'system:guardrail', role: 'system', requestId };
     const killId = effect === 'kill' ? newKillId() : null;
     const reason = `guardrail tripped at stage ${row.stage}: ${detail}; ${effect === 'kill' ? 'flag killed' : 'rollout paused'}`;
@@ -76,10 +97,10 @@ export class Guardrails {
         if (effect === 'kill' && killId) return killFlag(ctx, row.key, { killId, by: actor.sub, reason, at: now });
         return cur.paused === 1 ? null : pauseColumns({ by: actor.sub, at: now.toISOString(), reason });
       },
-      auditAfterExtra: { guardrail: { effect, stage: row.stage, check, sample, detail } },
+      auditAfterExtra: { guardrail: { effect, stage: row.stage, check, ...on, detail } },
     });
     if (!r.changed) return null;
-    return { flag: row.key, metric: check.metric, effect, detail, sample, auditSeq: r.auditSeq, ...(killId ? { killId } : {}) };
+    return { flag: row.key, metric: check.metric, effect, detail, ...on, auditSeq: r.auditSeq, ...(killId ? { killId } : {}) };
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { metricNameSchema } from '../samples/sample-schemas.js';
 import type { CohortOp, CohortRule } from '../../sdk/src/protocol.js';
 import { reasonSchema, text, versionSchema } from '../validation.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_MIN_SAMPLES } from './sequential.js';
 
 const COHORT_OPS = [
   'eq', 'neq', 'in', 'not_in', 'starts_with', 'ends_with', 'contains',
@@ -37,8 +38,14 @@ const checkSchema = z
     threshold: z.number().optional(),
     maxDropPct: z.number().min(0).max(100).optional(),
     baseline: z.number().positive('baseline must be above 0 (a relative drop of a zero baseline means nothing)').optional(),
+    /** Confidence of the check's sequence, every look together (default 0.95). */
+    confidence: z.number().min(0.5, 'confidence must be at least 0.5').max(0.999, 'confidence must be at most 0.999').optional(),
+    /** Samples (per cohort) before anything but inconclusive (default 30). */
+    minSamples: z.number().int('minSamples must be an integer').min(2, 'minSamples must be at least 2 (one sample says nothing about the spread)').max(1_000_000).optional(),
     guardrail: z.boolean().default(false),
     onBreach: z.enum(['pause', 'kill']).optional(),
+    /** A hard cap: the guardrail trips on any single sample that breaks it, not on the evidence. */
+    tripOnAny: z.boolean().optional(),
   })
   .superRefine((c, ctx) => {
     const absolute = c.op !== undefined || c.threshold !== undefined;
@@ -53,9 +60,19 @@ const checkSchema = z
     if (c.onBreach !== undefined && !c.guardrail) {
       ctx.addIssue({ code: 'custom', path: ['onBreach'], message: 'onBreach applies to guardrails only: add "guardrail": true' });
     }
+    if (c.tripOnAny !== undefined && !c.guardrail) {
+      ctx.addIssue({ code: 'custom', path: ['tripOnAny'], message: 'tripOnAny applies to guardrails only: add "guardrail": true' });
+    }
   })
   .transform((c) => {
-    const base = { metric: c.metric, guardrail: c.guardrail, ...(c.guardrail ? { onBreach: c.onBreach ?? 'pause' } : {}) };
+    const base = {
+      metric: c.metric,
+      confidence: c.confidence ?? DEFAULT_CONFIDENCE,
+      minSamples: c.minSamples ?? DEFAULT_MIN_SAMPLES,
+      guardrail: c.guardrail,
+      ...(c.guardrail ? { onBreach: c.onBreach ?? 'pause' } : {}),
+      ...(c.guardrail && c.tripOnAny ? { tripOnAny: true } : {}),
+    };
     return c.maxDropPct !== undefined
       ? { ...base, maxDropPct: c.maxDropPct, ...(c.baseline !== undefined ? { baseline: c.baseline } : {}) }
       : { ...base, op: c.op!, threshold: c.threshold! };

@@ -123,7 +123,7 @@ export class PlanService {
         throw new Conflict('already_signed', `${actor.sub} already signed off stage ${stage} of plan version ${row.plan_version}`);
       }
       const now = this.deps.clock().toISOString();
-      const inserted = await insertSignoff(ctx.trx, { flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now });
+      const inserted = await insertSignoff(ctx.trx, { flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now, snapshot: null });
       const signers = [...before.map((s) => s.actor), actor.sub];
       const signoff = toSignoff(inserted);
       const gate = signoffGate(row, stageDef, signers);

@@ -29,8 +29,11 @@ export async function liveSignoffs(db: Q, flag: string, planVersion: number, sta
   return q.orderBy('id').execute();
 }
 
-export async function insertSignoff(db: Q, s: Omit<SignoffRow, 'id' | 'voided_at' | 'void_reason'>): Promise<SignoffRow> {
-  return db.insertInto('signoffs').values({ ...s, voided_at: null, void_reason: null }).returningAll().executeTakeFirstOrThrow();
+type Lapse = 'lapsed_at' | 'lapse_reason' | 'lapse_metric' | 'lapse_outcome';
+
+export async function insertSignoff(db: Q, s: Omit<SignoffRow, 'id' | 'voided_at' | 'void_reason' | Lapse>): Promise<SignoffRow> {
+  const none = { voided_at: null, void_reason: null, lapsed_at: null, lapse_reason: null, lapse_metric: null, lapse_outcome: null };
+  return db.insertInto('signoffs').values({ ...s, ...none }).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Voids live sign-offs of older plan versions (a plan edit), or of stages above `aboveStage` (a rollback). */

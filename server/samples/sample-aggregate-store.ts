@@ -21,7 +21,12 @@ export interface StageRun {
 export interface CountedSample extends StageRun {
   metric: string;
   cohort: Cohort;
+  /** The value, or an aggregate's mean (its min and max are taken as the mean: the spread is in sumSq). */
   value: number;
+  /** Observations, their sum and sum of squares (1, value, value² for a single value). */
+  count: number;
+  sum: number;
+  sumSq: number;
 }
 
 type Row = Omit<MetricAggregateTable, 'updated_at'>;
@@ -33,12 +38,12 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
     const k = JSON.stringify([s.flag, s.since, s.stage, s.metric, s.cohort]);
     const r = folded.get(k);
     if (!r) {
-      folded.set(k, { flag: s.flag, since: s.since, stage: s.stage, metric: s.metric, cohort: s.cohort, count: 1, sum: s.value, sumsq: s.value * s.value, min: s.value, max: s.value });
+      folded.set(k, { flag: s.flag, since: s.since, stage: s.stage, metric: s.metric, cohort: s.cohort, count: s.count, sum: s.sum, sumsq: s.sumSq, min: s.value, max: s.value });
       continue;
     }
-    r.count += 1;
-    r.sum += s.value;
-    r.sumsq += s.value * s.value;
+    r.count += s.count;
+    r.sum += s.sum;
+    r.sumsq += s.sumSq;
     r.min = Math.min(r.min, s.value);
     r.max = Math.max(r.max, s.value);
   }

@@ -19,10 +19,10 @@ export const sampleRoutes = [
   route({
     method: 'post', path: '/api/metrics', summary: 'Report a metric sample, or a batch of up to 1000 `{samples: [...]}`',
     description:
-      'Guardrails are checked against each fresh sample; a breach pauses or kills the flag (audited as the system). At most METRIC_NAMES_PER_FLAG distinct names per flag (400 too_many_metric_names) and METRICS_RATE_LIMIT samples per second per token (429 metrics_rate_limited, Retry-After).',
+      'A sample is one observation `{value}` or an aggregate `{count, mean, stddev}` / `{count, sum, sumSq}` (stddev with the n − 1 denominator), per cohort `treatment` (default) or `control`. After each batch the guardrails judge the stage evidence; a breach pauses or kills the flag (audited as the system); a `tripOnAny` check trips on one breaking sample. Sign-offs whose checks moved out of pass lapse. At most METRIC_NAMES_PER_FLAG distinct names per flag (400 too_many_metric_names) and METRICS_RATE_LIMIT samples per second per token (429 metrics_rate_limited, Retry-After).',
     access: { permission: 'reportMetrics' }, body: z.union([sampleSchema, batchSchema]), chooseBody: (raw) => (isBatch(raw) ? batchSchema : sampleSchema),
     status: 201, returns: '`{stored, tripped, uncounted?}`',
-    example: { body: { samples: [{ flag: 'support-draft', metric: 'eval_score', value: 0.84 }, { flag: 'support-draft', metric: 'error_rate', value: 0.002 }] } },
+    example: { body: { samples: [{ flag: 'support-draft', metric: 'eval_score', count: 120, mean: 0.84, stddev: 0.05 }, { flag: 'support-draft', metric: 'error_rate', value: 0.002 }] } },
     handler: ({ body, actor }, { samples }) => {
       const batch = 'samples' in body;
       return samples.ingest(actor, batch ? body.samples : [body], batch);

@@ -57,7 +57,14 @@ export class SampleService {
           { index: i, path: path(i, 'at'), message: 'more than 5 minutes in the future' },
         ]);
       }
-      return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: (at ?? now).toISOString(), measuredAt: measuredAt(at, now).toISOString() };
+      const size = s.count === undefined ? {} : { count: s.count, stddev: s.stddev ?? 0 };
+      return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: (at ?? now).toISOString(), ...size, measuredAt: measuredAt(at, now).toISOString() };
+    });
+    // An aggregate's moments, exact for {count, sum, sumSq}; from {count, mean, stddev}: Σx = n·mean, Σx² = (n − 1)·sd² + n·mean².
+    const moments = samples.map((s) => {
+      const n = s.count ?? 1;
+      const sd = s.stddev ?? 0;
+      return { count: n, sum: s.sum ?? n * s.value, sumSq: s.sumSq ?? (n - 1) * sd * sd + n * s.value * s.value };
     });
     this.limiter.take(actor.sub, rows.length);
     const receivedAt = now.toISOString();
@@ -80,14 +87,14 @@ export class SampleService {
           'too_many_metric_names',
         );
       }
-      await insertSamples(trx, rows.map((r) => ({ flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt })));
+      await insertSamples(trx, rows.map((r) => ({ flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
       const counted: CountedSample[] = [];
-      for (const r of rows) {
+      for (const [i, r] of rows.entries()) {
         const f = flagOf.get(r.flag)!;
         const since = stageStart(f);
         // A sample measured before the stage began never counts for it.
         if (r.measuredAt < since) uncounted++;
-        else counted.push({ flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value });
+        else counted.push({ flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, ...moments[i]! });
       }
       await addToAggregates(trx, counted, receivedAt);
       await touchMetricNames(trx, names, receivedAt);

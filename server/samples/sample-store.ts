@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { deleteOldest, type Database, type MetricSampleTable } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
 
@@ -20,8 +20,8 @@ export async function statsSince(db: Q, flag: string, since: string, metrics?: s
     .select((eb) => [
       'metric',
       'cohort',
-      eb.fn.countAll<number>().as('count'),
-      eb.fn.avg<number>('value').as('mean'),
+      eb.fn.sum<number>('count').as('count'),
+      eb.fn.sum<number>(sql<number>`value * count`).as('total'),
       eb.fn.min<number>('value').as('min'),
       eb.fn.max<number>('value').as('max'),
     ])
@@ -35,17 +35,17 @@ export async function statsSince(db: Q, flag: string, since: string, metrics?: s
   const out: MetricStats = new Map();
   for (const r of rows) {
     const entry = out.get(r.metric) ?? {};
-    entry[r.cohort as Cohort] = { count: Number(r.count), mean: Number(r.mean), min: Number(r.min), max: Number(r.max) };
+    entry[r.cohort as Cohort] = { count: Number(r.count), mean: Number(r.total) / Number(r.count), min: Number(r.min), max: Number(r.max) };
     out.set(r.metric, entry);
   }
   return out;
 }
 
-/** The newest `limit` samples of one metric since `since`, returned oldest first. */
+/** The newest `limit` samples of one metric since `since`, returned oldest first; an aggregate with its `count` and `stddev`. */
 export async function recentSamples(db: Q, flag: string, metric: string, since: string, limit: number) {
   const rows = await db
     .selectFrom('metric_samples')
-    .select(['at', 'value', 'cohort', 'stage'])
+    .select(['at', 'value', 'cohort', 'stage', 'count', 'stddev'])
     .where('flag', '=', flag)
     .where('metric', '=', metric)
     .where('at', '>=', since)
@@ -53,7 +53,7 @@ export async function recentSamples(db: Q, flag: string, metric: string, since: 
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-  return rows.reverse();
+  return rows.reverse().map(({ count, stddev, ...r }) => (stddev === null ? r : { ...r, count: Number(count), stddev }));
 }
 
 /** Distinct metric names with samples since `since`, in name order, after `after`, at most `limit`. */

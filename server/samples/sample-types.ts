@@ -2,14 +2,25 @@
 export interface Sample {
   flag: string;
   metric: string;
+  /** The value, or an aggregate's mean. */
   value: number;
   cohort: 'treatment' | 'control';
   at: string;
+  /** An aggregate's size and standard deviation (absent for a single value). */
+  count?: number;
+  stddev?: number;
 }
 
 /** A fresh sample with the time it counts as measured at (sample-time.ts), on the server's clock. */
 export interface JudgedSample extends Sample {
   measuredAt: string;
+}
+
+/** The moments of one sample as the running aggregates add them: count, sum, sum of squares. */
+export interface SampleMoments {
+  count: number;
+  sum: number;
+  sumSq: number;
 }
 
 /** What a listener of fresh samples did about them: a guardrail that paused or killed a flag. */
@@ -18,7 +29,10 @@ export interface Trip {
   metric: string;
   effect: 'pause' | 'kill';
   detail: string;
-  sample: Sample;
+  /** The sample that tripped a `tripOnAny` check (absent when the stage's evidence was in breach). */
+  sample?: Sample;
+  /** The statistics a breach tripped on. */
+  evidence?: TripEvidence;
   auditSeq?: number;
   /** A kill's id, as for any kill: `POST /api/restore {killId}` undoes it. */
   killId?: string;
@@ -29,3 +43,13 @@ export interface Trip {
  * wired in server/services.ts): the samples domain knows nothing of plans or gates.
  */
 export type SampleListener = (samples: JudgedSample[], requestId: string | null) => Promise<Trip[]>;
+
+/** The statistics a guardrail tripped on (its audit entry carries them too). */
+export interface TripEvidence {
+  outcome: 'breach';
+  estimate: number | null;
+  interval: [number, number] | null;
+  n: number;
+  controlN?: number;
+  confidence: number;
+}

@@ -14,10 +14,12 @@ type Sample = Parameters<UnitWorld['samples']['ingest']>[1][number];
 const report = (samples: Array<Partial<Sample> & { flag: string; value: number }>) =>
   w.samples.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ metric: 'error_rate', cohort: 'treatment' as const, ...s })), true);
 
+// A hard cap (`tripOnAny`): one sample that breaks it trips it. Trips on the stage's evidence: test/rollout-evidence.test.ts.
 async function guarded(key: string, onBreach: 'pause' | 'kill') {
   await createFlag(w, key);
-  await w.plans.put(actor('pm', 'pm-author'), key, putPlanSchema.parse({ stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach }] }, { percent: 100 }] }));
-  expect((await report([{ flag: key, value: 0.001 }])).tripped).toEqual([]);
+  await w.plans.put(actor('pm', 'pm-author'), key, putPlanSchema.parse({ stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach, tripOnAny: true }] }, { percent: 100 }] }));
+  // Pre-launch evidence that passes the gate into stage 1: 30 requests at 0.1% errors, as one aggregate.
+  expect((await report([{ flag: key, value: 0.001, count: 30, stddev: 0 }])).tripped).toEqual([]);
   w.time.advanceMinutes(10);
   await w.plans.signoff(actor('pm', 'pm-bob'), key, { comment: 'ok' });
   await w.rollouts.advance(actor('pm', 'pm-bob'), key);

@@ -14,7 +14,7 @@ afterEach(async () => {
 const author = actor('pm', 'pm-author');
 const bob = actor('pm', 'pm-bob');
 const putPlan = (key: string, plan: unknown, by = author) => w.plans.put(by, key, putPlanSchema.parse(plan));
-const report = (samples: Array<{ flag: string; metric: string; value: number; cohort?: 'treatment' | 'control' }>) =>
+const report = (samples: Array<{ flag: string; metric: string; value: number; cohort?: 'treatment' | 'control'; count?: number; stddev?: number }>) =>
   w.samples.ingest(actor('metrics', 'metrics-bot'), samples.map((s) => ({ cohort: 'treatment' as const, ...s })), true);
 const failing = async (key: string) => (await w.rollouts.gates(key)).gates.filter((g) => !g.ok);
 
@@ -38,12 +38,13 @@ describe('rollout gates, checked through the services', () => {
     await createFlag(w, 'relative');
     await putPlan('relative', { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] });
     await w.plans.signoff(bob, 'relative', { comment: 'ok' });
-    await report([{ flag: 'relative', metric: 'eval_score', value: 0.79 }]);
+    // An aggregate of 40 graded replies (`value` is the mean of an aggregate).
+    await report([{ flag: 'relative', metric: 'eval_score', value: 0.79, count: 40, stddev: 0.02 }]);
     const [gate] = await failing('relative');
-    expect(gate).toMatchObject({ gate: 'metric', metric: 'eval_score', observed: 0.79, baseline: 0.86, baselineSource: 'plan' });
-    expect(gate!.detail).toBe('eval_score 0.79 is 8.1% below baseline 0.86, limit 5%');
-    // 0.79, 0.85, 0.85, 0.85 -> 0.835 is 2.9% below 0.86.
-    await report([0.85, 0.85, 0.85].map((value) => ({ flag: 'relative', metric: 'eval_score', value })));
+    expect(gate).toMatchObject({ gate: 'metric', metric: 'eval_score', outcome: 'breach', observed: 0.79, baseline: 0.86, baselineSource: 'plan' });
+    expect(gate!.detail).toBe('eval_score breach: -8.14% vs baseline 0.86, 95% interval [-9.642%, -6.637%] is below −5%');
+    // 200 more at 0.86: the mean of 240 is 0.848, 1.4% below 0.86, and the interval clears −5%.
+    await report([{ flag: 'relative', metric: 'eval_score', value: 0.86, count: 200, stddev: 0.02 }]);
     expect(await w.rollouts.gates('relative')).toMatchObject({ stage: 0, nextStage: 1, nextPercent: 5, ready: true });
     const r = await w.rollouts.advance(bob, 'relative');
     expect(r).toMatchObject({ stage: 1, percent: 5, flag: { stage: 1, percent: 5, stageStartedAt: w.time.iso() } });
@@ -61,14 +62,14 @@ describe('rollout gates, checked through the services', () => {
       ['soak', 'soak: 23h0m left (needs 1d0h at stage 1)'],
       ['schedule', 'planned for 2026-06-03T09:00:00.000Z: 1d23h left'],
     ]);
-    await report([{ flag: 'timed', metric: 'p95_latency_ms', value: 3100 }]);
+    await report([{ flag: 'timed', metric: 'p95_latency_ms', value: 3100, count: 40, stddev: 200 }]);
     w.time.advanceMinutes(23 * 60 - 12);
     expect((await failing('timed')).map((g) => [g.gate, g.detail])).toEqual([
-      ['metric', 'p95_latency_ms 3100 breaks the limit: must be <= 2500 (mean of 1 sample)'],
+      ['metric', 'p95_latency_ms breach: mean 3100, 95% interval [2971, 3229] breaks the limit <= 2500'],
       ['soak', 'soak: 12m left (needs 1d0h at stage 1)'],
       ['schedule', 'planned for 2026-06-03T09:00:00.000Z: 1d0h left'],
     ]);
-    await report([{ flag: 'timed', metric: 'p95_latency_ms', value: 1500 }]);
+    await report([{ flag: 'timed', metric: 'p95_latency_ms', value: 1500, count: 400, stddev: 200 }]);
     w.time.set('2026-06-03T09:00:00.000Z');
     const r = await w.rollouts.advance(bob, 'timed');
     expect(r).toMatchObject({ stage: 2, percent: 25 });
@@ -79,10 +80,10 @@ describe('rollout gates, checked through the services', () => {
     await createFlag(w, 'control');
     await putPlan('control', { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5 }] }, { percent: 100 }] });
     await report([
-      { flag: 'control', metric: 'eval_score', value: 0.8, cohort: 'treatment' },
-      { flag: 'control', metric: 'eval_score', value: 0.9, cohort: 'control' },
+      { flag: 'control', metric: 'eval_score', value: 0.8, count: 40, stddev: 0.02, cohort: 'treatment' },
+      { flag: 'control', metric: 'eval_score', value: 0.9, count: 40, stddev: 0.02, cohort: 'control' },
     ]);
-    expect((await failing('control')).map((g) => g.detail)).toContain('eval_score 0.8 is 11.1% below control baseline 0.9, limit 5%');
+    expect((await failing('control')).map((g) => g.detail)).toContain('eval_score breach: -11.11% vs control mean 0.9 (40 samples), 95% interval [-13.92%, -8.221%] is below −5%');
   });
 
   it('the author of a plan version cannot be its only approver', async () => {
