@@ -146,7 +146,7 @@ describeInBrowser('admin UI: the evidence behind each gate', (suite) => {
     expect(pending).toEqual(['checkout-api (replica b) is at version 41', 'c-52 is at version 40']);
     await conv.getByText('and 1 more').waitFor();
     await gate(page, 'p95_latency_ms').locator('sy-interval svg').waitFor();
-    await page.locator('sy-rollout-panel').screenshot({ path: path.join(SCREENSHOTS, 'gate-evidence.png') });
+    await page.locator('sy-gate-list').screenshot({ path: path.join(SCREENSHOTS, 'gate-evidence.png') });
     expect(errors).toEqual([]);
     await page.context().close();
   });
