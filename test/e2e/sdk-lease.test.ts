@@ -11,7 +11,8 @@ import type { Client, createClient } from '../../sdk/src/index.js';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { issueSdkKey, startProxy, type Proxy } from '../helpers/push-client.js';
 import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
-import { describeInBrowser } from './browser.js';
+import { describeInBrowser, signIn } from './browser.js';
+import { ok } from './seed.js';
 
 const SDK_DIST = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'dist', 'sdk');
 
@@ -89,5 +90,38 @@ describeInBrowser('the SDK browser build: fail-safe lease', (suite) => {
       await page.evaluate(() => (window as unknown as Window).client?.close()).catch(() => {});
       await page.context().close();
     }
+  });
+
+  it('an engineer sets, and clears, a flag\'s fail-safe lease in the edit dialog; the details say it in words', async () => {
+    await createFlag(ts, 'lease-edit');
+    const { page, errors } = await signIn(browser, ts, 'engineer', 'erin', '#/flags/lease-edit');
+    const details = page.locator('sy-flag-details');
+    await details.getByText('none (last-known value forever)').waitFor();
+    await page.getByRole('button', { name: 'Edit details…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit lease-edit' });
+    const lease = dialog.getByLabel('Fail-safe lease', { exact: false });
+    await lease.fill('5 min');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.getByText('a whole number of seconds, or empty for no lease').waitFor();
+    await lease.fill('0'); // the server refuses it, and the error sits next to the field
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.getByText('maxStaleSeconds must be at least 1', { exact: false }).first().waitFor();
+    expect(await lease.getAttribute('aria-invalid')).toBe('true');
+    await lease.fill('300');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await details.getByText('off after 5m without the server').waitFor();
+    expect((await ok(ts, 'GET', '/api/flags/lease-edit', ['viewer', 'v'])).maxStaleSeconds).toBe(300);
+    const audit = await ok(ts, 'GET', '/api/audit?flag=lease-edit&action=flag.update', ['viewer', 'v']);
+    expect(audit.entries.map((e: { actor: string; after: { maxStaleSeconds: number | null } }) => [e.actor, e.after.maxStaleSeconds])).toEqual([['erin', 300]]);
+
+    await page.getByRole('button', { name: 'Edit details…' }).click();
+    await lease.fill('');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await details.getByText('none (last-known value forever)').waitFor();
+    expect((await ok(ts, 'GET', '/api/flags/lease-edit', ['viewer', 'v'])).maxStaleSeconds).toBeNull();
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });
