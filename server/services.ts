@@ -16,6 +16,7 @@ import { Guardrails } from './rollout/guardrails.js';
 import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
+import { SignoffLapses } from './rollout/signoff-evidence.js';
 import type { AllowEntry } from './rollout/webhook-destination.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
 import type { OnRefused } from './telemetry/telemetry-bounds.js';
@@ -75,7 +76,15 @@ export function createServices(input: ServiceDeps): Services {
   const deps = { ...input, clock: steadyClock(input.clock) };
   const recorder = new AuditRecorder(deps.clock);
   const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
-  const rollouts = new RolloutService(write);
+  const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log });
+  const lapses = new SignoffLapses(write);
+  // The push tracker reaches the rollout domain through this port; rollout/ never imports push/.
+  const convergence = (key: string) => {
+    const figures = push.tracker.of(key);
+    if (!figures) return undefined;
+    return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: push.tracker.notApplied(figures.stateVersion) };
+  };
+  const rollouts = new RolloutService(write, { convergence, lapses });
   const guardrails = new Guardrails(write);
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
@@ -88,10 +97,15 @@ export function createServices(input: ServiceDeps): Services {
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
     rollouts,
     // The rollout domain reacts to fresh samples through this port; samples/ never imports rollout/.
-    samples: new SampleService(write, deps.sampleLimits, (fresh, requestId) => guardrails.check(fresh, requestId)),
+    // After each batch: guardrails first (a trip is a safety action), then sign-offs whose evidence moved lapse.
+    samples: new SampleService(write, deps.sampleLimits, async (fresh, requestId) => {
+      const trips = await guardrails.check(fresh, requestId);
+      await lapses.evaluate(fresh.map((s) => s.flag), requestId);
+      return trips;
+    }),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
-    push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
+    push,
     telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused }),
     clock: deps.clock,
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
+import { issueSdkKey, sdkPeer } from './helpers/push-client.js';
 import { advance, auditOf, manualClock, putPlan, report, signoff } from './rollout-fixtures.js';
 
 // Issue 15: metric gates decided on evidence (pass / breach / inconclusive), through the real server.
@@ -136,6 +137,26 @@ describe('metric gates decided on evidence', () => {
   });
 });
 
+describe('auto-advance on evidence', () => {
+  it('an inconclusive check holds an auto-advancing stage (audited as blocked); the stage advances once the check passes', async () => {
+    await createFlag(ts, 'auto-evidence');
+    await putPlan(ts, 'auto-evidence', { stages: [{ percent: 5, autoAdvance: true, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] });
+    await signoff(ts, 'auto-evidence', 'pm-bob');
+    await report(ts, [{ flag: 'auto-evidence', metric: 'eval_score', value: 0.95 }]);
+    let t = await ts.running.services.scheduler.tick();
+    expect(t.advanced).not.toContain('auto-evidence');
+    const [blocked] = await auditOf(ts, 'auto-evidence', 'rollout.auto_advance_blocked');
+    expect(blocked.reason).toContain('metric: eval_score inconclusive: 1 treatment of at least 30 samples');
+    expect((await ts.api('GET', '/api/flags/auto-evidence', { as: 'viewer' })).body.stage).toBe(0);
+    await report(ts, [agg('auto-evidence', 'eval_score', 120, 0.87, 0.05)]);
+    t = await ts.running.services.scheduler.tick();
+    expect(t.advanced).toContain('auto-evidence');
+    const [adv] = await auditOf(ts, 'auto-evidence', 'rollout.advance');
+    expect(adv).toMatchObject({ actor: 'system:scheduler', after: { stage: 1, auto: true } });
+    expect(adv.after.gates.find((g: any) => g.gate === 'metric')).toMatchObject({ outcome: 'pass', n: 121 });
+  });
+});
+
 describe('guardrails trip on evidence', () => {
   // The checks of stage 1 are its gate (pre-launch evidence must pass them) and its guardrails once it runs.
   const enter = async (key: string, checks: Array<{ metric: string } & Record<string, unknown>>, good: number) => {
@@ -190,3 +211,99 @@ describe('guardrails trip on evidence', () => {
     expect(entry.after.guardrail).toMatchObject({ sample: { value: 640 }, check: { tripOnAny: true } });
   });
 });
+
+describe('sign-offs bound to the evidence', () => {
+  it('a sign-off records the snapshot the PM saw, and lapses by itself when a covered check moves out of pass', async () => {
+    await createFlag(ts, 'bound');
+    await putPlan(ts, 'bound', { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] });
+    await report(ts, [agg('bound', 'eval_score', 120, 0.86, 0.05)]);
+    const seen = await gatesOf('bound');
+    expect(seen.snapshot).toMatchObject({ planVersion: 1, checks: [{ metric: 'eval_score', outcome: 'pass', n: 120 }] });
+    expect(seen.snapshotId).toMatch(/^[0-9a-f]{12}$/);
+    const s = await signoff(ts, 'bound', 'bob', { snapshotId: seen.snapshotId });
+    expect(s.status).toBe(201);
+    expect(s.body.signoff).toMatchObject({ actor: 'bob', snapshotId: seen.snapshotId, snapshot: seen.snapshot });
+    const [signed] = await auditOf(ts, 'bound', 'rollout.signoff');
+    expect(signed.after.signoff.snapshot).toEqual(seen.snapshot);
+    let g = (await gatesOf('bound')).gates.find((x: any) => x.gate === 'signoff');
+    expect(g).toMatchObject({ ok: true, signers: ['bob'], lapsed: [], signatures: [{ actor: 'bob', snapshotId: seen.snapshotId }] });
+
+    // Worse replies arrive at 10:02: the covered check is no longer a pass, and bob's sign-off lapses.
+    time.set('2026-06-01T10:02:00.000Z');
+    const r = await report(ts, [agg('bound', 'eval_score', 60, 0.7, 0.05)]);
+    expect(r.status).toBe(201);
+    const [lapse] = await auditOf(ts, 'bound', 'signoff.lapse');
+    expect(lapse).toMatchObject({ actor: 'system:gates', role: 'system', reason: 'sign-off by bob lapsed: eval_score turned inconclusive at 10:02', after: { signoff: { actor: 'bob', lapsedAt: time.iso() }, check: { metric: 'eval_score', outcome: 'inconclusive' } } });
+    const gates = await gatesOf('bound');
+    g = gates.gates.find((x: any) => x.gate === 'signoff');
+    expect(g).toMatchObject({ ok: false, signers: [], lapsed: [{ actor: 'bob', at: time.iso(), metric: 'eval_score', outcome: 'inconclusive' }] });
+    expect(g.detail).toBe('needs 1 more PM sign-off (0 of 1 for plan version 1); sign-off by bob lapsed: eval_score turned inconclusive at 10:02');
+    expect(gates.ready).toBe(false);
+    // Reading again lapses nothing more; the lapse is audited once.
+    expect(await auditOf(ts, 'bound', 'signoff.lapse')).toHaveLength(1);
+
+    // A stale snapshot is refused; signing what the gates show now works.
+    const stale = await signoff(ts, 'bound', 'carol', { snapshotId: seen.snapshotId });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('evidence_changed');
+    const list = (await ts.api('GET', '/api/flags/bound/signoffs', { as: 'viewer' })).body;
+    expect(list.signoffs).toEqual([]);
+  });
+
+  it('a sign-off given before the evidence was in covers nothing and does not lapse; the author still cannot approve alone', async () => {
+    await createFlag(ts, 'early-sign');
+    await putPlan(ts, 'early-sign', { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] }, 'pm-alice');
+    expect((await signoff(ts, 'early-sign', 'pm-alice')).status).toBe(201);
+    expect((await signoff(ts, 'early-sign', 'bob')).status).toBe(201);
+    await report(ts, [agg('early-sign', 'eval_score', 120, 0.86, 0.05)]);
+    await report(ts, [agg('early-sign', 'eval_score', 60, 0.7, 0.05)]);
+    expect(await auditOf(ts, 'early-sign', 'signoff.lapse')).toEqual([]);
+    const g = (await gatesOf('early-sign')).gates.find((x: any) => x.gate === 'signoff');
+    expect(g).toMatchObject({ ok: true, signers: ['pm-alice', 'bob'], lapsed: [] });
+  });
+});
+
+describe('convergence before the next stage', () => {
+  it('the next advance waits until minApplied% of connected SDKs applied the current stage, and lists those that have not', async () => {
+    await createFlag(ts, 'converge');
+    await putPlan(ts, 'converge', { stages: [{ percent: 5 }, { percent: 25, minApplied: 100 }, { percent: 100 }] });
+    await signoff(ts, 'converge', 'bob');
+    expect((await advance(ts, 'converge')).status).toBe(200);
+    await signoff(ts, 'converge', 'bob');
+    let g = (await gatesOf('converge')).gates.find((x: any) => x.gate === 'convergence');
+    expect(g).toMatchObject({ ok: true, connected: 0, applied: 0, minApplied: 100, notApplied: [] });
+    expect(g.detail).toBe('no SDK is connected: nothing to wait for');
+
+    const { key } = await issueSdkKey(ts, 'converge-app');
+    const acker = sdkPeer(ts, key);
+    const silent = sdkPeer(ts, key);
+    const version = (await acker.next((m) => m.type === 'snapshot')).version;
+    await silent.next((m) => m.type === 'snapshot');
+    acker.send({ type: 'ack', version });
+    await waitFor(async () => (await gatesOf('converge')).gates.find((x: any) => x.gate === 'convergence')?.applied === 1);
+    const view = await gatesOf('converge');
+    g = view.gates.find((x: any) => x.gate === 'convergence');
+    expect(g).toMatchObject({ ok: false, connected: 2, applied: 1, percentApplied: 50, minApplied: 100 });
+    expect(g.notApplied).toHaveLength(1);
+    expect(g.notApplied[0]).toMatchObject({ id: expect.any(String), stateVersion: 0 });
+    expect(g.detail).toMatch(/^only 1 of 2 connected SDKs \(50%\) applied state version \d+; needs 100% before the next stage$/);
+    const blocked = await advance(ts, 'converge');
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.message).toContain('convergence: only 1 of 2 connected SDKs');
+
+    silent.send({ type: 'ack', version });
+    await waitFor(async () => (await gatesOf('converge')).gates.find((x: any) => x.gate === 'convergence')?.ok === true);
+    expect((await advance(ts, 'converge')).status).toBe(200);
+    acker.ws.close();
+    silent.ws.close();
+  });
+});
+
+/** Polls a real condition (acknowledgements travel over real sockets); bounded, no timing assertion. */
+async function waitFor(cond: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached');
+}

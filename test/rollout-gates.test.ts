@@ -87,7 +87,8 @@ describe('advancing a rollout through its gates', () => {
     r = await advance(ts, 'support-draft');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ stage: 2, percent: 25 });
-    expect(r.body.gates.map((g: any) => g.gate)).toEqual(['signoff', 'metric', 'soak', 'schedule']);
+    // From stage 1 on, convergence too (no SDK connected here: it holds).
+    expect(r.body.gates.map((g: any) => g.gate)).toEqual(['signoff', 'metric', 'convergence', 'soak', 'schedule']);
 
     // 5. Stage 3 needs two PMs and a relative check against the control cohort.
     expect((await signoff(ts, 'support-draft', 'pm-bob')).status).toBe(201);

@@ -124,6 +124,12 @@ export interface MetricCheck {
   baseline?: number;
   guardrail?: boolean;
   onBreach?: 'pause' | 'kill';
+  /** Confidence of the check's sequence, every look together (default 0.95). */
+  confidence?: number;
+  /** Samples (per cohort) before anything but inconclusive (default 30). */
+  minSamples?: number;
+  /** Guardrails only: trip on any single sample that breaks the check (a hard cap), not on the evidence. */
+  tripOnAny?: boolean;
 }
 
 /** One stage of a plan, as `PUT /api/flags/:key/plan` accepts it (defaults: 1 sign-off, no soak, no checks). */
@@ -134,6 +140,8 @@ export interface PlanStage {
   soakMinutes?: number;
   plannedAt?: string;
   autoAdvance?: boolean;
+  /** Percent of connected SDKs that must have applied this stage before the next advance (default 99). */
+  minApplied?: number;
   checks?: MetricCheck[];
 }
 
@@ -161,7 +169,7 @@ export interface PlanView {
   percent: number;
 }
 
-export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule';
+export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule' | 'convergence';
 
 /** One condition on entering the next stage, and why it holds or not. */
 export interface Gate {
@@ -190,6 +198,24 @@ export interface GatesView {
   ready: boolean;
   /** Why `ready` is false when there are no gates to show (no plan, last stage). */
   note?: string;
+  /** The evidence a sign-off now would be given on (the sign-off dialog shows it), and its id. */
+  snapshot?: SignoffSnapshot | null;
+  snapshotId?: string | null;
+}
+
+/** One check as the PM saw it when signing. */
+export interface SnapshotCheck {
+  metric: string;
+  outcome: 'pass' | 'breach' | 'inconclusive';
+  estimate: number | null;
+  interval: [number, number] | null;
+  n: number;
+}
+
+/** The gate evidence a sign-off was given on: it covers the checks that were `pass` then. */
+export interface SignoffSnapshot {
+  planVersion: number;
+  checks: SnapshotCheck[];
 }
 
 /** A sign-off as the API shows it. */
@@ -200,6 +226,22 @@ export interface Signoff {
   actor: string;
   comment: string;
   at: string;
+  /** What the PM saw (null for sign-offs given before evidence was recorded). */
+  snapshot: SignoffSnapshot | null;
+  /** 12 hex of the SHA-256 of the snapshot's canonical JSON; send it back as `snapshotId` to sign exactly that. */
+  snapshotId: string | null;
+  /** Set when the sign-off lapsed (it no longer counts). */
+  lapsedAt?: string;
+  lapseReason?: string;
+}
+
+/** A sign-off that lapsed, as the sign-off gate lists it. */
+export interface LapsedSignoff {
+  actor: string;
+  at: string;
+  metric: string;
+  outcome: string;
+  reason: string;
 }
 
 /** `GET /api/flags/:key/signoffs` */
@@ -262,6 +304,8 @@ export const AuditAction = {
   FlagRestore: 'flag.restore',
   PlanUpdate: 'plan.update',
   RolloutSignoff: 'rollout.signoff',
+  /** A sign-off lapsed by itself: a later evaluation moved a check it covered out of pass (system actor). */
+  SignoffLapse: 'signoff.lapse',
   RolloutAdvance: 'rollout.advance',
   RolloutRollback: 'rollout.rollback',
   RolloutPause: 'rollout.pause',

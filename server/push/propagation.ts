@@ -4,6 +4,10 @@ import type { Propagation } from '../../sdk/src/protocol.js';
 /** What the tracker keeps per live SDK connection. */
 export interface Peer {
   keyId: string;
+  /** The connection's id (shown in the convergence gate's list of SDKs that have not applied a stage). */
+  id?: string;
+  /** What the SDK said it is in its `hello` (`sdk`), if anything. */
+  name?: string;
   /** Highest global version the peer has acknowledged (its `hello` version until it acks). */
   applied: number;
   /** When it acknowledged that (ms, monotonic). */
@@ -125,6 +129,16 @@ export class PropagationTracker {
       slowestMs: lat.length ? round(lat[lat.length - 1]!) : null,
       medianMs: lat.length ? round(lat[Math.floor((lat.length - 1) / 2)]!) : null,
     };
+  }
+
+  /** Live peers that have not applied `stateVersion`, the first `limit` of them (for the convergence gate). */
+  notApplied(stateVersion: number, limit = 50): Array<{ id: string; name?: string; keyId: string; stateVersion: number }> {
+    const out: Array<{ id: string; name?: string; keyId: string; stateVersion: number }> = [];
+    for (const p of this.peers) {
+      if (out.length >= limit) break;
+      if (p.applied < stateVersion) out.push({ id: p.id ?? '', ...(p.name ? { name: p.name } : {}), keyId: p.keyId, stateVersion: p.applied });
+    }
+    return out;
   }
 
   /** Resolves once every live peer applied the change, or after `ms` with the figures so far. */

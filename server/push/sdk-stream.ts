@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseCodes } from '../../sdk/src/protocol.js';
 import type { Logger } from '../log.js';
@@ -72,7 +73,7 @@ export class SdkStream {
 
   /** Serves an authenticated socket whose slot was reserved. */
   accept(ws: WebSocket, keyId: string): void {
-    const c: Conn = { ws, peer: { keyId, applied: 0, appliedAt: 0, liveFrom: 0 }, live: false, alive: true, waited: 0 };
+    const c: Conn = { ws, peer: { keyId, id: randomUUID(), applied: 0, appliedAt: 0, liveFrom: 0 }, live: false, alive: true, waited: 0 };
     this.conns.add(c);
     ws.on('pong', () => {
       c.alive = true;
@@ -103,6 +104,7 @@ export class SdkStream {
       const resume = msg.version > 0 && msg.version <= feed.version;
       c.peer.applied = resume ? msg.version : 0;
       c.peer.liveFrom = feed.version;
+      if (msg.sdk) c.peer.name = msg.sdk;
       c.live = true;
       tracker.join(c.peer);
       this.send(c, feed.firstMessage(msg.version, this.deps.heartbeatMs));

@@ -1,12 +1,17 @@
-import type { Gate } from '../../sdk/src/api.js';
+import type { Gate, SignoffSnapshot } from '../../sdk/src/api.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';
 import { stageStart } from '../flags/flag-view.js';
-import { computeGates } from './gates.js';
+import { computeGates, type Convergence } from './gates.js';
+import { judge } from './metric-check.js';
 import { storedPlan, type Plan } from './plan-schema.js';
-import { liveSignoffs } from './plan-store.js';
+import { lapsedSignoffs, liveSignoffs, snapshotId, toSignoff } from './plan-store.js';
+import { snapshotOf } from './signoff-evidence.js';
+
+/** The push layer's figures for one flag's current state, wired in services.ts (rollout/ never imports push/). */
+export type ConvergencePort = (key: string) => Convergence | undefined;
 
 export interface NextStageGates {
   plan: Plan | null;
@@ -16,17 +21,28 @@ export interface NextStageGates {
   gates: Gate[];
   /** True when an advance would be allowed right now. */
   ready: boolean;
+  /** The evidence of the next stage's checks now: what a sign-off given now records. */
+  snapshot: SignoffSnapshot | null;
+  snapshotId: string | null;
 }
 
-/** Reads what the gates of the next stage need (sign-offs, metric stats) and judges them. */
-export async function loadGates(db: Kysely<Database>, row: FlagRow, now: Date): Promise<NextStageGates> {
+/** Reads what the gates of the next stage need (sign-offs, metric stats, convergence) and judges them. */
+export async function loadGates(db: Kysely<Database>, row: FlagRow, now: Date, convergence?: ConvergencePort): Promise<NextStageGates> {
   const plan = storedPlan(row.plan);
   const stage = plan?.stages[row.stage];
-  if (!plan || !stage) return { plan, nextStage: null, nextPercent: null, gates: [], ready: false };
+  if (!plan || !stage) return { plan, nextStage: null, nextPercent: null, gates: [], ready: false, snapshot: null, snapshotId: null };
   const nextStage = row.stage + 1;
-  const signers = (await liveSignoffs(db, row.key, row.plan_version, nextStage)).map((s) => s.actor);
+  const live = (await liveSignoffs(db, row.key, row.plan_version, nextStage)).map(toSignoff);
+  const lapsed = (await lapsedSignoffs(db, row.key, row.plan_version, nextStage)).map((r) => ({
+    actor: r.actor,
+    at: r.lapsed_at!,
+    metric: r.lapse_metric ?? '',
+    outcome: r.lapse_outcome ?? '',
+    reason: r.lapse_reason ?? '',
+  }));
   // The running aggregates of the current stage run: one row per metric and cohort, whatever the history.
   const stats = await stageStats(db, { flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
-  const gates = computeGates({ row, plan, now, signers, stats });
-  return { plan, nextStage, nextPercent: stage.percent, gates, ready: gates.every((g) => g.ok) };
+  const gates = computeGates({ row, plan, now, signers: live.map((s) => s.actor), signatures: live, lapsed, stats, convergence: convergence?.(row.key) });
+  const snapshot = snapshotOf(row.plan_version, stage.checks.map((c) => judge(c, stats)));
+  return { plan, nextStage, nextPercent: stage.percent, gates, ready: gates.every((g) => g.ok), snapshot, snapshotId: snapshotId(snapshot) };
 }

@@ -1,4 +1,4 @@
-import type { Gate } from '../../sdk/src/api.js';
+import type { Gate, LapsedSignoff, Signoff } from '../../sdk/src/api.js';
 import { stageStart, type FlagRow } from '../flags/flag-view.js';
 import type { AggregateStats } from '../samples/sample-aggregate-store.js';
 import { metricGate } from './metric-check.js';
@@ -10,6 +10,12 @@ export interface GateInput {
   now: Date;
   /** Live sign-offs of the current plan version for the next stage. */
   signers: string[];
+  /** The same sign-offs with the snapshot each was given on. */
+  signatures?: Signoff[];
+  /** Sign-offs of the next stage that lapsed: they no longer count. */
+  lapsed?: LapsedSignoff[];
+  /** Connected SDKs and how many applied the flag's current state (the convergence port); absent: not known here. */
+  convergence?: Convergence;
   /** Stats of the samples taken since the current stage began. */
   stats: AggregateStats;
 }
@@ -52,14 +58,17 @@ function stateGate(row: FlagRow): Gate | null {
   return null;
 }
 
-export function signoffGate(row: FlagRow, stage: Stage, signers: string[]): Gate {
+export function signoffGate(row: FlagRow, stage: Stage, signers: string[], evidence: { signatures?: Signoff[]; lapsed?: LapsedSignoff[] } = {}): Gate {
   const distinct = [...new Set(signers)];
   const author = row.plan_author;
   const others = distinct.filter((s) => s !== author);
-  const base = { gate: 'signoff' as const, observed: distinct.length, threshold: stage.signoffs, signers: distinct, planVersion: row.plan_version, planAuthor: author };
+  const lapsed = evidence.lapsed ?? [];
+  const signatures = (evidence.signatures ?? []).map((s) => ({ actor: s.actor, at: s.at, signoffId: s.id, snapshotId: s.snapshotId, snapshot: s.snapshot }));
+  const base = { gate: 'signoff' as const, observed: distinct.length, threshold: stage.signoffs, signers: distinct, planVersion: row.plan_version, planAuthor: author, signatures, lapsed };
+  const lapses = lapsed.map((l) => `; ${l.reason}`).join('');
   if (distinct.length < stage.signoffs) {
     const missing = stage.signoffs - distinct.length;
-    return { ...base, ok: false, detail: `needs ${missing} more PM sign-off${missing === 1 ? '' : 's'} (${distinct.length} of ${stage.signoffs} for plan version ${row.plan_version})` };
+    return { ...base, ok: false, detail: `needs ${missing} more PM sign-off${missing === 1 ? '' : 's'} (${distinct.length} of ${stage.signoffs} for plan version ${row.plan_version})${lapses}` };
   }
   if (others.length === 0) {
     return {
@@ -69,6 +78,28 @@ export function signoffGate(row: FlagRow, stage: Stage, signers: string[]): Gate
     };
   }
   return { ...base, ok: true, detail: `${distinct.length} of ${stage.signoffs} PM sign-off${stage.signoffs === 1 ? '' : 's'} (${distinct.join(', ')})` };
+}
+
+/** What the push layer knows of one flag's current state (server/push/propagation.ts, through a port). */
+export interface Convergence {
+  stateVersion: number;
+  connected: number;
+  applied: number;
+  /** The first connected SDKs that have not applied it (at most 50). */
+  notApplied: Array<{ id: string; name?: string; replica?: string; stateVersion: number }>;
+}
+
+export const DEFAULT_MIN_APPLIED = 99;
+
+/** Enough connected SDKs serve the current stage that its numbers are its own (`minApplied`%, default 99). */
+export function convergenceGate(stage: Stage, c: Convergence): Gate {
+  const minApplied = stage.minApplied ?? DEFAULT_MIN_APPLIED;
+  const percentApplied = c.connected === 0 ? 100 : Math.floor((c.applied / c.connected) * 10_000) / 100;
+  const base = { gate: 'convergence' as const, minApplied, applied: c.applied, connected: c.connected, percentApplied, stateVersion: c.stateVersion, notApplied: c.notApplied };
+  if (c.connected === 0) return { ...base, ok: true, detail: 'no SDK is connected: nothing to wait for' };
+  const ok = percentApplied >= minApplied;
+  const what = `${c.applied} of ${c.connected} connected SDKs (${fmt(percentApplied)}%) applied state version ${c.stateVersion}`;
+  return { ...base, ok, detail: ok ? `${what} (needs ${fmt(minApplied)}%)` : `only ${what}; needs ${fmt(minApplied)}% before the next stage` };
 }
 
 function soakGate(row: FlagRow, stage: Stage, now: Date): Gate | null {
@@ -99,8 +130,9 @@ export function computeGates(input: GateInput): Gate[] {
   const gates: Gate[] = [];
   const state = stateGate(row);
   if (state) gates.push(state);
-  gates.push(signoffGate(row, stage, input.signers));
+  gates.push(signoffGate(row, stage, input.signers, input));
   for (const c of stage.checks) gates.push(metricGate(c, input.stats));
+  if (input.convergence && row.stage > 0) gates.push(convergenceGate(stage, input.convergence));
   const soak = soakGate(row, stage, now);
   if (soak) gates.push(soak);
   const schedule = scheduleGate(stage, now);

@@ -91,6 +91,8 @@ const stageSchema = z.strictObject({
   soakMinutes: z.number().int().min(0).max(366 * 24 * 60).default(0),
   plannedAt: isoDate.transform((s) => new Date(s).toISOString()).optional(),
   autoAdvance: z.boolean().default(false),
+  /** Percent of connected SDKs that must have applied this stage's state before the next advance (default 99). */
+  minApplied: z.number().min(0, 'minApplied is a percent from 0 to 100').max(100, 'minApplied is a percent from 0 to 100').optional(),
   checks: z.array(checkSchema).max(20, 'at most 20 checks per stage').default([]),
 });
 
@@ -148,6 +150,8 @@ export const signoffSchema = z.strictObject({
   planVersion: z.number().int().positive().optional(),
   /** The stage the PM means to approve; anything but the next stage is a 409 (optional). */
   stage: z.number().int().positive().optional(),
+  /** The evidence the PM reviewed (`snapshotId` of GET /gates); if it moved since, a 409 evidence_changed (optional). */
+  snapshotId: z.string().regex(/^[0-9a-f]{12}$/, 'snapshotId is the 12 hex characters GET /api/flags/:key/gates returned').optional(),
 });
 
 export const advanceSchema = z.strictObject({
@@ -170,7 +174,7 @@ export const pauseSchema = z.strictObject({
 
 /** `Gate` (sdk/src/api.ts): one condition on entering the next stage, and why it holds or not. Gate-specific figures ride along. */
 export const gateSchema = z.looseObject({
-  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule']),
+  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule', 'convergence']),
   ok: z.boolean(),
   detail: z.string(),
   metric: z.string().optional(),
@@ -190,4 +194,6 @@ export const gatesViewSchema = z.strictObject({
   gates: z.array(gateSchema),
   ready: z.boolean(),
   note: z.string().optional(),
+  snapshot: z.looseObject({ planVersion: z.number().int(), checks: z.array(z.looseObject({ metric: z.string() })) }).nullable().optional(),
+  snapshotId: z.string().nullable().optional(),
 }).meta({ id: 'GatesView' });

@@ -10,12 +10,14 @@ import { signoffGate } from './gates.js';
 import { planOf, storedPlan, type Plan, type PutPlanInput } from './plan-schema.js';
 import type { AllowEntry } from './webhook-destination.js';
 import { redactPlan, webhookUrlToStore } from './webhook-url.js';
-import { getPlanVersion, insertPlanVersion, insertSignoff, liveSignoffs, toSignoff, voidSignoffs } from './plan-store.js';
+import { getPlanVersion, insertPlanVersion, insertSignoff, lapsedSignoffs, liveSignoffs, snapshotId, toSignoff, voidSignoffs } from './plan-store.js';
+import { judgeNextStage, snapshotOf } from './signoff-evidence.js';
 
 export interface SignoffInput {
   comment: string;
   planVersion?: number;
   stage?: number;
+  snapshotId?: string;
 }
 
 export interface PlanDeps extends FlagMutationDeps {
@@ -122,11 +124,21 @@ export class PlanService {
       if (before.some((s) => s.actor === actor.sub)) {
         throw new Conflict('already_signed', `${actor.sub} already signed off stage ${stage} of plan version ${row.plan_version}`);
       }
+      // The evidence the PM signs: the next stage's checks as they stand, judged in this transaction.
+      const snapshot = snapshotOf(row.plan_version, await judgeNextStage(ctx.trx, row));
+      if (input.snapshotId !== undefined && input.snapshotId !== snapshotId(snapshot)) {
+        throw new Conflict('evidence_changed', `the evidence moved since you reviewed it (snapshot ${input.snapshotId}, now ${snapshotId(snapshot)}); review the gates again`, {
+          expected: input.snapshotId,
+          actual: snapshotId(snapshot),
+          snapshot,
+        });
+      }
       const now = this.deps.clock().toISOString();
-      const inserted = await insertSignoff(ctx.trx, { flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now, snapshot: null });
+      const inserted = await insertSignoff(ctx.trx, { flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now, snapshot: canonicalJson(snapshot) });
       const signers = [...before.map((s) => s.actor), actor.sub];
       const signoff = toSignoff(inserted);
-      const gate = signoffGate(row, stageDef, signers);
+      const lapsed = (await lapsedSignoffs(ctx.trx, key, row.plan_version, stage)).map((r) => ({ actor: r.actor, at: r.lapsed_at!, metric: r.lapse_metric ?? '', outcome: r.lapse_outcome ?? '', reason: r.lapse_reason ?? '' }));
+      const gate = signoffGate(row, stageDef, signers, { signatures: [...before.map(toSignoff), signoff], lapsed });
       await ctx.record({
         action: AuditAction.RolloutSignoff,
         flag: key,

@@ -1,12 +1,21 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Signoff } from '../../sdk/src/api.js';
+import { createHash } from 'node:crypto';
+import type { Signoff, SignoffSnapshot } from '../../sdk/src/api.js';
+import { canonicalJson } from '../audit/audit-hash.js';
 import type { Database, SignoffTable } from '../db.js';
 
 type Q = Kysely<Database>;
 export type SignoffRow = Selectable<SignoffTable>;
 
+/** 12 hex of the SHA-256 of a snapshot's canonical JSON. */
+export function snapshotId(s: SignoffSnapshot): string {
+  return createHash('sha256').update(canonicalJson(s)).digest('hex').slice(0, 12);
+}
+
 export function toSignoff(r: SignoffRow): Signoff {
-  return { id: r.id, planVersion: r.plan_version, stage: r.stage, actor: r.actor, comment: r.comment, at: r.at };
+  const snapshot = r.snapshot === null ? null : (JSON.parse(r.snapshot) as SignoffSnapshot);
+  const lapse = r.lapsed_at === null ? {} : { lapsedAt: r.lapsed_at, lapseReason: r.lapse_reason ?? '' };
+  return { id: r.id, planVersion: r.plan_version, stage: r.stage, actor: r.actor, comment: r.comment, at: r.at, snapshot, snapshotId: snapshot && snapshotId(snapshot), ...lapse };
 }
 
 export async function insertPlanVersion(db: Q, v: { flag: string; version: number; plan: string; author: string; created_at: string }): Promise<void> {
@@ -24,9 +33,36 @@ export async function liveSignoffs(db: Q, flag: string, planVersion: number, sta
     .selectAll()
     .where('flag', '=', flag)
     .where('plan_version', '=', planVersion)
-    .where('voided_at', 'is', null);
+    .where('voided_at', 'is', null)
+    .where('lapsed_at', 'is', null);
   if (stage !== undefined) q = q.where('stage', '=', stage);
   return q.orderBy('id').execute();
+}
+
+/** Sign-offs of this plan version and stage that lapsed (and were not voided since), oldest first. */
+export async function lapsedSignoffs(db: Q, flag: string, planVersion: number, stage: number): Promise<SignoffRow[]> {
+  return db
+    .selectFrom('signoffs')
+    .selectAll()
+    .where('flag', '=', flag)
+    .where('plan_version', '=', planVersion)
+    .where('stage', '=', stage)
+    .where('voided_at', 'is', null)
+    .where('lapsed_at', 'is not', null)
+    .orderBy('id')
+    .execute();
+}
+
+/** Marks one live sign-off lapsed; false if it was no longer live. */
+export async function lapseSignoff(db: Q, id: number, lapse: { at: string; reason: string; metric: string; outcome: string }): Promise<boolean> {
+  const r = await db
+    .updateTable('signoffs')
+    .set({ lapsed_at: lapse.at, lapse_reason: lapse.reason, lapse_metric: lapse.metric, lapse_outcome: lapse.outcome })
+    .where('id', '=', id)
+    .where('voided_at', 'is', null)
+    .where('lapsed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 type Lapse = 'lapsed_at' | 'lapse_reason' | 'lapse_metric' | 'lapse_outcome';

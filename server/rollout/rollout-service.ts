@@ -6,7 +6,7 @@ import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow, type FlagPatch } from '../flags/flag-store.js';
 import { stagePercent, toFlagState } from '../flags/flag-view.js';
-import { loadGates } from './gate-loader.js';
+import { loadGates, type ConvergencePort } from './gate-loader.js';
 import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import { voidSignoffs } from './plan-store.js';
@@ -35,12 +35,25 @@ export interface PreviewResult extends Evaluation {
 }
 
 /** Advance (gated), rollback, pause and resume (never gated), gate reports and previews. */
+export interface RolloutPorts {
+  /** Connected SDKs and who applied a flag's state (the push tracker, wired in services.ts). */
+  convergence?: ConvergencePort;
+  /** Lapses sign-offs whose covered checks moved out of pass (signoff-evidence.ts). */
+  lapses?: { evaluate(keys: Iterable<string>, requestId: string | null): Promise<number> };
+}
+
 export class RolloutService {
-  constructor(private readonly deps: FlagMutationDeps) {}
+  constructor(
+    private readonly deps: FlagMutationDeps,
+    private readonly ports: RolloutPorts = {},
+  ) {}
 
   async gates(key: string): Promise<GatesView> {
+    // Reading the gates evaluates lapses too: a sign-off never shows as counting on evidence that moved.
+    await liveFlagRow(this.deps.db, key);
+    await this.ports.lapses?.evaluate([key], null);
     const row = await liveFlagRow(this.deps.db, key);
-    const { plan, ...g } = await loadGates(this.deps.db, row, this.deps.clock());
+    const { plan, ...g } = await loadGates(this.deps.db, row, this.deps.clock(), this.ports.convergence);
     const view: GatesView = {
       flag: key,
       stage: row.stage,
@@ -66,7 +79,7 @@ export class RolloutService {
       reason: opts.reason ?? null,
       expectedVersion: opts.version,
       change: async (row, ctx, now) => {
-        const g = await loadGates(ctx.trx, row, now);
+        const g = await loadGates(ctx.trx, row, now, this.ports.convergence);
         if (!g.plan) throw new Conflict('no_plan', `flag "${key}" has no rollout plan; PUT /api/flags/${key}/plan first`);
         if (g.nextStage === null) throw new Conflict('rollout_complete', `flag "${key}" is already at its last stage (${row.stage}, 100%)`);
         if (opts.toStage !== undefined && opts.toStage !== g.nextStage) {
