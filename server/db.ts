@@ -39,6 +39,8 @@ export interface FlagTable {
   updated_at: string;
   updated_by: string;
   state_version: number;
+  /** The fail-safe lease in seconds (migration 0018): null = SDKs keep the last-known value forever. */
+  max_stale_seconds: number | null;
 }
 
 export interface AuditTable {

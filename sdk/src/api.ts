@@ -77,6 +77,8 @@ export interface FlagView {
   updatedAt: string;
   updatedBy: string;
   stateVersion: number;
+  /** The fail-safe lease: an SDK that has heard nothing from the server for longer serves `off` (null: no lease). */
+  maxStaleSeconds: number | null;
 }
 
 /** `POST /api/flags/:key/kill` and `/restore`: the flag, whether it changed, and with `waitMs` the delivery figures. */

@@ -1,8 +1,15 @@
 /** The SDK client's public types: options, the client interface, and the seams it takes (cache, WebSocket, logger). */
 import type { PreparedFlag } from './evaluate.js';
+import type { StaleReport } from './lease.js';
 import type { Evaluation, EvaluationContext, Json, Snapshot } from './protocol.js';
 
-/** `initializing`: never synced yet · `ready`: live · `stale`: lost the server, serving last-known · `error`: credentials refused. */
+export type { StaleReport } from './lease.js';
+
+/**
+ * `initializing`: never synced yet · `ready`: live · `stale`: lost the server, serving last-known
+ * (or, for a flag with a lease that lapsed, its off value: `client.stale` says why and which) ·
+ * `error`: credentials refused.
+ */
 export type ClientStatus = 'initializing' | 'ready' | 'stale' | 'error';
 
 /** Keeps the last snapshot between runs (a file in Node, localStorage in browsers). */
@@ -87,6 +94,11 @@ export interface ChangeEvent {
 
 export interface Client {
   readonly status: ClientStatus;
+  /**
+   * Why the client is stale, while it is (or while a lease has lapsed, whatever the status):
+   * the reason, the flags serving their off value because their lease lapsed, when it last heard.
+   */
+  readonly stale: StaleReport | null;
   /** The global state version held (0 if none). */
   readonly version: number;
   /** Resolves true once synced with the server, or false after `timeoutMs` (5000) or on close. Never throws. */
@@ -99,9 +111,12 @@ export interface Client {
   evaluate(key: string, context?: EvaluationContext): Evaluation;
   /** The state held now. */
   snapshot(): Snapshot;
-  /** `change` fires for each flag whose definition changed; `status` on every status change. Returns an unsubscribe. */
+  /**
+   * `change` fires for each flag whose definition changed; `status` on every status change and
+   * whenever the flags whose lease lapsed change (with `client.stale`). Returns an unsubscribe.
+   */
   on(event: 'change', handler: (e: ChangeEvent) => void): () => void;
-  on(event: 'status', handler: (status: ClientStatus) => void): () => void;
+  on(event: 'status', handler: (status: ClientStatus, stale: StaleReport | null) => void): () => void;
   /** Closes the socket and cancels every timer and listener. */
   close(): void;
 }

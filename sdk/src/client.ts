@@ -9,9 +9,10 @@
  * backoff, acks) and the telemetry reporter (telemetry-reporter.ts). What is left here: the
  * status, the events, `ready()`, the snapshot cache and the bootstrap.
  */
-import type { ChangeEvent, Client, ClientOptions, ClientStatus, SnapshotCache } from './client-types.js';
+import type { ChangeEvent, Client, ClientOptions, ClientStatus, SnapshotCache, StaleReport } from './client-types.js';
 import { createConnection } from './connection.js';
 import { createFlags } from './flag-state.js';
+import { checkLeases, staleMessage } from './lease.js';
 import type { Snapshot } from './protocol.js';
 import { startReporter } from './telemetry-reporter.js';
 
@@ -22,17 +23,20 @@ export type * from './client-types.js';
 /** Creates a client and starts connecting. Log messages are short codes, listed in docs/sdk.md. */
 export function createClient(opts: ClientOptions): Client {
   let status: ClientStatus = 'initializing';
+  let stale: StaleReport | null = null;
+  let heardOnce = false;
+  let leaseTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  const handlers = { change: new Set<(e: ChangeEvent) => void>(), status: new Set<(s: ClientStatus) => void>() };
+  const handlers = { change: new Set<(e: ChangeEvent) => void>(), status: new Set<(s: ClientStatus, r: StaleReport | null) => void>() };
   const waiters = new Set<(ok: boolean) => void>();
   const flags = createFlags(opts.reach);
   const warn = (what: string, detail?: unknown) => opts.logger?.warn('switchyard: ' + what, detail);
   const cacheFailed = (err: unknown) => warn('cache', err);
 
-  function emit<A>(set: Set<(a: A) => void>, arg: A): void {
+  function emit<A, B>(set: Set<(a: A, b: B) => void>, arg: A, arg2?: B): void {
     for (const h of [...set]) {
       try {
-        h(arg);
+        h(arg, arg2 as B);
       } catch (err) {
         warn('listener', err);
       }
@@ -43,7 +47,33 @@ export function createClient(opts: ClientOptions): Client {
     if (s === status) return;
     status = s;
     if (s === 'ready') for (const w of [...waiters]) w(true);
-    emit(handlers.status, s);
+    lease(true);
+  }
+
+  /**
+   * Works out the leases (lease.ts) and the stale report, re-arms the lease timer, and moves the
+   * status: a lapsed lease makes a live or initializing client `stale`; hearing again (nothing
+   * lapsed, a healthy socket) makes it `ready`. Emits `status` when the status or the lapsed
+   * flags changed (`moved`: the status just changed).
+   */
+  function lease(moved = false): void {
+    if (closed) return;
+    clearTimeout(leaseTimer);
+    const now = Date.now();
+    const held = flags.read.snapshot().flags;
+    const { lapsed, next } = checkLeases(held, flags.heardAt, now);
+    if (next < Infinity) leaseTimer = setTimeout(lease, Math.min(next - now, 2 ** 31 - 1));
+    const was = stale;
+    let s = status;
+    if (lapsed.length && (s === 'ready' || s === 'initializing')) s = 'stale';
+    else if (!lapsed.length && s === 'stale' && conn?.live()) s = 'ready';
+    const lastHeardAt = heardOnce ? new Date(flags.heardAt).toISOString() : null;
+    stale =
+      lapsed.length || s === 'stale'
+        ? { reason: lapsed.length ? 'lease_lapsed' : 'disconnected', flags: lapsed, lastHeardAt, message: staleMessage(lapsed, held, flags.heardAt, now) }
+        : null;
+    if (s !== status) return setStatus(s);
+    if (moved || String(was?.flags) !== String(stale?.flags) || !was !== !stale) emit(handlers.status, status, stale);
   }
 
   function save(): void {
@@ -57,16 +87,23 @@ export function createClient(opts: ClientOptions): Client {
   /** A bootstrap or cached snapshot, when newer than what is held. */
   function seed(s: Snapshot | null | undefined): void {
     if (s && Array.isArray(s.flags) && s.version > flags.version) for (const key of flags.receive({ type: 'snapshot', ...s })!) emit(handlers.change, { key });
+    lease();
   }
 
   const conn = createConnection(opts, flags, {
     up(changed) {
       if (changed.length || status !== 'ready') save();
-      setStatus('ready');
+      if (status === 'ready') lease();
+      else setStatus('ready');
       for (const key of changed) emit(handlers.change, { key });
     },
     down: (authFailed) => (authFailed ? setStatus('error') : status === 'ready' && setStatus('stale')),
     warn,
+    heard() {
+      flags.heardAt = Date.now();
+      heardOnce = true;
+      if (stale?.flags.length) lease();
+    },
   });
   const stopReporting = startReporter(opts.telemetryIntervalMs ?? 60_000, conn.live, flags.takeCounts, opts.reach);
 
@@ -76,6 +113,9 @@ export function createClient(opts: ClientOptions): Client {
     },
     get version() {
       return flags.version;
+    },
+    get stale() {
+      return stale;
     },
     ready({ timeoutMs = 5000 } = {}) {
       if (status === 'ready' || closed) return Promise.resolve(status === 'ready');
@@ -89,14 +129,15 @@ export function createClient(opts: ClientOptions): Client {
         waiters.add(done);
       });
     },
-    on(event: 'change' | 'status', handler: (arg: any) => void) {
-      const set: Set<(a: any) => void> = handlers[event];
+    on(event: 'change' | 'status', handler: (arg: any, arg2?: any) => void) {
+      const set: Set<(a: any, b?: any) => void> = handlers[event];
       set.add(handler);
       return () => set.delete(handler);
     },
     close() {
       if (closed) return;
       closed = true;
+      clearTimeout(leaseTimer);
       stopReporting();
       conn.close();
       for (const w of [...waiters]) w(false);

@@ -24,6 +24,8 @@ export interface Link {
   /** The socket is gone (`authFailed`: the server refused the key); a retry is scheduled unless closed. */
   down(authFailed: boolean): void;
   warn(what: string, detail?: unknown): void;
+  /** Any message arrived (state, heartbeat, error): the server was heard from just now. */
+  heard(): void;
 }
 
 export interface Connection {
@@ -98,6 +100,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   function onMessage(sock: WebSocketLike, data: unknown): void {
     const m = JSON.parse(String(data)) as ServerMessage;
     heard = Date.now();
+    link.heard();
     if (m.type !== 'snapshot' && m.type !== 'changes') {
       if (m.type === 'error') link.warn('server: ' + m.code, m.message);
       return; // and heartbeats

@@ -76,6 +76,8 @@ export class PreparedFlag {
   readonly cut: number = 0;
   readonly on: Json;
   readonly off: Json;
+  /** The fail-safe lease in ms (`maxStaleSeconds` × 1000), 0 for none: the client serves `off` past it (lease.ts). */
+  readonly leaseMs: number = 0;
   /** Telemetry: evaluations since the last report that served `on`, `off`, the caller's fallback. */
   n1 = 0;
   n0 = 0;
@@ -85,6 +87,8 @@ export class PreparedFlag {
     this.on = f.on;
     this.off = f.off;
     try {
+      const lease = f.maxStaleSeconds;
+      if (typeof lease === 'number' && lease > 0 && lease < Infinity) this.leaseMs = lease * 1000;
       if (f.killed) {
         this.pre = Step.KILLED;
         return;

@@ -7,6 +7,7 @@ import type { HashOut } from './bucket.js';
 import type { Client, Reach } from './client-types.js';
 import { carry, takeCounts } from './eval-counts.js';
 import { explain, PreparedFlag, serve } from './evaluate.js';
+import { hasLapsed } from './lease.js';
 import type { ChangesMessage, EvaluationContext, FlagState, Json, Snapshot, SnapshotMessage, TelemetryCount } from './protocol.js';
 
 export interface Flags {
@@ -23,6 +24,8 @@ export interface Flags {
   read: Pick<Client, 'value' | 'isEnabled' | 'evaluate' | 'snapshot'>;
   /** The evaluation counts since the last call (per flag and stage), zeroing them. */
   takeCounts(): TelemetryCount[];
+  /** When the client last heard from the server (ms since the epoch; its creation until then): leases count from it (lease.ts). */
+  heardAt: number;
 }
 
 /** Of two objects: null, an array, or another object (a flag serves a fallback's kind, or the fallback is served). */
@@ -34,6 +37,7 @@ const NO_CONTEXT: EvaluationContext = {};
 export function createFlags(reach?: Reach | null): Flags {
   let flags = new Map<string, PreparedFlag>();
   let version = 0;
+  let heardAt = Date.now();
   /** Counts of flag states replaced at another stage or removed, until the next report. */
   const aside: TelemetryCount[] = [];
   /** The hash the last evaluation that bucketed a key computed, for the reach sketch. */
@@ -66,7 +70,8 @@ export function createFlags(reach?: Reach | null): Flags {
   function value(key: string, context: EvaluationContext | undefined, fallback: Json): Json {
     const p = flags.get(key);
     if (p === undefined) return fallback;
-    const s = serve(p, context ?? NO_CONTEXT, out);
+    // The lease: only a leased flag reads the clock; past it the flag serves its off value.
+    const s = p.leaseMs !== 0 && Date.now() - heardAt > p.leaseMs ? 0 : serve(p, context ?? NO_CONTEXT, out);
     const v = s > 0 ? p.on : p.off;
     if (s < 0 || typeof v !== typeof fallback || (typeof v === 'object' && kind(v) !== kind(fallback))) {
       p.nf++;
@@ -81,6 +86,12 @@ export function createFlags(reach?: Reach | null): Flags {
     get version() {
       return version;
     },
+    get heardAt() {
+      return heardAt;
+    },
+    set heardAt(at: number) {
+      heardAt = at;
+    },
     receive(m) {
       if (m.type === 'snapshot') return apply(m.flags, undefined, m.version);
       if (m.since > version) return null;
@@ -92,6 +103,10 @@ export function createFlags(reach?: Reach | null): Flags {
       isEnabled: (key, context) => value(key, context, false) as boolean,
       evaluate(key, context) {
         const p = flags.get(key);
+        if (p && hasLapsed(p.leaseMs, heardAt, Date.now())) {
+          p.n0++;
+          return { value: p.off, reason: 'STALE', flagVersion: p.f.version };
+        }
         const r = explain(p, context ?? NO_CONTEXT, out);
         if (!p) return r;
         if (r.reason === 'ERROR') p.nf++;

@@ -4,7 +4,7 @@
  * events. Imports only OpenFeature *types*: no runtime dependency.
  */
 import type { ErrorCode, EvaluationContext as OFContext, ResolutionDetails, ResolutionReason } from '@openfeature/core';
-import { createClient, type Client, type ClientOptions, type ClientStatus } from './client.js';
+import { createClient, type Client, type ClientOptions, type ClientStatus, type StaleReport } from './client.js';
 import type { EvaluationContext, EvaluationReason } from './protocol.js';
 
 export type FlagType = 'boolean' | 'string' | 'number' | 'object';
@@ -19,6 +19,7 @@ const REASONS: Partial<Record<EvaluationReason, ResolutionReason>> = {
   KILLED: 'DISABLED',
   COHORT_MISS: 'DEFAULT',
   NOT_STARTED: 'DEFAULT',
+  STALE: 'STALE',
 };
 
 /** OpenFeature's `targetingKey` is Switchyard's bucketing `key`. */
@@ -114,7 +115,7 @@ export class SwitchyardProviderBase {
 
   async initialize(): Promise<void> {
     this.stops.push(
-      this.client.on('status', (s) => this.onStatus(s)),
+      this.client.on('status', (s, r) => this.onStatus(s, r)),
       this.client.on('change', ({ key }) => {
         if (!this.initialized) return;
         if (this.pending.push(key) === 1) {
@@ -140,9 +141,10 @@ export class SwitchyardProviderBase {
     if (this.owned) this.client.close();
   }
 
-  private onStatus(s: ClientStatus): void {
+  private onStatus(s: ClientStatus, r?: StaleReport | null): void {
     if (!this.initialized) return;
     if (s === 'ready') this.eventEmitter.emit('PROVIDER_READY');
+    else if (s === 'stale' && r?.flags.length) this.eventEmitter.emit('PROVIDER_STALE', { message: `Switchyard: ${r.message}`, flagsChanged: r.flags });
     else if (s === 'stale') this.eventEmitter.emit('PROVIDER_STALE', { message: 'lost the Switchyard server; serving last-known values' });
     else if (s === 'error') this.eventEmitter.emit('PROVIDER_ERROR', { message: 'Switchyard refused the SDK key' });
   }

@@ -61,6 +61,11 @@ export interface FlagState {
   percent: number;
   /** All rules must hold for a context to be eligible. Empty = everyone. */
   cohort: CohortRule[];
+  /**
+   * The fail-safe lease (absent: none). A client that has heard nothing from the server (no
+   * state, no heartbeat) for longer than this serves `off`, reason `STALE`, until it hears again.
+   */
+  maxStaleSeconds?: number;
 }
 
 /** Attributes of the user or request a flag is evaluated for. `key` is the bucketing key. */
@@ -77,6 +82,8 @@ export type EvaluationReason =
   | 'ROLLOUT_IN'
   | 'ROLLOUT_OUT'
   | 'FLAG_NOT_FOUND'
+  /** The flag's lease lapsed (`maxStaleSeconds` without hearing from the server): its `off` value. */
+  | 'STALE'
   | 'ERROR';
 
 /** Machine-readable cause when the reason is `ERROR` or `FLAG_NOT_FOUND`. */

@@ -14,6 +14,7 @@ function recordingLink() {
   const ups: string[][] = [];
   const downs: boolean[] = [];
   const warnings: string[] = [];
+  const heard: number[] = [];
   let refuse = false;
   const state: Fed & { version: number } = {
     version: 0,
@@ -28,8 +29,9 @@ function recordingLink() {
     up: (changed) => void ups.push(changed),
     down: (authFailed) => void downs.push(authFailed),
     warn: (what) => void warnings.push(what),
+    heard: () => void heard.push(Date.now()),
   };
-  return { state, link, got, ups, downs, warnings, setVersion: (v: number) => (state.version = v), refuseNext: () => (refuse = true) };
+  return { state, link, got, ups, downs, warnings, heard, setVersion: (v: number) => (state.version = v), refuseNext: () => (refuse = true) };
 }
 
 const snapshot = (version: number, extra: Partial<SnapshotMessage> = {}): SnapshotMessage => ({ type: 'snapshot', version, flags: [], ...extra });
@@ -92,6 +94,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     s.deliver({ type: 'error', code: 'key_revoked', message: 'this SDK key was revoked' });
     expect(rec.got.map((m) => [m.type, m.version])).toEqual([['snapshot', 3], ['changes', 5]]);
     expect(rec.ups).toHaveLength(2); // each applied message is reported up
+    expect(rec.heard).toHaveLength(4); // every message, heartbeats and errors too, is hearing from the server (the lease)
     expect(rec.warnings).toEqual(['server: key_revoked']);
     expect(s.sent).toHaveLength(1); // the hello: acks wait for the I/O already queued
     await afterQueuedIo();

@@ -12,6 +12,17 @@ function kind(v: unknown): string {
   return typeof v;
 }
 
+/**
+ * The fail-safe lease: seconds an SDK may go without hearing from the server before it serves
+ * the flag's off value (1 s to 7 days); null turns it off (last-known value forever).
+ */
+export const maxStaleSecondsSchema = z
+  .number()
+  .int('maxStaleSeconds must be a whole number of seconds')
+  .min(1, 'maxStaleSeconds must be at least 1 (or null for no lease)')
+  .max(604_800, 'maxStaleSeconds must be at most 604800 (7 days)')
+  .nullable();
+
 const sameKind = (v: { on?: unknown; off?: unknown }) => v.on === undefined || v.off === undefined || kind(v.on) === kind(v.off);
 const sameKindIssue = { message: 'on and off must be of the same type (both boolean, string, number or object)', path: ['off'] };
 
@@ -23,6 +34,7 @@ export const createFlagSchema = z
     tags: tags.default([]),
     on: jsonValueSchema.default(true),
     off: jsonValueSchema.default(false),
+    maxStaleSeconds: maxStaleSecondsSchema.optional(),
   })
   .refine(sameKind, sameKindIssue);
 export type CreateFlagInput = z.output<typeof createFlagSchema>;
@@ -35,10 +47,11 @@ export const patchFlagSchema = z
     tags: tags.optional(),
     on: jsonValueSchema.optional(),
     off: jsonValueSchema.optional(),
+    maxStaleSeconds: maxStaleSecondsSchema.optional(),
     reason: reasonSchema.optional(),
   })
   .refine((v) => Object.keys(v).some((k) => k !== 'version' && k !== 'reason'), {
-    message: 'nothing to change: send at least one of description, owner, tags, on, off',
+    message: 'nothing to change: send at least one of description, owner, tags, on, off, maxStaleSeconds',
   });
 export type PatchFlagInput = z.output<typeof patchFlagSchema>;
 
@@ -98,6 +111,7 @@ export const flagViewSchema = z.strictObject({
   updatedAt: z.string(),
   updatedBy: z.string(),
   stateVersion: z.number().int(),
+  maxStaleSeconds: z.number().int().nullable(),
 }).meta({ id: 'FlagView' });
 
 /** `GET /api/flags` */

@@ -70,6 +70,7 @@ export class FlagService {
         updated_at: now,
         updated_by: actor.sub,
         state_version: stateVersion,
+        max_stale_seconds: input.maxStaleSeconds ?? null,
       };
       await insertFlagRow(ctx.trx, row);
       const view = toFlagView(row);
@@ -99,6 +100,7 @@ export class FlagService {
         if (input.tags !== undefined) patch.tags = JSON.stringify(input.tags);
         if (input.on !== undefined) patch.on_value = JSON.stringify(input.on);
         if (input.off !== undefined) patch.off_value = JSON.stringify(input.off);
+        if (input.maxStaleSeconds !== undefined) patch.max_stale_seconds = input.maxStaleSeconds;
         return patch;
       },
     });

@@ -59,6 +59,7 @@ export function toFlagView(row: FlagRow): FlagView {
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
     stateVersion: row.state_version,
+    maxStaleSeconds: row.max_stale_seconds ?? null,
   };
 }
 
@@ -76,5 +77,7 @@ export function toFlagState(row: FlagRow): FlagState {
     stage: row.stage,
     percent: stagePercent(plan, row.stage),
     cohort: plan?.cohort ?? [],
+    // Only a leased flag carries it: an SDK that predates the lease ignores the field.
+    ...(row.max_stale_seconds ? { maxStaleSeconds: row.max_stale_seconds } : {}),
   };
 }

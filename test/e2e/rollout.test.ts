@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { SCREENSHOTS, describeInBrowser, signIn } from './browser.js';
-import { flagWithPlan, metrics, ok, PLAN } from './seed.js';
+import { aggregates, flagWithPlan, ok, PLAN } from './seed.js';
 
 
 describeInBrowser('admin UI: rollouts', (suite) => {
@@ -16,7 +16,7 @@ describeInBrowser('admin UI: rollouts', (suite) => {
 
   it('a PM signs off and advances a flag from 0 to 5% once its metrics pass', async () => {
     await flagWithPlan(ts, 'support-draft', { description: 'AI-drafted replies in the support inbox (prompt v1.4)', tags: ['ai', 'support'] });
-    await metrics(ts, 'support-draft', [['eval_score', 0.85], ['error_rate', 0.004]]);
+    await aggregates(ts, 'support-draft', [['eval_score', 60, 0.86, 0.01], ['error_rate', 60, 0.004, 0.001]]);
 
     const { page, errors } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/support-draft');
     const advance = page.getByRole('button', { name: 'Advance to 5%' });
@@ -51,7 +51,7 @@ describeInBrowser('admin UI: rollouts', (suite) => {
 
   it('an advance blocked by a failing gate shows which gate fails and why', async () => {
     await flagWithPlan(ts, 'reply-ranker', { description: 'Re-ranks suggested replies with the new model' });
-    await metrics(ts, 'reply-ranker', [['eval_score', 0.86], ['error_rate', 0.002]]);
+    await aggregates(ts, 'reply-ranker', [['eval_score', 60, 0.86, 0.01], ['error_rate', 60, 0.002, 0.0005]]);
     await ok(ts, 'POST', '/api/flags/reply-ranker/signoffs', ['pm', 'pm-carol'], { comment: 'looks good' });
 
     const { page } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/reply-ranker');
@@ -59,19 +59,20 @@ describeInBrowser('admin UI: rollouts', (suite) => {
     await expect.poll(() => advance.isEnabled()).toBe(true);
 
     // The eval score drops after the page loaded: the server refuses and the dialog says why.
-    await metrics(ts, 'reply-ranker', [['eval_score', 0.7], ['eval_score', 0.72]]);
+    await aggregates(ts, 'reply-ranker', [['eval_score', 100, 0.7, 0.01], ['eval_score', 100, 0.72, 0.01]]);
     await advance.click();
     await page.getByLabel('Reason').fill('ship it');
     await page.getByRole('dialog').getByRole('button', { name: 'Advance to 5%' }).click();
     const alert = page.getByRole('dialog').getByRole('alert');
-    await alert.getByText('eval_score 0.76 is 11.6% below baseline 0.86, limit 5%', { exact: false }).first().waitFor();
-    await alert.locator('[data-gate="metric"]', { hasText: 'Not met' }).first().waitFor();
+    // 60 at 0.86 and 200 at 0.71: the mean 0.745 is 13.4% below the baseline, and so is the whole interval.
+    await alert.getByText(/eval_score breach: -13\.4\d*% vs baseline 0\.86/).first().waitFor();
+    await alert.locator('[data-gate="metric"][data-outcome="breach"]', { hasText: 'Breach' }).first().waitFor();
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     // The page now lists the failing gate next to the disabled button.
     await expect.poll(() => advance.isDisabled()).toBe(true);
     const blocked = page.getByRole('list', { name: 'Why advance is blocked' });
-    await blocked.getByText(/eval_score .* below baseline/).waitFor();
+    await blocked.getByText(/eval_score breach: .* vs baseline 0\.86/).waitFor();
     const flag = await ok(ts, 'GET', '/api/flags/reply-ranker', ['viewer', 'v']);
     expect(flag.stage).toBe(0);
     await page.context().close();
@@ -159,9 +160,9 @@ describeInBrowser('admin UI: rollouts', (suite) => {
   });
 
   it('takes screenshots of the flag list and the flag page', async () => {
-    await metrics(ts, 'support-draft', [
-      ['eval_score', 0.855], ['eval_score', 0.861], ['eval_score', 0.849], ['eval_score', 0.858], ['eval_score', 0.852],
-      ['p95_latency_ms', 1840], ['p95_latency_ms', 1910], ['p95_latency_ms', 2080], ['p95_latency_ms', 1960], ['p95_latency_ms', 2010],
+    await aggregates(ts, 'support-draft', [
+      ['eval_score', 20, 0.855, 0.03], ['eval_score', 20, 0.861, 0.03], ['eval_score', 20, 0.849, 0.03], ['eval_score', 20, 0.858, 0.03], ['eval_score', 20, 0.852, 0.03],
+      ['p95_latency_ms', 20, 1840, 150], ['p95_latency_ms', 20, 1910, 150], ['p95_latency_ms', 20, 2080, 150], ['p95_latency_ms', 20, 1960, 150], ['p95_latency_ms', 20, 2010, 150],
     ]);
     await createFlag(ts, 'checkout-v2', { owner: 'payments@acme', tags: ['payments'], description: 'New checkout flow' });
     await flagWithPlan(ts, 'smart-search', { owner: 'search@acme', tags: ['ai', 'search'], description: 'Semantic search with embeddings v3' });

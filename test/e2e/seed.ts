@@ -44,3 +44,14 @@ export async function metrics(ts: TestServer, flag: string, samples: Array<[metr
     samples: samples.map(([metric, value]) => ({ flag, metric, value, cohort: 'treatment' })),
   });
 }
+
+/**
+ * Aggregate samples (issue 15): `[metric, count, mean, stddev]` each, as an evaluation job sends
+ * them. A gate decides only on evidence (at least 30 samples by default), so the browser tests
+ * seed aggregates rather than single values.
+ */
+export async function aggregates(ts: TestServer, flag: string, rows: Array<[metric: string, count: number, mean: number, stddev: number]>, cohort = 'treatment') {
+  await ok(ts, 'POST', '/api/metrics', ['metrics', 'eval-reporter'], {
+    samples: rows.map(([metric, count, mean, stddev]) => ({ flag, metric, count, mean, stddev: count === 1 ? 0 : stddev, cohort })),
+  });
+}

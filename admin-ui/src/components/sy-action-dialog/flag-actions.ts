@@ -5,7 +5,9 @@
 import { post, seg } from '../../api.js';
 import type { ActionSpec } from './action-spec.js';
 import { pct } from '../../format.js';
-import type { FlagView, Plan, Propagation } from '../../types.js';
+import type { FlagView, GatesView, Plan, Propagation } from '../../types.js';
+import { snapshotOf } from '../../evidence.js';
+import { signoffEvidence } from './signoff-evidence.js';
 
 type WithPropagation = FlagView & { changed?: boolean; propagation?: Propagation };
 
@@ -103,9 +105,11 @@ export function pauseSpec(f: FlagView): ActionSpec {
   };
 }
 
-export function signoffSpec(f: FlagView, plan: Plan | null): ActionSpec {
+export function signoffSpec(f: FlagView, plan: Plan | null, gates: GatesView | null = null): ActionSpec {
   const to = nextPercent(f, plan);
+  const snapshot = snapshotOf(gates?.gates ?? [], gates?.planVersion ?? f.planVersion);
   return {
+    preview: () => signoffEvidence(snapshot),
     title: `Sign off ${to === null ? 'the next stage' : pct(to)} for ${f.key}`,
     intro: `Your sign-off approves plan version ${f.planVersion}; editing the plan voids it. The plan's author cannot be its only approver.`,
     fieldLabel: 'Comment',

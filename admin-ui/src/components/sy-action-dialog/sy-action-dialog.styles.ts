@@ -16,6 +16,10 @@ export const styles = css`
   .confirm input { margin-top: 0.2rem; flex: none; }
   .actions { display: flex; justify-content: flex-end; gap: 0.6rem; padding-top: 0.3rem; }
   .preview, .result { display: grid; gap: 0.7rem; }
+  .snapshot ul { margin: 0.2rem 0; padding-left: 1.1rem; font-size: 0.86rem; display: grid; gap: 0.2rem; }
+  .snapshot [data-outcome='breach'] { color: var(--sy-danger); }
+  .snapshot [data-outcome='inconclusive'] { color: #8a5a00; }
+  .snapshot .warn { color: #8a5a00; font-size: 0.86rem; }
   .flag-list { display: grid; gap: 0.25rem; font-size: 0.88rem; }
   .flag-list ul { margin: 0; padding: 0.45rem 0.6rem 0.45rem 1.6rem; max-height: 10.5rem; overflow: auto; background: #f7f8fa; border: 1px solid var(--sy-border); border-radius: 8px; }
   .flag-list li { padding: 0.1rem 0; }

@@ -1,6 +1,6 @@
 import { html, nothing } from 'lit';
 import { archiveSpec, unarchiveSpec } from '../sy-action-dialog/flag-actions.js';
-import { dateTime, json } from '../../format.js';
+import { dateTime, duration, json } from '../../format.js';
 import { whyNot, type Session } from '../../session.js';
 import type { FlagView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
@@ -44,6 +44,9 @@ export class SyFlagDetails extends SyElement {
         <dt>Serves when off</dt><dd><span class="value">${json(f.off)}</span></dd>
         <dt>Owner</dt><dd>${f.owner}</dd>
         <dt>Tags</dt><dd>${f.tags.length ? f.tags.map((t) => html`<span class="tag">${t}</span> `) : html`<span class="muted">none</span>`}</dd>
+        <dt>Fail-safe lease</dt><dd>${f.maxStaleSeconds
+          ? `off after ${duration(f.maxStaleSeconds * 1000)} without the server`
+          : html`<span class="muted">none (last-known value forever)</span>`}</dd>
         <dt>Version</dt><dd>${f.version}</dd>
         <dt>Created</dt><dd>${dateTime(f.createdAt)} by ${f.createdBy}</dd>
         <dt>Stage since</dt><dd>${f.stageStartedAt ? dateTime(f.stageStartedAt) : '—'}</dd>

@@ -2,7 +2,7 @@
 import { json } from '../../format.js';
 import type { FlagView, Json } from '../../types.js';
 
-export const FIELDS = ['description', 'owner', 'tags', 'on', 'off'] as const;
+export const FIELDS = ['description', 'owner', 'tags', 'on', 'off', 'maxStaleSeconds'] as const;
 export type Field = (typeof FIELDS)[number];
 
 export const LABELS: Record<Field, string> = {
@@ -11,14 +11,16 @@ export const LABELS: Record<Field, string> = {
   tags: 'Tags',
   on: 'Value when on',
   off: 'Value when off',
+  maxStaleSeconds: 'Fail-safe lease (s)',
 };
 
-export type Patch = Partial<Pick<FlagView, 'description' | 'owner' | 'tags' | 'on' | 'off'>>;
+export type Patch = Partial<Pick<FlagView, 'description' | 'owner' | 'tags' | 'on' | 'off' | 'maxStaleSeconds'>>;
 
 /** The form's text for a field of a flag. */
 export function shown(f: FlagView, k: Field): string {
   if (k === 'tags') return f.tags.join(', ');
   if (k === 'on' || k === 'off') return JSON.stringify(f[k]);
+  if (k === 'maxStaleSeconds') return f.maxStaleSeconds == null ? '' : String(f.maxStaleSeconds);
   return f[k];
 }
 
@@ -48,6 +50,10 @@ export function readPatch(base: FlagView, text: (k: Field) => string): { patch: 
     }
     if (!same(v, base[k])) patch[k] = v;
   }
+  // The fail-safe lease: empty for none; the server checks the range (1 s to 7 days).
+  const lease = text('maxStaleSeconds').trim();
+  if (lease !== '' && !/^\d+$/.test(lease)) errors.maxStaleSeconds = 'a whole number of seconds, or empty for no lease';
+  else if ((lease === '' ? null : Number(lease)) !== (base.maxStaleSeconds ?? null)) patch.maxStaleSeconds = lease === '' ? null : Number(lease);
   return { patch, errors };
 }
 

@@ -142,6 +142,7 @@ export class SyFlagEdit extends SyElement {
         ${field('description', LABELS.description, 'textarea')}
         <div class="two">${field('owner', LABELS.owner)}${field('tags', 'Tags (comma-separated)')}</div>
         <div class="two">${field('on', 'Value when on (JSON)', 'value')}${field('off', 'Value when off (JSON)', 'value')}</div>
+        ${field('maxStaleSeconds', 'Fail-safe lease: seconds an SDK may go without hearing from the server before it serves the off value (empty: none)')}
         ${field('reason', 'Reason (optional, recorded in the audit trail)')}
         ${this.error ? html`<p class="notice error" role="alert">${this.error.message}</p>` : nothing}
         <div class="actions">

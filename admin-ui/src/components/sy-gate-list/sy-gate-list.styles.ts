@@ -17,3 +17,26 @@ export const styles = css`
   .signers { margin: 0.3rem 0 0; padding: 0; list-style: none; font-size: 0.84rem; color: #3a4453; display: grid; gap: 0.15rem; }
   .signers li { display: block; border: none; padding: 0; background: none; }
 `;
+
+export const evidenceStyles = css`
+  li.wait { border-color: #f0d9a8; background: #fffcf3; }
+  .wait .mark { background: #fdf0d2; color: #8a5a00; }
+  .wait .status { color: #8a5a00; }
+  .outcome { font-weight: 600; font-size: 0.9rem; }
+  .outcome.pass { color: var(--sy-ok); }
+  .outcome.breach { color: var(--sy-danger); }
+  .outcome.inconclusive { color: #8a5a00; }
+  .pictures { display: grid; gap: 0.25rem; justify-items: end; }
+  .signed-on { font-size: 0.78rem; color: var(--sy-muted); margin-left: 1.1rem; }
+  .lapsed { margin: 0.3rem 0 0; padding: 0; list-style: none; font-size: 0.84rem; color: #8a5a00; display: grid; gap: 0.15rem; }
+  .lapsed li, .pending li { display: block; border: none; padding: 0; background: none; }
+  .pending { margin: 0.3rem 0 0; padding: 0 0 0 1rem; list-style: disc; font-size: 0.8rem; color: #3a4453; }
+  .meter { position: relative; height: 6px; border-radius: 3px; background: var(--sy-border); margin: 0.3rem 0; max-width: 16rem; }
+  .meter span { display: block; height: 100%; border-radius: 3px; background: var(--sy-ok); }
+  .fail .meter span { background: #b7791f; }
+  .meter i { position: absolute; top: -3px; bottom: -3px; width: 2px; background: #3a4453; }
+  @media (max-width: 600px) {
+    li { grid-template-columns: auto 1fr; }
+    .pictures { grid-column: 1 / -1; justify-items: start; }
+  }
+`;

@@ -59,7 +59,7 @@ export class SyRolloutPanel extends SyElement {
         ${plan ? html`<span class="muted small">plan version ${this.plan?.version} by ${this.plan?.author ?? '—'}</span>` : nothing}</div>
       <sy-stage-stepper .plan=${plan} .stage=${f.stage} .stageStartedAt=${f.stageStartedAt} ?paused=${f.paused} ?killed=${f.killed}></sy-stage-stepper>
       <div class="actions" role="group" aria-label="Rollout actions">
-        ${this.action('Sign off', 'signoff', signoffWhy, () => signoffSpec(f, plan))}
+        ${this.action('Sign off', 'signoff', signoffWhy, () => signoffSpec(f, plan, g))}
         ${this.action(next === null ? 'Advance' : `Advance to ${pct(next)}`, 'advance', advanceWhy, () => advanceSpec(f, plan), 'primary')}
         ${this.action('Roll back', 'rollback', f.stage === 0 ? 'Nothing to roll back: the rollout has not started.' : '', () => rollbackSpec(f, plan))}
         ${this.action(f.paused ? 'Resume' : 'Pause', 'pause', noPlan, () => pauseSpec(f))}

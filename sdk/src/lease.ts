@@ -1,0 +1,56 @@
+/**
+ * The fail-safe lease (docs/protocol.md, "The fail-safe lease"): a flag with `maxStaleSeconds`
+ * serves its `off` value once the client has heard nothing from the server (no state, no
+ * heartbeat) for longer, until it hears again. Pure: the client holds the time it last heard
+ * and its timer; this module only says which leases have lapsed and when the next one will.
+ */
+import type { FlagState } from './protocol.js';
+
+/** Why a client reports `stale` (`client.stale`). */
+export interface StaleReport {
+  /** `lease_lapsed`: some flags serve `off` because of their lease; `disconnected`: the server is away, last-known values are served. */
+  reason: 'lease_lapsed' | 'disconnected';
+  /** The flags serving their `off` value because their lease lapsed (empty when only disconnected). */
+  flags: string[];
+  /** When the client last heard from the server (ISO 8601), null if never since it started. */
+  lastHeardAt: string | null;
+  /** In words, e.g. "heard nothing from the server for 31 s: support-draft serves its off value (lease 30 s)". */
+  message: string;
+}
+
+/** The lease of a flag state in ms, 0 for none (the same rule as `PreparedFlag.leaseMs`). */
+export function leaseMs(f: Pick<FlagState, 'maxStaleSeconds'>): number {
+  const s = f.maxStaleSeconds;
+  return typeof s === 'number' && s > 0 && s < Infinity ? s * 1000 : 0;
+}
+
+/** Whether a lease of `lease` ms has lapsed at `now` for a client that last heard at `heardAt`. */
+export function hasLapsed(lease: number, heardAt: number, now: number): boolean {
+  return lease !== 0 && now - heardAt > lease;
+}
+
+/**
+ * The flags whose lease has lapsed at `now` (sorted), and the next instant another one lapses
+ * (Infinity when none will, short of hearing from the server).
+ */
+export function checkLeases(flags: Iterable<Pick<FlagState, 'key' | 'maxStaleSeconds'>>, heardAt: number, now: number): { lapsed: string[]; next: number } {
+  const lapsed: string[] = [];
+  let next = Infinity;
+  for (const f of flags) {
+    const lease = leaseMs(f);
+    if (lease === 0) continue;
+    if (hasLapsed(lease, heardAt, now)) lapsed.push(f.key);
+    else next = Math.min(next, heardAt + lease + 1);
+  }
+  return { lapsed: lapsed.sort(), next };
+}
+
+/** The words of a stale report. */
+export function staleMessage(lapsed: string[], flags: Iterable<Pick<FlagState, 'key' | 'maxStaleSeconds'>>, heardAt: number, now: number): string {
+  const silent = `heard nothing from the server for ${Math.round((now - heardAt) / 1000)} s`;
+  if (lapsed.length === 0) return `${silent}: serving last-known values`;
+  const leases = new Map([...flags].map((f) => [f.key, f.maxStaleSeconds]));
+  const shown = lapsed.slice(0, 5).map((k) => `${k} (lease ${leases.get(k)} s)`);
+  const more = lapsed.length > 5 ? ` and ${lapsed.length - 5} more` : '';
+  return `${silent}: ${shown.join(', ')}${more} ${lapsed.length === 1 ? 'serves its' : 'serve their'} off value until it hears again`;
+}
