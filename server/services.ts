@@ -20,6 +20,7 @@ import type { AllowEntry } from './rollout/webhook-destination.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
 import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
+import { OfrepService } from './ofrep/ofrep-service.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -63,6 +64,8 @@ export interface Services {
   push: PushState;
   /** Evaluation counts reported by SDKs (not audited: data, not a change). */
   telemetry: TelemetryService;
+  /** OFREP evaluation over the push state (server/ofrep/), counted into `telemetry`. */
+  ofrep: OfrepService;
   /** Prunes raw samples and telemetry older than the retention, through the write gate. */
   retention: Retention;
   /** The server's steady time every service reads (and how far the wall clock moved from it). */
@@ -79,6 +82,8 @@ export function createServices(input: ServiceDeps): Services {
   const guardrails = new Guardrails(write);
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
+  const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log });
+  const telemetry = new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
   return {
     flags: new FlagService(write),
     kills: new KillService(write),
@@ -91,8 +96,9 @@ export function createServices(input: ServiceDeps): Services {
     samples: new SampleService(write, deps.sampleLimits, (fresh, requestId) => guardrails.check(fresh, requestId)),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
-    push: createPushState({ db: deps.db, bus: deps.bus, log: deps.log }),
-    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused }),
+    push,
+    telemetry,
+    ofrep: new OfrepService({ push, telemetry }),
     clock: deps.clock,
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };

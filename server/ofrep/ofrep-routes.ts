@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { routeFor } from '../http/route.js';
+import { etagMatches, statusOf } from './ofrep-evaluation.js';
+import type { OfrepService } from './ofrep-service.js';
+
+/** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
+export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
+
+const metadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+const success = z.strictObject({
+  key: z.string(),
+  value: z.json(),
+  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'UNKNOWN']),
+  variant: z.string(),
+  metadata,
+});
+const failure = z.strictObject({ key: z.string(), errorCode: z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']), errorDetails: z.string() });
+const eventStream = z.strictObject({ type: z.literal('sse'), url: z.string(), inactivityDelaySec: z.number().int().min(1).optional() });
+export const ofrepBulkSchema = z.strictObject({ flags: z.array(z.union([success, failure])), eventStreams: z.array(eventStream).optional(), metadata: metadata.optional() });
+
+const route = routeFor<{ ofrep: OfrepService }>('ofrep');
+
+const etagHeader = { ETag: { description: 'The state version and a digest of the canonical context, quoted: send it back as If-None-Match.', schema: { type: 'string' } } };
+const refusals = {
+  '401': { description: 'No SDK key, or an unknown or revoked one (no body).' },
+  '403': { description: 'Not an SDK key (no body).' },
+  '429': { description: 'Too many failed authentications from this address (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
+};
+const auth = [
+  { name: 'X-API-Key', in: 'header', required: false, description: 'The SDK key, instead of `Authorization: Bearer`.', schema: { type: 'string' } },
+];
+const example = { params: { key: 'support-draft' }, body: { context: { targetingKey: 'user-1', plan: 'pro' } } };
+
+/** The OpenFeature Remote Evaluation Protocol (open-feature/protocol `service/openapi.yaml`, ADR-0008): any SDK key. */
+export const ofrepRoutes = [
+  route({
+    method: 'post', path: '/ofrep/v1/evaluate/flags/:key', summary: 'OFREP: evaluate one flag for a context', access: { sdkKey: true },
+    description:
+      "OpenFeature's Remote Evaluation Protocol, single flag: the same `evaluate()` the SDK and the preview use. `context.targetingKey` is the bucketing key. 200 `{key, value, reason, variant, metadata}`; 404 `{key, errorCode: FLAG_NOT_FOUND}`; 400 `{key, errorCode: TARGETING_KEY_MISSING | INVALID_CONTEXT | PARSE_ERROR | GENERAL, errorDetails}`.",
+    body: ofrepRequestSchema, response: success, returns: '`{key, value, reason, variant, metadata}`',
+    openapi: { parameters: auth, responses: { ...refusals, '400': { description: '`{key, errorCode, errorDetails}`' }, '404': { description: '`{key, errorCode: "FLAG_NOT_FOUND", errorDetails}`' } } },
+    example,
+    handler: async ({ params, body, res }, { ofrep }) => {
+      const result = await ofrep.single(params.key!, body.context);
+      res.status(statusOf(result)).json(result);
+    },
+  }),
+  route({
+    method: 'post', path: '/ofrep/v1/evaluate/flags', summary: 'OFREP: evaluate every flag for a context (ETag / 304)', access: { sdkKey: true },
+    description:
+      "OpenFeature's Remote Evaluation Protocol, bulk: every flag for the context, failures (`TARGETING_KEY_MISSING` for a partial rollout without a key) in place. The answer carries an `ETag` from the state version and the canonical context; a request whose `If-None-Match` holds it gets a 304 with no body. Server and client SDK keys alike.",
+    body: ofrepRequestSchema, response: ofrepBulkSchema, returns: '`{flags: [{key, value, reason, variant, metadata} | {key, errorCode, errorDetails}], eventStreams?}`',
+    openapi: {
+      parameters: [...auth, { name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the answer you hold; unchanged is a 304.', schema: { type: 'string' } }],
+      headers: etagHeader,
+      responses: { ...refusals, '304': { description: 'Not modified: nothing changed for this context.', headers: etagHeader }, '400': { description: '`{errorCode, errorDetails}`' } },
+    },
+    example: { body: example.body },
+    handler: async ({ req, res, body }, { ofrep }) => {
+      res.setHeader('Cache-Control', 'private, no-cache');
+      res.setHeader('Vary', 'Authorization, X-API-Key, Origin');
+      const etag = await ofrep.bulkEtag(body.context);
+      if (etagMatches(req.headers['if-none-match'], etag)) {
+        res.setHeader('ETag', etag);
+        res.status(304).end();
+        return;
+      }
+      const answer = await ofrep.bulk(body.context);
+      res.setHeader('ETag', answer.etag);
+      return { flags: answer.flags };
+    },
+  }),
+];

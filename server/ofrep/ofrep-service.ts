@@ -1,0 +1,74 @@
+import { PreparedFlag } from '../../sdk/src/evaluate.js';
+import type { EvaluationContext } from '../../sdk/src/protocol.js';
+import type { PushState } from '../push/push-state.js';
+import { bulkEtag, ofrepEvaluate, switchyardContext, type OfrepResult } from './ofrep-evaluation.js';
+import { OfrepUsage } from './ofrep-usage.js';
+import type { TelemetrySink } from '../telemetry/telemetry-service.js';
+
+export interface BulkAnswer {
+  etag: string;
+  flags: OfrepResult[];
+}
+
+/**
+ * OFREP evaluation over the push layer's in-memory flag state (the state the SDK stream sends):
+ * each flag is prepared once per state version, so an evaluation touches no database.
+ */
+export class OfrepService {
+  private prepared = new Map<string, PreparedFlag>();
+  private preparedAt = -1;
+  readonly usage: OfrepUsage;
+
+  constructor(private readonly deps: { push: PushState; telemetry?: TelemetrySink }) {
+    this.usage = new OfrepUsage(deps.telemetry);
+  }
+
+  /** The state version answers are computed from. */
+  async version(): Promise<number> {
+    await this.deps.push.start();
+    return this.deps.push.feed.version;
+  }
+
+  private flags(): Map<string, PreparedFlag> {
+    const feed = this.deps.push.feed;
+    if (feed.version !== this.preparedAt) {
+      const next = new Map<string, PreparedFlag>();
+      const snapshot = feed.snapshot();
+      for (const f of snapshot.flags) next.set(f.key, new PreparedFlag(f));
+      this.prepared = next;
+      this.preparedAt = snapshot.version;
+    }
+    return this.prepared;
+  }
+
+  /** One flag for the context an OFREP client sent. */
+  async single(key: string, context: Record<string, unknown> | undefined): Promise<OfrepResult> {
+    await this.deps.push.start();
+    const flag = this.flags().get(key);
+    const { result, evaluation } = ofrepEvaluate(key, flag, switchyardContext(context));
+    if (flag) this.usage.count(flag, evaluation.reason);
+    return result;
+  }
+
+  /** Every flag for the context, with the ETag of that answer (state version + canonical context). */
+  async bulk(context: Record<string, unknown> | undefined): Promise<BulkAnswer> {
+    await this.deps.push.start();
+    const flags = this.flags();
+    const version = this.preparedAt;
+    const ctx: EvaluationContext = switchyardContext(context);
+    const out: OfrepResult[] = [];
+    for (const [key, flag] of flags) {
+      const { result, evaluation } = ofrepEvaluate(key, flag, ctx);
+      this.usage.count(flag, evaluation.reason);
+      out.push(result);
+    }
+    return { etag: bulkEtag(version, context), flags: out };
+  }
+
+  /** The ETag a bulk answer for this context would carry now, without evaluating (for a 304). */
+  async bulkEtag(context: Record<string, unknown> | undefined): Promise<string> {
+    await this.deps.push.start();
+    this.flags();
+    return bulkEtag(this.preparedAt, context);
+  }
+}
