@@ -9,6 +9,7 @@ import * as m0011 from './0011_audit_checkpoints.js';
 import * as m0009 from './0009_token_revocations.js';
 import * as m0013 from './0013_client_request_id.js';
 import * as m0007 from './0007_metric_aggregates.js';
+import * as m0016 from './0016_sdk_key_kind.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0009_token_revocations': m0009,
   '0013_client_request_id': m0013,
   '0007_metric_aggregates': m0007,
+  '0016_sdk_key_kind': m0016,
 };
