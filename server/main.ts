@@ -224,7 +224,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
         await stopRetention();
-        services.ofrep.usage.flush(); // OFREP counts held since the last second, into the final telemetry flush
+        services.ofrep.close(); // OFREP event streams end; counts held since the last second go into the final telemetry flush
         await stopTelemetry();
         detachCheckpoints();
         await stopAuditCheckpoints();

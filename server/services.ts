@@ -98,7 +98,7 @@ export function createServices(input: ServiceDeps): Services {
     webhooks,
     push,
     telemetry,
-    ofrep: new OfrepService({ push, telemetry }),
+    ofrep: new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db }),
     clock: deps.clock,
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { routeFor } from '../http/route.js';
 import { etagMatches, statusOf } from './ofrep-evaluation.js';
 import type { OfrepService } from './ofrep-service.js';
+import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
+import { Unauthorized } from '../errors.js';
 
 /** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
 export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
@@ -67,7 +69,20 @@ export const ofrepRoutes = [
       }
       const answer = await ofrep.bulk(body.context);
       res.setHeader('ETag', answer.etag);
-      return { flags: answer.flags };
+      const p = req.principal;
+      const url = `${req.protocol}://${req.get('host')}/ofrep/v1/events?token=${p?.kind === 'sdk' ? ofrep.events.token(p.keyId) : ''}`;
+      return { flags: answer.flags, eventStreams: [{ type: 'sse', url, inactivityDelaySec: INACTIVITY_DELAY_SEC }] };
+    },
+  }),
+  route({
+    method: 'get', path: '/ofrep/v1/events', summary: 'OFREP: server-sent events telling a client to re-fetch (ADR-0008)', access: { public: true },
+    description:
+      'The `eventStreams` URL of a bulk answer: `text/event-stream` of `{"type":"refetchEvaluation","etag":"\\"<state version>\\"","lastModified":<unix s>}` (event `message`, id the state version), one on connect and one per change, fed by the same change feed as `/sdk/stream`. The `token` names the SDK key (never the key itself) and stops working when the key is revoked or the server restarts (401: re-fetch the bulk answer for a new URL).',
+    query: z.looseObject({ token: z.string().max(512).optional() }), produces: 'text/event-stream', returns: 'an event stream that stays open',
+    handler: async ({ query, res }, { ofrep }) => {
+      const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
+      if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown, expired (the server restarted) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
+      ofrep.events.open(res, keyId, await ofrep.version());
     },
   }),
 ];

@@ -4,6 +4,10 @@ import type { PushState } from '../push/push-state.js';
 import { bulkEtag, ofrepEvaluate, switchyardContext, type OfrepResult } from './ofrep-evaluation.js';
 import { OfrepUsage } from './ofrep-usage.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
+import type { ChangeBus } from '../changes.js';
+import type { Db } from '../db.js';
+import { getSdkKeyRow } from '../auth/sdk-key-store.js';
+import { OfrepEvents } from './ofrep-events.js';
 
 export interface BulkAnswer {
   etag: string;
@@ -18,9 +22,23 @@ export class OfrepService {
   private prepared = new Map<string, PreparedFlag>();
   private preparedAt = -1;
   readonly usage: OfrepUsage;
+  readonly events: OfrepEvents;
 
-  constructor(private readonly deps: { push: PushState; telemetry?: TelemetrySink }) {
+  constructor(private readonly deps: { push: PushState; bus: ChangeBus; db: Db; telemetry?: TelemetrySink }) {
     this.usage = new OfrepUsage(deps.telemetry);
+    this.events = new OfrepEvents({ feed: deps.push.feed, bus: deps.bus });
+  }
+
+  /** Whether the SDK key with this id exists and is not revoked (an event stream's token names it). */
+  async keyIsLive(keyId: string): Promise<boolean> {
+    const row = await getSdkKeyRow(this.deps.db, keyId);
+    return row !== undefined && row.revoked_at === null;
+  }
+
+  /** Ends every event stream and hands the last counts to telemetry (shutdown). */
+  close(): void {
+    this.events.close();
+    this.usage.flush();
   }
 
   /** The state version answers are computed from. */
