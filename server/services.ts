@@ -84,6 +84,9 @@ export function createServices(input: ServiceDeps): Services {
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
   const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log });
   const telemetry = new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
+  const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock });
+  // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
+  push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
   return {
     flags: new FlagService(write),
     kills: new KillService(write),
@@ -98,7 +101,7 @@ export function createServices(input: ServiceDeps): Services {
     webhooks,
     push,
     telemetry,
-    ofrep: new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db }),
+    ofrep,
     clock: deps.clock,
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };

@@ -17,4 +17,10 @@ export const propagationSchema = z.strictObject({
   pending: z.number().int(),
   slowestMs: z.number().nullable(),
   medianMs: z.number().nullable().optional(),
+  ofrep: z.strictObject({
+    streams: z.number().int(),
+    fetchedSince: z.number().int(),
+    lastFetchedVersion: z.number().int().nullable(),
+    lastFetchedAt: z.string().nullable(),
+  }).optional(),
 }).meta({ id: 'Propagation' });

@@ -64,6 +64,7 @@ export const ofrepRoutes = [
       const etag = await ofrep.bulkEtag(body.context);
       if (etagMatches(req.headers['if-none-match'], etag)) {
         res.setHeader('ETag', etag);
+        ofrep.notModified();
         res.status(304).end();
         return;
       }

@@ -8,6 +8,8 @@ import type { ChangeBus } from '../changes.js';
 import type { Db } from '../db.js';
 import { getSdkKeyRow } from '../auth/sdk-key-store.js';
 import { OfrepEvents } from './ofrep-events.js';
+import type { Clock } from '../clock.js';
+import type { OfrepPropagation } from '../../sdk/src/protocol.js';
 
 export interface BulkAnswer {
   etag: string;
@@ -24,7 +26,11 @@ export class OfrepService {
   readonly usage: OfrepUsage;
   readonly events: OfrepEvents;
 
-  constructor(private readonly deps: { push: PushState; bus: ChangeBus; db: Db; telemetry?: TelemetrySink }) {
+  /** OFREP answers served per state version (the latest 512 versions), and the latest one's time. */
+  private readonly served = new Map<number, number>();
+  private lastServed: { version: number; at: string } | null = null;
+
+  constructor(private readonly deps: { push: PushState; bus: ChangeBus; db: Db; clock: Clock; telemetry?: TelemetrySink }) {
     this.usage = new OfrepUsage(deps.telemetry);
     this.events = new OfrepEvents({ feed: deps.push.feed, bus: deps.bus });
   }
@@ -33,6 +39,19 @@ export class OfrepService {
   async keyIsLive(keyId: string): Promise<boolean> {
     const row = await getSdkKeyRow(this.deps.db, keyId);
     return row !== undefined && row.revoked_at === null;
+  }
+
+  private noteServed(version: number): void {
+    this.served.set(version, (this.served.get(version) ?? 0) + 1);
+    if (this.served.size > 512) this.served.delete(this.served.keys().next().value!);
+    this.lastServed = { version, at: this.deps.clock().toISOString() };
+  }
+
+  /** What OFREP clients were given of the change at `stateVersion` (they acknowledge nothing). */
+  propagation(stateVersion: number): OfrepPropagation {
+    let fetchedSince = 0;
+    for (const [v, n] of this.served) if (v >= stateVersion) fetchedSince += n;
+    return { streams: this.events.size, fetchedSince, lastFetchedVersion: this.lastServed?.version ?? null, lastFetchedAt: this.lastServed?.at ?? null };
   }
 
   /** Ends every event stream and hands the last counts to telemetry (shutdown). */
@@ -65,6 +84,7 @@ export class OfrepService {
     const flag = this.flags().get(key);
     const { result, evaluation } = ofrepEvaluate(key, flag, switchyardContext(context));
     if (flag) this.usage.count(flag, evaluation.reason);
+    this.noteServed(this.preparedAt);
     return result;
   }
 
@@ -80,7 +100,13 @@ export class OfrepService {
       this.usage.count(flag, evaluation.reason);
       out.push(result);
     }
+    this.noteServed(version);
     return { etag: bulkEtag(version, context), flags: out };
+  }
+
+  /** A 304 told a client its answer is current: that is a fetch of the current version too. */
+  notModified(): void {
+    this.noteServed(this.preparedAt);
   }
 
   /** The ETag a bulk answer for this context would carry now, without evaluating (for a 304). */

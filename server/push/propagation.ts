@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Propagation } from '../../sdk/src/protocol.js';
+import type { OfrepPropagation, Propagation } from '../../sdk/src/protocol.js';
 
 /** What the tracker keeps per live SDK connection. */
 export interface Peer {
@@ -44,6 +44,8 @@ export class PropagationTracker {
   private readonly progress = new Set<(keys: string[]) => void>();
   private readonly touched = new Set<Delivery>();
   private flushing = false;
+  /** A port (wired in services.ts): what the OFREP domain knows of its clients for a state version. */
+  others?: (stateVersion: number) => OfrepPropagation;
 
   constructor(
     private readonly stateVersionOf: (key: string) => number | undefined,
@@ -116,7 +118,9 @@ export class PropagationTracker {
     for (const p of this.peers) if (p.applied >= stateVersion) applied++;
     const d = this.deliveryFor(stateVersion);
     const lat = d && d.latencies.length ? [...d.latencies].sort((a, b) => a - b) : [];
+    const ofrep = this.others?.(stateVersion);
     return {
+      ...(ofrep && { ofrep }),
       key,
       stateVersion,
       connected: this.peers.size,
