@@ -1,9 +1,9 @@
-import type { Role } from '../sdk/src/api.js';
+import type { Role, SdkKeyKind } from '../sdk/src/api.js';
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
   | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number }
-  | { kind: 'sdk'; keyId: string; name: string }
+  | { kind: 'sdk'; keyId: string; name: string; keyKind: SdkKeyKind }
   | { kind: 'system'; sub: string };
 
 /** What a service needs to know about the caller: recorded in the audit entry. */

@@ -22,6 +22,8 @@ import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { openApiRoutes } from './openapi/openapi-routes.js';
+import { CROSS_ORIGIN_PATHS, crossOrigin, ofrepEdge, ofrepErrors } from './ofrep/ofrep-http.js';
+import { ofrepRoutes } from './ofrep/ofrep-routes.js';
 import type { Metrics } from './observability/metrics.js';
 import { healthRoutes, scrapeRoutes, type ObservabilityDeps } from './observability/metrics-routes.js';
 import type { Health } from './observability/health.js';
@@ -39,6 +41,7 @@ export const routeTable: readonly Route<RouteDeps>[] = [
   ...flagRoutes,
   ...killRoutes,
   ...pushRoutes,
+  ...ofrepRoutes,
   ...telemetryRoutes,
   ...sampleRoutes,
   ...rolloutRoutes,
@@ -65,6 +68,8 @@ export interface AppDeps {
   checkpoints?: AuditCheckpoints;
   /** What /readyz reports: database writable, DATA_DIR lock held. Without it, a `select 1`. */
   health?: Health;
+  /** Browser origins allowed cross-origin access to the OFREP routes and GET /sdk/flags (ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -157,8 +162,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  // Health, and the SDK's HTTP snapshot outside /api (SDK keys only, ETag/304).
+  // Health, and the SDK's HTTP snapshot outside /api (SDK keys only, ETag/304); CORS and OFREP's edge first.
+  app.use(CROSS_ORIGIN_PATHS, crossOrigin(deps.allowedOrigins ?? []));
+  app.use('/ofrep', ...ofrepEdge());
   mount(app, outside.filter((r) => !('scrape' in r.access)), routeDeps, { ...guards, authenticate: authenticate(deps.authenticator) });
+  app.use('/ofrep', ofrepErrors(deps.log));
 
   const api = express.Router();
   mount(api, inside.filter((r) => 'public' in r.access), routeDeps, guards, '/api'); // GET /api/openapi.json documents, it reveals nothing

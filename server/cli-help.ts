@@ -20,11 +20,14 @@ export const HELP: Record<string, string> = {
   --role <role>   one of: ${ROLES.join(', ')}
   --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
 `,
-  'sdk-key': `usage: switchyard sdk-key --name <service>
+  'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client]
 
   Creates an SDK key in the database serve uses (DATABASE_URL's PostgreSQL, else DATA_DIR's
   SQLite) and prints it (shown once; only its hash is kept).
   --name <service>  the service the key is for
+  --kind <kind>     server (default): a backend, reads full flag states (/sdk/flags, /sdk/stream);
+                    client: a browser or mobile app, gets only answers evaluated for the context
+                    it sends (OFREP), refused on the full-state routes
 `,
   kill: `usage: switchyard kill <flag> --reason "..." [--url URL]
 
@@ -71,7 +74,8 @@ export const USAGE = `usage: switchyard <command> [options]      (switchyard <co
   serve                                   run the server (PORT, HOST, DATA_DIR, ...)
   token --sub <name> --role <role> [--ttl 8h]
                                           print a signed user token (roles: ${ROLES.join(', ')})
-  sdk-key --name <service>                create an SDK key and print it (shown once)
+  sdk-key --name <service> [--kind client]
+                                          create an SDK key and print it (shown once)
   kill <flag> --reason "..." [--url URL]  kill a flag on a running server (token in SWITCHYARD_TOKEN)
   restore <flag> --reason "..." [--url URL]
   backup <file>                           consistent online copy of the database (safe while serving)

@@ -65,14 +65,16 @@ async function token(args: string[]): Promise<void> {
 }
 
 async function sdkKey(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, kind: { type: 'string', default: 'server' } } });
   const name = need(values.name, '--name');
+  const kind = values.kind;
+  if (kind !== 'server' && kind !== 'client') throw new UsageError(`--kind is "server" (a backend: full flag states) or "client" (a browser or mobile app: evaluated answers only), not "${kind}"`);
   const config = configFromEnv();
   const opened = openCliDatabase(config, false);
   try {
     await migrate(opened.db);
     const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
-    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name);
+    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name, kind);
     process.stdout.write(created.key + '\n');
   } finally {
     await opened.close();

@@ -60,6 +60,8 @@ export interface AuditTable {
   hash: string;
 }
 
+import type { SdkKeyKind } from '../sdk/src/api.js';
+
 export interface SdkKeyTable {
   id: string;
   name: string;
@@ -69,6 +71,8 @@ export interface SdkKeyTable {
   created_by: string;
   revoked_at: string | null;
   revoked_by: string | null;
+  /** `server` (full flag states) or `client` (only evaluated answers); migrations/0016. */
+  kind: SdkKeyKind;
 }
 
 export interface MetaTable {

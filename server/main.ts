@@ -205,7 +205,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     clientAddressResolver(trustedProxies),
     (claims) => revocations.isRevoked(claims),
   );
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health });
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
   await services.push.start();
   // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
   // cap that evicts idle sockets first (server/push/connection-guard.ts).
@@ -307,6 +307,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
         await stopRetention();
+        services.ofrep.close(); // OFREP event streams end; counts held since the last second go into the final telemetry flush
         await stopTelemetry();
         detachCheckpoints();
         await stopAuditCheckpoints();

@@ -21,6 +21,7 @@ import type { AllowEntry } from './rollout/webhook-destination.js';
 import { WebhookNotifier } from './rollout/webhook-notifier.js';
 import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
+import { OfrepService } from './ofrep/ofrep-service.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -64,6 +65,8 @@ export interface Services {
   push: PushState;
   /** Evaluation counts reported by SDKs (not audited: data, not a change). */
   telemetry: TelemetryService;
+  /** OFREP evaluation over the push state (server/ofrep/), counted into `telemetry`. */
+  ofrep: OfrepService;
   /** Prunes raw samples and telemetry older than the retention, through the write gate. */
   retention: Retention;
   /** The server's steady time every service reads (and how far the wall clock moved from it). */
@@ -88,6 +91,10 @@ export function createServices(input: ServiceDeps): Services {
   const guardrails = new Guardrails(write);
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
+  const telemetry = new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
+  const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock });
+  // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
+  push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
   return {
     flags: new FlagService(write),
     kills: new KillService(write),
@@ -106,7 +113,8 @@ export function createServices(input: ServiceDeps): Services {
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push,
-    telemetry: new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused }),
+    telemetry,
+    ofrep,
     clock: deps.clock,
     retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { ROLES, type Role } from '../server/auth/roles.js';
+import { SDK_SUBPROTOCOL } from '../sdk/src/protocol.js';
+import { upgradeStatus, wsUrl } from './helpers/push-client.js';
 
-type Caller = Role | 'sdk' | 'anonymous';
-const CALLERS: Caller[] = [...ROLES, 'sdk', 'anonymous'];
+type Caller = Role | 'sdk' | 'client' | 'anonymous';
+/** `sdk` is a server SDK key, `client` a client SDK key (a browser's): neither may call /api. */
+const CALLERS: Caller[] = [...ROLES, 'sdk', 'client', 'anonymous'];
 
 interface RouteCase {
   method: string;
@@ -56,18 +59,21 @@ const ROUTES: RouteCase[] = [
 
 let ts: TestServer;
 let sdkKey: string;
+let clientKey: string;
 let n = 0;
 
 beforeAll(async () => {
   ts = await startTestServer();
   const res = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'checkout-service' } });
   sdkKey = res.body.key;
+  clientKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'checkout-web', kind: 'client' } })).body.key;
 });
 afterAll(() => ts.close());
 
 async function credential(c: Caller): Promise<string | undefined> {
   if (c === 'anonymous') return undefined;
   if (c === 'sdk') return sdkKey;
+  if (c === 'client') return clientKey;
   return ts.token(c);
 }
 
@@ -101,7 +107,7 @@ describe('every route for every role', () => {
     if (caller === 'anonymous') {
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('unauthorized');
-    } else if (caller !== 'sdk' && route.allowed.includes(caller)) {
+    } else if (caller !== 'sdk' && caller !== 'client' && route.allowed.includes(caller)) {
       expect(res.status, res.text).toBeLessThan(300);
       return;
     } else {
@@ -109,6 +115,29 @@ describe('every route for every role', () => {
       expect(res.body.error.code).toBe('forbidden');
     }
     expect(after).toBe(before);
+  });
+});
+
+/** The routes SDKs call, by credential: a server key reads full flag states, a client key only evaluated answers (OFREP). */
+describe('the SDK-facing routes for every kind of caller', () => {
+  const SDK_ROUTES = [
+    { name: 'GET /sdk/flags', call: (h: Record<string, string>) => ts.api('GET', '/sdk/flags', { headers: h }), client: false },
+    { name: 'POST /ofrep/v1/evaluate/flags', call: (h: Record<string, string>) => ts.api('POST', '/ofrep/v1/evaluate/flags', { headers: h, body: { context: { targetingKey: 'u' } } }), client: true },
+    { name: 'POST /ofrep/v1/evaluate/flags/{key}', call: (h: Record<string, string>) => ts.api('POST', '/ofrep/v1/evaluate/flags/sdk-matrix', { headers: h, body: { context: { targetingKey: 'u' } } }), client: true },
+    { name: 'the /sdk/stream upgrade', call: async (h: Record<string, string>) => ({ status: await upgradeStatus(wsUrl(ts.url), { headers: h, protocols: [SDK_SUBPROTOCOL] }) }), client: false },
+  ];
+  const cases = SDK_ROUTES.flatMap((r) => CALLERS.map((c) => [r.name, c, r] as const));
+  beforeAll(() => createFlag(ts, 'sdk-matrix'));
+
+  it.each(cases)('%s as %s is allowed or refused as the key kind says, and a refusal changes nothing', async (_name, caller, route) => {
+    const cred = await credential(caller);
+    const before = (await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count;
+    const res = await route.call(cred ? { authorization: `Bearer ${cred}` } : {});
+    const expected = caller === 'anonymous' ? 401 : caller === 'sdk' || (caller === 'client' && route.client) ? 'ok' : 403;
+    if (expected === 'ok') {
+      expect([101, 200]).toContain(res.status);
+    } else expect(res.status).toBe(expected);
+    expect((await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count).toBe(before);
   });
 });
 

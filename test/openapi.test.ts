@@ -135,7 +135,7 @@ describe('the OpenAPI document', () => {
       const role = 'permission' in r.access ? CAN[r.access.permission][0] : 'admin';
       if (r.path === '/api/sdk-keys/:id/revoke') params.id = params.createdKeyId!;
       const res = await ts.api(r.method.toUpperCase(), fill(r.path, { ...r.example.params, ...params }), {
-        token: await ts.token(role as Role, `${role}-example-${i++}`),
+        token: 'sdkKey' in r.access ? sdkKey : await ts.token(role as Role, `${role}-example-${i++}`),
         body: r.example.body,
       });
       expect(res.status, `${r.method} ${r.path}: ${res.text}`).toBe(r.status ?? 200);
@@ -147,7 +147,16 @@ describe('the OpenAPI document', () => {
   it('every documented read answers 2xx with the documented credential, and roles outside the documented ones get 403', async () => {
     for (const r of routeDocs) {
       const url = fill(r.path, {});
-      if (r.method === 'get') {
+      if (r.method === 'get' && r.produces === 'text/event-stream') {
+        // A stream never ends: its URL (with the token) comes from the bulk answer that advertises it; read the head, then hang up.
+        const bulk = await ts.api('POST', '/ofrep/v1/evaluate/flags', { body: {}, headers: { authorization: `Bearer ${sdkKey}` } });
+        const streamUrl = bulk.body.eventStreams.map((s: { url: string }) => s.url).find((u: string) => new URL(u).pathname === r.path);
+        const abort = new AbortController();
+        const res = await fetch(streamUrl, { signal: abort.signal });
+        expect(res.status, `GET ${r.path}`).toBe(200);
+        expect(res.headers.get('content-type'), `GET ${r.path}`).toContain(r.produces);
+        abort.abort();
+      } else if (r.method === 'get') {
         const headers: Record<string, string> = {};
         if ('sdkKey' in r.access) headers.authorization = `Bearer ${sdkKey}`;
         const token = 'permission' in r.access ? await ts.token(CAN[r.access.permission][0] as Role) : 'scrape' in r.access ? await ts.token('viewer') : undefined;

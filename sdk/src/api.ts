@@ -346,9 +346,17 @@ export type VerifyResult =
   | { ok: true; count: number; head: string }
   | { ok: false; count: number; firstBad: number | null; problem: string; head: string };
 
+/**
+ * `server`: a backend's key, reads every flag's full state (`GET /sdk/flags`, `/sdk/stream`).
+ * `client`: a key shipped in a browser or mobile app, gets only answers evaluated for the
+ * context it sends (OFREP); refused on the full-state routes.
+ */
+export type SdkKeyKind = 'server' | 'client';
+
 export interface SdkKeyView {
   id: string;
   name: string;
+  kind: SdkKeyKind;
   /** The first characters of the key, enough to recognise it in a list. */
   prefix: string;
   createdAt: string;

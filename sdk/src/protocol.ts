@@ -249,6 +249,11 @@ export interface Propagation {
    * replica keeps the SDK count it last reported, which are reconnecting elsewhere.
    */
   replicas?: ReplicaPropagation[];
+  /**
+   * OFREP clients, apart: they acknowledge nothing, so they are never in `applied`. What they
+   * last fetched and when, and the event streams that were told to re-fetch.
+   */
+  ofrep?: OfrepPropagation;
 }
 
 /** One replica's share of a flag's propagation figures. */
@@ -260,6 +265,17 @@ export interface ReplicaPropagation {
   status: 'live' | 'gone';
   /** How long ago a gone replica was last heard from; null while live. */
   goneForMs: number | null;
+}
+
+/** What the server knows of OFREP clients for one change (they send no acknowledgements). */
+export interface OfrepPropagation {
+  /** Event streams open now: each was sent `refetchEvaluation` for every change. */
+  streams: number;
+  /** OFREP answers served from this change's state version or later (since the server started). */
+  fetchedSince: number;
+  /** The state version of the latest OFREP answer, and when it was served; null before the first. */
+  lastFetchedVersion: number | null;
+  lastFetchedAt: string | null;
 }
 
 /** Admin stream (/api/stream), server -> UI. `F` is the REST API's flag view. */

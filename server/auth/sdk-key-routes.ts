@@ -3,13 +3,15 @@ import { routeFor } from '../http/route.js';
 import { reasonSchema, text } from '../validation.js';
 import type { SdkKeyService } from './sdk-keys.js';
 
-export const createSchema = z.strictObject({ name: text(100, 'name') });
+export const sdkKeyKindSchema = z.enum(['server', 'client']);
+export const createSchema = z.strictObject({ name: text(100, 'name'), kind: sdkKeyKindSchema.default('server') });
 export const revokeSchema = z.strictObject({ reason: reasonSchema.optional() });
 
 /** `SdkKeyView` (sdk/src/api.ts): a key as listed, never its secret. */
 export const sdkKeyViewSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
+  kind: sdkKeyKindSchema,
   prefix: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),
@@ -28,9 +30,10 @@ export const sdkKeyRoutes = [
   }),
   route({
     method: 'post', path: '/api/sdk-keys', summary: 'Issue an SDK key (the secret is shown once)', access: { permission: 'manageKeys' },
-    body: createSchema, status: 201, response: sdkKeyViewSchema.extend({ key: z.string() }), returns: '`{id, name, key, prefix, createdAt}`',
-    example: { body: { name: 'support-web' } },
-    handler: ({ body, actor }, { sdkKeys }) => sdkKeys.create(actor, body.name),
+    description: '`kind` `server` (default): a backend key that reads full flag states (`GET /sdk/flags`, `/sdk/stream`). `client`: a key for browsers and mobile apps that gets only answers evaluated for the context it sends (OFREP) and is refused on the full-state routes.',
+    body: createSchema, status: 201, response: sdkKeyViewSchema.extend({ key: z.string() }), returns: '`{id, name, kind, key, prefix, createdAt}`',
+    example: { body: { name: 'support-web', kind: 'client' } },
+    handler: ({ body, actor }, { sdkKeys }) => sdkKeys.create(actor, body.name, body.kind),
   }),
   route({
     method: 'post', path: '/api/sdk-keys/:id/revoke', summary: 'Revoke an SDK key; its live sockets close with 4401',

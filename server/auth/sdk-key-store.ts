@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { SdkKeyKind } from '../../sdk/src/api.js';
 import type { Db, SdkKeyTable } from '../db.js';
 
 /** The `sdk_keys` table (migrations/0001): every query on it is here. Keys are stored as SHA-256 hashes. */
@@ -22,6 +23,6 @@ export async function markSdkKeyRevoked(db: Db, id: string, at: string, by: stri
 }
 
 /** The live (not revoked) key with this hash: one indexed read. */
-export async function liveSdkKeyByHash(db: Db, keyHash: string): Promise<{ id: string; name: string } | undefined> {
-  return db.selectFrom('sdk_keys').select(['id', 'name']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+export async function liveSdkKeyByHash(db: Db, keyHash: string): Promise<{ id: string; name: string; kind: SdkKeyKind } | undefined> {
+  return db.selectFrom('sdk_keys').select(['id', 'name', 'kind']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
 }

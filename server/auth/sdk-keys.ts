@@ -1,4 +1,4 @@
-import { AuditAction, type SdkKeyView } from '../../sdk/src/api.js';
+import { AuditAction, type SdkKeyKind, type SdkKeyView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Db } from '../db.js';
 import type { Actor } from '../actor.js';
@@ -21,11 +21,12 @@ export function looksLikeSdkKey(token: string): boolean {
 export class SdkKeyService {
   constructor(private readonly deps: WriteDeps & { clock: Clock }) {}
 
-  async create(actor: Actor, name: string): Promise<SdkKeyView & { key: string }> {
+  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server'): Promise<SdkKeyView & { key: string }> {
     const key = SDK_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
     const view: SdkKeyView = {
       id: crypto.randomUUID(),
       name,
+      kind,
       prefix: key.slice(0, SDK_KEY_PREFIX.length + 6),
       createdAt: this.deps.clock().toISOString(),
       createdBy: actor.sub,
@@ -42,6 +43,7 @@ export class SdkKeyService {
         created_by: view.createdBy,
         revoked_at: null,
         revoked_by: null,
+        kind,
       });
       await ctx.record({ action: AuditAction.SdkKeyCreate, after: view });
     });
@@ -68,7 +70,7 @@ export class SdkKeyService {
 }
 
 /** Finds the live key a presented SDK key belongs to. */
-export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string } | undefined> {
+export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string; kind: SdkKeyKind } | undefined> {
   if (!looksLikeSdkKey(presented)) return undefined;
   return liveSdkKeyByHash(db, hashSdkKey(presented));
 }
@@ -77,6 +79,7 @@ function toView(r: SdkKeyRow): SdkKeyView {
   return {
     id: r.id,
     name: r.name,
+    kind: r.kind,
     prefix: r.prefix,
     createdAt: r.created_at,
     createdBy: r.created_by,

@@ -30,4 +30,10 @@ export const propagationSchema = z.strictObject({
     )
     .optional()
     .describe("In a cluster: each replica's figures (the totals count the live ones; a gone replica shows the SDK count it last reported)"),
+  ofrep: z.strictObject({
+    streams: z.number().int(),
+    fetchedSince: z.number().int(),
+    lastFetchedVersion: z.number().int().nullable(),
+    lastFetchedAt: z.string().nullable(),
+  }).optional(),
 }).meta({ id: 'Propagation' });

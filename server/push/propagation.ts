@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Propagation, ReplicaPropagation } from '../../sdk/src/protocol.js';
+import type { OfrepPropagation, Propagation, ReplicaPropagation } from '../../sdk/src/protocol.js';
 
 /**
  * The other replicas of a cluster, as their figures reach this one (server/cluster/). Without
@@ -63,6 +63,8 @@ export class PropagationTracker {
   private flushing = false;
   private remote?: RemoteAcks;
   private readonly peerListeners = new Set<() => void>();
+  /** A port (wired in services.ts): what the OFREP domain knows of its clients for a state version. */
+  others?: (stateVersion: number) => OfrepPropagation;
 
   constructor(
     private readonly stateVersionOf: (key: string) => number | undefined,
@@ -179,7 +181,9 @@ export class PropagationTracker {
     for (const p of this.peers) if (p.applied >= stateVersion) applied++;
     const d = this.deliveryFor(stateVersion);
     const lat = d && d.latencies.length ? [...d.latencies].sort((a, b) => a - b) : [];
+    const ofrep = this.others?.(stateVersion);
     const figures: Propagation = {
+      ...(ofrep && { ofrep }),
       key,
       stateVersion,
       connected: this.peers.size,

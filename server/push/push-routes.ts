@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { NotFound } from '../errors.js';
+import { Forbidden, NotFound } from '../errors.js';
+
+/** A client key (a browser's, a phone's) never reads full flag states: rules, allowlists and salts stay on the server. */
+export const CLIENT_KEY_REFUSED =
+  'a client SDK key gets only answers evaluated for the context it sends: use POST /ofrep/v1/evaluate/flags (the full flag state needs a server key)';
 import { routeFor } from '../http/route.js';
 import { propagationSchema } from '../http/schemas.js';
 import type { PushState } from './push-state.js';
@@ -44,6 +48,7 @@ export const pushRoutes = [
       responses: { '304': { description: 'Not modified: the snapshot is still the one the If-None-Match names.', headers: etagHeader } },
     },
     handler: async ({ req, res }, { push }) => {
+      if (req.principal?.kind === 'sdk' && req.principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       await push.start();
       const snapshot = push.feed.snapshot();
       const etag = `"${snapshot.version}"`;

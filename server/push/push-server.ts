@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { AdminStream } from './admin-stream.js';
 import type { PushState } from './push-state.js';
 import { SdkStream } from './sdk-stream.js';
+import { CLIENT_KEY_REFUSED } from './push-routes.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import type { TokenClaims } from '../auth/token-revocations.js';
 import { StreamTokens } from './stream-tokens.js';
@@ -123,6 +124,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       const isSdk = path === '/sdk/stream';
       const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), deps.authenticator.addressOf(req));
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
+      if (principal.kind === 'sdk' && principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
         throw new Forbidden('the admin stream takes a user token with a reader role');
       }

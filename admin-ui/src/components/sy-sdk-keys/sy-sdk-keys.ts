@@ -34,8 +34,9 @@ export class SySdkKeys extends SyElement {
   private async issue(e: Event): Promise<void> {
     e.preventDefault();
     const input = this.renderRoot.querySelector<HTMLInputElement>('#key-name')!;
+    const kind = this.renderRoot.querySelector<HTMLSelectElement>('#key-kind')!.value;
     try {
-      this.issued = await post<SdkKeyView & { key: string }>('/api/sdk-keys', { name: input.value.trim() });
+      this.issued = await post<SdkKeyView & { key: string }>('/api/sdk-keys', { name: input.value.trim(), kind });
       input.value = '';
       this.error = '';
       await this.load();
@@ -62,10 +63,11 @@ export class SySdkKeys extends SyElement {
   override render() {
     const why = whyNot(this.session, 'manageKeys');
     return html`
-      <div><h1>SDK keys</h1><p class="muted">Apps connect with an SDK key. It can read flag state and nothing else.</p></div>
+      <div><h1>SDK keys</h1><p class="muted">Apps connect with an SDK key. A <strong>server</strong> key (a backend) reads every flag's state; a <strong>client</strong> key (a browser or mobile app) gets only the answers evaluated for the user it sends, never the rules, allowlists or salts.</p></div>
       ${why ? html`<p class="notice info" role="status">${why}</p>` : nothing}
       <form class="card" @submit=${this.issue} aria-label="Issue an SDK key">
         <div class="field"><label for="key-name">Name</label><input id="key-name" required placeholder="checkout-web (production)" ?disabled=${!!why} /></div>
+        <div class="field"><label for="key-kind">Kind</label><select id="key-kind" ?disabled=${!!why}><option value="server">Server (backend: full flag state)</option><option value="client">Client (browser, mobile: evaluated answers only)</option></select></div>
         <button class="primary" type="submit" ?disabled=${!!why} title=${why || nothing}>Issue key</button>
       </form>
       ${this.issued
@@ -79,10 +81,10 @@ export class SySdkKeys extends SyElement {
       ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
       ${this.keys
         ? html`<div class="card table"><table aria-label="SDK keys">
-            <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>${this.keys.map(
               (k) => html`<tr data-key=${k.id}>
-                <td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${dateTime(k.createdAt)} by ${k.createdBy}</td>
+                <td>${k.name}</td><td>${k.kind === 'client' ? 'Client' : 'Server'}</td><td><code>${k.prefix}…</code></td><td>${dateTime(k.createdAt)} by ${k.createdBy}</td>
                 <td>${k.revokedAt ? html`<span class="badge killed">Revoked</span> <span class="muted small">${dateTime(k.revokedAt)}</span>` : html`<span class="badge live">Active</span>`}</td>
                 <td>${k.revokedAt ? nothing : html`<button class="small" aria-label="Revoke ${k.name}" @click=${() => this.revoke(k)}>Revoke…</button>`}</td>
               </tr>`,

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { routeFor } from '../http/route.js';
+import { etagMatches, statusOf } from './ofrep-evaluation.js';
+import type { OfrepService } from './ofrep-service.js';
+import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
+import { Unauthorized } from '../errors.js';
+
+/** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
+export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
+
+const metadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+const success = z.strictObject({
+  key: z.string(),
+  value: z.json(),
+  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'UNKNOWN']),
+  variant: z.string(),
+  metadata,
+});
+const failure = z.strictObject({ key: z.string(), errorCode: z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']), errorDetails: z.string() });
+const eventStream = z.strictObject({ type: z.literal('sse'), url: z.string(), inactivityDelaySec: z.number().int().min(1).optional() });
+export const ofrepBulkSchema = z.strictObject({ flags: z.array(z.union([success, failure])), eventStreams: z.array(eventStream).optional(), metadata: metadata.optional() });
+
+const route = routeFor<{ ofrep: OfrepService }>('ofrep');
+
+const etagHeader = { ETag: { description: 'The state version and a digest of the canonical context, quoted: send it back as If-None-Match.', schema: { type: 'string' } } };
+const refusals = {
+  '401': { description: 'No SDK key, or an unknown or revoked one (no body).' },
+  '403': { description: 'Not an SDK key (no body).' },
+  '429': { description: 'Too many failed authentications from this address (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
+};
+const auth = [
+  { name: 'X-API-Key', in: 'header', required: false, description: 'The SDK key, instead of `Authorization: Bearer`.', schema: { type: 'string' } },
+];
+const example = { params: { key: 'support-draft' }, body: { context: { targetingKey: 'user-1', plan: 'pro' } } };
+
+/** The OpenFeature Remote Evaluation Protocol (open-feature/protocol `service/openapi.yaml`, ADR-0008): any SDK key. */
+export const ofrepRoutes = [
+  route({
+    method: 'post', path: '/ofrep/v1/evaluate/flags/:key', summary: 'OFREP: evaluate one flag for a context', access: { sdkKey: true },
+    description:
+      "OpenFeature's Remote Evaluation Protocol, single flag: the same `evaluate()` the SDK and the preview use. `context.targetingKey` is the bucketing key. 200 `{key, value, reason, variant, metadata}`; 404 `{key, errorCode: FLAG_NOT_FOUND}`; 400 `{key, errorCode: TARGETING_KEY_MISSING | INVALID_CONTEXT | PARSE_ERROR | GENERAL, errorDetails}`.",
+    body: ofrepRequestSchema, response: success, returns: '`{key, value, reason, variant, metadata}`',
+    openapi: { parameters: auth, responses: { ...refusals, '400': { description: '`{key, errorCode, errorDetails}`' }, '404': { description: '`{key, errorCode: "FLAG_NOT_FOUND", errorDetails}`' } } },
+    example,
+    handler: async ({ params, body, res }, { ofrep }) => {
+      const result = await ofrep.single(params.key!, body.context);
+      res.status(statusOf(result)).json(result);
+    },
+  }),
+  route({
+    method: 'post', path: '/ofrep/v1/evaluate/flags', summary: 'OFREP: evaluate every flag for a context (ETag / 304)', access: { sdkKey: true },
+    description:
+      "OpenFeature's Remote Evaluation Protocol, bulk: every flag for the context, failures (`TARGETING_KEY_MISSING` for a partial rollout without a key) in place. The answer carries an `ETag` from the state version and the canonical context; a request whose `If-None-Match` holds it gets a 304 with no body. Server and client SDK keys alike.",
+    body: ofrepRequestSchema, response: ofrepBulkSchema, returns: '`{flags: [{key, value, reason, variant, metadata} | {key, errorCode, errorDetails}], eventStreams?}`',
+    openapi: {
+      parameters: [...auth, { name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the answer you hold; unchanged is a 304.', schema: { type: 'string' } }],
+      headers: etagHeader,
+      responses: { ...refusals, '304': { description: 'Not modified: nothing changed for this context.', headers: etagHeader }, '400': { description: '`{errorCode, errorDetails}`' } },
+    },
+    example: { body: example.body },
+    handler: async ({ req, res, body }, { ofrep }) => {
+      res.setHeader('Cache-Control', 'private, no-cache');
+      res.setHeader('Vary', 'Authorization, X-API-Key, Origin');
+      const etag = await ofrep.bulkEtag(body.context);
+      if (etagMatches(req.headers['if-none-match'], etag)) {
+        res.setHeader('ETag', etag);
+        ofrep.notModified();
+        res.status(304).end();
+        return;
+      }
+      const answer = await ofrep.bulk(body.context);
+      res.setHeader('ETag', answer.etag);
+      const p = req.principal;
+      const url = `${req.protocol}://${req.get('host')}/ofrep/v1/events?token=${p?.kind === 'sdk' ? ofrep.events.token(p.keyId) : ''}`;
+      return { flags: answer.flags, eventStreams: [{ type: 'sse', url, inactivityDelaySec: INACTIVITY_DELAY_SEC }] };
+    },
+  }),
+  route({
+    method: 'get', path: '/ofrep/v1/events', summary: 'OFREP: server-sent events telling a client to re-fetch (ADR-0008)', access: { public: true },
+    description:
+      'The `eventStreams` URL of a bulk answer: `text/event-stream` of `{"type":"refetchEvaluation","etag":"\\"<state version>\\"","lastModified":<unix s>}` (event `message`, id the state version), one on connect and one per change, fed by the same change feed as `/sdk/stream`. The `token` names the SDK key (never the key itself) and stops working when the key is revoked or the server restarts (401: re-fetch the bulk answer for a new URL).',
+    query: z.looseObject({ token: z.string().max(512).optional() }), produces: 'text/event-stream', returns: 'an event stream that stays open',
+    handler: async ({ query, res }, { ofrep }) => {
+      const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
+      if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown, expired (the server restarted) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
+      ofrep.events.open(res, keyId, await ofrep.version());
+    },
+  }),
+];

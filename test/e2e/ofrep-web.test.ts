@@ -1,0 +1,102 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
+import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
+import { browserOrSkip, INSTALL_HINT, launch } from './browser.js';
+
+/**
+ * A page on another origin runs OpenFeature's own web SDK (`@openfeature/web-sdk`) with its own
+ * OFREP web provider (`@openfeature/ofrep-web-provider`), bundled as an app would bundle them,
+ * against a real server that allows that origin (ALLOWED_ORIGINS). Nobody here wrote either.
+ */
+const APP = `
+import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
+import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
+window.seen = [];
+window.start = async (baseUrl, apiKey) => {
+  const provider = new OFREPWebProvider({ baseUrl, headers: [['X-API-Key', apiKey]], pollInterval: 0, changeDetection: 'sse', cacheMode: 'network-first' });
+  await OpenFeature.setContext({ targetingKey: 'user-1', plan: 'pro' });
+  await OpenFeature.setProviderAndWait(provider);
+  const client = OpenFeature.getClient();
+  client.addHandler(ProviderEvents.ConfigurationChanged, (d) => {
+    window.seen.push({ event: 'PROVIDER_CONFIGURATION_CHANGED', flagsChanged: d.flagsChanged, value: client.getStringDetails('checkout-v2', 'fallback') });
+  });
+  return client.getStringDetails('checkout-v2', 'fallback');
+};
+`;
+
+const { executable, mustFail } = browserOrSkip();
+
+describe.runIf(mustFail)('the OFREP web provider in Chromium: browser tests in CI', () => {
+  it('need a Chromium browser', () => {
+    throw new Error(`no Chromium found. ${INSTALL_HINT}`);
+  });
+});
+
+describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on another origin', () => {
+  let ts: TestServer;
+  let page: http.Server;
+  let pageOrigin: string;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let clientKey: string;
+
+  beforeAll(async () => {
+    const bundle = await build({ stdin: { contents: APP, resolveDir: process.cwd(), loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', write: false, minify: true });
+    const js = bundle.outputFiles[0]!.text;
+    page = http.createServer((req, res) => {
+      if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>shop</title><script type="module" src="/app.js"></script>');
+    });
+    await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
+    pageOrigin = `http://localhost:${(page.address() as AddressInfo).port}`;
+    ts = await startTestServer({ config: { allowedOrigins: [pageOrigin] } });
+    await createFlag(ts, 'checkout-v2', { on: 'new-checkout', off: 'old-checkout' });
+    expect((await putPlan(ts, 'checkout-v2', { stages: [{ percent: 100 }], reason: 'everyone' })).status).toBe(200);
+    await signAndAdvance(ts, 'checkout-v2');
+    clientKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-web', kind: 'client' } })).body.key;
+    ({ browser, close: closeBrowser } = await launch(executable!));
+  });
+  afterAll(async () => {
+    await closeBrowser?.();
+    await ts?.close();
+    await new Promise((r) => page?.close(r));
+  });
+
+  it('serves the evaluated value, then the off value within moments of a kill, told by the event stream', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await tab.goto(pageOrigin);
+    await tab.waitForFunction(() => typeof (window as any).start === 'function');
+    const first = await tab.evaluate(([url, key]) => (window as any).start(url, key), [ts.url, clientKey] as const);
+    expect(first).toMatchObject({ value: 'new-checkout', reason: 'STATIC', variant: 'on' });
+    expect(new URL(ts.url).origin).not.toBe(pageOrigin);
+
+    // The event stream is open before the kill: the server counts it.
+    await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBe(1);
+    const kill = await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'payment errors' } });
+    expect(kill.status).toBe(200);
+    await tab.waitForFunction(() => (window as any).seen.some((e: any) => e.value.value === 'old-checkout'), undefined, { timeout: 10_000 });
+    const seen = await tab.evaluate(() => (window as any).seen);
+    expect(seen.at(-1)).toMatchObject({ event: 'PROVIDER_CONFIGURATION_CHANGED', flagsChanged: ['checkout-v2'], value: { value: 'old-checkout', reason: 'DISABLED' } });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('is refused by the browser from an origin outside ALLOWED_ORIGINS', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const other = `http://127.0.0.1:${(page.address() as AddressInfo).port}`; // same page, another origin
+    await tab.goto(other);
+    await tab.waitForFunction(() => typeof (window as any).start === 'function');
+    const outcome = await tab.evaluate(([url, key]) => (window as any).start(url, key).then(() => 'ready', (e: Error) => `refused: ${e.message}`), [ts.url, clientKey] as const);
+    expect(outcome).toMatch(/^refused/);
+    await context.close();
+  });
+});
