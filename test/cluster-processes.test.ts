@@ -10,6 +10,7 @@ import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 import { until } from './helpers/cluster.js';
+import { figure } from './helpers/reliability-figures.js';
 
 // Three `switchyard serve` processes (dist/cli.js) on one PostgreSQL, sharing SECRET_FILE and the
 // checkpoint key, with SDK clients spread across them; each client is given every replica's URL.
@@ -112,10 +113,12 @@ describe('a cluster of three replica processes', () => {
     };
     const storms = f.replicas.map((r, i) => storm(r, i));
     await until(() => acked.length >= 30, 20_000, 'the storm to get going');
+    const atKill = acked.length;
     await b.stop('SIGKILL');
     await until(() => acked.length >= 90, 30_000, 'the storm to go on through A and C');
     stop = true;
     await Promise.all(storms);
+    const stormEnd = performance.now();
 
     // Every acknowledged change is in the audit trail, and the chain verifies.
     const db = new pg.Client({ connectionString: f.url });
@@ -123,6 +126,7 @@ describe('a cluster of three replica processes', () => {
     const ids = new Set((await db.query<{ request_id: string }>('select request_id from audit')).rows.map((r) => r.request_id));
     await db.end();
     expect(acked.filter((id) => !ids.has(id))).toEqual([]);
+    figure('cluster storm', { acknowledged: acked.length, beforeKill9OfB: atKill, auditEntries: ids.size, missing: 0 });
     const verify = await f.call(a, 'GET', '/api/audit/verify', 'admin');
     expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ ok: true });
@@ -137,6 +141,7 @@ describe('a cluster of three replica processes', () => {
       const p = (await f.call(a, 'GET', '/api/flags/storm-0/propagation', 'viewer')).body;
       return p.connected === 6 && p.applied === 6 && p.replicas?.find((r: any) => r.name === 'b')?.status === 'gone';
     }, 15_000, 'A to count six SDKs on A and C and list B as gone');
+    figure('cluster storm convergence', { sdks: sdks.length, convergedAfterStormMs: Math.round(performance.now() - stormEnd) });
   }, 120_000);
 
   it('PostgreSQL stopped and started: writes get 503 unavailable meanwhile, SDKs keep serving, and everything recovers without restarting a replica', async () => {

@@ -216,8 +216,9 @@ export class PgChangeBus implements ChangeBus {
   /** Flags first (push should not wait behind audit fan-out), each in state-version order, then audit entries in seq order. */
   private async readOnce(): Promise<void> {
     const batch = this.deps.batch ?? 500;
-    const rows = await flagRowsChangedSince(this.deps.db, this.stateVersion);
-    const audit = await auditRowsAfter(this.deps.db, this.auditSeq, batch);
+    // Both reads at once (one round trip, not two). A commit between them shows in one and not
+    // yet the other; the next read brings the rest, since both are by version.
+    const [rows, audit] = await Promise.all([flagRowsChangedSince(this.deps.db, this.stateVersion), auditRowsAfter(this.deps.db, this.auditSeq, batch)]);
     if (this.closed) return;
     const actions = new Map<string, string>();
     for (const a of audit) if (a.flag) actions.set(a.flag, a.action);
