@@ -50,6 +50,7 @@ export const pushRoutes = [
     handler: async ({ req, res }, { push }) => {
       if (req.principal?.kind === 'sdk' && req.principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       await push.start();
+      await push.feed.settled();
       const snapshot = push.feed.snapshot();
       const etag = `"${snapshot.version}"`;
       res.setHeader('ETag', etag);
