@@ -82,6 +82,8 @@ export interface ChangeEvent {
 
 export interface Client {
   readonly status: ClientStatus;
+  /** Why the status is `error`, when the server said (or, in a browser, when CORS refused this page's origin). */
+  readonly statusReason?: string;
   /** The global state version held (0 if none). */
   readonly version: number;
   /** Resolves true once synced with the server, or false after `timeoutMs` (5000) or on close. Never throws. */

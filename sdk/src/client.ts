@@ -22,6 +22,7 @@ export type * from './client-types.js';
 /** Creates a client and starts connecting. Log messages are short codes, listed in docs/sdk.md. */
 export function createClient(opts: ClientOptions): Client {
   let status: ClientStatus = 'initializing';
+  let statusReason: string | undefined;
   let closed = false;
   const handlers = { change: new Set<(e: ChangeEvent) => void>(), status: new Set<(s: ClientStatus) => void>() };
   const waiters = new Set<(ok: boolean) => void>();
@@ -65,7 +66,13 @@ export function createClient(opts: ClientOptions): Client {
       setStatus('ready');
       for (const key of changed) emit(handlers.change, { key });
     },
-    down: (authFailed) => (authFailed ? setStatus('error') : status === 'ready' && setStatus('stale')),
+    down(authFailed, reason) {
+      if (authFailed) {
+        statusReason = reason;
+        if (reason) warn('refused', reason);
+        setStatus('error');
+      } else if (status === 'ready') setStatus('stale');
+    },
     warn,
   });
   const stopReporting = startReporter(opts.telemetryIntervalMs ?? 60_000, conn.live, flags.takeCounts, opts.reach);
@@ -73,6 +80,9 @@ export function createClient(opts: ClientOptions): Client {
   const client: Client = {
     get status() {
       return status;
+    },
+    get statusReason() {
+      return status === 'error' ? statusReason : undefined;
     },
     get version() {
       return flags.version;

@@ -15,7 +15,16 @@ import { browserOrSkip, INSTALL_HINT, launch } from './browser.js';
 const APP = `
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
+import { createClient } from './sdk/src/index.ts';
 window.seen = [];
+/** Switchyard's own browser SDK: the status it settles on, and why. */
+window.switchyard = (url, sdkKey) =>
+  new Promise((resolve) => {
+    const client = createClient({ url, sdkKey, reconnect: { initialMs: 50, maxMs: 200 } });
+    const settle = (status) => status !== 'initializing' && (resolve({ status, reason: client.statusReason }), client.close());
+    client.on('status', settle);
+    settle(client.status);
+  });
 window.start = async (baseUrl, apiKey) => {
   const provider = new OFREPWebProvider({ baseUrl, headers: [['X-API-Key', apiKey]], pollInterval: 0, changeDetection: 'sse', cacheMode: 'network-first' });
   await OpenFeature.setContext({ targetingKey: 'user-1', plan: 'pro' });
@@ -82,11 +91,30 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBe(1);
     const kill = await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'payment errors' } });
     expect(kill.status).toBe(200);
-    await tab.waitForFunction(() => (window as any).seen.some((e: any) => e.value.value === 'old-checkout'), undefined, { timeout: 10_000 });
-    const seen = await tab.evaluate(() => (window as any).seen);
-    expect(seen.at(-1)).toMatchObject({ event: 'PROVIDER_CONFIGURATION_CHANGED', flagsChanged: ['checkout-v2'], value: { value: 'old-checkout', reason: 'DISABLED' } });
+    await tab.waitForFunction(() => (window as any).seen.some((e: any) => e.flagsChanged.includes('checkout-v2')), undefined, { timeout: 10_000 });
+    const seen: any[] = await tab.evaluate(() => (window as any).seen);
+    // The provider may also emit a change event with no flags (a re-fetch that found nothing new): the kill's is the one naming the flag.
+    expect(seen.find((e) => e.flagsChanged.includes('checkout-v2'))).toMatchObject({ event: 'PROVIDER_CONFIGURATION_CHANGED', value: { value: 'old-checkout', reason: 'DISABLED' } });
+    expect(await tab.evaluate(() => (window as any).seen.at(-1).value.value)).toBe('old-checkout');
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it("switchyard/sdk in a browser says status error with the reason, instead of staying initializing, when its origin or its key is refused", async () => {
+    const serverKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-ssr' } })).body.key;
+    const run = async (origin: string, key: string) => {
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      await tab.goto(origin);
+      await tab.waitForFunction(() => typeof (window as any).switchyard === 'function');
+      const out = await tab.evaluate(([url, k]) => (window as any).switchyard(url, k), [ts.url, key] as const);
+      await context.close();
+      return out;
+    };
+    const other = `http://127.0.0.1:${(page.address() as AddressInfo).port}`; // the same page on an origin not allowed
+    expect(await run(other, serverKey)).toEqual({ status: 'error', reason: "this page's origin is not in the server's ALLOWED_ORIGINS" });
+    expect(await run(pageOrigin, clientKey)).toMatchObject({ status: 'error', reason: expect.stringContaining('/ofrep/v1/evaluate/flags') });
+    expect(await run(pageOrigin, serverKey)).toEqual({ status: 'ready' });
   });
 
   it('is refused by the browser from an origin outside ALLOWED_ORIGINS', async () => {
