@@ -15,8 +15,17 @@ import { browserOrSkip, INSTALL_HINT, launch } from './browser.js';
 const APP = `
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
-import { createClient } from './sdk/src/index.ts';
+import { createClient, createOfrepClient } from './sdk/src/index.ts';
 window.seen = [];
+/** Switchyard's browser SDK in client-key mode: answers for one context over OFREP, following its event stream. */
+window.clientMode = async (url, sdkKey) => {
+  const flags = createOfrepClient({ url, sdkKey, context: { targetingKey: 'user-1', plan: 'pro' } });
+  window.changes = [];
+  flags.on('change', ({ key }) => window.changes.push({ key, value: flags.value(key, 'fallback') }));
+  window.flags = flags;
+  const ok = await flags.ready();
+  return { ok, value: flags.value('checkout-v2', 'fallback'), answer: flags.answer('checkout-v2') };
+};
 /** Switchyard's own browser SDK: the status it settles on, and why. */
 window.switchyard = (url, sdkKey) =>
   new Promise((resolve) => {
@@ -115,6 +124,26 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     expect(await run(other, serverKey)).toEqual({ status: 'error', reason: "this page's origin is not in the server's ALLOWED_ORIGINS" });
     expect(await run(pageOrigin, clientKey)).toMatchObject({ status: 'error', reason: expect.stringContaining('/ofrep/v1/evaluate/flags') });
     expect(await run(pageOrigin, serverKey)).toEqual({ status: 'ready' });
+  });
+
+  it("switchyard/sdk's client-key mode gets its answer over OFREP and the off value after a kill, told by the event stream", async () => {
+    await ts.api('POST', '/api/flags/checkout-v2/restore', { as: 'oncall', body: { reason: 'client mode' } });
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(pageOrigin);
+    await tab.waitForFunction(() => typeof (window as any).clientMode === 'function');
+    let first = await tab.evaluate(([url, key]) => (window as any).clientMode(url, key), [ts.url, clientKey] as const);
+    expect(first).toMatchObject({ ok: true, value: 'new-checkout', answer: { reason: 'STATIC', variant: 'on' } });
+    await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    const kill = await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'client mode kill' } });
+    expect(kill.status).toBe(200);
+    await tab.waitForFunction(() => (window as any).changes.some((c: any) => c.key === 'checkout-v2' && c.value === 'old-checkout'), undefined, { timeout: 10_000 });
+    expect(await tab.evaluate(() => (window as any).flags.answer('checkout-v2').reason)).toBe('DISABLED');
+    expect(errors).toEqual([]);
+    first = null;
+    await context.close();
   });
 
   it('is refused by the browser from an origin outside ALLOWED_ORIGINS', async () => {
