@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
 import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
-import { browserOrSkip, INSTALL_HINT, launch } from './browser.js';
+import { browserOrSkip, buildUi, INSTALL_HINT, launch, signIn } from './browser.js';
 
 /**
  * A page on another origin runs OpenFeature's own web SDK (`@openfeature/web-sdk`) with its own
@@ -143,6 +143,25 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     expect(await tab.evaluate(() => (window as any).flags.answer('checkout-v2').reason)).toBe('DISABLED');
     expect(errors).toEqual([]);
     first = null;
+    await context.close();
+  });
+
+  it('an admin issues a client key in the UI, and the list says which kind each key is', async () => {
+    await buildUi();
+    await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-api (UI)' } });
+    const { page: ui, context, errors } = await signIn(browser, ts, 'admin', 'root', '#/keys');
+    await ui.getByLabel('Name').fill('shop-web (UI)');
+    await ui.getByLabel('Kind').selectOption('client');
+    await ui.getByRole('button', { name: 'Issue key' }).click();
+    await ui.getByTestId('new-key').waitFor();
+    const keys = (await ts.api('GET', '/api/sdk-keys', { as: 'admin' })).body.keys as Array<{ id: string; name: string; kind: string }>;
+    const issued = keys.find((k) => k.name === 'shop-web (UI)')!;
+    expect(issued.kind).toBe('client');
+    const row = ui.locator(`tr[data-key="${issued.id}"]`);
+    await row.getByText('Client', { exact: true }).waitFor();
+    const server = keys.find((k) => k.name === 'shop-api (UI)')!;
+    await ui.locator(`tr[data-key="${server.id}"]`).getByText('Server', { exact: true }).waitFor();
+    expect(errors).toEqual([]);
     await context.close();
   });
 
