@@ -47,6 +47,21 @@ if (opt.role === 'load') {
 }
 
 const { startBenchServer } = await import('./lib/server.mjs');
+const { importTs } = await import('./lib/ts.mjs');
+
+/** The evaluation alone, in process: one bulk answer of `n` flags for a new context (µs), with its ETag and JSON encoding. */
+async function inProcess(n, rounds = 20_000) {
+  const m = await importTs('ofrep-bench', `export { ofrepEvaluate, switchyardContext, bulkEtag } from './server/ofrep/ofrep-evaluation.ts'; export { PreparedFlag } from './sdk/src/evaluate.ts';`);
+  const flags = Array.from({ length: n }, (_, i) => new m.PreparedFlag({ key: `bench-${i}`, version: 3, on: { model: 'b', temperature: 0.2 }, off: { model: 'a', temperature: 0.7 }, salt: `salt-${i}`, killed: false, paused: false, stage: i % 2 ? 0 : 1, percent: i % 2 ? 0 : 25, cohort: i % 2 ? [] : [{ attr: 'plan', op: 'in', values: ['pro', 'team'] }] }));
+  const t = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    const given = { targetingKey: `user-${r}`, plan: 'pro', country: 'NL' };
+    const ctx = m.switchyardContext(given);
+    JSON.stringify({ flags: flags.map((f) => m.ofrepEvaluate(f.f.key, f, ctx).result) });
+    m.bulkEtag(7, given);
+  }
+  return ((performance.now() - t) / rounds) * 1000;
+}
 const flags = Number(opt.flags ?? 50);
 const seconds = Number(opt.seconds ?? 10);
 const concurrency = Number(opt.concurrency ?? 32);
@@ -80,6 +95,7 @@ try {
     const r = await run(kind, key);
     rows.push([name, fmt(r.rps, 0), fmt(r.p50, 2), fmt(r.p99, 2), String(r.requests), String(r.errors)]);
   }
+  console.log(`in process: one bulk answer of ${flags} flags (evaluate, ETag, JSON) = ${fmt(await inProcess(flags), 0)} µs`);
   table(`OFREP bulk evaluation vs the snapshot: ${concurrency} in flight, ${seconds} s each, server on one event loop`, ['route', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'errors'], rows);
 } finally {
   await server.close();

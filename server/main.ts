@@ -185,6 +185,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sampleLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
     retentionDays: config.retentionDays,
     telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
+    eventStreamsPerKey: config.maxConnectionsPerKey,
     onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
   });
   const verifyUser = createTokenVerifier({

@@ -87,3 +87,29 @@ describe('OFREP event streams (ADR-0008): refetchEvaluation on every change', ()
     expect((await fetch(url)).status).toBe(401);
   });
 });
+
+describe('OFREP event streams per SDK key', () => {
+  it('holds at most MAX_CONNECTIONS_PER_KEY streams per key: the next gets 429 with Retry-After and no body, and room again once one closes', async () => {
+    const ts = await startTestServer({ config: { maxConnectionsPerKey: 2 } });
+    try {
+      const key = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'web', kind: 'client' } })).body.key;
+      const url = (await ts.api('POST', '/ofrep/v1/evaluate/flags', { body: {}, headers: { 'x-api-key': key } })).body.eventStreams[0].url;
+      const a = sse(await fetch(url));
+      const b = sse(await fetch(url));
+      expect(await a.next()).not.toBe('ended');
+      expect(await b.next()).not.toBe('ended');
+      const third = await fetch(url);
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await third.text()).toBe('');
+      await a.cancel();
+      await expect.poll(() => ts.running.services.ofrep.events.size).toBe(1);
+      const again = await fetch(url);
+      expect(again.status).toBe(200);
+      await again.body!.cancel();
+      await b.cancel();
+    } finally {
+      await ts.close();
+    }
+  });
+});

@@ -99,6 +99,8 @@ export interface Client {
    * the reason, the flags serving their off value because their lease lapsed, when it last heard.
    */
   readonly stale: StaleReport | null;
+  /** Why the status is `error`, when the server said (or, in a browser, when CORS refused this page's origin). */
+  readonly statusReason?: string;
   /** The global state version held (0 if none). */
   readonly version: number;
   /** Resolves true once synced with the server, or false after `timeoutMs` (5000) or on close. Never throws. */

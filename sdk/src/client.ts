@@ -26,6 +26,7 @@ export function createClient(opts: ClientOptions): Client {
   let stale: StaleReport | null = null;
   let heardOnce = false;
   let leaseTimer: ReturnType<typeof setTimeout> | undefined;
+  let statusReason: string | undefined;
   let closed = false;
   const handlers = { change: new Set<(e: ChangeEvent) => void>(), status: new Set<(s: ClientStatus, r: StaleReport | null) => void>() };
   const waiters = new Set<(ok: boolean) => void>();
@@ -97,7 +98,13 @@ export function createClient(opts: ClientOptions): Client {
       else setStatus('ready');
       for (const key of changed) emit(handlers.change, { key });
     },
-    down: (authFailed) => (authFailed ? setStatus('error') : status === 'ready' && setStatus('stale')),
+    down(authFailed, reason) {
+      if (authFailed) {
+        statusReason = reason;
+        if (reason) warn('refused', reason);
+        setStatus('error');
+      } else if (status === 'ready') setStatus('stale');
+    },
     warn,
     heard() {
       flags.heardAt = Date.now();
@@ -110,6 +117,9 @@ export function createClient(opts: ClientOptions): Client {
   const client: Client = {
     get status() {
       return status;
+    },
+    get statusReason() {
+      return status === 'error' ? statusReason : undefined;
     },
     get version() {
       return flags.version;

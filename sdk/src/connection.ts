@@ -21,8 +21,11 @@ export interface Fed {
 export interface Link {
   /** A state message was applied on a healthy socket; `changed`: the keys whose definition changed. */
   up(changed: string[]): void;
-  /** The socket is gone (`authFailed`: the server refused the key); a retry is scheduled unless closed. */
-  down(authFailed: boolean): void;
+  /**
+   * The socket is gone (`authFailed`: the server refused the key, or this page's origin, for the
+   * `reason` given when known); a retry is scheduled unless closed.
+   */
+  down(authFailed: boolean, reason?: string): void;
   warn(what: string, detail?: unknown): void;
   /** Any message arrived (state, heartbeat, error): the server was heard from just now. */
   heard(): void;
@@ -74,8 +77,28 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     }
   }
 
+  /**
+   * A browser cannot read why an upgrade was refused: after a socket that never opened, ask over
+   * HTTP. A readable 401/403 names the reason (a revoked key, a client key); an unreadable answer
+   * from a server that is there (a no-cors request goes through) means CORS refused this origin.
+   */
+  async function diagnose(sock: WebSocketLike): Promise<void> {
+    const base = streamUrls[at]!.replace(/^ws/, 'http').replace(/\/sdk\/stream$/, '');
+    let reason: string | undefined;
+    try {
+      const res = await fetch(base + '/sdk/flags', { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+      if (res.status === 401 || res.status === 403) reason = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? 'refused: ' + res.status;
+    } catch {
+      reason = await fetch(base + '/sdk/flags', { mode: 'no-cors' }).then(
+        () => "this page's origin is not in the server's ALLOWED_ORIGINS",
+        () => undefined,
+      );
+    }
+    drop(sock, !!reason, false, reason);
+  }
+
   /** Detaches and closes a socket, then schedules the next attempt. */
-  function drop(sock: WebSocketLike, authFailed: boolean, restart = false): void {
+  function drop(sock: WebSocketLike, authFailed: boolean, restart = false, reason?: string): void {
     if (sock !== ws) return;
     ws = undefined;
     clearTimeout(watchdog);
@@ -88,7 +111,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       // already closed
     }
     if (closed) return;
-    link.down(authFailed);
+    link.down(authFailed, reason);
     if (healthySince && Date.now() - healthySince >= (rc.resetAfterMs ?? 60_000)) attempt = 0;
     healthySince = 0;
     if (authFailed) attempt = 30;
@@ -139,7 +162,8 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       : new WS(streamUrls[at]!, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
     ws = sock;
     let authFailed = false;
-    sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
+    let opened = false;
+    sock.onopen = () => (opened = true) && sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
     sock.onmessage = (ev) => {
       try {
         onMessage(sock, ev.data);
@@ -152,7 +176,10 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       // `ws` reports a refused upgrade as "Unexpected server response: 401".
       if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
     };
-    sock.onclose = (ev) => drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
+    sock.onclose = (ev) => {
+      if (isGlobal && !opened && ev.code === 1006 && typeof fetch === 'function') void diagnose(sock);
+      else drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
+    };
     heard = Date.now();
     arm();
   }

@@ -16,6 +16,8 @@ export type {
   Widen,
 } from './client-types.js';
 export { localStorageCache } from './local-storage-cache.js';
+/** Client-key mode: answers for one context over OFREP, for code shipped to browsers and phones. */
+export { createOfrepClient, type OfrepAnswer, type OfrepClient, type OfrepClientOptions } from './ofrep-client.js';
 export { evaluate } from './evaluate.js';
 export type {
   CohortOp,

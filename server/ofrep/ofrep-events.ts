@@ -30,7 +30,14 @@ export class OfrepEvents {
   private readonly stops: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly deps: { feed: StateFeed; bus: ChangeBus }) {}
+  private readonly perKey = new Map<string, number>();
+
+  constructor(private readonly deps: { feed: StateFeed; bus: ChangeBus; perKey: number }) {}
+
+  /** Whether `keyId` may open one more stream (MAX_CONNECTIONS_PER_KEY, as for its websockets). */
+  hasRoom(keyId: string): boolean {
+    return (this.perKey.get(keyId) ?? 0) < this.deps.perKey;
+  }
 
   /** Starts relaying changes (idempotent). */
   start(): void {
@@ -76,7 +83,13 @@ export class OfrepEvents {
     res.socket?.setNoDelay(true);
     const stream: Stream = { keyId, res };
     this.streams.add(stream);
-    res.on('close', () => this.streams.delete(stream));
+    this.perKey.set(keyId, (this.perKey.get(keyId) ?? 0) + 1);
+    res.on('close', () => {
+      if (!this.streams.delete(stream)) return;
+      const n = (this.perKey.get(keyId) ?? 1) - 1;
+      if (n > 0) this.perKey.set(keyId, n);
+      else this.perKey.delete(keyId);
+    });
     // A first event tells the client the version it connected at (a reconnect re-fetches then).
     res.write(`retry: 2000\nid: ${version}\nevent: message\ndata: ${JSON.stringify(event(version))}\n\n`);
   }
@@ -104,6 +117,7 @@ export class OfrepEvents {
     clearInterval(this.timer);
     for (const s of this.streams) s.res.end();
     this.streams.clear();
+    this.perKey.clear();
   }
 }
 

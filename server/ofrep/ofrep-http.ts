@@ -10,13 +10,20 @@ import type { Logger } from '../log.js';
  */
 export function crossOrigin(allowedOrigins: readonly string[]): RequestHandler {
   const any = allowedOrigins.includes('*');
-  return cors({
+  const policy = cors({
     origin: (origin, cb) => cb(null, origin !== undefined && (any || allowedOrigins.includes(origin)) ? origin : false),
     methods: ['GET', 'POST'],
     allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'If-None-Match', 'Last-Event-ID'],
     exposedHeaders: ['ETag', 'Retry-After'],
     maxAge: 600,
   });
+  // helmet's `Cross-Origin-Resource-Policy: same-origin` would hide even a refusal from a page on
+  // another site; these routes take an SDK key in a header (no cookies), so any site may read
+  // that they exist: the SDK tells "your origin is not allowed" from "the server is down" by it.
+  return (req, res, next) => {
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    policy(req, res, next);
+  };
 }
 
 /** Paths the CORS policy covers. */

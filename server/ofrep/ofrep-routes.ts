@@ -3,7 +3,7 @@ import { routeFor } from '../http/route.js';
 import { etagMatches, statusOf } from './ofrep-evaluation.js';
 import type { OfrepService } from './ofrep-service.js';
 import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
-import { Unauthorized } from '../errors.js';
+import { RateLimited, Unauthorized } from '../errors.js';
 
 /** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
 export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
@@ -83,6 +83,7 @@ export const ofrepRoutes = [
     handler: async ({ query, res }, { ofrep }) => {
       const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
       if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown, expired (the server restarted) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
+      if (!ofrep.events.hasRoom(keyId)) throw new RateLimited('too_many_connections', 'this SDK key holds MAX_CONNECTIONS_PER_KEY event streams already', 5);
       ofrep.events.open(res, keyId, await ofrep.version());
     },
   }),

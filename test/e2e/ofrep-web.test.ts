@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from '../helpers/server.js';
 import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
-import { browserOrSkip, INSTALL_HINT, launch } from './browser.js';
+import { browserOrSkip, buildUi, INSTALL_HINT, launch, signIn } from './browser.js';
 
 /**
  * A page on another origin runs OpenFeature's own web SDK (`@openfeature/web-sdk`) with its own
@@ -15,7 +15,25 @@ import { browserOrSkip, INSTALL_HINT, launch } from './browser.js';
 const APP = `
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
+import { createClient, createOfrepClient } from './sdk/src/index.ts';
 window.seen = [];
+/** Switchyard's browser SDK in client-key mode: answers for one context over OFREP, following its event stream. */
+window.clientMode = async (url, sdkKey) => {
+  const flags = createOfrepClient({ url, sdkKey, context: { targetingKey: 'user-1', plan: 'pro' } });
+  window.changes = [];
+  flags.on('change', ({ key }) => window.changes.push({ key, value: flags.value(key, 'fallback') }));
+  window.flags = flags;
+  const ok = await flags.ready();
+  return { ok, value: flags.value('checkout-v2', 'fallback'), answer: flags.answer('checkout-v2') };
+};
+/** Switchyard's own browser SDK: the status it settles on, and why. */
+window.switchyard = (url, sdkKey) =>
+  new Promise((resolve) => {
+    const client = createClient({ url, sdkKey, reconnect: { initialMs: 50, maxMs: 200 } });
+    const settle = (status) => status !== 'initializing' && (resolve({ status, reason: client.statusReason }), client.close());
+    client.on('status', settle);
+    settle(client.status);
+  });
 window.start = async (baseUrl, apiKey) => {
   const provider = new OFREPWebProvider({ baseUrl, headers: [['X-API-Key', apiKey]], pollInterval: 0, changeDetection: 'sse', cacheMode: 'network-first' });
   await OpenFeature.setContext({ targetingKey: 'user-1', plan: 'pro' });
@@ -82,9 +100,67 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBe(1);
     const kill = await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'payment errors' } });
     expect(kill.status).toBe(200);
-    await tab.waitForFunction(() => (window as any).seen.some((e: any) => e.value.value === 'old-checkout'), undefined, { timeout: 10_000 });
-    const seen = await tab.evaluate(() => (window as any).seen);
-    expect(seen.at(-1)).toMatchObject({ event: 'PROVIDER_CONFIGURATION_CHANGED', flagsChanged: ['checkout-v2'], value: { value: 'old-checkout', reason: 'DISABLED' } });
+    await tab.waitForFunction(() => (window as any).seen.some((e: any) => e.flagsChanged.includes('checkout-v2')), undefined, { timeout: 10_000 });
+    const seen: any[] = await tab.evaluate(() => (window as any).seen);
+    // The provider may also emit a change event with no flags (a re-fetch that found nothing new): the kill's is the one naming the flag.
+    expect(seen.find((e) => e.flagsChanged.includes('checkout-v2'))).toMatchObject({ event: 'PROVIDER_CONFIGURATION_CHANGED', value: { value: 'old-checkout', reason: 'DISABLED' } });
+    expect(await tab.evaluate(() => (window as any).seen.at(-1).value.value)).toBe('old-checkout');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("switchyard/sdk in a browser says status error with the reason, instead of staying initializing, when its origin or its key is refused", async () => {
+    const serverKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-ssr' } })).body.key;
+    const run = async (origin: string, key: string) => {
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      await tab.goto(origin);
+      await tab.waitForFunction(() => typeof (window as any).switchyard === 'function');
+      const out = await tab.evaluate(([url, k]) => (window as any).switchyard(url, k), [ts.url, key] as const);
+      await context.close();
+      return out;
+    };
+    const other = `http://127.0.0.1:${(page.address() as AddressInfo).port}`; // the same page on an origin not allowed
+    expect(await run(other, serverKey)).toEqual({ status: 'error', reason: "this page's origin is not in the server's ALLOWED_ORIGINS" });
+    expect(await run(pageOrigin, clientKey)).toMatchObject({ status: 'error', reason: expect.stringContaining('/ofrep/v1/evaluate/flags') });
+    expect(await run(pageOrigin, serverKey)).toEqual({ status: 'ready' });
+  });
+
+  it("switchyard/sdk's client-key mode gets its answer over OFREP and the off value after a kill, told by the event stream", async () => {
+    await ts.api('POST', '/api/flags/checkout-v2/restore', { as: 'oncall', body: { reason: 'client mode' } });
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(pageOrigin);
+    await tab.waitForFunction(() => typeof (window as any).clientMode === 'function');
+    let first = await tab.evaluate(([url, key]) => (window as any).clientMode(url, key), [ts.url, clientKey] as const);
+    expect(first).toMatchObject({ ok: true, value: 'new-checkout', answer: { reason: 'STATIC', variant: 'on' } });
+    await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    const kill = await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'client mode kill' } });
+    expect(kill.status).toBe(200);
+    await tab.waitForFunction(() => (window as any).changes.some((c: any) => c.key === 'checkout-v2' && c.value === 'old-checkout'), undefined, { timeout: 10_000 });
+    expect(await tab.evaluate(() => (window as any).flags.answer('checkout-v2').reason)).toBe('DISABLED');
+    expect(errors).toEqual([]);
+    first = null;
+    await context.close();
+  });
+
+  it('an admin issues a client key in the UI, and the list says which kind each key is', async () => {
+    await buildUi();
+    await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-api (UI)' } });
+    const { page: ui, context, errors } = await signIn(browser, ts, 'admin', 'root', '#/keys');
+    await ui.getByLabel('Name').fill('shop-web (UI)');
+    await ui.getByLabel('Kind').selectOption('client');
+    await ui.getByRole('button', { name: 'Issue key' }).click();
+    await ui.getByTestId('new-key').waitFor();
+    const keys = (await ts.api('GET', '/api/sdk-keys', { as: 'admin' })).body.keys as Array<{ id: string; name: string; kind: string }>;
+    const issued = keys.find((k) => k.name === 'shop-web (UI)')!;
+    expect(issued.kind).toBe('client');
+    const row = ui.locator(`tr[data-key="${issued.id}"]`);
+    await row.getByText('Client', { exact: true }).waitFor();
+    const server = keys.find((k) => k.name === 'shop-api (UI)')!;
+    await ui.locator(`tr[data-key="${server.id}"]`).getByText('Server', { exact: true }).waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });

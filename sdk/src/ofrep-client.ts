@@ -1,0 +1,198 @@
+/**
+ * The client-key mode of the browser SDK: for code that ships to browsers and phones with a
+ * *client* SDK key, which never receives flag states (rules, allowlists, salts). It asks the
+ * server for the answers for one context (OFREP bulk evaluation, `POST /ofrep/v1/evaluate/flags`)
+ * and re-asks when the answer's event stream says something changed (`refetchEvaluation`), with
+ * `If-None-Match`, so an unchanged answer costs a 304. No module state; nothing runs until created.
+ *
+ *   const flags = createOfrepClient({ url, sdkKey: 'sy_sdk_...', context: { targetingKey: user.id } });
+ *   await flags.ready();
+ *   flags.value('checkout-v2', 'old');
+ */
+import type { ClientStatus } from './client-types.js';
+import type { Json } from './protocol.js';
+
+export interface OfrepClientOptions {
+  url: string;
+  /** A client SDK key (`switchyard sdk-key --kind client`); a server key works too. */
+  sdkKey: string;
+  /** The user the answers are for: `targetingKey` is the bucketing key, the rest are attributes. */
+  context: Record<string, unknown>;
+  /** Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Defaults to the global `EventSource`; without one, answers change only on `refresh()` or `setContext()`. */
+  EventSource?: new (url: string) => { onmessage: ((e: { data: string }) => void) | null; onerror: (() => void) | null; close(): void };
+}
+
+/** One flag's answer as OFREP gives it. */
+export interface OfrepAnswer {
+  key: string;
+  value?: Json;
+  reason?: string;
+  variant?: string;
+  errorCode?: string;
+  metadata?: Record<string, string | number | boolean>;
+}
+
+export interface OfrepClient {
+  readonly status: ClientStatus;
+  readonly statusReason?: string;
+  /** Resolves true once the first answer arrived, false after `timeoutMs` (5000) or on close. Never throws. */
+  ready(options?: { timeoutMs?: number }): Promise<boolean>;
+  /** The flag's value for the context, or `fallback` if unknown, failed, or of another type. */
+  value<T extends Json>(key: string, fallback: T): T;
+  isEnabled(key: string): boolean;
+  /** The answer as the server gave it (undefined for a flag it did not list). */
+  answer(key: string): OfrepAnswer | undefined;
+  /** Asks again for another context (a sign-in): the answers and the events follow it. */
+  setContext(context: Record<string, unknown>): Promise<void>;
+  refresh(): Promise<void>;
+  on(event: 'change', handler: (e: { key: string }) => void): () => void;
+  on(event: 'status', handler: (status: ClientStatus) => void): () => void;
+  close(): void;
+}
+
+export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
+  const base = opts.url.replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const ES = opts.EventSource ?? (globalThis as { EventSource?: OfrepClientOptions['EventSource'] }).EventSource;
+  let context = opts.context;
+  let answers = new Map<string, OfrepAnswer>();
+  let etag: string | null = null;
+  let status: ClientStatus = 'initializing';
+  let reason: string | undefined;
+  let stream: InstanceType<NonNullable<OfrepClientOptions['EventSource']>> | undefined;
+  let streamUrl = '';
+  let closed = false;
+  let asking: Promise<void> | undefined;
+  let again = false;
+  const handlers = { change: new Set<(e: { key: string }) => void>(), status: new Set<(s: ClientStatus) => void>() };
+  const waiters = new Set<(ok: boolean) => void>();
+
+  const emit = <A>(set: Set<(a: A) => void>, a: A) => {
+    for (const h of [...set]) {
+      try {
+        h(a);
+      } catch {
+        // a handler's failure is the handler's
+      }
+    }
+  };
+  const setStatus = (s: ClientStatus) => {
+    if (s === status || closed) return;
+    status = s;
+    if (s === 'ready') for (const w of [...waiters]) w(true);
+    emit(handlers.status, s);
+  };
+
+  async function ask(): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': opts.sdkKey };
+    if (etag) headers['if-none-match'] = etag;
+    let res: Response;
+    try {
+      res = await doFetch(base + '/ofrep/v1/evaluate/flags', { method: 'POST', headers, body: JSON.stringify({ context }) });
+    } catch {
+      if (status === 'ready') setStatus('stale');
+      return;
+    }
+    if (res.status === 304) return setStatus('ready');
+    if (res.status === 401 || res.status === 403) {
+      reason = `the server refused the SDK key (${res.status})`;
+      return setStatus('error');
+    }
+    const body = (await res.json().catch(() => null)) as { flags?: OfrepAnswer[]; eventStreams?: Array<{ type: string; url: string }> } | null;
+    if (res.status !== 200 || !Array.isArray(body?.flags)) {
+      if (status === 'ready') setStatus('stale');
+      return;
+    }
+    const next = new Map(body.flags.map((f) => [f.key, f] as const));
+    const changed = [...next.keys()].filter((k) => JSON.stringify(next.get(k)) !== JSON.stringify(answers.get(k)));
+    for (const k of answers.keys()) if (!next.has(k)) changed.push(k);
+    answers = next;
+    etag = res.headers.get('etag');
+    follow(body.eventStreams?.find((s) => s.type === 'sse')?.url);
+    setStatus('ready');
+    for (const key of changed) emit(handlers.change, { key });
+  }
+
+  /** One request in flight; asks made meanwhile fold into one more. */
+  function refresh(): Promise<void> {
+    if (asking) {
+      again = true;
+      return asking;
+    }
+    asking = (async () => {
+      do {
+        again = false;
+        await ask();
+      } while (again && !closed);
+    })().finally(() => (asking = undefined));
+    return asking;
+  }
+
+  function follow(url: string | undefined): void {
+    if (!ES || closed || !url || url === streamUrl) return;
+    stream?.close();
+    streamUrl = url;
+    stream = new ES(url);
+    stream.onmessage = (e) => {
+      try {
+        if ((JSON.parse(e.data) as { type?: string }).type === 'refetchEvaluation') void refresh();
+      } catch {
+        // not ours to read
+      }
+    };
+    // A stream that fails for good (a restart made its token stale) is re-learnt from the next answer.
+    stream.onerror = () => (streamUrl = '');
+  }
+
+  const client: OfrepClient = {
+    get status() {
+      return status;
+    },
+    get statusReason() {
+      return status === 'error' ? reason : undefined;
+    },
+    ready({ timeoutMs = 5000 } = {}) {
+      if (status === 'ready' || closed) return Promise.resolve(status === 'ready');
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(t);
+          waiters.delete(done);
+          resolve(ok);
+        };
+        const t = setTimeout(done, timeoutMs, false);
+        waiters.add(done);
+      });
+    },
+    value<T extends Json>(key: string, fallback: T): T {
+      const a = answers.get(key);
+      const v = a?.value;
+      if (a?.errorCode || v === undefined) return fallback;
+      const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x);
+      return kind(v) === kind(fallback) ? (v as T) : fallback;
+    },
+    isEnabled: (key) => client.value(key, false),
+    answer: (key) => answers.get(key),
+    setContext(next) {
+      context = next;
+      etag = null;
+      return refresh();
+    },
+    refresh,
+    on(event: 'change' | 'status', handler: (a: any) => void) {
+      const set: Set<(a: any) => void> = handlers[event];
+      set.add(handler);
+      return () => set.delete(handler);
+    },
+    close() {
+      closed = true;
+      stream?.close();
+      for (const w of [...waiters]) w(false);
+      handlers.change.clear();
+      handlers.status.clear();
+    },
+  };
+  void refresh();
+  return client;
+}
