@@ -186,6 +186,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retentionDays: config.retentionDays,
     telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
     eventStreamsPerKey: config.maxConnectionsPerKey,
+    signingSecret: secret,
     onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
   });
   const verifyUser = createTokenVerifier({

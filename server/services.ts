@@ -46,6 +46,8 @@ export interface ServiceDeps {
   onTelemetryRefused?: OnRefused;
   /** OFREP event streams one SDK key may hold open (config.maxConnectionsPerKey, as its websockets). */
   eventStreamsPerKey?: number;
+  /** The signing secret (SECRET_FILE): OFREP event-stream tokens are keyed from it, so any replica honours them. */
+  signingSecret?: Uint8Array;
   /** The in-memory list of revoked tokens requests are checked against (main.ts builds it). */
   revocations?: RevocationList;
 }
@@ -94,7 +96,7 @@ export function createServices(input: ServiceDeps): Services {
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
   const telemetry = new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
-  const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey });
+  const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey, signingSecret: deps.signingSecret });
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
   push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
   return {

@@ -113,3 +113,25 @@ describe('OFREP event streams per SDK key', () => {
     }
   });
 });
+
+describe('OFREP event-stream tokens are keyed from the signing secret', () => {
+  it('a stream URL handed out before a restart still opens afterwards (as on another replica sharing SECRET_FILE), and a forged token is refused', async () => {
+    let ts = await startTestServer();
+    try {
+      await createFlag(ts, 'checkout-v2', { on: true, off: false });
+      const created = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'web', kind: 'client' } });
+      const first = await ts.api('POST', '/ofrep/v1/evaluate/flags', { body: { context: { targetingKey: 'u' } }, headers: { 'x-api-key': created.body.key } });
+      const path = new URL(first.body.eventStreams[0].url).pathname + new URL(first.body.eventStreams[0].url).search;
+      ts = await ts.restart();
+      const res = await fetch(ts.url + path);
+      expect(res.status).toBe(200);
+      const events = sse(res);
+      expect(await events.next()).toMatchObject({ event: 'message', data: { type: 'refetchEvaluation' } });
+      await events.cancel();
+      const forged = await fetch(ts.url + path.replace(/\.[^.]+$/, '.' + 'A'.repeat(43)));
+      expect(forged.status).toBe(401);
+    } finally {
+      await ts.close();
+    }
+  });
+});

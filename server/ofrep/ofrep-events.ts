@@ -21,18 +21,24 @@ interface Stream {
  * the state version moved; the answer is the bulk route's.
  *
  * An EventSource cannot send headers, so the stream URL carries a token: the key's id and an
- * HMAC of it under a secret made at start-up (never the SDK key itself). A token outlives no
- * restart and no revocation: the provider then re-fetches the bulk answer and gets a new URL.
+ * HMAC of it (never the SDK key itself) under a key derived from the signing secret the replicas
+ * share (SECRET_FILE), so a URL one replica handed out works on any replica behind the load
+ * balancer and across restarts; without one (unit tests) a secret made at start-up. A token
+ * outlives no revocation: the route checks the key is live on every connect.
  */
 export class OfrepEvents {
-  private readonly secret = crypto.randomBytes(32);
+  private readonly secret: Buffer;
   private readonly streams = new Set<Stream>();
   private readonly stops: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
 
   private readonly perKey = new Map<string, number>();
 
-  constructor(private readonly deps: { feed: StateFeed; bus: ChangeBus; perKey: number }) {}
+  constructor(private readonly deps: { feed: StateFeed; bus: ChangeBus; perKey: number; signingSecret?: Uint8Array }) {
+    this.secret = deps.signingSecret
+      ? crypto.createHmac('sha256', deps.signingSecret).update('switchyard ofrep event stream tokens').digest()
+      : crypto.randomBytes(32);
+  }
 
   /** Whether `keyId` may open one more stream (MAX_CONNECTIONS_PER_KEY, as for its websockets). */
   hasRoom(keyId: string): boolean {

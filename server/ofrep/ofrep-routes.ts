@@ -78,11 +78,11 @@ export const ofrepRoutes = [
   route({
     method: 'get', path: '/ofrep/v1/events', summary: 'OFREP: server-sent events telling a client to re-fetch (ADR-0008)', access: { public: true },
     description:
-      'The `eventStreams` URL of a bulk answer: `text/event-stream` of `{"type":"refetchEvaluation","etag":"\\"<state version>\\"","lastModified":<unix s>}` (event `message`, id the state version), one on connect and one per change, fed by the same change feed as `/sdk/stream`. The `token` names the SDK key (never the key itself) and stops working when the key is revoked or the server restarts (401: re-fetch the bulk answer for a new URL).',
+      'The `eventStreams` URL of a bulk answer: `text/event-stream` of `{"type":"refetchEvaluation","etag":"\\"<state version>\\"","lastModified":<unix s>}` (event `message`, id the state version), one on connect and one per change, fed by the same change feed as `/sdk/stream`. The `token` names the SDK key (never the key itself) and works on every replica sharing the signing secret and stops working when the key is revoked (401: re-fetch the bulk answer for a new URL).',
     query: z.looseObject({ token: z.string().max(512).optional() }), produces: 'text/event-stream', returns: 'an event stream that stays open',
     handler: async ({ query, res }, { ofrep }) => {
       const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
-      if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown, expired (the server restarted) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
+      if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown (signed with another secret) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
       if (!ofrep.events.hasRoom(keyId)) throw new RateLimited('too_many_connections', 'this SDK key holds MAX_CONNECTIONS_PER_KEY event streams already', 5);
       ofrep.events.open(res, keyId, await ofrep.version());
     },

@@ -30,9 +30,9 @@ export class OfrepService {
   private readonly served = new Map<number, number>();
   private lastServed: { version: number; at: string } | null = null;
 
-  constructor(private readonly deps: { push: PushState; bus: ChangeBus; db: Db; clock: Clock; telemetry?: TelemetrySink; streamsPerKey?: number }) {
+  constructor(private readonly deps: { push: PushState; bus: ChangeBus; db: Db; clock: Clock; telemetry?: TelemetrySink; streamsPerKey?: number; signingSecret?: Uint8Array }) {
     this.usage = new OfrepUsage(deps.telemetry);
-    this.events = new OfrepEvents({ feed: deps.push.feed, bus: deps.bus, perKey: deps.streamsPerKey ?? 10_000 });
+    this.events = new OfrepEvents({ feed: deps.push.feed, bus: deps.bus, perKey: deps.streamsPerKey ?? 10_000, signingSecret: deps.signingSecret });
   }
 
   /** Whether the SDK key with this id exists and is not revoked (an event stream's token names it). */
