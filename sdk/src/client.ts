@@ -60,6 +60,7 @@ export function createClient(opts: ClientOptions): Client {
     if (closed) return;
     clearTimeout(leaseTimer);
     const now = Date.now();
+    flags.clock(now);
     const held = flags.read.snapshot().flags;
     const { lapsed, next } = checkLeases(held, flags.heardAt, now);
     if (next < Infinity) leaseTimer = setTimeout(lease, Math.min(next - now, 2 ** 31 - 1));
