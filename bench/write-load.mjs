@@ -158,7 +158,8 @@ process.exit(0);
 async function storeHistory() {
   const checks = [{ metric: 'eval_score', maxDropPct: 10, guardrail: true, onBreach: 'pause' }];
   await server.api('PUT', '/api/flags/load-0/plan', { stages: [{ percent: 5, checks }, { percent: 100 }] });
-  await server.api('POST', '/api/metrics', { samples: [{ flag: 'load-0', metric: 'eval_score', value: 0.9 }, { flag: 'load-0', metric: 'eval_score', value: 0.8, cohort: 'control' }] }, 'metrics');
+  // Enough evidence for the gate into stage 1 (one sample is inconclusive since issue 15).
+  await server.api('POST', '/api/metrics', { samples: [{ flag: 'load-0', metric: 'eval_score', count: 40, mean: 0.9, stddev: 0.01 }, { flag: 'load-0', metric: 'eval_score', count: 40, mean: 0.8, stddev: 0.01, cohort: 'control' }] }, 'metrics');
   await server.api('POST', '/api/flags/load-0/signoffs', { comment: 'bench' }, 'pm');
   await server.api('POST', '/api/flags/load-0/advance', { reason: 'bench' });
   const sqlite = server.running.opened.sqlite;

@@ -248,6 +248,11 @@ describe('sign-offs bound to the evidence', () => {
     expect(stale.body.error.code).toBe('evidence_changed');
     const list = (await ts.api('GET', '/api/flags/bound/signoffs', { as: 'viewer' })).body;
     expect(list.signoffs).toEqual([]);
+    expect(list.lapsed).toMatchObject([{ actor: 'bob', lapsedAt: '2026-06-01T10:02:00.000Z', lapseReason: 'sign-off by bob lapsed: eval_score turned inconclusive at 10:02', snapshotId: seen.snapshotId }]);
+    // Signing what the gates show now counts again.
+    const now = await gatesOf('bound');
+    expect((await signoff(ts, 'bound', 'carol', { snapshotId: now.snapshotId })).status).toBe(201);
+    expect((await gatesOf('bound')).gates.find((x: any) => x.gate === 'signoff')).toMatchObject({ ok: true, signers: ['carol'] });
   });
 
   it('a sign-off given before the evidence was in covers nothing and does not lapse; the author still cannot approve alone', async () => {

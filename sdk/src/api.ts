@@ -251,6 +251,8 @@ export interface SignoffsView {
   stage: number;
   nextStage: number | null;
   signoffs: Signoff[];
+  /** Sign-offs of the current plan version that lapsed (with `lapsedAt`, `lapseReason`): they no longer count. */
+  lapsed: Signoff[];
 }
 
 // ---------------------------------------------------------------------------

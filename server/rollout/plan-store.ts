@@ -39,18 +39,17 @@ export async function liveSignoffs(db: Q, flag: string, planVersion: number, sta
   return q.orderBy('id').execute();
 }
 
-/** Sign-offs of this plan version and stage that lapsed (and were not voided since), oldest first. */
-export async function lapsedSignoffs(db: Q, flag: string, planVersion: number, stage: number): Promise<SignoffRow[]> {
-  return db
+/** Sign-offs of this plan version (and stage, if given) that lapsed and were not voided since, oldest first. */
+export async function lapsedSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+  let q = db
     .selectFrom('signoffs')
     .selectAll()
     .where('flag', '=', flag)
     .where('plan_version', '=', planVersion)
-    .where('stage', '=', stage)
     .where('voided_at', 'is', null)
-    .where('lapsed_at', 'is not', null)
-    .orderBy('id')
-    .execute();
+    .where('lapsed_at', 'is not', null);
+  if (stage !== undefined) q = q.where('stage', '=', stage);
+  return q.orderBy('id').execute();
 }
 
 /** Marks one live sign-off lapsed; false if it was no longer live. */

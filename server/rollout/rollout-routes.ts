@@ -89,7 +89,7 @@ export const rolloutRoutes = [
   }),
   route({
     method: 'get', path: '/api/flags/:key/signoffs', summary: 'Sign-offs on the current plan', access: { permission: 'read' },
-    returns: 'the sign-offs, voided ones marked',
+    returns: 'the live sign-offs of the current plan version (each with the evidence `snapshot` it was given on) and the `lapsed` ones',
     handler: ({ params }, { plans }) => plans.signoffs(params.key!),
   }),
   route({

@@ -1,4 +1,4 @@
-import type { Comparison } from './plan-schema.js';
+import type { Comparison } from './check-schema.js';
 
 /**
  * The statistics of a metric check: always-valid (anytime) confidence sequences from running
