@@ -61,6 +61,7 @@ export function createClient(opts: ClientOptions): Client {
     if (closed) return;
     clearTimeout(leaseTimer);
     const now = Date.now();
+    flags.clock(now);
     const held = flags.read.snapshot().flags;
     const { lapsed, next } = checkLeases(held, flags.heardAt, now);
     if (next < Infinity) leaseTimer = setTimeout(lease, Math.min(next - now, 2 ** 31 - 1));
@@ -71,7 +72,7 @@ export function createClient(opts: ClientOptions): Client {
     const lastHeardAt = heardOnce ? new Date(flags.heardAt).toISOString() : null;
     stale =
       lapsed.length || s === 'stale'
-        ? { reason: lapsed.length ? 'lease_lapsed' : 'disconnected', flags: lapsed, lastHeardAt, message: staleMessage(lapsed, held, flags.heardAt, now) }
+        ? { reason: lapsed.length ? 'lease_lapsed' : 'disconnected', flags: lapsed, lastHeardAt, message: staleMessage(lapsed, flags.heardAt, now) }
         : null;
     if (s !== status) return setStatus(s);
     if (moved || String(was?.flags) !== String(stale?.flags) || !was !== !stale) emit(handlers.status, status, stale);

@@ -14,7 +14,7 @@ export interface StaleReport {
   flags: string[];
   /** When the client last heard from the server (ISO 8601), null if never since it started. */
   lastHeardAt: string | null;
-  /** In words, e.g. "heard nothing from the server for 31 s: support-draft serves its off value (lease 30 s)". */
+  /** In words, e.g. "support-draft serves off (lease lapsed): no word from the server for 31 s". */
   message: string;
 }
 
@@ -45,12 +45,8 @@ export function checkLeases(flags: Iterable<Pick<FlagState, 'key' | 'maxStaleSec
   return { lapsed: lapsed.sort(), next };
 }
 
-/** The words of a stale report. */
-export function staleMessage(lapsed: string[], flags: Iterable<Pick<FlagState, 'key' | 'maxStaleSeconds'>>, heardAt: number, now: number): string {
-  const silent = `heard nothing from the server for ${Math.round((now - heardAt) / 1000)} s`;
-  if (lapsed.length === 0) return `${silent}: serving last-known values`;
-  const leases = new Map([...flags].map((f) => [f.key, f.maxStaleSeconds]));
-  const shown = lapsed.slice(0, 5).map((k) => `${k} (lease ${leases.get(k)} s)`);
-  const more = lapsed.length > 5 ? ` and ${lapsed.length - 5} more` : '';
-  return `${silent}: ${shown.join(', ')}${more} ${lapsed.length === 1 ? 'serves its' : 'serve their'} off value until it hears again`;
+/** The words of a stale report: "support-draft serves off (lease lapsed): no word from the server for 31 s". */
+export function staleMessage(lapsed: string[], heardAt: number, now: number): string {
+  const what = lapsed.length ? `${lapsed.join(', ')} serve${lapsed.length > 1 ? '' : 's'} off (lease lapsed)` : 'serving last-known values';
+  return `${what}: no word from the server for ${Math.round((now - heardAt) / 1000)} s`;
 }

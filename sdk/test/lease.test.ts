@@ -33,11 +33,9 @@ describe('the fail-safe lease, as pure logic', () => {
   });
 
   it('the stale message says how long the server has been silent and which flags serve their off value', () => {
-    const flags = [flag('support-draft', { maxStaleSeconds: 30 })];
-    expect(staleMessage(['support-draft'], flags, 0, 31_000)).toBe(
-      'heard nothing from the server for 31 s: support-draft (lease 30 s) serves its off value until it hears again',
-    );
-    expect(staleMessage([], flags, 0, 5000)).toBe('heard nothing from the server for 5 s: serving last-known values');
+    expect(staleMessage(['support-draft'], 0, 31_000)).toBe('support-draft serves off (lease lapsed): no word from the server for 31 s');
+    expect(staleMessage(['a', 'b'], 0, 31_000)).toBe('a, b serve off (lease lapsed): no word from the server for 31 s');
+    expect(staleMessage([], 0, 5000)).toBe('serving last-known values: no word from the server for 5 s');
   });
 });
 
@@ -55,6 +53,7 @@ describe('the fail-safe lease in the flag state and the client (fake socket, fak
     flags.receive({ type: 'snapshot', version: 1, flags: [flag('risky', { maxStaleSeconds: 2 }), flag('calm')] });
     expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(true);
     vi.advanceTimersByTime(2001);
+    flags.clock(Date.now()); // the client's lease timer
     expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(false);
     expect(flags.read.value('risky', { key: 'u' }, 'a string')).toBe('a string'); // off is a boolean: the fallback
     expect(flags.read.evaluate('risky', { key: 'u' })).toEqual({ value: false, reason: 'STALE', flagVersion: 1 });
@@ -63,6 +62,16 @@ describe('the fail-safe lease in the flag state and the client (fake socket, fak
     expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(true);
     const counts = flags.takeCounts().find((c) => c.key === 'risky');
     expect(counts).toEqual({ key: 'risky', stage: 1, on: 2, off: 2, fallback: 1 });
+  });
+
+  it('a lease lapsed while no timer ran (a throttled background tab) is still noticed within 64 evaluations of the flag', () => {
+    const flags = createFlags();
+    flags.heardAt = Date.now();
+    flags.receive({ type: 'snapshot', version: 1, flags: [flag('risky', { maxStaleSeconds: 2 })] });
+    vi.advanceTimersByTime(60_000); // nobody calls flags.clock()
+    const served = Array.from({ length: 64 }, () => flags.read.isEnabled('risky', { key: 'u' }));
+    expect(served.at(-1)).toBe(false);
+    expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(false);
   });
 
   it('the client turns stale with reason lease_lapsed naming the flags when the server goes silent, and ready when a heartbeat comes', async () => {
@@ -80,7 +89,7 @@ describe('the fail-safe lease in the flag state and the client (fake socket, fak
     await vi.advanceTimersByTimeAsync(5002);
     expect(client.status).toBe('stale');
     expect(client.stale).toMatchObject({ reason: 'lease_lapsed', flags: ['risky'] });
-    expect(client.stale!.message).toMatch(/risky \(lease 5 s\) serves its off value/);
+    expect(client.stale!.message).toMatch(/^risky serves off \(lease lapsed\): no word from the server for 5 s$/);
     expect(client.isEnabled('risky', { key: 'u' })).toBe(false);
     expect(client.isEnabled('calm', { key: 'u' })).toBe(true);
     sock.deliver({ type: 'heartbeat', version: 1 });

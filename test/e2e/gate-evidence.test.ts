@@ -1,15 +1,17 @@
 /**
  * The admin UI shows the evidence of issue 15's gates: a metric check's outcome in words, its
  * estimate and interval against the limit, n; lapsed sign-offs; the convergence figure; and the
- * sign-off dialog shows the snapshot being signed. Pass, breach and inconclusive come from the real
- * server (aggregate samples); lapsed sign-offs and the convergence gate are added to the real
- * server's gates answer in the contract's shape (gates.md, "JSON shape") until the server sends them.
+ * sign-off dialog shows the snapshot being signed. Every state comes from the real server: aggregate
+ * samples, real sign-offs, real SDK connections.
  */
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
 import { describeInBrowser, PHONE, SCREENSHOTS, signIn } from './browser.js';
+import WebSocket from 'ws';
+import { createClient } from '../../sdk/src/node.js';
+import { issueSdkKey, rawPeer, wsUrl } from '../helpers/push-client.js';
 import { aggregates, flagWithPlan, ok } from './seed.js';
 
 const PLAN = {
@@ -29,15 +31,6 @@ const PLAN = {
 /** The metric gate of `metric` in the page's gate list. */
 const gate = (page: Page, metric: string) => page.getByRole('list', { name: 'Gates' }).locator('li[data-gate="metric"]', { hasText: metric });
 
-/** Serves the real server's gates answer for `key` with `extra(gates)` applied: fields the contract adds. */
-async function withContractFields(page: Page, key: string, extra: (body: { gates: Array<Record<string, unknown>> }) => void) {
-  await page.route(`**/api/flags/${key}/gates`, async (route) => {
-    const res = await route.fetch();
-    const body = await res.json();
-    extra(body);
-    await route.fulfill({ response: res, json: body });
-  });
-}
 
 describeInBrowser('admin UI: the evidence behind each gate', (suite) => {
   let ts: TestServer;
@@ -124,30 +117,67 @@ describeInBrowser('admin UI: the evidence behind each gate', (suite) => {
     await page.context().close();
   });
 
-  it('a lapsed sign-off is said in words, and the convergence gate shows applied of connected and who has not', async () => {
-    const { page, errors } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags');
-    await withContractFields(page, 'evidence', (body) => {
-      const signoff = body.gates.find((g) => g.gate === 'signoff');
-      if (signoff) signoff.lapsed = [{ actor: 'bob', at: '2026-06-01T10:02:00Z', metric: 'eval_score', outcome: 'inconclusive', reason: 'sign-off by bob lapsed: eval_score turned inconclusive at 10:02' }];
-      body.gates.push({
-        gate: 'convergence', ok: false, minApplied: 99, applied: 97, connected: 100, percentApplied: 97,
-        notApplied: [{ id: 'c-17', name: 'checkout-api', replica: 'b', stateVersion: 41 }, { id: 'c-52', stateVersion: 40 }],
-        detail: '97 of 100 connected SDKs applied stage 1 (97%); needs 99%',
-      });
-    });
-    await page.evaluate(() => (location.hash = '#/flags/evidence'));
+  it('a sign-off records what it signed, lapses by itself when its check turns, and the gate says so in words', async () => {
+    const plan = { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] };
+    await flagWithPlan(ts, 'lapses', {}, plan);
+    await aggregates(ts, 'lapses', [['eval_score', 120, 0.86, 0.05]]);
+    await ok(ts, 'POST', '/api/flags/lapses/signoffs', ['pm', 'bob'], { comment: 'eval set reviewed' });
+    const { page, errors } = await signIn(browser, ts, 'pm', 'pm-carol', '#/flags/lapses');
     const gates = page.getByRole('list', { name: 'Gates' });
-    await gates.getByRole('list', { name: 'Lapsed sign-offs' }).getByText('sign-off by bob lapsed: eval_score turned inconclusive at 10:02').waitFor();
-    const conv = gates.locator('li[data-gate="convergence"]');
-    await conv.getByText('SDKs on this stage').waitFor();
-    await conv.getByText('Applied by 97 of 100 connected SDKs (97%; needs 99%)').waitFor();
-    expect(await conv.getByRole('meter').getAttribute('aria-valuenow')).toBe('97');
-    const pending = await conv.getByRole('list', { name: 'SDKs that have not applied the stage' }).getByRole('listitem').allTextContents();
-    expect(pending).toEqual(['checkout-api (replica b) is at version 41', 'c-52 is at version 40']);
-    await conv.getByText('and 1 more').waitFor();
+    const signers = gates.getByRole('list', { name: 'Sign-offs', exact: true });
+    await signers.getByText(/signed on: eval_score: pass, estimate 0%, interval \[−[\d.]+%, \+[\d.]+%\], n = 120/).waitFor();
+    await gate(page, 'eval_score').locator('.status', { hasText: 'Pass' }).waitFor();
+
+    // A bad batch arrives: the check turns to breach, and bob's sign-off lapses without anyone acting.
+    await aggregates(ts, 'lapses', [['eval_score', 400, 0.7, 0.05]]);
+    await page.reload();
+    const lapsed = gates.getByRole('list', { name: 'Lapsed sign-offs' });
+    await lapsed.getByText(/^⚠ sign-off by bob lapsed: eval_score turned breach at \d\d:\d\d$/).waitFor();
+    await gate(page, 'eval_score').locator('.status', { hasText: 'Breach' }).waitFor();
+    expect(await gates.getByRole('list', { name: 'Sign-offs', exact: true }).count()).toBe(0); // a lapsed sign-off no longer counts
+    await gates.locator('li[data-gate="signoff"] .status', { hasText: 'Not met' }).waitFor();
+    await page.locator('sy-gate-list').screenshot({ path: path.join(SCREENSHOTS, 'gate-lapsed.png') });
+    const audit = await ok(ts, 'GET', '/api/audit?flag=lapses&action=signoff.lapse', ['viewer', 'v']);
+    expect(audit.entries).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the convergence gate shows how many connected SDKs applied the stage and lists those that have not', async () => {
+    await flagWithPlan(ts, 'converges', {}, { stages: [{ percent: 5 }, { percent: 100 }] });
+    await ok(ts, 'POST', '/api/flags/converges/signoffs', ['pm', 'pm-bob'], { comment: 'go' });
+    await ok(ts, 'POST', '/api/flags/converges/advance', ['pm', 'pm-bob'], { reason: 'start' });
+    const applying = await issueSdkKey(ts, 'checkout-api');
+    const silent = await issueSdkKey(ts, 'batch-worker');
+    const client = createClient({ url: ts.url, sdkKey: applying.key, WebSocket: WebSocket as never, telemetryIntervalMs: 0 });
+    // An SDK that says hello, takes the snapshot and never acknowledges it.
+    const peer = rawPeer(wsUrl(ts.url), { headers: { authorization: `Bearer ${silent.key}` } });
+    peer.ws.on('open', () => peer.send({ type: 'hello', protocol: 1, version: 0, sdk: 'batch-worker/2.0' }));
+    try {
+      expect(await client.ready()).toBe(true);
+      await peer.next((m) => m.type === 'snapshot');
+      const { page, errors } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/converges');
+      const conv = page.getByRole('list', { name: 'Gates' }).locator('li[data-gate="convergence"]');
+      await conv.getByText('SDKs on this stage').waitFor();
+      await conv.getByText('Applied by 1 of 2 connected SDKs (50%; needs 99%)').waitFor();
+      await conv.locator('.status', { hasText: 'Not met' }).waitFor();
+      expect(await conv.getByRole('meter').getAttribute('aria-valuenow')).toBe('50');
+      const pending = await conv.getByRole('list', { name: 'SDKs that have not applied the stage' }).getByRole('listitem').allTextContents();
+      expect(pending).toEqual(['batch-worker/2.0 is at version 0']);
+      expect(await page.getByRole('button', { name: 'Advance to 100%' }).isDisabled()).toBe(true);
+      await page.locator('sy-gate-list').screenshot({ path: path.join(SCREENSHOTS, 'gate-convergence.png') });
+      expect(errors).toEqual([]);
+      await page.context().close();
+    } finally {
+      client.close();
+      peer.ws.close();
+    }
+  });
+
+  it('the README picture: every kind of evidence on one stage', async () => {
+    const { page } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/evidence');
     await gate(page, 'p95_latency_ms').locator('sy-interval svg').waitFor();
     await page.locator('sy-gate-list').screenshot({ path: path.join(SCREENSHOTS, 'gate-evidence.png') });
-    expect(errors).toEqual([]);
     await page.context().close();
   });
 

@@ -59,8 +59,11 @@ export class SyGateList extends SyElement {
 
   private signers(g: Gate) {
     const all = this.signoffs as SignoffWithEvidence[];
-    const live = all.filter((s) => !s.lapsedAt);
     const lapsed = lapsedSignoffs(g);
+    // The gate is the authority on lapses (a lapse found while the gates were read may be newer than the list).
+    const live = all.filter((s) => !s.lapsedAt && !lapsed.some((l) => l.actor === s.actor && Date.parse(l.at) >= Date.parse(s.at)));
+    // A snapshot's checks carry no kind: a relative one reads as a percentage, as its gate does.
+    const kinds = new Map(this.gates.map(metricEvidence).filter((e) => e !== null).map((e) => [e.metric, e.kind]));
     if (!lapsed.length) {
       for (const s of all) if (s.lapsedAt) lapsed.push({ actor: s.actor, at: s.lapsedAt, metric: '', outcome: '', reason: s.lapseReason ?? `sign-off by ${s.actor} lapsed` });
     }
@@ -68,7 +71,7 @@ export class SyGateList extends SyElement {
         ? html`<ul class="signers" aria-label="Sign-offs">${live.map(
             (s) => html`<li>✓ <strong>${s.actor}</strong> <span class="muted" title=${s.at}>${ago(s.at)}</span>${s.comment ? html` — “${s.comment}”` : nothing}
               ${s.snapshot?.checks.length
-                ? html`<div class="signed-on">signed on: ${s.snapshot.checks.map((c) => snapshotLine(c)).join('; ')}</div>`
+                ? html`<div class="signed-on">signed on: ${s.snapshot.checks.map((c) => snapshotLine({ kind: kinds.get(c.metric), ...c })).join('; ')}</div>`
                 : nothing}</li>`,
           )}</ul>`
         : nothing}
