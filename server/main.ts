@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { AuditCheckpoints } from './audit/audit-checkpoints.js';
+import { latestCheckpoint } from './audit/checkpoint-store.js';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint-key.js';
 import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
@@ -141,6 +142,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
   if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
+  const lastCheckpoint = await latestCheckpoint(opened.db);
+  if (lastCheckpoint && lastCheckpoint.keyId !== checkpointKey.key.keyId) {
+    // A replica with its own key would report the others' checkpoints as untrusted (GET /api/audit/verify).
+    log.error(
+      { file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId, lastCheckpointKeyId: lastCheckpoint.keyId, seq: lastCheckpoint.seq },
+      'the newest audit checkpoint was signed by another key than this server\'s CHECKPOINT_KEY_FILE: every replica of a cluster must use the same key file (docs/deploy.md), or GET /api/audit/verify reports the checkpoints as untrusted',
+    );
+  }
   // On PostgreSQL every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
   let cluster: Cluster | undefined;
   try {

@@ -103,6 +103,22 @@ describe('two servers on one PostgreSQL database', () => {
     expect(seqs.at(-1)).toBe(12);
   });
 
+  it('a replica started with another checkpoint key than the one that signed the newest checkpoint says so at start, and the checkpoint verification names the fix', async () => {
+    const url = await pg.createDatabase();
+    const a = await serve(url, { checkpointEvery: 1 });
+    await createFlag(a, 'signed-by-a');
+    await a.running.checkpoints.settled();
+    const b = await serve(url);
+    const warned = b.logs.map((l) => JSON.parse(l)).find((l) => String(l.msg).includes('every replica of a cluster must use the same key file'));
+    expect(warned).toMatchObject({ level: 50, keyId: b.running.checkpoints.publicKey.keyId, lastCheckpointKeyId: a.running.checkpoints.publicKey.keyId });
+    // The chain itself is fine; the checkpoints are what another key cannot vouch for.
+    expect((await b.api('GET', '/api/audit/verify', { as: 'viewer' })).body.ok).toBe(true);
+    const v = await b.api('GET', '/api/audit/checkpoints/verify', { as: 'viewer' });
+    expect(v.body.ok).toBe(false);
+    expect(JSON.stringify(v.body)).toContain('every replica must use the same CHECKPOINT_KEY_FILE');
+    expect(a.logs.some((l) => l.includes('every replica of a cluster must use the same key file'))).toBe(false);
+  });
+
   it('a token revoked through one server is refused by the other', async () => {
     const url = await pg.createDatabase();
     const a = await serve(url);

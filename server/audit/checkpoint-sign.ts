@@ -27,7 +27,7 @@ export function signCheckpoint(key: CheckpointKey, c: { seq: number; head: strin
 /** Why a checkpoint's signature does not hold with any of `keys`, or null when it does. */
 export function signatureProblem(c: AuditCheckpoint, keys: CheckpointKey[]): string | null {
   const key = keys.find((k) => k.keyId === c.keyId);
-  if (!key) return `checkpoint ${c.seq} names key ${c.keyId}, which is not one of the public keys given (${keys.map((k) => k.keyId).join(', ')}): its signature cannot be trusted`;
+  if (!key) return `checkpoint ${c.seq} names key ${c.keyId}, which is not one of the public keys given (${keys.map((k) => k.keyId).join(', ')}): its signature cannot be trusted (in a cluster, every replica must use the same CHECKPOINT_KEY_FILE)`;
   let ok = false;
   try {
     ok = crypto.verify(null, checkpointMessage(c), key.publicKey, Buffer.from(c.signature, 'base64url'));
