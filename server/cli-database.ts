@@ -29,6 +29,7 @@ export function openAuditSource(file: string | undefined, databaseUrl: string | 
     return { db, close: () => db.destroy() };
   }
   if (!databaseUrl) throw new CliInputError('missing database file path (or --database-url / DATABASE_URL for PostgreSQL)');
-  const opened = openDatabase({ databaseUrl, dbFile: '' });
+  // Read-only: every transaction of this session refuses to write.
+  const opened = openDatabase({ databaseUrl, dbFile: '', readOnly: true });
   return { db: opened.db, close: () => opened.close() };
 }

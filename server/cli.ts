@@ -109,6 +109,12 @@ async function backup(args: string[]): Promise<void> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const target = need(positionals[0], 'backup file path');
   const config = configFromEnv();
+  if (config.databaseUrl) {
+    throw new UsageError(
+      'DATABASE_URL is set: back up PostgreSQL with its own tools, e.g. `pg_dump --format=custom --file=switchyard.dump "$DATABASE_URL"` ' +
+        '(restore: `pg_restore --dbname=postgres://…/switchyard_restored switchyard.dump`, then `switchyard verify-audit --database-url …`); see docs/runbook.md',
+    );
+  }
   if (!fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR)`);
   if (fs.existsSync(target)) throw new UsageError(`${target} already exists; choose a new file`);
   const opened = openDb(config.dbFile);
@@ -154,6 +160,7 @@ async function verifyAudit(args: string[]): Promise<void> {
       'database-url': { type: 'string' },
     },
   });
+  if (values['database-url'] !== undefined && positionals[0] !== undefined) throw new UsageError('give a database file or --database-url, not both');
   // A file given is that file; else --database-url, else DATABASE_URL as serve reads it.
   const databaseUrl = positionals[0] === undefined ? (parseDatabaseUrl(values['database-url']) ?? configFromEnv().databaseUrl) : undefined;
   const exported = asUsage(() => (values.checkpoints ?? []).flatMap((f) => readCheckpointFile(f)));

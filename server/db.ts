@@ -323,12 +323,19 @@ export const URGENT_POOL_MAX = 2;
  * connection: `writeTransaction(db, true, …)` finds it through `reserveUrgent`); otherwise the
  * SQLite file of openDb.
  */
-export function openDatabase(config: { databaseUrl?: string; dbFile: string; databasePoolMax?: number }, onPoolError?: (err: Error) => void): OpenedDatabase {
+export function openDatabase(config: { databaseUrl?: string; dbFile: string; databasePoolMax?: number; readOnly?: boolean }, onPoolError?: (err: Error) => void): OpenedDatabase {
   if (config.databaseUrl) {
     const pool = (max: number) => {
       // A connection attempt that hangs (PostgreSQL down, a network partition) fails after 5 s
       // instead of holding the request: the caller answers 503 and the client retries.
-      const p = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes, max, connectionTimeoutMillis: 5000 });
+      const p = new pg.Pool({
+        connectionString: config.databaseUrl,
+        types: pgTypes,
+        max,
+        connectionTimeoutMillis: 5000,
+        // readOnly (verify-audit): PostgreSQL itself refuses any write of the session.
+        ...(config.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+      });
       // An idle pooled connection the server closed (restart, failover, admin shutdown) is emitted
       // here; without a listener it would crash the process. The pool drops it and the next query
       // opens a new one.

@@ -15,6 +15,7 @@ import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
 import express from 'express';
+import { sql } from 'kysely';
 import { Metrics } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
@@ -84,6 +85,16 @@ function serverDb(o: OpenedDatabase): ServerDb {
   }) as ServerDb;
 }
 
+/** A PostgreSQL that cannot be reached at start is named (host, port, database; never the password). */
+async function checkReachable(opened: OpenedDatabase, databaseUrl: string): Promise<void> {
+  try {
+    await sql`SELECT 1`.execute(opened.db);
+  } catch (err) {
+    const u = new URL(databaseUrl);
+    throw new ConfigError(`cannot reach the PostgreSQL database of DATABASE_URL (${u.hostname}:${u.port || 5432}${u.pathname}): ${(err as Error).message || String(err)}; nothing was started (and nothing falls back to SQLite)`);
+  }
+}
+
 /** On PostgreSQL no lock file: replicas share the database, and a replica needs nothing on disk but the key files. */
 const NO_LOCK: DataDirLock = { file: '', held: () => true, release: () => undefined };
 
@@ -120,6 +131,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   try {
     if (opened.dialect === 'sqlite') checkIntegrity(opened, config.dbFile);
+    else await checkReachable(opened, config.databaseUrl!);
     const applied = await migrate(opened.db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
   } catch (err) {
@@ -319,12 +331,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
  */
 function checkpointInBackground(opened: OpenedDb, everyMs = 1000): () => void {
   disableAutoCheckpoint(opened);
+  let queued = false;
   const timer = setInterval(() => {
+    // One checkpoint waiting or running at most: behind a long write, ticks do not pile up at the gate.
+    if (queued) return;
+    queued = true;
     gateOf(opened.db)
       .run(false, async () => checkpointWal(opened))
       .catch(() => {
         // A busy or failed checkpoint is retried on the next tick; the WAL keeps every change meanwhile.
-      });
+      })
+      .finally(() => (queued = false));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
+import { auditTriggerOff } from './helpers/test-db.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -72,28 +73,26 @@ describe('the audit trail', () => {
     expect(rows[2]).toContain('"cost spike"');
   });
 
-  it('refuses UPDATE and DELETE of audit rows in the database itself', () => {
-    const db = new Database(ts.running.config.dbFile);
-    try {
-      expect(() => db.prepare("update audit set reason = 'nothing happened' where seq = 2").run()).toThrow(/append-only/);
-      expect(() => db.prepare('delete from audit where seq = 2').run()).toThrow(/append-only/);
-    } finally {
-      db.close();
-    }
+  it('refuses UPDATE and DELETE of audit rows in the database itself', async () => {
+    // Straight to the database (SQLite or PostgreSQL), past every route and service.
+    const db = ts.running.opened.db;
+    const before = await db.selectFrom('audit').selectAll().where('seq', '=', 2).executeTakeFirstOrThrow();
+    await expect(sql`update audit set reason = 'nothing happened' where seq = 2`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit where seq = 2`.execute(db)).rejects.toThrow(/append-only/);
+    expect(await db.selectFrom('audit').selectAll().where('seq', '=', 2).executeTakeFirst()).toEqual(before);
   });
 });
 
 describe('tampering', () => {
-  it('an entry edited directly in the SQLite file is named by verify', async () => {
+  it('an entry edited directly in the database is named by verify', async () => {
     const t = await startTestServer();
     try {
       await createFlag(t, 'a');
       await t.api('POST', '/api/flags/a/kill', { as: 'oncall', body: { reason: 'real reason' } });
       await t.api('POST', '/api/flags/a/restore', { as: 'oncall', body: { reason: 'ok' } });
-      const db = new Database(t.running.config.dbFile);
-      db.exec('drop trigger audit_no_update');
-      db.prepare("update audit set reason = 'routine maintenance' where seq = 2").run();
-      db.close();
+      const db = t.running.opened.db;
+      await auditTriggerOff(db, 'update');
+      await sql`update audit set reason = 'routine maintenance' where seq = 2`.execute(db);
       const v = (await t.api('GET', '/api/audit/verify', { as: 'viewer' })).body;
       expect(v).toMatchObject({ ok: false, firstBad: 2, count: 1 });
       expect(v.problem).toContain('altered');
@@ -108,10 +107,9 @@ describe('tampering', () => {
       await createFlag(t, 'a');
       await createFlag(t, 'b');
       await createFlag(t, 'c');
-      const db = new Database(t.running.config.dbFile);
-      db.exec('drop trigger audit_no_delete');
-      db.prepare('delete from audit where seq = 2').run();
-      db.close();
+      const db = t.running.opened.db;
+      await auditTriggerOff(db, 'delete');
+      await sql`delete from audit where seq = 2`.execute(db);
       const v = (await t.api('GET', '/api/audit/verify', { as: 'viewer' })).body;
       expect(v).toMatchObject({ ok: false, firstBad: 3 });
       expect(v.problem).toContain('missing');
@@ -126,12 +124,11 @@ describe('tampering', () => {
       await createFlag(t, 'a');
       await createFlag(t, 'b');
       const { entryHash } = await import('../server/audit/audit-hash.js');
-      const db = new Database(t.running.config.dbFile);
-      db.exec('drop trigger audit_no_update');
-      const row = db.prepare('select * from audit where seq = 1').get() as any;
+      const db = t.running.opened.db;
+      await auditTriggerOff(db, 'update');
+      const row = await db.selectFrom('audit').selectAll().where('seq', '=', 1).executeTakeFirstOrThrow();
       const forged = { ...row, actor: 'someone-else' };
-      db.prepare('update audit set actor = ?, hash = ? where seq = 1').run(forged.actor, entryHash(row.prev_hash, forged));
-      db.close();
+      await sql`update audit set actor = ${forged.actor}, hash = ${entryHash(row.prev_hash, forged)} where seq = 1`.execute(db);
       const v = (await t.api('GET', '/api/audit/verify', { as: 'viewer' })).body;
       expect(v).toMatchObject({ ok: false, firstBad: 2 });
       expect(v.problem).toContain('does not link');

@@ -1,15 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, loadOrCreateSecret } from '../server/auth/tokens.js';
 import { CLI } from './helpers/cli.js';
 import { tempDataDir } from './helpers/server.js';
+import { testDatabaseUrl } from './helpers/test-db.js';
 
 const dataDir = tempDataDir();
+/** SWITCHYARD_TEST_DB=postgres: the served process gets a fresh PostgreSQL database (kept across the restart). */
+let database: Record<string, string> = {};
+beforeAll(async () => {
+  const url = await testDatabaseUrl();
+  if (url) database = { DATABASE_URL: url };
+});
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 async function boot(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, ...database, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
@@ -71,6 +78,8 @@ describe('kill -9 during a storm of writes', () => {
       // Every flag that exists has exactly its one create entry: no change without its audit entry.
       for (const key of flags.keys()) expect(creates.get(key)).toBe(1);
       expect(acked.created.size).toBeGreaterThanOrEqual(60);
+      // On PostgreSQL the served process kept nothing but key files in DATA_DIR.
+      expect(fs.existsSync(`${dataDir}/switchyard.db`)).toBe(database.DATABASE_URL === undefined);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -84,12 +84,16 @@ describe('a lock naming this very pid', () => {
   });
 });
 
-describe('DATABASE_URL before the cluster is built', () => {
-  it('refuses to start instead of quietly serving from SQLite', async () => {
+describe('DATABASE_URL that cannot be reached', () => {
+  it('refuses to start with the database named instead of quietly serving from SQLite', async () => {
     const dataDir = tempDataDir();
-    const config = configFromEnv({ DATABASE_URL: 'postgres://sy@127.0.0.1:5432/sy' }, { port: 0, dataDir });
-    await expect(startServer({ config, log: createLogger('silent') })).rejects.toThrow(/DATABASE_URL is set, but serving from PostgreSQL is not available yet/);
+    // Port 1: nothing listens there.
+    const config = configFromEnv({ DATABASE_URL: 'postgres://sy:hunter2@127.0.0.1:1/sy' }, { port: 0, dataDir });
+    const start = startServer({ config, log: createLogger('silent') });
+    await expect(start).rejects.toThrow(/cannot reach the PostgreSQL database of DATABASE_URL \(127\.0\.0\.1:1\/sy\)/);
+    await expect(start).rejects.not.toThrow(/hunter2/);
     expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'switchyard.lock'))).toBe(false);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -26,7 +26,9 @@ describe('a kill under write load', () => {
     const edit = track('edit', ts.api('PATCH', '/api/flags/busy-flag', { as: 'engineer', body: { version: 1, description: 'edited' } }));
     // Wait until the server has all six writes waiting at the gate, then ask for the kill.
     for (let i = 0; i < 200 && gate.waiting.normal < 6; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(gate.waiting.normal).toBe(6);
+    // On SQLite the server's background WAL checkpoint (one a second, at most one queued) may wait there too.
+    expect(gate.waiting.normal).toBeGreaterThanOrEqual(6);
+    expect(gate.waiting.normal).toBeLessThanOrEqual(ts.running.opened.dialect === 'sqlite' ? 7 : 6);
     const kill = track('kill', ts.api('POST', '/api/flags/busy-flag/kill', { as: 'oncall', body: { reason: 'cost spike' } }));
     for (let i = 0; i < 200 && gate.waiting.urgent < 1; i++) await new Promise((r) => setTimeout(r, 5));
     expect(gate.waiting.urgent).toBe(1);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
@@ -54,57 +55,6 @@ describe('a server on PostgreSQL', () => {
   });
 });
 
-describe('two servers on one PostgreSQL database', () => {
-  it('appending to the audit trail at once through both keeps one linear chain that verifies', async () => {
-    const url = await pg.createDatabase();
-    const a = await serve(url);
-    const b = await serve(url);
-    // SDK keys and token revocations are audited without taking a state version (no flag row
-    // lock to queue on), mixed with kills that do.
-    await Promise.all(
-      Array.from({ length: 16 }, async (_, i) => {
-        const [here, there] = i % 2 ? [a, b] : [b, a];
-        const f = await createFlag(here, `both-${i}`);
-        const results = await Promise.all([
-          there.api('POST', `/api/flags/${f.key}/kill`, { as: 'oncall', body: { reason: 'race' } }),
-          here.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: `svc-${i}` } }),
-          there.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: `svc-${i}-b` } }),
-          here.api('POST', '/api/tokens/revoke', { as: 'admin', body: { sub: `user-${i}`, reason: 'race' } }),
-        ]);
-        expect(results.map((r) => r.status)).toEqual([200, 201, 201, 200]);
-      }),
-    );
-    for (const s of [a, b]) {
-      const v = await s.api('GET', '/api/audit/verify', { as: 'viewer' });
-      expect(v.status).toBe(200);
-      expect(v.body).toMatchObject({ ok: true, count: 80 });
-    }
-    const seqs = (await sql<{ seq: number }>`SELECT seq FROM audit ORDER BY seq`.execute(a.running.opened.db)).rows.map((r) => r.seq);
-    expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
-  });
-
-  it('state versions are unique across both servers and each flag row holds the version its change took', async () => {
-    const url = await pg.createDatabase();
-    const a = await serve(url);
-    const b = await serve(url);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => createFlag(i % 2 ? a : b, `sv-${i}`)));
-    const rows = (await sql<{ state_version: number }>`SELECT state_version FROM flags ORDER BY state_version`.execute(a.running.opened.db)).rows;
-    expect(rows.map((r) => r.state_version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-  });
-
-  it('a token revoked through one server is refused by the other', async () => {
-    const url = await pg.createDatabase();
-    const a = await serve(url);
-    const b = await serve(url);
-    // Both servers sign with their own DATA_DIR secret: a token of b is revoked through a.
-    const token = await b.token('viewer', 'leaver@acme');
-    expect((await b.api('GET', '/api/flags', { token })).status).toBe(200);
-    const revoked = await a.api('POST', '/api/tokens/revoke', { as: 'admin', body: { sub: 'leaver@acme', reason: 'left the company' } });
-    expect(revoked.status).toBe(200);
-    await expect.poll(async () => (await b.api('GET', '/api/flags', { token })).status, { timeout: 10_000, interval: 100 }).toBe(401);
-  });
-});
-
 describe('8-byte integers on PostgreSQL', () => {
   it('a revocation of every token issued before a time after January 2038 is stored and honoured', async () => {
     const ts = await serve();
@@ -150,6 +100,39 @@ describe('a kill on PostgreSQL', () => {
     expect(kill.body.flag ?? kill.body).toMatchObject({ killed: true });
     release();
     await Promise.all(holders);
+  });
+});
+
+describe('readiness on PostgreSQL', () => {
+  it('a database that turns read-only gets writes answered 503 and /readyz 503, and both recover by themselves', async () => {
+    const url = await pg.createDatabase();
+    const ts = await serve(url);
+    await createFlag(ts, 'ready');
+    const admin = new pgDriver.Client({ connectionString: url });
+    await admin.connect();
+    const name = new URL(url).pathname.slice(1);
+    // Every new session of the database is read-only (a standby, a disk-full guard), and the server's open sessions are cut.
+    const reconnectAll = () => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    try {
+      await admin.query(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+      await reconnectAll();
+      const refused = await ts.api('POST', '/api/flags/ready/kill', { as: 'oncall', body: { reason: 'while read-only' } });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('unavailable');
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      const notReady = await ts.api('GET', '/readyz');
+      expect(notReady.status).toBe(503);
+      expect(JSON.stringify(notReady.body)).toContain('refuses writes');
+      expect((await ts.api('GET', '/api/flags/ready', { as: 'viewer' })).body.killed).toBe(false);
+
+      await admin.query(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+      await reconnectAll();
+      await expect.poll(async () => (await ts.api('GET', '/readyz')).status, { timeout: 15_000, interval: 100 }).toBe(200);
+      const killed = await ts.api('POST', '/api/flags/ready/kill', { as: 'oncall', body: { reason: 'writable again' } });
+      expect(killed.status).toBe(200);
+    } finally {
+      await admin.end();
+    }
   });
 });
 

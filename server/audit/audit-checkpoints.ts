@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
 import { writeTransaction } from '../write-gate.js';
-import { auditHead } from './audit-store.js';
+import { auditHead, lockAuditChain } from './audit-store.js';
 import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
 import { signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
 import { allCheckpoints, insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
@@ -85,6 +85,8 @@ export class AuditCheckpoints {
   /** Signs and stores a checkpoint of the head now, or returns null when the head has not moved since the last. */
   async take(): Promise<AuditCheckpoint | null> {
     const cp = await writeTransaction(this.deps.db, false, async (trx) => {
+      // PostgreSQL: under the audit chain's lock, so two replicas never sign the same head twice.
+      await lockAuditChain(trx);
       const head = await auditHead(trx);
       const latest = await latestCheckpoint(trx);
       if (!head || (latest && latest.seq >= head.seq)) return null;

@@ -45,6 +45,7 @@ export const pushRoutes = [
     },
     handler: async ({ req, res }, { push }) => {
       await push.start();
+      await push.feed.settled();
       const snapshot = push.feed.snapshot();
       const etag = `"${snapshot.version}"`;
       res.setHeader('ETag', etag);

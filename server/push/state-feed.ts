@@ -77,6 +77,15 @@ export class StateFeed {
     return this.flags.get(key)?.stateVersion;
   }
 
+  /**
+   * Resolves once the read of changes already announced is applied, so an answer built after
+   * it holds every change committed (and announced) in this process before it was asked: on
+   * PostgreSQL that read is a network round trip, and a kill's 200 can arrive before it ends.
+   */
+  async settled(): Promise<void> {
+    while (this.reading) await this.reading;
+  }
+
   snapshot(): Snapshot {
     const flags: FlagState[] = [];
     for (const e of this.flags.values()) if (e.state) flags.push(e.state);

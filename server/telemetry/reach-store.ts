@@ -1,7 +1,7 @@
 import { mergeRegs } from '../../sdk/src/reach.js';
 import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
-import type { Kysely } from 'kysely';
-import { deleteOldest, type Database, type Db } from '../db.js';
+import { sql, type Kysely } from 'kysely';
+import { deleteOldest, dialectOf, type Database, type Db } from '../db.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
@@ -15,6 +15,9 @@ export interface ReachRow {
 
 const CHUNK = 400;
 
+/** The advisory lock key of reach flushes on PostgreSQL (ASCII "swreach"). */
+const REACH_LOCK = 0x73777265616368;
+
 /**
  * Merges rows into their (flag, stage, day) registers (per-register max) in one transaction;
  * rows of unknown flags are dropped. Returns rows written.
@@ -22,6 +25,10 @@ const CHUNK = 400;
 export async function addReach(db: Db, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return writeTransaction(db, false, async (trx) => {
+    // Read, merge, write: on PostgreSQL two replicas flushing the same day at once would each
+    // merge into the row as they read it and one would lose the other's users. A lock of its own
+    // (never the audit chain's) serializes reach flushes only; SQLite has one writer.
+    if (dialectOf(trx) === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(REACH_LOCK)})`.execute(trx);
     const keys = [...new Set(rows.map((r) => r.flag))];
     const limits = await stageLimits(trx, keys, CHUNK);
     const held = new Map<string, Uint8Array>();

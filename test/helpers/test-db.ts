@@ -1,4 +1,6 @@
+import { sql, type Kysely } from 'kysely';
 import { inject, it, type TestFunction } from 'vitest';
+import { dialectOf } from '../../server/db.js';
 import { createDatabaseAt } from './postgres.js';
 
 /** `SWITCHYARD_TEST_DB=postgres` (`npm run test:pg`): test servers run on PostgreSQL. */
@@ -22,4 +24,14 @@ export const SKIPPED_ON_POSTGRES = {
 
 export function itSqliteOnly(name: keyof typeof SKIPPED_ON_POSTGRES, fn: TestFunction, timeout?: number): void {
   (onPostgres ? it.skip : it)(name, fn, timeout);
+}
+
+/**
+ * Lets a test tamper with the audit trail the way someone with database access could: the
+ * append-only trigger for `which` is dropped (SQLite) or disabled (PostgreSQL, as its owner).
+ */
+export async function auditTriggerOff(db: Kysely<any>, which: 'update' | 'delete'): Promise<void> {
+  const trigger = sql.id(`audit_no_${which}`);
+  if (dialectOf(db) === 'postgres') await sql`ALTER TABLE audit DISABLE TRIGGER ${trigger}`.execute(db);
+  else await sql`DROP TRIGGER ${trigger}`.execute(db);
 }
