@@ -340,6 +340,10 @@ export function openDatabase(config: { databaseUrl?: string; dbFile: string; dat
       // here; without a listener it would crash the process. The pool drops it and the next query
       // opens a new one.
       p.on('error', (err) => onPoolError?.(err));
+      // A connection checked out when the server goes away (PostgreSQL stopped mid-transaction) has
+      // no pool listener: its "Connection terminated unexpectedly" would crash the process. The
+      // query it ran already failed (503) and the pool discards it on release.
+      p.on('connect', (client) => client.on('error', () => undefined));
       return p;
     };
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.databasePoolMax ?? 10) }) });

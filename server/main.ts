@@ -27,8 +27,8 @@ import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { createServices, type Services } from './services.js';
-import { Drain } from './drain.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
+import { Drain } from './drain.js';
 
 export interface StartOptions {
   config: Config;
@@ -155,8 +155,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
   const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
-  // Caught up with the change stream: the LISTEN connection is up, and it is marked so only after its catch-up read.
-  if (cluster) health.watchChangeStream(() => (cluster.bus.listening ? null : 'the LISTEN connection to PostgreSQL is down; reconnecting, then catching up from the last state version seen'));
+  if (cluster) health.watchChangeStream(() => cluster.bus.lag());
   metrics.sources.dbWritable = () => health.dbWritable;
   if (!onPostgres) metrics.sources.lockHeld = lock.held;
   // Revocations committed elsewhere: SQLite's data_version moves; PostgreSQL is polled.

@@ -6,7 +6,7 @@ import { createFlag, type TestServer } from './helpers/server.js';
 import { issueSdkKey } from './helpers/push-client.js';
 import { startReplicas } from './helpers/replicas.js';
 import { until } from './helpers/cluster.js';
-import { LOOPBACK_RECEIVERS, putPlan, signoff, webhookServer, type Hook } from './rollout-fixtures.js';
+import { advance, LOOPBACK_RECEIVERS, putPlan, report, signoff, webhookServer, type Hook } from './rollout-fixtures.js';
 
 // Three real servers (HTTP, websockets, services) in this process on one PostgreSQL database.
 let pg: TestPostgres;
@@ -76,6 +76,26 @@ describe('three replicas on one PostgreSQL', () => {
     // Every replica heard the advance (it is served everywhere) but only the one that made it delivered.
     for (const ts of [a!, b!, c!]) await until(() => ts.running.services.push.feed.snapshot().flags.some((f) => f.key === 'auto-cluster' && (f as any).stage === 1), 5000, 'each replica to serve stage 1');
     expect(hook.received.slice(before).filter((n) => n.flag === 'auto-cluster' && n.event === 'rollout.advance')).toHaveLength(1);
+  });
+
+  it('breaching samples reported through three replicas at once trip the guardrail once, with one webhook', async () => {
+    const [a, b, c] = await replicas();
+    await createFlag(a!, 'guarded-cluster');
+    const plan = { stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach: 'kill' }] }, { percent: 100 }] };
+    expect((await putPlan(a!, 'guarded-cluster', plan)).status).toBe(200);
+    expect((await report(b!, [{ flag: 'guarded-cluster', metric: 'error_rate', value: 0.001 }])).status).toBe(201);
+    expect((await signoff(c!, 'guarded-cluster', 'pm-bob')).status).toBe(201);
+    expect((await advance(c!, 'guarded-cluster')).status).toBe(200);
+    const before = hook.received.length;
+    const reports = await Promise.all([a!, b!, c!].map((ts) => report(ts, [{ flag: 'guarded-cluster', metric: 'error_rate', value: 0.2 }])));
+    expect(reports.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(reports.flatMap((r) => r.body.tripped)).toHaveLength(1);
+    const trips = await a!.api('GET', '/api/audit?flag=guarded-cluster&action=rollout.guardrail_trip', { as: 'admin' });
+    expect(trips.body.entries).toHaveLength(1);
+    expect((await b!.api('GET', '/api/flags/guarded-cluster', { as: 'viewer' })).body).toMatchObject({ killed: true, killedBy: 'system:guardrail' });
+    await hook.waitFor(before + 1);
+    for (const ts of [a!, b!, c!]) await ts.running.services.webhooks.settled();
+    expect(hook.received.slice(before).filter((n) => n.flag === 'guarded-cluster' && n.event === 'rollout.guardrail_trip')).toHaveLength(1);
   });
 
   it('exactly one replica holds the job lease, and it moves when its holder stops beating', async () => {

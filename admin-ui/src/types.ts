@@ -32,4 +32,4 @@ export type {
 } from '../../sdk/src/api.js';
 
 /** Delivery figures of a flag's latest change (the wire type, minus what the UI already knows). */
-export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs'>;
+export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs' | 'replicas'>;

@@ -123,6 +123,13 @@ export class PgChangeBus implements ChangeBus {
     await this.reading?.catch(() => undefined);
   }
 
+  /** What /readyz says while this replica may miss other replicas' changes; null when it hears them. */
+  lag(): string | null {
+    if (this.closed) return null;
+    if (!this.listening) return 'the LISTEN connection to PostgreSQL is down (reconnecting with backoff; it catches up from state version ' + this.stateVersion + ' when back)';
+    return null;
+  }
+
   /** For tests: the listener's backend pid (to cut it with pg_terminate_backend). */
   listenerPid(): number | undefined {
     return (this.client as unknown as { processID?: number } | undefined)?.processID;
@@ -209,8 +216,9 @@ export class PgChangeBus implements ChangeBus {
   /** Flags first (push should not wait behind audit fan-out), each in state-version order, then audit entries in seq order. */
   private async readOnce(): Promise<void> {
     const batch = this.deps.batch ?? 500;
-    const rows = await flagRowsChangedSince(this.deps.db, this.stateVersion);
-    const audit = await auditRowsAfter(this.deps.db, this.auditSeq, batch);
+    // Both reads at once (one round trip, not two). A commit between them shows in one and not
+    // yet the other; the next read brings the rest, since both are by version.
+    const [rows, audit] = await Promise.all([flagRowsChangedSince(this.deps.db, this.stateVersion), auditRowsAfter(this.deps.db, this.auditSeq, batch)]);
     if (this.closed) return;
     const actions = new Map<string, string>();
     for (const a of audit) if (a.flag) actions.set(a.flag, a.action);

@@ -18,6 +18,9 @@ export interface TestPostgres {
   createDatabase(name?: string): Promise<string>;
   /** Stops the cluster and removes its directory. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data: an outage. `resume()` starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -47,7 +50,8 @@ async function startOnce(): Promise<TestPostgres> {
     port,
     user: USER,
     password: PASSWORD,
-    persistent: false,
+    // Kept on stop (pause/resume); stop() removes the whole temp dir itself.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
@@ -76,6 +80,8 @@ async function startOnce(): Promise<TestPostgres> {
       await pg.stop();
       fs.rmSync(root, { recursive: true, force: true });
     },
+    pause: () => pg.stop(),
+    resume: () => pg.start(),
   };
 }
 

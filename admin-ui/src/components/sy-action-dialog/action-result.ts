@@ -2,6 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Propagation } from '../../types.js';
 import type { ActionSpec } from './action-spec.js';
+import { replicaLines } from './replica-lines.js';
 
 export interface ActionResult {
   message: string;
@@ -37,6 +38,9 @@ export function renderResult(r: ActionResult, done: () => void, open: (spec: Act
           <strong>${r.reachScope ? `${r.reachScope}: ` : ''}${reachText(p)}</strong>
           ${p.connected > 0
             ? html`<div class="meter" role="img" aria-label="${share}% of connected SDKs acknowledged"><span style="width:${share}%"></span></div>`
+            : nothing}
+          ${p.replicas && p.replicas.length > 1
+            ? html`<ul class="replicas small" data-testid="replicas">${replicaLines(p.replicas).map((l) => html`<li class=${l.gone ? 'muted' : ''}>${l.text}</li>`)}</ul>`
             : nothing}
           <span class="note">${p.connected > 0
             ? 'Acknowledgements keep arriving live while this dialog is open.'
