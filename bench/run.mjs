@@ -20,6 +20,7 @@ const BENCHES = {
   'write-load': smoke ? ['--seconds=2', '--kills=5'] : [],
   audit: smoke ? ['2000'] : [],
   ofrep: smoke ? ['--seconds=1', '--flags=5', '--concurrency=4'] : [],
+  cluster: smoke ? ['20', '--kills=2', '--flood-kills=3', '--no-unleash'] : [],
   size: [],
 };
 

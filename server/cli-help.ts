@@ -47,11 +47,11 @@ export const HELP: Record<string, string> = {
   and verifies the copy's audit chain. SQLite only: with DATABASE_URL it refuses and names
   the pg_dump command to use instead (docs/runbook.md).
 `,
-  'verify-audit': `usage: switchyard verify-audit [<file> | --database-url URL] [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
+  'verify-audit': `usage: switchyard verify-audit [<file> | --database-url postgres://…] [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...
 
   Checks a database file's audit hash chain offline, and against the signed checkpoints (the
-  file's own and exported copies). Without a file: the PostgreSQL database of --database-url,
-  else of DATABASE_URL.
+  file's own and exported copies). --database-url checks a PostgreSQL database instead, in a
+  read-only session; with neither, the DATABASE_URL database serve uses.
   --expect-head H       also require the chain to end at this head hash (kept elsewhere)
   --public-key FILE     a checkpoint public key, PEM or JWK (repeatable; default: the one of
                         CHECKPOINT_KEY_FILE / DATA_DIR/checkpoint-key)
