@@ -14,6 +14,7 @@ import * as m0015 from './0015_cluster.js';
 import * as m0017 from './0017_evidence.js';
 import * as m0018 from './0018_flag_lease.js';
 import * as m0016 from './0016_sdk_key_kind.js';
+import * as m0019 from './0019_bigint_new_columns.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0017_evidence': m0017,
   '0018_flag_lease': m0018,
   '0016_sdk_key_kind': m0016,
+  '0019_bigint_new_columns': m0019,
 };

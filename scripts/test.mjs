@@ -28,5 +28,7 @@ if (out) {
   const [s, p] = [read(sqliteReport), read(pgReport)];
   fs.writeFileSync(out, JSON.stringify({ numPassedTests: s.numPassedTests + p.numPassedTests, numFailedTests: s.numFailedTests + p.numFailedTests, runs: { sqlite: sqliteReport, postgres: pgReport } }));
 }
+let failedInReports = false;
+if (out) failedInReports = JSON.parse(fs.readFileSync(out, 'utf8')).numFailedTests > 0;
 console.log(`\nSQLite run: ${a === 0 ? 'passed' : 'FAILED'}; PostgreSQL run: ${b === 0 ? 'passed' : 'FAILED'}`);
-process.exit(a === 0 && b === 0 ? 0 : 1);
+process.exit(a === 0 && b === 0 && !failedInReports ? 0 : 1);

@@ -79,15 +79,16 @@ describe('three replicas on one PostgreSQL', () => {
   });
 
   it('breaching samples reported through three replicas at once trip the guardrail once, with one webhook', async () => {
+    // Evidence, not single samples (issue 15): each batch is an aggregate that alone is a breach.
     const [a, b, c] = await replicas();
     await createFlag(a!, 'guarded-cluster');
     const plan = { stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01, guardrail: true, onBreach: 'kill' }] }, { percent: 100 }] };
     expect((await putPlan(a!, 'guarded-cluster', plan)).status).toBe(200);
-    expect((await report(b!, [{ flag: 'guarded-cluster', metric: 'error_rate', value: 0.001 }])).status).toBe(201);
+    expect((await report(b!, [{ flag: 'guarded-cluster', metric: 'error_rate', count: 100, mean: 0.001, stddev: 0.001 }])).status).toBe(201);
     expect((await signoff(c!, 'guarded-cluster', 'pm-bob')).status).toBe(201);
     expect((await advance(c!, 'guarded-cluster')).status).toBe(200);
     const before = hook.received.length;
-    const reports = await Promise.all([a!, b!, c!].map((ts) => report(ts, [{ flag: 'guarded-cluster', metric: 'error_rate', value: 0.2 }])));
+    const reports = await Promise.all([a!, b!, c!].map((ts) => report(ts, [{ flag: 'guarded-cluster', metric: 'error_rate', count: 200, mean: 0.2, stddev: 0.05 }])));
     expect(reports.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(reports.flatMap((r) => r.body.tripped)).toHaveLength(1);
     const trips = await a!.api('GET', '/api/audit?flag=guarded-cluster&action=rollout.guardrail_trip', { as: 'admin' });

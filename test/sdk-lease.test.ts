@@ -90,7 +90,7 @@ describe('the fail-safe lease (maxStaleSeconds) through a real server', () => {
       proxy.cut();
       const report = await statusWhere(client, (s, r) => s === 'stale' && !!r?.flags.includes('risky-prompt'));
       expect(report).toMatchObject({ reason: 'lease_lapsed', flags: ['risky-prompt'] });
-      expect(report!.message).toMatch(/^risky-prompt serves off \(lease lapsed\): no word from the server for \d+ s$/);
+      expect(report!.message).toMatch(/^risky-prompt off \(lease lapsed\): no word from the server for \d+ s$/);
       expect(Date.parse(report!.lastHeardAt!)).toBeLessThanOrEqual(Date.now());
       expect(client.value('risky-prompt', { key: 'u1' }, 'fallback')).toBe('v1');
       expect(client.evaluate('risky-prompt', { key: 'u1' })).toMatchObject({ value: 'v1', reason: 'STALE' });

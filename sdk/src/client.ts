@@ -64,7 +64,7 @@ export function createClient(opts: ClientOptions): Client {
     flags.clock(now);
     const held = flags.read.snapshot().flags;
     const { lapsed, next } = checkLeases(held, flags.heardAt, now);
-    if (next < Infinity) leaseTimer = setTimeout(lease, Math.min(next - now, 2 ** 31 - 1));
+    if (next < Infinity) leaseTimer = setTimeout(lease, Math.min(next - now, 2e9));
     const was = stale;
     let s = status;
     if (lapsed.length && (s === 'ready' || s === 'initializing')) s = 'stale';
@@ -75,7 +75,8 @@ export function createClient(opts: ClientOptions): Client {
         ? { reason: lapsed.length ? 'lease_lapsed' : 'disconnected', flags: lapsed, lastHeardAt, message: staleMessage(lapsed, flags.heardAt, now) }
         : null;
     if (s !== status) return setStatus(s);
-    if (moved || String(was?.flags) !== String(stale?.flags) || !was !== !stale) emit(handlers.status, status, stale);
+    // The lapsed flags, or whether there is a report at all, moved (one string each: smaller than two tests).
+    if (moved || '' + was?.flags + !was !== '' + stale?.flags + !stale) emit(handlers.status, status, stale);
   }
 
   function save(): void {
@@ -102,7 +103,7 @@ export function createClient(opts: ClientOptions): Client {
     down(authFailed, reason) {
       if (authFailed) {
         statusReason = reason;
-        if (reason) warn('refused', reason);
+        warn('refused', reason);
         setStatus('error');
       } else if (status === 'ready') setStatus('stale');
     },

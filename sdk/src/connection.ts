@@ -63,7 +63,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const rc = opts.reconnect ?? {};
   /** One URL or a list of replicas: a lost socket reconnects to the next one in the list. */
-  const streamUrls = ([] as string[]).concat(opts.url).map((u) => u.replace(/^http/, 'ws').replace(/\/+$/, '') + '/sdk/stream');
+  const bases = ([] as string[]).concat(opts.url).map((u) => u.replace(/\/+$/, '') + '/sdk/');
   let at = 0;
 
   /** The heartbeat watchdog: one timer, re-armed only when it fires (a message just notes the time). */
@@ -83,14 +83,14 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
    * from a server that is there (a no-cors request goes through) means CORS refused this origin.
    */
   async function diagnose(sock: WebSocketLike): Promise<void> {
-    const base = streamUrls[at]!.replace(/^ws/, 'http').replace(/\/sdk\/stream$/, '');
+    const flagsUrl = bases[at] + 'flags';
     let reason: string | undefined;
     try {
-      const res = await fetch(base + '/sdk/flags', { headers: { authorization: 'Bearer ' + opts.sdkKey } });
-      if (res.status === 401 || res.status === 403) reason = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? 'refused: ' + res.status;
+      const res = await fetch(flagsUrl, { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+      if (/^40[13]$/.test('' + res.status)) reason = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? 'refused: ' + res.status;
     } catch {
-      reason = await fetch(base + '/sdk/flags', { mode: 'no-cors' }).then(
-        () => "this page's origin is not in the server's ALLOWED_ORIGINS",
+      reason = await fetch(flagsUrl, { mode: 'no-cors' }).then(
+        () => 'origin not in ALLOWED_ORIGINS',
         () => undefined,
       );
     }
@@ -115,7 +115,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     if (healthySince && Date.now() - healthySince >= (rc.resetAfterMs ?? 60_000)) attempt = 0;
     healthySince = 0;
     if (authFailed) attempt = 30;
-    at = (at + 1) % streamUrls.length;
+    at = (at + 1) % bases.length;
     // A draining server (close code 1012, service restart) asks for another replica at once.
     retry = setTimeout(open, restart && !authFailed ? 0 : backoffDelay(attempt++, opts.random, rc));
   }
@@ -156,10 +156,11 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     WS ??= await loadWs().catch((err) => void link.warn('no WebSocket', err));
     connecting = false;
     if (closed || ws || !WS) return;
+    const streamUrl = bases[at]!.replace(/^http/, 'ws') + 'stream';
     // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
     const sock = isGlobal
-      ? new WS(streamUrls[at]!, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
-      : new WS(streamUrls[at]!, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+      ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
+      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
     ws = sock;
     let authFailed = false;
     let opened = false;
@@ -177,7 +178,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
     };
     sock.onclose = (ev) => {
-      if (isGlobal && !opened && ev.code === 1006 && typeof fetch === 'function') void diagnose(sock);
+      if (isGlobal && !opened && ev.code === 1006) void diagnose(sock);
       else drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
     };
     heard = Date.now();

@@ -7,6 +7,7 @@
 import type { CohortRule, Evaluation, EvaluationErrorCode, EvaluationReason, FlagState, EvaluationContext, Json } from './protocol.js';
 import { bucketOf, saltSeed, type HashOut } from './bucket.js';
 import { matchesCohort } from './cohort.js';
+import { leaseMs } from './lease.js';
 
 /** The bucketing seed of a flag state, `murmur3(salt, 0)` (a prepared flag computes it once). */
 export function seedOf(flag: FlagState): number {
@@ -87,8 +88,7 @@ export class PreparedFlag {
     this.on = f.on;
     this.off = f.off;
     try {
-      const lease = f.maxStaleSeconds;
-      if (typeof lease === 'number' && lease > 0 && lease < Infinity) this.leaseMs = lease * 1000;
+      this.leaseMs = leaseMs(f);
       if (f.killed) {
         this.pre = Step.KILLED;
         return;

@@ -14,7 +14,7 @@ export interface StaleReport {
   flags: string[];
   /** When the client last heard from the server (ISO 8601), null if never since it started. */
   lastHeardAt: string | null;
-  /** In words, e.g. "support-draft serves off (lease lapsed): no word from the server for 31 s". */
+  /** In words, e.g. "support-draft off (lease lapsed): no word from the server for 31 s". */
   message: string;
 }
 
@@ -45,8 +45,8 @@ export function checkLeases(flags: Iterable<Pick<FlagState, 'key' | 'maxStaleSec
   return { lapsed: lapsed.sort(), next };
 }
 
-/** The words of a stale report: "support-draft serves off (lease lapsed): no word from the server for 31 s". */
+/** The words of a stale report: "support-draft off (lease lapsed): no word from the server for 31 s". */
 export function staleMessage(lapsed: string[], heardAt: number, now: number): string {
-  const what = lapsed.length ? `${lapsed.join(', ')} serve${lapsed.length > 1 ? '' : 's'} off (lease lapsed)` : 'serving last-known values';
+  const what = lapsed.length ? `${lapsed.join(', ')} off (lease lapsed)` : 'serving last-known values';
   return `${what}: no word from the server for ${Math.round((now - heardAt) / 1000)} s`;
 }

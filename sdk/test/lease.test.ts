@@ -33,8 +33,8 @@ describe('the fail-safe lease, as pure logic', () => {
   });
 
   it('the stale message says how long the server has been silent and which flags serve their off value', () => {
-    expect(staleMessage(['support-draft'], 0, 31_000)).toBe('support-draft serves off (lease lapsed): no word from the server for 31 s');
-    expect(staleMessage(['a', 'b'], 0, 31_000)).toBe('a, b serve off (lease lapsed): no word from the server for 31 s');
+    expect(staleMessage(['support-draft'], 0, 31_000)).toBe('support-draft off (lease lapsed): no word from the server for 31 s');
+    expect(staleMessage(['a', 'b'], 0, 31_000)).toBe('a, b off (lease lapsed): no word from the server for 31 s');
     expect(staleMessage([], 0, 5000)).toBe('serving last-known values: no word from the server for 5 s');
   });
 });
@@ -89,7 +89,7 @@ describe('the fail-safe lease in the flag state and the client (fake socket, fak
     await vi.advanceTimersByTimeAsync(5002);
     expect(client.status).toBe('stale');
     expect(client.stale).toMatchObject({ reason: 'lease_lapsed', flags: ['risky'] });
-    expect(client.stale!.message).toMatch(/^risky serves off \(lease lapsed\): no word from the server for 5 s$/);
+    expect(client.stale!.message).toMatch(/^risky off \(lease lapsed\): no word from the server for 5 s$/);
     expect(client.isEnabled('risky', { key: 'u' })).toBe(false);
     expect(client.isEnabled('calm', { key: 'u' })).toBe(true);
     sock.deliver({ type: 'heartbeat', version: 1 });

@@ -80,7 +80,7 @@ describeInBrowser('the SDK browser build: fail-safe lease', (suite) => {
       const cut = await read();
       expect(cut).toMatchObject({ status: 'stale', risky: 'v1', calm: 'v2', reason: 'STALE' });
       expect(cut.stale).toMatchObject({ reason: 'lease_lapsed', flags: ['browser-risky'] });
-      expect(cut.stale!.message).toMatch(/^browser-risky serves off \(lease lapsed\): no word from the server for \d+ s$/);
+      expect(cut.stale!.message).toMatch(/^browser-risky off \(lease lapsed\): no word from the server for \d+ s$/);
 
       proxy.blackhole = false;
       proxy.cut();
