@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { createClient, type Client, type WebSocketConstructor } from '../sdk/src
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
+import { freePort } from './helpers/free-port.js';
 
 /**
  * The shipped deploy/haproxy.cfg and deploy/nginx.conf, each run by the real load balancer in
@@ -69,16 +69,6 @@ async function watch(child: ChildProcess, url: string): Promise<Balancer> {
   return { url, stop: () => child.kill('SIGKILL') };
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(what: string, pred: () => Promise<boolean> | boolean, tries = 200, everyMs = 50): Promise<void> {
   for (let i = 0; i < tries; i++) {

@@ -1,16 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, sdkPeer, type RawPeer } from './helpers/push-client.js';
+import { freePort } from './helpers/free-port.js';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The value of one sample line, e.g. value(text, 'switchyard_flag_actions_total{action="flag.kill"}'). */
 function value(text: string, series: string): number | undefined {

@@ -26,30 +26,27 @@ export async function getPlanVersion(db: Q, flag: string, version: number) {
   return db.selectFrom('plan_versions').selectAll().where('flag', '=', flag).where('version', '=', version).executeTakeFirst();
 }
 
-/** Sign-offs that still count: not voided, for this plan version (and stage, if given), oldest first. */
-export async function liveSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+/** Sign-offs of this plan version (and stage, if given) not voided, lapsed or not as asked, oldest first. */
+function unvoidedSignoffs(db: Q, flag: string, planVersion: number, lapsed: boolean, stage?: number): Promise<SignoffRow[]> {
   let q = db
     .selectFrom('signoffs')
     .selectAll()
     .where('flag', '=', flag)
     .where('plan_version', '=', planVersion)
     .where('voided_at', 'is', null)
-    .where('lapsed_at', 'is', null);
+    .where('lapsed_at', lapsed ? 'is not' : 'is', null);
   if (stage !== undefined) q = q.where('stage', '=', stage);
   return q.orderBy('id').execute();
 }
 
+/** Sign-offs that still count: not voided, not lapsed, for this plan version (and stage, if given), oldest first. */
+export function liveSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+  return unvoidedSignoffs(db, flag, planVersion, false, stage);
+}
+
 /** Sign-offs of this plan version (and stage, if given) that lapsed and were not voided since, oldest first. */
-export async function lapsedSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
-  let q = db
-    .selectFrom('signoffs')
-    .selectAll()
-    .where('flag', '=', flag)
-    .where('plan_version', '=', planVersion)
-    .where('voided_at', 'is', null)
-    .where('lapsed_at', 'is not', null);
-  if (stage !== undefined) q = q.where('stage', '=', stage);
-  return q.orderBy('id').execute();
+export function lapsedSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+  return unvoidedSignoffs(db, flag, planVersion, true, stage);
 }
 
 /** Marks one live sign-off lapsed; false if it was no longer live. */

