@@ -1,0 +1,188 @@
+/**
+ * Every page of the admin UI, and every dialog that can be opened from it, at a desktop width
+ * (1280 px) and a phone's (390 px): axe-core finds no violation, and the page never scrolls
+ * sideways. The pages are seeded through the real API with what makes them busiest: a cohort
+ * plan with gates and metrics, a flag fully rolled out to everyone, a killed and an archived
+ * flag, SDK usage reported by a real SDK, issued and revoked SDK keys.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { createClient, type Client } from '../../sdk/src/node.js';
+import { createFlag, type TestServer } from '../helpers/server.js';
+import { describeInBrowser, PHONE, signIn } from './browser.js';
+import { aggregates, flagWithPlan, ok } from './seed.js';
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTHS = [{ width: 1280, height: 900 }, PHONE];
+const WAIT = { timeout: 10_000 };
+
+interface AxeNode { target: unknown[]; failureSummary?: string }
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
+
+/** axe's violations on the page as it is now, one readable line per element. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated, not added as a script tag: the server's Content-Security-Policy forbids inline scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  }) as AxeViolation[];
+  return violations.flatMap((v) =>
+    v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`),
+  );
+}
+
+/** How far the page scrolls sideways (0 when it fits its viewport). */
+const sideways = (page: Page) =>
+  page.evaluate(() => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth);
+
+/** No axe violation and no sideways scroll, both listed readably when they fail. */
+async function expectClean(page: Page, what: string): Promise<void> {
+  const found = await axeViolations(page);
+  expect(found.length, `axe on ${what}:\n${found.join('\n')}\n`).toBe(0);
+  expect(await sideways(page), `px scrolled sideways on ${what}`).toBeLessThanOrEqual(0);
+}
+
+describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violation, no sideways scroll', (suite) => {
+  let ts: TestServer;
+  let browser: Browser;
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    ({ ts, browser } = suite);
+    // A cohort plan with gates, metrics and one stage begun: the busiest flag page.
+    await flagWithPlan(ts, 'reply-drafts-with-a-long-key', {
+      description: 'AI-drafted replies in the support inbox, using the new prompt set and the larger model',
+      tags: ['ai', 'support'], on: true, off: false,
+    });
+    await ok(ts, 'POST', '/api/flags/reply-drafts-with-a-long-key/signoffs', ['pm', 'pm-bob'], { comment: 'read 50 drafts' });
+    await aggregates(ts, 'reply-drafts-with-a-long-key', [['eval_score', 40, 0.87, 0.05], ['error_rate', 40, 0.002, 0.001]]);
+    await aggregates(ts, 'reply-drafts-with-a-long-key', [['eval_score', 40, 0.86, 0.05], ['error_rate', 40, 0.002, 0.001]], 'control');
+    await ok(ts, 'POST', '/api/flags/reply-drafts-with-a-long-key/advance', ['pm', 'pm-alice'], { reason: 'gates met' });
+    // No cohort, one stage of 100%, fully rolled out.
+    await createFlag(ts, 'checkout-v2', { tags: ['payments'], on: true, off: false });
+    await ok(ts, 'PUT', '/api/flags/checkout-v2/plan', ['pm', 'pm-alice'], { cohort: [], stages: [{ percent: 100, signoffs: 1 }] });
+    await ok(ts, 'POST', '/api/flags/checkout-v2/signoffs', ['pm', 'pm-bob'], { comment: 'ok' });
+    await ok(ts, 'POST', '/api/flags/checkout-v2/advance', ['pm', 'pm-alice'], { reason: 'ship it' });
+    // Enough flags that the bulk dialogs' lists scroll.
+    for (let i = 1; i <= 12; i++) await createFlag(ts, `support-macro-${String(i).padStart(2, '0')}`, { tags: ['support'] });
+    await createFlag(ts, 'legacy-banner', { tags: ['ai'] });
+    await ok(ts, 'POST', '/api/flags/legacy-banner/kill', ['oncall', 'olga'], { reason: 'INC-3001 banner overlaps checkout' });
+    const old = await createFlag(ts, 'old-experiment');
+    await ok(ts, 'POST', '/api/flags/old-experiment/archive', ['admin', 'root'], { reason: 'experiment over', version: old.version });
+    // SDK keys: one in use (its SDK reports usage), one revoked.
+    const sdkKey = (await ok(ts, 'POST', '/api/sdk-keys', ['admin', 'root'], { name: 'support-inbox (production)' })).key as string;
+    const revoked = await ok(ts, 'POST', '/api/sdk-keys', ['admin', 'root'], { name: 'checkout-web (staging)', kind: 'client' });
+    await ok(ts, 'POST', `/api/sdk-keys/${revoked.id}/revoke`, ['admin', 'root'], { reason: 'staging retired' });
+    client = createClient({ url: ts.url, sdkKey, WebSocket: WebSocket as never, telemetryIntervalMs: 200 });
+    expect(await client.ready({ timeoutMs: 5000 })).toBe(true);
+    for (let i = 0; i < 20; i++) client.isEnabled('reply-drafts-with-a-long-key', { key: `u${i}`, plan: i % 2 ? 'pro' : 'free' });
+    // The SDK reports every 200 ms; expect.poll is for tests only, so wait by hand (10 s at most).
+    for (let i = 0; i < 100; i++) {
+      if ((await ok(ts, 'GET', '/api/flags/reply-drafts-with-a-long-key/usage', ['viewer', 'v'])).evaluations === 20) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(() => client?.close());
+
+  for (const viewport of WIDTHS) {
+    const at = `at ${viewport.width} px`;
+
+    it(`the sign-in page is clean ${at}`, async () => {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      await page.goto(ts.url);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await expectClean(page, `the sign-in page ${at}`);
+      await context.close();
+    });
+
+    it(`the flag list and its dialogs (kill, kill all, kill by tag, restore all, new flag) are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'admin', 'ada', '#/flags', viewport);
+      await page.locator('tr[data-flag="checkout-v2"]').waitFor();
+      await expectClean(page, `the flag list ${at}`);
+      const dialogs: Array<[opener: string, dialog: string]> = [
+        ['Kill switch for checkout-v2', 'Kill checkout-v2'],
+        ['Kill all…', 'Kill all flags'],
+        ['Kill by tag…', 'Kill every flag with a tag'],
+        ['Restore all…', 'Restore all killed flags'],
+        ['+ New flag', 'New flag'],
+      ];
+      for (const [opener, name] of dialogs) {
+        await page.getByRole('button', { name: opener, exact: true }).click();
+        const dialog = page.getByRole('dialog', { name });
+        await dialog.waitFor();
+        await expectClean(page, `the “${name}” dialog ${at}`);
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    for (const key of ['reply-drafts-with-a-long-key', 'checkout-v2', 'legacy-banner', 'old-experiment']) {
+      it(`the flag page of ${key} is clean ${at}`, async () => {
+        const { page, errors } = await signIn(browser, ts, 'admin', 'ada', `#/flags/${key}`, viewport);
+        await page.getByRole('heading', { name: 'Usage' }).waitFor(WAIT);
+        await page.getByRole('heading', { name: 'History' }).waitFor(WAIT);
+        if (key === 'reply-drafts-with-a-long-key') await page.locator('sy-flag-usage table').waitFor(WAIT);
+        await expectClean(page, `the flag page of ${key} ${at}`);
+        expect(errors).toEqual([]);
+        await page.context().close();
+      });
+    }
+
+    it(`the flag page's dialogs (pause, roll back, advance, sign off) are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'pm', 'pm-carol', '#/flags/reply-drafts-with-a-long-key', viewport);
+      for (const [opener, name] of [['Pause', /^Pause/], ['Roll back', /^Roll back/], ['Sign off', /^Sign off/]] as const) {
+        await page.getByRole('button', { name: opener, exact: true }).click();
+        const dialog = page.getByRole('dialog', { name });
+        await dialog.waitFor();
+        await expectClean(page, `the “${opener}” dialog ${at}`);
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it(`the audit trail is clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'admin', 'ada', '#/audit', viewport);
+      await page.getByText('experiment over', { exact: false }).first().waitFor(WAIT);
+      await expectClean(page, `the audit trail ${at}`);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it(`the SDK keys page and its revoke dialog are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'admin', 'ada', '#/keys', viewport);
+      await page.locator('tr[data-key]').first().waitFor(WAIT);
+      await expectClean(page, `the SDK keys page ${at}`);
+      await page.getByRole('button', { name: 'Revoke support-inbox (production)' }).click();
+      const dialog = page.getByRole('dialog', { name: /^Revoke the SDK key/ });
+      await dialog.waitFor();
+      await expectClean(page, `the revoke dialog ${at}`);
+      await page.keyboard.press('Escape');
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it(`a viewer's pages, with every action disabled and explained, are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'viewer', 'vera', '#/flags', viewport);
+      await page.locator('tr[data-flag="checkout-v2"]').waitFor();
+      await expectClean(page, `the viewer's flag list ${at}`);
+      await page.evaluate(() => (location.hash = '#/flags/reply-drafts-with-a-long-key'));
+      await page.getByRole('heading', { name: 'History' }).waitFor(WAIT);
+      await expectClean(page, `the viewer's flag page ${at}`);
+      await page.evaluate(() => (location.hash = '#/keys'));
+      await page.getByRole('heading', { name: 'SDK keys' }).waitFor(WAIT);
+      await expectClean(page, `the viewer's SDK keys page ${at}`);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+  }
+});
