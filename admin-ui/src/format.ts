@@ -32,21 +32,34 @@ export function pct(p: number): string {
   return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
 }
 
-/** "25% of cohort", "Not started", "100% of cohort". */
-export function stageLabel(f: Pick<FlagView, 'stage' | 'percent' | 'stages'>): string {
+/** Whom a stage's percentage counts: the plan's cohort, or every user when the plan has no cohort rules. */
+export function audience(f: Pick<FlagView, 'cohortRules'>): 'cohort' | 'users' {
+  return f.cohortRules > 0 ? 'cohort' : 'users';
+}
+
+/** "Not started", "25% of cohort", "100% of users" (a plan without a cohort). */
+export function stageLabel(f: Pick<FlagView, 'stage' | 'percent' | 'cohortRules'>): string {
   if (f.stage <= 0) return 'Not started';
-  return `${pct(f.percent)} of cohort`;
+  return `${pct(f.percent)} of ${audience(f)}`;
+}
+
+/**
+ * Where a rollout stands, in the one wording the flag list, the flag page's badge and its
+ * rollout panel share: a plan's last stage is always 100%, so 100% is "Fully rolled out".
+ */
+export function rolloutLabel(f: Pick<FlagView, 'stage' | 'percent'>): 'Not started' | 'Rolling out' | 'Fully rolled out' {
+  if (f.stage <= 0) return 'Not started';
+  return f.percent >= 100 ? 'Fully rolled out' : 'Rolling out';
 }
 
 export type StateKind = 'killed' | 'paused' | 'live' | 'idle' | 'archived';
 
 /** One word for a flag's state, the thing on-call reads first. */
-export function flagState(f: Pick<FlagView, 'killed' | 'paused' | 'stage' | 'archived'>): { kind: StateKind; label: string } {
+export function flagState(f: Pick<FlagView, 'killed' | 'paused' | 'stage' | 'percent' | 'archived'>): { kind: StateKind; label: string } {
   if (f.archived) return { kind: 'archived', label: 'Archived' };
   if (f.killed) return { kind: 'killed', label: 'Killed' };
   if (f.paused) return { kind: 'paused', label: 'Paused' };
-  if (f.stage > 0) return { kind: 'live', label: 'Rolling out' };
-  return { kind: 'idle', label: 'Not started' };
+  return { kind: f.stage > 0 ? 'live' : 'idle', label: rolloutLabel(f) };
 }
 
 export function json(v: Json | unknown): string {

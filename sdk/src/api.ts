@@ -79,6 +79,8 @@ export interface FlagView {
   stateVersion: number;
   /** The fail-safe lease: an SDK that has heard nothing from the server for longer serves `off` (null: no lease). */
   maxStaleSeconds: number | null;
+  /** How many cohort rules the plan has: 0 when every user is eligible (no plan, or a plan without a cohort). */
+  cohortRules: number;
 }
 
 /** `POST /api/flags/:key/kill` and `/restore`: the flag, whether it changed, and with `waitMs` the delivery figures. */

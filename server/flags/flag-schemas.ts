@@ -112,6 +112,7 @@ export const flagViewSchema = z.strictObject({
   updatedBy: z.string(),
   stateVersion: z.number().int(),
   maxStaleSeconds: z.number().int().nullable(),
+  cohortRules: z.number().int(),
 }).meta({ id: 'FlagView' });
 
 /** `GET /api/flags` */

@@ -60,6 +60,7 @@ export function toFlagView(row: FlagRow): FlagView {
     updatedBy: row.updated_by,
     stateVersion: row.state_version,
     maxStaleSeconds: row.max_stale_seconds ?? null,
+    cohortRules: plan?.cohort.length ?? 0,
   };
 }
 

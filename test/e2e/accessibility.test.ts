@@ -5,35 +5,17 @@
  * plan with gates and metrics, a flag fully rolled out to everyone, a killed and an archived
  * flag, SDK usage reported by a real SDK, issued and revoked SDK keys.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { createClient, type Client } from '../../sdk/src/node.js';
 import { createFlag, type TestServer } from '../helpers/server.js';
+import { axeViolations } from './axe.js';
 import { describeInBrowser, PHONE, signIn } from './browser.js';
 import { aggregates, flagWithPlan, ok } from './seed.js';
 
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [{ width: 1280, height: 900 }, PHONE];
 const WAIT = { timeout: 10_000 };
-
-interface AxeNode { target: unknown[]; failureSummary?: string }
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
-
-/** axe's violations on the page as it is now, one readable line per element. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated, not added as a script tag: the server's Content-Security-Policy forbids inline scripts.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  }) as AxeViolation[];
-  return violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`),
-  );
-}
 
 /** How far the page scrolls sideways (0 when it fits its viewport). */
 const sideways = (page: Page) =>
@@ -136,7 +118,7 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       });
     }
 
-    it(`the flag page's dialogs (pause, roll back, advance, sign off) are clean ${at}`, async () => {
+    it(`the flag page's dialogs (pause, roll back, sign off) are clean ${at}`, async () => {
       const { page, errors } = await signIn(browser, ts, 'pm', 'pm-carol', '#/flags/reply-drafts-with-a-long-key', viewport);
       for (const [opener, name] of [['Pause', /^Pause/], ['Roll back', /^Roll back/], ['Sign off', /^Sign off/]] as const) {
         await page.getByRole('button', { name: opener, exact: true }).click();
@@ -150,9 +132,61 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       await page.context().close();
     });
 
+    it(`the flag page's editors (details, plan, a preview's answer, archive, and an invalid plan's errors) are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'admin', 'ada', '#/flags/reply-drafts-with-a-long-key', viewport);
+      await page.getByRole('button', { name: 'Edit details…' }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit reply-drafts-with-a-long-key' });
+      await edit.waitFor();
+      await expectClean(page, `the “Edit details” dialog ${at}`);
+      await page.keyboard.press('Escape');
+      await edit.waitFor({ state: 'hidden' });
+      await page.getByRole('button', { name: 'Archive flag…' }).click();
+      const archive = page.getByRole('dialog', { name: /^Archive/ });
+      await archive.waitFor();
+      await expectClean(page, `the “Archive” dialog ${at}`);
+      await page.keyboard.press('Escape');
+      await archive.waitFor({ state: 'hidden' });
+      await page.getByLabel('User key').fill('user-42');
+      await page.getByLabel('Attributes (one name=value per line)').fill('plan=pro');
+      await page.getByRole('button', { name: 'Preview', exact: true }).click();
+      await page.locator('sy-rollout-preview').getByText('bucket', { exact: false }).first().waitFor(WAIT);
+      await expectClean(page, `a preview's answer ${at}`);
+      await page.getByRole('button', { name: 'Edit plan' }).click();
+      await page.getByRole('button', { name: 'Save plan' }).waitFor();
+      await expectClean(page, `the plan editor ${at}`);
+      await page.getByRole('button', { name: '+ Add stage' }).click();
+      await page.getByRole('button', { name: 'Save plan' }).click();
+      await page.locator('sy-plan-editor [role="alert"]').first().waitFor(WAIT);
+      await expectClean(page, `the plan editor showing errors ${at}`);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it(`a kill by tag's result and the restore's result are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'oncall', 'otto', '#/flags', viewport);
+      await page.locator('tr[data-flag="support-macro-12"]').waitFor();
+      for (const [opener, name, submit, done] of [
+        ['Kill by tag…', 'Kill every flag with a tag', 'Kill flags with this tag', /^Killed 1[0-9] flags/],
+        ['Restore by tag…', 'Restore every flag with a tag', 'Restore flags with this tag', /^Restored 1[0-9] flags/],
+      ] as const) {
+        await page.getByRole('button', { name: opener, exact: true }).click();
+        const dialog = page.getByRole('dialog', { name });
+        await dialog.getByLabel('Tag').selectOption('support');
+        await dialog.getByLabel('Reason (recorded in the audit trail)').fill(`accessibility check ${at}`);
+        await dialog.getByRole('checkbox').check();
+        await dialog.getByRole('button', { name: submit }).click();
+        await dialog.getByText(done).waitFor(WAIT);
+        await expectClean(page, `the result of “${name}” ${at}`);
+        await dialog.getByRole('button', { name: 'Done' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
     it(`the audit trail is clean ${at}`, async () => {
       const { page, errors } = await signIn(browser, ts, 'admin', 'ada', '#/audit', viewport);
-      await page.getByText('experiment over', { exact: false }).first().waitFor(WAIT);
+      await page.locator('sy-audit-list li.entry').first().waitFor(WAIT);
       await expectClean(page, `the audit trail ${at}`);
       expect(errors).toEqual([]);
       await page.context().close();

@@ -27,7 +27,8 @@ export const shared = css`
     transition: background 0.12s, border-color 0.12s, box-shadow 0.12s;
   }
   button:hover:not(:disabled) { background: #f0f2f5; }
-  button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, a:focus-visible, summary:focus-visible {
+  button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, a:focus-visible, summary:focus-visible,
+  [tabindex='0']:focus-visible {
     outline: 3px solid color-mix(in srgb, var(--sy-accent) 45%, transparent); outline-offset: 2px;
   }
   button:disabled { cursor: not-allowed; opacity: 0.55; }

@@ -21,7 +21,7 @@ function flagList(label: string, flags: FlagView[], testid: string, describe: (f
   if (!flags.length) return nothing;
   return html`<div class="flag-list" data-testid=${testid}>
     <strong>${label} (${flags.length})</strong>
-    <ul aria-label=${label}>${flags.map((f) => html`<li><span class="mono">${f.key}</span> <span class="muted small">· ${describe(f)}</span></li>`)}</ul>
+    <ul aria-label=${label} tabindex="0">${flags.map((f) => html`<li><span class="mono">${f.key}</span> <span class="muted small">· ${describe(f)}</span></li>`)}</ul>
   </div>`;
 }
 

@@ -14,7 +14,7 @@ export function keyList(label: string, keys: string[], testid: string, reach?: R
     return p ? html`<li><span class="mono">${k}</span> <span class="muted small">· ${reachText(p)}</span></li>` : html`<li class="mono">${k}</li>`;
   };
   return html`<div class="flag-list" data-testid=${testid}><strong>${label} (${keys.length})</strong>
-    <ul aria-label=${label}>${keys.map(item)}</ul></div>`;
+    <ul aria-label=${label} tabindex="0">${keys.map(item)}</ul></div>`;
 }
 
 /** How long a bulk action waits for SDK acknowledgements before answering. */

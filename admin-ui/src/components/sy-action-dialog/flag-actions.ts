@@ -4,7 +4,7 @@
  */
 import { post, seg } from '../../api.js';
 import type { ActionSpec } from './action-spec.js';
-import { pct } from '../../format.js';
+import { audience, pct, stageLabel } from '../../format.js';
 import type { FlagView, GatesView, Plan, Propagation } from '../../types.js';
 import { snapshotOf } from '../../evidence.js';
 import { signoffEvidence } from './signoff-evidence.js';
@@ -35,7 +35,7 @@ export function killSpec(f: FlagView): ActionSpec {
 }
 
 export function restoreSpec(f: FlagView): ActionSpec {
-  const back = f.stage > 0 ? `its rollout stage (${pct(f.percent)} of cohort)` : 'its plan (not started: everyone gets off)';
+  const back = f.stage > 0 ? `its rollout stage (${stageLabel(f)})` : 'its plan (not started: everyone gets off)';
   return {
     title: `Restore ${f.key}`,
     intro: `The flag goes back to ${back}.`,
@@ -63,12 +63,12 @@ export function advanceSpec(f: FlagView, plan: Plan | null): ActionSpec {
   const to = nextPercent(f, plan);
   return {
     title: `Advance ${f.key} to ${to === null ? 'the next stage' : pct(to)}`,
-    intro: `Moves the rollout one stage, from ${f.stage > 0 ? pct(f.percent) : 'not started (0%)'} to ${to === null ? '?' : pct(to)} of the eligible cohort. The server checks every gate again.`,
+    intro: `Moves the rollout one stage, from ${f.stage > 0 ? pct(f.percent) : 'not started (0%)'} to ${to === null ? '?' : pct(to)} of ${audience(f) === 'cohort' ? 'the eligible cohort' : 'users'}. The server checks every gate again.`,
     fieldLabel: 'Reason',
     submitLabel: `Advance to ${to === null ? 'next stage' : pct(to)}`,
     async run(reason) {
       const r = await post<{ percent?: number }>(path(f, 'advance'), { reason, version: f.version });
-      return { message: `${f.key} advanced to ${pct(r?.percent ?? to ?? 0)} of cohort.` };
+      return { message: `${f.key} advanced to ${pct(r?.percent ?? to ?? 0)} of ${audience(f)}.` };
     },
   };
 }

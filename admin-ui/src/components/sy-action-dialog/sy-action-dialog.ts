@@ -86,7 +86,7 @@ export class SyActionDialog extends SyElement {
 
   private trap(e: KeyboardEvent): void {
     if (e.key !== 'Tab') return;
-    const items = [...this.renderRoot.querySelectorAll<HTMLElement>('button, textarea, input, select')].filter(
+    const items = [...this.renderRoot.querySelectorAll<HTMLElement>('button, textarea, input, select, [tabindex="0"]')].filter(
       (el) => !(el as HTMLButtonElement).disabled && el.offsetParent !== null,
     );
     if (!items.length) return;

@@ -48,7 +48,7 @@ export function renderFilters(x: Filters, all: FlagView[], shown: number, set: (
     ${sel('owner', 'Owner', [['', 'Any owner'], ...owners.map((o): [string, string] => [o, o])])}
     ${sel('tag', 'Tag', [['', 'Any tag'], ...tags.map((t): [string, string] => [t, t])])}
     ${sel('state', 'State', [['', 'Any state'], ['live', 'Serving'], ['killed', 'Killed'], ['paused', 'Paused'], ['stale', `Stale (unused ${STALE_DAYS} days)`]])}
-    ${sel('stage', 'Stage', [['', 'Any stage'], ['not-started', 'Not started'], ['rolling', 'Rolling out (<100%)'], ['full', '100% of cohort']])}
+    ${sel('stage', 'Stage', [['', 'Any stage'], ['not-started', 'Not started'], ['rolling', 'Rolling out (<100%)'], ['full', 'Fully rolled out (100%)']])}
     <span class="spacer"></span>
     <span class="count" role="status">${shown} of ${all.length} shown</span>
   </div>`;

@@ -72,7 +72,8 @@ export class SyFlagUsage extends SyElement {
   }
 
   private renderTable(u: UsageView) {
-    return html`<div class="table"><table aria-label="Evaluations per stage">
+    // Focusable: on a phone the table scrolls sideways, and a keyboard must be able to scroll it.
+    return html`<div class="table" tabindex="0" role="region" aria-label="Evaluations per stage, scrollable"><table aria-label="Evaluations per stage">
       <thead><tr>
         <th scope="col">Stage</th><th scope="col" class="n">Evaluations</th><th scope="col" class="n">On</th>
         <th scope="col" class="n">Off</th><th scope="col" class="n">Fallback</th><th scope="col">Last evaluated</th><th scope="col">Users served on</th>

@@ -1,6 +1,6 @@
 import { html, nothing } from 'lit';
 import { advanceSpec, pauseSpec, rollbackSpec, signoffSpec } from '../sy-action-dialog/flag-actions.js';
-import { pct } from '../../format.js';
+import { pct, rolloutLabel, stageLabel } from '../../format.js';
 import { whyNot, type Permission, type Session } from '../../session.js';
 import type { FlagView, GatesView, MetricsView, PlanView, SignoffsView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
@@ -72,7 +72,7 @@ export class SyRolloutPanel extends SyElement {
             <sy-gate-list .gates=${g?.gates ?? []} .series=${this.metrics?.metrics ?? []} .signoffs=${(this.signoffs?.signoffs ?? []).filter((s) => s.stage === (g?.nextStage ?? f.stage + 1))}></sy-gate-list>
           </div>`
         : atEnd
-          ? html`<p class="notice ok">Fully rolled out: ${pct(f.percent)} of the eligible cohort.</p>`
+          ? html`<p class="notice ok" data-testid="rollout-end">${rolloutLabel(f)}: ${stageLabel(f)}.</p>`
           : nothing}
     </section>`;
   }

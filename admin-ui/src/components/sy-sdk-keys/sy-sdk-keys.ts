@@ -84,9 +84,10 @@ export class SySdkKeys extends SyElement {
             <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>${this.keys.map(
               (k) => html`<tr data-key=${k.id}>
-                <td>${k.name}</td><td>${k.kind === 'client' ? 'Client' : 'Server'}</td><td><code>${k.prefix}…</code></td><td>${dateTime(k.createdAt)} by ${k.createdBy}</td>
-                <td>${k.revokedAt ? html`<span class="badge killed">Revoked</span> <span class="muted small">${dateTime(k.revokedAt)}</span>` : html`<span class="badge live">Active</span>`}</td>
-                <td>${k.revokedAt ? nothing : html`<button class="small" aria-label="Revoke ${k.name}" @click=${() => this.revoke(k)}>Revoke…</button>`}</td>
+                <td class="name">${k.name}</td><td class="kind">${k.kind === 'client' ? 'Client' : 'Server'}</td><td class="prefix"><code>${k.prefix}…</code></td>
+                <td class="created">${dateTime(k.createdAt)} by ${k.createdBy}</td>
+                <td class="status">${k.revokedAt ? html`<span class="badge killed">Revoked</span> <span class="muted small">${dateTime(k.revokedAt)}</span>` : html`<span class="badge live">Active</span>`}</td>
+                <td class="act">${k.revokedAt ? nothing : html`<button class="small" aria-label="Revoke ${k.name}" @click=${() => this.revoke(k)}>Revoke…</button>`}</td>
               </tr>`,
             )}</tbody></table>
             ${this.keys.length ? nothing : html`<p class="muted" style="padding:1rem">No SDK keys yet.</p>`}</div>`
