@@ -23,6 +23,10 @@ const sideways = (page: Page) =>
 
 /** No axe violation and no sideways scroll, both listed readably when they fail. */
 async function expectClean(page: Page, what: string): Promise<void> {
+  // Colours are measured once transitions have ended (a button mid-fade has neither colour).
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   const found = await axeViolations(page);
   expect(found.length, `axe on ${what}:\n${found.join('\n')}\n`).toBe(0);
   expect(await sideways(page), `px scrolled sideways on ${what}`).toBeLessThanOrEqual(0);
@@ -80,6 +84,10 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       await page.goto(ts.url);
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       await expectClean(page, `the sign-in page ${at}`);
+      await page.getByLabel('Token').fill('not-a-token');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#token-error:not([hidden])').waitFor();
+      await expectClean(page, `the sign-in page with an error ${at}`);
       await context.close();
     });
 
@@ -99,6 +107,12 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
         const dialog = page.getByRole('dialog', { name });
         await dialog.waitFor();
         await expectClean(page, `the “${name}” dialog ${at}`);
+        if (name === 'New flag') {
+          await dialog.getByLabel('Key').fill('Not A Key!');
+          await dialog.getByRole('button', { name: 'Create flag' }).click();
+          await dialog.getByRole('alert').waitFor();
+          await expectClean(page, `the “New flag” dialog with errors ${at}`);
+        }
         await page.keyboard.press('Escape');
         await dialog.waitFor({ state: 'hidden' });
       }
@@ -106,7 +120,8 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       await page.context().close();
     });
 
-    for (const key of ['reply-drafts-with-a-long-key', 'checkout-v2', 'legacy-banner', 'old-experiment']) {
+    // A cohort plan mid-rollout, everyone at 100%, killed, archived, and no plan at all.
+    for (const key of ['reply-drafts-with-a-long-key', 'checkout-v2', 'legacy-banner', 'old-experiment', 'support-macro-01']) {
       it(`the flag page of ${key} is clean ${at}`, async () => {
         const { page, errors } = await signIn(browser, ts, 'admin', 'ada', `#/flags/${key}`, viewport);
         await page.getByRole('heading', { name: 'Usage' }).waitFor(WAIT);
@@ -203,6 +218,15 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       await page.keyboard.press('Escape');
       expect(errors).toEqual([]);
       await page.context().close();
+    });
+
+    it(`the page of a role that cannot read flags (metrics) is clean ${at}`, async () => {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      await page.goto(`${ts.url}/#token=${await ts.token('metrics', 'eval-reporter')}`);
+      await page.getByRole('heading', { name: 'Nothing to see here' }).waitFor();
+      await expectClean(page, `the metrics role's page ${at}`);
+      await context.close();
     });
 
     it(`a viewer's pages, with every action disabled and explained, are clean ${at}`, async () => {
