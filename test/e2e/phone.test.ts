@@ -139,6 +139,8 @@ describeInBrowser('admin UI on a phone (390 px wide)', (suite) => {
     await revoke.scrollIntoViewIfNeeded();
     expect(await withinWidth(page, await revoke.boundingBox())).toBe(true);
     expect(await page.evaluate(() => window.scrollX)).toBe(0);
+    await page.evaluate(() => window.scrollTo(0, document.scrollingElement!.scrollHeight));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'phone-sdk-keys.png') });
     expect(errors).toEqual([]);
     await page.context().close();
   });
