@@ -54,7 +54,7 @@ export const shared = css`
   label { font-weight: 550; font-size: 0.86rem; }
   input, select, textarea {
     font: inherit; color: inherit; background: #fff; border: 1px solid #cfd4dc; border-radius: 8px;
-    padding: 0.45rem 0.6rem; min-width: 0;
+    padding: 0.45rem 0.6rem; min-width: 0; box-sizing: border-box;
   }
   textarea { resize: vertical; min-height: 4.5rem; width: 100%; box-sizing: border-box; }
   input[type='checkbox'] { width: 1rem; height: 1rem; accent-color: var(--sy-accent); }
