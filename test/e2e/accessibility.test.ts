@@ -56,6 +56,8 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
     // Enough flags that the bulk dialogs' lists scroll.
     for (let i = 1; i <= 12; i++) await createFlag(ts, `support-macro-${String(i).padStart(2, '0')}`, { tags: ['support'] });
     await createFlag(ts, 'legacy-banner', { tags: ['ai'] });
+    await flagWithPlan(ts, 'paused-summaries', { description: 'Thread summaries' });
+    await ok(ts, 'POST', '/api/flags/paused-summaries/pause', ['oncall', 'olga'], { reason: 'waiting for the eval rerun' });
     await ok(ts, 'POST', '/api/flags/legacy-banner/kill', ['oncall', 'olga'], { reason: 'INC-3001 banner overlaps checkout' });
     const old = await createFlag(ts, 'old-experiment');
     await ok(ts, 'POST', '/api/flags/old-experiment/archive', ['admin', 'root'], { reason: 'experiment over', version: old.version });
@@ -120,8 +122,8 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       await page.context().close();
     });
 
-    // A cohort plan mid-rollout, everyone at 100%, killed, archived, and no plan at all.
-    for (const key of ['reply-drafts-with-a-long-key', 'checkout-v2', 'legacy-banner', 'old-experiment', 'support-macro-01']) {
+    // A cohort plan mid-rollout, everyone at 100%, killed, archived, paused, and no plan at all.
+    for (const key of ['reply-drafts-with-a-long-key', 'checkout-v2', 'legacy-banner', 'old-experiment', 'paused-summaries', 'support-macro-01']) {
       it(`the flag page of ${key} is clean ${at}`, async () => {
         const { page, errors } = await signIn(browser, ts, 'admin', 'ada', `#/flags/${key}`, viewport);
         await page.getByRole('heading', { name: 'Usage' }).waitFor(WAIT);
@@ -191,6 +193,26 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
         await dialog.getByRole('checkbox').check();
         await dialog.getByRole('button', { name: submit }).click();
         await dialog.getByText(done).waitFor(WAIT);
+        await expectClean(page, `the result of “${name}” ${at}`);
+        await dialog.getByRole('button', { name: 'Done' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it(`a single kill's result and the restore's result are clean ${at}`, async () => {
+      const { page, errors } = await signIn(browser, ts, 'oncall', 'otto', '#/flags/support-macro-02', viewport);
+      for (const [opener, name, submit, done] of [
+        ['Kill switch', 'Kill support-macro-02', 'Kill flag', 'support-macro-02 is killed'],
+        ['Restore flag…', 'Restore support-macro-02', 'Restore flag', 'support-macro-02 is restored'],
+      ] as const) {
+        await page.getByRole('button', { name: opener, exact: true }).click();
+        const dialog = page.getByRole('dialog', { name });
+        await dialog.getByLabel('Reason (recorded in the audit trail)').fill(`accessibility check ${at}`);
+        await dialog.getByRole('checkbox').check();
+        await dialog.getByRole('button', { name: submit }).click();
+        await dialog.getByText(done, { exact: false }).waitFor(WAIT);
         await expectClean(page, `the result of “${name}” ${at}`);
         await dialog.getByRole('button', { name: 'Done' }).click();
         await dialog.waitFor({ state: 'hidden' });
