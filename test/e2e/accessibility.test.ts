@@ -242,6 +242,25 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       await page.context().close();
     });
 
+    it(`the offline banner and the sign-in page's notice after the server rejects a token are clean ${at}`, async () => {
+      const { page, context } = await signIn(browser, ts, 'viewer', 'vera', '#/flags', viewport);
+      await page.locator('tr[data-flag="checkout-v2"]').waitFor();
+      await context.setOffline(true);
+      await page.evaluate(() => (location.hash = '#/audit'));
+      await page.getByTestId('offline-banner').waitFor(WAIT);
+      await expectClean(page, `the offline banner ${at}`);
+      await context.close();
+
+      const fresh = await browser.newContext({ viewport });
+      const signInPage = await fresh.newPage();
+      const token = await ts.token('viewer', 'vera');
+      const forged = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`; // a bad signature
+      await signInPage.goto(`${ts.url}/#token=${forged}`);
+      await signInPage.getByText('The server rejected your token', { exact: false }).waitFor(WAIT);
+      await expectClean(signInPage, `the sign-in page's notice ${at}`);
+      await fresh.close();
+    });
+
     it(`the page of a role that cannot read flags (metrics) is clean ${at}`, async () => {
       const context = await browser.newContext({ viewport });
       const page = await context.newPage();
