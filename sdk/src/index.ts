@@ -11,6 +11,7 @@ export type {
   ClientOptions,
   ClientStatus,
   SnapshotCache,
+  StaleReport,
   WebSocketConstructor,
   WebSocketLike,
   Widen,
