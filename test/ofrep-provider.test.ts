@@ -1,7 +1,7 @@
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../sdk/src/client.js';
+import { createClient } from '@switchyard-flags/sdk';
 import { putPlan, signAndAdvance } from './rollout-fixtures.js';
 import { issueSdkKey } from './helpers/push-client.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';

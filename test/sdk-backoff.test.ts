@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, createClient, type WebSocketConstructor, type WebSocketLike } from '../sdk/src/client.js';
+import { backoffDelay, createClient, type WebSocketConstructor, type WebSocketLike } from '@switchyard-flags/sdk';
 
 describe('the reconnect backoff', () => {
   it('doubles from 1 s to a 30 s cap, each delay jittered over at least half its range', () => {

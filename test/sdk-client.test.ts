@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type ClientStatus, type SnapshotCache, type WebSocketConstructor } from '../sdk/src/client.js';
-import { fileCache } from '../sdk/src/file-cache.js';
+import { createClient, type Client, type ClientStatus, type SnapshotCache, type WebSocketConstructor } from '@switchyard-flags/sdk';
+import { fileCache } from '@switchyard-flags/sdk/node';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, startProxy } from './helpers/push-client.js';
 

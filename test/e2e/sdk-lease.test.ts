@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { Client, createClient } from '../../sdk/src/index.js';
+import type { Client, createClient } from '@switchyard-flags/sdk';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { issueSdkKey, startProxy, type Proxy } from '../helpers/push-client.js';
 import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
