@@ -40,7 +40,7 @@ export interface Connection {
   close(): void;
 }
 
-export type ConnectionOptions = Pick<ClientOptions, 'url' | 'sdkKey' | 'WebSocket' | 'heartbeatTimeoutMs' | 'random' | 'reconnect'>;
+export type ConnectionOptions = Pick<ClientOptions, 'url' | 'sdkKey' | 'WebSocket' | 'heartbeatTimeoutMs' | 'random' | 'reconnect' | 'maxMessageBytes'>;
 
 /** After the I/O already queued: `setImmediate` (Node), else a zero timeout (browsers). */
 const soon: (fn: () => void) => unknown = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn));
@@ -62,6 +62,8 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   let retry: ReturnType<typeof setTimeout> | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const rc = opts.reconnect ?? {};
+  /** The longest message taken (8 MiB by default): a longer one is refused before it is parsed. */
+  const max = opts.maxMessageBytes ?? 8388608;
   /** One URL or a list of replicas: a lost socket reconnects to the next one in the list. */
   const bases = ([] as string[]).concat(opts.url).map((u) => u.replace(/\/+$/, '') + '/sdk/');
   let at = 0;
@@ -116,12 +118,17 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     healthySince = 0;
     if (authFailed) attempt = 30;
     at = (at + 1) % bases.length;
-    // A draining server (close code 1012, service restart) asks for another replica at once.
-    retry = setTimeout(open, restart && !authFailed ? 0 : backoffDelay(attempt++, opts.random, rc));
+    // Every close backs off, jittered. A draining server (1012, service restart) asks for another
+    // replica: the first such wait is the default first step (0.5-1 s) whatever the configured
+    // backoff; a server that keeps closing with 1012 gets the doubling like any other failure.
+    retry = setTimeout(open, backoffDelay(attempt, opts.random, !attempt++ && restart ? {} : rc));
   }
 
   function onMessage(sock: WebSocketLike, data: unknown): void {
-    const m = JSON.parse(String(data)) as ServerMessage;
+    const text = String(data);
+    // A message this long is refused unparsed: the state held (last-known values) stays.
+    if (text.length > max) return tooLarge(sock);
+    const m = JSON.parse(text) as ServerMessage;
     heard = Date.now();
     link.heard();
     if (m.type !== 'snapshot' && m.type !== 'changes') {
@@ -147,6 +154,11 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     }
   }
 
+  function tooLarge(sock: WebSocketLike): void {
+    link.warn('too large');
+    drop(sock, false);
+  }
+
   async function open(): Promise<void> {
     retry = undefined;
     if (closed || ws || connecting) return;
@@ -160,7 +172,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
     const sock = isGlobal
       ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
-      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey }, maxPayload: max });
     ws = sock;
     let authFailed = false;
     let opened = false;
@@ -173,12 +185,17 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
         drop(sock, false);
       }
     };
+    let tooBig = false;
     sock.onerror = (ev) => {
-      // `ws` reports a refused upgrade as "Unexpected server response: 401".
-      if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
+      const msg = String(ev?.message ?? ev?.error?.message);
+      // `ws` reports a refused upgrade as "Unexpected server response: 401", and a frame over
+      // maxPayload (refused before it is read) as "Max payload size exceeded".
+      if (/\b40[13]\b/.test(msg)) authFailed = true;
+      tooBig = /payload/.test(msg);
     };
     sock.onclose = (ev) => {
       if (isGlobal && !opened && ev.code === 1006) void diagnose(sock);
+      else if (tooBig) tooLarge(sock);
       else drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
     };
     heard = Date.now();
