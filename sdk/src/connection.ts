@@ -4,8 +4,9 @@
  * messages mean is the caller's (`Link`); this module only knows when a socket is healthy.
  */
 import { backoffDelay } from './backoff.js';
-import type { ClientOptions, WebSocketConstructor, WebSocketLike } from './client-types.js';
-import { PROTOCOL_VERSION, SDK_SUBPROTOCOL, type ChangesMessage, type ServerMessage, type SnapshotMessage } from './protocol.js';
+import type { ClientOptions, WebSocketLike } from './client-types.js';
+import { PROTOCOL_VERSION, type ChangesMessage, type ServerMessage, type SnapshotMessage } from './protocol.js';
+import { errorKind, kill, socketMaker } from './socket.js';
 
 export const SDK_NAME = 'switchyard-js/0.1.0';
 
@@ -44,8 +45,6 @@ export type ConnectionOptions = Pick<ClientOptions, 'url' | 'sdkKey' | 'WebSocke
 
 /** After the I/O already queued: `setImmediate` (Node), else a zero timeout (browsers). */
 const soon: (fn: () => void) => unknown = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn));
-/** Node 20 has no global WebSocket: `ws`, imported by a parameter so browser bundlers neither resolve nor bundle it. */
-const loadWs = (name = 'ws'): Promise<WebSocketConstructor> => import(name).then((m: { default: WebSocketConstructor }) => m.default);
 
 /** A connection that opens its first socket on `open()`. Log messages are short codes, listed in docs/sdk.md. */
 export function createConnection(opts: ConnectionOptions, state: Fed, link: Link): Connection {
@@ -107,8 +106,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     sock.onopen = sock.onmessage = sock.onclose = null;
     sock.onerror = () => {}; // `ws` throws on an error event nobody listens to
     try {
-      if (sock.terminate) sock.terminate();
-      else sock.close();
+      kill(sock);
     } catch {
       // already closed
     }
@@ -163,18 +161,12 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     retry = undefined;
     if (closed || ws || connecting) return;
     connecting = true;
-    let WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    const isGlobal = !opts.WebSocket && !!WS;
-    WS ??= await loadWs().catch((err) => void link.warn('no WebSocket', err));
+    const made = await socketMaker(opts, max).catch((err) => void link.warn('no WebSocket', err));
     connecting = false;
-    if (closed || ws || !WS) return;
-    const streamUrl = bases[at]!.replace(/^http/, 'ws') + 'stream';
-    // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
-    const sock = isGlobal
-      ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
-      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey }, maxPayload: max });
+    if (closed || ws || !made) return;
+    const isGlobal = made[1];
+    const sock = made[0](bases[at]!.replace(/^http/, 'ws') + 'stream');
     ws = sock;
-    let authFailed = false;
     let opened = false;
     sock.onopen = () => (opened = true) && sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
     sock.onmessage = (ev) => {
@@ -185,18 +177,14 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
         drop(sock, false);
       }
     };
-    let tooBig = false;
+    let failed = 0;
     sock.onerror = (ev) => {
-      const msg = String(ev?.message ?? ev?.error?.message);
-      // `ws` reports a refused upgrade as "Unexpected server response: 401", and a frame over
-      // maxPayload (refused before it is read) as "Max payload size exceeded".
-      if (/\b40[13]\b/.test(msg)) authFailed = true;
-      tooBig = /payload/.test(msg);
+      failed = errorKind(ev);
     };
     sock.onclose = (ev) => {
       if (isGlobal && !opened && ev.code === 1006) void diagnose(sock);
-      else if (tooBig) tooLarge(sock);
-      else drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
+      else if (failed > 1) tooLarge(sock);
+      else drop(sock, failed > 0 || ev.code === 4401, ev.code === 1012);
     };
     heard = Date.now();
     arm();
