@@ -4,12 +4,12 @@
  * URL). A browser's socket says nothing about why it failed (diagnose() in connection.ts asks
  * over HTTP) and has only close().
  */
-import type { WebSocketLike } from './client-types.js';
+import type { WebSocketConstructor, WebSocketLike } from './client-types.js';
 import type { ConnectionOptions } from './connection.js';
 import { SDK_SUBPROTOCOL } from './protocol.js';
 
 export const socketMaker = async (opts: ConnectionOptions, _max: number): Promise<[(url: string) => WebSocketLike, boolean]> => [
-  (url) => new (opts.WebSocket ?? WebSocket)(url, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey]),
+  (url) => new (opts.WebSocket ?? (WebSocket as unknown as WebSocketConstructor))(url, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey]),
   true,
 ];
 
