@@ -74,7 +74,7 @@ export interface ClientOptions {
    */
   telemetryIntervalMs?: number;
   /**
-   * Distinct-user sketches reported with the telemetry (`createReach()` from `switchyard/sdk/node`).
+   * Distinct-user sketches reported with the telemetry (`createReach()` from `@switchyard-flags/sdk/node`).
    * Opt-in in browsers (a browser app serves one user); the Node entry attaches one unless this is `null`.
    */
   reach?: Reach | null;
