@@ -57,7 +57,10 @@ describe('the SDK package, packed and installed into an empty project', () => {
     key = (await issueSdkKey(ts)).key;
     await createFlag(ts, 'support-draft', { on: 'v2', off: 'v1' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-app-'));
-    const packed = JSON.parse((await npm(['pack', '-w', 'sdk', '--json', '--pack-destination', dir], root)).stdout) as Array<{ filename: string }>;
+    // --ignore-scripts: pack the sdk/dist the global setup built, without prepack's rebuild, which
+    // would empty sdk/dist under the tests running beside this one (they load it).
+    expect(fs.existsSync(path.join(root, 'sdk', 'dist', 'index.js'))).toBe(true);
+    const packed = JSON.parse((await npm(['pack', '-w', 'sdk', '--ignore-scripts', '--json', '--pack-destination', dir], root)).stdout) as Array<{ filename: string }>;
     tarball = path.join(dir, packed[0]!.filename);
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
     await npm(['install', tarball], dir);
