@@ -82,7 +82,7 @@ afterAll(() => {
 });
 
 describe('SIGTERM drains `switchyard serve`', () => {
-  it('on SIGTERM /readyz answers 503 at once, new requests get 503 shutting_down, SDKs move to another replica at once, the in-flight kill commits, and the process exits 0', async () => {
+  it('on SIGTERM /readyz answers 503 at once, new requests get 503 shutting_down, SDKs move to another replica within a second (jittered), the in-flight kill commits, and the process exits 0', async () => {
     const a = await bootServer(replicaDir(), { DRAIN_SECONDS: '60' });
     const b = await bootServer(replicaDir());
     const opened: string[] = [];
