@@ -1,10 +1,5 @@
 // Measures the SDK's browser bundle: esbuild (ESM, minified, tree-shaken, browser platform)
-// then gzip -9. Run: `node bench/size.mjs` (after `npm install` or `node sdk/build.mjs`, which
-// build sdk/dist). The figure that counts is the first row: what an app installing the package
-// bundles (`@switchyard-flags/sdk` resolves to sdk/dist, the files `npm pack -w sdk` puts in the
-// tarball, with the package's `browser` field applied); test/sdk-package.test.ts holds it (the
-// aim is 4,096 B) and checks that the installed tarball bundles to the same bytes. The rows from
-// source (sdk/src, internal names not mangled) are printed for comparison.
+// then gzip -9. Run: `node bench/size.mjs`. test/sdk-package.test.ts holds createClient at <= 4,096 B.
 // Also prints the admin UI bundle (as built into dist/admin-ui) and, when bench/node_modules
 // holds them, the smallest peer browser SDKs bundled the same way.
 import { build } from 'esbuild';
@@ -16,18 +11,16 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** What an app pulls in for each import; `contents` is the app's own entry. */
 export const CASES = {
-  // What an app installing the package bundles: sdk/dist (sdk/build.mjs: internal names mangled).
-  'createClient (typical app, the package)': `import { createClient } from '@switchyard-flags/sdk'; globalThis.c = createClient;`,
-  'whole browser entry (the package)': `export * from '@switchyard-flags/sdk';`,
-  'web OpenFeature provider (the package)': `import { SwitchyardWebProvider } from '@switchyard-flags/sdk/openfeature-web'; globalThis.p = SwitchyardWebProvider;`,
-  // The same from the SDK's source, for comparison.
-  'createClient (typical app, from source)': `import { createClient } from './sdk/src/index.ts'; globalThis.c = createClient;`,
-  'whole browser entry (from source)': `export * from './sdk/src/index.ts';`,
+  'createClient (typical app)': `import { createClient } from './sdk/src/index.ts'; globalThis.c = createClient;`,
+  'whole browser entry': `export * from './sdk/src/index.ts';`,
+  'web OpenFeature provider': `import { SwitchyardWebProvider } from './sdk/src/openfeature-web.ts'; globalThis.p = SwitchyardWebProvider;`,
+  // What an app installing the package bundles: the tsc output in sdk/dist (`node build.mjs` first).
+  'createClient from @switchyard-flags/sdk (dist)': `import { createClient } from '@switchyard-flags/sdk'; globalThis.c = createClient;`,
 };
 
-/** Bytes of one case: minified, and minified + gzip -9; `code` is the bundle itself. `resolveDir`: the app's folder (imports resolve from there). */
-export function measure(contents, resolveDir = root) {
-  return bundleSize({ stdin: { contents, resolveDir, sourcefile: 'app.ts', loader: 'ts' } });
+/** Bytes of one case: minified, and minified + gzip -9; `code` is the bundle itself. */
+export function measure(contents) {
+  return bundleSize({ stdin: { contents, resolveDir: root, sourcefile: 'app.ts', loader: 'ts' } });
 }
 
 async function bundleSize(options) {
@@ -60,7 +53,7 @@ function measurePeer(contents) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const row = (name, min, gzip) => console.log(`| ${name.padEnd(44)} | ${String(min).padStart(7)} | ${String(gzip).padStart(6)} | ${(gzip / 1024).toFixed(2).padStart(6)} |`);
+  const row = (name, min, gzip) => console.log(`| ${name.padEnd(34)} | ${String(min).padStart(7)} | ${String(gzip).padStart(6)} | ${(gzip / 1024).toFixed(2).padStart(6)} |`);
   console.log('\n### bundle sizes (esbuild ESM, minified, tree-shaken; gzip -9)\n');
   console.log('| what | B min | B min+gzip | KiB gz |\n|:--|--:|--:|--:|');
   for (const [name, contents] of Object.entries(CASES)) {
@@ -82,5 +75,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       row(`peer: ${name} (not installed)`, 0, 0);
     }
   }
-  console.log('\ntargets: SDK createClient (the package) <= 4 KiB gz (half the smallest peer); admin UI <= 60 KiB gz');
+  console.log('\ntargets: SDK createClient <= 4 KiB gz (half the smallest peer); admin UI <= 60 KiB gz');
 }

@@ -61,18 +61,18 @@ export function createClient(opts: ClientOptions): Client {
     if (closed) return;
     clearTimeout(leaseTimer);
     const now = Date.now();
-    flags.clock_(now);
-    const held = flags.read_.snapshot().flags;
-    const { lapsed, next } = checkLeases(held, flags.heardAt_, now);
+    flags.clock(now);
+    const held = flags.read.snapshot().flags;
+    const { lapsed, next } = checkLeases(held, flags.heardAt, now);
     if (next < Infinity) leaseTimer = setTimeout(lease, Math.min(next - now, 2e9));
     const was = stale;
     let s = status;
     if (lapsed.length && (s === 'ready' || s === 'initializing')) s = 'stale';
-    else if (!lapsed.length && s === 'stale' && conn?.live_()) s = 'ready';
-    const lastHeardAt = heardOnce ? new Date(flags.heardAt_).toISOString() : null;
+    else if (!lapsed.length && s === 'stale' && conn?.live()) s = 'ready';
+    const lastHeardAt = heardOnce ? new Date(flags.heardAt).toISOString() : null;
     stale =
       lapsed.length || s === 'stale'
-        ? { reason: lapsed.length ? 'lease_lapsed' : 'disconnected', flags: lapsed, lastHeardAt, message: staleMessage(lapsed, flags.heardAt_, now) }
+        ? { reason: lapsed.length ? 'lease_lapsed' : 'disconnected', flags: lapsed, lastHeardAt, message: staleMessage(lapsed, flags.heardAt, now) }
         : null;
     if (s !== status) return setStatus(s);
     // The lapsed flags, or whether there is a report at all, moved (one string each: smaller than two tests).
@@ -81,7 +81,7 @@ export function createClient(opts: ClientOptions): Client {
 
   function save(): void {
     try {
-      if (opts.cache) Promise.resolve(opts.cache.save(flags.read_.snapshot())).catch(cacheFailed);
+      if (opts.cache) Promise.resolve(opts.cache.save(flags.read.snapshot())).catch(cacheFailed);
     } catch (err) {
       cacheFailed(err);
     }
@@ -89,18 +89,18 @@ export function createClient(opts: ClientOptions): Client {
 
   /** A bootstrap or cached snapshot, when newer than what is held. */
   function seed(s: Snapshot | null | undefined): void {
-    if (s && Array.isArray(s.flags) && s.version > flags.version) for (const key of flags.receive_({ type: 'snapshot', ...s })!) emit(handlers.change, { key });
+    if (s && Array.isArray(s.flags) && s.version > flags.version) for (const key of flags.receive({ type: 'snapshot', ...s })!) emit(handlers.change, { key });
     lease();
   }
 
   const conn = createConnection(opts, flags, {
-    up_(changed) {
+    up(changed) {
       if (changed.length || status !== 'ready') save();
       if (status === 'ready') lease();
       else setStatus('ready');
       for (const key of changed) emit(handlers.change, { key });
     },
-    down_(authFailed, reason) {
+    down(authFailed, reason) {
       if (authFailed) {
         statusReason = reason;
         warn('refused', reason);
@@ -108,13 +108,13 @@ export function createClient(opts: ClientOptions): Client {
       } else if (status === 'ready') setStatus('stale');
     },
     warn,
-    heard_() {
-      flags.heardAt_ = Date.now();
+    heard() {
+      flags.heardAt = Date.now();
       heardOnce = true;
       if (stale?.flags.length) lease();
     },
   });
-  const stopReporting = startReporter(opts.telemetryIntervalMs ?? 60_000, conn.live_, flags.takeCounts_, opts.reach);
+  const stopReporting = startReporter(opts.telemetryIntervalMs ?? 60_000, conn.live, flags.takeCounts, opts.reach);
 
   const client: Client = {
     get status() {
@@ -156,7 +156,7 @@ export function createClient(opts: ClientOptions): Client {
       handlers.change.clear();
       handlers.status.clear();
     },
-    ...flags.read_,
+    ...flags.read,
   };
 
   seed(opts.bootstrap);
@@ -167,10 +167,10 @@ export function createClient(opts: ClientOptions): Client {
     cacheFailed(err);
   }
   if (loaded && typeof (loaded as Promise<unknown>).then === 'function') {
-    (loaded as Promise<Snapshot | null | undefined>).then(seed, cacheFailed).finally(conn.open_);
+    (loaded as Promise<Snapshot | null | undefined>).then(seed, cacheFailed).finally(conn.open);
   } else {
     seed(loaded as Snapshot | undefined);
-    void conn.open_();
+    void conn.open();
   }
   return client;
 }

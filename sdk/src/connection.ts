@@ -15,28 +15,28 @@ export interface Fed {
   /** The version held: sent in the hello and acknowledged after each state message. */
   readonly version: number;
   /** Applies a snapshot or changes: the keys that changed, or null for a gap (the connection resyncs). */
-  receive_(m: SnapshotMessage | ChangesMessage): string[] | null;
+  receive(m: SnapshotMessage | ChangesMessage): string[] | null;
 }
 
 /** What the connection tells the client it serves. */
 export interface Link {
   /** A state message was applied on a healthy socket; `changed`: the keys whose definition changed. */
-  up_(changed: string[]): void;
+  up(changed: string[]): void;
   /**
    * The socket is gone (`authFailed`: the server refused the key, or this page's origin, for the
    * `reason` given when known); a retry is scheduled unless closed.
    */
-  down_(authFailed: boolean, reason?: string): void;
+  down(authFailed: boolean, reason?: string): void;
   warn(what: string, detail?: unknown): void;
   /** Any message arrived (state, heartbeat, error): the server was heard from just now. */
-  heard_(): void;
+  heard(): void;
 }
 
 export interface Connection {
   /** Opens a socket unless one is open, opening, or the connection is closed. */
-  open_(): Promise<void>;
+  open(): Promise<void>;
   /** The socket, while it is open and has delivered a state message since it opened. */
-  live_(): WebSocketLike | undefined;
+  live(): WebSocketLike | undefined;
   /** Closes the socket and stops reconnecting; `down` is not called. */
   close(): void;
 }
@@ -111,7 +111,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       // already closed
     }
     if (closed) return;
-    link.down_(authFailed, reason);
+    link.down(authFailed, reason);
     if (healthySince && Date.now() - healthySince >= (rc.resetAfterMs ?? 60_000)) attempt = 0;
     healthySince = 0;
     if (authFailed) attempt = 30;
@@ -128,19 +128,19 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     if (text.length > max) return tooLarge(sock);
     const m = JSON.parse(text) as ServerMessage;
     heard = Date.now();
-    link.heard_();
+    link.heard();
     if (m.type !== 'snapshot' && m.type !== 'changes') {
       if (m.type === 'error') link.warn('server: ' + m.code, m.message);
       return; // and heartbeats
     }
-    const changed = state.receive_(m);
+    const changed = state.receive(m);
     if (!changed) return drop(sock, false); // a gap cannot be patched: resync from a fresh connection
     if (m.heartbeatMs) {
       heartbeatMs = m.heartbeatMs;
       arm();
     }
     healthySince ||= heard;
-    link.up_(changed);
+    link.up(changed);
     // The acknowledgement is written after the I/O already queued: the app sees the change first,
     // and a process holding many clients applies all of a broadcast before it writes the acks.
     if (acking !== sock) {
@@ -191,8 +191,8 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   }
 
   return {
-    open_: open,
-    live_: () => (healthySince && ws?.readyState === 1 ? ws : undefined),
+    open,
+    live: () => (healthySince && ws?.readyState === 1 ? ws : undefined),
     close() {
       closed = true;
       clearTimeout(retry);

@@ -6,7 +6,7 @@
 import type { PreparedFlag } from './evaluate.js';
 import type { TelemetryCount } from './protocol.js';
 
-const count = (p: PreparedFlag): TelemetryCount => ({ key: p.f.key, stage: p.f.stage, on: p.n1_, off: p.n0_, fallback: p.nf_ });
+const count = (p: PreparedFlag): TelemetryCount => ({ key: p.f.key, stage: p.f.stage, on: p.n1, off: p.n0, fallback: p.nf });
 
 /**
  * A flag's state `old` is being replaced by `next` (undefined: the flag is gone). Its counts
@@ -17,19 +17,19 @@ const count = (p: PreparedFlag): TelemetryCount => ({ key: p.f.key, stage: p.f.s
 export function carry(old: PreparedFlag | undefined, next: PreparedFlag | undefined, aside: TelemetryCount[]): void {
   if (!old) return;
   if (next && next.f.stage === old.f.stage) {
-    next.n1_ = old.n1_;
-    next.n0_ = old.n0_;
-    next.nf_ = old.nf_;
-  } else if (old.n1_ + old.n0_ + old.nf_) aside.push(count(old));
+    next.n1 = old.n1;
+    next.n0 = old.n0;
+    next.nf = old.nf;
+  } else if (old.n1 + old.n0 + old.nf) aside.push(count(old));
 }
 
 /** The non-zero counts since the last call (those set aside first), zeroing them. */
 export function takeCounts(flags: Iterable<PreparedFlag>, aside: TelemetryCount[]): TelemetryCount[] {
   const all = aside.splice(0);
   for (const p of flags) {
-    if (p.n1_ + p.n0_ + p.nf_) {
+    if (p.n1 + p.n0 + p.nf) {
       all.push(count(p));
-      p.n1_ = p.n0_ = p.nf_ = 0;
+      p.n1 = p.n0 = p.nf = 0;
     }
   }
   return all;

@@ -68,45 +68,42 @@ const enum Decided {
  * flag, with the flag's evaluation counters (telemetry) beside it: one Map lookup per call.
  */
 export class PreparedFlag {
-  /** @internal The outcome for every context that passes the cohort (KILLED wins before it): a step, or ROLL. */
-  readonly pre_: Step = Step.BROKEN;
+  /** The outcome for every context that passes the cohort (KILLED wins before it): a step, or ROLL. */
+  readonly pre: Step = Step.BROKEN;
   /** The cohort rules, or null when there are none. */
   readonly rules: readonly CohortRule[] | null = null;
-  /** @internal The bucketing seed, `murmur3(salt, 0)`. */
-  readonly seed_: number = 0;
-  /** @internal Buckets below this are in: `rolloutThreshold(percent)`. */
-  readonly cut_: number = 0;
+  readonly seed: number = 0;
+  /** Buckets below this are in: `rolloutThreshold(percent)`. */
+  readonly cut: number = 0;
   readonly on: Json;
   readonly off: Json;
-  /** @internal The fail-safe lease in ms (`maxStaleSeconds` × 1000), 0 for none: the client serves `off` past it (lease.ts). */
-  readonly leaseMs_: number = 0;
-  /** @internal Telemetry: evaluations since the last report that served `on`, `off`, the caller's fallback. */
-  n1_ = 0;
-  /** @internal */
-  n0_ = 0;
-  /** @internal */
-  nf_ = 0;
+  /** The fail-safe lease in ms (`maxStaleSeconds` × 1000), 0 for none: the client serves `off` past it (lease.ts). */
+  readonly leaseMs: number = 0;
+  /** Telemetry: evaluations since the last report that served `on`, `off`, the caller's fallback. */
+  n1 = 0;
+  n0 = 0;
+  nf = 0;
 
   constructor(readonly f: FlagState) {
     this.on = f.on;
     this.off = f.off;
     try {
-      this.leaseMs_ = leaseMs(f);
+      this.leaseMs = leaseMs(f);
       if (f.killed) {
-        this.pre_ = Step.KILLED;
+        this.pre = Step.KILLED;
         return;
       }
       const rules = f.cohort;
       if (rules.length > 0) this.rules = rules;
       const percent = f.percent;
       if (typeof percent !== 'number' || percent !== percent) return; // BROKEN
-      if (percent <= 0) this.pre_ = Step.NOT_STARTED;
-      else if (percent >= 100) this.pre_ = Step.FULL;
+      if (percent <= 0) this.pre = Step.NOT_STARTED;
+      else if (percent >= 100) this.pre = Step.FULL;
       else {
-        this.cut_ = Math.round(percent * 100); // rolloutThreshold(percent), as 0 < percent < 100 here
-        this.pre_ = Step.ROLL_BAD_SALT;
-        this.seed_ = seedOf(f);
-        this.pre_ = Step.ROLL;
+        this.cut = Math.round(percent * 100); // rolloutThreshold(percent), as 0 < percent < 100 here
+        this.pre = Step.ROLL_BAD_SALT;
+        this.seed = seedOf(f);
+        this.pre = Step.ROLL;
       }
     } catch {
       // a malformed state: BROKEN, or ROLL_BAD_SALT (a missing key is still reported first)
@@ -123,7 +120,7 @@ function decide(p: PreparedFlag, ctx: EvaluationContext, out: HashOut | undefine
   // 1. No such flag: the caller has no PreparedFlag and serves its fallback.
 
   // 2. A killed flag serves its off value to everyone, whatever its plan says.
-  const pre = p.pre_;
+  const pre = p.pre;
   if (pre === Step.KILLED) return Step.KILLED;
 
   // 3. Cohort: the context must be an object, and every rule must hold.
@@ -140,8 +137,8 @@ function decide(p: PreparedFlag, ctx: EvaluationContext, out: HashOut | undefine
   if (pre !== Step.ROLL) return Step.BROKEN;
 
   // 7. In iff the key's bucket is below round(percent * 100).
-  const bucket = bucketOf(p.seed_, key, out);
-  return (bucket << Decided.BITS) | (bucket < p.cut_ ? Step.IN : Step.OUT);
+  const bucket = bucketOf(p.seed, key, out);
+  return (bucket << Decided.BITS) | (bucket < p.cut ? Step.IN : Step.OUT);
 }
 
 /**

@@ -18,19 +18,19 @@ export interface Flags {
    * definition changed, or null for changes that start past the version held (a gap: versions
    * were missed, so only a fresh snapshot can bring it up to date).
    */
-  receive_(m: SnapshotMessage | ChangesMessage): string[] | null;
+  receive(m: SnapshotMessage | ChangesMessage): string[] | null;
   /** What the client serves from the state: its evaluation methods and the snapshot. */
-  read_: Pick<Client, 'value' | 'isEnabled' | 'evaluate' | 'snapshot'>;
+  read: Pick<Client, 'value' | 'isEnabled' | 'evaluate' | 'snapshot'>;
   /** The evaluation counts since the last call (per flag and stage), zeroing them. */
-  takeCounts_(): TelemetryCount[];
+  takeCounts(): TelemetryCount[];
   /** When the client last heard from the server (ms since the epoch; its creation until then): leases count from it (lease.ts). */
-  heardAt_: number;
+  heardAt: number;
   /**
    * The clock as the client's lease timer just read it. Evaluations of a leased flag do not read
    * the clock each time (Date.now() costs about 80 ns on a VM): they use this reading, and read
    * the clock themselves every 64th leased evaluation, so a late (throttled) timer is covered.
    */
-  clock_(now: number): void;
+  clock(now: number): void;
 }
 
 /** Of two objects: null, an array, or another object (a flag serves a fallback's kind, or the fallback is served). */
@@ -47,7 +47,7 @@ export function createFlags(reach?: Reach | null): Flags {
   let seen = heardAt;
   let tick = 0;
   /** Whether a prepared flag's lease has lapsed: 0 for most flags (no lease) after one field read. */
-  const lapsed = (p: PreparedFlag) => p.leaseMs_ !== 0 && ((++tick & 63) === 0 ? (seen = Date.now()) : seen) - heardAt > p.leaseMs_;
+  const lapsed = (p: PreparedFlag) => p.leaseMs !== 0 && ((++tick & 63) === 0 ? (seen = Date.now()) : seen) - heardAt > p.leaseMs;
   /** Counts of flag states replaced at another stage or removed, until the next report. */
   const aside: TelemetryCount[] = [];
   /** The hash the last evaluation that bucketed a key computed, for the reach sketch. */
@@ -81,14 +81,14 @@ export function createFlags(reach?: Reach | null): Flags {
     const p = flags.get(key);
     if (p === undefined) return fallback;
     // The lease: past it, a leased flag serves its off value.
-    const s = p.leaseMs_ !== 0 && lapsed(p) ? 0 : serve(p, context ?? NO_CONTEXT, out);
+    const s = p.leaseMs !== 0 && lapsed(p) ? 0 : serve(p, context ?? NO_CONTEXT, out);
     const v = s > 0 ? p.on : p.off;
     if (s < 0 || typeof v !== typeof fallback || (typeof v === 'object' && kind(v) !== kind(fallback))) {
-      p.nf_++;
+      p.nf++;
       return fallback;
     }
-    if (s > 0) p.n1_++, reach?.add(p, context, hashed.hash);
-    else p.n0_++;
+    if (s > 0) p.n1++, reach?.add(p, context, hashed.hash);
+    else p.n0++;
     return v;
   }
 
@@ -96,38 +96,38 @@ export function createFlags(reach?: Reach | null): Flags {
     get version() {
       return version;
     },
-    get heardAt_() {
+    get heardAt() {
       return heardAt;
     },
-    set heardAt_(at: number) {
+    set heardAt(at: number) {
       heardAt = seen = at;
     },
-    clock_(now) {
+    clock(now) {
       seen = now;
     },
-    receive_(m) {
+    receive(m) {
       if (m.type === 'snapshot') return apply(m.flags, undefined, m.version);
       if (m.since > version) return null;
       return m.version > version ? apply(m.flags, m.removed, m.version) : [];
     },
-    read_: {
+    read: {
       snapshot: () => ({ version, flags: [...flags.values()].map((p) => p.f) }),
       value: value as Client['value'],
       isEnabled: (key, context) => value(key, context, false) as boolean,
       evaluate(key, context) {
         const p = flags.get(key);
         if (p && lapsed(p)) {
-          p.n0_++;
+          p.n0++;
           return { value: p.off, reason: 'STALE', flagVersion: p.f.version };
         }
         const r = explain(p, context ?? NO_CONTEXT, out);
         if (!p) return r;
-        if (r.reason === 'ERROR') p.nf_++;
-        else if (r.reason === 'ROLLOUT_IN') p.n1_++, reach?.add(p, context, hashed.hash);
-        else p.n0_++;
+        if (r.reason === 'ERROR') p.nf++;
+        else if (r.reason === 'ROLLOUT_IN') p.n1++, reach?.add(p, context, hashed.hash);
+        else p.n0++;
         return r;
       },
     },
-    takeCounts_: () => takeCounts(flags.values(), aside),
+    takeCounts: () => takeCounts(flags.values(), aside),
   };
 }

@@ -80,7 +80,7 @@ export function createReach(): Reach {
       if (key === undefined) return;
       let s = p === lastFlag ? last : sketches.get(p);
       if (s === undefined) {
-        let seed = p.seed_;
+        let seed = p.seed;
         try {
           // As an int32 (murmur3 reads its seed as one): a Smi in Node, never a boxed double field.
           seed = (seed || saltSeed(p.f.salt)) | 0;
@@ -93,7 +93,7 @@ export function createReach(): Reach {
       lastFlag = p;
       last = s;
       // A partial rollout just hashed this key with this seed (the evaluation's `hashed`); at 100% nothing did.
-      if (p.seed_ === 0 || hashed === undefined) {
+      if (p.seed === 0 || hashed === undefined) {
         bucketOf(s.seed, key, own);
         addHash(s.regs, own.hash);
       } else addHash(s.regs, hashed);

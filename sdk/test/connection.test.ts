@@ -18,7 +18,7 @@ function recordingLink() {
   let refuse = false;
   const state: Fed & { version: number } = {
     version: 0,
-    receive_(m) {
+    receive(m) {
       got.push(m);
       if (refuse) return null;
       state.version = Math.max(state.version, m.version);
@@ -26,10 +26,10 @@ function recordingLink() {
     },
   };
   const link: Link = {
-    up_: (changed) => void ups.push(changed),
-    down_: (authFailed) => void downs.push(authFailed),
+    up: (changed) => void ups.push(changed),
+    down: (authFailed) => void downs.push(authFailed),
     warn: (what) => void warnings.push(what),
-    heard_: () => void heard.push(Date.now()),
+    heard: () => void heard.push(Date.now()),
   };
   return { state, link, got, ups, downs, warnings, heard, setVersion: (v: number) => (state.version = v), refuseNext: () => (refuse = true) };
 }
@@ -55,8 +55,8 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
   it('opens one socket to /sdk/stream with the key in a header and says hello with the version held', async () => {
     const { net, rec, conn } = setUp();
     rec.setVersion(7);
-    await conn.open_();
-    await conn.open_(); // already open: no second socket
+    await conn.open();
+    await conn.open(); // already open: no second socket
     expect(net.sockets).toHaveLength(1);
     const s = net.sockets[0]!;
     expect(s.url).toBe('ws://flags.test/sdk/stream');
@@ -73,7 +73,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     try {
       const rec = recordingLink();
       const conn = createConnection({ url: 'https://flags.test', sdkKey: 'sy_sdk_k' }, rec.state, rec.link);
-      await conn.open_();
+      await conn.open();
       expect(net.sockets[0]!.url).toBe('wss://flags.test/sdk/stream');
       expect(net.sockets[0]!.protocols).toEqual(['switchyard.v1', 'sdk-key.sy_sdk_k']);
       expect(net.sockets[0]!.options).toBeUndefined();
@@ -85,7 +85,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it('hands snapshots and changes to the state and reports each up, not heartbeats or errors, and acknowledges the latest version once per burst', async () => {
     const { net, rec, conn } = setUp();
-    await conn.open_();
+    await conn.open();
     const s = net.sockets[0]!;
     s.accept();
     s.deliver(snapshot(3));
@@ -107,7 +107,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it('drops the socket when the state finds a gap and opens a new one after the first backoff delay', async () => {
     const { net, rec, conn } = setUp();
-    await conn.open_();
+    await conn.open();
     net.sockets[0]!.accept();
     rec.refuseNext();
     net.sockets[0]!.deliver(changes(9, 10));
@@ -124,7 +124,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it('drops the socket and warns "bad message" on a frame that is not JSON', async () => {
     const { net, rec, conn } = setUp();
-    await conn.open_();
+    await conn.open();
     net.sockets[0]!.accept();
     net.sockets[0]!.deliver('not json');
     expect(rec.warnings).toEqual(['bad message']);
@@ -135,7 +135,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it("replaces a socket that hears nothing for twice the server's heartbeat interval plus a second", async () => {
     const { net, rec, conn } = setUp();
-    await conn.open_();
+    await conn.open();
     const s = net.sockets[0]!;
     s.accept();
     s.deliver(snapshot(1, { heartbeatMs: 1000 }));
@@ -152,7 +152,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it('reports a refused key (401 upgrade or close code 4401) as an auth failure and then waits the longest delay', async () => {
     const { net, rec, conn } = setUp();
-    await conn.open_();
+    await conn.open();
     net.sockets[0]!.fail(1006, 'Unexpected server response: 401');
     expect(rec.downs).toEqual([true]);
     await vi.advanceTimersByTimeAsync(backoffDelay(30, () => 0) - 1);
@@ -167,7 +167,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it('doubles the delay on each failure and starts over after a minute of health', async () => {
     const { net, conn } = setUp({ heartbeatTimeoutMs: 3_600_000 });
-    await conn.open_();
+    await conn.open();
     const waits: number[] = [];
     for (let i = 0; i < 3; i++) {
       const start = Date.now();
@@ -188,21 +188,21 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
 
   it('is live only while its socket is open and has delivered a state message', async () => {
     const { net, conn } = setUp();
-    expect(conn.live_()).toBeUndefined();
-    await conn.open_();
+    expect(conn.live()).toBeUndefined();
+    await conn.open();
     const s = net.sockets[0]!;
     s.accept();
-    expect(conn.live_()).toBeUndefined();
+    expect(conn.live()).toBeUndefined();
     s.deliver(snapshot(1));
-    expect(conn.live_()).toBe(s);
+    expect(conn.live()).toBe(s);
     s.fail();
-    expect(conn.live_()).toBeUndefined();
+    expect(conn.live()).toBeUndefined();
     conn.close();
   });
 
   it('close() detaches the socket, leaves no timer and never reconnects or reports down', async () => {
     const { net, rec, conn } = setUp();
-    await conn.open_();
+    await conn.open();
     const s = net.sockets[0]!;
     s.accept();
     s.deliver(snapshot(1));
@@ -211,7 +211,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     expect(s.onopen ?? s.onmessage ?? s.onclose).toBeNull();
     expect(rec.downs).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
-    await conn.open_();
+    await conn.open();
     await vi.advanceTimersByTimeAsync(120_000);
     expect(net.sockets).toHaveLength(1);
   });
@@ -221,7 +221,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     const rec = recordingLink();
     const urls = ['http://a.test', 'http://b.test/', 'http://c.test'];
     const conn = createConnection({ url: urls, sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0 }, rec.state, rec.link);
-    await conn.open_();
+    await conn.open();
     for (let i = 0; i < 4; i++) {
       net.sockets[i]!.accept();
       net.sockets[i]!.deliver(snapshot(i + 1));
@@ -241,7 +241,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     const rec = recordingLink();
     const reconnect = { initialMs: 120_000, maxMs: 120_000 };
     const conn = createConnection({ url: ['http://a.test', 'http://b.test'], sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0.25, reconnect }, rec.state, rec.link);
-    await conn.open_();
+    await conn.open();
     net.sockets[0]!.accept();
     net.sockets[0]!.deliver(snapshot(3));
     net.sockets[0]!.fail(1012);
@@ -269,7 +269,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
       const net = fakeSockets();
       const rec = recordingLink();
       const conn = createConnection({ url: 'http://a.test', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => jitter[n++ % 3]!, heartbeatTimeoutMs: 3_600_000 }, rec.state, rec.link);
-      await conn.open_();
+      await conn.open();
       const waits: number[] = [];
       for (let i = 0; i < 6; i++) {
         const s = net.sockets.at(-1)!;
@@ -296,7 +296,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     const net = fakeSockets();
     const rec = recordingLink();
     const conn = createConnection({ url: 'http://a.test', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0, maxMessageBytes: 1000 }, rec.state, rec.link);
-    await conn.open_();
+    await conn.open();
     const s = net.sockets[0]!;
     expect(s.options).toEqual({ headers: { authorization: 'Bearer sy_sdk_k' }, maxPayload: 1000 });
     s.accept();
@@ -323,7 +323,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     const net = fakeSockets();
     const rec = recordingLink();
     const conn = createConnection({ url: 'http://a.test', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0 }, rec.state, rec.link);
-    await conn.open_();
+    await conn.open();
     const s = net.sockets[0]!;
     expect(s.options?.maxPayload).toBe(8 * 1024 * 1024);
     s.accept();

@@ -49,29 +49,29 @@ describe('the fail-safe lease in the flag state and the client (fake socket, fak
 
   it('a leased flag serves its off value with reason STALE past its lease and its on value again once the client hears', () => {
     const flags = createFlags();
-    flags.heardAt_ = Date.now();
-    flags.receive_({ type: 'snapshot', version: 1, flags: [flag('risky', { maxStaleSeconds: 2 }), flag('calm')] });
-    expect(flags.read_.isEnabled('risky', { key: 'u' })).toBe(true);
+    flags.heardAt = Date.now();
+    flags.receive({ type: 'snapshot', version: 1, flags: [flag('risky', { maxStaleSeconds: 2 }), flag('calm')] });
+    expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(true);
     vi.advanceTimersByTime(2001);
-    flags.clock_(Date.now()); // the client's lease timer
-    expect(flags.read_.isEnabled('risky', { key: 'u' })).toBe(false);
-    expect(flags.read_.value('risky', { key: 'u' }, 'a string')).toBe('a string'); // off is a boolean: the fallback
-    expect(flags.read_.evaluate('risky', { key: 'u' })).toEqual({ value: false, reason: 'STALE', flagVersion: 1 });
-    expect(flags.read_.isEnabled('calm', { key: 'u' })).toBe(true); // no lease: last-known forever
-    flags.heardAt_ = Date.now();
-    expect(flags.read_.isEnabled('risky', { key: 'u' })).toBe(true);
-    const counts = flags.takeCounts_().find((c) => c.key === 'risky');
+    flags.clock(Date.now()); // the client's lease timer
+    expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(false);
+    expect(flags.read.value('risky', { key: 'u' }, 'a string')).toBe('a string'); // off is a boolean: the fallback
+    expect(flags.read.evaluate('risky', { key: 'u' })).toEqual({ value: false, reason: 'STALE', flagVersion: 1 });
+    expect(flags.read.isEnabled('calm', { key: 'u' })).toBe(true); // no lease: last-known forever
+    flags.heardAt = Date.now();
+    expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(true);
+    const counts = flags.takeCounts().find((c) => c.key === 'risky');
     expect(counts).toEqual({ key: 'risky', stage: 1, on: 2, off: 2, fallback: 1 });
   });
 
   it('a lease lapsed while no timer ran (a throttled background tab) is still noticed within 64 evaluations of the flag', () => {
     const flags = createFlags();
-    flags.heardAt_ = Date.now();
-    flags.receive_({ type: 'snapshot', version: 1, flags: [flag('risky', { maxStaleSeconds: 2 })] });
-    vi.advanceTimersByTime(60_000); // nobody calls flags.clock_()
-    const served = Array.from({ length: 64 }, () => flags.read_.isEnabled('risky', { key: 'u' }));
+    flags.heardAt = Date.now();
+    flags.receive({ type: 'snapshot', version: 1, flags: [flag('risky', { maxStaleSeconds: 2 })] });
+    vi.advanceTimersByTime(60_000); // nobody calls flags.clock()
+    const served = Array.from({ length: 64 }, () => flags.read.isEnabled('risky', { key: 'u' }));
     expect(served.at(-1)).toBe(false);
-    expect(flags.read_.isEnabled('risky', { key: 'u' })).toBe(false);
+    expect(flags.read.isEnabled('risky', { key: 'u' })).toBe(false);
   });
 
   it('the client turns stale with reason lease_lapsed naming the flags when the server goes silent, and ready when a heartbeat comes', async () => {
