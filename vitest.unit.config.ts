@@ -1,4 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/** `@switchyard-flags/sdk[/entry]` (the sdk/ workspace) from its source, as in vitest.config.ts. */
+const sdkSource = (dir: string) => [
+  { find: /^@switchyard-flags\/sdk$/, replacement: `${dir}/index.ts` },
+  { find: /^@switchyard-flags\/sdk\/(.*)$/, replacement: `${dir}/$1.ts` },
+];
 
 /**
  * The fast tier (`npm run test:unit`): pure modules and services on an in-memory SQLite database
@@ -6,6 +13,7 @@ import { defineConfig } from 'vitest/config';
  * runs these files too, beside the integration, browser, reliability and fuzz suites.
  */
 export default defineConfig({
+  resolve: { alias: sdkSource(fileURLToPath(new URL('./sdk/src', import.meta.url))) },
   test: {
     include: ['test/unit/**/*.test.ts', 'sdk/test/**/*.test.ts', 'server/**/*.test.ts'],
     testTimeout: 10_000,

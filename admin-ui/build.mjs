@@ -20,6 +20,8 @@ export async function buildAdminUi({ outdir = path.join(root, 'dist', 'admin-ui'
     format: 'esm',
     target: ['chrome111', 'firefox115', 'safari16.4'],
     platform: 'browser',
+    // The SDK's wire types and evaluate() from its source (sdk/package.json's `switchyard-source`).
+    conditions: ['switchyard-source'],
     legalComments: 'none',
     write: false,
     logLevel: 'warning',

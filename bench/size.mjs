@@ -1,5 +1,5 @@
 // Measures the SDK's browser bundle: esbuild (ESM, minified, tree-shaken, browser platform)
-// then gzip -9. Run: `node bench/size.mjs`. test/sdk-package.test.ts holds it under budget.
+// then gzip -9. Run: `node bench/size.mjs`. test/sdk-package.test.ts holds createClient at <= 4,096 B.
 // Also prints the admin UI bundle (as built into dist/admin-ui) and, when bench/node_modules
 // holds them, the smallest peer browser SDKs bundled the same way.
 import { build } from 'esbuild';
@@ -14,8 +14,8 @@ export const CASES = {
   'createClient (typical app)': `import { createClient } from './sdk/src/index.ts'; globalThis.c = createClient;`,
   'whole browser entry': `export * from './sdk/src/index.ts';`,
   'web OpenFeature provider': `import { SwitchyardWebProvider } from './sdk/src/openfeature-web.ts'; globalThis.p = SwitchyardWebProvider;`,
-  // What an app installing the package bundles: the tsc output in dist/sdk (`node build.mjs` first).
-  'createClient from switchyard/sdk (dist)': `export { createClient } from 'switchyard/sdk';`,
+  // What an app installing the package bundles: the tsc output in sdk/dist (`node build.mjs` first).
+  'createClient from @switchyard-flags/sdk (dist)': `import { createClient } from '@switchyard-flags/sdk'; globalThis.c = createClient;`,
 };
 
 /** Bytes of one case: minified, and minified + gzip -9; `code` is the bundle itself. */

@@ -1,4 +1,4 @@
-import type { Role, SdkKeyKind } from '../sdk/src/api.js';
+import type { Role, SdkKeyKind } from '@switchyard-flags/sdk/api';
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 
 /** Something that changed, announced after its transaction committed. */
 export type ChangeEvent =

@@ -60,7 +60,7 @@ export interface AuditTable {
   hash: string;
 }
 
-import type { SdkKeyKind } from '../sdk/src/api.js';
+import type { SdkKeyKind } from '@switchyard-flags/sdk/api';
 
 export interface SdkKeyTable {
   id: string;

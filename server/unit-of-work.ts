@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database, Db } from './db.js';
 import type { Actor } from './actor.js';
 import type { AuditInput, AuditRecorder } from './audit/audit-recorder.js';
-import type { AuditEntry } from '../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import type { ChangeBus, ChangeEvent } from './changes.js';
 import { writeTransaction } from './write-gate.js';
 

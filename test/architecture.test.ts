@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
 
-/** The modules of sdk/src that server/ and admin-ui/ may import: wire types, view types, the pure evaluation. */
-export const SDK_PUBLIC_MODULES = ['api.ts', 'protocol.ts', 'evaluate.ts', 'bucket.ts', 'cohort.ts', 'reach.ts'];
+/** The entries of the SDK package that server/ and admin-ui/ may import: wire types, view types, the pure evaluation, the reach merge. */
+export const SDK_SHARED_ENTRIES = ['@switchyard-flags/sdk/api', '@switchyard-flags/sdk/protocol', '@switchyard-flags/sdk/evaluate', '@switchyard-flags/sdk/bucket', '@switchyard-flags/sdk/reach'];
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -22,6 +22,12 @@ function sources(dir: string): string[] {
 }
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
+
+/** Every import specifier of one file, as written. */
+function specifiersOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3])!);
+}
 
 /** Relative imports of one file, resolved to repository paths with a .ts extension. */
 function importsOf(file: string): string[] {
@@ -81,13 +87,18 @@ describe('import direction', () => {
     expect(folderCycles(server, importsOf)).toEqual([]);
   });
 
-  it('server/ and admin-ui/ import from sdk/src only its public modules', () => {
-    const allowed = new Set(SDK_PUBLIC_MODULES.map((m) => `sdk/src/${m}`));
-    const bad = [...server, ...ui].flatMap((f) =>
-      importsOf(f)
-        .filter((t) => t.startsWith('sdk/src/') && !allowed.has(t))
-        .map((t) => `${f} → ${t}`),
-    );
+  it('server/ and admin-ui/ import the SDK by its package name, only its shared entries, never a path into sdk/', () => {
+    const exported = Object.keys(JSON.parse(readFileSync(join(root, 'sdk', 'package.json'), 'utf8')).exports);
+    for (const entry of SDK_SHARED_ENTRIES) expect(exported).toContain(entry.replace('@switchyard-flags/sdk', '.'));
+    const allowed = new Set(SDK_SHARED_ENTRIES);
+    const bad = [...server, ...ui].flatMap((f) => [
+      ...importsOf(f)
+        .filter((t) => t.startsWith('sdk/'))
+        .map((t) => `${f} → ${t} (a path into sdk/)`),
+      ...specifiersOf(f)
+        .filter((s) => s.startsWith('@switchyard-flags/sdk') && !allowed.has(s))
+        .map((s) => `${f} → ${s}`),
+    ]);
     expect(bad).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { ROLES, type Role } from '../server/auth/roles.js';
-import { SDK_SUBPROTOCOL } from '../sdk/src/protocol.js';
+import { SDK_SUBPROTOCOL } from '@switchyard-flags/sdk/protocol';
 import { upgradeStatus, wsUrl } from './helpers/push-client.js';
 
 type Caller = Role | 'sdk' | 'client' | 'anonymous';

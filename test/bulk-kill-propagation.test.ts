@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BulkKillResult, BulkRestoreResult } from '../sdk/src/api.js';
-import { createClient, type Client } from '../sdk/src/node.js';
+import type { BulkKillResult, BulkRestoreResult } from '@switchyard-flags/sdk/api';
+import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, sdkPeer } from './helpers/push-client.js';
 

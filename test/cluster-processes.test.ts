@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../sdk/src/node.js';
+import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { issueToken, loadSecretFile } from '../server/auth/tokens.js';
 import type { Role } from '../server/auth/roles.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../sdk/src/node.js';
+import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, type TestServer } from './helpers/server.js';
 import { issueSdkKey } from './helpers/push-client.js';

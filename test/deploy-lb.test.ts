@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type WebSocketConstructor } from '../sdk/src/client.js';
+import { createClient, type Client, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type WebSocketConstructor } from '../sdk/src/client.js';
+import { createClient, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 
@@ -82,7 +82,7 @@ afterAll(() => {
 });
 
 describe('SIGTERM drains `switchyard serve`', () => {
-  it('on SIGTERM /readyz answers 503 at once, new requests get 503 shutting_down, SDKs move to another replica at once, the in-flight kill commits, and the process exits 0', async () => {
+  it('on SIGTERM /readyz answers 503 at once, new requests get 503 shutting_down, SDKs move to another replica within a second (jittered), the in-flight kill commits, and the process exits 0', async () => {
     const a = await bootServer(replicaDir(), { DRAIN_SECONDS: '60' });
     const b = await bootServer(replicaDir());
     const opened: string[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../sdk/src/client.js';
+import { createClient, type Client } from '@switchyard-flags/sdk';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey } from './helpers/push-client.js';
 

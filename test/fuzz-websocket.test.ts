@@ -2,7 +2,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_REACH } from '../sdk/src/protocol.js';
+import { MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_REACH } from '@switchyard-flags/sdk/protocol';
 import { TIMEOUT, figure, size } from './helpers/reliability-figures.js';
 import { hostileKey } from './helpers/reliability-fuzz.js';
 import { issueSdkKey, rawPeer, sdkPeer, wsUrl, type RawPeer } from './helpers/push-client.js';

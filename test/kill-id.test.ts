@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Migrator } from 'kysely';
 import { migrations } from '../migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BulkKillResult, BulkRestoreResult, FlagView } from '../sdk/src/api.js';
+import type { BulkKillResult, BulkRestoreResult, FlagView } from '@switchyard-flags/sdk/api';
 import { dbState } from './helpers/reliability-state.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { auditOf, manualClock, putPlan, report, signAndAdvance } from './rollout-fixtures.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SDK_SUBPROTOCOL } from '../sdk/src/protocol.js';
+import { SDK_SUBPROTOCOL } from '@switchyard-flags/sdk/protocol';
 import { cli } from './helpers/cli.js';
 import { upgradeStatus, wsUrl } from './helpers/push-client.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../sdk/src/client.js';
+import { createClient } from '@switchyard-flags/sdk';
 import { putPlan, signAndAdvance } from './rollout-fixtures.js';
 import { issueSdkKey } from './helpers/push-client.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
@@ -69,7 +69,7 @@ describe("OpenFeature's OFREP provider against Switchyard", () => {
     expect(await of.getStringDetails('quarter', 'fallback', { plan: 'pro' })).toMatchObject({ value: 'fallback', reason: 'ERROR', errorCode: 'TARGETING_KEY_MISSING' });
   });
 
-  it('gives each of 1,000 users the same answer for a flag at 25% as switchyard/sdk does, through X-API-Key too', async () => {
+  it('gives each of 1,000 users the same answer for a flag at 25% as @switchyard-flags/sdk does, through X-API-Key too', async () => {
     const sdk = createClient({ url: ts.url, sdkKey: key.key });
     try {
       expect(await sdk.ready({ timeoutMs: 5000 })).toBe(true);

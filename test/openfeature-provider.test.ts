@@ -1,8 +1,8 @@
 import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SwitchyardProvider } from '../sdk/src/openfeature.js';
-import { SwitchyardWebProvider } from '../sdk/src/openfeature-web.js';
+import { SwitchyardProvider } from '@switchyard-flags/sdk/openfeature';
+import { SwitchyardWebProvider } from '@switchyard-flags/sdk/openfeature-web';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, startProxy } from './helpers/push-client.js';
 

@@ -70,7 +70,7 @@ describe('two servers on one PostgreSQL database', () => {
     const b = await serve(url);
     await createFlag(a, 'reached');
     const { addReach } = await import('../server/telemetry/reach-store.js');
-    const { REACH_REGISTERS } = await import('../sdk/src/protocol.js');
+    const { REACH_REGISTERS } = await import('@switchyard-flags/sdk/protocol');
     const regs = (i: number) => {
       const r = new Uint8Array(REACH_REGISTERS);
       r[i] = 3;

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type WebSocketConstructor } from '../sdk/src/client.js';
+import { createClient, type Client, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, rawPeer, sdkPeer, upgradeStatus, wsUrl } from './helpers/push-client.js';
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import SQLite from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../sdk/src/client.js';
+import { createClient, type Client } from '@switchyard-flags/sdk';
 import { TIMEOUT, figure, size, summary } from './helpers/reliability-figures.js';
 import { bootServer, spawnWorker, type ServerProc } from './helpers/reliability-proc.js';
 import { dbState } from './helpers/reliability-state.js';

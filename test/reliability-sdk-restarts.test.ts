@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type WebSocketConstructor } from '../sdk/src/client.js';
+import { createClient, type Client, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { figure, size, until } from './helpers/reliability-figures.js';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { startProxy } from './helpers/push-client.js';

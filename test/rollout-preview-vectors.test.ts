@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../sdk/src/evaluate.js';
-import type { EvaluationContext, FlagState } from '../sdk/src/protocol.js';
+import { evaluate } from '@switchyard-flags/sdk/evaluate';
+import type { EvaluationContext, FlagState } from '@switchyard-flags/sdk/protocol';
 import { getFlagRow } from '../server/flags/flag-store.js';
 import { toFlagState } from '../server/flags/flag-view.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';

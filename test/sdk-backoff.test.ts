@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, createClient, type WebSocketConstructor, type WebSocketLike } from '../sdk/src/client.js';
+import { backoffDelay, createClient, type WebSocketConstructor, type WebSocketLike } from '@switchyard-flags/sdk';
 
 describe('the reconnect backoff', () => {
   it('doubles from 1 s to a 30 s cap, each delay jittered over at least half its range', () => {
@@ -97,4 +97,38 @@ describe('reconnecting', () => {
     await vi.advanceTimersByTimeAsync(120_000);
     expect(net.sockets.length).toBe(count);
   });
+});
+
+describe('against a real websocket server that closes every SDK socket with 1012', () => {
+  it('the Node SDK (ws) backs off between attempts, doubling and jittered, instead of reconnecting in a hot loop', async () => {
+    const { WebSocketServer } = await import('ws');
+    const arrivals: number[] = [];
+    // A real server on port 0: it takes the upgrade, reads the hello, sends a snapshot and closes
+    // with 1012 (draining), every time, as a replica stuck in its drain would.
+    const wss = new WebSocketServer({ port: 0, handleProtocols: (p) => [...p][0] ?? false });
+    wss.on('connection', (sock) => {
+      arrivals.push(performance.now());
+      sock.once('message', () => {
+        sock.send(JSON.stringify({ type: 'snapshot', version: 1, flags: [] }));
+        sock.close(1012, 'draining');
+      });
+    });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    const url = `http://127.0.0.1:${(wss.address() as { port: number }).port}`;
+    const reconnect = { initialMs: 200, maxMs: 5000 };
+    const client = createClient({ url, sdkKey: 'sy_sdk_x', reconnect, random: () => 0, telemetryIntervalMs: 0 });
+    try {
+      while (arrivals.length < 5) await new Promise((r) => setTimeout(r, 20));
+      const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
+      // With no jitter (random 0) each wait is at least half its step: the first 1012 the default
+      // first step (500 ms), then 200 ms doubling from the second attempt on. Before the fix
+      // every gap was a millisecond or two (3,144 reconnects in 10 s).
+      const floors = [backoffDelay(0, () => 0), backoffDelay(1, () => 0, reconnect), backoffDelay(2, () => 0, reconnect), backoffDelay(3, () => 0, reconnect)];
+      expect(floors).toEqual([500, 200, 400, 800]);
+      gaps.forEach((gap, i) => expect(gap, `gap ${i}`).toBeGreaterThanOrEqual(floors[i]! - 5));
+    } finally {
+      client.close();
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  }, 20_000);
 });

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type ClientStatus, type SnapshotCache, type WebSocketConstructor } from '../sdk/src/client.js';
-import { fileCache } from '../sdk/src/file-cache.js';
+import { createClient, type Client, type ClientStatus, type SnapshotCache, type WebSocketConstructor } from '@switchyard-flags/sdk';
+import { fileCache } from '@switchyard-flags/sdk/node';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, startProxy } from './helpers/push-client.js';
 
@@ -226,5 +226,51 @@ describe('the SDK client against a real server', () => {
     expect(rec.live()).toBe(0);
     expect(timers()).toBeLessThanOrEqual(baseline);
     expect(client.value('support-draft', { key: 'u1' }, 'fallback')).toBe('v1');
+  });
+});
+
+describe('the SDK client and a snapshot over its size limit (a real server)', () => {
+  let ts: TestServer;
+  let key: string;
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+    key = (await issueSdkKey(ts)).key;
+    await createFlag(ts, 'long-prompt', { on: 'on-'.repeat(4000), off: 'off-value' });
+  });
+  afterAll(() => ts.close());
+
+  it('refuses a snapshot longer than maxMessageBytes: keeps serving its last-known values, warns "too large" and retries with the backoff', async () => {
+    const full = createClient({ url: ts.url, sdkKey: key, telemetryIntervalMs: 0 });
+    let held;
+    try {
+      expect(await full.ready()).toBe(true);
+      held = full.snapshot();
+      expect(JSON.stringify(held).length).toBeGreaterThan(12_000);
+    } finally {
+      full.close();
+    }
+    // The flag changes on the server after the snapshot the app last held.
+    expect((await ts.api('POST', '/api/flags/long-prompt/kill', { as: 'oncall', body: { reason: 'size test' } })).status).toBe(200);
+    const warnings: string[] = [];
+    const client = createClient({
+      url: ts.url,
+      sdkKey: key,
+      bootstrap: held,
+      maxMessageBytes: 10_000,
+      reconnect: fast,
+      telemetryIntervalMs: 0,
+      logger: { warn: (m: string) => void warnings.push(m) },
+    });
+    try {
+      while (warnings.filter((w) => w === 'switchyard: too large').length < 2) await new Promise((r) => setTimeout(r, 10));
+      expect(client.status).not.toBe('ready');
+      expect(client.version).toBe(held!.version);
+      expect(client.snapshot()).toEqual(held);
+      expect(client.evaluate('long-prompt', { key: 'u1' }).reason).not.toBe('KILLED');
+      expect(client.value('long-prompt', { key: 'u1' }, 'fallback')).toBe('off-value');
+    } finally {
+      client.close();
+    }
   });
 });

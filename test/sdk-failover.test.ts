@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type WebSocketConstructor } from '../sdk/src/client.js';
+import { createClient, type Client, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { issueSdkKey } from './helpers/push-client.js';
 import { createFlag, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 

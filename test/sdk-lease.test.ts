@@ -4,7 +4,7 @@
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type ClientStatus, type StaleReport, type WebSocketConstructor } from '../sdk/src/client.js';
+import { createClient, type Client, type ClientStatus, type StaleReport, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, startProxy } from './helpers/push-client.js';
 import { auditOf, putPlan, signAndAdvance } from './rollout-fixtures.js';

@@ -1,9 +1,15 @@
+/**
+ * The SDK as an app gets it: `npm pack -w sdk` (the tarball README.md tells an app to install),
+ * installed into an empty project outside the repository, then used from Node against a real
+ * server and from a browser bundle made by esbuild. What the install pulled in is counted.
+ */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASES, measure } from '../bench/size.mjs';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
@@ -11,39 +17,80 @@ import { issueSdkKey } from './helpers/push-client.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
+const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, maxBuffer: 1 << 24 });
 
-/** An app outside the repo with Switchyard installed as a dependency (a link, as `npm install <path>` makes). */
-function appDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-app-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(root, path.join(dir, 'node_modules', 'switchyard'), 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
-  return dir;
+/** The server's own dependencies: an app installing the SDK must get none of them. */
+const SERVER_DEPENDENCIES = Object.keys(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies).filter((d) => d !== 'ws');
+
+/** Every package under `dir/node_modules` (scoped ones too) and the bytes of all their files. */
+function installed(dir: string): { names: string[]; bytes: number } {
+  const names: string[] = [];
+  let bytes = 0;
+  const size = (p: string): number => {
+    const st = fs.lstatSync(p);
+    return st.isDirectory() ? fs.readdirSync(p).reduce((n, f) => n + size(path.join(p, f)), 0) : st.size;
+  };
+  const walk = (nm: string) => {
+    if (!fs.existsSync(nm)) return;
+    for (const entry of fs.readdirSync(nm)) {
+      if (entry.startsWith('.')) continue;
+      const dirs = entry.startsWith('@') ? fs.readdirSync(path.join(nm, entry)).map((e) => path.join(entry, e)) : [entry];
+      for (const name of dirs) {
+        names.push(name);
+        bytes += size(path.join(nm, name));
+        walk(path.join(nm, name, 'node_modules'));
+      }
+    }
+  };
+  walk(path.join(dir, 'node_modules'));
+  return { names: names.sort(), bytes };
 }
 
-describe('the SDK package', () => {
+describe('the SDK package, packed and installed into an empty project', () => {
   let ts: TestServer;
   let key: string;
   let dir: string;
+  let tarball: string;
 
   beforeAll(async () => {
     ts = await startTestServer();
     key = (await issueSdkKey(ts)).key;
     await createFlag(ts, 'support-draft', { on: 'v2', off: 'v1' });
-    dir = appDir();
-  });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-app-'));
+    // --ignore-scripts: pack the sdk/dist the global setup built, without prepack's rebuild, which
+    // would empty sdk/dist under the tests running beside this one (they load it).
+    expect(fs.existsSync(path.join(root, 'sdk', 'dist', 'index.js'))).toBe(true);
+    const packed = JSON.parse((await npm(['pack', '-w', 'sdk', '--ignore-scripts', '--json', '--pack-destination', dir], root)).stdout) as Array<{ filename: string }>;
+    tarball = path.join(dir, packed[0]!.filename);
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
+    await npm(['install', tarball], dir);
+  }, 300_000);
   afterAll(async () => {
-    await ts.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await ts?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('resolves "switchyard/sdk", "switchyard/sdk/node" and "switchyard/sdk/openfeature" to built JavaScript an app can run', async () => {
+  it('pulls in the SDK alone: one package, no server dependency (better-sqlite3, express, kysely, pg …), not even ws', () => {
+    const { names, bytes } = installed(dir);
+    console.log(`npm install ${path.basename(tarball)}: ${names.length} package(s), ${(bytes / 1024).toFixed(1)} KiB (${names.join(', ')})`);
+    expect(names).toEqual(['@switchyard-flags/sdk']);
+    for (const dep of SERVER_DEPENDENCIES) expect(names).not.toContain(dep);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/@switchyard-flags/sdk/package.json'), 'utf8'));
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(bytes).toBeLessThan(1024 * 1024);
+  });
+
+  it('from Node 20 (with ws beside it) connects to a real server and evaluates a flag through ".", "./node", "./openfeature" and "./openfeature-web"', async () => {
+    await npm(['install', 'ws@^8'], dir);
+    const { names } = installed(dir);
+    console.log(`with ws for Node 20: ${names.length} packages (${names.join(', ')})`);
+    expect(names).toEqual(['@switchyard-flags/sdk', 'ws']);
     fs.writeFileSync(
       path.join(dir, 'app.mjs'),
-      `import { createClient } from 'switchyard/sdk';
-       import { fileCache } from 'switchyard/sdk/node';
-       import { SwitchyardProvider } from 'switchyard/sdk/openfeature';
-       import { SwitchyardWebProvider } from 'switchyard/sdk/openfeature-web';
+      `import { createClient } from '@switchyard-flags/sdk';
+       import { fileCache } from '@switchyard-flags/sdk/node';
+       import { SwitchyardProvider } from '@switchyard-flags/sdk/openfeature';
+       import { SwitchyardWebProvider } from '@switchyard-flags/sdk/openfeature-web';
        const client = createClient({ url: process.env.URL, sdkKey: process.env.KEY, cache: fileCache('./flags.json') });
        const ok = await client.ready({ timeoutMs: 5000 });
        console.log(JSON.stringify({ ok, value: client.value('support-draft', { key: 'u1' }, 'fallback'), provider: typeof SwitchyardProvider, web: typeof SwitchyardWebProvider }));
@@ -53,16 +100,48 @@ describe('the SDK package', () => {
     expect(JSON.parse(stdout)).toEqual({ ok: true, value: 'v1', provider: 'function', web: 'function' });
   });
 
+  it('from a browser bundle (esbuild, platform browser) with no node: import, no ws and no Node socket path, which connects through the global WebSocket and evaluates a flag', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'browser.js'),
+      `import { createClient } from '@switchyard-flags/sdk';
+       export async function main(url, sdkKey) {
+         const client = createClient({ url, sdkKey });
+         const ok = await client.ready({ timeoutMs: 5000 });
+         const value = client.value('support-draft', { key: 'u1' }, 'fallback');
+         client.close();
+         return { ok, value };
+       }`,
+    );
+    const out = await build({ entryPoints: [path.join(dir, 'browser.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2020', write: false, logLevel: 'silent' });
+    const code = out.outputFiles[0]!.text;
+    // No Node path either: the package's browser field swaps socket.js for socket-browser.js.
+    expect(code).not.toMatch(/["']node:|require\(|from\s*["']ws["']|import\(\s*["']ws["']\)|maxPayload|terminate/);
+    const bundle = path.join(dir, 'bundle.mjs');
+    fs.writeFileSync(bundle, code);
+    // Node 20 has no global WebSocket: a browser's is stood in by ws's, so the bundle takes the browser path (the key as a subprotocol).
+    const { default: WebSocket } = await import(createRequire(path.join(dir, 'package.json')).resolve('ws'));
+    const had = (globalThis as { WebSocket?: unknown }).WebSocket;
+    (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+    try {
+      const { main } = await import(bundle);
+      expect(await main(ts.url, key)).toEqual({ ok: true, value: 'v1' });
+    } finally {
+      (globalThis as { WebSocket?: unknown }).WebSocket = had;
+    }
+  });
+
   it('ships type declarations that type-check an app under NodeNext resolution', async () => {
+    await npm(['install', '@openfeature/server-sdk@^1.17.0'], dir);
     fs.writeFileSync(
       path.join(dir, 'app.ts'),
-      `import { createClient, type Client } from 'switchyard/sdk';
-       import { SwitchyardProvider } from 'switchyard/sdk/openfeature';
-       const client: Client = createClient({ url: 'http://localhost:8080', sdkKey: 'sy_sdk_x' });
+      `import { createClient, type Client, type StaleReport } from '@switchyard-flags/sdk';
+       import { SwitchyardProvider } from '@switchyard-flags/sdk/openfeature';
+       const client: Client = createClient({ url: 'http://localhost:8080', sdkKey: 'sy_sdk_x', maxMessageBytes: 1_000_000 });
        const prompt: string = client.value('support-draft', { key: 'u1' }, 'v1');
        const on: boolean = client.isEnabled('dark-mode', { key: 'u1' });
+       const stale: StaleReport | null = client.stale;
        const provider = new SwitchyardProvider({ client });
-       export { prompt, on, provider };`,
+       export { prompt, on, stale, provider };`,
     );
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
@@ -71,13 +150,21 @@ describe('the SDK package', () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const out = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((e) => e);
     expect(`${out.stdout ?? ''}${out.stderr ?? ''}`).toBe('');
-  });
+  }, 120_000);
+});
 
-  it('bundles for browsers under 5 KB min+gzip, with no node: imports and no static ws import', async () => {
+describe('the browser bundle budget (bench/size.mjs)', () => {
+  // The aim is 4,096 B (issue 21). This round took createClient from 5,205 B (5,116 B before the
+  // snapshot limit and the backoff fix) to 5,025 B; what the rest is made of, and what reaching
+  // 4,096 B would take, is in docs/sdk.md ("Size"). The limit below is today's figure: it may only
+  // go down.
+  it('createClient bundles for browsers in at most 5,025 B min+gzip, with no node: imports and no static ws import', async () => {
     const { gzip, code } = await measure(CASES['createClient (typical app)']);
-    expect(gzip).toBeLessThan(5 * 1024);
+    expect(gzip).toBeLessThanOrEqual(5025);
     const whole = (await measure(CASES['whole browser entry'])).code;
     expect(whole).toContain('createClient');
-    for (const c of [code, whole]) expect(c).not.toMatch(/from\s*["'](node:[^"']*|ws)["']|require\(|import\(\s*["']ws["']\)/);
+    for (const c of [code, whole]) expect(c).not.toMatch(/from\s*["'](node:[^"']*|ws)["']|require\(|import\(\s*["']ws["']\)|maxPayload|terminate/);
   });
+
+  it.todo('createClient bundles for browsers in at most 4,096 B min+gzip (issue 21: not met, 5,025 B)');
 });

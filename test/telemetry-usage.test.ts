@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type ClientStatus } from '../sdk/src/client.js';
-import { createClient as createNodeClient } from '../sdk/src/node.js';
-import { murmur3, rolloutThreshold, bucketOf, saltSeed } from '../sdk/src/bucket.js';
-import { REACH_REGISTERS } from '../sdk/src/protocol.js';
-import { addHash, estimateReach } from '../sdk/src/reach.js';
+import { createClient, type Client, type ClientStatus } from '@switchyard-flags/sdk';
+import { createClient as createNodeClient } from '@switchyard-flags/sdk/node';
+import { murmur3, rolloutThreshold, bucketOf, saltSeed } from '@switchyard-flags/sdk/bucket';
+import { REACH_REGISTERS } from '@switchyard-flags/sdk/protocol';
+import { addHash, estimateReach } from '@switchyard-flags/sdk/reach';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey, sdkPeer, startProxy } from './helpers/push-client.js';
 import { manualClock, putPlan, signAndAdvance } from './rollout-fixtures.js';

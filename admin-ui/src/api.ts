@@ -2,7 +2,7 @@
  * The one way the UI talks to the REST API: bearer token from the session, JSON in and out,
  * the server's error body mapped to `ApiFailure`, and network failures reported as offline.
  */
-import type { ApiError } from '../../sdk/src/protocol.js';
+import type { ApiError } from '@switchyard-flags/sdk/protocol';
 import { connection } from './connection.js';
 import { currentSession } from './session.js';
 

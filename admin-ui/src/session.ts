@@ -3,9 +3,9 @@
  * payload is decoded, not verified: the server verifies every request, the UI only uses the role
  * to show what is allowed. The role table is the server's own (sdk/src/api.ts).
  */
-import { CAN, isRole, type Permission, type Role } from '../../sdk/src/api.js';
+import { CAN, isRole, type Permission, type Role } from '@switchyard-flags/sdk/api';
 
-export { CAN, ROLES, type Permission, type Role } from '../../sdk/src/api.js';
+export { CAN, ROLES, type Permission, type Role } from '@switchyard-flags/sdk/api';
 
 const KEY = 'switchyard.token';
 

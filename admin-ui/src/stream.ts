@@ -6,7 +6,7 @@
  */
 import { connection } from './connection.js';
 import { currentSession } from './session.js';
-import { ADMIN_SUBPROTOCOL, type AdminMessage } from '../../sdk/src/protocol.js';
+import { ADMIN_SUBPROTOCOL, type AdminMessage } from '@switchyard-flags/sdk/protocol';
 import type { AuditEntry, FlagView } from './types.js';
 
 export type StreamMessage = AdminMessage<FlagView, AuditEntry>;

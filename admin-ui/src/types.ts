@@ -3,9 +3,9 @@
  * SDK package's api module (sdk/src/api.ts) and the wire types from its protocol module, so the
  * UI cannot drift from what the server sends. Only UI-specific shapes are declared here.
  */
-import type { Propagation as WirePropagation } from '../../sdk/src/protocol.js';
+import type { Propagation as WirePropagation } from '@switchyard-flags/sdk/protocol';
 
-export type { CohortRule, Json } from '../../sdk/src/protocol.js';
+export type { CohortRule, Json } from '@switchyard-flags/sdk/protocol';
 export type {
   AuditEntry,
   BulkKillResult,
@@ -29,7 +29,7 @@ export type {
   StageUsageView,
   UsageView,
   VerifyResult,
-} from '../../sdk/src/api.js';
+} from '@switchyard-flags/sdk/api';
 
 /** Delivery figures of a flag's latest change (the wire type, minus what the UI already knows). */
 export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs' | 'replicas'>;

@@ -1,7 +1,8 @@
 /**
- * Stable bucketing: MurmurHash3 x86_32 over the UTF-8 bytes of a string,
- * computed without allocating (the bytes are produced on the fly from the
- * UTF-16 code units). No `node:*` imports and no dependencies: runs in browsers.
+ * Stable bucketing: MurmurHash3 x86_32 over the UTF-8 bytes of a string, computed without
+ * allocating for ASCII strings (the bytes are the UTF-16 code units); a string with a non-ASCII
+ * character is encoded by `TextEncoder` from its first non-ASCII block on. No `node:*` imports
+ * and no dependencies: runs in browsers.
  *
  * The algorithm is published in docs/bucketing.md so that SDKs in other
  * languages can match it bit for bit; sdk/test-vectors/bucketing.json pins it.
@@ -31,9 +32,8 @@ function mixBlock(h: number, k: number): number {
  * MurmurHash3 x86_32 of the UTF-8 encoding of `str`, with `seed`.
  * Returns an unsigned 32-bit integer.
  *
- * UTF-8 is produced exactly as `TextEncoder` does: a surrogate pair becomes
- * one 4-byte sequence, and a lone surrogate becomes U+FFFD (EF BF BD).
- * Nothing is allocated, so it is safe on a hot path.
+ * UTF-8 as `TextEncoder` produces it: a surrogate pair becomes one 4-byte sequence, and a lone
+ * surrogate becomes U+FFFD (EF BF BD). Nothing is allocated for an ASCII string.
  */
 export function murmur3(str: string, seed: number): number {
   return hash(str, seed, false, undefined);
@@ -95,30 +95,19 @@ function finish(h: number, len: number, bucket: boolean, out: HashOut | undefine
 }
 
 /**
- * The general path from character `from` on (a block boundary: everything before it was
- * whole ASCII blocks, already mixed into `h`): one code point at a time, as UTF-8 bytes, each
- * added to the block `k` being filled (a byte at a time, in locals: no closure, no state).
+ * The general path from character `from` on (a block boundary: everything before it was whole
+ * ASCII blocks, already mixed into `h`): the rest of the string as UTF-8 bytes from
+ * `TextEncoder` (a surrogate pair is one 4-byte sequence, a lone surrogate U+FFFD), mixed four
+ * at a time. Only keys with a non-ASCII character come here, and only they allocate.
  */
 function hashUtf8(str: string, h: number, from: number, bucket: boolean, out: HashOut | undefined): number {
+  const b = new TextEncoder().encode(str.slice(from));
+  const n = b.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) h = mixBlock(h, b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
   let k = 0;
-  let len = from;
-  for (let i = from; i < str.length; i++) {
-    let c = str.codePointAt(i)!;
-    if (c > 0xffff) i++; // a surrogate pair: one 4-byte sequence
-    else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // a lone surrogate
-    const more = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3; // continuation bytes
-    for (let j = more; j >= 0; j--) {
-      // The lead byte (or the ASCII byte itself), then the continuation bytes.
-      const b = j < more ? 0x80 | ((c >> (6 * j)) & 0x3f) : more === 0 ? c : ((0xf0 << (3 - more)) & 0xff) | (c >> (6 * more));
-      const at = len++ & 3;
-      k |= b << (at << 3);
-      if (at === 3) {
-        h = mixBlock(h, k);
-        k = 0;
-      }
-    }
-  }
-  return finish(len & 3 ? h ^ scramble(k) : h, len, bucket, out);
+  for (let shift = 0; i < n; i++, shift += 8) k |= b[i]! << shift;
+  return finish(n & 3 ? h ^ scramble(k) : h, from + n, bucket, out);
 }
 
 /**

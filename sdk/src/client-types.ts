@@ -43,7 +43,7 @@ export interface ClientOptions {
   /**
    * The server's base URL, e.g. `http://localhost:8080` (one server, or a load balancer in front
    * of replicas), or a list of replica URLs: a lost connection reconnects to the next in the list
-   * (with the backoff; at once when the server closed with 1012 because it is draining) and
+   * (with the jittered backoff; within a second when the server closed with 1012 because it is draining) and
    * resumes from the version held.
    */
   url: string | string[];
@@ -58,6 +58,12 @@ export interface ClientOptions {
   logger?: ClientLogger;
   /** Reconnect backoff: `initialMs` (1000) doubling to `maxMs` (30000), reset after `resetAfterMs` (60000) healthy. */
   reconnect?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
+  /**
+   * The longest message (snapshot or changes) taken from the server, in bytes of JSON text;
+   * default 8 MiB (8388608). A longer one is refused before it is parsed: the client keeps its
+   * last-known values, warns `too large` and reconnects with the backoff.
+   */
+  maxMessageBytes?: number;
   /** Silence after which the connection is replaced; default twice the server's heartbeat plus 1 s. */
   heartbeatTimeoutMs?: number;
   /** Random source for the backoff jitter (tests pass their own). */
@@ -68,7 +74,7 @@ export interface ClientOptions {
    */
   telemetryIntervalMs?: number;
   /**
-   * Distinct-user sketches reported with the telemetry (`createReach()` from `switchyard/sdk/node`).
+   * Distinct-user sketches reported with the telemetry (`createReach()` from `@switchyard-flags/sdk/node`).
    * Opt-in in browsers (a browser app serves one user); the Node entry attaches one unless this is `null`.
    */
   reach?: Reach | null;

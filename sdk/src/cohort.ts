@@ -35,10 +35,6 @@ function isPrimitive(v: unknown): v is Primitive {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v === v);
 }
 
-function includes(values: readonly unknown[], v: Primitive): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i] === v) return true;
-  return false;
-}
 
 const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
@@ -79,16 +75,20 @@ function compareSemver(a: string, b: string): number {
   return p.length - q.length;
 }
 
-/** Whether an order `c` (from `order` or `compareSemver`) satisfies `lt`, `lte`, `gt`, `gte` or `eq`. */
+/** Whether an order `c` (from `order` or `compareSemver`) satisfies `lt`, `lte`, `gt`, `gte` or `eq` (NaN satisfies none). */
 function holds(c: number, op: string): boolean {
-  return op === 'lt' ? c < 0 : op === 'lte' ? c <= 0 : op === 'gt' ? c > 0 : op === 'gte' ? c >= 0 : c === 0;
+  return op === 'eq' ? c === 0 : op[0] === 'l' ? (op[2] ? c <= 0 : c < 0) : op[2] ? c >= 0 : c > 0;
 }
+
+/** The comparison operators: `lt` … `gte` on numbers, `semver_eq` … `semver_gte` on versions (`eq` is equality, above). */
+const COMPARE = /^(semver_)?(eq|[lg]te?)$/;
 
 /**
  * Whether one rule holds for a context. A missing attribute (absent, `null`,
  * `undefined`, NaN, or not a string/number/boolean) never matches, for every
  * operator including `neq` and `not_in`; a rule with a missing or ill-typed
  * operand never matches either. Equality is strict: `1` does not equal `"1"`.
+ * An operator this SDK does not know never matches.
  */
 export function matchesRule(rule: CohortRule, ctx: object): boolean {
   if (rule === null || typeof rule !== 'object') return false;
@@ -98,36 +98,27 @@ export function matchesRule(rule: CohortRule, ctx: object): boolean {
   const a = attribute(ctx, attr);
   if (a === undefined) return false;
   const operand: unknown = values[0];
+  const strings = typeof a === 'string' && typeof operand === 'string';
+  const op = rule.op;
 
-  switch (rule.op) {
+  switch (op) {
     case 'eq':
       return isPrimitive(operand) && a === operand;
     case 'neq':
       return isPrimitive(operand) && a !== operand;
     case 'in':
-      return includes(values, a);
+      return values.includes(a);
     case 'not_in':
-      return !includes(values, a);
+      return !values.includes(a);
     case 'starts_with':
-      return typeof a === 'string' && typeof operand === 'string' && a.startsWith(operand);
+      return strings && a.startsWith(operand);
     case 'ends_with':
-      return typeof a === 'string' && typeof operand === 'string' && a.endsWith(operand);
+      return strings && a.endsWith(operand);
     case 'contains':
-      return typeof a === 'string' && typeof operand === 'string' && a.includes(operand);
-    case 'lt':
-    case 'lte':
-    case 'gt':
-    case 'gte':
-      return holds(order(toNumber(a), toNumber(operand)), rule.op);
-    case 'semver_eq':
-    case 'semver_lt':
-    case 'semver_lte':
-    case 'semver_gt':
-    case 'semver_gte':
-      return holds(typeof a === 'string' && typeof operand === 'string' ? compareSemver(a, operand) : NaN, rule.op.slice(7));
-    default:
-      return false; // an operator this SDK does not know never matches
+      return strings && a.includes(operand);
   }
+  const cmp = COMPARE.exec(op);
+  return !!cmp && holds(cmp[1] ? (strings ? compareSemver(a, operand) : NaN) : order(toNumber(a), toNumber(operand)), cmp[2]!);
 }
 
 /** Whether every rule holds for a context (an empty cohort admits everyone). */

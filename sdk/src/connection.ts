@@ -4,8 +4,9 @@
  * messages mean is the caller's (`Link`); this module only knows when a socket is healthy.
  */
 import { backoffDelay } from './backoff.js';
-import type { ClientOptions, WebSocketConstructor, WebSocketLike } from './client-types.js';
-import { PROTOCOL_VERSION, SDK_SUBPROTOCOL, type ChangesMessage, type ServerMessage, type SnapshotMessage } from './protocol.js';
+import type { ClientOptions, WebSocketLike } from './client-types.js';
+import { PROTOCOL_VERSION, type ChangesMessage, type ServerMessage, type SnapshotMessage } from './protocol.js';
+import { errorKind, kill, socketMaker } from './socket.js';
 
 export const SDK_NAME = 'switchyard-js/0.1.0';
 
@@ -40,12 +41,10 @@ export interface Connection {
   close(): void;
 }
 
-export type ConnectionOptions = Pick<ClientOptions, 'url' | 'sdkKey' | 'WebSocket' | 'heartbeatTimeoutMs' | 'random' | 'reconnect'>;
+export type ConnectionOptions = Pick<ClientOptions, 'url' | 'sdkKey' | 'WebSocket' | 'heartbeatTimeoutMs' | 'random' | 'reconnect' | 'maxMessageBytes'>;
 
 /** After the I/O already queued: `setImmediate` (Node), else a zero timeout (browsers). */
 const soon: (fn: () => void) => unknown = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn));
-/** Node 20 has no global WebSocket: `ws`, imported by a parameter so browser bundlers neither resolve nor bundle it. */
-const loadWs = (name = 'ws'): Promise<WebSocketConstructor> => import(name).then((m: { default: WebSocketConstructor }) => m.default);
 
 /** A connection that opens its first socket on `open()`. Log messages are short codes, listed in docs/sdk.md. */
 export function createConnection(opts: ConnectionOptions, state: Fed, link: Link): Connection {
@@ -62,6 +61,8 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
   let retry: ReturnType<typeof setTimeout> | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const rc = opts.reconnect ?? {};
+  /** The longest message taken (8 MiB by default): a longer one is refused before it is parsed. */
+  const max = opts.maxMessageBytes ?? 8388608;
   /** One URL or a list of replicas: a lost socket reconnects to the next one in the list. */
   const bases = ([] as string[]).concat(opts.url).map((u) => u.replace(/\/+$/, '') + '/sdk/');
   let at = 0;
@@ -105,8 +106,7 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     sock.onopen = sock.onmessage = sock.onclose = null;
     sock.onerror = () => {}; // `ws` throws on an error event nobody listens to
     try {
-      if (sock.terminate) sock.terminate();
-      else sock.close();
+      kill(sock);
     } catch {
       // already closed
     }
@@ -116,12 +116,17 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     healthySince = 0;
     if (authFailed) attempt = 30;
     at = (at + 1) % bases.length;
-    // A draining server (close code 1012, service restart) asks for another replica at once.
-    retry = setTimeout(open, restart && !authFailed ? 0 : backoffDelay(attempt++, opts.random, rc));
+    // Every close backs off, jittered. A draining server (1012, service restart) asks for another
+    // replica: the first such wait is the default first step (0.5-1 s) whatever the configured
+    // backoff; a server that keeps closing with 1012 gets the doubling like any other failure.
+    retry = setTimeout(open, backoffDelay(attempt, opts.random, !attempt++ && restart ? {} : rc));
   }
 
   function onMessage(sock: WebSocketLike, data: unknown): void {
-    const m = JSON.parse(String(data)) as ServerMessage;
+    const text = String(data);
+    // A message this long is refused unparsed: the state held (last-known values) stays.
+    if (text.length > max) return tooLarge(sock);
+    const m = JSON.parse(text) as ServerMessage;
     heard = Date.now();
     link.heard();
     if (m.type !== 'snapshot' && m.type !== 'changes') {
@@ -147,22 +152,21 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     }
   }
 
+  function tooLarge(sock: WebSocketLike): void {
+    link.warn('too large');
+    drop(sock, false);
+  }
+
   async function open(): Promise<void> {
     retry = undefined;
     if (closed || ws || connecting) return;
     connecting = true;
-    let WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    const isGlobal = !opts.WebSocket && !!WS;
-    WS ??= await loadWs().catch((err) => void link.warn('no WebSocket', err));
+    const made = await socketMaker(opts, max).catch((err) => void link.warn('no WebSocket', err));
     connecting = false;
-    if (closed || ws || !WS) return;
-    const streamUrl = bases[at]!.replace(/^http/, 'ws') + 'stream';
-    // Browsers cannot set headers: the key travels as a subprotocol, never in the URL.
-    const sock = isGlobal
-      ? new WS(streamUrl, [SDK_SUBPROTOCOL, 'sdk-key.' + opts.sdkKey])
-      : new WS(streamUrl, [SDK_SUBPROTOCOL], { headers: { authorization: 'Bearer ' + opts.sdkKey } });
+    if (closed || ws || !made) return;
+    const isGlobal = made[1];
+    const sock = made[0](bases[at]!.replace(/^http/, 'ws') + 'stream');
     ws = sock;
-    let authFailed = false;
     let opened = false;
     sock.onopen = () => (opened = true) && sock.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, version: state.version, sdk: SDK_NAME }));
     sock.onmessage = (ev) => {
@@ -173,13 +177,14 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
         drop(sock, false);
       }
     };
+    let failed = 0;
     sock.onerror = (ev) => {
-      // `ws` reports a refused upgrade as "Unexpected server response: 401".
-      if (/\b40[13]\b/.test(String(ev?.message ?? ev?.error?.message))) authFailed = true;
+      failed = errorKind(ev);
     };
     sock.onclose = (ev) => {
       if (isGlobal && !opened && ev.code === 1006) void diagnose(sock);
-      else drop(sock, authFailed || ev.code === 4401, ev.code === 1012);
+      else if (failed > 1) tooLarge(sock);
+      else drop(sock, failed > 0 || ev.code === 4401, ev.code === 1012);
     };
     heard = Date.now();
     arm();

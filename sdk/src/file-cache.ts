@@ -6,7 +6,7 @@ import type { Snapshot } from './protocol.js';
 /**
  * A Node cache in a JSON file: a restarted app serves last-known values before it connects.
  * Written atomically (temp file + rename), so a crash mid-write never leaves half a snapshot.
- * Node only: import it from `switchyard/sdk/node`.
+ * Node only: import it from `@switchyard-flags/sdk/node`.
  */
 export function fileCache(file: string): SnapshotCache {
   return {

@@ -1,7 +1,7 @@
 /**
- * Switchyard SDK (browser and Node): `import { createClient } from 'switchyard/sdk'`.
- * Node-only extras (a file cache) are in `switchyard/sdk/node`; the OpenFeature providers
- * in `switchyard/sdk/openfeature` (server) and `switchyard/sdk/openfeature-web` (browser).
+ * Switchyard SDK (browser and Node): `import { createClient } from '@switchyard-flags/sdk'`.
+ * Node-only extras (a file cache) are in `@switchyard-flags/sdk/node`; the OpenFeature providers
+ * in `@switchyard-flags/sdk/openfeature` (server) and `@switchyard-flags/sdk/openfeature-web` (browser).
  */
 export { createClient, backoffDelay, SDK_NAME } from './client.js';
 export type {
@@ -11,6 +11,7 @@ export type {
   ClientOptions,
   ClientStatus,
   SnapshotCache,
+  StaleReport,
   WebSocketConstructor,
   WebSocketLike,
   Widen,

@@ -3,7 +3,7 @@
  * HyperLogLog sketch of 64 one-byte registers per (flag, stage), fed by the bucketing hash the
  * evaluation already computed (at 100% the key is hashed here, only because a sketch is
  * attached). Opt-in: the browser entry never imports this module (a browser app serves one
- * user); `switchyard/sdk/node` attaches one to every client by default. The format is
+ * user); `@switchyard-flags/sdk/node` attaches one to every client by default. The format is
  * published in docs/protocol.md ("Reach") so that SDKs in other languages can match it.
  */
 import { bucketOf, saltSeed, type HashOut } from './bucket.js';

@@ -61,7 +61,7 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     const s = net.sockets[0]!;
     expect(s.url).toBe('ws://flags.test/sdk/stream');
     expect(s.protocols).toEqual(['switchyard.v1']);
-    expect(s.options).toEqual({ headers: { authorization: 'Bearer sy_sdk_k' } });
+    expect(s.options).toEqual({ headers: { authorization: 'Bearer sy_sdk_k' }, maxPayload: 8 * 1024 * 1024 });
     s.accept();
     expect(s.sentJson()).toEqual([{ type: 'hello', protocol: 1, version: 7, sdk: SDK_NAME }]);
     conn.close();
@@ -236,26 +236,104 @@ describe('the connection (socket, heartbeat watchdog, backoff, acks) over a fake
     conn.close();
   });
 
-  it('reconnects to the next replica at once, without a backoff wait, when the server closes with 1012 (draining)', async () => {
+  it('reconnects to the next replica within a second (0.5-1 s, jittered; not at once) when the server closes with 1012 (draining), whatever the configured backoff', async () => {
     const net = fakeSockets();
     const rec = recordingLink();
-    const conn = createConnection({ url: ['http://a.test', 'http://b.test'], sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0 }, rec.state, rec.link);
+    const reconnect = { initialMs: 120_000, maxMs: 120_000 };
+    const conn = createConnection({ url: ['http://a.test', 'http://b.test'], sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0.25, reconnect }, rec.state, rec.link);
     await conn.open();
     net.sockets[0]!.accept();
     net.sockets[0]!.deliver(snapshot(3));
     net.sockets[0]!.fail(1012);
     expect(rec.downs).toEqual([false]);
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(624);
+    expect(net.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(net.sockets).toHaveLength(2);
     expect(net.sockets[1]!.url).toBe('ws://b.test/sdk/stream');
-    // Any other close (1001 here) waits the backoff as before.
+    // Any other close (1001 here) waits the backoff as before, counted on from the 1012.
     net.sockets[1]!.accept();
     net.sockets[1]!.deliver(snapshot(3));
     net.sockets[1]!.fail(1001);
-    await vi.advanceTimersByTimeAsync(backoffDelay(0, () => 0) - 1);
+    await vi.advanceTimersByTimeAsync(backoffDelay(1, () => 0.25, reconnect) - 1);
     expect(net.sockets).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(net.sockets).toHaveLength(3);
     conn.close();
   });
+
+  it('backs off on every close code, 1012 included: a server that closes each socket with 1012 gets a doubling, jittered wait, not a hot loop', async () => {
+    for (const code of [1012, 1000, 1001, 1006, 1008, 1009, 1011, 1013, 4000]) {
+      const jitter = [0.9, 0.1, 0.5];
+      let n = 0;
+      const net = fakeSockets();
+      const rec = recordingLink();
+      const conn = createConnection({ url: 'http://a.test', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => jitter[n++ % 3]!, heartbeatTimeoutMs: 3_600_000 }, rec.state, rec.link);
+      await conn.open();
+      const waits: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const s = net.sockets.at(-1)!;
+        s.accept();
+        s.deliver(snapshot(1));
+        const start = Date.now();
+        s.fail(code);
+        await vi.advanceTimersToNextTimerAsync();
+        waits.push(Date.now() - start);
+      }
+      expect(waits, `close ${code}`).toEqual(waits.map((_, i) => backoffDelay(i, () => jitter[i % 3]!)));
+      // Ten seconds of a server closing every socket at once: a handful of sockets, not thousands.
+      const before = net.sockets.length;
+      for (let t = 0; t < 10_000; t += 100) {
+        net.sockets.at(-1)!.fail(code);
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      expect(net.sockets.length - before, `close ${code}`).toBeLessThanOrEqual(2);
+      conn.close();
+    }
+  });
+
+  it('refuses a message longer than maxMessageBytes before parsing it: keeps what it holds, warns "too large", backs off', async () => {
+    const net = fakeSockets();
+    const rec = recordingLink();
+    const conn = createConnection({ url: 'http://a.test', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0, maxMessageBytes: 1000 }, rec.state, rec.link);
+    await conn.open();
+    const s = net.sockets[0]!;
+    expect(s.options).toEqual({ headers: { authorization: 'Bearer sy_sdk_k' }, maxPayload: 1000 });
+    s.accept();
+    s.deliver(snapshot(2, { flags: [] }));
+    expect(rec.got).toHaveLength(1);
+    const big = JSON.stringify(snapshot(3, { flags: [{ key: 'f', version: 3, on: 'x'.repeat(1000), off: false } as never] }));
+    s.deliver(big);
+    expect(rec.got).toHaveLength(1); // never handed to the state: the last-known values stay
+    expect(rec.warnings).toEqual(['too large']);
+    expect(rec.downs).toEqual([false]);
+    expect(s.terminated).toBe(true);
+    await vi.advanceTimersByTimeAsync(backoffDelay(0, () => 0) - 1);
+    expect(net.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(net.sockets).toHaveLength(2);
+    // ws refuses a frame over maxPayload itself, before reading it: the same warning.
+    net.sockets[1]!.accept();
+    net.sockets[1]!.fail(1006, 'Max payload size exceeded');
+    expect(rec.warnings).toEqual(['too large', 'too large']);
+    conn.close();
+  });
+
+  it('refuses messages over 8 MiB by default', async () => {
+    const net = fakeSockets();
+    const rec = recordingLink();
+    const conn = createConnection({ url: 'http://a.test', sdkKey: 'sy_sdk_k', WebSocket: net.WebSocket, random: () => 0 }, rec.state, rec.link);
+    await conn.open();
+    const s = net.sockets[0]!;
+    expect(s.options?.maxPayload).toBe(8 * 1024 * 1024);
+    s.accept();
+    const pad = ' '.repeat(8 * 1024 * 1024 - JSON.stringify(snapshot(1)).length);
+    s.deliver(JSON.stringify(snapshot(1)) + pad); // exactly the limit: taken
+    expect(rec.got).toHaveLength(1);
+    s.deliver(JSON.stringify(snapshot(2)) + pad + ' '); // one over: refused
+    expect(rec.got).toHaveLength(1);
+    expect(rec.warnings).toEqual(['too large']);
+    conn.close();
+  });
+
 });

@@ -4,7 +4,7 @@ import type { WebSocketConstructor, WebSocketLike } from '../src/client-types.js
 export interface FakeSocket extends WebSocketLike {
   url: string;
   protocols: string[];
-  options?: { headers?: Record<string, string> };
+  options?: { headers?: Record<string, string>; maxPayload?: number };
   sent: string[];
   /** The messages sent, parsed. */
   sentJson(): any[];
@@ -31,7 +31,7 @@ export function fakeSockets(): { WebSocket: WebSocketConstructor; sockets: FakeS
     constructor(
       public url: string,
       public protocols: string[],
-      public options?: { headers?: Record<string, string> },
+      public options?: { headers?: Record<string, string>; maxPayload?: number },
     ) {
       sockets.push(this);
     }

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db.js';
 import type { Actor } from '../actor.js';

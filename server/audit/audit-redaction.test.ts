@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED, redactEntry } from './audit-redaction.js';
-import type { AuditEntry } from '../../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 
 const key = { id: 'k-1', name: 'checkout', prefix: 'sy_sdk_abcdef', createdBy: 'alice', revokedAt: null };
 const entry = (action: string, before: unknown, after: unknown): AuditEntry => ({

@@ -1,4 +1,4 @@
-import { AuditAction, type AuditEntry } from '../../sdk/src/api.js';
+import { AuditAction, type AuditEntry } from '@switchyard-flags/sdk/api';
 import { CAN, type Role } from '../auth/roles.js';
 
 /** What a redacted value reads as. */

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { routeFor } from '../http/route.js';
 import type { AuditService } from './audit-service.js';
-import type { AuditEntry } from '../../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import { redactEntry } from './audit-redaction.js';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z' });

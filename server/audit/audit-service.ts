@@ -1,4 +1,4 @@
-import type { VerifyResult, AuditEntry } from '../../sdk/src/api.js';
+import type { VerifyResult, AuditEntry } from '@switchyard-flags/sdk/api';
 import type { Db } from '../db.js';
 import { GENESIS_HASH, entryHash } from './audit-hash.js';
 import { iterateAudit, listAudit, toAuditEntry, type AuditFilter } from './audit-store.js';

@@ -1,5 +1,5 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
-import type { AuditEntry } from '../../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import { dialectOf, type AuditTable, type Database, type Db } from '../db.js';
 
 export type AuditRow = Selectable<AuditTable>;

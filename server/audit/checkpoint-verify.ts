@@ -1,4 +1,4 @@
-import type { VerifyResult } from '../../sdk/src/api.js';
+import type { VerifyResult } from '@switchyard-flags/sdk/api';
 import type { Db } from '../db.js';
 import { AuditService } from './audit-service.js';
 import type { CheckpointKey } from './checkpoint-key.js';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { SdkKeyKind } from '../../sdk/src/api.js';
+import type { SdkKeyKind } from '@switchyard-flags/sdk/api';
 import type { Db, SdkKeyTable } from '../db.js';
 
 /** The `sdk_keys` table (migrations/0001): every query on it is here. Keys are stored as SHA-256 hashes. */

@@ -1,4 +1,4 @@
-import { AuditAction, type SdkKeyKind, type SdkKeyView } from '../../sdk/src/api.js';
+import { AuditAction, type SdkKeyKind, type SdkKeyView } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
 import type { Db } from '../db.js';
 import type { Actor } from '../actor.js';

@@ -1,4 +1,4 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';

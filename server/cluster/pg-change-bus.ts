@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { sql } from 'kysely';
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
 import { LocalChangeBus, type ChangeBus, type ChangeEvent, type ChangeListener } from '../changes.js';
 import type { Db } from '../db.js';
 import { auditHead, auditRowsAfter, toAuditEntry } from '../audit/audit-store.js';

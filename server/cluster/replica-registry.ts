@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ReplicaPropagation } from '../../sdk/src/protocol.js';
+import type { ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';

@@ -1,4 +1,4 @@
-import type { FlagView } from '../../sdk/src/api.js';
+import type { FlagView } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { nextStateVersion } from '../meta-store.js';

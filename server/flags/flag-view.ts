@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { FlagView } from '../../sdk/src/api.js';
-import type { CohortRule, FlagState, Json } from '../../sdk/src/protocol.js';
+import type { FlagView } from '@switchyard-flags/sdk/api';
+import type { CohortRule, FlagState, Json } from '@switchyard-flags/sdk/protocol';
 import type { FlagTable } from '../db.js';
 
 export type FlagRow = Selectable<FlagTable>;

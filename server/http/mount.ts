@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Router } from 'express';
-import type { Permission } from '../../sdk/src/api.js';
+import type { Permission } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import { Forbidden } from '../errors.js';
 import { parse } from '../validation.js';

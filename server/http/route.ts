@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import type { Permission } from '../../sdk/src/api.js';
+import type { Permission } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

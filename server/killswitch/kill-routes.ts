@@ -3,8 +3,8 @@ import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';
 import { propagationSchema } from '../http/schemas.js';
 import { reasonSchema, tagSchema, versionSchema } from '../validation.js';
-import type { BulkKillResult, BulkRestoreResult, FlagActionResult, FlagView } from '../../sdk/src/api.js';
-import type { Propagation } from '../../sdk/src/protocol.js';
+import type { BulkKillResult, BulkRestoreResult, FlagActionResult, FlagView } from '@switchyard-flags/sdk/api';
+import type { Propagation } from '@switchyard-flags/sdk/protocol';
 import type { BulkResult, KillRestoreOutcome, KillScope, KillService } from './kill-service.js';
 
 /** Waits for connected SDKs to acknowledge a flag's change (the push layer's tracker). */

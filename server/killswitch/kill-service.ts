@@ -1,4 +1,4 @@
-import { AuditAction, type FlagView } from '../../sdk/src/api.js';
+import { AuditAction, type FlagView } from '@switchyard-flags/sdk/api';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import { NotFound } from '../errors.js';

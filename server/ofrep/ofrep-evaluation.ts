@@ -4,8 +4,8 @@
  * SDK and the rollout preview use, so every path agrees on every user.
  */
 import crypto from 'node:crypto';
-import { explain, type PreparedFlag } from '../../sdk/src/evaluate.js';
-import type { Evaluation, EvaluationContext, EvaluationReason, Json } from '../../sdk/src/protocol.js';
+import { explain, type PreparedFlag } from '@switchyard-flags/sdk/evaluate';
+import type { Evaluation, EvaluationContext, EvaluationReason, Json } from '@switchyard-flags/sdk/protocol';
 
 /** OFREP's success reasons (service/openapi.yaml `evaluationSuccess.reason`). */
 export type OfrepReason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'UNKNOWN';

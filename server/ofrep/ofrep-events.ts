@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Response } from 'express';
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { ChangeBus } from '../changes.js';
 import type { StateFeed } from '../push/state-feed.js';
 

@@ -1,5 +1,5 @@
-import { PreparedFlag } from '../../sdk/src/evaluate.js';
-import type { EvaluationContext } from '../../sdk/src/protocol.js';
+import { PreparedFlag } from '@switchyard-flags/sdk/evaluate';
+import type { EvaluationContext } from '@switchyard-flags/sdk/protocol';
 import type { PushState } from '../push/push-state.js';
 import { bulkEtag, ofrepEvaluate, switchyardContext, type OfrepResult } from './ofrep-evaluation.js';
 import { OfrepUsage } from './ofrep-usage.js';
@@ -9,7 +9,7 @@ import type { Db } from '../db.js';
 import { getSdkKeyRow } from '../auth/sdk-key-store.js';
 import { OfrepEvents } from './ofrep-events.js';
 import type { Clock } from '../clock.js';
-import type { OfrepPropagation } from '../../sdk/src/protocol.js';
+import type { OfrepPropagation } from '@switchyard-flags/sdk/protocol';
 
 export interface BulkAnswer {
   etag: string;

@@ -1,5 +1,5 @@
-import type { PreparedFlag } from '../../sdk/src/evaluate.js';
-import type { EvaluationReason, TelemetryCount } from '../../sdk/src/protocol.js';
+import type { PreparedFlag } from '@switchyard-flags/sdk/evaluate';
+import type { EvaluationReason, TelemetryCount } from '@switchyard-flags/sdk/protocol';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 
 /** How often counted OFREP evaluations are handed to the telemetry sink. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from '../../sdk/src/protocol.js';
+import { PROTOCOL_VERSION } from '@switchyard-flags/sdk/protocol';
 import { CAN } from '../auth/roles.js';
 import type { Route } from '../http/route.js';
 import { errorBodySchema } from '../http/schemas.js';

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { redactEntry } from '../audit/audit-redaction.js';
-import type { AuditEntry } from '../../sdk/src/api.js';
+import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import type { Role } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
 import { toFlagView } from '../flags/flag-view.js';

@@ -1,5 +1,5 @@
 import type { RawData } from 'ws';
-import { PROTOCOL_VERSION, type ClientMessage } from '../../sdk/src/protocol.js';
+import { PROTOCOL_VERSION, type ClientMessage } from '@switchyard-flags/sdk/protocol';
 import { parseTelemetry } from './telemetry-message.js';
 import { BadMessage } from './bad-message.js';
 

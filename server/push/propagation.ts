@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { OfrepPropagation, Propagation, ReplicaPropagation } from '../../sdk/src/protocol.js';
+import type { OfrepPropagation, Propagation, ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
 
 /**
  * The other replicas of a cluster, as their figures reach this one (server/cluster/). Without

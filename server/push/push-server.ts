@@ -1,8 +1,8 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ADMIN_SUBPROTOCOL, SDK_SUBPROTOCOL } from '../../sdk/src/protocol.js';
+import { ADMIN_SUBPROTOCOL, SDK_SUBPROTOCOL } from '@switchyard-flags/sdk/protocol';
 import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';

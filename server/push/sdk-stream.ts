@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { CloseCodes } from '../../sdk/src/protocol.js';
+import { CloseCodes } from '@switchyard-flags/sdk/protocol';
 import type { Logger } from '../log.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import { BadMessage, parseClientMessage } from './client-message.js';

@@ -1,5 +1,5 @@
-import { AuditAction } from '../../sdk/src/api.js';
-import type { FlagState, Snapshot } from '../../sdk/src/protocol.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
+import type { FlagState, Snapshot } from '@switchyard-flags/sdk/protocol';
 import type { ChangeBus, ChangeEvent } from '../changes.js';
 import type { Db } from '../db.js';
 import { flagRowsChangedSince, listFlagRows } from '../flags/flag-store.js';

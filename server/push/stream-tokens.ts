@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CloseCodes } from '../../sdk/src/protocol.js';
+import { CloseCodes } from '@switchyard-flags/sdk/protocol';
 import type { TokenClaims } from '../auth/token-revocations.js';
 import type { Logger } from '../log.js';
 

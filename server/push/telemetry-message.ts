@@ -1,4 +1,4 @@
-import { MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_REACH, REACH_MAX_RANK, REACH_REGISTERS, type TelemetryCount, type TelemetryMessage, type TelemetryReach } from '../../sdk/src/protocol.js';
+import { MAX_TELEMETRY_COUNTS, MAX_TELEMETRY_REACH, REACH_MAX_RANK, REACH_REGISTERS, type TelemetryCount, type TelemetryMessage, type TelemetryReach } from '@switchyard-flags/sdk/protocol';
 import { BadMessage } from './bad-message.js';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

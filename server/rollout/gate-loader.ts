@@ -1,4 +1,4 @@
-import type { Gate, SignoffSnapshot } from '../../sdk/src/api.js';
+import type { Gate, SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import type { FlagRow } from '../flags/flag-view.js';

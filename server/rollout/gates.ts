@@ -1,4 +1,4 @@
-import type { Gate, LapsedSignoff, Signoff } from '../../sdk/src/api.js';
+import type { Gate, LapsedSignoff, Signoff } from '@switchyard-flags/sdk/api';
 import { stageStart, type FlagRow } from '../flags/flag-view.js';
 import type { AggregateStats } from '../samples/sample-aggregate-store.js';
 import { metricGate } from './metric-check.js';

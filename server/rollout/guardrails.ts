@@ -1,4 +1,4 @@
-import { AuditAction } from '../../sdk/src/api.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { getFlagRow } from '../flags/flag-store.js';

@@ -1,4 +1,4 @@
-import type { Gate } from '../../sdk/src/api.js';
+import type { Gate } from '@switchyard-flags/sdk/api';
 import type { Aggregate, AggregateStats } from '../samples/sample-aggregate-store.js';
 import { isRelative, type Check } from './plan-schema.js';
 import { absoluteCheck, DEFAULT_CONFIDENCE, DEFAULT_MIN_SAMPLES, relativeCheck, sampleVariance, type CheckResult, type Moments, type Outcome } from './sequential.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CohortOp, CohortRule } from '../../sdk/src/protocol.js';
+import type { CohortOp, CohortRule } from '@switchyard-flags/sdk/protocol';
 import { reasonSchema, text, versionSchema } from '../validation.js';
 import { checkSchema } from './check-schema.js';
 

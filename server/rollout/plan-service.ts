@@ -1,4 +1,4 @@
-import { AuditAction, type PlanView, type SignoffsView, type FlagView, type Gate, type Signoff } from '../../sdk/src/api.js';
+import { AuditAction, type PlanView, type SignoffsView, type FlagView, type Gate, type Signoff } from '@switchyard-flags/sdk/api';
 import { canonicalJson } from '../audit/audit-hash.js';
 import type { Actor } from '../actor.js';
 import { Conflict, NotFound } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
-import type { Signoff, SignoffSnapshot } from '../../sdk/src/api.js';
+import type { Signoff, SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import { canonicalJson } from '../audit/audit-hash.js';
 import type { Database, SignoffTable } from '../db.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EvaluationContext } from '../../sdk/src/protocol.js';
+import type { EvaluationContext } from '@switchyard-flags/sdk/protocol';
 import { ValidationError } from '../errors.js';
 import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';

@@ -1,4 +1,4 @@
-import { AuditAction, type Gate } from '../../sdk/src/api.js';
+import { AuditAction, type Gate } from '@switchyard-flags/sdk/api';
 import { lastAuditAfter } from '../audit/audit-store.js';
 import type { Actor } from '../actor.js';
 import { GateNotMet, VersionConflict } from '../errors.js';

@@ -1,6 +1,6 @@
-import { AuditAction, type GatesView, type FlagView, type Gate } from '../../sdk/src/api.js';
-import { evaluate } from '../../sdk/src/evaluate.js';
-import type { Evaluation, EvaluationContext } from '../../sdk/src/protocol.js';
+import { AuditAction, type GatesView, type FlagView, type Gate } from '@switchyard-flags/sdk/api';
+import { evaluate } from '@switchyard-flags/sdk/evaluate';
+import type { Evaluation, EvaluationContext } from '@switchyard-flags/sdk/protocol';
 import type { Actor } from '../actor.js';
 import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';

@@ -1,4 +1,4 @@
-import { AuditAction, type SignoffSnapshot } from '../../sdk/src/api.js';
+import { AuditAction, type SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';

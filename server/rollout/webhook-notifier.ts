@@ -1,4 +1,4 @@
-import { AuditAction, type AuditEntry } from '../../sdk/src/api.js';
+import { AuditAction, type AuditEntry } from '@switchyard-flags/sdk/api';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';

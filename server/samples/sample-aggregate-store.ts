@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { deleteOldest, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
-import type { CohortStats } from '../../sdk/src/api.js';
+import type { CohortStats } from '@switchyard-flags/sdk/api';
 import type { Cohort } from './sample-store.js';
 
 /** A cohort's running figures: what a gate needs (count, mean, min, max) and the moments a sequential test needs. */

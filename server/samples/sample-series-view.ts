@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import { liveFlagRow } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
-import type { CohortStats, MetricSeries } from '../../sdk/src/api.js';
+import type { CohortStats, MetricSeries } from '@switchyard-flags/sdk/api';
 import { stageMetricNames, stageStats, type Aggregate } from './sample-aggregate-store.js';
 import { metricNamesSince, recentSamples, statsSince } from './sample-store.js';
 

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { deleteOldest, type Database, type MetricSampleTable } from '../db.js';
-import type { CohortStats } from '../../sdk/src/api.js';
+import type { CohortStats } from '@switchyard-flags/sdk/api';
 
 type Q = Kysely<Database>;
 

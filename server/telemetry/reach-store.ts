@@ -1,5 +1,5 @@
-import { mergeRegs } from '../../sdk/src/reach.js';
-import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
+import { mergeRegs } from '@switchyard-flags/sdk/reach';
+import { REACH_REGISTERS } from '@switchyard-flags/sdk/protocol';
 import { sql, type Kysely } from 'kysely';
 import { deleteOldest, dialectOf, type Database, type Db } from '../db.js';
 import { writeTransaction } from '../write-gate.js';

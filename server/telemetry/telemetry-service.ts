@@ -1,6 +1,6 @@
-import type { StaleFlagsView, StageUsageView, UsageView } from '../../sdk/src/api.js';
-import type { TelemetryCount, TelemetryReach } from '../../sdk/src/protocol.js';
-import { estimateReach, mergeRegs } from '../../sdk/src/reach.js';
+import type { StaleFlagsView, StageUsageView, UsageView } from '@switchyard-flags/sdk/api';
+import type { TelemetryCount, TelemetryReach } from '@switchyard-flags/sdk/protocol';
+import { estimateReach, mergeRegs } from '@switchyard-flags/sdk/reach';
 import { monotonicOf, type Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import { NotFound } from '../errors.js';

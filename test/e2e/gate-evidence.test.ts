@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
 import { describeInBrowser, PHONE, SCREENSHOTS, signIn } from './browser.js';
 import WebSocket from 'ws';
-import { createClient } from '../../sdk/src/node.js';
+import { createClient } from '@switchyard-flags/sdk/node';
 import { issueSdkKey, rawPeer, wsUrl } from '../helpers/push-client.js';
 import { aggregates, flagWithPlan, ok } from './seed.js';
 

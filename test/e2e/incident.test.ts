@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
-import { createClient, type Client } from '../../sdk/src/node.js';
+import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';

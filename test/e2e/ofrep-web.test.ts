@@ -109,7 +109,7 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     await context.close();
   });
 
-  it("switchyard/sdk in a browser says status error with the reason, instead of staying initializing, when its origin or its key is refused", async () => {
+  it("@switchyard-flags/sdk in a browser says status error with the reason, instead of staying initializing, when its origin or its key is refused", async () => {
     const serverKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-ssr' } })).body.key;
     const run = async (origin: string, key: string) => {
       const context = await browser.newContext();
@@ -126,7 +126,7 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     expect(await run(pageOrigin, serverKey)).toEqual({ status: 'ready' });
   });
 
-  it("switchyard/sdk's client-key mode gets its answer over OFREP and the off value after a kill, told by the event stream", async () => {
+  it("@switchyard-flags/sdk's client-key mode gets its answer over OFREP and the off value after a kill, told by the event stream", async () => {
     await ts.api('POST', '/api/flags/checkout-v2/restore', { as: 'oncall', body: { reason: 'client mode' } });
     const context = await browser.newContext();
     const tab = await context.newPage();

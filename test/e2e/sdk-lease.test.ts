@@ -1,5 +1,5 @@
 /**
- * The fail-safe lease in the browser build: Chromium loads the built SDK bundle (dist/sdk, as an
+ * The fail-safe lease in the browser build: Chromium loads the built SDK bundle (sdk/dist, as an
  * app's bundler would ship it) from a page on the proxy's origin, connects through the proxy
  * with the browser's own WebSocket, and the test cuts the path.
  */
@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { Client, createClient } from '../../sdk/src/index.js';
+import type { Client, createClient } from '@switchyard-flags/sdk';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { issueSdkKey, startProxy, type Proxy } from '../helpers/push-client.js';
 import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
 import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';
 
-const SDK_DIST = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'dist', 'sdk');
+const SDK_DIST = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'sdk', 'dist');
 
 type Window = { client: Client; createClient: typeof createClient };
 
@@ -42,7 +42,7 @@ describeInBrowser('the SDK browser build: fail-safe lease', (suite) => {
   /**
    * A page of the server's own origin, reached through the proxy (a real loopback document, so
    * Chromium's local-network checks let it dial the proxy), that imports the built SDK files
-   * (served to it under /lease-test/ from dist/sdk) and starts a client with the browser's WebSocket.
+   * (served to it under /lease-test/ from sdk/dist) and starts a client with the browser's WebSocket.
    */
   async function sdkPage(): Promise<Page> {
     const context = await browser.newContext({ bypassCSP: true });

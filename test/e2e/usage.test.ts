@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
 import WebSocket from 'ws';
-import { murmur3, saltSeed } from '../../sdk/src/bucket.js';
-import { REACH_REGISTERS } from '../../sdk/src/protocol.js';
-import { createClient, type Client } from '../../sdk/src/node.js';
-import { addHash, estimateReach } from '../../sdk/src/reach.js';
+import { murmur3, saltSeed } from '@switchyard-flags/sdk/bucket';
+import { REACH_REGISTERS } from '@switchyard-flags/sdk/protocol';
+import { createClient, type Client } from '@switchyard-flags/sdk/node';
+import { addHash, estimateReach } from '@switchyard-flags/sdk/reach';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { describeInBrowser, signIn } from './browser.js';
 import { ok } from './seed.js';

@@ -6,7 +6,7 @@ import type { Role } from '../../server/auth/roles.js';
 
 const CLI = path.resolve('dist/cli.js');
 /** The built SDK (global-setup builds dist/ before any test), importable from a worker's source. */
-export const SDK_URL = pathToFileURL(path.resolve('dist/sdk/index.js')).href;
+export const SDK_URL = pathToFileURL(path.resolve('sdk/dist/index.js')).href;
 
 /** A real `switchyard serve` in its own process, as production runs it. */
 export interface ServerProc {

@@ -1,6 +1,6 @@
 /** What a bulk action's result shows: the flags it changed or left alone, and how far each change reached. */
 import { html, nothing } from 'lit';
-import type { Propagation as WirePropagation } from '../../../../sdk/src/protocol.js';
+import type { Propagation as WirePropagation } from '@switchyard-flags/sdk/protocol';
 import { reachText, type ActionResult } from './action-result.js';
 import type { Propagation } from '../../types.js';
 

@@ -1,4 +1,4 @@
-import type { ReplicaPropagation } from '../../../../sdk/src/protocol.js';
+import type { ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
 
 /**
  * One line per replica of a cluster under the delivery figures: "replica a: 3 of 3", and for a

@@ -1,4 +1,4 @@
-import { AuditAction } from '../../../../sdk/src/api.js';
+import { AuditAction } from '@switchyard-flags/sdk/api';
 import { html, nothing } from 'lit';
 import { ago, dateTime } from '../../format.js';
 import type { AuditEntry } from '../../types.js';

@@ -1,6 +1,6 @@
 /** The plan editor's cohort rules: attribute, operator, values. */
 import { html } from 'lit';
-import type { CohortOp } from '../../../../sdk/src/protocol.js';
+import type { CohortOp } from '@switchyard-flags/sdk/protocol';
 import type { CohortRule } from '../../types.js';
 import { fieldError, input, type FieldContext } from './plan-field.js';
 

@@ -1,6 +1,6 @@
 /** A rollout preview's answer in words: "user-42 gets v2: in the 5% rollout (bucket 312 of 10000)". */
-import { BUCKETS, rolloutThreshold } from '../../../../sdk/src/bucket.js';
-import type { Evaluation, EvaluationContext } from '../../../../sdk/src/protocol.js';
+import { BUCKETS, rolloutThreshold } from '@switchyard-flags/sdk/bucket';
+import type { Evaluation, EvaluationContext } from '@switchyard-flags/sdk/protocol';
 import { pct } from '../../format.js';
 
 /** GET /api/flags/:key/preview */
