@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { issueToken } from '../server/auth/tokens.js';
+import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { manualClock, putPlan, report, signAndAdvance } from './rollout-fixtures.js';
 
@@ -177,6 +178,20 @@ describe('evidence is bounded per sample and scoped per token (issue 20 #3)', ()
     expect(r.body.error.details).toEqual([expect.objectContaining({ path: 'samples.1.flag' })]);
     expect((await seriesOf('scoped-a', 'eval_score'))?.treatment ?? null).toBeNull();
     expect((await reportAs(token, [{ flag: 'scoped-a', metric: 'eval_score', value: 0.9 }])).status).toBe(201);
+  });
+
+  it('switchyard token --role metrics --flags a,b mints a token for those flags only; --flags on another role is a usage error, not a stack', async () => {
+    await createFlag(ts, 'cli-scoped');
+    const r = await cli(['token', '--sub', 'eval-job', '--role', 'metrics', '--flags', 'cli-scoped,other-flag'], { DATA_DIR: ts.dataDir });
+    expect(r.code, r.stderr).toBe(0);
+    const token = r.stdout.trim();
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ role: 'metrics', flags: ['cli-scoped', 'other-flag'] });
+    expect((await reportAs(token, [{ flag: 'cli-scoped', metric: 'eval_score', value: 0.9 }])).status).toBe(201);
+    expect((await reportAs(token, [{ flag: 'scoped-b', metric: 'eval_score', value: 0.9 }])).status).toBe(403);
+    const wrong = await cli(['token', '--sub', 'alice', '--role', 'pm', '--flags', 'cli-scoped'], { DATA_DIR: ts.dataDir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.split('\n')[0]).toContain('--flags limits a metrics token');
+    expect(wrong.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('the gate shows how many reporters (distinct token subjects) contributed to its evidence', async () => {
