@@ -10,7 +10,7 @@ import { ConfigError, configFromEnv } from '../server/config.js';
 
 const TABLES = [
   'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',
-  'metric_names', 'metric_samples', 'plan_versions', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
+  'metric_names', 'metric_reporters', 'metric_samples', 'plan_versions', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
 ];
 
 let pg: TestPostgres;
