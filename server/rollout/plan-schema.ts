@@ -104,8 +104,10 @@ export const signoffSchema = z.strictObject({
   planVersion: z.number().int().positive().optional(),
   /** The stage the PM means to approve; anything but the next stage is a 409 (optional). */
   stage: z.number().int().positive().optional(),
-  /** The evidence the PM reviewed (`snapshotId` of GET /gates); if it moved since, a 409 evidence_changed (optional). */
-  snapshotId: z.string().regex(/^[0-9a-f]{12}$/, 'snapshotId is the 12 hex characters GET /api/flags/:key/gates returned').optional(),
+  /** The evidence the PM reviewed (`snapshotId` of GET /gates), required (issue 20): if it moved since, a 409 evidence_changed. */
+  snapshotId: z
+    .string({ error: 'snapshotId is required: the evidence you reviewed, as GET /api/flags/:key/gates returned it (snapshotId)' })
+    .regex(/^[0-9a-f]{12}$/, 'snapshotId is the 12 hex characters GET /api/flags/:key/gates returned'),
 });
 
 export const advanceSchema = z.strictObject({

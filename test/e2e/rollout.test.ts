@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { SCREENSHOTS, describeInBrowser, signIn } from './browser.js';
-import { aggregates, flagWithPlan, ok, PLAN } from './seed.js';
+import { aggregates, flagWithPlan, ok, PLAN, signOff } from './seed.js';
 
 
 describeInBrowser('admin UI: rollouts', (suite) => {
@@ -52,7 +52,7 @@ describeInBrowser('admin UI: rollouts', (suite) => {
   it('an advance blocked by a failing gate shows which gate fails and why', async () => {
     await flagWithPlan(ts, 'reply-ranker', { description: 'Re-ranks suggested replies with the new model' });
     await aggregates(ts, 'reply-ranker', [['eval_score', 60, 0.86, 0.01], ['error_rate', 60, 0.002, 0.0005]]);
-    await ok(ts, 'POST', '/api/flags/reply-ranker/signoffs', ['pm', 'pm-carol'], { comment: 'looks good' });
+    await signOff(ts, 'reply-ranker', ['pm', 'pm-carol'], 'looks good');
 
     const { page } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/reply-ranker');
     const advance = page.getByRole('button', { name: 'Advance to 5%' });
