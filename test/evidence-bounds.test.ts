@@ -77,6 +77,7 @@ describe('one sample cannot poison a stage (issue 20 #2)', () => {
     await createFlag(ts, 'ranged');
     const plan = await putPlan(ts, 'ranged', { metrics: { eval_score: { min: 0, max: 1 } }, stages: [{ percent: 5, checks: [{ metric: 'eval_score', op: '>=', threshold: 0.8 }] }, { percent: 100 }] });
     expect(plan.status, plan.text).toBe(200);
+    expect((await ts.api('GET', '/api/flags/ranged/plan', { as: 'viewer' })).body.plan.metrics).toEqual({ eval_score: { min: 0, max: 1 } });
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ value: 1.5 }, 'samples.0.value'],
       [{ count: 10, mean: -0.1, stddev: 0 }, 'samples.0.mean'],

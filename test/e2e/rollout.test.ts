@@ -140,6 +140,22 @@ describeInBrowser('admin UI: rollouts', (suite) => {
     await page.context().close();
   });
 
+  it("the plan editor keeps the plan's declared metric ranges, which it does not edit (issue 20)", async () => {
+    const metrics = { eval_score: { min: 0, max: 1 } };
+    await flagWithPlan(ts, 'ranged-plan', {}, { ...PLAN, metrics });
+    const { page, errors } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/ranged-plan');
+    await page.getByRole('button', { name: 'Edit plan' }).click();
+    const second = page.locator('[id="i-stages.1.percent"]');
+    await second.fill('30');
+    await second.press('Tab');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page.getByText('plan version 2 by pm-bob').waitFor();
+    const plan = (await ts.api('GET', '/api/flags/ranged-plan/plan', { as: 'viewer' })).body.plan;
+    expect(plan).toMatchObject({ metrics, stages: [{ percent: 5 }, { percent: 30 }, { percent: 100 }] });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('an engineer creates a flag; what users typed is shown as text, never run as HTML', async () => {
     const { page, errors } = await signIn(browser, ts, 'engineer', 'erin');
     await page.getByRole('button', { name: '+ New flag' }).click();
