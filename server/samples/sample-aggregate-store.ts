@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { deleteOldest, dialectOf, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
 import type { CohortStats } from '../../sdk/src/api.js';
 import { mergeMoments } from './sample-moments.js';
+import { stageReporters } from './sample-reporter-store.js';
 import type { Cohort } from './sample-store.js';
 
 /** A cohort's running figures: what a gate needs (count, mean, min, max) and M2, the spread a sequential test needs. */
@@ -88,20 +89,6 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
   }
 }
 
-/** Records that `reporter` (a token subject) sent samples of these metrics for these stage runs. */
-export async function addReporters(trx: Transaction<Database>, runs: Array<StageRun & { metric: string }>, reporter: string, at: string): Promise<void> {
-  const seen = new Map<string, StageRun & { metric: string }>();
-  for (const r of runs) seen.set(JSON.stringify([r.flag, r.since, r.stage, r.metric]), r);
-  const rows = [...seen.values()].map((r) => ({ flag: r.flag, since: r.since, stage: r.stage, metric: r.metric, reporter, last_seen_at: at }));
-  for (let i = 0; i < rows.length; i += 500) {
-    await trx
-      .insertInto('metric_reporters')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.columns(['flag', 'since', 'stage', 'metric', 'reporter']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
-      .execute();
-  }
-}
-
 /** Per metric and cohort, the running aggregate of one stage run, and its reporters: one indexed row each, whatever the history. */
 export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
   if (metrics && metrics.length === 0) return new Map();
@@ -118,17 +105,10 @@ export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: 
     entry[r.cohort as Cohort] = { count: Number(r.count), mean: r.mean, min: r.min, max: r.max, m2: r.m2 };
     out.set(r.metric, entry);
   }
-  let who = db
-    .selectFrom('metric_reporters')
-    .select((eb) => ['metric', eb.fn.countAll<number>().as('n')])
-    .where('flag', '=', run.flag)
-    .where('since', '=', run.since)
-    .where('stage', '=', run.stage);
-  if (metrics) who = who.where('metric', 'in', metrics);
-  for (const r of await who.groupBy('metric').execute()) {
-    const entry = out.get(r.metric) ?? {};
-    entry.reporters = Number(r.n);
-    out.set(r.metric, entry);
+  for (const [metric, n] of await stageReporters(db, run, metrics)) {
+    const entry = out.get(metric) ?? {};
+    entry.reporters = n;
+    out.set(metric, entry);
   }
   return out;
 }

@@ -1,3 +1,5 @@
+import type { Actor } from '../actor.js';
+import { Forbidden, ValidationError } from '../errors.js';
 import { m2Of, type SampleInput } from './sample-schemas.js';
 
 /**
@@ -10,6 +12,8 @@ import { m2Of, type SampleInput } from './sample-schemas.js';
  *   (μ − a)(b − μ)·n/(n − 1) (the Bhatia–Davis inequality with the n − 1 denominator), so a
  *   `{count: 2, mean: 0, stddev: 1e200}` is refused rather than folded into the stage.
  * - One sample claims at most `maxCount` observations (MAX_SAMPLE_COUNT).
+ *
+ * And a token's `flags` claim scopes which flags it may report for.
  */
 export const VALUE_BOUND = 1e12;
 
@@ -56,4 +60,27 @@ export function boundIssue(s: SampleInput, declared: MetricRange | undefined, ma
     };
   }
   return null;
+}
+
+/** Where a sample's field is in the request: `samples.3.mean` in a batch, `mean` alone. */
+export type SamplePath = (index: number, field: string) => string;
+
+/** Throws a 400 `sample_out_of_bounds` naming the first sample out of its bounds, the field and the bound. */
+export function refuseOutOfBounds(samples: SampleInput[], path: SamplePath, rangeOf: (s: SampleInput) => MetricRange | undefined, maxCount: number): void {
+  for (const [i, s] of samples.entries()) {
+    const issue = boundIssue(s, rangeOf(s), maxCount);
+    if (!issue) continue;
+    throw new ValidationError(`sample ${i}: ${issue.message}; nothing was stored`, [{ index: i, path: path(i, issue.field), message: issue.message }], 'sample_out_of_bounds');
+  }
+}
+
+/** A token minted for some flags (`switchyard token --role metrics --flags a,b`) reports for those only: else a 403 `flag_out_of_scope`. */
+export function refuseOutOfScope(actor: Actor, samples: SampleInput[], path: SamplePath): void {
+  if (!actor.flags) return;
+  const scope = new Set(actor.flags);
+  const only = actor.flags.map((f) => `"${f}"`).join(', ');
+  const outside = samples.flatMap((s, i) => (scope.has(s.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `this token may report for ${only} only` }]));
+  if (outside.length === 0) return;
+  const first = outside[0]!;
+  throw new Forbidden(`sample ${first.index}: this token may report metrics for ${only} only, not for "${samples[first.index]!.flag}"; nothing was stored`, outside.slice(0, 100), 'flag_out_of_scope');
 }

@@ -1,12 +1,13 @@
 import type { Actor } from '../actor.js';
 import { monotonicOf } from '../clock.js';
-import { Forbidden, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveStageRows } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
 import { writeTransaction } from '../write-gate.js';
-import { addReporters, addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
-import { boundIssue, DEFAULT_MAX_SAMPLE_COUNT, type MetricRange } from './sample-bounds.js';
+import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
+import { addReporters } from './sample-reporter-store.js';
+import { DEFAULT_MAX_SAMPLE_COUNT, refuseOutOfBounds, refuseOutOfScope } from './sample-bounds.js';
 import { SampleRateLimiter } from './sample-rate-limiter.js';
 import { m2Of, type SampleInput } from './sample-schemas.js';
 import { insertSamples } from './sample-store.js';
@@ -65,18 +66,7 @@ export class SampleService {
   async ingest(actor: Actor, samples: SampleInput[], batch: boolean): Promise<IngestResult> {
     const now = this.deps.clock();
     const path = (i: number, field: string) => (batch ? `samples.${i}.${field}` : field);
-    // A token minted for some flags (`switchyard token --role metrics --flags a,b`) reports for those only.
-    if (actor.flags) {
-      const scope = new Set(actor.flags);
-      const outside = samples.flatMap((s, i) => (scope.has(s.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `this token may report for ${actor.flags!.join(', ')} only` }]));
-      if (outside.length > 0) {
-        throw new Forbidden(
-          `sample ${outside[0]!.index}: this token may report metrics for ${actor.flags.map((f) => `"${f}"`).join(', ')} only, not for "${samples[outside[0]!.index]!.flag}"; nothing was stored`,
-          outside.slice(0, 100),
-          'flag_out_of_scope',
-        );
-      }
-    }
+    refuseOutOfScope(actor, samples, path);
     const rows: JudgedSample[] = samples.map((s, i) => {
       const at = s.at === undefined ? undefined : new Date(s.at);
       if (at && tooFarAhead(at, now)) {
@@ -88,7 +78,7 @@ export class SampleService {
       return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: (at ?? now).toISOString(), ...size, measuredAt: measuredAt(at, now).toISOString() };
     });
     // The default bounds and the count bound need no database: refuse before taking any budget.
-    this.refuseOutOfBounds(samples, path, () => undefined);
+    refuseOutOfBounds(samples, path, () => undefined, this.maxCount);
     const observed = samples.reduce((a, s) => a + (s.count ?? 1), 0);
     this.observations.check(actor.sub, observed);
     this.limiter.take(actor.sub, rows.length);
@@ -104,7 +94,7 @@ export class SampleService {
         throw new ValidationError(`sample ${unknown[0]!.index}: ${unknown[0]!.message}; nothing was stored`, unknown.slice(0, 100), 'unknown_flag');
       }
       const ranges = await this.rangesOf(trx, keys);
-      this.refuseOutOfBounds(samples, path, (s) => ranges.get(s.flag)?.get(s.metric));
+      refuseOutOfBounds(samples, path, (s) => ranges.get(s.flag)?.get(s.metric), this.maxCount);
       const names = new Map<string, Set<string>>();
       for (const r of rows) names.set(r.flag, (names.get(r.flag) ?? new Set()).add(r.metric));
       for (const [flag, { known, fresh }] of await newMetricNames(trx, names)) {
@@ -130,15 +120,6 @@ export class SampleService {
     });
     const tripped = await this.onFresh(rows, actor.requestId);
     return { stored: rows.length, tripped, ...(uncounted > 0 ? { uncounted } : {}) };
-  }
-
-  /** Throws a 400 naming the first sample out of its bounds (sample-bounds.ts) and the bound. */
-  private refuseOutOfBounds(samples: SampleInput[], path: (i: number, field: string) => string, rangeOf: (s: SampleInput) => MetricRange | undefined): void {
-    for (const [i, s] of samples.entries()) {
-      const issue = boundIssue(s, rangeOf(s), this.maxCount);
-      if (!issue) continue;
-      throw new ValidationError(`sample ${i}: ${issue.message}; nothing was stored`, [{ index: i, path: path(i, issue.field), message: issue.message }], 'sample_out_of_bounds');
-    }
   }
 
   /** One page of metric series (see sample-series-view.ts). */
