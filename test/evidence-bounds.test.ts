@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { issueToken } from '../server/auth/tokens.js';
+import { AUDIENCE, ISSUER, issueToken } from '../server/auth/tokens.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { manualClock, putPlan, report, signAndAdvance } from './rollout-fixtures.js';
@@ -179,6 +180,15 @@ describe('evidence is bounded per sample and scoped per token (issue 20 #3)', ()
     expect(r.body.error.details).toEqual([expect.objectContaining({ path: 'samples.1.flag' })]);
     expect((await seriesOf('scoped-a', 'eval_score'))?.treatment ?? null).toBeNull();
     expect((await reportAs(token, [{ flag: 'scoped-a', metric: 'eval_score', value: 0.9 }])).status).toBe(201);
+  });
+
+  it('a token whose flags claim is not a list of flag keys is refused with 401, whatever it asks', async () => {
+    for (const flags of ['scoped-a', [], ['bad key!'], Array.from({ length: 101 }, (_, i) => `f${i}`)]) {
+      const token = await new SignJWT({ role: 'metrics', flags }).setProtectedHeader({ alg: 'HS256' }).setSubject('forger').setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(ts.running.secret);
+      const r = await reportAs(token, [{ flag: 'scoped-a', metric: 'eval_score', value: 0.9 }]);
+      expect(r.status, JSON.stringify(flags)).toBe(401);
+      expect(r.body.error.message).toContain('"flags" claim');
+    }
   });
 
   it('switchyard token --role metrics --flags a,b mints a token for those flags only; --flags on another role is a usage error, not a stack', async () => {
