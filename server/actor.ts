@@ -2,7 +2,7 @@ import type { Role, SdkKeyKind } from '@switchyard-flags/sdk/api';
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
-  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number }
+  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[] }
   | { kind: 'sdk'; keyId: string; name: string; keyKind: SdkKeyKind }
   | { kind: 'system'; sub: string };
 
@@ -13,4 +13,6 @@ export interface Actor {
   requestId: string | null;
   /** The caller's own X-Request-Id, kept beside the server's id. */
   clientRequestId?: string | null;
+  /** A token minted for some flags only (its `flags` claim): metric samples for these flags only. */
+  flags?: string[];
 }

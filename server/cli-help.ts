@@ -13,12 +13,13 @@ export const HELP: Record<string, string> = {
   MAX_TOKEN_TTL, METRICS_TOKEN_MAX_TTL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, METRICS_TOKEN, ...
   One server per DATA_DIR: a second one exits naming the first one's pid.
 `,
-  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h]
+  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b]
 
   Prints a signed user token for the server on DATA_DIR.
   --sub <name>    who the token is for (recorded in the audit trail)
   --role <role>   one of: ${ROLES.join(', ')}
   --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
+  --flags <a,b>   role metrics only: the flags the token may report samples for (others get 403)
 `,
   'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client]
 

@@ -8,7 +8,7 @@ import { ConfigError, configFromEnv, databaseUrl as parseDatabaseUrl } from './c
 import { MigrationFailed, migrate, openDb } from './db.js';
 import { CliInputError, openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
-import { issueToken, loadSecretFile, parseTtl } from './auth/tokens.js';
+import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl } from './auth/tokens.js';
 import { createServices } from './services.js';
 import { LocalChangeBus } from './changes.js';
 import { systemClock } from './clock.js';
@@ -49,10 +49,11 @@ async function serve(): Promise<void> {
 }
 
 async function token(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' } } });
+  const { values } = parseArgs({ args, options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' } } });
   const sub = need(values.sub, '--sub');
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
+  const flags = values.flags === undefined ? undefined : scopedFlags(values.flags, role);
   const config = configFromEnv();
   let ttl: number;
   try {
@@ -61,7 +62,18 @@ async function token(args: string[]): Promise<void> {
     throw new UsageError(`${(err as Error).message}; MAX_TOKEN_TTL${role === 'metrics' ? ' / METRICS_TOKEN_MAX_TTL' : ''} sets it`);
   }
   const { secret } = loadSecretFile(config.secretFile);
-  process.stdout.write((await issueToken(secret, sub, role, ttl)) + '\n');
+  process.stdout.write((await issueToken(secret, sub, role, ttl, flags ? { flags } : {})) + '\n');
+}
+
+/** `--flags a,b`: the flags a metrics token may report for (its `flags` claim). */
+function scopedFlags(list: string, role: string): string[] {
+  if (role !== 'metrics') throw new UsageError(`--flags limits a metrics token to some flags; it does not apply to role "${role}"`);
+  const flags = [...new Set(list.split(',').map((f) => f.trim()).filter(Boolean))];
+  const bad = flags.find((f) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(f));
+  if (flags.length === 0 || flags.length > MAX_SCOPED_FLAGS || bad !== undefined) {
+    throw new UsageError(`--flags takes 1 to ${MAX_SCOPED_FLAGS} flag keys separated by commas${bad !== undefined ? `; "${bad}" is not a flag key` : ''}`);
+  }
+  return flags;
 }
 
 async function sdkKey(args: string[]): Promise<void> {

@@ -72,6 +72,10 @@ export interface Config {
   metricNamesPerFlag: number;
   /** Metric samples per second one token may send to `POST /api/metrics`. */
   metricsRateLimit: number;
+  /** Observations (the samples' counts) per second one token may claim (METRICS_OBSERVATION_LIMIT). */
+  metricsObservationLimit: number;
+  /** Observations one metric sample may claim (MAX_SAMPLE_COUNT). */
+  maxSampleCount: number;
   /** Evaluations per second one SDK connection may report; more in a telemetry report is refused. */
   telemetryMaxEvalsPerSecond: number;
 }
@@ -144,6 +148,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     retentionDays: int('RETENTION_DAYS', env.RETENTION_DAYS, 30, 1, 36_500),
     metricNamesPerFlag: int('METRIC_NAMES_PER_FLAG', env.METRIC_NAMES_PER_FLAG, 50, 1, 1_000_000),
     metricsRateLimit: int('METRICS_RATE_LIMIT', env.METRICS_RATE_LIMIT, 10_000, 1000, 100_000_000),
+    metricsObservationLimit: int('METRICS_OBSERVATION_LIMIT', env.METRICS_OBSERVATION_LIMIT, 1_000_000, 1000, 1_000_000_000_000),
+    maxSampleCount: int('MAX_SAMPLE_COUNT', env.MAX_SAMPLE_COUNT, 1_000_000, 1, 1_000_000_000),
     telemetryMaxEvalsPerSecond: int('TELEMETRY_MAX_EVALS_PER_SECOND', env.TELEMETRY_MAX_EVALS_PER_SECOND, 1_000_000, 1, 1_000_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
     secretFile: opt(env.SECRET_FILE) ? path.resolve(env.SECRET_FILE!) : path.join(dataDir, 'secret'),

@@ -171,7 +171,7 @@ export interface FlagReachTable {
   regs: Uint8Array;
 }
 
-/** `metric_aggregates` (migrations/0007): running count, sum, sum of squares, min, max per flag, stage run, metric and cohort. */
+/** `metric_aggregates` (migrations/0007, 0020): running count, mean, M2 (Σ(x − mean)²), min, max per flag, stage run, metric and cohort. */
 export interface MetricAggregateTable {
   flag: string;
   stage: number;
@@ -180,11 +180,21 @@ export interface MetricAggregateTable {
   metric: string;
   cohort: string;
   count: number;
-  sum: number;
-  sumsq: number;
+  mean: number;
+  m2: number;
   min: number;
   max: number;
   updated_at: string;
+}
+
+/** `metric_reporters` (migrations/0020): which token subjects sent samples of a stage run's metric. */
+export interface MetricReporterTable {
+  flag: string;
+  stage: number;
+  since: string;
+  metric: string;
+  reporter: string;
+  last_seen_at: string;
 }
 
 /** `metric_names` (migrations/0007): every metric name a flag reported, for the per-flag cap. */
@@ -227,6 +237,7 @@ export interface Database {
   signoffs: SignoffTable;
   metric_samples: MetricSampleTable;
   metric_aggregates: MetricAggregateTable;
+  metric_reporters: MetricReporterTable;
   metric_names: MetricNameTable;
   flag_usage: FlagUsageTable;
   flag_reach: FlagReachTable;

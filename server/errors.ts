@@ -28,8 +28,8 @@ export class Unauthorized extends AppError {
   }
 }
 export class Forbidden extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(403, 'forbidden', message, details);
+  constructor(message: string, details?: unknown, code = 'forbidden') {
+    super(403, code, message, details);
   }
 }
 export class NotFound extends AppError {

@@ -191,7 +191,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metrics.dbWriteDuration.observe(s);
       health.writeSucceeded();
     },
-    sampleLimits: { namesPerFlag: config.metricNamesPerFlag, samplesPerSecond: config.metricsRateLimit },
+    sampleLimits: {
+      namesPerFlag: config.metricNamesPerFlag,
+      samplesPerSecond: config.metricsRateLimit,
+      observationsPerSecond: config.metricsObservationLimit,
+      maxSampleCount: config.maxSampleCount,
+    },
     retentionDays: config.retentionDays,
     telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
     eventStreamsPerKey: config.maxConnectionsPerKey,

@@ -13,6 +13,7 @@ import { Retention } from './retention.js';
 import { createPushState, type PushState } from './push/push-state.js';
 import { SampleService, type SampleLimits } from './samples/sample-service.js';
 import { Guardrails } from './rollout/guardrails.js';
+import { metricRanges } from './rollout/metric-ranges.js';
 import { PlanService } from './rollout/plan-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
@@ -113,7 +114,7 @@ export function createServices(input: ServiceDeps): Services {
       const trips = await guardrails.check(fresh, requestId);
       await lapses.evaluate(fresh.map((s) => s.flag), requestId);
       return trips;
-    }),
+    }, metricRanges),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push,

@@ -43,7 +43,7 @@ const ROUTES: RouteCase[] = [
   { method: 'PUT', path: '/api/flags/{flag}/plan', body: { stages: [{ percent: 5 }, { percent: 100 }] }, allowed: ['admin', 'pm'] },
   { method: 'GET', path: '/api/flags/{flag}/plan', allowed: READERS, setup: 'plan' },
   { method: 'GET', path: '/api/flags/{flag}/signoffs', allowed: READERS, setup: 'plan' },
-  { method: 'POST', path: '/api/flags/{flag}/signoffs', body: { comment: 'ok' }, allowed: ['pm'], setup: 'plan' },
+  { method: 'POST', path: '/api/flags/{flag}/signoffs', body: { comment: 'ok', snapshotId: '{snapshot}' }, allowed: ['pm'], setup: 'plan' },
   { method: 'GET', path: '/api/flags/{flag}/gates', allowed: READERS, setup: 'plan' },
   { method: 'POST', path: '/api/flags/{flag}/advance', body: { reason: 'r' }, allowed: ['admin', 'pm'], setup: 'signed' },
   { method: 'POST', path: '/api/flags/{flag}/rollback', body: { reason: 'r' }, allowed: ['admin', 'pm', 'oncall'], setup: 'plan' },
@@ -97,11 +97,15 @@ describe('every route for every role', () => {
       expect(plan.status, plan.text).toBe(200);
     }
     if (route.setup === 'signed') {
-      const so = await ts.api('POST', `/api/flags/${flag}/signoffs`, { token: await ts.token('pm', 'pm-signer'), body: { comment: 'ok' } });
+      const snapshotId = (await ts.api('GET', `/api/flags/${flag}/gates`, { as: 'viewer' })).body.snapshotId;
+      const so = await ts.api('POST', `/api/flags/${flag}/signoffs`, { token: await ts.token('pm', 'pm-signer'), body: { comment: 'ok', snapshotId } });
       expect(so.status, so.text).toBe(201);
     }
     const before = (await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count;
-    const body = route.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(route.body), flag, tag));
+    let text = route.body === undefined ? undefined : fill(JSON.stringify(route.body), flag, tag);
+    // A sign-off signs the evidence the gates show (its snapshotId).
+    if (text?.includes('{snapshot}')) text = text.replaceAll('{snapshot}', (await ts.api('GET', `/api/flags/${flag}/gates`, { as: 'viewer' })).body.snapshotId);
+    const body = text === undefined ? undefined : JSON.parse(text);
     const res = await ts.api(route.method, fill(route.path, flag, tag), { token: await credential(caller), body });
     const after = (await ts.api('GET', '/api/audit/verify', { as: 'admin' })).body.count;
     if (caller === 'anonymous') {

@@ -37,9 +37,10 @@ describe('running aggregates', () => {
     const view = (await ts.api('GET', '/api/flags/summed/metrics?metric=eval_score', { as: 'viewer' })).body.metrics[0];
     expect(view.treatment).toMatchObject({ count: 5, min: 0.75, max: 0.9 });
     expect(view.control).toMatchObject({ count: 1, mean: 0.77 });
-    const agg = ts.running.opened.sqlite.prepare("SELECT count, sum, sumsq FROM metric_aggregates WHERE flag = 'summed' AND cohort = 'treatment'").get() as any;
+    const agg = ts.running.opened.sqlite.prepare("SELECT count, mean, m2 FROM metric_aggregates WHERE flag = 'summed' AND cohort = 'treatment'").get() as any;
     expect(agg.count).toBe(5);
-    expect(agg.sumsq).toBeCloseTo(values.reduce((a, v) => a + v * v, 0), 12);
+    expect(agg.mean).toBeCloseTo(mean, 12);
+    expect(agg.m2).toBeCloseTo(values.reduce((a, v) => a + (v - mean) ** 2, 0), 12);
   });
 
   it("upgrading to the aggregates backfills each flag's current stage from its stored samples, and the gate reads the same", async () => {
@@ -55,9 +56,11 @@ describe('running aggregates', () => {
     const migrator = new Migrator({ db: ts.running.opened.db, provider: { getMigrations: async () => migrations } });
     expect((await migrator.migrateTo('0006_kill_members')).error).toBeUndefined();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
-    expect(await metricGate('upgraded')).toEqual(before);
-    const rows = ts.running.opened.sqlite.prepare("SELECT stage, count, sum, sumsq, min, max FROM metric_aggregates WHERE flag = 'upgraded'").all();
-    expect(rows).toEqual([{ stage: 1, count: 4, sum: 850, sumsq: 100 ** 2 + 200 ** 2 + 300 ** 2 + 250 ** 2, min: 100, max: 300 }]);
+    // Who reported before the aggregates existed is not known: the samples carry no token subject.
+    expect(await metricGate('upgraded')).toEqual({ ...before, reporters: 0 });
+    const rows = ts.running.opened.sqlite.prepare("SELECT stage, count, mean, m2, min, max FROM metric_aggregates WHERE flag = 'upgraded'").all();
+    // Backfilled by 0007 as sums, converted by 0020 to mean and M2 = Σ(x − mean)².
+    expect(rows).toEqual([{ stage: 1, count: 4, mean: 212.5, m2: 112.5 ** 2 + 12.5 ** 2 + 87.5 ** 2 + 37.5 ** 2, min: 100, max: 300 }]);
   });
 
   it('a stage entered again after a rollback starts with no evidence', async () => {

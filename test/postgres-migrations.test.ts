@@ -10,7 +10,7 @@ import { ConfigError, configFromEnv } from '../server/config.js';
 
 const TABLES = [
   'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',
-  'metric_names', 'metric_samples', 'plan_versions', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
+  'metric_names', 'metric_reporters', 'metric_samples', 'plan_versions', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
 ];
 
 let pg: TestPostgres;
@@ -129,8 +129,9 @@ describe('the backfills of migrations 0006 and 0007 on PostgreSQL', () => {
 
     expect(await migrate(o.db)).toContain('0007_metric_aggregates');
     expect(await o.db.selectFrom('kill_members').selectAll().execute()).toEqual([{ kill_id: 'k-1', flag: 'checkout' }]);
-    const agg = await o.db.selectFrom('metric_aggregates').select(['metric', 'cohort', 'count', 'sum', 'sumsq', 'min', 'max']).execute();
-    expect(agg).toEqual([{ metric: 'errors', cohort: 'treatment', count: 3, sum: 6, sumsq: 14, min: 1, max: 3 }]);
+    // Backfilled by 0007 as sums, converted by 0020 to mean and M2 = Σ(x − mean)² (issue 20 #2).
+    const agg = await o.db.selectFrom('metric_aggregates').select(['metric', 'cohort', 'count', 'mean', 'm2', 'min', 'max']).execute();
+    expect(agg).toEqual([{ metric: 'errors', cohort: 'treatment', count: 3, mean: 2, m2: 2, min: 1, max: 3 }]);
   });
 });
 

@@ -4,6 +4,8 @@ import SQLite from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@switchyard-flags/sdk';
+import { snapshotId } from '../server/rollout/plan-store.js';
+import { snapshotOf } from '../server/rollout/signoff-evidence.js';
 import { TIMEOUT, figure, size, summary } from './helpers/reliability-figures.js';
 import { bootServer, spawnWorker, type ServerProc } from './helpers/reliability-proc.js';
 import { dbState } from './helpers/reliability-state.js';
@@ -60,7 +62,7 @@ describe('the database refuses writes', () => {
     ['kill', 'POST', '/api/flags/locked-target/kill', { reason: 'incident' }, 'oncall'],
     ['bulk kill', 'POST', '/api/kill', { tag: 'lk', reason: 'incident' }, 'oncall'],
     ['plan edit', 'PUT', '/api/flags/locked-target/plan', { stages: [{ percent: 1 }, { percent: 100 }] }, 'pm'],
-    ['sign-off', 'POST', '/api/flags/locked-target/signoffs', { comment: 'ok' }, 'pm'],
+    ['sign-off', 'POST', '/api/flags/locked-target/signoffs', { comment: 'ok', snapshotId: snapshotId(snapshotOf(1, [])) }, 'pm'],
     ['metrics', 'POST', '/api/metrics', { flag: 'locked-target', metric: 'error_rate', value: 0 }, 'metrics'],
     ['new SDK key', 'POST', '/api/sdk-keys', { name: 'svc' }, 'admin'],
   ];
@@ -166,7 +168,8 @@ describe('nothing delays a kill', () => {
       expect((await server.api('POST', '/api/flags', eng, { key: k, owner: 'o' })).status).toBe(201);
       // A guardrail on the flooded metric: every sample is judged, none breaches.
       await server.api('PUT', `/api/flags/${k}/plan`, pm, { webhookUrl: failing.url, stages: [{ percent: 5, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.5, guardrail: true }] }, { percent: 100 }] });
-      await server.api('POST', `/api/flags/${k}/signoffs`, await server.token('pm', 'pm-bob'), { comment: 'ok' });
+      const seen = (await server.api('GET', `/api/flags/${k}/gates`, pm)).body.snapshotId;
+      await server.api('POST', `/api/flags/${k}/signoffs`, await server.token('pm', 'pm-bob'), { comment: 'ok', snapshotId: seen });
       await server.api('POST', `/api/metrics`, eng, { flag: k, metric: 'error_rate', count: 30, mean: 0.001, stddev: 0 });
       expect((await server.api('POST', `/api/flags/${k}/advance`, await server.token('pm', 'pm-bob'), { reason: 'go' })).status).toBe(200);
     }

@@ -255,6 +255,17 @@ describe('sign-offs bound to the evidence', () => {
     expect((await gatesOf('bound')).gates.find((x: any) => x.gate === 'signoff')).toMatchObject({ ok: true, signers: ['carol'] });
   });
 
+  it('a sign-off without snapshotId is a 400 naming the field, and records nothing (issue 20)', async () => {
+    await createFlag(ts, 'unseen');
+    await putPlan(ts, 'unseen', { stages: [{ percent: 5 }, { percent: 100 }] });
+    const r = await ts.api('POST', '/api/flags/unseen/signoffs', { token: await ts.token('pm', 'bob'), body: { comment: 'did not look' } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details).toEqual([expect.objectContaining({ path: 'snapshotId' })]);
+    expect(r.body.error.message).toContain('GET /api/flags/:key/gates');
+    expect((await ts.api('GET', '/api/flags/unseen/signoffs', { as: 'viewer' })).body.signoffs).toEqual([]);
+    expect(await auditOf(ts, 'unseen', 'rollout.signoff')).toEqual([]);
+  });
+
   it('a sign-off given before the evidence was in covers nothing and does not lapse; the author still cannot approve alone', async () => {
     await createFlag(ts, 'early-sign');
     await putPlan(ts, 'early-sign', { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] }, 'pm-alice');

@@ -34,8 +34,17 @@ export async function as(ts: TestServer, role: Role, sub: string, method: string
 }
 
 export const putPlan = (ts: TestServer, key: string, plan: unknown, author = 'pm-author') => as(ts, 'pm', author, 'PUT', `/api/flags/${key}/plan`, plan);
-export const signoff = (ts: TestServer, key: string, pm: string, body: Record<string, unknown> = {}) =>
-  as(ts, 'pm', pm, 'POST', `/api/flags/${key}/signoffs`, { comment: `reviewed by ${pm}`, ...body });
+/**
+ * The evidence a sign-off now signs (`snapshotId` of GET /gates, required by the API). A flag with
+ * no next stage (no plan, or at its last stage) has none: a well-formed id that matches nothing,
+ * so the answer is the service's own (409 no_plan, rollout_complete).
+ */
+export async function snapshotIdOf(ts: TestServer, key: string): Promise<string> {
+  return (await ts.api('GET', `/api/flags/${key}/gates`, { as: 'viewer' })).body?.snapshotId ?? '000000000000';
+}
+/** Signs off as a PM, on the evidence the gates show now unless `body` names a snapshotId. */
+export const signoff = async (ts: TestServer, key: string, pm: string, body: Record<string, unknown> = {}) =>
+  as(ts, 'pm', pm, 'POST', `/api/flags/${key}/signoffs`, { comment: `reviewed by ${pm}`, snapshotId: await snapshotIdOf(ts, key), ...body });
 export const advance = (ts: TestServer, key: string, body: Record<string, unknown> = {}, pm = 'pm-bob') =>
   as(ts, 'pm', pm, 'POST', `/api/flags/${key}/advance`, { reason: 'gates hold', ...body });
 export const report = (ts: TestServer, samples: unknown[]) => ts.api('POST', '/api/metrics', { as: 'metrics', body: { samples } });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../server/auth/roles.js';
+import { snapshotId } from '../server/rollout/plan-store.js';
+import { snapshotOf } from '../server/rollout/signoff-evidence.js';
 import { dbState } from './helpers/reliability-state.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -25,6 +27,8 @@ interface Bound {
 }
 
 const stages = (name: string) => [{ percent: 5, name }, { percent: 100 }];
+/** The evidence a sign-off of the default plan's first stage (no checks) signs: the same for every fresh flag. */
+const NO_CHECKS = snapshotId(snapshotOf(1, []));
 const BOUNDS: Bound[] = [
   { field: 'flag key', path: 'key', as: 'engineer', method: 'POST', url: () => '/api/flags', body: (v) => ({ key: v, owner: 'o' }), max: 100 },
   { field: 'owner', path: 'owner', as: 'engineer', method: 'POST', url: () => '/api/flags', body: (v, f) => ({ key: `${f}-new`, owner: v }), max: 200, text: true },
@@ -34,7 +38,7 @@ const BOUNDS: Bound[] = [
   { field: 'bulk-kill tag', path: 'tag', as: 'oncall', method: 'POST', url: () => '/api/kill', body: (v) => ({ tag: v, reason: 'r' }), max: 40 },
   { field: 'edit reason', path: 'reason', as: 'engineer', method: 'PATCH', url: (f) => `/api/flags/${f}`, body: (v) => ({ version: 1, description: 'd', reason: v }), max: 1000, text: true },
   { field: 'SDK key name', path: 'name', as: 'admin', method: 'POST', url: () => '/api/sdk-keys', body: (v) => ({ name: v }), max: 100, text: true },
-  { field: 'sign-off comment', path: 'comment', as: 'pm', method: 'POST', url: (f) => `/api/flags/${f}/signoffs`, body: (v) => ({ comment: v }), max: 1000, text: true, needsPlan: true },
+  { field: 'sign-off comment', path: 'comment', as: 'pm', method: 'POST', url: (f) => `/api/flags/${f}/signoffs`, body: (v) => ({ comment: v, snapshotId: NO_CHECKS }), max: 1000, text: true, needsPlan: true },
   { field: 'stage name', path: 'stages.0.name', as: 'pm', method: 'PUT', url: (f) => `/api/flags/${f}/plan`, body: (v) => ({ stages: stages(v) }), max: 100, text: true },
   { field: 'cohort attribute', path: 'cohort.0.attr', as: 'pm', method: 'PUT', url: (f) => `/api/flags/${f}/plan`, body: (v) => ({ cohort: [{ attr: v, op: 'eq', values: ['x'] }] }), max: 100, text: true },
   { field: 'cohort value', path: 'cohort.0.values.0', as: 'pm', method: 'PUT', url: (f) => `/api/flags/${f}/plan`, body: (v) => ({ cohort: [{ attr: 'a', op: 'eq', values: [v] }] }), max: 500 },

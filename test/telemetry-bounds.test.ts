@@ -70,4 +70,17 @@ describe('telemetry bounds', () => {
     expect((await refused()).unknown_stage).toBe(before + 2);
     peer.ws.close();
   });
+
+  it("plausible forged `on` counts for a flag at 0% (stage 0 serves `on` to nobody) are refused as impossible, and its `off` counts kept", async () => {
+    await createFlag(ts, 'at-zero');
+    const before = (await refused()).impossible_on ?? 0;
+    // Within what one client can serve in a minute (1,000,000 evaluations a second): the per-report bound alone lets it in.
+    const peer = await sendAll([{ type: 'telemetry', counts: [{ key: 'at-zero', stage: 0, on: 59_000_000, off: 5, fallback: 0 }] }], 'marker');
+    const u = await usage('at-zero');
+    expect(u.evaluations).toBe(5);
+    expect(u.stages).toEqual([expect.objectContaining({ stage: 0, on: 0, off: 5 })]);
+    expect((await refused()).impossible_on).toBe(before + 1);
+    peer.ws.close();
+  });
 });
+

@@ -53,7 +53,7 @@ export function createAuthenticator(
     }
     const user = await verifyUser(token);
     if (await revoked(user)) throw new Unauthorized('token has been revoked: ask an admin for a new one', 'token_revoked');
-    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp };
+    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp, ...(user.flags ? { flags: user.flags } : {}) };
   };
   return {
     addressOf,
@@ -108,5 +108,5 @@ export function requireRole(permission: Permission): RequestHandler {
 export function actorOf(req: Request): Actor {
   const p = req.principal;
   if (!p || p.kind !== 'user') throw new Forbidden('a user token is required');
-  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null };
+  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null, ...(p.flags ? { flags: p.flags } : {}) };
 }

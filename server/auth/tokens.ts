@@ -66,8 +66,12 @@ export function parseTtl(ttl: string, maxSeconds = 366 * 86400): number {
   return seconds;
 }
 
-export async function issueToken(secret: Uint8Array, sub: string, role: Role, ttlSeconds = 8 * 3600): Promise<string> {
-  return new SignJWT({ role })
+/** The flags a scoped token may report metrics for (the `flags` claim): at most 100 flag keys. */
+export const MAX_SCOPED_FLAGS = 100;
+const FLAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export async function issueToken(secret: Uint8Array, sub: string, role: Role, ttlSeconds = 8 * 3600, scope: { flags?: string[] } = {}): Promise<string> {
+  return new SignJWT({ role, ...(scope.flags ? { flags: scope.flags } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuer(ISSUER)
@@ -104,7 +108,7 @@ export interface TokenVerifierOptions {
   now?: () => number;
 }
 
-export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number };
+export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[] };
 
 /**
  * Verifies a user JWT: the algorithm is pinned (HS256 for our own tokens; RS256/ES256 for
@@ -154,6 +158,10 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
     if (lifetime > max + CLOCK_SKEW_SECONDS) {
       throw new Unauthorized(`token lifetime (${formatSeconds(lifetime)}) is longer than this server accepts for role "${role}" (${formatSeconds(max)}); issue a shorter one`, 'invalid_token');
     }
-    return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp };
+    const flags = payload.flags;
+    if (flags !== undefined && !(Array.isArray(flags) && flags.length >= 1 && flags.length <= MAX_SCOPED_FLAGS && flags.every((f) => typeof f === 'string' && FLAG_KEY.test(f)))) {
+      throw new Unauthorized(`token has an invalid "flags" claim: 1 to ${MAX_SCOPED_FLAGS} flag keys`, 'invalid_token');
+    }
+    return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp, ...(flags ? { flags: flags as string[] } : {}) };
   };
 }

@@ -39,7 +39,7 @@ export class Metrics {
 
   readonly telemetryRefused = new Counter({
     name: 'switchyard_telemetry_refused_total',
-    help: 'SDK telemetry refused: counts for unknown flags or stages, reports claiming more than one client can serve',
+    help: 'SDK telemetry refused: counts for unknown flags or stages, reports claiming more than one client can serve, on at stage 0',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

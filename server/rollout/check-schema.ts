@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, VALUE_BOUND } from '../samples/sample-bounds.js';
 import { metricNameSchema } from '../samples/sample-schemas.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_MIN_SAMPLES } from './sequential.js';
 
@@ -59,3 +60,17 @@ export type RelativeCheck = Extract<Check, { maxDropPct: number }>;
 export function isRelative(c: Check): c is RelativeCheck {
   return 'maxDropPct' in c;
 }
+
+const bounded = (name: string) =>
+  z.number({ error: `${name} must be a number` }).min(-VALUE_BOUND, `${name} must be at least ${num(-VALUE_BOUND)}`).max(VALUE_BOUND, `${name} must be at most ${num(VALUE_BOUND)}`);
+
+/** The range a metric's values are in, declared by the plan: samples outside it are refused (sample-bounds.ts). */
+export const metricRangeSchema = z
+  .strictObject({ min: bounded('min'), max: bounded('max') })
+  .refine((r) => r.min < r.max, { message: 'a metric range needs min below max', path: ['max'] });
+
+export const metricRangesSchema = z
+  .record(metricNameSchema, metricRangeSchema)
+  .refine((m) => Object.keys(m).length <= 50, 'at most 50 metric ranges per plan');
+
+export type MetricRanges = z.output<typeof metricRangesSchema>;

@@ -12,8 +12,7 @@ function check(c: Record<string, unknown>): Check {
 }
 
 function aggregate(m: Moments): Aggregate {
-  const mean = m.sum / m.n;
-  return { count: m.n, mean, min: mean, max: mean, sum: m.sum, sumsq: m.sumSq };
+  return { count: m.n, mean: m.mean, min: m.mean, max: m.mean, m2: m.m2 };
 }
 
 function stats(metric: string, treatment: Moments, control?: Moments): AggregateStats {

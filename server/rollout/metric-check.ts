@@ -33,13 +33,12 @@ export interface Judgement {
   baselineSource?: 'plan' | 'control';
 }
 
-const moments = (a: Aggregate | undefined): Moments => (a ? { n: a.count, sum: a.sum, sumSq: a.sumsq } : { n: 0, sum: 0, sumSq: 0 });
+const moments = (a: Aggregate | undefined): Moments => (a ? { n: a.count, mean: a.mean, m2: a.m2 } : { n: 0, mean: 0, m2: 0 });
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** The same mean and variance over `n` samples: what the moments would be with more data "at this rate". */
 export function scaled(m: Moments, n: number): Moments {
-  const mean = m.sum / m.n;
-  return { n, sum: mean * n, sumSq: (n - 1) * sampleVariance(m) + n * mean * mean };
+  return { n, mean: m.mean, m2: (n - 1) * sampleVariance(m) };
 }
 
 /**
@@ -70,7 +69,7 @@ export function judge(check: Check, stats: AggregateStats): Judgement {
   const s = stats.get(check.metric);
   const t = moments(s?.treatment);
   const o = { confidence: check.confidence ?? DEFAULT_CONFIDENCE, minSamples: check.minSamples ?? DEFAULT_MIN_SAMPLES };
-  const observed = t.n > 0 ? t.sum / t.n : null;
+  const observed = t.n > 0 ? finite(t.mean) : null;
   const base = { metric: check.metric, n: t.n, ...o, observed, moreSamples: null };
   const none = { outcome: 'inconclusive' as const, estimate: null, interval: null };
   const fromResult = (r: CheckResult, decide: (total: number) => Outcome) => ({
@@ -91,7 +90,7 @@ export function judge(check: Check, stats: AggregateStats): Judgement {
     ...base,
     kind: 'relative' as const,
     limit: -check.maxDropPct / 100,
-    baseline: fixed ? check.baseline! : c.n > 0 ? c.sum / c.n : null,
+    baseline: fixed ? check.baseline! : c.n > 0 ? finite(c.mean) : null,
     baselineSource: fixed ? ('plan' as const) : ('control' as const),
     ...(fixed ? {} : { controlN: c.n }),
   };
@@ -124,5 +123,7 @@ export function metricGate(check: Check, stats: AggregateStats): Gate {
   const old = isRelative(check)
     ? { maxDropPct: check.maxDropPct, threshold: j.baseline ? j.baseline * (1 - check.maxDropPct / 100) : null }
     : { op: check.op, threshold: check.threshold };
-  return { gate: 'metric', ok: j.outcome === 'pass', ...figures, ...old, guardrail: check.guardrail, samples: j.n, detail: detailOf(j) };
+  // Distinct token subjects whose samples make up the evidence: one reporter is one voice.
+  const reporters = stats.get(check.metric)?.reporters ?? 0;
+  return { gate: 'metric', ok: j.outcome === 'pass', ...figures, ...old, guardrail: check.guardrail, samples: j.n, reporters, detail: detailOf(j) };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CohortOp, CohortRule } from '@switchyard-flags/sdk/protocol';
 import { reasonSchema, text, versionSchema } from '../validation.js';
-import { checkSchema } from './check-schema.js';
+import { checkSchema, metricRangesSchema, type MetricRanges } from './check-schema.js';
 
 export { COMPARISONS, isRelative, type Check, type Comparison, type RelativeCheck } from './check-schema.js';
 
@@ -54,6 +54,8 @@ export const putPlanSchema = z
     cohort: z.array(cohortRuleSchema).max(50, 'at most 50 cohort rules').default([]),
     stages: z.array(stageSchema).min(1, 'a plan needs at least one stage').max(20, 'at most 20 stages').default(DEFAULT_STAGES),
     webhookUrl: z.url({ protocol: /^https?$/, error: 'webhookUrl must be an http(s) URL' }).max(2000).optional(),
+    /** The range each metric's values are in (`{eval_score: {min: 0, max: 1}}`): samples outside are refused with 400. */
+    metrics: metricRangesSchema.optional(),
     version: versionSchema.optional(),
     reason: reasonSchema.optional(),
   })
@@ -77,12 +79,19 @@ export interface Plan {
   cohort: CohortRule[];
   stages: Stage[];
   webhookUrl?: string;
+  /** Declared metric ranges (server/samples/sample-bounds.ts). */
+  metrics?: MetricRanges;
   /** Views and audit entries only (webhook-url.ts), never stored. */
   webhookUrlHash?: string;
 }
 
 export function planOf(input: PutPlanInput): Plan {
-  return { cohort: input.cohort as CohortRule[], stages: input.stages, ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}) };
+  return {
+    cohort: input.cohort as CohortRule[],
+    stages: input.stages,
+    ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
+    ...(input.metrics && Object.keys(input.metrics).length > 0 ? { metrics: input.metrics } : {}),
+  };
 }
 
 export function storedPlan(json: string | null): Plan | null {
@@ -95,8 +104,10 @@ export const signoffSchema = z.strictObject({
   planVersion: z.number().int().positive().optional(),
   /** The stage the PM means to approve; anything but the next stage is a 409 (optional). */
   stage: z.number().int().positive().optional(),
-  /** The evidence the PM reviewed (`snapshotId` of GET /gates); if it moved since, a 409 evidence_changed (optional). */
-  snapshotId: z.string().regex(/^[0-9a-f]{12}$/, 'snapshotId is the 12 hex characters GET /api/flags/:key/gates returned').optional(),
+  /** The evidence the PM reviewed (`snapshotId` of GET /gates), required (issue 20): if it moved since, a 409 evidence_changed. */
+  snapshotId: z
+    .string({ error: 'snapshotId is required: the evidence you reviewed, as GET /api/flags/:key/gates returned it (snapshotId)' })
+    .regex(/^[0-9a-f]{12}$/, 'snapshotId is the 12 hex characters GET /api/flags/:key/gates returned'),
 });
 
 export const advanceSchema = z.strictObject({

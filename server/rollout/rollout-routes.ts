@@ -95,7 +95,8 @@ export const rolloutRoutes = [
   route({
     method: 'post', path: '/api/flags/:key/signoffs', summary: 'Sign off the next stage (PM; not the plan author alone)',
     access: { permission: 'signoff' }, body: signoffSchema, status: 201, returns: 'the sign-off',
-    example: { params: { key: 'support-draft' }, body: { comment: 'Reviewed 40 drafts from the eval set; tone is right.', stage: 1 } },
+    // snapshotId: what GET /gates answers at this point of the examples' replay (test/openapi.test.ts).
+    example: { params: { key: 'support-draft' }, body: { comment: 'Reviewed 40 drafts from the eval set; tone is right.', stage: 1, snapshotId: '8754b7467080' } },
     handler: ({ body, params, actor }, { plans }) => plans.signoff(actor, params.key!, body),
   }),
   route({

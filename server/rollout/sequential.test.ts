@@ -84,7 +84,8 @@ describe('the normal-mixture boundary', () => {
       expect(width).toBeLessThan(prev);
       prev = width;
     }
-    const m: Moments = { n: 100, sum: 50, sumSq: 26 };
+    // Σx = 50 and Σx² = 26 over 100 samples: mean 0.5, M2 = 26 − 50²/100 = 1.
+    const m: Moments = { n: 100, mean: 0.5, m2: 1 };
     const w = (a: number) => {
       const s = meanSequence(m, a);
       return s.upper - s.lower;
@@ -97,12 +98,12 @@ describe('the normal-mixture boundary', () => {
 describe('folding aggregate samples', () => {
   const xs = [0.81, 0.9, 0.77, 0.86, 0.95, 0.62, 0.88, 0.91];
 
-  it('folds {count, mean, stddev} into the same n, sum and sum of squares as the raw values', () => {
+  it('folds {count, mean, stddev} into the same n, mean and M2 as the raw values', () => {
     const raw = momentsOf(xs);
     const folded = fromAggregate(meanSd(xs));
     expect(folded.n).toBe(raw.n);
-    expect(folded.sum).toBeCloseTo(raw.sum, 12);
-    expect(folded.sumSq).toBeCloseTo(raw.sumSq, 12);
+    expect(folded.mean).toBeCloseTo(raw.mean, 12);
+    expect(folded.m2).toBeCloseTo(raw.m2, 12);
     expect(Math.sqrt(sampleVariance(folded))).toBeCloseTo(meanSd(xs).stddev, 12);
   });
 
@@ -112,8 +113,8 @@ describe('folding aggregate samples', () => {
     const both = addMoments(fromAggregate(meanSd(a)), fromAggregate(meanSd(b)));
     const raw = momentsOf(xs);
     expect(both.n).toBe(8);
-    expect(both.sum).toBeCloseTo(raw.sum, 12);
-    expect(both.sumSq).toBeCloseTo(raw.sumSq, 12);
+    expect(both.mean).toBeCloseTo(raw.mean, 12);
+    expect(both.m2).toBeCloseTo(raw.m2, 12);
     expect(fromAggregate({ count: 1, mean: 0.85, stddev: 0 })).toEqual(fromValue(0.85));
   });
 

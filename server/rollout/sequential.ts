@@ -1,4 +1,7 @@
+import { EMPTY_MOMENTS, mergeMoments, momentsOf, type Moments } from '../samples/sample-moments.js';
 import type { Comparison } from './check-schema.js';
+
+export type { Moments };
 
 /**
  * The statistics of a metric check: always-valid (anytime) confidence sequences from running
@@ -6,13 +9,6 @@ import type { Comparison } from './check-schema.js';
  * Pure: no I/O, no state. The maths, its assumptions and references: docs/rollouts.md,
  * "The statistics of a metric check".
  */
-
-/** Running moments of one cohort's samples: count, sum, sum of squares. */
-export interface Moments {
-  n: number;
-  sum: number;
-  sumSq: number;
-}
 
 /** An aggregate a pipeline sends at once; `stddev` is the sample standard deviation (n − 1). */
 export interface AggregateSample {
@@ -47,28 +43,29 @@ export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_MIN_SAMPLES = 30;
 export const DEFAULT_PLANNED_SAMPLES = 500;
 
-export const EMPTY: Moments = { n: 0, sum: 0, sumSq: 0 };
+export const EMPTY: Moments = EMPTY_MOMENTS;
 
-/** Folds `{count, mean, stddev}` into moments exactly: sum = n·mean, sumSq = (n − 1)·sd² + n·mean². */
+/** Folds `{count, mean, stddev}` into moments exactly: mean, and M2 = (n − 1)·sd². */
 export function fromAggregate(a: AggregateSample): Moments {
   // The edge validates with zod; this guards the maths against a caller that did not.
   if (!(Number.isInteger(a.count) && a.count >= 1)) throw new RangeError(`count must be an integer >= 1, got ${a.count}`);
   if (!Number.isFinite(a.mean) || !Number.isFinite(a.stddev) || a.stddev < 0) throw new RangeError('mean and stddev must be finite numbers, stddev >= 0');
-  return { n: a.count, sum: a.count * a.mean, sumSq: (a.count - 1) * a.stddev * a.stddev + a.count * a.mean * a.mean };
+  return momentsOf(a.count, a.mean, a.stddev);
 }
 
 export function fromValue(value: number): Moments {
-  return { n: 1, sum: value, sumSq: value * value };
+  return { n: 1, mean: value, m2: 0 };
 }
 
+/** Both sets of samples as one (Chan's parallel Welford merge: sample-moments.ts). */
 export function addMoments(a: Moments, b: Moments): Moments {
-  return { n: a.n + b.n, sum: a.sum + b.sum, sumSq: a.sumSq + b.sumSq };
+  return mergeMoments(a, b);
 }
 
 /** The sample variance (n − 1); 0 for fewer than two samples; never negative from rounding. */
 export function sampleVariance(m: Moments): number {
   if (m.n < 2) return 0;
-  return Math.max(0, (m.sumSq - (m.sum * m.sum) / m.n) / (m.n - 1));
+  return Math.max(0, m.m2 / (m.n - 1));
 }
 
 /** The mixing precision that makes the boundary (nearly: within 0.5%, tested) tightest at intrinsic time `v`. */
@@ -100,7 +97,7 @@ export interface MeanSequence {
 
 /** The confidence sequence for a mean at level `alpha`, with σ estimated from the moments (plug-in). */
 export function meanSequence(m: Moments, alpha: number, plannedSamples = DEFAULT_PLANNED_SAMPLES): MeanSequence {
-  const mean = m.n > 0 ? m.sum / m.n : NaN;
+  const mean = m.n > 0 ? m.mean : NaN;
   // One sample says nothing about the spread: no interval until there are two.
   if (m.n < 2) return { estimate: mean, lower: -Infinity, upper: Infinity, n: m.n, stddev: NaN };
   const sd = Math.sqrt(sampleVariance(m));

@@ -1,15 +1,18 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { deleteOldest, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
+import { deleteOldest, dialectOf, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
+import { mergeMoments } from './sample-moments.js';
+import { stageReporters } from './sample-reporter-store.js';
 import type { Cohort } from './sample-store.js';
 
-/** A cohort's running figures: what a gate needs (count, mean, min, max) and the moments a sequential test needs. */
+/** A cohort's running figures: what a gate needs (count, mean, min, max) and M2, the spread a sequential test needs. */
 export interface Aggregate extends CohortStats {
-  sum: number;
-  sumsq: number;
+  /** Σ(x − mean)² over the stage run's observations (sample-moments.ts). */
+  m2: number;
 }
 
-export type AggregateStats = Map<string, { treatment?: Aggregate; control?: Aggregate }>;
+/** Per metric: each cohort's aggregate and how many distinct reporters (token subjects) sent its samples. */
+export type AggregateStats = Map<string, { treatment?: Aggregate; control?: Aggregate; reporters?: number }>;
 
 /** The stage run a sample counts for. */
 export interface StageRun {
@@ -21,34 +24,52 @@ export interface StageRun {
 export interface CountedSample extends StageRun {
   metric: string;
   cohort: Cohort;
-  /** The value, or an aggregate's mean (its min and max are taken as the mean: the spread is in sumSq). */
+  /** The value, or an aggregate's mean (its min and max are taken as the mean: the spread is in m2). */
   value: number;
-  /** Observations, their sum and sum of squares (1, value, value² for a single value). */
+  /** Observations and their M2, Σ(x − mean)² (1 and 0 for a single value). */
   count: number;
-  sum: number;
-  sumSq: number;
+  m2: number;
 }
 
 type Row = Omit<MetricAggregateTable, 'updated_at'>;
 
-/** Folds samples into their running aggregates (one upsert per stage run, metric and cohort). Call inside the samples' transaction. */
+/** `count` as an 8-byte float, so the merge never multiplies two integers (PostgreSQL's bigint would overflow). */
+function real(db: Kysely<any>, ref: string) {
+  return sql<number>`cast(${sql.ref(ref)} as ${sql.raw(dialectOf(db) === 'postgres' ? 'double precision' : 'real')})`;
+}
+
+/**
+ * Folds samples into their running aggregates (one upsert per stage run, metric and cohort), by
+ * Chan's parallel Welford merge, in the batch and against the stored row alike: count, mean and
+ * M2 stay within the values' bounds and never overflow. Call inside the samples' transaction.
+ */
 export async function addToAggregates(trx: Transaction<Database>, samples: CountedSample[], at: string): Promise<void> {
   const folded = new Map<string, Row>();
   for (const s of samples) {
     const k = JSON.stringify([s.flag, s.since, s.stage, s.metric, s.cohort]);
     const r = folded.get(k);
     if (!r) {
-      folded.set(k, { flag: s.flag, since: s.since, stage: s.stage, metric: s.metric, cohort: s.cohort, count: s.count, sum: s.sum, sumsq: s.sumSq, min: s.value, max: s.value });
+      folded.set(k, { flag: s.flag, since: s.since, stage: s.stage, metric: s.metric, cohort: s.cohort, count: s.count, mean: s.value, m2: s.m2, min: s.value, max: s.value });
       continue;
     }
-    r.count += s.count;
-    r.sum += s.sum;
-    r.sumsq += s.sumSq;
+    const m = mergeMoments({ n: r.count, mean: r.mean, m2: r.m2 }, { n: s.count, mean: s.value, m2: s.m2 });
+    r.count = m.n;
+    r.mean = m.mean;
+    r.m2 = m.m2;
     r.min = Math.min(r.min, s.value);
     r.max = Math.max(r.max, s.value);
   }
   const rows = [...folded.values()].map((r) => ({ ...r, updated_at: at }));
   const db = trx;
+  // The stored row is a; the batch's row is b: n = na + nb, δ = mean_b − mean_a,
+  // mean = mean_a + δ·nb/n, M2 = M2_a + M2_b + δ²·na·nb/n.
+  const na = real(db, 'metric_aggregates.count');
+  const nb = real(db, 'excluded.count');
+  // PostgreSQL raises "underflow" when a product of non-zero floats rounds to 0: a difference
+  // of means below 1e-100 moves nothing and is taken as 0, so δ²·na·wb is at least 1e-220.
+  const diff = sql<number>`(excluded.mean - metric_aggregates.mean)`;
+  const delta = sql<number>`(case when abs(${diff}) < 1e-100 then 0 else ${diff} end)`;
+  const wb = sql<number>`(${nb} / (${na} + ${nb}))`;
   // 11 variables per row: chunks of 500 stay well inside SQLite's limit.
   for (let i = 0; i < rows.length; i += 500) {
     await db
@@ -57,8 +78,8 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
       .onConflict((oc) =>
         oc.columns(['flag', 'since', 'stage', 'metric', 'cohort']).doUpdateSet({
           count: sql<number>`metric_aggregates.count + excluded.count`,
-          sum: sql<number>`metric_aggregates.sum + excluded.sum`,
-          sumsq: sql<number>`metric_aggregates.sumsq + excluded.sumsq`,
+          mean: sql<number>`metric_aggregates.mean + ${delta} * ${wb}`,
+          m2: sql<number>`metric_aggregates.m2 + excluded.m2 + ${delta} * ${delta} * ${na} * ${wb}`,
           min: least(db, sql<number>`metric_aggregates.min`, sql<number>`excluded.min`),
           max: greatest(db, sql<number>`metric_aggregates.max`, sql<number>`excluded.max`),
           updated_at: sql<string>`excluded.updated_at`,
@@ -68,12 +89,12 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
   }
 }
 
-/** Per metric and cohort, the running aggregate of one stage run: one indexed row each, whatever the history. */
+/** Per metric and cohort, the running aggregate of one stage run, and its reporters: one indexed row each, whatever the history. */
 export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
   if (metrics && metrics.length === 0) return new Map();
   let q = db
     .selectFrom('metric_aggregates')
-    .select(['metric', 'cohort', 'count', 'sum', 'sumsq', 'min', 'max'])
+    .select(['metric', 'cohort', 'count', 'mean', 'm2', 'min', 'max'])
     .where('flag', '=', run.flag)
     .where('since', '=', run.since)
     .where('stage', '=', run.stage);
@@ -81,9 +102,13 @@ export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: 
   const out: AggregateStats = new Map();
   for (const r of await q.execute()) {
     const entry = out.get(r.metric) ?? {};
-    const count = Number(r.count);
-    entry[r.cohort as Cohort] = { count, mean: r.sum / count, min: r.min, max: r.max, sum: r.sum, sumsq: r.sumsq };
+    entry[r.cohort as Cohort] = { count: Number(r.count), mean: r.mean, min: r.min, max: r.max, m2: r.m2 };
     out.set(r.metric, entry);
+  }
+  for (const [metric, n] of await stageReporters(db, run, metrics)) {
+    const entry = out.get(metric) ?? {};
+    entry.reporters = n;
+    out.set(metric, entry);
   }
   return out;
 }

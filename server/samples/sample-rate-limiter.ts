@@ -1,11 +1,14 @@
 import { RateLimited } from '../errors.js';
 
 /**
- * Samples per second per reporting token (a token bucket holding one second's worth): a batch
- * that does not fit is refused whole with 429 and a `Retry-After` of when it would fit. Time is
- * the server's monotonic reading, so a clock step neither refills nor drains a bucket. The
- * buckets are bounded: the least recently used one is forgotten past `maxKeys` (a forgotten
- * bucket starts full, which only ever errs towards accepting).
+ * A budget per reporting token per second (a token bucket holding `capacity`, default one
+ * second's worth): a batch that does not fit is refused whole with 429 and a `Retry-After` of
+ * when it would fit. Ingestion keeps two: samples (rows written, METRICS_RATE_LIMIT) and
+ * observations (the `count` the samples claim, METRICS_OBSERVATION_LIMIT), so a token cannot
+ * claim more evidence per second than it may send. Time is the server's monotonic reading, so a
+ * clock step neither refills nor drains a bucket. The buckets are bounded: the least recently
+ * used one is forgotten past `maxKeys` (a forgotten bucket starts full, which only ever errs
+ * towards accepting).
  */
 export class SampleRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -14,27 +17,42 @@ export class SampleRateLimiter {
     readonly perSecond: number,
     private readonly now: () => number,
     private readonly maxKeys = 10_000,
+    /** What one unit is: `samples` or `observations` (the 429's wording and details). */
+    readonly unit: 'samples' | 'observations' = 'samples',
+    /** The most a bucket holds (at least one second's worth). */
+    readonly capacity = perSecond,
   ) {}
 
-  /** Takes `n` samples from `key`'s bucket, or throws RateLimited and takes nothing. */
+  /** Throws RateLimited if `n` do not fit in `key`'s bucket now; takes nothing. */
+  check(key: string, n: number): void {
+    const b = this.refill(key);
+    if (n <= b.tokens) return;
+    const retryAfter = Math.max(1, Math.ceil((n - b.tokens) / this.perSecond));
+    const what = this.unit === 'samples' ? 'metric samples' : 'observations (the samples\' counts)';
+    throw new RateLimited(
+      'metrics_rate_limited',
+      `this token may send ${this.perSecond} ${what} per second; this batch of ${n} does not fit now, try again in ${retryAfter}s (nothing was stored)`,
+      retryAfter,
+      { limitPerSecond: this.perSecond, [this.unit]: n, retryAfterSeconds: retryAfter },
+    );
+  }
+
+  /** Takes `n` from `key`'s bucket, or throws RateLimited and takes nothing. */
   take(key: string, n: number): void {
+    this.check(key, n);
+    this.buckets.get(key)!.tokens -= n;
+  }
+
+  private refill(key: string): { tokens: number; at: number } {
     const t = this.now();
-    const b = this.buckets.get(key) ?? { tokens: this.perSecond, at: t };
-    b.tokens = Math.min(this.perSecond, b.tokens + (Math.max(0, t - b.at) / 1000) * this.perSecond);
+    const cap = Math.max(this.capacity, this.perSecond);
+    const b = this.buckets.get(key) ?? { tokens: cap, at: t };
+    b.tokens = Math.min(cap, b.tokens + (Math.max(0, t - b.at) / 1000) * this.perSecond);
     b.at = t;
     this.buckets.delete(key);
     this.buckets.set(key, b);
     if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    if (n > b.tokens) {
-      const retryAfter = Math.max(1, Math.ceil((n - b.tokens) / this.perSecond));
-      throw new RateLimited(
-        'metrics_rate_limited',
-        `this token may send ${this.perSecond} metric samples per second; this batch of ${n} does not fit now, try again in ${retryAfter}s (nothing was stored)`,
-        retryAfter,
-        { limitPerSecond: this.perSecond, samples: n, retryAfterSeconds: retryAfter },
-      );
-    }
-    b.tokens -= n;
+    return b;
   }
 
   get size(): number {

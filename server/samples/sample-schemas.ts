@@ -16,15 +16,16 @@ const SUMS_TOLERANCE = 1e-9;
 /**
  * One observation `{value}`, or an aggregate an evaluation job or a pipeline sends at once:
  * `{count, mean, stddev}` (stddev with the n − 1 denominator) or `{count, sum, sumSq}`. Parsed
- * into the moments the running aggregates add up exactly (count, sum, sum of squares); `value`
- * is then the mean.
+ * into the moments the running aggregates merge (count, mean and M2 = Σ(x − mean)²); `value` is
+ * then the mean. Bounds (the metric's range, the spread it allows, MAX_SAMPLE_COUNT) are checked
+ * by the service (sample-bounds.ts), which knows the declared ranges.
  */
 export const sampleSchema = z
   .strictObject({
     flag: flagKeySchema,
     metric: metricNameSchema,
     value: finite('value').optional(),
-    count: z.number({ error: 'count must be an integer >= 1' }).int('count must be an integer >= 1').min(1, 'count must be an integer >= 1').max(1e12, 'count must be at most 1e12').optional(),
+    count: z.number({ error: 'count must be an integer >= 1' }).int('count must be an integer >= 1').min(1, 'count must be an integer >= 1').max(Number.MAX_SAFE_INTEGER, 'count must be a safe integer').optional(),
     mean: finite('mean').optional(),
     stddev: finite('stddev').min(0, 'stddev must be >= 0').optional(),
     sum: finite('sum').optional(),
@@ -54,27 +55,31 @@ export const sampleSchema = z
     if (spread < -tol) say(`sumSq ${s.sumSq} is below sum²/count (${(s.sum * s.sum) / s.count}): no set of ${s.count} numbers has these sums`, ['sumSq']);
     else if (s.count === 1 && Math.abs(spread) > tol) say('with count 1, sumSq must equal sum²', ['sumSq']);
   })
-  .transform((s) => {
+  .transform((s): SampleInput => {
     const base = { flag: s.flag, metric: s.metric, cohort: s.cohort, ...(s.at !== undefined ? { at: s.at } : {}) };
-    if (s.value !== undefined) return { ...base, value: s.value };
+    if (s.value !== undefined) return { ...base, form: 'value', value: s.value };
     const n = s.count!;
     if (s.mean !== undefined) {
       const sd = s.stddev!;
-      return { ...base, value: s.mean, count: n, sum: n * s.mean, sumSq: (n - 1) * sd * sd + n * s.mean * s.mean, stddev: sd };
+      return { ...base, form: 'moments', value: s.mean, count: n, m2: n > 1 ? (n - 1) * sd * sd : 0, stddev: sd };
     }
-    const variance = n > 1 ? Math.max(0, (s.sumSq! - (s.sum! * s.sum!) / n) / (n - 1)) : 0;
-    return { ...base, value: s.sum! / n, count: n, sum: s.sum!, sumSq: s.sumSq!, stddev: Math.sqrt(variance) };
+    const mean = s.sum! / n;
+    // The spread of {count, sum, sumSq} as sent: its rounding is the sender's (clamped at 0).
+    const m2 = n > 1 ? Math.max(0, s.sumSq! - s.sum! * mean) : 0;
+    return { ...base, form: 'sums', value: mean, count: n, m2, stddev: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0 };
   });
-/** A parsed sample: a single `value`, or an aggregate (its mean as `value`, with count, sum, sumSq, stddev). */
+/** A parsed sample: a single `value`, or an aggregate (its mean as `value`, with count, M2 and stddev). */
 export interface SampleInput {
   flag: string;
   metric: string;
+  /** Which form was sent (the bounds name its fields); absent: `value`, or `moments` with a count. */
+  form?: 'value' | 'moments' | 'sums';
   value: number;
   cohort: 'treatment' | 'control';
   at?: string;
   count?: number;
-  sum?: number;
-  sumSq?: number;
+  /** Σ(x − mean)² of an aggregate. */
+  m2?: number;
   stddev?: number;
 }
 
@@ -91,3 +96,10 @@ export const metricsQuerySchema = z.strictObject({
   after: metricNameSchema.optional(),
   pageSize: z.string().regex(/^\d{1,2}$/, 'pageSize must be a number from 1 to 50').optional(),
 });
+
+/** A parsed sample's M2: as parsed, or from its count and stddev (a service caller may send those only). */
+export function m2Of(s: SampleInput): number {
+  const n = s.count ?? 1;
+  if (s.m2 !== undefined) return s.m2;
+  return n > 1 ? (n - 1) * (s.stddev ?? 0) ** 2 : 0;
+}

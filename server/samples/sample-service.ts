@@ -6,11 +6,13 @@ import { liveStageRows } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
 import { writeTransaction } from '../write-gate.js';
 import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
+import { addReporters } from './sample-reporter-store.js';
+import { DEFAULT_MAX_SAMPLE_COUNT, refuseOutOfBounds, refuseOutOfScope } from './sample-bounds.js';
 import { SampleRateLimiter } from './sample-rate-limiter.js';
-import type { SampleInput } from './sample-schemas.js';
+import { m2Of, type SampleInput } from './sample-schemas.js';
 import { insertSamples } from './sample-store.js';
 import { sampleSeriesView, type SeriesPageQuery } from './sample-series-view.js';
-import type { JudgedSample, SampleListener, Trip } from './sample-types.js';
+import type { JudgedSample, MetricRangePort, SampleListener, Trip } from './sample-types.js';
 import { measuredAt, tooFarAhead } from './sample-time.js';
 
 export interface SampleLimits {
@@ -18,8 +20,13 @@ export interface SampleLimits {
   namesPerFlag: number;
   /** Samples per second one token may send (METRICS_RATE_LIMIT). */
   samplesPerSecond: number;
+  /** Observations (the samples' counts) per second one token may claim (METRICS_OBSERVATION_LIMIT; default 1,000,000). */
+  observationsPerSecond?: number;
+  /** Observations one sample may claim (MAX_SAMPLE_COUNT; default 1,000,000). */
+  maxSampleCount?: number;
 }
 
+export const DEFAULT_OBSERVATIONS_PER_SECOND = 1_000_000;
 export const DEFAULT_SAMPLE_LIMITS: SampleLimits = { namesPerFlag: 50, samplesPerSecond: 10_000 };
 
 export interface IngestResult {
@@ -37,19 +44,29 @@ export interface IngestResult {
  */
 export class SampleService {
   private readonly limiter: SampleRateLimiter;
+  private readonly observations: SampleRateLimiter;
+  private readonly maxCount: number;
 
   constructor(
     private readonly deps: FlagMutationDeps,
     readonly limits: SampleLimits = DEFAULT_SAMPLE_LIMITS,
     /** Judges fresh samples once stored (the guardrails); none: nothing reacts. */
     private readonly onFresh: SampleListener = async () => [],
+    /** The ranges the flags' plans declare for their metrics (the rollout domain, wired in services.ts); none: the default bounds only. */
+    private readonly rangesOf: MetricRangePort = async () => new Map(),
   ) {
-    this.limiter = new SampleRateLimiter(limits.samplesPerSecond, monotonicOf(deps.clock));
+    const monotonic = monotonicOf(deps.clock);
+    this.maxCount = limits.maxSampleCount ?? DEFAULT_MAX_SAMPLE_COUNT;
+    const perSecond = limits.observationsPerSecond ?? DEFAULT_OBSERVATIONS_PER_SECOND;
+    this.limiter = new SampleRateLimiter(limits.samplesPerSecond, monotonic);
+    // A bucket holds at least one sample of the largest count, so such a sample always fits in time.
+    this.observations = new SampleRateLimiter(perSecond, monotonic, 10_000, 'observations', Math.max(perSecond, this.maxCount));
   }
 
   async ingest(actor: Actor, samples: SampleInput[], batch: boolean): Promise<IngestResult> {
     const now = this.deps.clock();
     const path = (i: number, field: string) => (batch ? `samples.${i}.${field}` : field);
+    refuseOutOfScope(actor, samples, path);
     const rows: JudgedSample[] = samples.map((s, i) => {
       const at = s.at === undefined ? undefined : new Date(s.at);
       if (at && tooFarAhead(at, now)) {
@@ -60,13 +77,12 @@ export class SampleService {
       const size = s.count === undefined ? {} : { count: s.count, stddev: s.stddev ?? 0 };
       return { flag: s.flag, metric: s.metric, value: s.value, cohort: s.cohort, at: (at ?? now).toISOString(), ...size, measuredAt: measuredAt(at, now).toISOString() };
     });
-    // An aggregate's moments, exact for {count, sum, sumSq}; from {count, mean, stddev}: Σx = n·mean, Σx² = (n − 1)·sd² + n·mean².
-    const moments = samples.map((s) => {
-      const n = s.count ?? 1;
-      const sd = s.stddev ?? 0;
-      return { count: n, sum: s.sum ?? n * s.value, sumSq: s.sumSq ?? (n - 1) * sd * sd + n * s.value * s.value };
-    });
+    // The default bounds and the count bound need no database: refuse before taking any budget.
+    refuseOutOfBounds(samples, path, () => undefined, this.maxCount);
+    const observed = samples.reduce((a, s) => a + (s.count ?? 1), 0);
+    this.observations.check(actor.sub, observed);
     this.limiter.take(actor.sub, rows.length);
+    this.observations.take(actor.sub, observed);
     const receivedAt = now.toISOString();
     let uncounted = 0;
     await writeTransaction(this.deps.db, false, async (trx) => {
@@ -77,6 +93,8 @@ export class SampleService {
       if (unknown.length > 0) {
         throw new ValidationError(`sample ${unknown[0]!.index}: ${unknown[0]!.message}; nothing was stored`, unknown.slice(0, 100), 'unknown_flag');
       }
+      const ranges = await this.rangesOf(trx, keys);
+      refuseOutOfBounds(samples, path, (s) => ranges.get(s.flag)?.get(s.metric), this.maxCount);
       const names = new Map<string, Set<string>>();
       for (const r of rows) names.set(r.flag, (names.get(r.flag) ?? new Set()).add(r.metric));
       for (const [flag, { known, fresh }] of await newMetricNames(trx, names)) {
@@ -94,9 +112,10 @@ export class SampleService {
         const since = stageStart(f);
         // A sample measured before the stage began never counts for it.
         if (r.measuredAt < since) uncounted++;
-        else counted.push({ flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, ...moments[i]! });
+        else counted.push({ flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, count: samples[i]!.count ?? 1, m2: m2Of(samples[i]!) });
       }
       await addToAggregates(trx, counted, receivedAt);
+      await addReporters(trx, counted, actor.sub, receivedAt);
       await touchMetricNames(trx, names, receivedAt);
     });
     const tripped = await this.onFresh(rows, actor.requestId);

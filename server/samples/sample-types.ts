@@ -1,3 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db.js';
+import type { MetricRange } from './sample-bounds.js';
+
 /** A stored sample, as the guardrail and the audit entry see it. */
 export interface Sample {
   flag: string;
@@ -53,3 +57,9 @@ export interface TripEvidence {
   controlN?: number;
   confidence: number;
 }
+
+/**
+ * The ranges declared for the metrics of these flags (per flag, per metric), read in the samples'
+ * transaction: the rollout domain's plans declare them (wired in server/services.ts).
+ */
+export type MetricRangePort = (db: Kysely<Database>, flags: string[]) => Promise<Map<string, Map<string, MetricRange>>>;

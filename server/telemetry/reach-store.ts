@@ -38,7 +38,8 @@ export async function addReach(db: Db, rows: ReachRow[], onRefused?: OnRefused):
       const old = await trx.selectFrom('flag_reach').selectAll().where('flag', 'in', part).where('day', 'in', days).execute();
       for (const o of old) held.set(`${o.flag}\n${o.stage}\n${o.day}`, o.regs);
     }
-    const kept = screen(rows, limits, onRefused);
+    // Reach counts users served `on`: none at stage 0.
+    const kept = screen(rows, limits, onRefused, () => true);
     for (const r of kept) {
       const regs = new Uint8Array(REACH_REGISTERS);
       mergeRegs(regs, r.regs);

@@ -21,7 +21,7 @@ export async function addUsage(db: Db, rows: UsageRow[], onRefused?: OnRefused):
   if (!rows.length) return 0;
   return writeTransaction(db, false, async (trx) => {
     const limits = await stageLimits(trx, [...new Set(rows.map((r) => r.flag))], CHUNK);
-    const kept = screen(rows, limits, onRefused);
+    const kept = screen(rows, limits, onRefused, (r) => r.variant === 'on');
     for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, kept.slice(i, i + CHUNK));
     return kept.length;
   });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { createClient, type Client } from '../../sdk/src/node.js';
+import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { axeViolations } from './axe.js';
 import { describeInBrowser, PHONE, signIn } from './browser.js';

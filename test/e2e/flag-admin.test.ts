@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { describeInBrowser, signIn } from './browser.js';
-import { ok } from './seed.js';
+import { ok, signOff } from './seed.js';
 
 
 describeInBrowser('admin UI: editing flags, previews and SDK keys', (suite) => {
@@ -66,7 +66,7 @@ describeInBrowser('admin UI: editing flags, previews and SDK keys', (suite) => {
       cohort: [{ attr: 'plan', op: 'in', values: ['pro', 'team'] }],
       stages: [{ percent: 50, signoffs: 1 }, { percent: 100, signoffs: 1 }],
     });
-    await ok(ts, 'POST', '/api/flags/answer-model/signoffs', ['pm', 'pm-carol'], { comment: 'ok' });
+    await signOff(ts, 'answer-model', ['pm', 'pm-carol'], 'ok');
     await ok(ts, 'POST', '/api/flags/answer-model/advance', ['pm', 'pm-bob'], { reason: 'start' });
     let inside: { key: string; bucket: number } | undefined;
     for (let i = 1; !inside && i < 40; i++) {

@@ -12,7 +12,7 @@ import { describeInBrowser, PHONE, SCREENSHOTS, signIn } from './browser.js';
 import WebSocket from 'ws';
 import { createClient } from '@switchyard-flags/sdk/node';
 import { issueSdkKey, rawPeer, wsUrl } from '../helpers/push-client.js';
-import { aggregates, flagWithPlan, ok } from './seed.js';
+import { aggregates, flagWithPlan, ok, signOff } from './seed.js';
 
 const PLAN = {
   stages: [
@@ -121,7 +121,7 @@ describeInBrowser('admin UI: the evidence behind each gate', (suite) => {
     const plan = { stages: [{ percent: 5, checks: [{ metric: 'eval_score', maxDropPct: 5, baseline: 0.86 }] }, { percent: 100 }] };
     await flagWithPlan(ts, 'lapses', {}, plan);
     await aggregates(ts, 'lapses', [['eval_score', 120, 0.86, 0.05]]);
-    await ok(ts, 'POST', '/api/flags/lapses/signoffs', ['pm', 'bob'], { comment: 'eval set reviewed' });
+    await signOff(ts, 'lapses', ['pm', 'bob'], 'eval set reviewed');
     const { page, errors } = await signIn(browser, ts, 'pm', 'pm-carol', '#/flags/lapses');
     const gates = page.getByRole('list', { name: 'Gates' });
     const signers = gates.getByRole('list', { name: 'Sign-offs', exact: true });
@@ -145,7 +145,7 @@ describeInBrowser('admin UI: the evidence behind each gate', (suite) => {
 
   it('the convergence gate shows how many connected SDKs applied the stage and lists those that have not', async () => {
     await flagWithPlan(ts, 'converges', {}, { stages: [{ percent: 5 }, { percent: 100 }] });
-    await ok(ts, 'POST', '/api/flags/converges/signoffs', ['pm', 'pm-bob'], { comment: 'go' });
+    await signOff(ts, 'converges', ['pm', 'pm-bob'], 'go');
     await ok(ts, 'POST', '/api/flags/converges/advance', ['pm', 'pm-bob'], { reason: 'start' });
     const applying = await issueSdkKey(ts, 'checkout-api');
     const silent = await issueSdkKey(ts, 'batch-worker');

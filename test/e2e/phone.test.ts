@@ -2,7 +2,7 @@ import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { createClient } from '../../sdk/src/node.js';
+import { createClient } from '@switchyard-flags/sdk/node';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { axeViolations } from './axe.js';
 import { describeInBrowser, PHONE, SCREENSHOTS, signIn } from './browser.js';

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { SCREENSHOTS, describeInBrowser, signIn } from './browser.js';
-import { aggregates, flagWithPlan, ok, PLAN } from './seed.js';
+import { aggregates, flagWithPlan, ok, PLAN, signOff } from './seed.js';
 
 
 describeInBrowser('admin UI: rollouts', (suite) => {
@@ -52,7 +52,7 @@ describeInBrowser('admin UI: rollouts', (suite) => {
   it('an advance blocked by a failing gate shows which gate fails and why', async () => {
     await flagWithPlan(ts, 'reply-ranker', { description: 'Re-ranks suggested replies with the new model' });
     await aggregates(ts, 'reply-ranker', [['eval_score', 60, 0.86, 0.01], ['error_rate', 60, 0.002, 0.0005]]);
-    await ok(ts, 'POST', '/api/flags/reply-ranker/signoffs', ['pm', 'pm-carol'], { comment: 'looks good' });
+    await signOff(ts, 'reply-ranker', ['pm', 'pm-carol'], 'looks good');
 
     const { page } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/reply-ranker');
     const advance = page.getByRole('button', { name: 'Advance to 5%' });
@@ -136,6 +136,22 @@ describeInBrowser('admin UI: rollouts', (suite) => {
     await page.getByText('plan version 2 by pm-bob').waitFor();
     const row = ts.running.opened.sqlite.prepare('select plan from flags where key = ?').get('hooked-plan') as { plan: string };
     expect(JSON.parse(row.plan)).toMatchObject({ webhookUrl: secretUrl, stages: [{ percent: 5 }, { percent: 30 }, { percent: 100 }] });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the plan editor keeps the plan's declared metric ranges, which it does not edit (issue 20)", async () => {
+    const metrics = { eval_score: { min: 0, max: 1 } };
+    await flagWithPlan(ts, 'ranged-plan', {}, { ...PLAN, metrics });
+    const { page, errors } = await signIn(browser, ts, 'pm', 'pm-bob', '#/flags/ranged-plan');
+    await page.getByRole('button', { name: 'Edit plan' }).click();
+    const second = page.locator('[id="i-stages.1.percent"]');
+    await second.fill('30');
+    await second.press('Tab');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page.getByText('plan version 2 by pm-bob').waitFor();
+    const plan = (await ts.api('GET', '/api/flags/ranged-plan/plan', { as: 'viewer' })).body.plan;
+    expect(plan).toMatchObject({ metrics, stages: [{ percent: 5 }, { percent: 30 }, { percent: 100 }] });
     expect(errors).toEqual([]);
     await page.context().close();
   });

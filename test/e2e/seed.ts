@@ -33,6 +33,12 @@ export async function ok(ts: TestServer, method: string, p: string, as: Paramete
   return res.body;
 }
 
+/** Signs off the next stage of `key` on the evidence the gates show now (the API requires its snapshotId). */
+export async function signOff(ts: TestServer, key: string, as: Parameters<TestServer['token']>, comment: string) {
+  const { snapshotId } = await ok(ts, 'GET', `/api/flags/${key}/gates`, ['viewer']);
+  return ok(ts, 'POST', `/api/flags/${key}/signoffs`, as, { comment, snapshotId });
+}
+
 /** A flag with the default plan, authored by pm "pm-alice". */
 export async function flagWithPlan(ts: TestServer, key: string, extra: Record<string, unknown> = {}, plan: unknown = PLAN) {
   await createFlag(ts, key, extra);

@@ -7,7 +7,7 @@ import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { addHash, estimateReach } from '@switchyard-flags/sdk/reach';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { describeInBrowser, signIn } from './browser.js';
-import { ok } from './seed.js';
+import { ok, signOff } from './seed.js';
 
 const WAIT = { timeout: 10_000 };
 const DAY_MS = 86_400_000;
@@ -56,7 +56,7 @@ describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
     for (let i = 0; i < 3; i++) expect(a!.isEnabled('reply-drafts', { key: `a${i}`, plan: 'pro' })).toBe(false);
 
     const changed = clients.map((c) => new Promise<void>((resolve) => { const off = c.on('change', (e) => { if (e.key === 'reply-drafts') { off(); resolve(); } }); }));
-    await ok(ts, 'POST', '/api/flags/reply-drafts/signoffs', ['pm', 'pm-bob'], { comment: 'read the drafts, good to go' });
+    await signOff(ts, 'reply-drafts', ['pm', 'pm-bob'], 'read the drafts, good to go');
     await ok(ts, 'POST', '/api/flags/reply-drafts/advance', ['pm', 'pm-alice'], { reason: 'start the rollout' });
     await Promise.all(changed);
 

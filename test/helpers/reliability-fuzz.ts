@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import type { Role } from '../../server/auth/roles.js';
+import { snapshotId } from '../../server/rollout/plan-store.js';
+import { snapshotOf } from '../../server/rollout/signoff-evidence.js';
 
 /** How a field is typed, so a generator can hand it the wrong type or too much of the right one. */
 type FieldKind = { t: 'text'; max: number } | { t: 'string'; max: number } | { t: 'int' } | { t: 'true' } | { t: 'array' } | { t: 'json' };
@@ -57,7 +59,8 @@ export const JSON_ENDPOINTS: JsonEndpoint[] = [
     fields: { cohort: { t: 'array' }, stages: { t: 'array' }, webhookUrl: { t: 'string', max: 2000 }, version: int, reason: text(1000) },
     nested: [['stages', 0], ['stages', 0, 'checks', 0], ['cohort', 0]],
   },
-  { method: 'POST', path: '/api/flags/{flag}/signoffs', as: 'pm', valid: { comment: 'ok', planVersion: 1, stage: 1 }, fields: { comment: text(1000), planVersion: int, stage: int } },
+  // snapshotId: the evidence of a plan version 1 whose next stage has no checks (the fuzzed flags' plans).
+  { method: 'POST', path: '/api/flags/{flag}/signoffs', as: 'pm', valid: { comment: 'ok', planVersion: 1, stage: 1, snapshotId: snapshotId(snapshotOf(1, [])) }, fields: { comment: text(1000), planVersion: int, stage: int, snapshotId: { t: 'string', max: 12 } } },
   { method: 'POST', path: '/api/flags/{flag}/advance', as: 'pm', valid: { reason: 'r' }, fields: { reason: text(1000), version: int, toStage: int } },
   { method: 'POST', path: '/api/flags/{flag}/rollback', as: 'pm', valid: { reason: 'r' }, fields: { reason: text(1000), version: int, toStage: int } },
   { method: 'POST', path: '/api/flags/{flag}/pause', as: 'pm', valid: { reason: 'r' }, fields: { reason: text(1000), version: int } },

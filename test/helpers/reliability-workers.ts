@@ -117,6 +117,16 @@ export const CRASH_WRITER_WORKER = `
 const url = process.env.URL, W = process.env.W, T = JSON.parse(process.env.TOKENS), loops = Number(process.env.LOOPS);
 let seq = 0, mseq = 0, dead = false, rng = Number(W) * 7919 + 1;
 const rnd = () => ((rng = (rng * 48271) % 2147483647) / 2147483647);
+// The evidence a sign-off signs (GET /gates' snapshotId, which the API requires); a read, never logged as a write.
+async function seen(f, token) {
+  try {
+    const r = await fetch(url + f + '/gates', { headers: { authorization: 'Bearer ' + token } });
+    return (await r.json()).snapshotId ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function call(op, key, method, path, token, body) {
   const rid = 'w' + W + '-' + (++seq);
   try {
@@ -146,7 +156,7 @@ async function loop(l) {
       else if (r < 0.2) res = await call('patch-stale', key, 'PATCH', f, T.eng, { version: version + 5, description: 'stale' });
       else if (r < 0.32) res = await call('kill', key, 'POST', f + '/kill', T.oncall, { reason: 'storm' });
       else if (r < 0.42) res = await call('restore', key, 'POST', f + '/restore', T.oncall, { reason: 'storm over' });
-      else if (r < 0.52) res = await call('signoff', key, 'POST', f + '/signoffs', T.pmB, { comment: 'ok' });
+      else if (r < 0.52) res = await call('signoff', key, 'POST', f + '/signoffs', T.pmB, { comment: 'ok', snapshotId: await seen(f, T.pmB) });
       else if (r < 0.62) res = await call('advance', key, 'POST', f + '/advance', T.pmB, { reason: 'go' });
       else if (r < 0.68) res = await call('rollback', key, 'POST', f + '/rollback', T.oncall, { reason: 'back' });
       else if (r < 0.92) res = await call('metric', key, 'POST', '/api/metrics', T.metrics, { flag: key, metric: 'error_rate', value: Number(W) * 1e6 + (++mseq) });

@@ -68,6 +68,31 @@ describe('sample ingestion limits', () => {
   });
 });
 
+describe('sample bounds (issue 20 #3)', () => {
+  beforeEach(async () => {
+    w = await unitServices({ deps: { sampleLimits: { namesPerFlag: 50, samplesPerSecond: 1000, maxSampleCount: 100, observationsPerSecond: 1000 } } });
+  });
+
+  it('one sample claims at most MAX_SAMPLE_COUNT observations: more is a 400 naming the bound, and nothing of the batch is stored', async () => {
+    await createFlag(w, 'counted');
+    const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'counted', count: 100, stddev: 0 }), sample({ flag: 'counted', count: 101, stddev: 0 })], true));
+    expect(err).toMatchObject({ status: 400, code: 'sample_out_of_bounds', details: [{ index: 1, path: 'samples.1.count' }] });
+    expect(err.message).toContain('MAX_SAMPLE_COUNT 100');
+    expect(stored()).toBe(0);
+    expect((await w.samples.ingest(bot, [sample({ flag: 'counted', count: 100, stddev: 0 })], true)).stored).toBe(1);
+  });
+
+  it('a token claims at most so many observations per second: the counts, not the rows, fill its bucket', async () => {
+    await createFlag(w, 'claimed');
+    for (let i = 0; i < 10; i++) await w.samples.ingest(bot, [sample({ flag: 'claimed', count: 100, stddev: 0 })], true);
+    const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'claimed' })], true));
+    expect(err).toMatchObject({ status: 429, code: 'metrics_rate_limited', details: { limitPerSecond: 1000, observations: 1 } });
+    expect(stored()).toBe(10);
+    w.time.advanceMinutes(1);
+    expect((await w.samples.ingest(bot, [sample({ flag: 'claimed', count: 100, stddev: 0 })], true)).stored).toBe(1);
+  });
+});
+
 describe('token revocation', () => {
   beforeEach(async () => {
     w = await unitServices({ start: '2026-06-01T09:00:00.000Z' });

@@ -116,7 +116,8 @@ export function signoffSpec(f: FlagView, plan: Plan | null, gates: GatesView | n
     fieldHint: 'What you checked, e.g. "eval set reviewed, dashboards green".',
     submitLabel: 'Sign off',
     async run(comment) {
-      await post(path(f, 'signoffs'), { comment });
+      // The evidence the PM saw in this dialog; if it moved meanwhile the server answers 409 evidence_changed.
+      await post(path(f, 'signoffs'), { comment, snapshotId: gates?.snapshotId ?? undefined });
       return { message: `Signed off ${to === null ? 'the next stage' : pct(to)}.` };
     },
   };

@@ -40,7 +40,9 @@ export class SyPlanEditor extends SyElement implements FieldContext {
     if (!this.flag || this.busy) return;
     const reason = (this.renderRoot.querySelector('#plan-reason') as HTMLInputElement).value.trim();
     const d = this.draft;
-    const body = { cohort: d.cohort, stages: d.stages, ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}), version: this.flag.version, ...(reason ? { reason } : {}) };
+    // The metric ranges the plan declares (not edited here) are kept as they are.
+    const { metrics } = d as { metrics?: unknown };
+    const body = { cohort: d.cohort, stages: d.stages, ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}), ...(metrics ? { metrics } : {}), version: this.flag.version, ...(reason ? { reason } : {}) };
     this.busy = true;
     try {
       const r = await api<{ changed: boolean }>('PUT', `/api/flags/${seg(this.flag.key)}/plan`, JSON.parse(JSON.stringify(body)));
