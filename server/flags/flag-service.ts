@@ -1,6 +1,7 @@
 import { AuditAction, type FlagView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Actor } from '../actor.js';
+import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
@@ -13,8 +14,26 @@ function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
 }
 
+/**
+ * An SDK hears from the server once per heartbeat: a lease shorter than two of them lapses
+ * between beats and serves `off` to healthy SDKs (issue 20 #8), so it is refused.
+ */
+export function checkLease(maxStaleSeconds: number | null | undefined, heartbeatMs: number): void {
+  if (maxStaleSeconds === null || maxStaleSeconds === undefined) return;
+  const min = Math.ceil((2 * heartbeatMs) / 1000);
+  if (maxStaleSeconds >= min) return;
+  const beat = `${heartbeatMs / 1000} s`;
+  throw new ValidationError(
+    `maxStaleSeconds ${maxStaleSeconds} is shorter than two heartbeats of this server (HEARTBEAT_MS: ${beat}): healthy SDKs would serve the off value between beats; set at least ${min}, or null for no lease`,
+    [{ path: 'maxStaleSeconds', message: `must be at least ${min} (two heartbeats of ${beat}), or null` }],
+  );
+}
+
 export class FlagService {
-  constructor(private readonly deps: FlagMutationDeps) {}
+  constructor(
+    private readonly deps: FlagMutationDeps,
+    private readonly lease: { heartbeatMs: number } = { heartbeatMs: DEFAULT_HEARTBEAT_MS },
+  ) {}
 
   async list(f: FlagListFilter): Promise<FlagView[]> {
     return (await listFlagRows(this.deps.db, f)).map(toFlagView);
@@ -27,6 +46,7 @@ export class FlagService {
   }
 
   async create(actor: Actor, input: CreateFlagInput): Promise<FlagView> {
+    checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
     return write(this.deps, actor, async (ctx) => {
       const existing = await getFlagRow(ctx.trx, input.key);
       if (existing) {
@@ -81,6 +101,7 @@ export class FlagService {
   }
 
   async update(actor: Actor, key: string, input: PatchFlagInput): Promise<FlagView> {
+    checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
     const r = await mutateFlag(this.deps, actor, {
       key,
       action: AuditAction.FlagUpdate,
