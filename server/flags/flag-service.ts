@@ -7,8 +7,13 @@ import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
 import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
-import { getFlagRow, insertFlagRow, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
-import { toFlagView, type FlagRow } from './flag-view.js';
+import { getFlagRow, insertFlagRow, listFlagPage, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
+import { LIST_VALUE_BYTES, toFlagListItem, toFlagView, type FlagListItem, type FlagRow } from './flag-view.js';
+
+/** About how many bytes of JSON one page of the flag list holds before it ends with a cursor. */
+export const LIST_PAGE_BYTES = 1024 * 1024;
+/** A flag's JSON beside its description, tags and values (keys, times, names): a generous estimate. */
+const ROW_OVERHEAD = 1024;
 
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
@@ -37,6 +42,23 @@ export class FlagService {
 
   async list(f: FlagListFilter): Promise<FlagView[]> {
     return (await listFlagRows(this.deps.db, f)).map(toFlagView);
+  }
+
+  /**
+   * One page of the flag list, in key order: at most `limit` flags and about LIST_PAGE_BYTES of
+   * JSON (always at least one flag), `next` the cursor of the rest. A page's cost is bounded
+   * whatever the flags hold, so a viewer reading the list cannot hold up a kill (issue 20 #9).
+   */
+  async page(f: FlagListFilter, cursor: string | undefined, limit: number, full: boolean): Promise<{ flags: FlagListItem[]; next: string | null }> {
+    const rows = await listFlagPage(this.deps.db, f, cursor, limit + 1);
+    const flags: FlagListItem[] = [];
+    let bytes = 0;
+    for (const row of rows.slice(0, limit)) {
+      flags.push(toFlagListItem(row, full));
+      bytes += ROW_OVERHEAD + row.description.length + row.tags.length + (full ? row.on_value.length + row.off_value.length : 2 * LIST_VALUE_BYTES);
+      if (bytes >= LIST_PAGE_BYTES) break;
+    }
+    return { flags, next: rows.length > flags.length ? flags[flags.length - 1]!.key : null };
   }
 
   async get(key: string): Promise<FlagView> {

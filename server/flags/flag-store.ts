@@ -1,4 +1,4 @@
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, FlagTable } from '../db.js';
 import { NotFound } from '../errors.js';
 import type { FlagRow } from './flag-view.js';
@@ -52,6 +52,23 @@ export async function listFlagRows(db: Q, f: FlagListFilter = {}): Promise<FlagR
   if (f.owner !== undefined) q = q.where('owner', '=', f.owner);
   const rows = await q.orderBy('key').execute();
   return f.tag === undefined ? rows : rows.filter((r) => (JSON.parse(r.tags) as string[]).includes(f.tag!));
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern written with `ESCAPE '\'`. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Up to `limit` flags after the key `after`, in key order (keyset paging: a page's cost does not
+ * grow with the number of flags). The tag filter runs in SQL: a tag is a JSON string in `tags`,
+ * and tags hold no quote, so `"tag"` appears in the text exactly when the tag is there.
+ */
+export async function listFlagPage(db: Q, f: FlagListFilter, after: string | undefined, limit: number): Promise<FlagRow[]> {
+  let q = db.selectFrom('flags').selectAll();
+  if (!f.includeArchived) q = q.where('archived', '=', 0);
+  if (f.owner !== undefined) q = q.where('owner', '=', f.owner);
+  if (f.tag !== undefined) q = q.where(sql<boolean>`tags like ${`%${likeLiteral(JSON.stringify(f.tag))}%`} escape '\\'`);
+  if (after !== undefined) q = q.where('key', '>', after);
+  return q.orderBy('key').limit(limit).execute();
 }
 
 /** Flags whose evaluation state changed after `version` (archived ones included, as removals). */

@@ -5,6 +5,9 @@ import type { FlagTable } from '../db.js';
 
 export type FlagRow = Selectable<FlagTable>;
 
+/** A flag as `GET /api/flags` lists it (flag-schemas.ts `flagListItemSchema`). */
+export type FlagListItem = Omit<FlagView, 'on' | 'off'> & { on?: Json; off?: Json; omittedValues?: { on?: number; off?: number } };
+
 /** The part of a stored plan the flag view needs; the rollout module owns the full shape. */
 export interface PlanShape {
   cohort: CohortRule[];
@@ -61,6 +64,24 @@ export function toFlagView(row: FlagRow): FlagView {
     stateVersion: row.state_version,
     maxStaleSeconds: row.max_stale_seconds ?? null,
   };
+}
+
+/** A value longer than this (as JSON) is left out of the flag list unless `?values=full`. */
+export const LIST_VALUE_BYTES = 256;
+
+/** One flag of the list: the FlagView, with long values left out (and their size said) unless `full`. */
+export function toFlagListItem(row: FlagRow, full: boolean): FlagListItem {
+  const view: FlagListItem = toFlagView({ ...row, on_value: 'null', off_value: 'null' });
+  const omitted: { on?: number; off?: number } = {};
+  for (const [k, text] of [['on', row.on_value], ['off', row.off_value]] as const) {
+    // The stored text is the value's JSON: its length is the size, without parsing a long value.
+    if (full || (text.length <= LIST_VALUE_BYTES && Buffer.byteLength(text) <= LIST_VALUE_BYTES)) view[k] = JSON.parse(text) as Json;
+    else {
+      delete view[k];
+      omitted[k] = Buffer.byteLength(text);
+    }
+  }
+  return omitted.on === undefined && omitted.off === undefined ? view : { ...view, omittedValues: omitted };
 }
 
 /** What an SDK needs to evaluate the flag: the wire shape pushed to every client. */
