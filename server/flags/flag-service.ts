@@ -1,4 +1,4 @@
-import { AuditAction, type FlagView } from '../../sdk/src/api.js';
+import { AuditAction, type FlagListItem, type FlagListPage, type FlagView } from '../../sdk/src/api.js';
 import crypto from 'node:crypto';
 import type { Actor } from '../actor.js';
 import { DEFAULT_HEARTBEAT_MS } from '../config.js';
@@ -8,7 +8,7 @@ import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
 import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
 import { getFlagRow, insertFlagRow, listFlagPage, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
-import { LIST_VALUE_BYTES, toFlagListItem, toFlagView, type FlagListItem, type FlagRow } from './flag-view.js';
+import { LIST_VALUE_BYTES, toFlagListItem, toFlagView, type FlagRow } from './flag-view.js';
 
 /** About how many bytes of JSON one page of the flag list holds before it ends with a cursor. */
 export const LIST_PAGE_BYTES = 1024 * 1024;
@@ -49,13 +49,13 @@ export class FlagService {
    * JSON (always at least one flag), `next` the cursor of the rest. A page's cost is bounded
    * whatever the flags hold, so a viewer reading the list cannot hold up a kill (issue 20 #9).
    */
-  async page(f: FlagListFilter, cursor: string | undefined, limit: number, full: boolean): Promise<{ flags: FlagListItem[]; next: string | null }> {
-    const rows = await listFlagPage(this.deps.db, f, cursor, limit + 1);
+  async page(f: FlagListFilter, cursor: string | undefined, limit: number, full: boolean): Promise<FlagListPage> {
+    const rows = await listFlagPage(this.deps.db, f, cursor, limit + 1, full ? undefined : LIST_VALUE_BYTES);
     const flags: FlagListItem[] = [];
     let bytes = 0;
     for (const row of rows.slice(0, limit)) {
-      flags.push(toFlagListItem(row, full));
-      bytes += ROW_OVERHEAD + row.description.length + row.tags.length + (full ? row.on_value.length + row.off_value.length : 2 * LIST_VALUE_BYTES);
+      flags.push(toFlagListItem(row));
+      bytes += ROW_OVERHEAD + row.description.length + row.tags.length + (row.on_value?.length ?? 0) + (row.off_value?.length ?? 0);
       if (bytes >= LIST_PAGE_BYTES) break;
     }
     return { flags, next: rows.length > flags.length ? flags[flags.length - 1]!.key : null };

@@ -1,12 +1,10 @@
 import type { Selectable } from 'kysely';
-import type { FlagView } from '../../sdk/src/api.js';
+import type { FlagListItem, FlagView } from '../../sdk/src/api.js';
 import type { CohortRule, FlagState, Json } from '../../sdk/src/protocol.js';
 import type { FlagTable } from '../db.js';
+import type { FlagListRow } from './flag-store.js';
 
 export type FlagRow = Selectable<FlagTable>;
-
-/** A flag as `GET /api/flags` lists it (flag-schemas.ts `flagListItemSchema`). */
-export type FlagListItem = Omit<FlagView, 'on' | 'off'> & { on?: Json; off?: Json; omittedValues?: { on?: number; off?: number } };
 
 /** The part of a stored plan the flag view needs; the rollout module owns the full shape. */
 export interface PlanShape {
@@ -69,16 +67,15 @@ export function toFlagView(row: FlagRow): FlagView {
 /** A value longer than this (as JSON) is left out of the flag list unless `?values=full`. */
 export const LIST_VALUE_BYTES = 256;
 
-/** One flag of the list: the FlagView, with long values left out (and their size said) unless `full`. */
-export function toFlagListItem(row: FlagRow, full: boolean): FlagListItem {
+/** One flag of the list: the FlagView, with the values the list did not read left out and their sizes said. */
+export function toFlagListItem(row: FlagListRow): FlagListItem {
   const view: FlagListItem = toFlagView({ ...row, on_value: 'null', off_value: 'null' });
   const omitted: { on?: number; off?: number } = {};
-  for (const [k, text] of [['on', row.on_value], ['off', row.off_value]] as const) {
-    // The stored text is the value's JSON: its length is the size, without parsing a long value.
-    if (full || (text.length <= LIST_VALUE_BYTES && Buffer.byteLength(text) <= LIST_VALUE_BYTES)) view[k] = JSON.parse(text) as Json;
+  for (const [k, text, bytes] of [['on', row.on_value, row.on_bytes], ['off', row.off_value, row.off_bytes]] as const) {
+    if (text !== null) view[k] = JSON.parse(text) as Json;
     else {
       delete view[k];
-      omitted[k] = Buffer.byteLength(text);
+      omitted[k] = bytes;
     }
   }
   return omitted.on === undefined && omitted.off === undefined ? view : { ...view, omittedValues: omitted };

@@ -1,0 +1,140 @@
+// bench/read-load — kill latency while readers load the server (issue 20 #9), all in one run on
+// one server: quiet; with a viewer looping on the flag list as the admin UI reads it (the first
+// page); with a viewer walking every page with ?values=full; with an audit CSV export running in
+// a loop. FLAGS flags carry two values of VALUE_KB each (the finding: 406 flags, 16 KB values),
+// so the audit trail holds them too. 20 SDKs are connected; each kill is a fresh connection.
+// The readers run in a child process, so their own parsing does not slow the measuring one.
+//
+//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--phases=quiet,list,full,export]
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { args, fmt, percentile, table } from './lib/table.mjs';
+
+const opt = args();
+
+if (opt['load-child']) {
+  // A reader, in its own process, looping until told to stop: `list`, `full` or `export`.
+  const { url, token, mode } = opt;
+  const headers = { authorization: `Bearer ${token}` };
+  let stop = false;
+  let requests = 0;
+  let bytes = 0;
+  const get = async (p) => {
+    const res = await fetch(url + p, { headers });
+    const buf = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`${p}: ${res.status} ${buf.toString().slice(0, 200)}`);
+    requests++;
+    bytes += buf.length;
+    return buf;
+  };
+  process.on('message', () => (stop = true));
+  process.send({ type: 'ready' });
+  const t0 = performance.now();
+  while (!stop) {
+    if (mode === 'list') await get('/api/flags');
+    else if (mode === 'export') await get('/api/audit/export?format=csv');
+    else {
+      let next = null;
+      do {
+        const page = JSON.parse((await get(`/api/flags?values=full&limit=500${next ? `&cursor=${next}` : ''}`)).toString());
+        next = page.next ?? null;
+      } while (next && !stop);
+    }
+  }
+  process.send({ type: 'done', requests, bytes, seconds: (performance.now() - t0) / 1000 }, () => process.exit(0));
+  await new Promise(() => {});
+}
+
+const { startBenchServer } = await import('./lib/server.mjs');
+const FLAGS = Number(opt._[0] ?? 406);
+const VALUE_KB = Number(opt['value-kb'] ?? 16);
+const KILLS = Number(opt.kills ?? 80);
+const VIEWERS = Number(opt.viewers ?? 1);
+const PHASES = String(opt.phases ?? 'quiet,list,full,export').split(',');
+if (PHASES[0] !== 'quiet') throw new Error('--phases must start with quiet (the baseline)');
+if (KILLS * PHASES.length > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length} flags for ${KILLS} kills per phase`);
+
+const server = await startBenchServer();
+const peers = [];
+try {
+  const prompt = 'You are a careful support agent: answer from the order history, cite the order number. ';
+  const value = (tag) => `${tag} ${prompt.repeat(Math.ceil((VALUE_KB * 1024) / prompt.length))}`.slice(0, VALUE_KB * 1024 - 2); // its JSON (quoted) is VALUE_KB exactly
+  const t0 = performance.now();
+  for (let i = 0; i < FLAGS; i += 8) {
+    await Promise.all(
+      Array.from({ length: Math.min(8, FLAGS - i) }, (_, j) =>
+        server.api('POST', '/api/flags', { key: `prompt-${String(i + j).padStart(4, '0')}`, owner: 'bench@acme', on: value(`v${i + j}`), off: value('v0') }),
+      ),
+    );
+  }
+  console.log(`${FLAGS} flags with two ${VALUE_KB} KB values created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const { key } = await server.api('POST', '/api/sdk-keys', { name: 'bench' });
+  const { default: WebSocket } = await import('ws');
+  for (let i = 0; i < 20; i++) {
+    const ws = new WebSocket(server.url.replace('http', 'ws') + '/sdk/stream', { headers: { authorization: `Bearer ${key}` } });
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    ws.send(JSON.stringify({ type: 'hello', protocol: 1, version: 0, sdk: 'bench/1' }));
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.version !== undefined) ws.send(JSON.stringify({ type: 'ack', version: msg.version }));
+    });
+    peers.push(ws);
+  }
+
+  const oncall = await server.token('oncall');
+  const kill = (flag) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ reason: 'bench' });
+      const t = performance.now();
+      const req = http.request(`${server.url}/api/flags/${flag}/kill`, {
+        method: 'POST', agent: false,
+        headers: { authorization: `Bearer ${oncall}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`kill ${flag}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  const viewer = await server.token('viewer');
+  const rows = [];
+  let quietP99 = NaN;
+  for (const [p, phase] of PHASES.entries()) {
+    const children = phase === 'quiet' ? [] : Array.from({ length: VIEWERS }, () =>
+      fork(fileURLToPath(import.meta.url), ['--load-child', `--url=${server.url}`, `--token=${viewer}`, `--mode=${phase}`]));
+    await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+    if (children.length) await new Promise((r) => setTimeout(r, 500)); // let the readers get going
+    const ms = [];
+    for (let i = 0; i < KILLS; i++) {
+      ms.push(await kill(`prompt-${String(p * KILLS + i).padStart(4, '0')}`));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const done = await Promise.all(children.map((c) => new Promise((r) => {
+      c.on('message', (m) => m.type === 'done' && r(m));
+      c.send('stop');
+    })));
+    const reqs = done.reduce((a, d) => a + d.requests, 0);
+    const mb = done.reduce((a, d) => a + d.bytes, 0) / 1e6;
+    const secs = Math.max(0, ...done.map((d) => d.seconds));
+    const p99 = percentile(ms, 99);
+    if (phase === 'quiet') quietP99 = p99;
+    const what = {
+      quiet: 'quiet',
+      list: `${VIEWERS} viewer(s) looping on GET /api/flags (first page)`,
+      full: `${VIEWERS} viewer(s) walking every page with ?values=full`,
+      export: `${VIEWERS} audit CSV export(s) in a loop`,
+    }[phase];
+    rows.push([what, ms.length, fmt(percentile(ms, 50), 1), fmt(p99, 1), fmt(Math.max(...ms), 1), fmt(p99 / quietP99, 2),
+      secs ? `${reqs} req, ${fmt(mb / secs, 1)} MB/s` : '—']);
+  }
+  table(`kill latency (ms), ${FLAGS} flags with two ${VALUE_KB} KB values, 20 SDKs connected, ${KILLS} kills per row`,
+    ['while', 'kills', 'p50', 'p99', 'max', 'p99 ÷ quiet', 'reader load'], rows);
+} finally {
+  for (const p of peers) p.terminate();
+  await server.close();
+}
+process.exit(0);
