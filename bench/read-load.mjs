@@ -3,9 +3,10 @@
 // page); with a viewer walking every page with ?values=full; with an audit CSV export running in
 // a loop. FLAGS flags carry two values of VALUE_KB each (the finding: 406 flags, 16 KB values),
 // so the audit trail holds them too. 20 SDKs are connected; each kill is a fresh connection.
+// A client looping on /healthz is the control: what any busy client costs on the shared machine.
 // The readers run in a child process, so their own parsing does not slow the measuring one.
 //
-//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--phases=quiet,list,full,export]
+//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--phases=quiet,healthz,list,full,export]
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,8 @@ import { args, fmt, percentile, table } from './lib/table.mjs';
 const opt = args();
 
 if (opt['load-child']) {
-  // A reader, in its own process, looping until told to stop: `list`, `full` or `export`.
+  // A reader, in its own process, looping until told to stop: `healthz` (the control: any busy
+  // client on a shared 2-core machine), `list`, `full` or `export`.
   const { url, token, mode } = opt;
   const headers = { authorization: `Bearer ${token}` };
   let stop = false;
@@ -32,7 +34,8 @@ if (opt['load-child']) {
   process.send({ type: 'ready' });
   const t0 = performance.now();
   while (!stop) {
-    if (mode === 'list') await get('/api/flags');
+    if (mode === 'healthz') await get('/healthz');
+    else if (mode === 'list') await get('/api/flags');
     else if (mode === 'export') await get('/api/audit/export?format=csv');
     else {
       let next = null;
@@ -51,7 +54,7 @@ const FLAGS = Number(opt._[0] ?? 406);
 const VALUE_KB = Number(opt['value-kb'] ?? 16);
 const KILLS = Number(opt.kills ?? 80);
 const VIEWERS = Number(opt.viewers ?? 1);
-const PHASES = String(opt.phases ?? 'quiet,list,full,export').split(',');
+const PHASES = String(opt.phases ?? 'quiet,healthz,list,full,export').split(',');
 if (PHASES[0] !== 'quiet') throw new Error('--phases must start with quiet (the baseline)');
 if (KILLS * PHASES.length > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length} flags for ${KILLS} kills per phase`);
 
@@ -124,6 +127,7 @@ try {
     if (phase === 'quiet') quietP99 = p99;
     const what = {
       quiet: 'quiet',
+      healthz: `${VIEWERS} client(s) looping on GET /healthz (control)`,
       list: `${VIEWERS} viewer(s) looping on GET /api/flags (first page)`,
       full: `${VIEWERS} viewer(s) walking every page with ?values=full`,
       export: `${VIEWERS} audit CSV export(s) in a loop`,

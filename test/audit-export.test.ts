@@ -1,6 +1,6 @@
 /**
  * Issue 20 finding 9, the export half: a large audit export streams in pages (keyset on seq, each
- * page about 1 MB, the event loop free between pages, written with backpressure), so a kill is
+ * page about 256 KB, the event loop free between pages, written with backpressure), so a kill is
  * answered while it runs and a reader that goes away ends it. Runs on SQLite and PostgreSQL.
  */
 import http from 'node:http';

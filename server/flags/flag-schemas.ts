@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../errors.js';
 import { flagKeySchema, jsonValueSchema, reasonSchema, tagSchema, text, versionSchema } from '../validation.js';
 
 const tags = z
@@ -22,6 +23,21 @@ export const maxStaleSecondsSchema = z
   .min(1, 'maxStaleSeconds must be at least 1 (or null for no lease)')
   .max(604_800, 'maxStaleSeconds must be at most 604800 (7 days)')
   .nullable();
+
+/**
+ * An SDK hears from the server once per heartbeat: a lease shorter than two of them lapses
+ * between beats and serves `off` to healthy SDKs (issue 20 #8), so it is refused.
+ */
+export function checkLease(maxStaleSeconds: number | null | undefined, heartbeatMs: number): void {
+  if (maxStaleSeconds === null || maxStaleSeconds === undefined) return;
+  const min = Math.ceil((2 * heartbeatMs) / 1000);
+  if (maxStaleSeconds >= min) return;
+  const beat = `${heartbeatMs / 1000} s`;
+  throw new ValidationError(
+    `maxStaleSeconds ${maxStaleSeconds} is shorter than two heartbeats of this server (HEARTBEAT_MS: ${beat}): healthy SDKs would serve the off value between beats; set at least ${min}, or null for no lease`,
+    [{ path: 'maxStaleSeconds', message: `must be at least ${min} (two heartbeats of ${beat}), or null` }],
+  );
+}
 
 const sameKind = (v: { on?: unknown; off?: unknown }) => v.on === undefined || v.off === undefined || kind(v.on) === kind(v.off);
 const sameKindIssue = { message: 'on and off must be of the same type (both boolean, string, number or object)', path: ['off'] };

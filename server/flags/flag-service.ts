@@ -6,7 +6,7 @@ import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
-import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
+import { checkLease, type CreateFlagInput, type PatchFlagInput } from './flag-schemas.js';
 import { getFlagRow, insertFlagRow, listFlagPage, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
 import { LIST_VALUE_BYTES, toFlagListItem, toFlagView, type FlagRow } from './flag-view.js';
 
@@ -17,21 +17,6 @@ const ROW_OVERHEAD = 1024;
 
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
-}
-
-/**
- * An SDK hears from the server once per heartbeat: a lease shorter than two of them lapses
- * between beats and serves `off` to healthy SDKs (issue 20 #8), so it is refused.
- */
-export function checkLease(maxStaleSeconds: number | null | undefined, heartbeatMs: number): void {
-  if (maxStaleSeconds === null || maxStaleSeconds === undefined) return;
-  const min = Math.ceil((2 * heartbeatMs) / 1000);
-  if (maxStaleSeconds >= min) return;
-  const beat = `${heartbeatMs / 1000} s`;
-  throw new ValidationError(
-    `maxStaleSeconds ${maxStaleSeconds} is shorter than two heartbeats of this server (HEARTBEAT_MS: ${beat}): healthy SDKs would serve the off value between beats; set at least ${min}, or null for no lease`,
-    [{ path: 'maxStaleSeconds', message: `must be at least ${min} (two heartbeats of ${beat}), or null` }],
-  );
 }
 
 export class FlagService {
