@@ -6,7 +6,7 @@
 // A client looping on /healthz is the control: what any busy client costs on the shared machine.
 // The readers run in a child process, so their own parsing does not slow the measuring one.
 //
-//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--phases=quiet,healthz,list,full,export]
+//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--rounds=4] [--phases=quiet,healthz,list,full,export]
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,8 @@ const FLAGS = Number(opt._[0] ?? 406);
 const VALUE_KB = Number(opt['value-kb'] ?? 16);
 const KILLS = Number(opt.kills ?? 80);
 const VIEWERS = Number(opt.viewers ?? 1);
+const ROUNDS = Number(opt.rounds ?? 4);
+if (KILLS % ROUNDS !== 0) throw new Error('--kills must be a multiple of --rounds');
 const PHASES = String(opt.phases ?? 'quiet,healthz,list,full,export').split(',');
 if (PHASES[0] !== 'quiet') throw new Error('--phases must start with quiet (the baseline)');
 if (KILLS * PHASES.length > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length} flags for ${KILLS} kills per phase`);
@@ -104,39 +106,42 @@ try {
     });
 
   const viewer = await server.token('viewer');
-  const rows = [];
-  let quietP99 = NaN;
-  for (const [p, phase] of PHASES.entries()) {
-    const children = phase === 'quiet' ? [] : Array.from({ length: VIEWERS }, () =>
-      fork(fileURLToPath(import.meta.url), ['--load-child', `--url=${server.url}`, `--token=${viewer}`, `--mode=${phase}`]));
-    await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
-    if (children.length) await new Promise((r) => setTimeout(r, 500)); // let the readers get going
-    const ms = [];
-    for (let i = 0; i < KILLS; i++) {
-      ms.push(await kill(`prompt-${String(p * KILLS + i).padStart(4, '0')}`));
-      await new Promise((r) => setTimeout(r, 20));
+  // The phases take turns, ROUNDS times, so each samples the same stretch of a shared machine's load.
+  const ms = Object.fromEntries(PHASES.map((ph) => [ph, []]));
+  const load = Object.fromEntries(PHASES.map((ph) => [ph, { reqs: 0, bytes: 0, secs: 0 }]));
+  let next = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const phase of PHASES) {
+      const children = phase === 'quiet' ? [] : Array.from({ length: VIEWERS }, () =>
+        fork(fileURLToPath(import.meta.url), ['--load-child', `--url=${server.url}`, `--token=${viewer}`, `--mode=${phase}`]));
+      await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+      if (children.length) await new Promise((r) => setTimeout(r, 500)); // let the readers get going
+      for (let i = 0; i < KILLS / ROUNDS; i++) {
+        ms[phase].push(await kill(`prompt-${String(next++).padStart(4, '0')}`));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const done = await Promise.all(children.map((c) => new Promise((r) => {
+        c.on('message', (m) => m.type === 'done' && r(m));
+        c.send('stop');
+      })));
+      for (const d of done) Object.assign(load[phase], { reqs: load[phase].reqs + d.requests, bytes: load[phase].bytes + d.bytes, secs: load[phase].secs + d.seconds / VIEWERS });
     }
-    const done = await Promise.all(children.map((c) => new Promise((r) => {
-      c.on('message', (m) => m.type === 'done' && r(m));
-      c.send('stop');
-    })));
-    const reqs = done.reduce((a, d) => a + d.requests, 0);
-    const mb = done.reduce((a, d) => a + d.bytes, 0) / 1e6;
-    const secs = Math.max(0, ...done.map((d) => d.seconds));
-    const p99 = percentile(ms, 99);
-    if (phase === 'quiet') quietP99 = p99;
-    const what = {
-      quiet: 'quiet',
-      healthz: `${VIEWERS} client(s) looping on GET /healthz (control)`,
-      list: `${VIEWERS} viewer(s) looping on GET /api/flags (first page)`,
-      full: `${VIEWERS} viewer(s) walking every page with ?values=full`,
-      export: `${VIEWERS} audit CSV export(s) in a loop`,
-    }[phase];
-    rows.push([what, ms.length, fmt(percentile(ms, 50), 1), fmt(p99, 1), fmt(Math.max(...ms), 1), fmt(p99 / quietP99, 2),
-      secs ? `${reqs} req, ${fmt(mb / secs, 1)} MB/s` : '—']);
   }
-  table(`kill latency (ms), ${FLAGS} flags with two ${VALUE_KB} KB values, 20 SDKs connected, ${KILLS} kills per row`,
-    ['while', 'kills', 'p50', 'p99', 'max', 'p99 ÷ quiet', 'reader load'], rows);
+  const quietP99 = percentile(ms.quiet, 99);
+  const what = {
+    quiet: 'quiet',
+    healthz: `${VIEWERS} client(s) looping on GET /healthz (control)`,
+    list: `${VIEWERS} viewer(s) looping on GET /api/flags (first page)`,
+    full: `${VIEWERS} viewer(s) walking every page with ?values=full`,
+    export: `${VIEWERS} audit CSV export(s) in a loop`,
+  };
+  const rows = PHASES.map((ph) => {
+    const l = load[ph];
+    return [what[ph], ms[ph].length, fmt(percentile(ms[ph], 50), 1), fmt(percentile(ms[ph], 90), 1), fmt(percentile(ms[ph], 99), 1), fmt(Math.max(...ms[ph]), 1),
+      fmt(percentile(ms[ph], 99) / quietP99, 2), l.secs ? `${l.reqs} req, ${fmt(l.bytes / 1e6 / l.secs, 1)} MB/s` : '—'];
+  });
+  table(`kill latency (ms), ${FLAGS} flags with two ${VALUE_KB} KB values, 20 SDKs connected, ${KILLS} kills per row in ${ROUNDS} turns`,
+    ['while', 'kills', 'p50', 'p90', 'p99', 'max', 'p99 ÷ quiet', 'reader load'], rows);
 } finally {
   for (const p of peers) p.terminate();
   await server.close();
