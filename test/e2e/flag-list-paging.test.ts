@@ -68,4 +68,17 @@ describeInBrowser('admin UI: the flag list in pages', (suite) => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  it('the kill-by-tag preview lists every flag with the tag, also those beyond the pages loaded', async () => {
+    const { page, errors } = await signIn(browser, ts, 'oncall', 'olga');
+    await expect.poll(() => page.locator('tr[data-flag]').count()).toBe(100);
+    await page.getByRole('button', { name: 'Kill by tag…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kill every flag with a tag' });
+    await dialog.getByLabel('Tag').selectOption('odd');
+    const willKill = dialog.getByRole('list', { name: 'Will be killed' }).getByRole('listitem');
+    await expect.poll(() => willKill.count()).toBe(65);
+    expect(await willKill.filter({ hasText: 'f-129' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -112,6 +112,16 @@ export class SyFlagList extends SyElement {
 
   private readonly open = (spec: ActionSpec) => void this.dialog()!.open(spec);
 
+  /** A bulk dialog's preview lists flags from this list: it loads the pages not loaded yet, and the preview follows. */
+  private readonly openBulk = async (e: CustomEvent<ActionSpec>): Promise<void> => {
+    this.open(e.detail);
+    while (this.next !== null && !this.loadError) {
+      const before = this.next;
+      await this.loadMore();
+      if (this.next === before) break; // another load was running: it carries on
+    }
+  };
+
   override render() {
     const all = this.flags ?? [];
     const shown = all.filter((f) => matches(f, this.filters, this.stale));
@@ -129,7 +139,7 @@ export class SyFlagList extends SyElement {
           ${createWhy ? html`<span id="create-why" class="note">${createWhy}</span>` : nothing}
         </div>
       </div>
-      <sy-bulk-kill .session=${this.session} .flags=${all} .tag=${this.filters.tag} @sy-open-action=${(e: CustomEvent<ActionSpec>) => this.open(e.detail)}></sy-bulk-kill>
+      <sy-bulk-kill .session=${this.session} .flags=${all} .tag=${this.filters.tag} @sy-open-action=${this.openBulk}></sy-bulk-kill>
       ${renderFilters(this.filters, all, shown.length, (k, v) => (this.filters = { ...this.filters, [k]: v }))}
       ${this.loadError ? html`<p class="notice error" role="alert">Could not load flags: ${this.loadError}</p>` : nothing}
       <div class="card table">
