@@ -19,6 +19,7 @@ const BENCHES = {
   'connection-flood': smoke ? ['300', '--cap=100', '--kills=5'] : [],
   'write-load': smoke ? ['--seconds=2', '--kills=5'] : [],
   audit: smoke ? ['2000'] : [],
+  'read-load': smoke ? ['40', '--kills=4', '--rounds=2', '--value-kb=2'] : [],
   ofrep: smoke ? ['--seconds=1', '--flags=5', '--concurrency=4'] : [],
   cluster: smoke ? ['20', '--kills=2', '--flood-kills=3', '--no-unleash'] : [],
   size: [],

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { parseAllowlist, staticRefusal, type AllowEntry } from './rollout/webhook-destination.js';
 import { MIN_WEBHOOK_SECRET } from './rollout/webhook-signature.js';
 
+/** HEARTBEAT_MS unless set: how often push streams beat (a flag's lease must outlast two). */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
 export interface Config {
   port: number;
   host: string;
@@ -143,7 +146,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     authFailureLimit: int('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 20, 1, 1_000_000),
     metricsToken: opt(env.METRICS_TOKEN),
     metricsListen: opt(env.METRICS_LISTEN),
-    heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, 15_000, 20, 600_000),
+    heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 20, 600_000),
     maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
     retentionDays: int('RETENTION_DAYS', env.RETENTION_DAYS, 30, 1, 36_500),
     metricNamesPerFlag: int('METRIC_NAMES_PER_FLAG', env.METRIC_NAMES_PER_FLAG, 50, 1, 1_000_000),

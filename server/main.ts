@@ -200,6 +200,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retentionDays: config.retentionDays,
     telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
     eventStreamsPerKey: config.maxConnectionsPerKey,
+    heartbeatMs: config.heartbeatMs,
     signingSecret: secret,
     onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
   });

@@ -5,6 +5,7 @@ import { TokenRevocationService } from './auth/token-revocations.js';
 import type { RevocationList } from './auth/revocation-list.js';
 import type { ChangeBus } from './changes.js';
 import { steadyClock, type Clock, type SteadyClock } from './clock.js';
+import { DEFAULT_HEARTBEAT_MS } from './config.js';
 import type { Db } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
@@ -51,6 +52,8 @@ export interface ServiceDeps {
   signingSecret?: Uint8Array;
   /** The in-memory list of revoked tokens requests are checked against (main.ts builds it). */
   revocations?: RevocationList;
+  /** The push heartbeat (config.heartbeatMs): a flag's lease must outlast two of them. */
+  heartbeatMs?: number;
 }
 
 export interface Services {
@@ -101,7 +104,7 @@ export function createServices(input: ServiceDeps): Services {
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
   push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
   return {
-    flags: new FlagService(write),
+    flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
     audit: new AuditService(deps.db),
     sdkKeys: new SdkKeyService(write),

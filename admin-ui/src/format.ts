@@ -72,3 +72,14 @@ export function num(v: number | null | undefined): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) < 1 ? String(Number(v.toPrecision(3))) : String(Number(v.toFixed(2)));
 }
+
+/**
+ * A flag value in a sentence: its JSON, or, when the flag list left it out (a long value, see
+ * `GET /api/flags`), its size and where to read it.
+ */
+export function valueText(f: { on?: Json; off?: Json; omittedValues?: { on?: number; off?: number } }, which: 'on' | 'off'): string {
+  const v = f[which];
+  if (v !== undefined) return JSON.stringify(v);
+  const bytes = f.omittedValues?.[which];
+  return bytes === undefined ? 'its value' : `a ${bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`} value, shown on the flag's page`;
+}

@@ -12,6 +12,8 @@ export type {
   BulkRestoreResult,
   CohortStats,
   FlagActionResult,
+  FlagListItem,
+  FlagListPage,
   FlagView,
   Gate,
   GatesView,
@@ -31,5 +33,5 @@ export type {
   VerifyResult,
 } from '@switchyard-flags/sdk/api';
 
-/** Delivery figures of a flag's latest change (the wire type, minus what the UI already knows). */
-export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs' | 'replicas'>;
+/** Delivery figures of a flag's latest change (the wire type, minus what the UI already knows); `ofrep`: the browser apps on OFREP streams. */
+export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs' | 'replicas' | 'ofrep'>;

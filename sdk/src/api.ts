@@ -83,6 +83,18 @@ export interface FlagView {
   cohortRules: number;
 }
 
+/**
+ * One flag of `GET /api/flags`: the FlagView, except that without `?values=full` a value longer
+ * than 256 bytes of JSON is left out, and `omittedValues` gives its size in bytes.
+ */
+export type FlagListItem = Omit<FlagView, 'on' | 'off'> & { on?: Json; off?: Json; omittedValues?: { on?: number; off?: number } };
+
+/** `GET /api/flags?limit=&cursor=&values=`: one page in key order; `next` is the cursor of the next page, null on the last. */
+export interface FlagListPage {
+  flags: FlagListItem[];
+  next: string | null;
+}
+
 /** `POST /api/flags/:key/kill` and `/restore`: the flag, whether it changed, and with `waitMs` the delivery figures. */
 export type FlagActionResult = FlagView & { changed: boolean; propagation?: Propagation };
 

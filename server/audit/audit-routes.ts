@@ -47,8 +47,22 @@ function csvCell(v: unknown): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
-async function writeAll(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+/**
+ * Writes with backpressure: waits for `drain` when the socket's buffer is full. False when the
+ * reader went away (then the export stops instead of waiting for a drain that never comes).
+ */
+async function writeAll(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (res.write(chunk)) return true;
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('drain', drained).off('close', closed);
+      resolve(ok);
+    };
+    const drained = done(true);
+    const closed = done(false);
+    res.once('drain', drained).once('close', closed);
+  });
 }
 
 /** `AuditEntry` (sdk/src/api.ts): one entry of the hash chain as the caller's role may see it. */
@@ -101,9 +115,10 @@ export const auditRoutes = [
       res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
       if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
       const role = roleOf(req);
+      // Keyset pages of about 256 KB, the event loop free between them (audit-store.ts iterateAudit).
       for await (const stored of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
         const e = redactEntry(stored, role);
-        await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n');
+        if (!(await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n'))) return;
       }
       res.end();
     },

@@ -54,14 +54,29 @@ export async function listAudit(db: Db, f: AuditFilter, beforeSeq: number | unde
   return q.orderBy('seq', 'desc').limit(limit).execute();
 }
 
-/** Oldest first, in batches, without holding the whole log in memory. */
-export async function* iterateAudit(db: Db, f: AuditFilter = {}, batch = 1000): AsyncGenerator<AuditRow> {
+/** About how many bytes of stored entries one page of `iterateAudit` reads at once. */
+export const ITERATE_PAGE_BYTES = 256 * 1024;
+
+/**
+ * Oldest first, in keyset pages, without holding the whole log in memory or the event loop: each
+ * page is sized from the last one to read about ITERATE_PAGE_BYTES (a read of 1,000 entries of
+ * 64 KB held SQLite's one thread for 64 MB; issue 20 #9), and the loop yields to waiting
+ * requests (a kill) between pages.
+ */
+export async function* iterateAudit(db: Db, f: AuditFilter = {}, pageBytes = ITERATE_PAGE_BYTES): AsyncGenerator<AuditRow> {
   let after = 0;
+  let batch = 100;
   for (;;) {
     const rows = await filtered(db, f).where('seq', '>', after).orderBy('seq', 'asc').limit(batch).execute();
-    for (const r of rows) yield r;
+    let bytes = 0;
+    for (const r of rows) {
+      bytes += 256 + (r.before?.length ?? 0) + (r.after?.length ?? 0) + (r.reason?.length ?? 0);
+      yield r;
+    }
     if (rows.length < batch) return;
     after = rows[rows.length - 1]!.seq;
+    batch = Math.min(1000, Math.max(10, Math.floor((batch * pageBytes) / bytes)));
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

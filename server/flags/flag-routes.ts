@@ -16,8 +16,9 @@ const route = routeFor<{ flags: FlagService }>('flags');
 export const flagRoutes = [
   route({
     method: 'get', path: '/api/flags', summary: 'List flags', access: { permission: 'read' },
-    query: listFlagsQuerySchema, response: flagListSchema, returns: '`{flags: FlagView[]}`',
-    handler: async ({ query: q }, { flags }) => ({ flags: await flags.list({ includeArchived: q.archived === 'true', tag: q.tag, owner: q.owner }) }),
+    description: 'In pages, in key order: `limit` flags (100 by default, at most 500; a page also ends near 1 MB), `next` the `cursor` of the next page or null on the last. Values longer than 256 bytes of JSON are left out (their sizes in `omittedValues`) unless `values=full`; `GET /api/flags/:key` always has them.',
+    query: listFlagsQuerySchema, response: flagListSchema, returns: '`{flags: FlagListItem[], next: string | null}`',
+    handler: ({ query: q }, { flags }) => flags.page({ includeArchived: q.archived === 'true', tag: q.tag, owner: q.owner }, q.cursor, q.limit, q.values === 'full'),
   }),
   route({
     method: 'post', path: '/api/flags', summary: 'Create a flag', access: { permission: 'editFlags' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../errors.js';
 import { flagKeySchema, jsonValueSchema, reasonSchema, tagSchema, text, versionSchema } from '../validation.js';
 
 const tags = z
@@ -22,6 +23,21 @@ export const maxStaleSecondsSchema = z
   .min(1, 'maxStaleSeconds must be at least 1 (or null for no lease)')
   .max(604_800, 'maxStaleSeconds must be at most 604800 (7 days)')
   .nullable();
+
+/**
+ * An SDK hears from the server once per heartbeat: a lease shorter than two of them lapses
+ * between beats and serves `off` to healthy SDKs (issue 20 #8), so it is refused.
+ */
+export function checkLease(maxStaleSeconds: number | null | undefined, heartbeatMs: number): void {
+  if (maxStaleSeconds === null || maxStaleSeconds === undefined) return;
+  const min = Math.ceil((2 * heartbeatMs) / 1000);
+  if (maxStaleSeconds >= min) return;
+  const beat = `${heartbeatMs / 1000} s`;
+  throw new ValidationError(
+    `maxStaleSeconds ${maxStaleSeconds} is shorter than two heartbeats of this server (HEARTBEAT_MS: ${beat}): healthy SDKs would serve the off value between beats; set at least ${min}, or null for no lease`,
+    [{ path: 'maxStaleSeconds', message: `must be at least ${min} (two heartbeats of ${beat}), or null` }],
+  );
+}
 
 const sameKind = (v: { on?: unknown; off?: unknown }) => v.on === undefined || v.off === undefined || kind(v.on) === kind(v.off);
 const sameKindIssue = { message: 'on and off must be of the same type (both boolean, string, number or object)', path: ['off'] };
@@ -65,10 +81,23 @@ export const unarchiveSchema = z.strictObject({
   version: versionSchema.optional(),
 });
 
+/** Flags per page of `GET /api/flags` unless `limit` says otherwise (at most MAX_PAGE_FLAGS). */
+export const DEFAULT_PAGE_FLAGS = 100;
+export const MAX_PAGE_FLAGS = 500;
+
 export const listFlagsQuerySchema = z.strictObject({
   archived: z.enum(['true', 'false']).optional(),
   tag: tagSchema.optional(),
   owner: z.string().max(200).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `limit must be a whole number from 1 to ${MAX_PAGE_FLAGS}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= MAX_PAGE_FLAGS, `limit must be a whole number from 1 to ${MAX_PAGE_FLAGS}`)
+    .default(DEFAULT_PAGE_FLAGS),
+  // The cursor is the last flag key of the previous page (keyset paging on the key).
+  cursor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'cursor must be the "next" value of a previous page').optional(),
+  values: z.enum(['short', 'full'], "values must be 'short' (long values left out, the default) or 'full'").default('short'),
 });
 
 export { flagKeySchema };
@@ -115,5 +144,17 @@ export const flagViewSchema = z.strictObject({
   cohortRules: z.number().int(),
 }).meta({ id: 'FlagView' });
 
-/** `GET /api/flags` */
-export const flagListSchema = z.strictObject({ flags: z.array(flagViewSchema) });
+/**
+ * One flag of `GET /api/flags`: the FlagView, except that without `?values=full` a value longer
+ * than LIST_VALUE_BYTES of JSON is left out, and `omittedValues` gives its size in bytes.
+ */
+export const flagListItemSchema = flagViewSchema
+  .extend({
+    on: jsonValue.optional(),
+    off: jsonValue.optional(),
+    omittedValues: z.strictObject({ on: z.number().int().optional(), off: z.number().int().optional() }).optional(),
+  })
+  .meta({ id: 'FlagListItem' });
+
+/** `GET /api/flags`: one page, in key order; `next` is the `cursor` of the next page, null on the last. */
+export const flagListSchema = z.strictObject({ flags: z.array(flagListItemSchema), next: z.string().nullable() });

@@ -1,23 +1,49 @@
-import { AuditAction, type FlagView } from '@switchyard-flags/sdk/api';
+import { AuditAction, type FlagListItem, type FlagListPage, type FlagView } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
 import type { Actor } from '../actor.js';
+import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
-import type { CreateFlagInput, PatchFlagInput } from './flag-schemas.js';
-import { getFlagRow, insertFlagRow, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
-import { toFlagView, type FlagRow } from './flag-view.js';
+import { checkLease, type CreateFlagInput, type PatchFlagInput } from './flag-schemas.js';
+import { getFlagRow, insertFlagRow, listFlagPage, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
+import { LIST_VALUE_BYTES, toFlagListItem, toFlagView, type FlagRow } from './flag-view.js';
+
+/** About how many bytes of JSON one page of the flag list holds before it ends with a cursor. */
+export const LIST_PAGE_BYTES = 1024 * 1024;
+/** A flag's JSON beside its description, tags and values (keys, times, names): a generous estimate. */
+const ROW_OVERHEAD = 1024;
 
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
 }
 
 export class FlagService {
-  constructor(private readonly deps: FlagMutationDeps) {}
+  constructor(
+    private readonly deps: FlagMutationDeps,
+    private readonly lease: { heartbeatMs: number } = { heartbeatMs: DEFAULT_HEARTBEAT_MS },
+  ) {}
 
   async list(f: FlagListFilter): Promise<FlagView[]> {
     return (await listFlagRows(this.deps.db, f)).map(toFlagView);
+  }
+
+  /**
+   * One page of the flag list, in key order: at most `limit` flags and about LIST_PAGE_BYTES of
+   * JSON (always at least one flag), `next` the cursor of the rest. A page's cost is bounded
+   * whatever the flags hold, so a viewer reading the list cannot hold up a kill (issue 20 #9).
+   */
+  async page(f: FlagListFilter, cursor: string | undefined, limit: number, full: boolean): Promise<FlagListPage> {
+    const rows = await listFlagPage(this.deps.db, f, cursor, limit + 1, full ? undefined : LIST_VALUE_BYTES);
+    const flags: FlagListItem[] = [];
+    let bytes = 0;
+    for (const row of rows.slice(0, limit)) {
+      flags.push(toFlagListItem(row));
+      bytes += ROW_OVERHEAD + row.description.length + row.tags.length + (row.on_value?.length ?? 0) + (row.off_value?.length ?? 0);
+      if (bytes >= LIST_PAGE_BYTES) break;
+    }
+    return { flags, next: rows.length > flags.length ? flags[flags.length - 1]!.key : null };
   }
 
   async get(key: string): Promise<FlagView> {
@@ -27,6 +53,7 @@ export class FlagService {
   }
 
   async create(actor: Actor, input: CreateFlagInput): Promise<FlagView> {
+    checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
     return write(this.deps, actor, async (ctx) => {
       const existing = await getFlagRow(ctx.trx, input.key);
       if (existing) {
@@ -81,6 +108,7 @@ export class FlagService {
   }
 
   async update(actor: Actor, key: string, input: PatchFlagInput): Promise<FlagView> {
+    checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
     const r = await mutateFlag(this.deps, actor, {
       key,
       action: AuditAction.FlagUpdate,

@@ -1,4 +1,4 @@
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, FlagTable } from '../db.js';
 import { NotFound } from '../errors.js';
 import type { FlagRow } from './flag-view.js';
@@ -52,6 +52,50 @@ export async function listFlagRows(db: Q, f: FlagListFilter = {}): Promise<FlagR
   if (f.owner !== undefined) q = q.where('owner', '=', f.owner);
   const rows = await q.orderBy('key').execute();
   return f.tag === undefined ? rows : rows.filter((r) => (JSON.parse(r.tags) as string[]).includes(f.tag!));
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern written with `ESCAPE '\'`. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Every column of `flags` but the two values: what the flag list reads before deciding on them. */
+const LIST_COLUMNS = [
+  'key', 'description', 'owner', 'tags', 'salt', 'version', 'archived', 'archived_at', 'archived_by', 'killed', 'killed_by', 'killed_at',
+  'kill_reason', 'kill_id', 'stage', 'paused', 'paused_by', 'paused_at', 'pause_reason', 'stage_started_at', 'plan', 'plan_version',
+  'plan_author', 'created_at', 'created_by', 'updated_at', 'updated_by', 'state_version', 'max_stale_seconds',
+] as const;
+// A column added to FlagTable but not listed above fails to compile here.
+const everyColumn: [Exclude<keyof FlagTable, (typeof LIST_COLUMNS)[number] | 'on_value' | 'off_value'>] extends [never] ? true : never = true;
+void everyColumn;
+
+/** A row of the flag list: a value longer than the list's limit is null (not read), its size in bytes beside it. */
+export type FlagListRow = Omit<FlagRow, 'on_value' | 'off_value'> & { on_value: string | null; off_value: string | null; on_bytes: number; off_bytes: number };
+
+/**
+ * Up to `limit` flags after the key `after`, in key order (keyset paging: a page's cost does not
+ * grow with the number of flags). Values longer than `valueBytes` are not even read (null), so a
+ * page of 16 KB prompts costs what a page of booleans does; without `valueBytes`, every value.
+ * The tag filter runs in SQL: a tag is a JSON string in `tags`, and tags hold no quote, so
+ * `"tag"` appears in the text exactly when the tag is there.
+ */
+export async function listFlagPage(db: Q, f: FlagListFilter, after: string | undefined, limit: number, valueBytes?: number): Promise<FlagListRow[]> {
+  const value = (col: 'on_value' | 'off_value') =>
+    valueBytes === undefined ? sql<string | null>`${sql.ref(col)}` : sql<string | null>`case when octet_length(${sql.ref(col)}) <= ${valueBytes} then ${sql.ref(col)} end`;
+  let q = db
+    .selectFrom('flags')
+    .select(LIST_COLUMNS)
+    .select([
+      value('on_value').as('on_value'),
+      value('off_value').as('off_value'),
+      sql<number>`octet_length(on_value)`.as('on_bytes'),
+      sql<number>`octet_length(off_value)`.as('off_bytes'),
+    ]);
+  if (!f.includeArchived) q = q.where('archived', '=', 0);
+  if (f.owner !== undefined) q = q.where('owner', '=', f.owner);
+  if (f.tag !== undefined) q = q.where(sql<boolean>`tags like ${`%${likeLiteral(JSON.stringify(f.tag))}%`} escape '\\'`);
+  if (after !== undefined) q = q.where('key', '>', after);
+  const rows = await q.orderBy('key').limit(limit).execute();
+  // PostgreSQL answers octet_length as a number already; a bigint would come as a string.
+  return rows.map((r) => ({ ...r, on_bytes: Number(r.on_bytes), off_bytes: Number(r.off_bytes) }));
 }
 
 /** Flags whose evaluation state changed after `version` (archived ones included, as removals). */

@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { FlagView } from '@switchyard-flags/sdk/api';
+import type { FlagListItem, FlagView } from '@switchyard-flags/sdk/api';
 import type { CohortRule, FlagState, Json } from '@switchyard-flags/sdk/protocol';
 import type { FlagTable } from '../db.js';
+import type { FlagListRow } from './flag-store.js';
 
 export type FlagRow = Selectable<FlagTable>;
 
@@ -62,6 +63,23 @@ export function toFlagView(row: FlagRow): FlagView {
     maxStaleSeconds: row.max_stale_seconds ?? null,
     cohortRules: plan?.cohort.length ?? 0,
   };
+}
+
+/** A value longer than this (as JSON) is left out of the flag list unless `?values=full`. */
+export const LIST_VALUE_BYTES = 256;
+
+/** One flag of the list: the FlagView, with the values the list did not read left out and their sizes said. */
+export function toFlagListItem(row: FlagListRow): FlagListItem {
+  const view: FlagListItem = toFlagView({ ...row, on_value: 'null', off_value: 'null' });
+  const omitted: { on?: number; off?: number } = {};
+  for (const [k, text, bytes] of [['on', row.on_value, row.on_bytes], ['off', row.off_value, row.off_bytes]] as const) {
+    if (text !== null) view[k] = JSON.parse(text) as Json;
+    else {
+      delete view[k];
+      omitted[k] = bytes;
+    }
+  }
+  return omitted.on === undefined && omitted.off === undefined ? view : { ...view, omittedValues: omitted };
 }
 
 /** What an SDK needs to evaluate the flag: the wire shape pushed to every client. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Role } from '../../server/auth/roles.js';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Config } from '../../server/config.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -109,10 +110,10 @@ export interface BrowserSuite {
 
 /**
  * A describe block of browser tests, with the admin UI built, a real server and one headless
- * Chromium, all set up before its tests and closed after them. Without a browser it is
+ * Chromium, all set up before its tests and closed after them (`config`: the server's, beside the test defaults). Without a browser it is
  * skipped locally (with the install hint) and fails in CI.
  */
-export function describeInBrowser(name: string, body: (suite: BrowserSuite) => void): void {
+export function describeInBrowser(name: string, body: (suite: BrowserSuite) => void, config?: Partial<Config>): void {
   const { executable, mustFail } = browserOrSkip();
   describe.runIf(mustFail)(`${name}: browser tests in CI`, () => {
     it('need a Chromium browser', () => {
@@ -124,7 +125,7 @@ export function describeInBrowser(name: string, body: (suite: BrowserSuite) => v
     let closeBrowser: (() => Promise<void>) | undefined;
     beforeAll(async () => {
       await buildUi();
-      suite.ts = await startTestServer();
+      suite.ts = await startTestServer({ config });
       const l = await launch(executable!);
       suite.browser = l.browser;
       closeBrowser = l.close;

@@ -124,4 +124,4 @@ describeInBrowser('the SDK browser build: fail-safe lease', (suite) => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
-});
+}, { heartbeatMs: 500 }); // a 2 s lease must outlast two heartbeats (issue 20 #8)

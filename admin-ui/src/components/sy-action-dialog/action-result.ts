@@ -19,12 +19,23 @@ export interface ActionResult {
   next?: { label: string; spec: ActionSpec };
 }
 
-/** Text for delivery figures: "Reached 3 of 3 connected SDKs in 38 ms". */
+/**
+ * The browser apps on OFREP event streams, told to re-fetch (they send no acknowledgement, so
+ * they are counted apart from the SDKs that applied the change): "3 browser apps (OFREP ...)".
+ */
+export function browserAppsText(p: Propagation): string {
+  const n = p.ofrep?.streams ?? 0;
+  if (n === 0) return '';
+  return `${n} browser ${n === 1 ? 'app' : 'apps'} (OFREP event ${n === 1 ? 'stream' : 'streams'}, told to re-fetch)`;
+}
+
+/** Text for delivery figures: "Reached 3 of 3 connected SDKs in 38 ms, and 340 browser apps (OFREP event streams, told to re-fetch)". */
 export function reachText(p: Propagation): string {
-  if (p.connected === 0) return 'No SDK is connected right now: apps get this change when they connect';
+  const apps = browserAppsText(p);
+  if (p.connected === 0) return apps ? `No SDK is connected right now; reached ${apps}` : 'No SDK is connected right now: apps get this change when they connect';
   const ms = p.slowestMs === null || p.slowestMs === undefined ? '' : ` in ${Math.round(p.slowestMs)} ms`;
   const pending = p.pending > 0 ? ` (${p.pending} still pending)` : '';
-  return `Reached ${p.applied} of ${p.connected} connected SDKs${ms}${pending}`;
+  return `Reached ${p.applied} of ${p.connected} connected SDKs${ms}${pending}${apps ? `, and ${apps}` : ''}`;
 }
 
 export function renderResult(r: ActionResult, done: () => void, open: (spec: ActionSpec) => void) {

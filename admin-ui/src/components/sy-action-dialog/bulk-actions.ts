@@ -8,16 +8,16 @@ import { html, nothing } from 'lit';
 import { post } from '../../api.js';
 import { delivery, keyList, plural, WAIT_MS } from './bulk-result.js';
 import type { ActionSpec } from './action-spec.js';
-import { stageLabel } from '../../format.js';
-import type { BulkKillResult, BulkRestoreResult, FlagView } from '../../types.js';
+import { stageLabel, valueText } from '../../format.js';
+import type { BulkKillResult, BulkRestoreResult, FlagListItem } from '../../types.js';
 import { undoKillSpec } from './undo-kill.js';
 
-type Flags = () => FlagView[];
+type Flags = () => FlagListItem[];
 type Scope = { tag: string } | { all: true };
 
-const inScope = (flags: FlagView[], tag: string | undefined) => (tag === undefined ? flags : flags.filter((f) => f.tags.includes(tag)));
+const inScope = (flags: FlagListItem[], tag: string | undefined) => (tag === undefined ? flags : flags.filter((f) => f.tags.includes(tag)));
 
-function flagList(label: string, flags: FlagView[], testid: string, describe: (f: FlagView) => string) {
+function flagList(label: string, flags: FlagListItem[], testid: string, describe: (f: FlagListItem) => string) {
   if (!flags.length) return nothing;
   return html`<div class="flag-list" data-testid=${testid}>
     <strong>${label} (${flags.length})</strong>
@@ -26,7 +26,7 @@ function flagList(label: string, flags: FlagView[], testid: string, describe: (f
 }
 
 /** Tags with how many flags carry them, for the dialog's select. */
-export function tagOptions(flags: FlagView[], count: (fs: FlagView[]) => string) {
+export function tagOptions(flags: FlagListItem[], count: (fs: FlagListItem[]) => string) {
   const tags = [...new Set(flags.flatMap((f) => f.tags))].sort();
   return tags.map((t) => ({ value: t, label: `${t} (${count(inScope(flags, t))})` }));
 }
@@ -52,7 +52,7 @@ export function bulkKillSpec(flags: Flags, byTag?: { initial?: string }): Action
       const fs = inScope(flags(), all ? undefined : tag);
       const live = fs.filter((f) => !f.killed);
       return html`${live.length
-        ? flagList('Will be killed', live, 'will-change', (f) => `${stageLabel(f)}, serves ${JSON.stringify(f.off)} once killed`)
+        ? flagList('Will be killed', live, 'will-change', (f) => `${stageLabel(f)}, serves ${valueText(f, 'off')} once killed`)
         : html`<p class="notice info">Nothing to kill: ${scopeText(tag)} is already killed.</p>`}
       ${flagList('Already killed, unchanged', fs.filter((f) => f.killed), 'unchanged', (f) => `killed by ${f.killedBy ?? 'someone'}`)}`;
     },

@@ -32,6 +32,7 @@ export function delivery(reach: Record<string, WirePropagation> | undefined, sco
   const slowest = ps.map((p) => p.slowestMs).filter((ms): ms is number => ms !== null && ms !== undefined);
   const applied = Math.min(...ps.map((p) => p.applied));
   const connected = Math.max(...ps.map((p) => p.connected));
-  const propagation: Propagation = { connected, applied, pending: connected - applied, slowestMs: slowest.length ? Math.max(...slowest) : null };
+  // OFREP streams are told of every change: the latest one's count is the current one.
+  const propagation: Propagation = { connected, applied, pending: connected - applied, slowestMs: slowest.length ? Math.max(...slowest) : null, ofrep: last.ofrep };
   return { propagation, reachScope: ps.length > 1 ? scope : undefined, key: last.key, stateVersion: last.stateVersion };
 }

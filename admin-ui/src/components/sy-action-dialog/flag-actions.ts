@@ -4,19 +4,19 @@
  */
 import { post, seg } from '../../api.js';
 import type { ActionSpec } from './action-spec.js';
-import { audience, pct, stageLabel } from '../../format.js';
-import type { FlagView, GatesView, Plan, Propagation } from '../../types.js';
+import { audience, pct, stageLabel, valueText } from '../../format.js';
+import type { FlagListItem, FlagView, GatesView, Plan, Propagation } from '../../types.js';
 import { snapshotOf } from '../../evidence.js';
 import { signoffEvidence } from './signoff-evidence.js';
 
 type WithPropagation = FlagView & { changed?: boolean; propagation?: Propagation };
 
-const path = (f: FlagView, action: string) => `/api/flags/${seg(f.key)}/${action}`;
+const path = (f: Pick<FlagView, 'key'>, action: string) => `/api/flags/${seg(f.key)}/${action}`;
 
-export function killSpec(f: FlagView): ActionSpec {
+export function killSpec(f: FlagView | FlagListItem): ActionSpec {
   return {
     title: `Kill ${f.key}`,
-    intro: `Every SDK will serve the off value (${JSON.stringify(f.off)}) to everyone, whatever the rollout plan says, until someone restores the flag.`,
+    intro: `Every SDK will serve the off value (${valueText(f, 'off')}) to everyone, whatever the rollout plan says, until someone restores the flag.`,
     fieldLabel: 'Reason (recorded in the audit trail)',
     fieldHint: 'For example: "eval score dropped, incident INC-2231".',
     submitLabel: 'Kill flag',
@@ -34,7 +34,7 @@ export function killSpec(f: FlagView): ActionSpec {
   };
 }
 
-export function restoreSpec(f: FlagView): ActionSpec {
+export function restoreSpec(f: FlagView | FlagListItem): ActionSpec {
   const back = f.stage > 0 ? `its rollout stage (${stageLabel(f)})` : 'its plan (not started: everyone gets off)';
   return {
     title: `Restore ${f.key}`,

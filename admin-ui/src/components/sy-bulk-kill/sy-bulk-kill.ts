@@ -2,7 +2,7 @@ import { html, nothing } from 'lit';
 import { bulkKillSpec, bulkRestoreSpec } from '../sy-action-dialog/bulk-actions.js';
 import { powerIcon } from '../../icons.js';
 import { whyNot, type Session } from '../../session.js';
-import type { FlagView } from '../../types.js';
+import type { FlagListItem } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
@@ -20,7 +20,7 @@ export class SyBulkKill extends SyElement {
   static override properties = { session: { attribute: false }, flags: { attribute: false }, tag: {} };
 
   session: Session | null = null;
-  flags: FlagView[] = [];
+  flags: FlagListItem[] = [];
   /** The tag the list is filtered by, chosen first in the dialogs. */
   tag = '';
 
@@ -33,7 +33,7 @@ export class SyBulkKill extends SyElement {
     const noTags = !this.flags.some((f) => f.tags.length);
     const tagWhy = roleWhy || (noTags ? 'No flag has a tag yet, so there is nothing to kill by tag.' : '');
     const flags = () => this.flags;
-    const firstTag = (fs: FlagView[]) => fs.flatMap((f) => f.tags).sort()[0];
+    const firstTag = (fs: FlagListItem[]) => fs.flatMap((f) => f.tags).sort()[0];
     const killFrom = { initial: this.tag || firstTag(this.flags.filter((f) => !f.killed)) || firstTag(this.flags) };
     const restoreFrom = { initial: this.tag || firstTag(this.flags.filter((f) => f.killed)) || firstTag(this.flags) };
     const described = tagWhy ? 'bulk-why' : nothing;

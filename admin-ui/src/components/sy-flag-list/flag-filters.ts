@@ -1,6 +1,6 @@
 /** The flag list's search and filters: what they match, and the filter bar. */
 import { html } from 'lit';
-import type { FlagView } from '../../types.js';
+import type { FlagListItem } from '../../types.js';
 import { STALE_DAYS } from './stale.js';
 
 export interface Filters {
@@ -14,7 +14,7 @@ export interface Filters {
 export const NO_FILTERS: Filters = { q: '', owner: '', tag: '', state: '', stage: '' };
 
 /** `stale`: keys of the flags no SDK evaluated for `STALE_DAYS` days. */
-export function matches(f: FlagView, x: Filters, stale: { has(key: string): boolean } = new Set<string>()): boolean {
+export function matches(f: FlagListItem, x: Filters, stale: { has(key: string): boolean } = new Set<string>()): boolean {
   const q = x.q.trim().toLowerCase();
   if (q && !`${f.key} ${f.description} ${f.owner} ${f.tags.join(' ')}`.toLowerCase().includes(q)) return false;
   if (x.owner && f.owner !== x.owner) return false;
@@ -30,7 +30,7 @@ export function matches(f: FlagView, x: Filters, stale: { has(key: string): bool
 }
 
 /** The filter bar; `set` receives the filter that changed and its new value. */
-export function renderFilters(x: Filters, all: FlagView[], shown: number, set: (k: keyof Filters, v: string) => void) {
+export function renderFilters(x: Filters, all: FlagListItem[], shown: number, set: (k: keyof Filters, v: string) => void) {
   const owners = [...new Set(all.map((f) => f.owner))].sort();
   const tags = [...new Set(all.flatMap((f) => f.tags))].sort();
   const value = (e: Event) => (e.target as HTMLInputElement).value;

@@ -4,11 +4,11 @@ import { killSpec, restoreSpec } from '../sy-action-dialog/flag-actions.js';
 import { ago, flagState, stageLabel } from '../../format.js';
 import { powerIcon } from '../../icons.js';
 import { whyNot, type Session } from '../../session.js';
-import type { FlagView, StaleFlag } from '../../types.js';
+import type { FlagListItem, StaleFlag } from '../../types.js';
 import type { ActionSpec } from '../sy-action-dialog/action-spec.js';
 import { STALE_LABEL, staleTitle } from './stale.js';
 
-export function renderFlagRow(f: FlagView, session: Session | null, open: (spec: ActionSpec) => void, stale?: StaleFlag) {
+export function renderFlagRow(f: FlagListItem, session: Session | null, open: (spec: ActionSpec) => void, stale?: StaleFlag) {
   const st = flagState(f);
   const killWhy = whyNot(session, 'kill');
   return html`<tr class=${f.killed ? 'is-killed' : ''} data-flag=${f.key}>

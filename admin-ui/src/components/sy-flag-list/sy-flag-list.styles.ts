@@ -43,4 +43,5 @@ export const styles = css`
     .bar { width: 100%; max-width: 12rem; }
   }
   .badge.stale { color: #5b4a1f; background: #f6f1e3; border-color: #e3d6b0; margin-top: 0.3rem; white-space: normal; }
+  .more { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; padding: 0.75rem 0.9rem; border-top: 1px solid var(--sy-border); }
 `;

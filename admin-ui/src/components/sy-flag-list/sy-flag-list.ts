@@ -3,7 +3,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { get } from '../../api.js';
 import { can, whyNot, type Session } from '../../session.js';
 import { onResync, onStream } from '../../stream.js';
-import type { FlagView, StaleFlag } from '../../types.js';
+import type { FlagListItem, FlagListPage, StaleFlag } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
@@ -12,7 +12,10 @@ import { renderFlagRow } from './flag-row.js';
 import { loadStale } from './stale.js';
 import { styles } from './sy-flag-list.styles.js';
 
-/** Every flag: search, filters, stage and state at a glance (stale ones marked), a kill switch on each row, and kill by tag. */
+const byKey = (flags: FlagListItem[]) => flags.sort((a, b) => a.key.localeCompare(b.key));
+const pageUrl = (cursor: string) => `/api/flags?cursor=${encodeURIComponent(cursor)}`;
+
+/** Every flag (a page at a time, "Load more" for the rest): search, filters, stage and state at a glance (stale ones marked), a kill switch on each row, and kill by tag. */
 export class SyFlagList extends SyElement {
   static override styles = [shared, styles];
   static override properties = {
@@ -21,10 +24,16 @@ export class SyFlagList extends SyElement {
     filters: { state: true },
     loadError: { state: true },
     stale: { state: true },
+    next: { state: true },
+    loadingMore: { state: true },
   };
 
   session: Session | null = null;
-  flags: FlagView[] | null = null;
+  /** The flags loaded so far, page by page (GET /api/flags pages in key order, long values left out). */
+  flags: FlagListItem[] | null = null;
+  /** The cursor of the next page; null once every flag is loaded. */
+  next: string | null = null;
+  loadingMore = false;
   filters: Filters = { ...NO_FILTERS };
   loadError = '';
   /** Flags no SDK evaluated for 30 days, by key; empty when that list could not be read. */
@@ -39,7 +48,9 @@ export class SyFlagList extends SyElement {
       onStream((m) => {
         if (m.type !== 'flag' || !this.flags) return;
         const rest = this.flags.filter((f) => f.key !== m.flag.key);
-        this.flags = m.flag.archived ? rest : [...rest, m.flag].sort((a, b) => a.key.localeCompare(b.key));
+        // A flag beyond the pages loaded so far comes with its page ("Load more").
+        const loaded = rest.length < this.flags.length || this.next === null || m.flag.key < this.next;
+        this.flags = m.flag.archived || !loaded ? rest : byKey([...rest, m.flag]);
       }),
     );
   }
@@ -55,11 +66,21 @@ export class SyFlagList extends SyElement {
     if (changed.has('flags')) this.dialog()?.requestUpdate();
   }
 
+  /** (Re)loads the list: the first page, and as many more as were loaded, so a reload never shrinks it. */
   async load(): Promise<void> {
+    const want = this.flags?.length ?? 0;
     try {
       // Staleness is a hint: a failure to read it must not hide the flags.
-      const [r, stale] = await Promise.all([get<{ flags: FlagView[] }>('/api/flags'), loadStale().catch(() => new Map<string, StaleFlag>())]);
-      this.flags = r.flags.sort((a, b) => a.key.localeCompare(b.key));
+      const [first, stale] = await Promise.all([get<FlagListPage>('/api/flags'), loadStale().catch(() => new Map<string, StaleFlag>())]);
+      const flags = [...first.flags];
+      let next = first.next;
+      while (next !== null && flags.length < want) {
+        const page = await get<FlagListPage>(pageUrl(next));
+        flags.push(...page.flags);
+        next = page.next;
+      }
+      this.flags = byKey(flags);
+      this.next = next;
       this.stale = stale;
       this.loadError = '';
     } catch (e) {
@@ -67,11 +88,39 @@ export class SyFlagList extends SyElement {
     }
   }
 
+  /** Appends the next page. */
+  private readonly loadMore = async (): Promise<void> => {
+    if (this.next === null || this.loadingMore) return;
+    this.loadingMore = true;
+    try {
+      const page = await get<FlagListPage>(pageUrl(this.next));
+      const seen = new Map((this.flags ?? []).map((f) => [f.key, f]));
+      for (const f of page.flags) if (!seen.has(f.key)) seen.set(f.key, f);
+      this.flags = byKey([...seen.values()]);
+      this.next = page.next;
+      this.loadError = '';
+    } catch (e) {
+      this.loadError = (e as Error).message;
+    } finally {
+      this.loadingMore = false;
+    }
+  };
+
   private dialog(): SyActionDialog | null {
     return this.renderRoot.querySelector('sy-action-dialog');
   }
 
   private readonly open = (spec: ActionSpec) => void this.dialog()!.open(spec);
+
+  /** A bulk dialog's preview lists flags from this list: it loads the pages not loaded yet, and the preview follows. */
+  private readonly openBulk = async (e: CustomEvent<ActionSpec>): Promise<void> => {
+    this.open(e.detail);
+    while (this.next !== null && !this.loadError) {
+      const before = this.next;
+      await this.loadMore();
+      if (this.next === before) break; // another load was running: it carries on
+    }
+  };
 
   override render() {
     const all = this.flags ?? [];
@@ -82,7 +131,7 @@ export class SyFlagList extends SyElement {
       <div class="top">
         <div>
           <h1>Flags</h1>
-          <p class="muted">${all.length} flags${killed ? html` · <strong style="color:var(--sy-danger)">${killed} killed</strong>` : nothing}</p>
+          <p class="muted">${all.length} flags${this.next !== null ? ' loaded' : ''}${killed ? html` · <strong style="color:var(--sy-danger)">${killed} killed</strong>` : nothing}</p>
         </div>
         <span class="spacer"></span>
         <div class="stack" style="justify-items:end;gap:0.3rem">
@@ -90,7 +139,7 @@ export class SyFlagList extends SyElement {
           ${createWhy ? html`<span id="create-why" class="note">${createWhy}</span>` : nothing}
         </div>
       </div>
-      <sy-bulk-kill .session=${this.session} .flags=${all} .tag=${this.filters.tag} @sy-open-action=${(e: CustomEvent<ActionSpec>) => this.open(e.detail)}></sy-bulk-kill>
+      <sy-bulk-kill .session=${this.session} .flags=${all} .tag=${this.filters.tag} @sy-open-action=${this.openBulk}></sy-bulk-kill>
       ${renderFilters(this.filters, all, shown.length, (k, v) => (this.filters = { ...this.filters, [k]: v }))}
       ${this.loadError ? html`<p class="notice error" role="alert">Could not load flags: ${this.loadError}</p>` : nothing}
       <div class="card table">
@@ -99,6 +148,10 @@ export class SyFlagList extends SyElement {
           <tbody>${repeat(shown, (f) => f.key, (f) => renderFlagRow(f, this.session, this.open, this.stale.get(f.key)))}</tbody>
         </table>
         ${this.flags === null ? html`<p class="empty">Loading…</p>` : shown.length ? nothing : html`<p class="empty">${all.length ? 'No flag matches these filters.' : 'No flags yet.'}</p>`}
+        ${this.next !== null
+          ? html`<div class="more"><span class="note">The first ${all.length} flags by key; search and filters cover the loaded ones.</span>
+              <button @click=${this.loadMore} ?disabled=${this.loadingMore}>${this.loadingMore ? 'Loading…' : 'Load more flags'}</button></div>`
+          : nothing}
       </div>
       <sy-create-flag></sy-create-flag>
       <sy-action-dialog @sy-action-done=${() => void this.load()}></sy-action-dialog>

@@ -1,0 +1,149 @@
+// bench/read-load — kill latency while readers load the server (issue 20 #9), all in one run on
+// one server: quiet; with a viewer looping on the flag list as the admin UI reads it (the first
+// page); with a viewer walking every page with ?values=full; with an audit CSV export running in
+// a loop. FLAGS flags carry two values of VALUE_KB each (the finding: 406 flags, 16 KB values),
+// so the audit trail holds them too. 20 SDKs are connected; each kill is a fresh connection.
+// A client looping on /healthz is the control: what any busy client costs on the shared machine.
+// The readers run in a child process, so their own parsing does not slow the measuring one.
+//
+//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--rounds=4] [--phases=quiet,healthz,list,full,export]
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { args, fmt, percentile, table } from './lib/table.mjs';
+
+const opt = args();
+
+if (opt['load-child']) {
+  // A reader, in its own process, looping until told to stop: `healthz` (the control: any busy
+  // client on a shared 2-core machine), `list`, `full` or `export`.
+  const { url, token, mode } = opt;
+  const headers = { authorization: `Bearer ${token}` };
+  let stop = false;
+  let requests = 0;
+  let bytes = 0;
+  const get = async (p) => {
+    const res = await fetch(url + p, { headers });
+    const buf = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`${p}: ${res.status} ${buf.toString().slice(0, 200)}`);
+    requests++;
+    bytes += buf.length;
+    return buf;
+  };
+  process.on('message', () => (stop = true));
+  process.send({ type: 'ready' });
+  const t0 = performance.now();
+  while (!stop) {
+    if (mode === 'healthz') await get('/healthz');
+    else if (mode === 'list') await get('/api/flags');
+    else if (mode === 'export') await get('/api/audit/export?format=csv');
+    else {
+      let next = null;
+      do {
+        const page = JSON.parse((await get(`/api/flags?values=full&limit=500${next ? `&cursor=${next}` : ''}`)).toString());
+        next = page.next ?? null;
+      } while (next && !stop);
+    }
+  }
+  process.send({ type: 'done', requests, bytes, seconds: (performance.now() - t0) / 1000 }, () => process.exit(0));
+  await new Promise(() => {});
+}
+
+const { startBenchServer } = await import('./lib/server.mjs');
+const FLAGS = Number(opt._[0] ?? 406);
+const VALUE_KB = Number(opt['value-kb'] ?? 16);
+const KILLS = Number(opt.kills ?? 80);
+const VIEWERS = Number(opt.viewers ?? 1);
+const ROUNDS = Number(opt.rounds ?? 4);
+if (KILLS % ROUNDS !== 0) throw new Error('--kills must be a multiple of --rounds');
+const PHASES = String(opt.phases ?? 'quiet,healthz,list,full,export').split(',');
+if (PHASES[0] !== 'quiet') throw new Error('--phases must start with quiet (the baseline)');
+if (KILLS * PHASES.length > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length} flags for ${KILLS} kills per phase`);
+
+const server = await startBenchServer();
+const peers = [];
+try {
+  const prompt = 'You are a careful support agent: answer from the order history, cite the order number. ';
+  const value = (tag) => `${tag} ${prompt.repeat(Math.ceil((VALUE_KB * 1024) / prompt.length))}`.slice(0, VALUE_KB * 1024 - 2); // its JSON (quoted) is VALUE_KB exactly
+  const t0 = performance.now();
+  for (let i = 0; i < FLAGS; i += 8) {
+    await Promise.all(
+      Array.from({ length: Math.min(8, FLAGS - i) }, (_, j) =>
+        server.api('POST', '/api/flags', { key: `prompt-${String(i + j).padStart(4, '0')}`, owner: 'bench@acme', on: value(`v${i + j}`), off: value('v0') }),
+      ),
+    );
+  }
+  console.log(`${FLAGS} flags with two ${VALUE_KB} KB values created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const { key } = await server.api('POST', '/api/sdk-keys', { name: 'bench' });
+  const { default: WebSocket } = await import('ws');
+  for (let i = 0; i < 20; i++) {
+    const ws = new WebSocket(server.url.replace('http', 'ws') + '/sdk/stream', { headers: { authorization: `Bearer ${key}` } });
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    ws.send(JSON.stringify({ type: 'hello', protocol: 1, version: 0, sdk: 'bench/1' }));
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.version !== undefined) ws.send(JSON.stringify({ type: 'ack', version: msg.version }));
+    });
+    peers.push(ws);
+  }
+
+  const oncall = await server.token('oncall');
+  const kill = (flag) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ reason: 'bench' });
+      const t = performance.now();
+      const req = http.request(`${server.url}/api/flags/${flag}/kill`, {
+        method: 'POST', agent: false,
+        headers: { authorization: `Bearer ${oncall}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`kill ${flag}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  const viewer = await server.token('viewer');
+  // The phases take turns, ROUNDS times, so each samples the same stretch of a shared machine's load.
+  const ms = Object.fromEntries(PHASES.map((ph) => [ph, []]));
+  const load = Object.fromEntries(PHASES.map((ph) => [ph, { reqs: 0, bytes: 0, secs: 0 }]));
+  let next = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const phase of PHASES) {
+      const children = phase === 'quiet' ? [] : Array.from({ length: VIEWERS }, () =>
+        fork(fileURLToPath(import.meta.url), ['--load-child', `--url=${server.url}`, `--token=${viewer}`, `--mode=${phase}`]));
+      await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+      if (children.length) await new Promise((r) => setTimeout(r, 500)); // let the readers get going
+      for (let i = 0; i < KILLS / ROUNDS; i++) {
+        ms[phase].push(await kill(`prompt-${String(next++).padStart(4, '0')}`));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const done = await Promise.all(children.map((c) => new Promise((r) => {
+        c.on('message', (m) => m.type === 'done' && r(m));
+        c.send('stop');
+      })));
+      for (const d of done) Object.assign(load[phase], { reqs: load[phase].reqs + d.requests, bytes: load[phase].bytes + d.bytes, secs: load[phase].secs + d.seconds / VIEWERS });
+    }
+  }
+  const quietP99 = percentile(ms.quiet, 99);
+  const what = {
+    quiet: 'quiet',
+    healthz: `${VIEWERS} client(s) looping on GET /healthz (control)`,
+    list: `${VIEWERS} viewer(s) looping on GET /api/flags (first page)`,
+    full: `${VIEWERS} viewer(s) walking every page with ?values=full`,
+    export: `${VIEWERS} audit CSV export(s) in a loop`,
+  };
+  const rows = PHASES.map((ph) => {
+    const l = load[ph];
+    return [what[ph], ms[ph].length, fmt(percentile(ms[ph], 50), 1), fmt(percentile(ms[ph], 90), 1), fmt(percentile(ms[ph], 99), 1), fmt(Math.max(...ms[ph]), 1),
+      fmt(percentile(ms[ph], 99) / quietP99, 2), l.secs ? `${l.reqs} req, ${fmt(l.bytes / 1e6 / l.secs, 1)} MB/s` : '—'];
+  });
+  table(`kill latency (ms), ${FLAGS} flags with two ${VALUE_KB} KB values, 20 SDKs connected, ${KILLS} kills per row in ${ROUNDS} turns`,
+    ['while', 'kills', 'p50', 'p90', 'p99', 'max', 'p99 ÷ quiet', 'reader load'], rows);
+} finally {
+  for (const p of peers) p.terminate();
+  await server.close();
+}
+process.exit(0);
