@@ -57,11 +57,18 @@ function fsFailure(err: NodeJS.ErrnoException): string {
 
 /** Errors of the server's listening socket: HOST and PORT. */
 function listenFailure(err: NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number }): string | undefined {
-  const addressHint = 'set HOST to an address of this machine: 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)';
-  if (err.syscall === 'getaddrinfo') return `HOST "${err.hostname ?? process.env.HOST}" does not resolve (${err.code}); ${addressHint}`;
-  if (err.code === 'EADDRNOTAVAIL') return `HOST ${err.address ?? process.env.HOST} is not an address of this machine (EADDRNOTAVAIL); ${addressHint}`;
-  if (err.code === 'EADDRINUSE') return `port ${err.port ?? process.env.PORT} is already in use (EADDRINUSE); stop what listens there or set PORT to another port`;
-  if (err.syscall === 'listen' && err.code === 'EACCES') return `port ${err.port ?? process.env.PORT} needs privileges this user lacks (EACCES); set PORT to 1024 or above`;
+  // The main listener is HOST:PORT; METRICS_LISTEN (host:port) is the only other one.
+  const metrics = process.env.METRICS_LISTEN;
+  const named = [err.hostname, err.address, err.port].filter((v) => v !== undefined).map(String);
+  const main = [process.env.HOST ?? '127.0.0.1', process.env.PORT ?? '8080'];
+  const onMetrics = metrics !== undefined && named.some((v) => metrics.includes(v)) && !named.some((v) => main.includes(v));
+  const host = onMetrics ? 'the host of METRICS_LISTEN' : 'HOST';
+  const port = onMetrics ? 'the port of METRICS_LISTEN' : 'PORT';
+  const addressHint = `set ${host} to an address of this machine: 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`;
+  if (err.syscall === 'getaddrinfo') return `${host} "${err.hostname ?? process.env.HOST}" does not resolve (${err.code}); ${addressHint}`;
+  if (err.code === 'EADDRNOTAVAIL') return `${host} ${err.address ?? process.env.HOST} is not an address of this machine (EADDRNOTAVAIL); ${addressHint}`;
+  if (err.code === 'EADDRINUSE') return `port ${err.port ?? process.env.PORT} is already in use (EADDRINUSE); stop what listens there or set ${port} to another port`;
+  if (err.syscall === 'listen' && err.code === 'EACCES') return `port ${err.port ?? process.env.PORT} needs privileges this user lacks (EACCES); set ${port} to 1024 or above`;
   return undefined;
 }
 
