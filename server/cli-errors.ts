@@ -43,16 +43,37 @@ function within(file: string, dir: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** The setting a path comes from: the key files first (they may live outside DATA_DIR), then DATA_DIR. */
+function settingOf(file: string): { name: string; value: string } | undefined {
+  const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+  const candidates = [
+    { name: 'SECRET_FILE', value: process.env.SECRET_FILE },
+    { name: 'CHECKPOINT_KEY_FILE', value: process.env.CHECKPOINT_KEY_FILE },
+    { name: 'DATA_DIR', value: dataDir },
+  ];
+  return candidates
+    .filter((c): c is { name: string; value: string } => !!c.value)
+    .map((c) => ({ name: c.name, value: path.resolve(c.value) }))
+    .find((c) => within(file, c.value) || within(c.value, file) || (c.name !== 'DATA_DIR' && within(file, path.dirname(c.value))));
+}
+
 /** A file-system error: which path, why, and which setting points there. */
 function fsFailure(err: NodeJS.ErrnoException): string {
-  const file = err.path!;
-  const why = `${FS_REASONS[err.code!] ?? oneLine(err.message)} (${err.code})`;
-  const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+  const file = path.resolve(err.path!);
+  // mkdir -p meets a file where a directory should be: EEXIST (or ENOTDIR further down).
+  const why = err.code === 'EEXIST' && err.syscall === 'mkdir' ? 'a file is in the way of the directory (EEXIST)' : `${FS_REASONS[err.code!] ?? oneLine(err.message)} (${err.code})`;
   const user = os.userInfo().username;
-  const hint = within(path.resolve(file), dataDir) || within(dataDir, path.resolve(file))
-    ? `DATA_DIR is ${dataDir}: make it a directory ${user} can create and write (mkdir -p, chown), or set DATA_DIR to one`
+  const setting = settingOf(file);
+  const hint = setting
+    ? `${setting.name} is ${setting.value}: make it a path ${user} can create and write (mkdir -p, chown), or set ${setting.name} to one`
     : `check the path and that ${user} may write there`;
-  return `cannot ${err.syscall ?? 'use'} ${file}: ${why}; ${hint}`;
+  return `cannot ${err.syscall ?? 'use'} ${err.path}: ${why}; ${hint}`;
+}
+
+/** A URL setting that does not parse: name the variable holding it. */
+function urlFailure(err: { input?: string }): string {
+  const name = Object.keys(process.env).find((k) => /URL$/.test(k) && process.env[k] === err.input);
+  return `${name ?? 'a URL setting'} "${err.input}" is not a URL; give a full URL, e.g. https://idp.example.com/.well-known/jwks.json`;
 }
 
 /** Errors of the server's listening socket: HOST and PORT. */
@@ -95,6 +116,7 @@ export function failureLine(err: unknown, command: string | undefined, knownComm
   const listen = listenFailure(e);
   if (listen) return { line: `switchyard: ${listen}`, exitCode: 1 };
   if (typeof e?.path === 'string' && e.code && e.code in FS_REASONS) return { line: `switchyard: ${fsFailure(e)}`, exitCode: 1 };
+  if (e?.code === 'ERR_INVALID_URL') return { line: `switchyard: ${urlFailure(err as { input?: string })}`, exitCode: 1 };
   if (e?.code?.startsWith('SQLITE_')) {
     return { line: `switchyard${command ? ` ${command}` : ''}: the SQLite database refused: ${message} (${e.code}); check DATA_DIR points at a switchyard data dir (docs/runbook.md)`, exitCode: 1 };
   }

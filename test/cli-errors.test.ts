@@ -75,6 +75,13 @@ describe('one-line CLI errors', () => {
     }
   });
 
+  it('serve names the setting behind a path it cannot create (CHECKPOINT_KEY_FILE under a file) and a URL setting that is not a URL', async () => {
+    const file = path.join(dir(), 'a-file');
+    fs.writeFileSync(file, 'x');
+    expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', CHECKPOINT_KEY_FILE: path.join(file, 'key') }), 'CHECKPOINT_KEY_FILE', file);
+    expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', JWKS_URL: 'not a url', JWT_ISSUER: 'https://idp' }), 'JWKS_URL "not a url" is not a URL');
+  });
+
   it('serve with a LOG_LEVEL pino does not know lists the levels', async () => {
     expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', LOG_LEVEL: 'loud' }), 'LOG_LEVEL', '"loud"', /debug, info, warn, error/);
   });
