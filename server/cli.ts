@@ -112,7 +112,9 @@ async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promis
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
     const e = body.error as { code?: string; message?: string } | undefined;
-    process.stderr.write(`switchyard ${action} ${flag}: ${res.status} ${e?.code ?? ''}: ${e?.message ?? 'failed'}\n`);
+    // Not the server's JSON error (a proxy's page, another service on that port): say where it came from.
+    const said = e ? `${e.code ?? ''}: ${e.message ?? 'failed'}` : `${res.statusText || 'failed'} from ${base}, which did not answer as a switchyard server (check --url / SWITCHYARD_URL)`;
+    process.stderr.write(`switchyard ${action} ${flag}: ${res.status} ${said}\n`);
     process.exitCode = 1;
     return;
   }

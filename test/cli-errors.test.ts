@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type CliResult } from './helpers/cli.js';
@@ -50,6 +52,17 @@ describe('one-line CLI errors', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(url);
     expect(r.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('kill against something that is not a switchyard server (a proxy\'s 502 page) says which URL answered what', async () => {
+    const proxy = http.createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1>\n</body></html>'));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      expectOneLine(await cli(['kill', 'f', '--reason', 'x', '--url', url], { SWITCHYARD_TOKEN: 'x' }), '502', url, /not answer as a switchyard server/);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('kill with a --url that is not a URL says so in one line', async () => {
