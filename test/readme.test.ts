@@ -88,6 +88,11 @@ function outputs(stdout: string): Map<number | 'end', string> {
 }
 
 describe('the README is a test: every shell block runs in order against a fresh server', () => {
+  it('the tools the README uses are here: bash, curl and jq (apt-get install -y curl jq)', async () => {
+    const found = await bash('command -v curl && command -v jq', cwd, env);
+    expect(found.code, `missing: ${found.stdout}${found.stderr}; install curl and jq to run the README`).toBe(0);
+  });
+
   it('the skip list names only blocks the README has, and the README has shell blocks to run', () => {
     for (const s of SKIP) expect(blocks.some((b) => b.firstCommand.startsWith(s.block)), `skip entry "${s.block}" matches no block`).toBe(true);
     expect(blocks.filter((b) => !skipOf(b)).length).toBeGreaterThan(5);
