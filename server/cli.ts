@@ -143,6 +143,9 @@ async function backup(args: string[]): Promise<void> {
     // SQLite's online backup API: a consistent snapshot while the server keeps writing.
     await opened.sqlite.backup(target);
     fs.chmodSync(target, 0o600);
+  } catch (err) {
+    fs.rmSync(target, { force: true }); // no half-written copy left to be mistaken for a backup
+    throw err;
   } finally {
     await opened.close();
   }
