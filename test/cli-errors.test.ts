@@ -103,6 +103,17 @@ describe('one-line CLI errors', () => {
     expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', HOST: 'no-such-host.invalid' }), 'HOST', 'no-such-host.invalid', /0\.0\.0\.0|127\.0\.0\.1/);
   });
 
+  it('serve on a port already taken names the port and what to do', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as AddressInfo).port);
+    try {
+      expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: port, HOST: '127.0.0.1' }), `port ${port} is already in use`, /set PORT/);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('backup into a folder that does not exist names the folder, and a backup is written 0600', async () => {
     const missing = path.join(dir(), 'no', 'such', 'folder');
     const r = await cli(['backup', path.join(missing, 'copy.db')], { DATA_DIR: dbOnly });
