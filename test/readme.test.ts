@@ -14,7 +14,9 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  * (test/helpers/readme-claims.ts). The blocks share one shell state (variables carry over, as in
  * a reader's terminal). The substitutions, and nothing else: the README's URL becomes the test
  * server's; `npx switchyard` runs the built CLI (dist/cli.js, as the published bin would); `curl`
- * gets `--fail-with-body`, so a 4xx/5xx fails the block unless the README claims an `"error"`.
+ * gets `--fail-with-body`, so a 4xx/5xx fails the block unless the README claims an `"error"` body
+ * or a 4xx/5xx status. The shell starts from a bare environment (PATH, HOME), as a fresh terminal
+ * would, so a developer's own SECRET_FILE, DATABASE_URL or SWITCHYARD_TOKEN cannot leak in.
  */
 
 /** Blocks that cannot run here, by their first command, each with why. */
@@ -38,7 +40,8 @@ const MARK = (i: number | 'end') => `@@README-CMD-${i}@@`;
 
 function bash(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', ['-c', script], { cwd, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+    const bare = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.homedir(), LANG: 'C.UTF-8' };
+    execFile('bash', ['-c', script], { cwd, env: { ...bare, ...env }, timeout: 90_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
