@@ -17,6 +17,18 @@ export function openCliDatabase(config: Pick<Config, 'databaseUrl' | 'dbFile'>, 
   return openDatabase(config);
 }
 
+/** A SQLite database file starts with these 16 bytes (an empty file is no copy of a switchyard database either). */
+function isSqliteFile(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const n = fs.readSync(fd, head, 0, 16, 0);
+    return n === 16 && head.toString('latin1') === 'SQLite format 3\0';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * The database verify-audit reads: a SQLite file given by path (opened read-only: checking never
  * writes), else the PostgreSQL of `--database-url` / DATABASE_URL.
@@ -24,6 +36,7 @@ export function openCliDatabase(config: Pick<Config, 'databaseUrl' | 'dbFile'>, 
 export function openAuditSource(file: string | undefined, databaseUrl: string | undefined): { db: Kysely<Database>; close(): Promise<void> } {
   if (file !== undefined) {
     if (!fs.existsSync(file)) throw new CliInputError(`no such file: ${file}`);
+    if (!isSqliteFile(file)) throw new CliInputError(`${file} is not a SQLite database (it does not start with "SQLite format 3"); give a copy of switchyard.db: DATA_DIR/switchyard.db or a file \`switchyard backup\` wrote`);
     const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return { db, close: () => db.destroy() };

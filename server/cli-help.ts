@@ -13,13 +13,15 @@ export const HELP: Record<string, string> = {
   MAX_TOKEN_TTL, METRICS_TOKEN_MAX_TTL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, METRICS_TOKEN, ...
   One server per DATA_DIR: a second one exits naming the first one's pid.
 `,
-  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b]
+  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b] [--init]
 
-  Prints a signed user token for the server on DATA_DIR.
+  Prints a signed user token for the server on DATA_DIR (signed with SECRET_FILE, default
+  DATA_DIR/secret). Refuses when that secret does not exist: no server would accept the token.
   --sub <name>    who the token is for (recorded in the audit trail)
   --role <role>   one of: ${ROLES.join(', ')}
   --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
   --flags <a,b>   role metrics only: the flags the token may report samples for (others get 403)
+  --init          create the secret (0600) when there is none, for a server not started yet
 `,
   'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client]
 
@@ -44,8 +46,8 @@ export const HELP: Record<string, string> = {
 `,
   backup: `usage: switchyard backup <file>
 
-  Writes a consistent online copy of the DATA_DIR database to <file> (safe while serving)
-  and verifies the copy's audit chain. SQLite only: with DATABASE_URL it refuses and names
+  Writes a consistent online copy of the DATA_DIR database to <file> (a new file, mode 0600,
+  in a folder that exists; safe while serving) and verifies the copy's audit chain. SQLite only: with DATABASE_URL it refuses and names
   the pg_dump command to use instead (docs/runbook.md).
 `,
   'verify-audit': `usage: switchyard verify-audit [<file> | --database-url postgres://…] [--expect-head H] [--public-key FILE]... [--checkpoints FILE]...

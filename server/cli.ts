@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { CheckpointInputError, checkpointPublicKeys, readCheckpointFile } from './audit/checkpoint-files.js';
 import { allCheckpoints } from './audit/checkpoint-store.js';
 import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, configFromEnv, databaseUrl as parseDatabaseUrl } from './config.js';
-import { MigrationFailed, migrate, openDb } from './db.js';
-import { CliInputError, openAuditSource, openCliDatabase } from './cli-database.js';
+import { configFromEnv, databaseUrl as parseDatabaseUrl } from './config.js';
+import { migrate, openDb } from './db.js';
+import { openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl } from './auth/tokens.js';
 import { createServices } from './services.js';
@@ -15,8 +16,7 @@ import { systemClock } from './clock.js';
 import { createLogger } from './log.js';
 import { startServer } from './main.js';
 import { HELP, USAGE, version } from './cli-help.js';
-
-class UsageError extends Error {}
+import { CliFailure, failureLine, unreachable, UsageError } from './cli-errors.js';
 
 function need(v: string | undefined, what: string): string {
   if (!v) throw new UsageError(`missing ${what}`);
@@ -49,7 +49,10 @@ async function serve(): Promise<void> {
 }
 
 async function token(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' }, init: { type: 'boolean', default: false } },
+  });
   const sub = need(values.sub, '--sub');
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
@@ -60,6 +63,13 @@ async function token(args: string[]): Promise<void> {
     ttl = parseTtl(values.ttl!, role === 'metrics' ? config.metricsTokenMaxTtlSeconds : config.maxTokenTtlSeconds);
   } catch (err) {
     throw new UsageError(`${(err as Error).message}; MAX_TOKEN_TTL${role === 'metrics' ? ' / METRICS_TOKEN_MAX_TTL' : ''} sets it`);
+  }
+  // A token signed with a secret made here would be refused by every server: make one only when asked.
+  if (!values.init && !fs.existsSync(config.secretFile)) {
+    throw new CliFailure(
+      `no signing secret at ${config.secretFile}: DATA_DIR (${config.dataDir}) or SECRET_FILE is not the server's, and no server would accept a token signed with a new one; ` +
+        'set DATA_DIR (or SECRET_FILE) to what the server uses, or pass --init to create a new secret for a new server',
+    );
   }
   const { secret } = loadSecretFile(config.secretFile);
   process.stdout.write((await issueToken(secret, sub, role, ttl, flags ? { flags } : {})) + '\n');
@@ -103,15 +113,20 @@ async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promis
   const reason = need(values.reason, '--reason');
   const base = values.url ?? process.env.SWITCHYARD_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
   const tok = need(process.env.SWITCHYARD_TOKEN, 'SWITCHYARD_TOKEN in the environment');
+  if (!URL.canParse(base)) throw new UsageError(`--url (or SWITCHYARD_URL) "${base}" is not a URL; e.g. http://127.0.0.1:8080`);
   const res = await fetch(new URL(`/api/flags/${encodeURIComponent(flag)}/${action}`, base), {
     method: 'POST',
     headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ reason }),
+  }).catch((err: unknown) => {
+    throw unreachable(action, base, err);
   });
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
     const e = body.error as { code?: string; message?: string } | undefined;
-    process.stderr.write(`switchyard ${action} ${flag}: ${res.status} ${e?.code ?? ''}: ${e?.message ?? 'failed'}\n`);
+    // Not the server's JSON error (a proxy's page, another service on that port): say where it came from.
+    const said = e ? `${e.code ?? ''}: ${e.message ?? 'failed'}` : `${res.statusText || 'failed'} from ${base}, which did not answer as a switchyard server (check --url / SWITCHYARD_URL)`;
+    process.stderr.write(`switchyard ${action} ${flag}: ${res.status} ${said}\n`);
     process.exitCode = 1;
     return;
   }
@@ -130,11 +145,19 @@ async function backup(args: string[]): Promise<void> {
     );
   }
   if (!fs.existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile} (set DATA_DIR)`);
+  const folder = path.dirname(path.resolve(target));
+  if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new CliFailure(`the folder ${folder} of the backup file does not exist; create it first (mkdir -p ${folder}) or choose another path`);
   if (fs.existsSync(target)) throw new UsageError(`${target} already exists; choose a new file`);
+  // Created 0600 before SQLite writes into it, like every data file: a backup holds the whole trail.
+  fs.closeSync(fs.openSync(target, 'wx', 0o600));
   const opened = openDb(config.dbFile);
   try {
     // SQLite's online backup API: a consistent snapshot while the server keeps writing.
     await opened.sqlite.backup(target);
+    fs.chmodSync(target, 0o600);
+  } catch (err) {
+    fs.rmSync(target, { force: true }); // no half-written copy left to be mistaken for a backup
+    throw err;
   } finally {
     await opened.close();
   }
@@ -257,19 +280,10 @@ export async function main(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof CliInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
-      process.exitCode = 2;
-    } else if (err instanceof ConfigError || err instanceof MigrationFailed) {
-      process.stderr.write(`switchyard: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`switchyard: port is already in use (${(err as Error).message}); set PORT to another port\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`switchyard: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
-    }
+    const { line, exitCode } = failureLine(err, cmd, cmd !== undefined && HELP[cmd] !== undefined);
+    process.stderr.write(line + '\n');
+    if (process.env.DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    process.exitCode = exitCode;
   }
 }
 

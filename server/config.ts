@@ -116,6 +116,15 @@ export function databaseUrl(v: string | undefined): string | undefined {
   return v;
 }
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** LOG_LEVEL: one of pino's levels (an unknown one would stop the server with pino's stack). */
+function logLevel(v: string | undefined): string {
+  if (v === undefined || v === '') return 'info';
+  if (!LOG_LEVELS.includes(v)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${v}"`);
+  return v;
+}
+
 function opt(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
@@ -133,7 +142,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     databasePoolMax: int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 10, 1, 1000),
     replicaName: opt(env.REPLICA_NAME),
     replicaHeartbeatMs: int('REPLICA_HEARTBEAT_MS', env.REPLICA_HEARTBEAT_MS, 2000, 50, 60_000),
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: logLevel(env.LOG_LEVEL),
     publicUrl: opt(env.PUBLIC_URL),
     jwksUrl: opt(env.JWKS_URL),
     jwtIssuer: opt(env.JWT_ISSUER),

@@ -43,7 +43,8 @@ describe('SECRET_FILE: one signing secret for replicas with their own DATA_DIR',
         expect(fs.existsSync(path.join(s.dataDir, 'secret'))).toBe(false);
       }
       // A token signed with another secret is refused by both.
-      const other = await cli(['token', '--sub', 'x', '--role', 'oncall'], { DATA_DIR: dir() });
+      const other = await cli(['token', '--sub', 'x', '--role', 'oncall', '--init'], { DATA_DIR: dir() });
+      expect(other.code, other.stderr).toBe(0);
       for (const s of servers) expect((await s.api('GET', '/api/flags', { token: other.stdout.trim() })).status).toBe(401);
     } finally {
       for (const s of servers) await s.close();
