@@ -16,12 +16,28 @@ import { CLIENT_KEY_REFUSED } from './push-routes.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import type { TokenClaims } from '../auth/token-revocations.js';
 import { StreamTokens } from './stream-tokens.js';
+import type { StreamBudget } from './stream-budget.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
+  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'ackTimeoutMs'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
+  /** Long-lived connections' budget, shared with the OFREP event streams (server/push/stream-budget.ts). */
+  budget: StreamBudget;
+  /** Told each time an SDK is closed as unresponsive, and each time an upgrade is refused at MAX_PENDING_UPGRADES. */
+  onUnresponsive?: () => void;
+  onUpgradeRefused?: () => void;
+  /**
+   * A counter that moves when another process may have committed a revocation (SQLite's
+   * data_version; PostgreSQL's revocation poll): checked every 250 ms, so a token or SDK key
+   * revoked by the CLI or another replica closes its streams at once, not at the next heartbeat.
+   */
+  revocationsMoved?: () => number;
+  /** Whether an SDK key is still live (not revoked), for the recheck above. */
+  isKeyLive?: (keyId: string) => Promise<boolean>;
+  /** Other streams held by SDK keys (OFREP's event streams), rechecked alike. */
+  otherKeyStreams?: { keyIds(): Iterable<string>; revoke(keyId: string): void };
   authenticator: Authenticator;
   push: PushState;
   bus: ChangeBus;
@@ -84,11 +100,13 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     log,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
-    maxConnectionsPerKey: config.maxConnectionsPerKey,
+    budget: deps.budget,
+    ackTimeoutMs: config.ackTimeoutMs,
+    onUnresponsive: deps.onUnresponsive,
     onFanout: deps.onFanout,
     telemetry: deps.telemetry,
   });
-  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes });
+  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes, budget: deps.budget });
   const common = { noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false } as const;
   const sdkWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(SDK_SUBPROTOCOL) ? SDK_SUBPROTOCOL : false) });
   const adminWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(ADMIN_SUBPROTOCOL) ? ADMIN_SUBPROTOCOL : false) });
@@ -100,6 +118,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (pending >= maxPending) {
+      deps.onUpgradeRefused?.();
       socket.on('error', () => socket.destroy());
       reject(socket, new Unavailable(`too many websocket upgrades are being authenticated (MAX_PENDING_UPGRADES ${maxPending}); retry shortly`, 1));
       return;
@@ -117,39 +136,30 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     socket.on('error', onError);
     // An unparseable request target (e.g. `////:/x`) must be a 404, not an unhandled rejection that takes the process down.
     const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '(unparseable)';
-    let reserved: string | undefined;
     try {
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
       if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), deps.authenticator.addressOf(req));
+      const address = deps.authenticator.addressOf(req);
+      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), address);
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (principal.kind === 'sdk' && principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
         throw new Forbidden('the admin stream takes a user token with a reader role');
-      }
-      if (principal.kind === 'sdk') {
-        if (!sdk.reserve(principal.keyId)) {
-          throw new AppError(429, 'too_many_connections', `this SDK key has ${config.maxConnectionsPerKey} live connections already`);
-        }
-        reserved = principal.keyId;
       }
       if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
       // An upgrade still authenticating when close() began must not become a socket close() never sees.
       if (closing) throw new Unavailable('the server is shutting down; reconnect to another', 1);
       socket.off('error', onError);
       const wss = isSdk ? sdkWss : adminWss;
-      const keyId = reserved;
-      reserved = undefined;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (keyId !== undefined) sdk.accept(ws, keyId);
-        else {
-          admin.accept(ws, principal.kind === 'user' ? principal.role : undefined);
-          if (principal.kind === 'user') userTokens.watch(ws, principal);
+        if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address);
+        else if (principal.kind === 'user') {
+          admin.accept(ws, principal.role, principal.sub, address);
+          userTokens.watch(ws, principal);
         }
       });
     } catch (err) {
-      if (reserved !== undefined) sdk.release(reserved);
       if (socket.destroyed) return;
       if (err instanceof AppError) reject(socket, err);
       else {
@@ -163,12 +173,37 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   server.on('upgrade', onUpgrade);
 
   const userTokens = new StreamTokens(deps.isRevoked, log);
+  /** SDK keys with a live stream that were revoked elsewhere (the CLI, another replica): their streams close with 4401. */
+  const recheckKeys = () => {
+    if (!deps.isKeyLive) return;
+    const others = deps.otherKeyStreams;
+    for (const keyId of new Set([...sdk.keyIds(), ...(others?.keyIds() ?? [])])) {
+      deps.isKeyLive(keyId).then(
+        (live) => {
+          if (live) return;
+          sdk.revoke(keyId);
+          others?.revoke(keyId);
+        },
+        (err: unknown) => log.warn({ err }, 'push: could not check an SDK key for revocation'),
+      );
+    }
+  };
   const timer = setInterval(() => {
     sdk.tick();
     admin.tick();
-    userTokens.recheck(); // catches revocations written by the CLI, which this process hears nothing of
+    userTokens.recheck(); // and, on PostgreSQL, SDK keys revoked by another replica or the CLI
+    recheckKeys();
   }, config.heartbeatMs);
   timer.unref();
+  let seenRevocations = deps.revocationsMoved?.();
+  const revocationWatch = setInterval(() => {
+    const now = deps.revocationsMoved?.();
+    if (now === seenRevocations) return;
+    seenRevocations = now;
+    userTokens.recheck();
+    recheckKeys();
+  }, 250);
+  revocationWatch.unref();
 
   const stopRevocations = deps.bus.subscribe((e) => {
     if (e.type !== 'audit') return;
@@ -185,6 +220,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     close(code: 1001 | 1012 = 1001) {
       closing ??= (async () => {
         clearInterval(timer);
+        clearInterval(revocationWatch);
         stopRevocations();
         userTokens.close();
         server.off('upgrade', onUpgrade);
