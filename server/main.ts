@@ -66,9 +66,11 @@ export interface RunningServer {
   health: Health;
   close(): Promise<void>;
   /**
-   * SIGTERM: /readyz answers 503 at once, new requests get 503 `shutting_down`, SDK and admin
-   * sockets close with 1012 (reconnect to another replica at once), the requests in flight get
-   * up to `seconds` (DRAIN_SECONDS) to finish, then `close()`. Resolves whether they finished.
+   * SIGTERM: /readyz answers 503 at once, new requests but safety actions (kill, restore,
+   * rollback, pause) get 503 `shutting_down`, OFREP event streams end, SDK and admin sockets
+   * close with 1012 (reconnect to another replica at once; new ones are still taken, and pushed
+   * the safety actions), the requests in flight get up to `seconds` (DRAIN_SECONDS) to finish,
+   * then `close()`. Resolves whether they finished.
    */
   drain(seconds?: number): Promise<boolean>;
 }
@@ -324,7 +326,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       drain.begin();
       // OFREP event streams end now (an EventSource reconnects elsewhere); held, they would keep the drain waiting.
       services.ofrep.events.endAll();
-      // Safety actions are still taken meanwhile, so the SDK streams stay until the requests settle, then move with 1012.
+      // SDKs are told to move (1012), but streams are still taken: one with nowhere else to go
+      // reconnects here and is pushed the safety actions this server still takes while it drains.
+      push.moveAll();
       const settled = await drain.settled(seconds * 1000);
       await services.push.feed.settled();
       await push.close(1012);

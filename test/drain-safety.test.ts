@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../sdk/src/client.js';
 import { issueSdkKey, sdkPeer } from './helpers/push-client.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { as, putPlan, signAndAdvance } from './rollout-fixtures.js';
@@ -49,16 +50,21 @@ describe('SIGTERM drain', () => {
   });
   afterAll(() => ts.close());
 
-  it('during the drain a kill, a restore, a pause and a rollback are still accepted and pushed to connected SDKs; other requests get 503; OFREP event streams end at drain start', async () => {
+  it('during the drain a kill, a restore, a pause and a rollback are still accepted and pushed (an SDK with nowhere else to go reconnects here and receives them); other requests get 503; OFREP event streams end at drain start', async () => {
     await createFlag(ts, 'support-draft', { on: true, off: false });
     await createFlag(ts, 'new-model');
     await putPlan(ts, 'new-model', { stages: [{ percent: 5 }, { percent: 25 }, { percent: 100 }] });
     expect((await signAndAdvance(ts, 'new-model')).status).toBe(200);
     expect((await signAndAdvance(ts, 'new-model')).status).toBe(200);
     const { key } = await issueSdkKey(ts, 'checkout');
+    // A raw peer to see each push, and the real SDK with this server as its only URL (one node: nowhere else to go).
     const sdk = sdkPeer(ts, key);
     const snap = await sdk.next((m) => m.type === 'snapshot');
     sdk.send({ type: 'ack', version: snap.version });
+    const app = createClient({ url: ts.url, sdkKey: key, telemetryIntervalMs: 0, reconnect: { initialMs: 20, maxMs: 100 } });
+    expect(await app.ready()).toBe(true);
+    const killedInApp = () => app.snapshot().flags.find((f) => f.key === 'support-draft')?.killed;
+    expect(killedInApp()).toBe(false);
     const client = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'web', kind: 'client' } });
     const bulk = await ts.api('POST', '/ofrep/v1/evaluate/flags', { body: { context: { targetingKey: 'u' } }, headers: { 'x-api-key': client.body.key } });
     const events = await fetch(bulk.body.eventStreams[0].url);
@@ -67,6 +73,10 @@ describe('SIGTERM drain', () => {
 
     const held = await heldRequest(ts.running.port, '/api/flags', await ts.token('engineer'), { key: 'late-flag', owner: 'ai-eng@acme' });
     const drained = ts.running.drain(60);
+    // Told to move (1012) at drain start; a new stream is still taken.
+    expect(await sdk.closed).toMatchObject({ code: 1012 });
+    const again = sdkPeer(ts, key);
+    await again.next((m) => m.type === 'snapshot');
 
     // The event stream ends although a request is still held in flight.
     let ended = false;
@@ -77,8 +87,13 @@ describe('SIGTERM drain', () => {
     const kill = await call(ts, 'POST', '/api/flags/support-draft/kill', oncall, { reason: 'incident during deploy' });
     expect(kill.status).toBe(200);
     expect(kill.body).toMatchObject({ killed: true, changed: true });
-    const pushed = await sdk.next((m) => m.type === 'changes' && m.flags.some((f: any) => f.key === 'support-draft' && f.killed));
-    sdk.send({ type: 'ack', version: pushed.version });
+    const pushed = await again.next((m) => m.type === 'changes' && m.flags.some((f: any) => f.key === 'support-draft' && f.killed));
+    again.send({ type: 'ack', version: pushed.version });
+    // The real SDK reconnected to this draining server and was pushed the kill.
+    await new Promise<void>((resolve) => {
+      const check = () => (killedInApp() ? resolve() : setTimeout(check, 20));
+      check();
+    });
     const restore = await call(ts, 'POST', '/api/flags/support-draft/restore', oncall, { reason: 'false alarm' });
     expect(restore.status).toBe(200);
     expect(restore.body).toMatchObject({ killed: false, changed: true });
@@ -86,11 +101,11 @@ describe('SIGTERM drain', () => {
     expect(paused.status).toBe(200);
     const rolled = await call(ts, 'POST', '/api/flags/new-model/rollback', oncall, { reason: 'errors at 25%', toStage: 0 });
     expect(rolled.status).toBe(200);
-    await sdk.next((m) => m.type === 'changes' && m.flags.some((f: any) => f.key === 'new-model' && f.stage === 0));
+    await again.next((m) => m.type === 'changes' && m.flags.some((f: any) => f.key === 'new-model' && f.stage === 0));
     const bulkKill = await call(ts, 'POST', '/api/kill', oncall, { all: true, reason: 'everything off' });
     expect(bulkKill.status).toBe(200);
     expect(bulkKill.body.killed.sort()).toEqual(['new-model', 'support-draft']);
-    await sdk.next((m) => m.type === 'changes' && m.flags.some((f: any) => f.key === 'new-model' && f.killed));
+    await again.next((m) => m.type === 'changes' && m.flags.some((f: any) => f.key === 'new-model' && f.killed));
 
     const refused = await call(ts, 'POST', '/api/flags', await ts.token('engineer'), { key: 'other', owner: 'x@acme' });
     expect(refused.status).toBe(503);
@@ -99,6 +114,7 @@ describe('SIGTERM drain', () => {
 
     expect(await held.finish()).toContain('201 Created');
     expect(await drained).toBe(true);
-    expect(await sdk.closed).toMatchObject({ code: 1012 });
+    expect(await again.closed).toMatchObject({ code: 1012 });
+    app.close();
   });
 });

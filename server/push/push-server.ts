@@ -58,6 +58,12 @@ export interface PushServer {
    * or 1012 (service restart) when draining, which tells an SDK to reconnect elsewhere at once.
    */
   close(code?: 1001 | 1012): Promise<void>;
+  /**
+   * SIGTERM's drain: closes every stream with 1012 (an SDK moves to another replica at once) but
+   * keeps taking new ones, so an SDK with nowhere else to go reconnects here and is still pushed
+   * the safety actions this server takes while it drains.
+   */
+  moveAll(): void;
 }
 
 /** Offered subprotocols, e.g. `switchyard.v1, sdk-key.sy_sdk_...`. */
@@ -217,6 +223,11 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   return {
     sdk,
     admin,
+    moveAll() {
+      for (const ws of [...sdk.sockets(), ...admin.sockets()]) {
+        if (ws.readyState === ws.OPEN) ws.close(1012, 'server draining: reconnect to another replica');
+      }
+    },
     close(code: 1001 | 1012 = 1001) {
       closing ??= (async () => {
         clearInterval(timer);
