@@ -255,6 +255,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     onUpgradeRefused: () => metrics.upgradesRefused.inc(),
     revocationsMoved: () => revocationPoll.version(),
     isKeyLive: (keyId) => services.ofrep.keyIsLive(keyId),
+    keyRecheckMs: onPostgres ? 1000 : undefined,
     otherKeyStreams: services.ofrep.events,
   });
   metrics.sources.sdkConnections = () => push.sdk.size;

@@ -18,7 +18,7 @@ describe('revocations made elsewhere close streams at once', () => {
     const token = await ts.token('viewer', 'leaky');
     const stream = rawPeer(wsUrl(ts.url, '/api/stream'), { protocols: ['switchyard.admin.v1', `bearer.${token}`] });
     await stream.next((m) => m.type === 'hello');
-    const r = await cli(['revoke-token', '--sub', 'leaky', '--reason', 'pasted in a ticket'], { DATA_DIR: ts.dataDir });
+    const r = await cli(['revoke-token', '--sub', 'leaky', '--reason', 'pasted in a ticket'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(r.code, r.stderr).toBe(0);
     expect(await stream.closed).toEqual({ code: 4401, reason: 'token_revoked' });
   });
@@ -32,7 +32,7 @@ describe('revocations made elsewhere close streams at once', () => {
     const events = (await fetch(bulk.body.eventStreams[0].url)).body!.getReader();
     await events.read();
 
-    const r = await cli(['revoke-sdk-key', '--key', key, '--reason', 'found in a public bundle'], { DATA_DIR: ts.dataDir });
+    const r = await cli(['revoke-sdk-key', '--key', key, '--reason', 'found in a public bundle'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`revoked SDK key ${id} (leaked-app`);
     expect(await peer.closed).toEqual({ code: 4401, reason: 'key_revoked' });
@@ -43,16 +43,16 @@ describe('revocations made elsewhere close streams at once', () => {
   });
 
   it('switchyard revoke-sdk-key refuses a mistake in one line: both or neither of --id and --key, an unknown key, no reason', async () => {
-    const both = await cli(['revoke-sdk-key', '--id', 'x', '--key', 'y', '--reason', 'r'], { DATA_DIR: ts.dataDir });
+    const both = await cli(['revoke-sdk-key', '--id', 'x', '--key', 'y', '--reason', 'r'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(both.code).toBe(2);
     expect(both.stderr.split('\n')[0]).toBe('switchyard: give exactly one of --id (GET /api/sdk-keys) or --key (the key itself, sy_sdk_...)');
-    const unknown = await cli(['revoke-sdk-key', '--key', 'sy_sdk_nope', '--reason', 'r'], { DATA_DIR: ts.dataDir });
+    const unknown = await cli(['revoke-sdk-key', '--key', 'sy_sdk_nope', '--reason', 'r'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split('\n')[0]).toContain('no live SDK key matches');
-    const noId = await cli(['revoke-sdk-key', '--id', '00000000-0000-0000-0000-000000000000', '--reason', 'r'], { DATA_DIR: ts.dataDir });
+    const noId = await cli(['revoke-sdk-key', '--id', '00000000-0000-0000-0000-000000000000', '--reason', 'r'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(noId.code).toBe(2);
     expect(noId.stderr.split('\n')[0]).toContain('does not exist');
-    const noReason = await cli(['revoke-sdk-key', '--id', 'x'], { DATA_DIR: ts.dataDir });
+    const noReason = await cli(['revoke-sdk-key', '--id', 'x'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).not.toContain('    at ');
   });

@@ -36,6 +36,8 @@ export interface PushServerDeps {
   revocationsMoved?: () => number;
   /** Whether an SDK key is still live (not revoked), for the recheck above. */
   isKeyLive?: (keyId: string) => Promise<boolean>;
+  /** Also recheck the connected SDK keys this often (PostgreSQL, where nothing tells of another process's commit); unset: on `revocationsMoved` and every heartbeat. */
+  keyRecheckMs?: number;
   /** Other streams held by SDK keys (OFREP's event streams), rechecked alike. */
   otherKeyStreams?: { keyIds(): Iterable<string>; revoke(keyId: string): void };
   authenticator: Authenticator;
@@ -210,6 +212,8 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     recheckKeys();
   }, 250);
   revocationWatch.unref();
+  const keyWatch = deps.keyRecheckMs ? setInterval(recheckKeys, deps.keyRecheckMs) : undefined;
+  keyWatch?.unref();
 
   const stopRevocations = deps.bus.subscribe((e) => {
     if (e.type !== 'audit') return;
@@ -232,6 +236,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       closing ??= (async () => {
         clearInterval(timer);
         clearInterval(revocationWatch);
+        clearInterval(keyWatch);
         stopRevocations();
         userTokens.close();
         server.off('upgrade', onUpgrade);
