@@ -9,6 +9,8 @@ import { StreamBudget, type Release } from '../push/stream-budget.js';
 export const INACTIVITY_DELAY_SEC = 120;
 /** A comment line this often keeps proxies from closing a quiet stream and finds dead sockets. */
 export const KEEPALIVE_MS = 15_000;
+/** Streams written per turn of the event loop when a change fans out. */
+const FANOUT_SLICE = 256;
 
 interface Stream {
   keyId: string;
@@ -138,8 +140,29 @@ export class OfrepEvents {
     this.write(`id: ${version}\nevent: message\ndata: ${JSON.stringify(event(version))}\n\n`);
   }
 
+  /**
+   * Writes one chunk to every stream: encoded and framed once (HTTP/1.1 chunked), one socket
+   * write per stream, in slices of FANOUT_SLICE with the event loop free in between, so a kill
+   * request arriving meanwhile is not held behind thousands of browser notifications. Each
+   * stream still gets the chunks in order (a later write's slice k runs after an earlier one's).
+   */
   private write(chunk: string): void {
-    for (const s of this.streams) s.res.write(chunk);
+    const data = Buffer.from(chunk);
+    const framed = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
+    const targets = [...this.streams];
+    const step = (from: number) => {
+      const end = Math.min(from + FANOUT_SLICE, targets.length);
+      for (let i = from; i < end; i++) {
+        const s = targets[i]!;
+        if (!this.streams.has(s)) continue;
+        const socket = s.res.socket;
+        // Headers were flushed at open, so a chunked response's body is ours to frame.
+        if (socket && !socket.destroyed && (s.res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding) socket.write(framed);
+        else s.res.write(data);
+      }
+      if (end < targets.length) setImmediate(step, end);
+    };
+    step(0);
   }
 
   /** Ends the streams of a revoked key: its token no longer opens one either (the key is checked). */
