@@ -7,7 +7,10 @@
 //   spread:   STREAMS opened with 3 client keys from 3 loopback addresses (127.0.0.1-3), which
 //             fills the whole stream budget.
 //
-//   node bench/stream-flood.mjs [STREAMS=10000] [--kills=100] [--cap=10000]
+// Kills are paced (--gap ms apart, default 250, as on-call's curl; 0: back to back, which makes
+// every kill also wait for the previous kill's fan-out to thousands of streams).
+//
+//   node bench/stream-flood.mjs [STREAMS=10000] [--kills=100] [--gap=250] [--cap=10000]
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -47,6 +50,7 @@ const { startBenchServer } = await import('./lib/server.mjs');
 const STREAMS = Number(opt._[0] ?? 10_000);
 const KILLS = Number(opt.kills ?? 100);
 const CAP = Number(opt.cap ?? 10_000);
+const GAP = Number(opt.gap ?? 250);
 
 // The default per-key cap (bench/lib/server.mjs raises it for the other benches).
 const server = await startBenchServer({ maxConnections: CAP, maxConnectionsPerKey: undefined });
@@ -90,7 +94,10 @@ try {
     });
   const run = async (from) => {
     const ms = [];
-    for (let i = 0; i < KILLS; i++) ms.push(await kill(`stream-${from + i}`));
+    for (let i = 0; i < KILLS; i++) {
+      if (GAP > 0) await new Promise((r) => setTimeout(r, GAP));
+      ms.push(await kill(`stream-${from + i}`));
+    }
     return ms;
   };
   const flood = async (paths, addresses) => {
@@ -115,7 +122,7 @@ try {
   const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${await server.token('viewer')}` } })).text();
   const row = (what, ms) => [what, ms.length, fmt(percentile(ms, 50), 2), fmt(percentile(ms, 99), 2), fmt(Math.max(...ms), 2)];
   const n = (x) => x.toLocaleString('en');
-  table(`kill latency from a fresh connection (ms), MAX_CONNECTIONS ${n(CAP)}, 20 SDKs connected`, ['when', 'kills', 'p50', 'p99', 'max'], [
+  table(`kill latency from a fresh connection (ms), MAX_CONNECTIONS ${n(CAP)}, 20 SDKs connected, kills ${GAP} ms apart`, ['when', 'kills', 'p50', 'p99', 'max'], [
     row('quiet', quiet),
     row(`${n(STREAMS)} event streams opened, one client key, one address (${n(one.streams)} held by the server)`, duringOne),
     row(`${n(STREAMS)} event streams opened, 3 keys from 3 addresses (${n(spread.streams)} held by the server)`, duringSpread),

@@ -10,7 +10,7 @@ export const INACTIVITY_DELAY_SEC = 120;
 /** A comment line this often keeps proxies from closing a quiet stream and finds dead sockets. */
 export const KEEPALIVE_MS = 15_000;
 /** Streams written per turn of the event loop when a change fans out. */
-const FANOUT_SLICE = 256;
+const FANOUT_SLICE = 64;
 
 interface Stream {
   keyId: string;
