@@ -1,9 +1,8 @@
-import { AuditAction } from '../../sdk/src/api.js';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ADMIN_SUBPROTOCOL, SDK_SUBPROTOCOL } from '../../sdk/src/protocol.js';
-import { bearer, type Authenticator } from '../auth/auth-middleware.js';
+import type { Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
 import type { Config } from '../config.js';
@@ -15,7 +14,8 @@ import { SdkStream } from './sdk-stream.js';
 import { CLIENT_KEY_REFUSED } from './push-routes.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import type { TokenClaims } from '../auth/token-revocations.js';
-import { StreamTokens } from './stream-tokens.js';
+import { StreamRevocations, type KeyStreams } from './stream-revocations.js';
+import { credential, originAllowed, reject } from './upgrade-request.js';
 import type { StreamBudget } from './stream-budget.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
@@ -39,7 +39,7 @@ export interface PushServerDeps {
   /** Also recheck the connected SDK keys this often (PostgreSQL, where nothing tells of another process's commit); unset: on `revocationsMoved` and every heartbeat. */
   keyRecheckMs?: number;
   /** Other streams held by SDK keys (OFREP's event streams), rechecked alike. */
-  otherKeyStreams?: { keyIds(): Iterable<string>; revoke(keyId: string): void };
+  otherKeyStreams?: KeyStreams;
   authenticator: Authenticator;
   push: PushState;
   bus: ChangeBus;
@@ -66,33 +66,6 @@ export interface PushServer {
    * the safety actions this server takes while it drains.
    */
   moveAll(): void;
-}
-
-/** Offered subprotocols, e.g. `switchyard.v1, sdk-key.sy_sdk_...`. */
-function protocolsOf(req: http.IncomingMessage): string[] {
-  const h = req.headers['sec-websocket-protocol'];
-  return typeof h === 'string' ? h.split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
-
-function credential(req: http.IncomingMessage, prefix: string): string | undefined {
-  return bearer(req.headers.authorization) ?? protocolsOf(req).find((p) => p.startsWith(prefix))?.slice(prefix.length);
-}
-
-/** No Origin header means a non-browser client; a browser must come from the same origin or the allowlist. */
-function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  const host = req.headers.host;
-  return allowed.includes(origin) || allowed.includes('*') || origin === `http://${host}` || origin === `https://${host}`;
-}
-
-function reject(socket: Duplex, err: AppError): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[err.status] ?? 'Error';
-  const extra = Object.entries(err.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
-  );
 }
 
 /**
@@ -164,7 +137,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
         if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address);
         else if (principal.kind === 'user') {
           admin.accept(ws, principal.role, principal.sub, address);
-          userTokens.watch(ws, principal);
+          revocations.watch(ws, principal);
         }
       });
     } catch (err) {
@@ -180,48 +153,21 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(req, socket, head);
   server.on('upgrade', onUpgrade);
 
-  const userTokens = new StreamTokens(deps.isRevoked, log);
-  /** SDK keys with a live stream that were revoked elsewhere (the CLI, another replica): their streams close with 4401. */
-  const recheckKeys = () => {
-    if (!deps.isKeyLive) return;
-    const others = deps.otherKeyStreams;
-    for (const keyId of new Set([...sdk.keyIds(), ...(others?.keyIds() ?? [])])) {
-      deps.isKeyLive(keyId).then(
-        (live) => {
-          if (live) return;
-          sdk.revoke(keyId);
-          others?.revoke(keyId);
-        },
-        (err: unknown) => log.warn({ err }, 'push: could not check an SDK key for revocation'),
-      );
-    }
-  };
+  const revocations = new StreamRevocations({
+    bus: deps.bus,
+    log,
+    isRevoked: deps.isRevoked,
+    isKeyLive: deps.isKeyLive,
+    moved: deps.revocationsMoved,
+    keyRecheckMs: deps.keyRecheckMs,
+    keyStreams: [sdk, ...(deps.otherKeyStreams ? [deps.otherKeyStreams] : [])],
+  });
   const timer = setInterval(() => {
     sdk.tick();
     admin.tick();
-    userTokens.recheck(); // and, on PostgreSQL, SDK keys revoked by another replica or the CLI
-    recheckKeys();
+    revocations.recheck(); // also catches what the CLI or another replica revoked, should nothing else have
   }, config.heartbeatMs);
   timer.unref();
-  let seenRevocations = deps.revocationsMoved?.();
-  const revocationWatch = setInterval(() => {
-    const now = deps.revocationsMoved?.();
-    if (now === seenRevocations) return;
-    seenRevocations = now;
-    userTokens.recheck();
-    recheckKeys();
-  }, 250);
-  revocationWatch.unref();
-  const keyWatch = deps.keyRecheckMs ? setInterval(recheckKeys, deps.keyRecheckMs) : undefined;
-  keyWatch?.unref();
-
-  const stopRevocations = deps.bus.subscribe((e) => {
-    if (e.type !== 'audit') return;
-    if (e.entry.action === AuditAction.TokenRevoke) userTokens.recheck();
-    if (e.entry.action !== AuditAction.SdkKeyRevoke) return;
-    const id = (e.entry.after as { id?: unknown } | null)?.id;
-    if (typeof id === 'string') sdk.revoke(id);
-  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -235,10 +181,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     close(code: 1001 | 1012 = 1001) {
       closing ??= (async () => {
         clearInterval(timer);
-        clearInterval(revocationWatch);
-        clearInterval(keyWatch);
-        stopRevocations();
-        userTokens.close();
+        revocations.close();
         server.off('upgrade', onUpgrade);
         sdk.close();
         admin.close();
