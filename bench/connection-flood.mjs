@@ -59,7 +59,11 @@ try {
     const ws = new WebSocket(server.url.replace('http', 'ws') + '/sdk/stream', { headers: { authorization: `Bearer ${key}` } });
     await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
     ws.send(JSON.stringify({ type: 'hello', protocol: 1, version: 0, sdk: 'bench/1' }));
-    ws.on('message', () => {});
+    // Acknowledge as a real SDK does (one that does not is closed after ACK_TIMEOUT_MS).
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d));
+      if (m.type === 'snapshot' || m.type === 'changes') ws.send(JSON.stringify({ type: 'ack', version: m.version }));
+    });
     peers.push(ws);
   }
 

@@ -61,6 +61,15 @@ export const HELP: Record<string, string> = {
   --checkpoints FILE    exported checkpoints: a saved GET /api/audit/checkpoints answer, a JSON
                         array or JSON lines (repeatable)
 `,
+  'revoke-sdk-key': `usage: switchyard revoke-sdk-key (--id <id> | --key <sy_sdk_...>) --reason "..."
+
+  Revokes an SDK key in the database serve uses (safe while serving), audited as the CLI user:
+  its requests get 401 at once and a running server closes its streams (websockets with 4401,
+  OFREP event streams) within a quarter second on SQLite, within a heartbeat on PostgreSQL.
+  --id <id>        the key's id (GET /api/sdk-keys)
+  --key <key>      the key itself, e.g. a client key found in a browser bundle
+  --reason "..."   why (recorded in the audit trail)
+`,
   'revoke-token': `usage: switchyard revoke-token (--jti <id> | --sub <name> [--before <time>]) --reason "..."
 
   Revokes user tokens in the database serve uses (DATABASE_URL, else DATA_DIR; audited; a running server refuses them on
@@ -86,6 +95,7 @@ export const USAGE = `usage: switchyard <command> [options]      (switchyard <co
                                           check a database file's audit chain offline and against
                                           the signed checkpoints
   revoke-token --jti <id> | --sub <name> [--before <time>]   revoke user tokens
+  revoke-sdk-key --id <id> | --key <sy_sdk_...> --reason "..."  revoke an SDK key (its streams close)
   --version                               print the version
 `;
 

@@ -11,6 +11,7 @@ import { openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl } from './auth/tokens.js';
 import { createServices } from './services.js';
+import { findSdkKey } from './auth/sdk-keys.js';
 import { LocalChangeBus } from './changes.js';
 import { systemClock } from './clock.js';
 import { createLogger } from './log.js';
@@ -242,6 +243,26 @@ async function revokeToken(args: string[]): Promise<void> {
   }
 }
 
+/** Revokes an SDK key (by id, or by the key itself when it leaked) through the same service as POST /api/sdk-keys/:id/revoke. */
+async function revokeSdkKey(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { id: { type: 'string' }, key: { type: 'string' }, reason: { type: 'string' } } });
+  const reason = need(values.reason, '--reason');
+  if ((values.id === undefined) === (values.key === undefined)) throw new UsageError('give exactly one of --id (GET /api/sdk-keys) or --key (the key itself, sy_sdk_...)');
+  const opened = openCliDatabase(configFromEnv(), true);
+  try {
+    await migrate(opened.db);
+    const id = values.id ?? (await findSdkKey(opened.db, values.key!))?.id;
+    if (id === undefined) throw new UsageError('no live SDK key matches that --key (already revoked, or another server\'s)');
+    const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const done = await services.sdkKeys.revoke({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, id, reason);
+    process.stdout.write(`revoked SDK key ${done.id} (${done.name}, ${done.prefix}…) at ${done.revokedAt}; its streams close and its requests get 401\n`);
+  } catch (err) {
+    throw (err as { status?: number }).status === 404 ? new UsageError((err as Error).message) : err;
+  } finally {
+    await opened.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
@@ -265,6 +286,8 @@ export async function main(argv: string[]): Promise<void> {
         return await verifyAudit(rest);
       case 'revoke-token':
         return await revokeToken(rest);
+      case 'revoke-sdk-key':
+        return await revokeSdkKey(rest);
       case '--version':
       case '-v':
       case 'version':

@@ -35,8 +35,16 @@ export interface Config {
   webhookSecret?: string;
   /** Push streams: app-level heartbeat and ws ping interval; a peer that misses a pong is dropped. */
   heartbeatMs: number;
-  /** Push streams: live SDK connections allowed per SDK key. */
+  /** Long-lived streams (SDK websockets + OFREP event streams) per SDK key; past it the key's oldest is evicted. Default MAX_STREAMS / 2. */
   maxConnectionsPerKey: number;
+  /** MAX_STREAMS: long-lived streams of every kind together, below MAX_CONNECTIONS (default 90% of it) so requests always have room. */
+  maxStreams: number;
+  /** MAX_STREAMS_PER_ADDRESS: long-lived streams per client address (TRUST_PROXY honoured); past it that address's oldest is evicted. */
+  maxStreamsPerAddress: number;
+  /** MAX_ADMIN_STREAMS_PER_USER: admin UI streams (/api/stream) per user; past it the user's oldest is evicted. */
+  maxAdminStreamsPerUser: number;
+  /** ACK_TIMEOUT_MS: an SDK that has not acknowledged what it was sent within this is unresponsive: closed, and counted apart. */
+  ackTimeoutMs: number;
   /** Push streams: a peer whose unsent backlog exceeds this many bytes is a slow consumer and is cut. */
   maxBufferedBytes: number;
   /** Failed authentications per client address per minute before 429. */
@@ -156,7 +164,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsToken: opt(env.METRICS_TOKEN),
     metricsListen: opt(env.METRICS_LISTEN),
     heartbeatMs: int('HEARTBEAT_MS', env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 20, 600_000),
-    maxConnectionsPerKey: int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, 10_000, 1, 1_000_000),
+    ackTimeoutMs: int('ACK_TIMEOUT_MS', env.ACK_TIMEOUT_MS, 10_000, 50, 600_000),
     retentionDays: int('RETENTION_DAYS', env.RETENTION_DAYS, 30, 1, 36_500),
     metricNamesPerFlag: int('METRIC_NAMES_PER_FLAG', env.METRIC_NAMES_PER_FLAG, 50, 1, 1_000_000),
     metricsRateLimit: int('METRICS_RATE_LIMIT', env.METRICS_RATE_LIMIT, 10_000, 1000, 100_000_000),
@@ -179,9 +187,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsTokenMaxTtlSeconds: duration('METRICS_TOKEN_MAX_TTL', env.METRICS_TOKEN_MAX_TTL, maxTokenTtlSeconds, 3660 * DAY),
     ...overrides,
     ...(overrides.dataDir ? { dbFile: path.join(dataDir, 'switchyard.db') } : {}),
+    ...streamLimits(env, overrides, overrides.maxConnections ?? int('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 10_000, 1, 1_000_000)),
   };
   if (config.webhookUrl !== undefined) checkWebhookUrl(config.webhookUrl, config.webhookAllow);
   return config;
+}
+
+type StreamLimits = Pick<Config, 'maxStreams' | 'maxConnectionsPerKey' | 'maxStreamsPerAddress' | 'maxAdminStreamsPerUser'>;
+
+/** The stream budget sits below MAX_CONNECTIONS (a tenth, at least 16, is kept for requests); its shares default to half of it. */
+function streamLimits(env: NodeJS.ProcessEnv, o: Partial<Config>, maxConnections: number): StreamLimits {
+  const maxStreams = o.maxStreams ?? int('MAX_STREAMS', env.MAX_STREAMS, Math.max(1, maxConnections - Math.max(16, Math.ceil(maxConnections / 10))), 1, 1_000_000);
+  if (maxStreams >= maxConnections && maxConnections > 1) throw new ConfigError(`MAX_STREAMS (${maxStreams}) must be below MAX_CONNECTIONS (${maxConnections}), or streams could leave no room for a kill`);
+  const half = Math.max(1, Math.ceil(maxStreams / 2));
+  return {
+    maxStreams,
+    maxConnectionsPerKey: o.maxConnectionsPerKey ?? int('MAX_CONNECTIONS_PER_KEY', env.MAX_CONNECTIONS_PER_KEY, half, 1, 1_000_000),
+    maxStreamsPerAddress: o.maxStreamsPerAddress ?? int('MAX_STREAMS_PER_ADDRESS', env.MAX_STREAMS_PER_ADDRESS, half, 1, 1_000_000),
+    maxAdminStreamsPerUser: o.maxAdminStreamsPerUser ?? int('MAX_ADMIN_STREAMS_PER_USER', env.MAX_ADMIN_STREAMS_PER_USER, 16, 1, 1_000_000),
+  };
 }
 
 function allowlist(v: string | undefined): AllowEntry[] {

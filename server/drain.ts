@@ -5,11 +5,22 @@ import { Unavailable } from './errors.js';
 /** Paths a draining server still answers: the load balancer's checks. */
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
+/** The safety actions (kill, restore, rollback, pause): never refused, also while draining. */
+const SAFETY_ACTIONS = [/^\/api\/flags\/[^/]+\/(kill|restore|rollback|pause)\/?$/, /^\/api\/(kill|restore)\/?$/];
+
+/** Whether a request is a safety action, which a draining server still takes, writes and pushes. */
+export function isSafetyAction(method: string | undefined, url: string | undefined): boolean {
+  if (method !== 'POST') return false;
+  const path = (url ?? '').split('?')[0]!;
+  return SAFETY_ACTIONS.some((re) => re.test(path));
+}
+
 /**
  * SIGTERM's drain (server/main.ts `drain()`): from `begin()` the server refuses new requests
  * (503 `shutting_down`, `Connection: close`, nothing changed — a load balancer retries them on
- * another replica) while /readyz answers 503 and /healthz 200, and `settled()` tells when the
- * requests already in flight (a kill being written) have finished.
+ * another replica) but the safety actions, which it still takes and pushes (on one node there
+ * is no other replica to take a kill), while /readyz answers 503 and /healthz 200; `settled()`
+ * tells when the requests in flight (a kill being written) have finished.
  */
 export class Drain {
   private inflight = 0;
@@ -17,8 +28,9 @@ export class Drain {
   private started = false;
 
   constructor(server: http.Server) {
-    server.on('request', (_req, res: http.ServerResponse) => {
-      if (this.started) return; // refused at once by the middleware; not what the drain waits for
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      // Refused at once by the middleware, not what the drain waits for; a safety action is.
+      if (this.started && !isSafetyAction(req.method, req.url)) return;
       this.inflight++;
       res.once('close', () => {
         if (--this.inflight === 0) for (const f of [...this.idle]) f();
@@ -50,12 +62,12 @@ export class Drain {
   }
 }
 
-/** The express side: while draining, every response closes its connection and new requests are refused. */
+/** The express side: while draining, every response closes its connection and new requests but safety actions are refused. */
 export function drainGate(isDraining: () => boolean): RequestHandler {
   return (req, res, next) => {
     if (!isDraining()) return next();
     res.setHeader('Connection', 'close');
-    if (HEALTH_PATHS.has(req.path)) return next();
+    if (HEALTH_PATHS.has(req.path) || isSafetyAction(req.method, req.path)) return next();
     next(new Unavailable('this replica is shutting down; send the request to another (nothing was changed)', 1, 'shutting_down'));
   };
 }

@@ -27,6 +27,7 @@ import { showBootstrapToken } from './bootstrap-token.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
+import { StreamBudget, type StreamKind } from './push/stream-budget.js';
 import { createServices, type Services } from './services.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { Drain } from './drain.js';
@@ -65,9 +66,11 @@ export interface RunningServer {
   health: Health;
   close(): Promise<void>;
   /**
-   * SIGTERM: /readyz answers 503 at once, new requests get 503 `shutting_down`, SDK and admin
-   * sockets close with 1012 (reconnect to another replica at once), the requests in flight get
-   * up to `seconds` (DRAIN_SECONDS) to finish, then `close()`. Resolves whether they finished.
+   * SIGTERM: /readyz answers 503 at once, new requests but safety actions (kill, restore,
+   * rollback, pause) get 503 `shutting_down`, OFREP event streams end, SDK and admin sockets
+   * close with 1012 (reconnect to another replica at once; new ones are still taken, and pushed
+   * the safety actions), the requests in flight get up to `seconds` (DRAIN_SECONDS) to finish,
+   * then `close()`. Resolves whether they finished.
    */
   drain(seconds?: number): Promise<boolean>;
 }
@@ -231,7 +234,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   server.requestTimeout = config.requestTimeoutSeconds * 1000;
   server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
   const drain = new Drain(server);
-  const connections = new ConnectionGuard(server, { maxConnections: config.maxConnections, onEvict: () => metrics.connectionsEvicted.inc() });
+  // Long-lived streams have a budget of their own below MAX_CONNECTIONS (server/push/stream-budget.ts).
+  const budget = new StreamBudget(
+    { total: config.maxStreams, perKey: config.maxConnectionsPerKey, perAddress: config.maxStreamsPerAddress, perUser: config.maxAdminStreamsPerUser },
+    (cap, kind) => metrics.streamEvictions.inc({ cap, kind }),
+  );
+  services.ofrep.events.useBudget(budget, (req) => authenticator.addressOf(req));
+  metrics.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
+  const connections = new ConnectionGuard(server, {
+    maxConnections: config.maxConnections,
+    onEvict: () => metrics.connectionsEvicted.inc(),
+    evictStream: () => budget.evictForConnection(),
+  });
   metrics.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
     config,
@@ -242,6 +256,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     onFanout: (s) => metrics.pushFanout.observe(s),
     telemetry: services.telemetry,
     isRevoked: (claims) => revocations.isRevoked(claims),
+    budget,
+    onUnresponsive: () => metrics.sdkUnresponsive.inc(),
+    onUpgradeRefused: () => metrics.upgradesRefused.inc(),
+    revocationsMoved: () => revocationPoll.version(),
+    isKeyLive: (keyId) => services.ofrep.keyIsLive(keyId),
+    keyRecheckMs: onPostgres ? 1000 : undefined,
+    otherKeyStreams: services.ofrep.events,
   });
   metrics.sources.sdkConnections = () => push.sdk.size;
   metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
@@ -267,6 +288,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, dataDir: config.dataDir, database: opened.dialect }, `switchyard listening on ${url}`);
+  // OFREP event-stream URLs name PUBLIC_URL (else this address), never the request's Host header.
+  services.ofrep.events.baseUrl = config.publicUrl ?? url;
   // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
   if (cluster) {
     await cluster.attach(services.push.tracker, config.publicUrl ?? url);
@@ -308,8 +331,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     async drain(seconds = config.drainSeconds) {
       health.shutDown();
       drain.begin();
-      await push.close(1012);
+      // OFREP event streams end now (an EventSource reconnects elsewhere); held, they would keep the drain waiting.
+      services.ofrep.events.endAll();
+      // SDKs are told to move (1012), but streams are still taken: one with nowhere else to go
+      // reconnects here and is pushed the safety actions this server still takes while it drains.
+      push.moveAll();
       const settled = await drain.settled(seconds * 1000);
+      await services.push.feed.settled();
+      await push.close(1012);
       await running.close();
       return settled;
     },

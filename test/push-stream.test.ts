@@ -58,16 +58,16 @@ describe('the SDK stream (/sdk/stream)', () => {
     expect(await upgradeStatus(url, { protocols, origin: 'https://app.acme.com' })).toBe(101);
   });
 
-  it('refuses a key over its connection limit with 429', async () => {
+  it('a key past its share of connections loses its oldest one (4429 evicted), never the newcomer', async () => {
     const { key: k } = await issueSdkKey(ts, 'limited');
     const peers = [sdkPeer(ts, k), sdkPeer(ts, k), sdkPeer(ts, k)];
-    await Promise.all(peers.map((p) => p.next()));
-    expect(await upgradeStatus(wsUrl(ts.url), { headers: { authorization: `Bearer ${k}` } })).toBe(429);
-    peers[0]!.ws.close();
-    await peers[0]!.closed;
-    const again = sdkPeer(ts, k);
-    expect((await again.next()).type).toBe('snapshot');
-    for (const p of [...peers, again]) p.ws.close();
+    for (const p of peers) await p.next((m) => m.type === 'snapshot');
+    const newcomer = sdkPeer(ts, k);
+    expect((await newcomer.next((m) => m.type === 'snapshot')).type).toBe('snapshot');
+    expect(await peers[0]!.closed).toEqual({ code: 4429, reason: 'evicted' });
+    expect(peers[0]!.messages.find((m) => m.type === 'error')).toMatchObject({ code: 'evicted', message: expect.stringContaining('MAX_CONNECTIONS_PER_KEY') });
+    expect(peers[1]!.ws.readyState).toBe(peers[1]!.ws.OPEN);
+    for (const p of [...peers, newcomer]) p.ws.close();
   });
 
   it('resumes from a held version with only what changed since, archived flags as removals', async () => {

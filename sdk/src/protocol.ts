@@ -132,6 +132,8 @@ export const CloseCodes = {
   KEY_REVOKED: 4401,
   /** No `hello` in time, a missed heartbeat, or a slow consumer: reconnect and resume. */
   TIMEOUT: 4408,
+  /** A newer stream took this one's place (a per-key, per-address or per-user cap, or the server's stream budget): reconnect with backoff. */
+  EVICTED: 4429,
   /** Admin stream: the user token was revoked while connected (reason `token_revoked`). Sign in again. */
   TOKEN_REVOKED: 4401,
   /** Admin stream: the user token expired while connected (reason `token_expired`). Sign in again. */
@@ -254,6 +256,12 @@ export interface Propagation {
    * last fetched and when, and the event streams that were told to re-fetch.
    */
   ofrep?: OfrepPropagation;
+  /**
+   * SDK connections of this replica closed in the last 5 minutes because they had not
+   * acknowledged what they were sent within ACK_TIMEOUT_MS, without having applied this
+   * change: apart from `connected`, so they hold no wait and no convergence gate.
+   */
+  unresponsive?: number;
 }
 
 /** One replica's share of a flag's propagation figures. */

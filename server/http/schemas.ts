@@ -17,6 +17,7 @@ export const propagationSchema = z.strictObject({
   pending: z.number().int(),
   slowestMs: z.number().nullable(),
   medianMs: z.number().nullable().optional(),
+  unresponsive: z.number().int().optional().describe('SDKs closed in the last 5 minutes for not acknowledging within ACK_TIMEOUT_MS, not counted in connected'),
   replicas: z
     .array(
       z.strictObject({

@@ -64,6 +64,7 @@ export class Metrics {
     unacknowledged?: () => Iterable<[flag: string, pending: number]>;
     dbWritable?: () => boolean;
     httpConnections?: () => number;
+    streams?: () => Iterable<[kind: string, n: number]>;
     lockHeld?: () => boolean;
     clockSkewSeconds?: () => number;
   } = {};
@@ -91,6 +92,36 @@ export class Metrics {
   readonly connectionsEvicted = new Counter({
     name: 'switchyard_http_connections_evicted_total',
     help: 'Connections closed at MAX_CONNECTIONS: idle or header-less sockets evicted for a new one (or the new one refused)',
+    registers: [this.registry],
+  });
+
+  readonly streams = new Gauge({
+    name: 'switchyard_streams',
+    help: 'Long-lived streams held now, by kind (sdk websockets, ofrep event streams, admin websockets); all together capped by MAX_STREAMS',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const figures = this.sources.streams?.();
+      if (figures) for (const [kind, n] of figures) this.streams.set({ kind }, n);
+    },
+  });
+
+  readonly streamEvictions = new Counter({
+    name: 'switchyard_stream_evictions_total',
+    help: 'Long-lived streams evicted for a newer one, by the cap reached (key: MAX_CONNECTIONS_PER_KEY, user: MAX_ADMIN_STREAMS_PER_USER, address: MAX_STREAMS_PER_ADDRESS, budget: MAX_STREAMS, connections: MAX_CONNECTIONS) and kind',
+    labelNames: ['cap', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upgradesRefused = new Counter({
+    name: 'switchyard_upgrades_refused_total',
+    help: 'Websocket upgrades refused with 503 because MAX_PENDING_UPGRADES were being authenticated',
+    registers: [this.registry],
+  });
+
+  readonly sdkUnresponsive = new Counter({
+    name: 'switchyard_sdk_unresponsive_total',
+    help: 'SDK connections closed because they did not acknowledge what they were sent within ACK_TIMEOUT_MS',
     registers: [this.registry],
   });
 

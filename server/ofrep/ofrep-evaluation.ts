@@ -89,11 +89,11 @@ export function bulkEtag(stateVersion: number, ctx: unknown): string {
   return `"${stateVersion}-${digest}"`;
 }
 
-/** `If-None-Match` holds this tag (or `W/` of it, or `*`). */
+/** `If-None-Match` holds this tag (or `W/` of it). `*` never matches: it names no version, and a 304 to it would hide a kill. */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(',').some((t) => {
     const tag = t.trim();
-    return tag === '*' || tag === etag || tag === `W/${etag}`;
+    return tag === etag || tag === `W/${etag}`;
   });
 }

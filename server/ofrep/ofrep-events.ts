@@ -3,15 +3,25 @@ import type { Response } from 'express';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { ChangeBus } from '../changes.js';
 import type { StateFeed } from '../push/state-feed.js';
+import { StreamBudget, type Release } from '../push/stream-budget.js';
 
 /** What a provider is told to wait before it closes an idle (hidden-tab) stream (ADR-0008 `inactivityDelaySec`). */
 export const INACTIVITY_DELAY_SEC = 120;
 /** A comment line this often keeps proxies from closing a quiet stream and finds dead sockets. */
 export const KEEPALIVE_MS = 15_000;
+/** Streams written per turn of the event loop when a change fans out. */
+const FANOUT_SLICE = 64;
 
 interface Stream {
   keyId: string;
   res: Response;
+  release: Release;
+}
+
+/** Ends an event stream and its connection (an EventSource reconnects by itself, after `retry`). */
+function cut(res: Response): void {
+  res.end();
+  res.socket?.destroy();
 }
 
 /**
@@ -31,18 +41,30 @@ export class OfrepEvents {
   private readonly streams = new Set<Stream>();
   private readonly stops: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
-
-  private readonly perKey = new Map<string, number>();
+  private budget: StreamBudget;
+  private addressOf: (req: Response['req']) => string = (req) => req.socket.remoteAddress ?? 'unknown';
 
   constructor(private readonly deps: { feed: StateFeed; bus: ChangeBus; perKey: number; signingSecret?: Uint8Array }) {
     this.secret = deps.signingSecret
       ? crypto.createHmac('sha256', deps.signingSecret).update('switchyard ofrep event stream tokens').digest()
       : crypto.randomBytes(32);
+    // A budget of its own until the server's shared one is attached (server/main.ts).
+    this.budget = new StreamBudget({ total: deps.perKey, perKey: deps.perKey, perAddress: deps.perKey, perUser: deps.perKey });
   }
 
-  /** Whether `keyId` may open one more stream (MAX_CONNECTIONS_PER_KEY, as for its websockets). */
-  hasRoom(keyId: string): boolean {
-    return (this.perKey.get(keyId) ?? 0) < this.deps.perKey;
+  /**
+   * Streams take their place in the server's long-lived connection budget, shared with the
+   * websockets (server/push/stream-budget.ts): a key or address past its share loses its oldest
+   * stream, never a newcomer. `addressOf` is the client address (TRUST_PROXY honoured).
+   */
+  useBudget(budget: StreamBudget, addressOf: (req: Response['req']) => string): void {
+    this.budget = budget;
+    this.addressOf = addressOf;
+  }
+
+  /** Distinct SDK keys with an event stream open now. */
+  keyIds(): Set<string> {
+    return new Set([...this.streams].map((s) => s.keyId));
   }
 
   /** Starts relaying changes (idempotent). */
@@ -57,6 +79,17 @@ export class OfrepEvents {
       }),
     );
     this.timer = setInterval(() => this.write(': keepalive\n\n'), KEEPALIVE_MS).unref();
+  }
+
+  /**
+   * Where clients reach this server (PUBLIC_URL, else the address it listens on; set in
+   * server/main.ts): event-stream URLs are built on it, never on the request's Host header.
+   */
+  baseUrl?: string;
+
+  /** The `eventStreams` URL handed to a client of `keyId`. */
+  url(keyId: string): string {
+    return `${(this.baseUrl ?? '').replace(/\/+$/, '')}/ofrep/v1/events?token=${this.token(keyId)}`;
   }
 
   token(keyId: string): string {
@@ -87,14 +120,12 @@ export class OfrepEvents {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);
-    const stream: Stream = { keyId, res };
+    const release = this.budget.admit('ofrep', `key:${keyId}`, this.addressOf(res.req), () => cut(res));
+    const stream: Stream = { keyId, res, release };
     this.streams.add(stream);
-    this.perKey.set(keyId, (this.perKey.get(keyId) ?? 0) + 1);
     res.on('close', () => {
-      if (!this.streams.delete(stream)) return;
-      const n = (this.perKey.get(keyId) ?? 1) - 1;
-      if (n > 0) this.perKey.set(keyId, n);
-      else this.perKey.delete(keyId);
+      this.streams.delete(stream);
+      release();
     });
     // A first event tells the client the version it connected at (a reconnect re-fetches then).
     res.write(`retry: 2000\nid: ${version}\nevent: message\ndata: ${JSON.stringify(event(version))}\n\n`);
@@ -109,8 +140,29 @@ export class OfrepEvents {
     this.write(`id: ${version}\nevent: message\ndata: ${JSON.stringify(event(version))}\n\n`);
   }
 
+  /**
+   * Writes one chunk to every stream: encoded and framed once (HTTP/1.1 chunked), one socket
+   * write per stream, in slices of FANOUT_SLICE with the event loop free in between, so a kill
+   * request arriving meanwhile is not held behind thousands of browser notifications. Each
+   * stream still gets the chunks in order (a later write's slice k runs after an earlier one's).
+   */
   private write(chunk: string): void {
-    for (const s of this.streams) s.res.write(chunk);
+    const data = Buffer.from(chunk);
+    const framed = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
+    const targets = [...this.streams];
+    const step = (from: number) => {
+      const end = Math.min(from + FANOUT_SLICE, targets.length);
+      for (let i = from; i < end; i++) {
+        const s = targets[i]!;
+        if (!this.streams.has(s)) continue;
+        const socket = s.res.socket;
+        // Headers were flushed at open, so a chunked response's body is ours to frame.
+        if (socket && !socket.destroyed && (s.res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding) socket.write(framed);
+        else s.res.write(data);
+      }
+      if (end < targets.length) setImmediate(step, end);
+    };
+    step(0);
   }
 
   /** Ends the streams of a revoked key: its token no longer opens one either (the key is checked). */
@@ -118,12 +170,22 @@ export class OfrepEvents {
     for (const s of this.streams) if (s.keyId === keyId) s.res.end();
   }
 
+  /**
+   * Ends every stream and its connection now (SIGTERM's drain: a held stream would keep the
+   * drain waiting its full DRAIN_SECONDS); new ones are still served until close().
+   */
+  endAll(): void {
+    for (const s of [...this.streams]) {
+      this.streams.delete(s);
+      s.release();
+      cut(s.res);
+    }
+  }
+
   close(): void {
     for (const stop of this.stops.splice(0)) stop();
     clearInterval(this.timer);
-    for (const s of this.streams) s.res.end();
-    this.streams.clear();
-    this.perKey.clear();
+    this.endAll();
   }
 }
 

@@ -3,7 +3,7 @@ import { routeFor } from '../http/route.js';
 import { etagMatches, statusOf } from './ofrep-evaluation.js';
 import type { OfrepService } from './ofrep-service.js';
 import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
-import { RateLimited, Unauthorized } from '../errors.js';
+import { Unauthorized } from '../errors.js';
 
 /** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
 export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
@@ -71,7 +71,7 @@ export const ofrepRoutes = [
       const answer = await ofrep.bulk(body.context);
       res.setHeader('ETag', answer.etag);
       const p = req.principal;
-      const url = `${req.protocol}://${req.get('host')}/ofrep/v1/events?token=${p?.kind === 'sdk' ? ofrep.events.token(p.keyId) : ''}`;
+      const url = p?.kind === 'sdk' ? ofrep.events.url(p.keyId) : '';
       return { flags: answer.flags, eventStreams: [{ type: 'sse', url, inactivityDelaySec: INACTIVITY_DELAY_SEC }] };
     },
   }),
@@ -83,7 +83,6 @@ export const ofrepRoutes = [
     handler: async ({ query, res }, { ofrep }) => {
       const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
       if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown (signed with another secret) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
-      if (!ofrep.events.hasRoom(keyId)) throw new RateLimited('too_many_connections', 'this SDK key holds MAX_CONNECTIONS_PER_KEY event streams already', 5);
       ofrep.events.open(res, keyId, await ofrep.version());
     },
   }),

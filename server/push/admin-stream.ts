@@ -7,6 +7,8 @@ import { toFlagView } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker } from './propagation.js';
 import type { StateFeed } from './state-feed.js';
+import { evict } from './sdk-stream.js';
+import { evictionMessage, type StreamBudget } from './stream-budget.js';
 
 export interface AdminStreamDeps {
   feed: StateFeed;
@@ -14,6 +16,8 @@ export interface AdminStreamDeps {
   bus: ChangeBus;
   log: Logger;
   maxBufferedBytes: number;
+  /** The long-lived connection budget (per user: MAX_ADMIN_STREAMS_PER_USER). */
+  budget: StreamBudget;
   /** Minimum gap between two propagation messages for one flag. */
   propagationEveryMs?: number;
 }
@@ -54,16 +58,24 @@ export class AdminStream {
     return this.conns.size;
   }
 
-  /** `role` is the token's; without one the connection sees audit entries as a viewer would. */
-  accept(ws: WebSocket, role?: Role): void {
+  /**
+   * `role` is the token's; without one the connection sees audit entries as a viewer would.
+   * `user` (the token's subject) and `address` place it in the stream budget, which may evict
+   * that user's oldest stream.
+   */
+  accept(ws: WebSocket, role: Role | undefined, user: string, address: string): void {
     const state = { alive: true, role };
+    const release = this.deps.budget.admit('admin', `user:${user}`, address, (cap) => evict(ws, evictionMessage(cap)));
     this.conns.set(ws, state);
     ws.on('pong', () => {
       state.alive = true;
     });
     // The UI has nothing to say in v1; whatever it sends is ignored.
     ws.on('error', (err) => this.deps.log.debug({ err }, 'push: admin socket error'));
-    ws.on('close', () => this.conns.delete(ws));
+    ws.on('close', () => {
+      this.conns.delete(ws);
+      release();
+    });
     ws.send(JSON.stringify({ type: 'hello', version: this.deps.feed.version }));
   }
 

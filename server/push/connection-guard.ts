@@ -6,15 +6,22 @@ export interface ConnectionGuardOptions {
   maxConnections: number;
   /** Told each time a socket is evicted or refused, for /metrics. */
   onEvict?: () => void;
+  /**
+   * When no idle socket is left: evict a long-lived stream instead (the stream budget's oldest
+   * of its largest holder); false when there is none. Its socket closes a moment later, so the
+   * new connection is let in one over the cap meanwhile.
+   */
+  evictStream?: () => boolean;
 }
 
 /**
  * Caps the HTTP server's connections without ever locking a caller out: at the cap, a new
  * connection closes the socket that has waited longest without a request in progress (one
  * that never sent its headers, or an idle keep-alive), so a flood of idle or trickling
- * sockets cannot keep on-call's fresh connection out. Sockets with a request being served
- * and upgraded websockets (authenticated, long-lived SDK streams) are never evicted; only when
- * every socket is one of those is the new connection itself refused.
+ * sockets cannot keep on-call's fresh connection out. When none is idle, the oldest long-lived
+ * stream of the credential holding the most goes (`evictStream`); a socket with an ordinary
+ * request being served is never evicted; only when there is nothing to evict is the new
+ * connection itself refused.
  */
 export class ConnectionGuard {
   /** Sockets with no request in progress, oldest first (Map order; re-inserted when they go idle). */
@@ -49,14 +56,17 @@ export class ConnectionGuard {
       const oldest = this.evictable.keys().next();
       if (oldest.done) {
         this.opts.onEvict?.();
-        socket.destroy();
-        return;
+        if (!this.opts.evictStream?.()) {
+          socket.destroy();
+          return;
+        }
+      } else {
+        this.evictable.delete(oldest.value);
+        this.evicted.add(oldest.value);
+        this.count--;
+        oldest.value.destroy();
+        this.opts.onEvict?.();
       }
-      this.evictable.delete(oldest.value);
-      this.evicted.add(oldest.value);
-      this.count--;
-      oldest.value.destroy();
-      this.opts.onEvict?.();
     }
     this.count++;
     this.evictable.set(socket, true);

@@ -48,6 +48,9 @@ interface Waiter {
 }
 
 const KEEP_DELIVERIES = 512;
+/** How long an SDK closed as unresponsive is listed apart in the figures. */
+const UNRESPONSIVE_WINDOW_MS = 5 * 60_000;
+const KEEP_UNRESPONSIVE = 10_000;
 
 /**
  * Delivery acknowledgements: per connection the applied version and time, per broadcast the
@@ -63,6 +66,8 @@ export class PropagationTracker {
   private flushing = false;
   private remote?: RemoteAcks;
   private readonly peerListeners = new Set<() => void>();
+  /** SDKs closed as unresponsive (oldest first): when, and the version they had applied. */
+  private readonly dropped: Array<{ at: number; applied: number }> = [];
   /** A port (wired in services.ts): what the OFREP domain knows of its clients for a state version. */
   others?: (stateVersion: number) => OfrepPropagation;
 
@@ -88,6 +93,25 @@ export class PropagationTracker {
     if (!this.peers.delete(peer)) return;
     for (const w of [...this.waiters]) if (peer.applied < w.stateVersion && --w.pending <= 0) this.settle(w);
     this.peersMoved();
+  }
+
+  /**
+   * A peer that did not acknowledge in time (server/push/sdk-stream.ts): it leaves the figures
+   * and every wait at once, and is listed apart as `unresponsive` for a while.
+   */
+  unresponsive(peer: Peer): void {
+    this.dropped.push({ at: this.now(), applied: peer.applied });
+    if (this.dropped.length > KEEP_UNRESPONSIVE) this.dropped.splice(0, this.dropped.length - KEEP_UNRESPONSIVE);
+    this.leave(peer);
+  }
+
+  /** Peers closed as unresponsive within the window that had not applied `stateVersion`. */
+  private unresponsiveFor(stateVersion: number): number {
+    const since = this.now() - UNRESPONSIVE_WINDOW_MS;
+    while (this.dropped.length && this.dropped[0]!.at < since) this.dropped.shift();
+    let n = 0;
+    for (const d of this.dropped) if (d.applied < stateVersion) n++;
+    return n;
   }
 
   /**
@@ -182,8 +206,10 @@ export class PropagationTracker {
     const d = this.deliveryFor(stateVersion);
     const lat = d && d.latencies.length ? [...d.latencies].sort((a, b) => a - b) : [];
     const ofrep = this.others?.(stateVersion);
+    const unresponsive = this.unresponsiveFor(stateVersion);
     const figures: Propagation = {
       ...(ofrep && { ofrep }),
+      ...(unresponsive > 0 && { unresponsive }),
       key,
       stateVersion,
       connected: this.peers.size,

@@ -8,12 +8,12 @@ import { routeFor } from '../http/route.js';
 import { propagationSchema } from '../http/schemas.js';
 import type { PushState } from './push-state.js';
 
-/** `"7"` matches `If-None-Match: "7"`, `W/"7"`, a list holding either, or `*`. */
+/** `"7"` matches `If-None-Match: "7"`, `W/"7"` or a list holding either; never `*`, which names no version (a 304 to it would hide a kill). */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(',').some((t) => {
     const tag = t.trim();
-    return tag === '*' || tag === etag || tag === `W/${etag}`;
+    return tag === etag || tag === `W/${etag}`;
   });
 }
 
@@ -40,7 +40,7 @@ export const pushRoutes = [
   route({
     method: 'get', path: '/sdk/flags', summary: 'The flag state snapshot for SDKs (ETag / 304)', access: { sdkKey: true },
     description:
-      'The snapshot the stream would send, for bootstrap, polling fallback and curl. The answer carries `ETag: "<version>"`; a request whose `If-None-Match` holds that tag (or `W/` of it, or `*`) gets a 304 with no body.',
+      'The snapshot the stream would send, for bootstrap, polling fallback and curl. The answer carries `ETag: "<version>"`; a request whose `If-None-Match` holds that tag (or `W/` of it) gets a 304 with no body; `*` always gets the snapshot.',
     response: sdkSnapshotSchema, returns: '`{version, flags: FlagState[]}`',
     openapi: {
       parameters: [{ name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the snapshot you hold; unchanged is a 304.', schema: { type: 'string' }, example: '"7"' }],

@@ -15,13 +15,32 @@ import { SdkStream } from './sdk-stream.js';
 import { CLIENT_KEY_REFUSED } from './push-routes.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import type { TokenClaims } from '../auth/token-revocations.js';
-import { StreamTokens } from './stream-tokens.js';
+import { StreamRevocations, type KeyStreams } from './stream-revocations.js';
+import { credential, originAllowed, reject } from './upgrade-request.js';
+import type { StreamBudget } from './stream-budget.js';
 
 /** Frames larger than this close the connection with 1009 (clients only send small JSON). */
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'maxConnectionsPerKey'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
+  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'ackTimeoutMs'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
+  /** Long-lived connections' budget, shared with the OFREP event streams (server/push/stream-budget.ts). */
+  budget: StreamBudget;
+  /** Told each time an SDK is closed as unresponsive, and each time an upgrade is refused at MAX_PENDING_UPGRADES. */
+  onUnresponsive?: () => void;
+  onUpgradeRefused?: () => void;
+  /**
+   * A counter that moves when another process may have committed a revocation (SQLite's
+   * data_version; PostgreSQL's revocation poll): checked every 250 ms, so a token or SDK key
+   * revoked by the CLI or another replica closes its streams at once, not at the next heartbeat.
+   */
+  revocationsMoved?: () => number;
+  /** Whether an SDK key is still live (not revoked), for the recheck above. */
+  isKeyLive?: (keyId: string) => Promise<boolean>;
+  /** Also recheck the connected SDK keys this often (PostgreSQL, where nothing tells of another process's commit); unset: on `revocationsMoved` and every heartbeat. */
+  keyRecheckMs?: number;
+  /** Other streams held by SDK keys (OFREP's event streams), rechecked alike. */
+  otherKeyStreams?: KeyStreams;
   authenticator: Authenticator;
   push: PushState;
   bus: ChangeBus;
@@ -42,33 +61,12 @@ export interface PushServer {
    * or 1012 (service restart) when draining, which tells an SDK to reconnect elsewhere at once.
    */
   close(code?: 1001 | 1012): Promise<void>;
-}
-
-/** Offered subprotocols, e.g. `switchyard.v1, sdk-key.sy_sdk_...`. */
-function protocolsOf(req: http.IncomingMessage): string[] {
-  const h = req.headers['sec-websocket-protocol'];
-  return typeof h === 'string' ? h.split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
-
-function credential(req: http.IncomingMessage, prefix: string): string | undefined {
-  return bearer(req.headers.authorization) ?? protocolsOf(req).find((p) => p.startsWith(prefix))?.slice(prefix.length);
-}
-
-/** No Origin header means a non-browser client; a browser must come from the same origin or the allowlist. */
-function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  const host = req.headers.host;
-  return allowed.includes(origin) || allowed.includes('*') || origin === `http://${host}` || origin === `https://${host}`;
-}
-
-function reject(socket: Duplex, err: AppError): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[err.status] ?? 'Error';
-  const extra = Object.entries(err.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
-  );
+  /**
+   * SIGTERM's drain: closes every stream with 1012 (an SDK moves to another replica at once) but
+   * keeps taking new ones, so an SDK with nowhere else to go reconnects here and is still pushed
+   * the safety actions this server takes while it drains.
+   */
+  moveAll(): void;
 }
 
 /**
@@ -84,11 +82,13 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     log,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
-    maxConnectionsPerKey: config.maxConnectionsPerKey,
+    budget: deps.budget,
+    ackTimeoutMs: config.ackTimeoutMs,
+    onUnresponsive: deps.onUnresponsive,
     onFanout: deps.onFanout,
     telemetry: deps.telemetry,
   });
-  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes });
+  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes, budget: deps.budget });
   const common = { noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false } as const;
   const sdkWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(SDK_SUBPROTOCOL) ? SDK_SUBPROTOCOL : false) });
   const adminWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(ADMIN_SUBPROTOCOL) ? ADMIN_SUBPROTOCOL : false) });
@@ -100,6 +100,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (pending >= maxPending) {
+      deps.onUpgradeRefused?.();
       socket.on('error', () => socket.destroy());
       reject(socket, new Unavailable(`too many websocket upgrades are being authenticated (MAX_PENDING_UPGRADES ${maxPending}); retry shortly`, 1));
       return;
@@ -117,39 +118,30 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     socket.on('error', onError);
     // An unparseable request target (e.g. `////:/x`) must be a 404, not an unhandled rejection that takes the process down.
     const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '(unparseable)';
-    let reserved: string | undefined;
     try {
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
       if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), deps.authenticator.addressOf(req));
+      const address = deps.authenticator.addressOf(req);
+      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), address);
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (principal.kind === 'sdk' && principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
         throw new Forbidden('the admin stream takes a user token with a reader role');
-      }
-      if (principal.kind === 'sdk') {
-        if (!sdk.reserve(principal.keyId)) {
-          throw new AppError(429, 'too_many_connections', `this SDK key has ${config.maxConnectionsPerKey} live connections already`);
-        }
-        reserved = principal.keyId;
       }
       if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
       // An upgrade still authenticating when close() began must not become a socket close() never sees.
       if (closing) throw new Unavailable('the server is shutting down; reconnect to another', 1);
       socket.off('error', onError);
       const wss = isSdk ? sdkWss : adminWss;
-      const keyId = reserved;
-      reserved = undefined;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (keyId !== undefined) sdk.accept(ws, keyId);
-        else {
-          admin.accept(ws, principal.kind === 'user' ? principal.role : undefined);
-          if (principal.kind === 'user') userTokens.watch(ws, principal);
+        if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address);
+        else if (principal.kind === 'user') {
+          admin.accept(ws, principal.role, principal.sub, address);
+          revocations.watch(ws, principal);
         }
       });
     } catch (err) {
-      if (reserved !== undefined) sdk.release(reserved);
       if (socket.destroyed) return;
       if (err instanceof AppError) reject(socket, err);
       else {
@@ -162,31 +154,35 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(req, socket, head);
   server.on('upgrade', onUpgrade);
 
-  const userTokens = new StreamTokens(deps.isRevoked, log);
+  const revocations = new StreamRevocations({
+    bus: deps.bus,
+    log,
+    isRevoked: deps.isRevoked,
+    isKeyLive: deps.isKeyLive,
+    moved: deps.revocationsMoved,
+    keyRecheckMs: deps.keyRecheckMs,
+    keyStreams: [sdk, ...(deps.otherKeyStreams ? [deps.otherKeyStreams] : [])],
+  });
   const timer = setInterval(() => {
     sdk.tick();
     admin.tick();
-    userTokens.recheck(); // catches revocations written by the CLI, which this process hears nothing of
+    revocations.recheck(); // also catches what the CLI or another replica revoked, should nothing else have
   }, config.heartbeatMs);
   timer.unref();
-
-  const stopRevocations = deps.bus.subscribe((e) => {
-    if (e.type !== 'audit') return;
-    if (e.entry.action === AuditAction.TokenRevoke) userTokens.recheck();
-    if (e.entry.action !== AuditAction.SdkKeyRevoke) return;
-    const id = (e.entry.after as { id?: unknown } | null)?.id;
-    if (typeof id === 'string') sdk.revoke(id);
-  });
 
   let closing: Promise<void> | undefined;
   return {
     sdk,
     admin,
+    moveAll() {
+      for (const ws of [...sdk.sockets(), ...admin.sockets()]) {
+        if (ws.readyState === ws.OPEN) ws.close(1012, 'server draining: reconnect to another replica');
+      }
+    },
     close(code: 1001 | 1012 = 1001) {
       closing ??= (async () => {
         clearInterval(timer);
-        stopRevocations();
-        userTokens.close();
+        revocations.close();
         server.off('upgrade', onUpgrade);
         sdk.close();
         admin.close();

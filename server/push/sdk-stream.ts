@@ -6,6 +6,7 @@ import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import { BadMessage, parseClientMessage } from './client-message.js';
 import type { Peer, PropagationTracker } from './propagation.js';
 import type { Broadcast, StateFeed } from './state-feed.js';
+import { evictionMessage, type StreamBudget } from './stream-budget.js';
 
 export interface SdkStreamDeps {
   feed: StateFeed;
@@ -13,7 +14,12 @@ export interface SdkStreamDeps {
   log: Logger;
   heartbeatMs: number;
   maxBufferedBytes: number;
-  maxConnectionsPerKey: number;
+  /** The long-lived connection budget every stream takes a place in (server/push/stream-budget.ts). */
+  budget: StreamBudget;
+  /** An SDK that owes an acknowledgement this long is unresponsive: counted apart and closed. */
+  ackTimeoutMs: number;
+  /** Told each time an SDK is closed as unresponsive, for /metrics. */
+  onUnresponsive?: () => void;
   /** Told how long writing one change to every live socket took (the fan-out histogram). */
   onFanout?: (seconds: number) => void;
   /** Where valid `telemetry` counts go (evaluation counts per flag, stage and variant). */
@@ -28,6 +34,10 @@ interface Conn {
   alive: boolean;
   /** Heartbeat ticks spent waiting for `hello`. */
   waited: number;
+  /** The highest version written to it. */
+  sent: number;
+  /** Since when (ms, monotonic) it owes an acknowledgement of what it was sent; 0: it owes none. */
+  owedSince: number;
 }
 
 const TEXT = { binary: false } as const;
@@ -39,6 +49,12 @@ export function refuse(ws: WebSocket, close: number, code: string, message: stri
   ws.close(close, code);
 }
 
+/** Closes a stream the server gives up on (4429 `evicted` by default), cutting it a second later if the peer does not answer the close. */
+export function evict(ws: WebSocket, message: string, close: number = CloseCodes.EVICTED, code = 'evicted'): void {
+  refuse(ws, close, code, message);
+  setTimeout(() => ws.terminate(), 1000).unref();
+}
+
 /**
  * The SDK side of the push layer: hello -> first message (snapshot or changes since), then
  * every broadcast, heartbeats, acknowledgements. Broadcasts are encoded once by the feed;
@@ -46,34 +62,23 @@ export function refuse(ws: WebSocket, close: number, code: string, message: stri
  */
 export class SdkStream {
   private readonly conns = new Set<Conn>();
-  private readonly perKey = new Map<string, number>();
   private readonly unsubscribe: () => void;
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly deps: SdkStreamDeps) {
     this.unsubscribe = deps.feed.onBroadcast((b) => this.broadcast(b));
+    this.sweep = setInterval(() => this.reapUnresponsive(), Math.max(25, Math.min(1000, deps.ackTimeoutMs / 4)));
+    this.sweep.unref();
   }
 
   get size(): number {
     return this.conns.size;
   }
 
-  /** Takes a connection slot for `keyId`; false when the key is at its limit. */
-  reserve(keyId: string): boolean {
-    const n = this.perKey.get(keyId) ?? 0;
-    if (n >= this.deps.maxConnectionsPerKey) return false;
-    this.perKey.set(keyId, n + 1);
-    return true;
-  }
-
-  release(keyId: string): void {
-    const n = (this.perKey.get(keyId) ?? 1) - 1;
-    if (n <= 0) this.perKey.delete(keyId);
-    else this.perKey.set(keyId, n);
-  }
-
-  /** Serves an authenticated socket whose slot was reserved. */
-  accept(ws: WebSocket, keyId: string): void {
-    const c: Conn = { ws, peer: { keyId, id: randomUUID(), applied: 0, appliedAt: 0, liveFrom: 0 }, live: false, alive: true, waited: 0 };
+  /** Serves an authenticated socket from `address`, taking its place in the stream budget (which may evict an older one). */
+  accept(ws: WebSocket, keyId: string, address: string): void {
+    const c: Conn = { ws, peer: { keyId, id: randomUUID(), applied: 0, appliedAt: 0, liveFrom: 0 }, live: false, alive: true, waited: 0, sent: 0, owedSince: 0 };
+    const release = this.deps.budget.admit('sdk', `key:${keyId}`, address, (cap) => evict(ws, evictionMessage(cap)));
     this.conns.add(c);
     ws.on('pong', () => {
       c.alive = true;
@@ -93,7 +98,7 @@ export class SdkStream {
     ws.on('close', () => {
       this.conns.delete(c);
       this.deps.tracker.leave(c.peer);
-      this.release(keyId);
+      release();
     });
   }
 
@@ -107,6 +112,8 @@ export class SdkStream {
       if (msg.sdk) c.peer.name = msg.sdk;
       c.live = true;
       tracker.join(c.peer);
+      c.sent = feed.version;
+      if (c.peer.applied < c.sent) c.owedSince = performance.now();
       this.send(c, feed.firstMessage(msg.version, this.deps.heartbeatMs));
       return;
     }
@@ -114,6 +121,7 @@ export class SdkStream {
     if (msg.type === 'ack') {
       if (msg.version > feed.version) throw new BadMessage(`ack.version ${msg.version} was never sent (the server is at ${feed.version})`);
       tracker.ack(c.peer, msg.version);
+      c.owedSince = msg.version >= c.sent ? 0 : performance.now();
     }
     if (msg.type === 'telemetry') this.deps.telemetry?.record(msg.counts, msg.reach, c);
   }
@@ -131,7 +139,12 @@ export class SdkStream {
   private broadcast(b: Broadcast): void {
     const start = performance.now();
     this.deps.tracker.sent(b.since, b.version, b.rows.map((r) => r.row.key));
-    for (const c of this.conns) if (c.live) this.send(c, b.data);
+    for (const c of this.conns) {
+      if (!c.live) continue;
+      c.sent = b.version;
+      if (c.owedSince === 0 && c.peer.applied < b.version) c.owedSince = start;
+      this.send(c, b.data);
+    }
     this.deps.onFanout?.((performance.now() - start) / 1000);
   }
 
@@ -150,6 +163,28 @@ export class SdkStream {
     }
   }
 
+  /**
+   * An SDK that has owed an acknowledgement (of its snapshot, or of a change) for ACK_TIMEOUT_MS
+   * cannot answer: it leaves the figures (so it holds no kill's wait and no convergence gate),
+   * is counted apart as unresponsive, and is closed with 4408 `ack_timeout`.
+   */
+  private reapUnresponsive(): void {
+    const now = performance.now();
+    for (const c of this.conns) {
+      if (c.owedSince === 0 || now - c.owedSince < this.deps.ackTimeoutMs) continue;
+      c.owedSince = 0;
+      this.deps.tracker.unresponsive(c.peer);
+      this.deps.onUnresponsive?.();
+      this.deps.log.warn({ keyId: c.peer.keyId, sdk: c.peer.name }, 'push: sdk did not acknowledge within ACK_TIMEOUT_MS; closed as unresponsive');
+      evict(c.ws, `no acknowledgement within ${this.deps.ackTimeoutMs} ms (ACK_TIMEOUT_MS)`, CloseCodes.TIMEOUT, 'ack_timeout');
+    }
+  }
+
+  /** Distinct SDK keys with a connection now (to recheck after a revocation made elsewhere). */
+  keyIds(): Set<string> {
+    return new Set([...this.conns].map((c) => c.peer.keyId));
+  }
+
   /** Closes every connection of a revoked key with 4401. */
   revoke(keyId: string): void {
     for (const c of this.conns) {
@@ -163,5 +198,6 @@ export class SdkStream {
 
   close(): void {
     this.unsubscribe();
+    clearInterval(this.sweep);
   }
 }
