@@ -16,36 +16,36 @@ const route = routeFor<{ flags: FlagService }>('flags');
 export const flagRoutes = [
   route({
     method: 'get', path: '/api/flags', summary: 'List flags', access: { permission: 'read' },
-    query: listFlagsQuerySchema, response: flagListSchema, returns: '`{flags: FlagView[]}`',
+    query: listFlagsQuerySchema, response: flagListSchema,
     handler: async ({ query: q }, { flags }) => ({ flags: await flags.list({ includeArchived: q.archived === 'true', tag: q.tag, owner: q.owner }) }),
   }),
   route({
     method: 'post', path: '/api/flags', summary: 'Create a flag', access: { permission: 'editFlags' },
-    body: createFlagSchema, status: 201, response: flagViewSchema, returns: 'the FlagView',
+    body: createFlagSchema, status: 201, response: flagViewSchema,
     example: { body: { key: 'support-draft', description: 'AI-drafted replies in the support inbox', owner: 'ai-platform@acme.com', tags: ['ai', 'support'], on: true, off: false } },
     handler: ({ body, actor }, { flags }) => flags.create(actor, body),
   }),
   route({
-    method: 'get', path: '/api/flags/:key', summary: 'Read a flag', access: { permission: 'read' }, response: flagViewSchema, returns: 'the FlagView',
+    method: 'get', path: '/api/flags/:key', summary: 'Read a flag', access: { permission: 'read' }, response: flagViewSchema,
     handler: ({ params }, { flags }) => flags.get(params.key!),
   }),
   route({
     method: 'patch', path: '/api/flags/:key', summary: "Edit a flag's description, owner, tags or values", access: { permission: 'editFlags' },
-    body: patchFlagSchema, response: flagViewSchema, returns: 'the FlagView; 409 when `version` is not the current one',
+    body: patchFlagSchema, response: flagViewSchema,
     example: { params: { key: 'support-draft' }, body: { version: 1, description: 'AI-drafted replies (prompt v1.4)', reason: 'clarify what the flag gates' } },
     handler: ({ body, params, actor }, { flags }) => flags.update(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/archive', summary: 'Archive a flag (its key is never reused)', access: { permission: 'editFlags' },
     description: 'An archived flag leaves every SDK, which then serves each caller its own fallback. A killed flag cannot be archived (409 `flag_killed`): restore it or keep it killed.',
-    body: archiveSchema, response: flagViewSchema, returns: 'the FlagView; 409 `flag_killed` when the flag is killed',
+    body: archiveSchema, response: flagViewSchema,
     example: { params: { key: 'old-banner' }, body: { reason: 'launched to everyone; the code path is removed' } },
     handler: ({ body, params, actor }, { flags }) => flags.archive(actor, params.key!, body.reason, body.version),
   }),
   route({
     method: 'post', path: '/api/flags/:key/unarchive', summary: 'Bring an archived flag back (admins, with a reason)', access: { permission: 'unarchive' },
     description: 'SDKs get the flag again exactly as it was archived. Audited as `flag.unarchive`; 409 `not_archived` for a live flag.',
-    body: unarchiveSchema, response: flagViewSchema, returns: 'the FlagView',
+    body: unarchiveSchema, response: flagViewSchema,
     example: { params: { key: 'old-banner' }, body: { reason: 'billing still reads it; archive again after the migration' } },
     handler: ({ body, params, actor }, { flags }) => flags.unarchive(actor, params.key!, body.reason, body.version),
   }),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { FlagView } from '../../sdk/src/api.js';
+import { jsonValueWire } from '../http/schemas.js';
 import { flagKeySchema, jsonValueSchema, reasonSchema, tagSchema, text, versionSchema } from '../validation.js';
 
 const tags = z
@@ -77,7 +79,7 @@ export { flagKeySchema };
 // (test/openapi.test.ts checks real answers against them).
 const nullableText = z.string().nullable();
 /** A flag value on the wire: any JSON (one shared component in the document). */
-const jsonValue = z.json().meta({ id: 'JsonValue' });
+const jsonValue = jsonValueWire;
 
 /** `FlagView` (sdk/src/api.ts): a flag as the REST API shows it. */
 export const flagViewSchema = z.strictObject({
@@ -112,7 +114,7 @@ export const flagViewSchema = z.strictObject({
   updatedBy: z.string(),
   stateVersion: z.number().int(),
   maxStaleSeconds: z.number().int().nullable(),
-}).meta({ id: 'FlagView' });
+}).meta({ id: 'FlagView' }) satisfies z.ZodType<FlagView>;
 
 /** `GET /api/flags` */
 export const flagListSchema = z.strictObject({ flags: z.array(flagViewSchema) });

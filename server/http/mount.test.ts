@@ -21,20 +21,20 @@ const routes = [
   route({
     method: 'post', path: '/api/things/:key', summary: 'Make a thing', access: { permission: 'editFlags' },
     body: z.strictObject({ size: z.number().int().min(1) }), query: z.strictObject({ dry: z.enum(['true', 'false']).default('false') }),
-    status: 201, returns: 'the thing',
+    status: 201,
     handler: ({ body, query, params, actor }, deps) => {
       deps.calls.push(body);
       return { key: params.key, size: body.size, dry: query.dry, by: actor.sub };
     },
   }),
   route({
-    method: 'get', path: '/api/things/:key/text', summary: 'The thing as text', access: { permission: 'read' }, produces: 'text/plain', returns: 'text',
+    method: 'get', path: '/api/things/:key/text', summary: 'The thing as text', access: { permission: 'read' }, produces: 'text/plain',
     handler: ({ params, res }) => {
       res.type('text/plain').send(`thing ${params.key}`);
     },
   }),
   route({
-    method: 'get', path: '/api/optional', summary: 'Only when configured', access: { public: true }, returns: 'ok', when: (d) => d.optional === true,
+    method: 'get', path: '/api/optional', summary: 'Only when configured', access: { public: true }, when: (d) => d.optional === true,
     handler: () => ({ ok: true }),
   }),
 ];
