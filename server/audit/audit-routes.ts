@@ -73,10 +73,11 @@ export const auditEntrySchema = z.strictObject({
 export const auditPageSchema = z.strictObject({ entries: z.array(auditEntrySchema), next: z.string().nullable() });
 
 /** `VerifyResult` (sdk/src/api.ts): `GET /api/audit/verify`. */
-export const verifyResultSchema = z.union([
-  z.strictObject({ ok: z.literal(true), count: z.number().int(), head: z.string() }),
-  z.strictObject({ ok: z.literal(false), count: z.number().int(), firstBad: z.number().int().nullable(), problem: z.string(), head: z.string() }),
-]).meta({ id: 'VerifyResult' }) satisfies z.ZodType<VerifyResult>;
+export const verifyShapes = {
+  ok: { ok: z.literal(true), count: z.number().int(), head: z.string() },
+  broken: { ok: z.literal(false), count: z.number().int(), firstBad: z.number().int().nullable(), problem: z.string(), head: z.string() },
+};
+export const verifyResultSchema = z.union([z.strictObject(verifyShapes.ok), z.strictObject(verifyShapes.broken)]).meta({ id: 'VerifyResult' }) satisfies z.ZodType<VerifyResult>;
 
 const route = routeFor<{ audit: AuditService }>('audit');
 

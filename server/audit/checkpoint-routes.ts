@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { routeFor } from '../http/route.js';
 import type { AuditCheckpoints } from './audit-checkpoints.js';
-import { pageShape, verifyResultSchema } from './audit-routes.js';
+import { pageShape, verifyShapes } from './audit-routes.js';
 import type { AuditCheckpoint } from './checkpoint-sign.js';
 import type { CheckpointVerifyResult } from './checkpoint-verify.js';
 
@@ -22,13 +22,14 @@ export const checkpointPageSchema = z.strictObject({
 });
 
 /** `CheckpointVerifyResult`: the chain's verification, and the checkpoints checked against it. */
-export const checkpointVerifySchema = z.intersection(
-  verifyResultSchema,
-  z.object({
-    checkpoints: z.strictObject({ checked: z.number().int(), latest: z.strictObject({ seq: z.number().int(), at: z.string() }).nullable(), unvouched: z.number().int() }),
-    checkpoint: z.strictObject({ seq: z.number().int(), at: z.string() }).optional(),
-  }),
-) satisfies z.ZodType<CheckpointVerifyResult>;
+const vouched = {
+  checkpoints: z.strictObject({ checked: z.number().int(), latest: z.strictObject({ seq: z.number().int(), at: z.string() }).nullable(), unvouched: z.number().int() }),
+  checkpoint: z.strictObject({ seq: z.number().int(), at: z.string() }).optional(),
+};
+export const checkpointVerifySchema = z.union([
+  z.strictObject({ ...verifyShapes.ok, ...vouched }),
+  z.strictObject({ ...verifyShapes.broken, ...vouched }),
+]) satisfies z.ZodType<CheckpointVerifyResult>;
 
 const route = routeFor<{ checkpoints?: AuditCheckpoints }>('audit');
 const present = (d: { checkpoints?: AuditCheckpoints }) => d.checkpoints !== undefined;
