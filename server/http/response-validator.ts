@@ -23,19 +23,21 @@ function pathMatchers(doc: Json): Array<{ path: string; re: RegExp; params: numb
 
 const pointer = (...parts: string[]) => '#/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
-/**
- * Checks every answer against the OpenAPI document, as a validating proxy (Prism) would: the
- * status must be documented for the operation, the content type listed for that status (no
- * content listed: no body), and a JSON body valid against its schema (ajv, JSON Schema 2020-12).
- * An answer that is not is logged and replaced by a 500 `response_invalid` naming what was wrong,
- * so the test that received it fails where it happened; a streamed answer that breaks the document
- * is cut off. Test-only: ajv is a devDependency, loaded only when SWITCHYARD_VALIDATE_RESPONSES=1.
- */
-export function responseValidator(document: () => Json, log: Logger, problemsFile = process.env[RESPONSE_PROBLEMS_FILE]): RequestHandler {
+interface Validators {
+  doc: Json;
+  matchers: ReturnType<typeof pathMatchers>;
+  checkAt(ref: string): Check;
+}
+
+/** The compiled checks of one document, shared by every app built from it (a test run starts many servers). */
+const compiledFor = new WeakMap<Json, Promise<Validators>>();
+
+function validatorsOf(doc: Json): Promise<Validators> {
+  const known = compiledFor.get(doc);
+  if (known) return known;
   const ready = (async () => {
     const { Ajv2020 } = await import('ajv/dist/2020.js');
     const addFormats = (await import('ajv-formats')).default as unknown as (ajv: object) => void;
-    const doc = document();
     const ajv = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
     addFormats(ajv);
     ajv.addSchema(doc, 'openapi');
@@ -51,6 +53,20 @@ export function responseValidator(document: () => Json, log: Logger, problemsFil
     };
     return { doc, matchers: pathMatchers(doc), checkAt };
   })();
+  compiledFor.set(doc, ready);
+  return ready;
+}
+
+/**
+ * Checks every answer against the OpenAPI document, as a validating proxy (Prism) would: the
+ * status must be documented for the operation, the content type listed for that status (no
+ * content listed: no body), and a JSON body valid against its schema (ajv, JSON Schema 2020-12).
+ * An answer that is not is logged and replaced by a 500 `response_invalid` naming what was wrong,
+ * so the test that received it fails where it happened; a streamed answer that breaks the document
+ * is cut off. Test-only: ajv is a devDependency, loaded only when SWITCHYARD_VALIDATE_RESPONSES=1.
+ */
+export function responseValidator(document: () => Json, log: Logger, problemsFile = process.env[RESPONSE_PROBLEMS_FILE]): RequestHandler {
+  const ready = validatorsOf(document());
 
   return (req, res, next) => {
     ready.then(({ doc, matchers, checkAt }) => {
