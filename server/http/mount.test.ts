@@ -108,4 +108,21 @@ describe('mount()', () => {
     expect(labels).toContain('POST /api/things/blue 403 /api/things/:key');
     expect(labels).toContain('GET /api/optional 404 unmatched');
   });
+
+  it("types a handler's answer by its route's response schema: an answer that does not fit is a compile error", () => {
+    const answer = z.strictObject({ n: z.number(), name: z.string().optional() });
+    const fits = route({ method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer, handler: async () => ({ n: 1 }) });
+    const wrongType = route({
+      method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer,
+      // @ts-expect-error: `n` is a number in the schema
+      handler: () => ({ n: 'one' }),
+    });
+    const missing = route({
+      method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer,
+      // @ts-expect-error: `n` is required by the schema
+      handler: () => ({ name: 'x' }),
+    });
+    const writesItself = route({ method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer, handler: ({ res }) => void res.status(304).end() });
+    for (const r of [fits, wrongType, missing, writesItself]) expect(r.response).toBe(answer);
+  });
 });

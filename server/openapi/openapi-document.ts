@@ -165,7 +165,7 @@ export function openApiDocument(routeDocs: readonly RouteDoc[]): OpenApiDocument
       responses: { Error: { description: 'The one error body', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } } },
       securitySchemes: {
         userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user token (`switchyard token --sub you --role oncall`) or one from your JWKS issuer.' },
-        sdkKey: { type: 'http', scheme: 'bearer', description: 'An SDK key, `sy_sdk_...` (reads flag state only).' },
+        sdkKey: { type: 'http', scheme: 'bearer', description: 'An SDK key, `sy_sdk_...` (reads flag state only): a server key on `/sdk/flags`; a server or client key on OFREP.' },
         sdkApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: "An SDK key in OFREP's `X-API-Key` header (the OFREP routes only), instead of `Authorization: Bearer`." },
         eventStreamToken: { type: 'apiKey', in: 'query', name: 'token', description: "The token in an OFREP bulk answer's `eventStreams` URL: it names an SDK key (never the key itself)." },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for Prometheus.' },
