@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SdkKeyView } from '../../sdk/src/api.js';
 import { routeFor } from '../http/route.js';
 import { reasonSchema, text } from '../validation.js';
 import type { SdkKeyService } from './sdk-keys.js';
@@ -17,7 +18,7 @@ export const sdkKeyViewSchema = z.strictObject({
   createdBy: z.string(),
   revokedAt: z.string().nullable(),
   revokedBy: z.string().nullable(),
-}).meta({ id: 'SdkKeyView' });
+}).meta({ id: 'SdkKeyView' }) satisfies z.ZodType<SdkKeyView>;
 
 const route = routeFor<{ sdkKeys: SdkKeyService }>('auth');
 

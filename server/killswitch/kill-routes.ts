@@ -66,17 +66,17 @@ async function bulkPropagation(waiter: PropagationWaiter, r: BulkResult, ms: num
 }
 
 /** `FlagActionResult` (sdk/src/api.ts): the flag, whether it changed, and with `waitMs` the delivery figures. */
-export const flagActionResultSchema = flagViewSchema.extend({ changed: z.boolean(), propagation: propagationSchema.optional() });
+export const flagActionResultSchema = flagViewSchema.extend({ changed: z.boolean(), propagation: propagationSchema.optional() }) satisfies z.ZodType<FlagActionResult>;
 const byFlag = z.record(z.string(), propagationSchema).optional();
 /** `BulkKillResult` (sdk/src/api.ts). */
-export const bulkKillResultSchema = z.strictObject({ killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag });
+export const bulkKillResultSchema = z.strictObject({ killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag }) satisfies z.ZodType<BulkKillResult>;
 /** `BulkRestoreResult` (sdk/src/api.ts). */
 export const bulkRestoreResultSchema = z.strictObject({
   restored: z.array(z.string()),
   alreadyLive: z.array(z.string()),
   notThisKill: z.array(z.string()).optional(),
   propagation: byFlag,
-});
+}) satisfies z.ZodType<BulkRestoreResult>;
 
 type Push = { tracker: PropagationWaiter } | undefined;
 
