@@ -4,6 +4,7 @@ import { CAN } from '../auth/roles.js';
 import type { Route } from '../http/route.js';
 import { errorBodySchema } from '../http/schemas.js';
 import { SchemaComponents } from './openapi-schemas.js';
+import { SECURITY_SCHEMES, TAGS } from './openapi-tags.js';
 import { flagKeySchema } from '../validation.js';
 
 type RouteDoc = Route<never>;
@@ -23,22 +24,6 @@ export function operationId(r: Pick<RouteDoc, 'method' | 'path'>): string {
   const words = r.path.replace(/^\/api\//, '/').split(/[^A-Za-z0-9]+/).filter(Boolean);
   return r.method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
-
-/** What each tag holds, for the document's readers (every tag of the route table needs one). */
-const TAGS: Record<string, string> = {
-  flags: 'Flags: create, edit, list, archive; the FlagView every answer about a flag carries.',
-  killswitch: 'Kill switches: one flag, by tag or all, and their restores. Never gated.',
-  push: 'The flag state SDKs evaluate (the HTTP snapshot) and how far a change has reached them.',
-  ofrep: "OpenFeature's Remote Evaluation Protocol, for OpenFeature providers and browsers (client SDK keys).",
-  telemetry: 'Evaluation counts reported by SDKs: usage per stage, stale flags.',
-  'metric samples': 'Metric samples from reporters (eval score, error rate, latency, cost) and the series per flag.',
-  rollout: 'Rollout plans, sign-offs, gates, stage moves (advance is gated; pause, rollback never are) and previews.',
-  audit: 'The hash-chained audit trail: pages, verification, export, signed checkpoints.',
-  auth: 'SDK keys and user-token revocation (admins).',
-  health: 'Liveness and readiness probes.',
-  observability: 'Prometheus metrics.',
-  openapi: 'This document.',
-};
 
 function security(r: RouteDoc): { security: Json[]; roles?: readonly string[] } {
   const a = r.access;
@@ -156,20 +141,14 @@ export function openApiDocument(routeDocs: readonly RouteDoc[]): OpenApiDocument
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     tags: [...new Set(routeDocs.map((r) => r.tag))].map((name) => {
-      if (!TAGS[name]) throw new Error(`openapi: tag "${name}" has no description in TAGS (server/openapi/openapi-document.ts)`);
+      if (!TAGS[name]) throw new Error(`openapi: tag "${name}" has no description in TAGS (server/openapi/openapi-tags.ts)`);
       return { name, description: TAGS[name] };
     }),
     paths,
     components: {
       schemas: defs.schemas,
       responses: { Error: { description: 'The one error body', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } } },
-      securitySchemes: {
-        userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user token (`switchyard token --sub you --role oncall`) or one from your JWKS issuer.' },
-        sdkKey: { type: 'http', scheme: 'bearer', description: 'An SDK key, `sy_sdk_...` (reads flag state only): a server key on `/sdk/flags`; a server or client key on OFREP.' },
-        sdkApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: "An SDK key in OFREP's `X-API-Key` header (the OFREP routes only), instead of `Authorization: Bearer`." },
-        eventStreamToken: { type: 'apiKey', in: 'query', name: 'token', description: "The token in an OFREP bulk answer's `eventStreams` URL: it names an SDK key (never the key itself)." },
-        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for Prometheus.' },
-      },
+      securitySchemes: SECURITY_SCHEMES,
     },
     'x-websockets': [
       { path: '/sdk/stream', protocol: PROTOCOL_VERSION, credential: 'sdkKey', description: 'Snapshot, then changes; the client acknowledges and reports telemetry. See docs/protocol.md.' },
