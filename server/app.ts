@@ -13,6 +13,7 @@ import type { Db } from './db.js';
 import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
 import { mount, type Guards } from './http/mount.js';
+import { VALIDATE_RESPONSES, responseValidator } from './http/response-validator.js';
 import type { Route } from './http/route.js';
 import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
@@ -21,6 +22,7 @@ import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
+import { openApiDocument } from './openapi/openapi-document.js';
 import { openApiRoutes } from './openapi/openapi-routes.js';
 import { CROSS_ORIGIN_PATHS, crossOrigin, ofrepEdge, ofrepErrors } from './ofrep/ofrep-http.js';
 import { ofrepRoutes } from './ofrep/ofrep-routes.js';
@@ -128,6 +130,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  // Tests: every answer is held to the OpenAPI document (server/http/response-validator.ts).
+  if (process.env[VALIDATE_RESPONSES] === '1') app.use(responseValidator(() => openApiDocument(routeTable), deps.log));
   app.use(accessLog(deps.log));
   // SIGTERM's drain: new requests get 503 shutting_down (server/drain.ts); health checks still answer.
   app.use(drainGate(() => deps.health?.shuttingDown ?? false));

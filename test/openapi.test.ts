@@ -6,6 +6,7 @@ import { CAN, ROLES, type Role } from '../server/auth/roles.js';
 import type { Route } from '../server/http/route.js';
 import { errorBodySchema } from '../server/http/schemas.js';
 import { openApiDocument as documentOf, openApiPath, pathParams } from '../server/openapi/openapi-document.js';
+import { SchemaComponents } from '../server/openapi/openapi-schemas.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { issueSdkKey } from './helpers/push-client.js';
 
@@ -207,6 +208,103 @@ describe('the OpenAPI document', () => {
     const again = await ts.api('GET', '/sdk/flags', { headers: { authorization: `Bearer ${sdkKey}`, 'if-none-match': etag } });
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
+  });
+
+  it('gives every JSON answer a schema, and lists the media type of every other answer', () => {
+    const doc: any = openApiDocument();
+    for (const r of routeDocs) {
+      const ok = doc.paths[openApiPath(r.path)][r.method].responses[String(r.status ?? 200)];
+      const types = Object.keys(ok.content);
+      expect(types.length, `${r.method} ${r.path}`).toBeGreaterThan(0);
+      if (types.includes('application/json')) expect(r.response, `${r.method} ${r.path} has a response schema`).toBeDefined();
+      else expect(r.response, `${r.method} ${r.path}`).toBeUndefined();
+      for (const [type, media] of Object.entries<any>(ok.content)) expect(Object.keys(media.schema).length, `${r.method} ${r.path} ${type}`).toBeGreaterThan(0);
+    }
+    const types = (method: string, path: string) => Object.keys(doc.paths[path][method].responses['200'].content);
+    expect(types('get', '/api/audit/export')).toEqual(['application/x-ndjson', 'text/csv']);
+    expect(types('get', '/ofrep/v1/events')).toEqual(['text/event-stream']);
+    expect(types('get', '/metrics')).toEqual(['text/plain']);
+  });
+
+  it('answers the audit export, as CSV and as JSON lines, with a media type the document lists', async () => {
+    const doc: any = openApiDocument();
+    const listed = Object.keys(doc.paths['/api/audit/export'].get.responses['200'].content);
+    for (const format of ['csv', 'jsonl']) {
+      const res = await ts.api('GET', `/api/audit/export?format=${format}`, { as: 'viewer' });
+      expect(res.status).toBe(200);
+      expect(listed).toContain(res.headers.get('content-type')!.split(';')[0]);
+    }
+  });
+
+  it('has one JsonValue component for the recursive JSON value, referred to everywhere instead of inlined', () => {
+    const doc: any = openApiDocument();
+    const text = JSON.stringify(doc);
+    // The recursive value reads `anyOf: [string, number, boolean, null, array of itself, object of itself]`.
+    const recursive = /\{"type":"array","items":\{"\$ref":"#\/components\/schemas\/([^"]+)"\}\},\{"type":"object","propertyNames"/g;
+    expect([...new Set([...text.matchAll(recursive)].map((m) => m[1]))]).toEqual(['JsonValue']);
+    expect(text.match(recursive), 'the recursive value is written once').toHaveLength(1);
+    expect(doc.components.schemas.FlagView.properties.on).toEqual({ $ref: '#/components/schemas/JsonValue' });
+    expect(doc.paths['/api/flags'].post.requestBody.content['application/json'].schema.properties.on).toMatchObject({ $ref: '#/components/schemas/JsonValue' });
+    expect(doc.components.schemas.FlagState.properties.off).toEqual({ $ref: '#/components/schemas/JsonValue' });
+    for (const name of Object.keys(doc.components.schemas)) expect(name, 'no per-operation copy of a schema').not.toMatch(/__schema\d+$/);
+  });
+
+  it('describes every error body of the REST API by one ApiError schema through $ref, and OFREP refusals in OFREP\'s terms', () => {
+    const doc: any = openApiDocument();
+    expect(doc.components.responses.Error.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        expect(op.responses['5XX'], `${method} ${path}`).toEqual({ $ref: '#/components/responses/Error' });
+        if (path.startsWith('/ofrep/')) {
+          expect(op.responses['4XX'].content['application/json'].schema, `${method} ${path}`).toEqual({ $ref: '#/components/schemas/OfrepError' });
+          expect(op.responses['401'].content, `${method} ${path}: OFREP refuses a credential with no body`).toBeUndefined();
+        } else {
+          expect(op.responses['4XX'], `${method} ${path}`).toEqual({ $ref: '#/components/responses/Error' });
+        }
+      }
+    }
+  });
+
+  it('declares bearer tokens and the X-API-Key header as security schemes, each on the routes that take it', async () => {
+    const doc: any = openApiDocument();
+    expect(doc.components.securitySchemes.sdkApiKey).toEqual(expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }));
+    expect(doc.components.securitySchemes.userToken).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    const schemes = (method: string, path: string) => doc.paths[path][method].security.flatMap((s: object) => Object.keys(s)).sort();
+    expect(schemes('post', '/ofrep/v1/evaluate/flags')).toEqual(['sdkApiKey', 'sdkKey']);
+    expect(schemes('post', '/ofrep/v1/evaluate/flags/{key}')).toEqual(['sdkApiKey', 'sdkKey']);
+    expect(schemes('get', '/ofrep/v1/events')).toEqual(['eventStreamToken']);
+    expect(schemes('get', '/sdk/flags')).toEqual(['sdkKey']);
+    expect(schemes('get', '/metrics')).toEqual(['metricsToken', 'userToken']);
+    expect(schemes('post', '/api/flags/{key}/kill')).toEqual(['userToken']);
+    expect(schemes('get', '/healthz')).toEqual([]);
+    // As the server answers: X-API-Key is an SDK key on OFREP, and nowhere else.
+    const viaHeader = await ts.api('POST', '/ofrep/v1/evaluate/flags', { body: {}, headers: { 'x-api-key': sdkKey } });
+    expect(viaHeader.status).toBe(200);
+    expect((await ts.api('GET', '/sdk/flags', { headers: { 'x-api-key': sdkKey } })).status).toBe(401);
+  });
+
+  it('documents the answer /ofrep/v1/events gives an unknown token: 401 with no body', async () => {
+    const doc: any = openApiDocument();
+    expect(doc.paths['/ofrep/v1/events'].get.responses['401'].content).toBeUndefined();
+    const res = await ts.api('GET', '/ofrep/v1/events?token=not-a-token');
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(res.headers.get('content-type')).toBeNull();
+  });
+
+  it('describes each success answer from its schema, never in prose that can drift', () => {
+    const doc: any = openApiDocument();
+    const describer = new SchemaComponents();
+    for (const r of routeDocs) {
+      expect(r, `${r.method} ${r.path}`).not.toHaveProperty('returns');
+      const ok = doc.paths[openApiPath(r.path)][r.method].responses[String(r.status ?? 200)];
+      const schema = ok.content['application/json']?.schema;
+      expect(ok.description, `${r.method} ${r.path}`).toBe(schema ? describer.describe(schema) : r.summary);
+    }
+    const kill = doc.paths['/api/kill'].post.responses['200'];
+    expect(kill.description).toBe('`{killId, killed, alreadyKilled, propagation?}`');
+    const propagation = doc.components.schemas.Propagation;
+    expect(Object.keys(propagation.properties)).toEqual(expect.arrayContaining(['medianMs', 'replicas', 'ofrep']));
   });
 
   it('answers an unknown flag with the one error body', async () => {

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { routeFor } from '../http/route.js';
 import type { AuditService } from './audit-service.js';
-import type { AuditEntry } from '@switchyard-flags/sdk/api';
+import type { AuditEntry, VerifyResult } from '@switchyard-flags/sdk/api';
 import { redactEntry } from './audit-redaction.js';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z' });
@@ -81,10 +81,17 @@ export const auditEntrySchema = z.strictObject({
   prevHash: z.string(),
   hash: z.string(),
   redacted: z.array(z.string()).optional(),
-}).meta({ id: 'AuditEntry' });
+}).meta({ id: 'AuditEntry' }) satisfies z.ZodType<AuditEntry>;
 
 /** `GET /api/audit`: one page, newest first. */
 export const auditPageSchema = z.strictObject({ entries: z.array(auditEntrySchema), next: z.string().nullable() });
+
+/** `VerifyResult` (sdk/src/api.ts): `GET /api/audit/verify`. */
+export const verifyShapes = {
+  ok: { ok: z.literal(true), count: z.number().int(), head: z.string() },
+  broken: { ok: z.literal(false), count: z.number().int(), firstBad: z.number().int().nullable(), problem: z.string(), head: z.string() },
+};
+export const verifyResultSchema = z.union([z.strictObject(verifyShapes.ok), z.strictObject(verifyShapes.broken)]).meta({ id: 'VerifyResult' }) satisfies z.ZodType<VerifyResult>;
 
 const route = routeFor<{ audit: AuditService }>('audit');
 
@@ -94,7 +101,7 @@ const roleOf = (req: Request) => (req.principal?.kind === 'user' ? req.principal
 export const auditRoutes = [
   route({
     method: 'get', path: '/api/audit', summary: 'Audit entries, newest first, filtered and paged', access: { permission: 'read' },
-    query: listQuery, response: auditPageSchema, returns: '`{entries: AuditEntry[], next: string | null}`',
+    query: listQuery, response: auditPageSchema,
     handler: async ({ query: q, req }, { audit }) => {
       const page = await audit.list({ ...q, from: utc(q.from), to: utc(q.to) }, q.cursor, q.limit);
       const role = roleOf(req);
@@ -103,12 +110,12 @@ export const auditRoutes = [
   }),
   route({
     method: 'get', path: '/api/audit/verify', summary: 'Verify the hash chain (against a head kept elsewhere with ?expectHead=)',
-    access: { permission: 'read' }, query: verifyQuery, returns: '`{ok, count, head, firstBad?, ...}`',
+    access: { permission: 'read' }, query: verifyQuery, response: verifyResultSchema,
     handler: ({ query }, { audit }) => audit.verify(query.expectHead),
   }),
   route({
     method: 'get', path: '/api/audit/export', summary: 'Export the audit trail as JSON lines or CSV', access: { permission: 'read' },
-    query: exportQuery, produces: 'application/x-ndjson', returns: 'one AuditEntry per line (or CSV with ?format=csv)',
+    query: exportQuery, produces: ['application/x-ndjson', 'text/csv'],
     handler: async ({ query: q, req, res }, { audit }) => {
       const csv = q.format === 'csv';
       res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');

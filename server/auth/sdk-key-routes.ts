@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SdkKeyView } from '@switchyard-flags/sdk/api';
 import { routeFor } from '../http/route.js';
 import { reasonSchema, text } from '../validation.js';
 import type { SdkKeyService } from './sdk-keys.js';
@@ -17,7 +18,7 @@ export const sdkKeyViewSchema = z.strictObject({
   createdBy: z.string(),
   revokedAt: z.string().nullable(),
   revokedBy: z.string().nullable(),
-}).meta({ id: 'SdkKeyView' });
+}).meta({ id: 'SdkKeyView' }) satisfies z.ZodType<SdkKeyView>;
 
 const route = routeFor<{ sdkKeys: SdkKeyService }>('auth');
 
@@ -25,19 +26,19 @@ const route = routeFor<{ sdkKeys: SdkKeyService }>('auth');
 export const sdkKeyRoutes = [
   route({
     method: 'get', path: '/api/sdk-keys', summary: 'List SDK keys (never the secret)', access: { permission: 'manageKeys' },
-    response: z.strictObject({ keys: z.array(sdkKeyViewSchema) }), returns: '`{keys: SdkKeyView[]}`',
+    response: z.strictObject({ keys: z.array(sdkKeyViewSchema) }),
     handler: async (_input, { sdkKeys }) => ({ keys: await sdkKeys.list() }),
   }),
   route({
     method: 'post', path: '/api/sdk-keys', summary: 'Issue an SDK key (the secret is shown once)', access: { permission: 'manageKeys' },
     description: '`kind` `server` (default): a backend key that reads full flag states (`GET /sdk/flags`, `/sdk/stream`). `client`: a key for browsers and mobile apps that gets only answers evaluated for the context it sends (OFREP) and is refused on the full-state routes.',
-    body: createSchema, status: 201, response: sdkKeyViewSchema.extend({ key: z.string() }), returns: '`{id, name, kind, key, prefix, createdAt}`',
+    body: createSchema, status: 201, response: sdkKeyViewSchema.extend({ key: z.string() }),
     example: { body: { name: 'support-web', kind: 'client' } },
     handler: ({ body, actor }, { sdkKeys }) => sdkKeys.create(actor, body.name, body.kind),
   }),
   route({
     method: 'post', path: '/api/sdk-keys/:id/revoke', summary: 'Revoke an SDK key; its live sockets close with 4401',
-    access: { permission: 'manageKeys' }, body: revokeSchema, response: sdkKeyViewSchema, returns: 'the key, revoked',
+    access: { permission: 'manageKeys' }, body: revokeSchema, response: sdkKeyViewSchema,
     example: { params: { id: 'key_from_the_create_answer' }, body: { reason: 'leaked in a public repo' } },
     handler: ({ body, params, actor }, { sdkKeys }) => sdkKeys.revoke(actor, params.id!, body.reason),
   }),

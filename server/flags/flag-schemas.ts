@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import type { FlagView } from '@switchyard-flags/sdk/api';
+import { jsonValueWire } from '../http/schemas.js';
 import { flagKeySchema, jsonValueSchema, reasonSchema, tagSchema, text, versionSchema } from '../validation.js';
 
 const tags = z
@@ -106,7 +108,7 @@ export { flagKeySchema };
 // (test/openapi.test.ts checks real answers against them).
 const nullableText = z.string().nullable();
 /** A flag value on the wire: any JSON (one shared component in the document). */
-const jsonValue = z.json().meta({ id: 'JsonValue' });
+const jsonValue = jsonValueWire;
 
 /** `FlagView` (sdk/src/api.ts): a flag as the REST API shows it. */
 export const flagViewSchema = z.strictObject({
@@ -142,7 +144,7 @@ export const flagViewSchema = z.strictObject({
   stateVersion: z.number().int(),
   maxStaleSeconds: z.number().int().nullable(),
   cohortRules: z.number().int(),
-}).meta({ id: 'FlagView' });
+}).meta({ id: 'FlagView' }) satisfies z.ZodType<FlagView>;
 
 /**
  * One flag of `GET /api/flags`: the FlagView, except that without `?values=full` a value longer

@@ -21,20 +21,20 @@ const routes = [
   route({
     method: 'post', path: '/api/things/:key', summary: 'Make a thing', access: { permission: 'editFlags' },
     body: z.strictObject({ size: z.number().int().min(1) }), query: z.strictObject({ dry: z.enum(['true', 'false']).default('false') }),
-    status: 201, returns: 'the thing',
+    status: 201,
     handler: ({ body, query, params, actor }, deps) => {
       deps.calls.push(body);
       return { key: params.key, size: body.size, dry: query.dry, by: actor.sub };
     },
   }),
   route({
-    method: 'get', path: '/api/things/:key/text', summary: 'The thing as text', access: { permission: 'read' }, produces: 'text/plain', returns: 'text',
+    method: 'get', path: '/api/things/:key/text', summary: 'The thing as text', access: { permission: 'read' }, produces: 'text/plain',
     handler: ({ params, res }) => {
       res.type('text/plain').send(`thing ${params.key}`);
     },
   }),
   route({
-    method: 'get', path: '/api/optional', summary: 'Only when configured', access: { public: true }, returns: 'ok', when: (d) => d.optional === true,
+    method: 'get', path: '/api/optional', summary: 'Only when configured', access: { public: true }, when: (d) => d.optional === true,
     handler: () => ({ ok: true }),
   }),
 ];
@@ -107,5 +107,22 @@ describe('mount()', () => {
     expect(labels).toContain('POST /api/things/blue 400 /api/things/:key');
     expect(labels).toContain('POST /api/things/blue 403 /api/things/:key');
     expect(labels).toContain('GET /api/optional 404 unmatched');
+  });
+
+  it("types a handler's answer by its route's response schema: an answer that does not fit is a compile error", () => {
+    const answer = z.strictObject({ n: z.number(), name: z.string().optional() });
+    const fits = route({ method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer, handler: async () => ({ n: 1 }) });
+    const wrongType = route({
+      method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer,
+      // @ts-expect-error: `n` is a number in the schema
+      handler: () => ({ n: 'one' }),
+    });
+    const missing = route({
+      method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer,
+      // @ts-expect-error: `n` is required by the schema
+      handler: () => ({ name: 'x' }),
+    });
+    const writesItself = route({ method: 'get', path: '/api/n', summary: 'n', access: { public: true }, response: answer, handler: ({ res }) => void res.status(304).end() });
+    for (const r of [fits, wrongType, missing, writesItself]) expect(r.response).toBe(answer);
   });
 });

@@ -29,11 +29,18 @@ export interface RouteInput<B, Q> {
 /** An OpenAPI fragment for what the table cannot say by itself (a header, a 304). */
 type Json = Record<string, unknown>;
 
+/** Another answer than the success and the one error body: a 304, OFREP's own shapes; `schema` is its JSON body (none: no body). */
+export interface OtherResponse {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Json;
+}
+
 /**
  * One HTTP route, as data: `mount()` registers it (access check, parsing, the success status)
  * and the OpenAPI document describes it from the same object, so the two cannot drift.
  */
-export interface Route<D = unknown, B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
+export interface Route<D = unknown, B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   method: Method;
   /** The full path in express syntax, e.g. `/api/flags/:key/kill`; also the Prometheus `route` label. */
   path: string;
@@ -49,16 +56,24 @@ export interface Route<D = unknown, B extends z.ZodType = z.ZodType, Q extends z
    */
   chooseBody?: (raw: unknown) => z.ZodType;
   query?: Q;
-  /** The success body's schema (the wire types of sdk/src/api.ts, as zod). */
-  response?: z.ZodType;
+  /**
+   * The success body's schema, required for every JSON answer: the handler's return type is
+   * checked against it, the OpenAPI document describes the answer with it (its field list is the
+   * response's description), and with SWITCHYARD_VALIDATE_RESPONSES=1 every answer is validated
+   * against the document made from it (server/http/response-validator.ts).
+   */
+  response?: R;
   /** Success status, 200 unless given. */
   status?: number;
-  /** Content type of the success body; JSON unless given. */
-  produces?: string;
-  /** What the success body holds, in words. */
-  returns: string;
-  /** Extra OpenAPI parameters (request headers) and responses (a 304) beside the generated ones. */
-  openapi?: { parameters?: Json[]; responses?: Record<string, Json>; headers?: Json };
+  /** Content types of a success body that is not JSON (a stream, CSV, text); JSON with `response` unless given. */
+  produces?: string | readonly string[];
+  /**
+   * What the table cannot say by itself: extra parameters (request headers), the success
+   * answer's headers, other answers (a 304; they replace the shared `4XX`/`5XX` error body when
+   * given under those keys), and the credentials when they are not the access's usual ones (OFREP's
+   * `X-API-Key`, the event stream's token).
+   */
+  openapi?: { parameters?: Json[]; responses?: Record<string, OtherResponse>; headers?: Json; security?: Json[] };
   /** Required for every route with a body: valid against `body`, accepted by the server in the test's prepared state. */
   example?: RouteExample;
   /** Mounted only when this holds for the deps (an optional part of the server). */
@@ -67,14 +82,17 @@ export interface Route<D = unknown, B extends z.ZodType = z.ZodType, Q extends z
    * Answers the request: its result is sent as JSON with `status`; a handler that writes the
    * response itself (a stream, a 304, text) returns nothing. Errors go to the one error handler.
    */
-  handler(input: RouteInput<z.output<B>, z.output<Q>>, deps: D): unknown;
+  handler(input: RouteInput<z.output<B>, z.output<Q>>, deps: D): Answer<z.output<R>>;
 }
+
+/** What a handler returns: the body to send (checked against `response`), or nothing when it wrote the response itself. */
+export type Answer<T> = T | void | Promise<T | void>;
 
 /**
  * `const route = routeFor<{ flags: FlagService }>('flags')` gives a function that types one
  * route's handler from its schemas and stamps the domain's tag on it.
  */
 export function routeFor<D>(tag: string) {
-  return <B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType>(r: Omit<Route<D, B, Q>, 'tag'>): Route<D> =>
+  return <B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType>(r: Omit<Route<D, B, Q, R>, 'tag'>): Route<D> =>
     ({ ...r, tag }) as unknown as Route<D>;
 }

@@ -66,17 +66,17 @@ async function bulkPropagation(waiter: PropagationWaiter, r: BulkResult, ms: num
 }
 
 /** `FlagActionResult` (sdk/src/api.ts): the flag, whether it changed, and with `waitMs` the delivery figures. */
-export const flagActionResultSchema = flagViewSchema.extend({ changed: z.boolean(), propagation: propagationSchema.optional() });
+export const flagActionResultSchema = flagViewSchema.extend({ changed: z.boolean(), propagation: propagationSchema.optional() }) satisfies z.ZodType<FlagActionResult>;
 const byFlag = z.record(z.string(), propagationSchema).optional();
 /** `BulkKillResult` (sdk/src/api.ts). */
-export const bulkKillResultSchema = z.strictObject({ killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag });
+export const bulkKillResultSchema = z.strictObject({ killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag }) satisfies z.ZodType<BulkKillResult>;
 /** `BulkRestoreResult` (sdk/src/api.ts). */
 export const bulkRestoreResultSchema = z.strictObject({
   restored: z.array(z.string()),
   alreadyLive: z.array(z.string()),
   notThisKill: z.array(z.string()).optional(),
   propagation: byFlag,
-});
+}) satisfies z.ZodType<BulkRestoreResult>;
 
 type Push = { tracker: PropagationWaiter } | undefined;
 
@@ -94,13 +94,12 @@ export const killRoutes = [
     method: 'post', path: '/api/flags/:key/kill', summary: 'Kill a flag: everyone gets its off value',
     description: 'Idempotent (`changed: false` when already killed). With `waitMs` the answer waits for connected SDKs to acknowledge and carries `propagation`.',
     access: { permission: 'kill' }, body: oneFlagSchema, response: flagActionResultSchema,
-    returns: 'the FlagView (with the `killId` of the kill holding it) with `changed` (and `propagation` with waitMs)',
     example: { params: { key: 'support-draft' }, body: { reason: 'cost spike: $180/h on the drafting model', waitMs: 500 } },
     handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.kill(actor, params.key!, b.reason, b.version), b.waitMs, push),
   }),
   route({
     method: 'post', path: '/api/flags/:key/restore', summary: 'Restore a killed flag to the stage it was at', access: { permission: 'kill' },
-    body: oneFlagSchema, response: flagActionResultSchema, returns: 'the FlagView with `changed`',
+    body: oneFlagSchema, response: flagActionResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'provider rate limits back to normal' } },
     handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.restore(actor, params.key!, b.reason, b.version), b.waitMs, push),
   }),
@@ -108,7 +107,6 @@ export const killRoutes = [
     method: 'post', path: '/api/kill', summary: 'Kill every flag with a tag, or all flags', access: { permission: 'kill' },
     description: 'One transaction: all are killed or none. The answer\'s `killId` is stored on every flag this request killed (flags already killed keep their own); `POST /api/restore {killId}` undoes exactly this kill. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every killed flag and carries `propagation`, keyed by flag.',
     body: scopeSchema, response: bulkKillResultSchema,
-    returns: '`{killId: string | null, killed: string[], alreadyKilled: string[]}` (and `propagation: {[flag]: {key, stateVersion, connected, applied, pending, slowestMs, medianMs}}` with waitMs)',
     example: { body: { tag: 'ai', reason: 'model provider outage', waitMs: 500 } },
     handler: async ({ body: b, actor }, { kills, push }) => {
       const result = await kills.killMany(actor, scopeOf(b), b.reason);
@@ -121,7 +119,6 @@ export const killRoutes = [
     method: 'post', path: '/api/restore', summary: 'Restore every flag with a tag, all flags, or exactly one kill', access: { permission: 'kill' },
     description: 'One transaction. Exactly one of `tag`, `all: true` or `killId`. With `killId` (from a kill\'s answer, e.g. `{"killId": "0b4c…", "reason": "provider is back"}`) only the flags still killed by that kill are restored: flags of that kill restored since are listed in `alreadyLive`, those killed again since by another kill in `notThisKill` (left killed); an unknown id is a 404. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
     body: restoreScopeSchema, response: bulkRestoreResultSchema,
-    returns: '`{restored: string[], alreadyLive: string[]}` (and `notThisKill: string[]` with killId; `propagation: {[flag]: Propagation}` with waitMs)',
     example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
     handler: async ({ body: b, actor }, { kills, push }) => {
       const result: BulkResult & Partial<KillRestoreOutcome> =

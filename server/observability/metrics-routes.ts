@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { Db } from '../db.js';
@@ -8,6 +9,9 @@ import { Forbidden, Unauthorized, Unavailable } from '../errors.js';
 import { routeFor } from '../http/route.js';
 import type { Health } from './health.js';
 import type { Metrics } from './metrics.js';
+
+/** `{ok: true}`: what a health probe answers when it holds (a 503 with the one error body otherwise). */
+const okSchema = z.strictObject({ ok: z.literal(true) });
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -34,7 +38,7 @@ export const scrapeRoutes = [
   route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics', access: { scrape: true },
     description: 'Takes METRICS_TOKEN as a bearer token, or a reader-role user token; or serve it unauthenticated on a private METRICS_LISTEN address instead.',
-    produces: 'text/plain', returns: 'the Prometheus text format', when: (d) => d.prometheus !== undefined,
+    produces: 'text/plain', when: (d) => d.prometheus !== undefined,
     handler: async ({ req, res }, { prometheus, authenticator: auth, metricsToken: scrapeToken }) => {
       const presented = bearer(req.headers.authorization);
       if (!(scrapeToken && presented && sameSecret(presented, scrapeToken))) {
@@ -51,12 +55,12 @@ export const scrapeRoutes = [
 /** Liveness and readiness, for load balancers and orchestrators (public). */
 export const healthRoutes = [
   route({
-    method: 'get', path: '/healthz', summary: 'The process is up', access: { public: true }, returns: '`{ok: true}`',
-    handler: () => ({ ok: true }),
+    method: 'get', path: '/healthz', summary: 'The process is up', access: { public: true }, response: okSchema,
+    handler: () => ({ ok: true as const }),
   }),
   route({
     method: 'get', path: '/readyz', summary: 'Ready: the database takes writes, this server holds its DATA_DIR lock, is caught up with the change stream and is not shutting down (503 + Retry-After when not)',
-    access: { public: true }, returns: '`{ok: true}`',
+    access: { public: true }, response: okSchema,
     handler: async (_input, { db, health }) => {
       if (health?.shuttingDown) {
         const r = await health.check();
@@ -69,7 +73,7 @@ export const healthRoutes = [
       }
       const r = health ? await health.check() : { ok: true, problems: [] };
       if (!r.ok) throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems });
-      return { ok: true };
+      return { ok: true as const };
     },
   }),
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { routeFor } from '../http/route.js';
-import { etagMatches, statusOf } from './ofrep-evaluation.js';
+import { jsonValueWire } from '../http/schemas.js';
+import { etagMatches, statusOf, type OfrepFailure, type OfrepSuccess } from './ofrep-evaluation.js';
 import type { OfrepService } from './ofrep-service.js';
 import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
 import { Unauthorized } from '../errors.js';
@@ -11,26 +12,30 @@ export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), 
 const metadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 const success = z.strictObject({
   key: z.string(),
-  value: z.json(),
+  value: jsonValueWire,
   reason: z.enum(['STATIC', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'UNKNOWN']),
-  variant: z.string(),
+  variant: z.enum(['on', 'off']),
   metadata,
-});
-const failure = z.strictObject({ key: z.string(), errorCode: z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']), errorDetails: z.string() });
+}).meta({ id: 'OfrepEvaluationSuccess' }) satisfies z.ZodType<OfrepSuccess>;
+const errorCode = z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']);
+const failure = z.strictObject({ key: z.string(), errorCode, errorDetails: z.string() }).meta({ id: 'OfrepEvaluationFailure' }) satisfies z.ZodType<OfrepFailure>;
+/** OFREP's error body for a refused request: `{errorCode, errorDetails}`, with the flag `key` on the single-flag route. */
+const ofrepError = z.strictObject({ key: z.string().optional(), errorCode, errorDetails: z.string() }).meta({ id: 'OfrepError' });
 const eventStream = z.strictObject({ type: z.literal('sse'), url: z.string(), inactivityDelaySec: z.number().int().min(1).optional() });
 export const ofrepBulkSchema = z.strictObject({ flags: z.array(z.union([success, failure])), eventStreams: z.array(eventStream).optional(), metadata: metadata.optional() });
 
 const route = routeFor<{ ofrep: OfrepService }>('ofrep');
 
 const etagHeader = { ETag: { description: 'The state version and a digest of the canonical context, quoted: send it back as If-None-Match.', schema: { type: 'string' } } };
+/** OFREP answers a refused credential without a body (ofrep-http.ts `ofrepErrors`), and any other 4xx with its own error shape. */
 const refusals = {
-  '401': { description: 'No SDK key, or an unknown or revoked one (no body).' },
+  '401': { description: 'No SDK key, or an unknown or revoked one (no body).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
   '403': { description: 'Not an SDK key (no body).' },
   '429': { description: 'Too many failed authentications from this address (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
+  '4XX': { description: '`{key?, errorCode, errorDetails}`: a bad request in OFREP\'s terms', schema: ofrepError },
 };
-const auth = [
-  { name: 'X-API-Key', in: 'header', required: false, description: 'The SDK key, instead of `Authorization: Bearer`.', schema: { type: 'string' } },
-];
+/** The SDK key, as `Authorization: Bearer` or OFREP's `X-API-Key` header (ofrep-http.ts). */
+const security = [{ sdkKey: [] }, { sdkApiKey: [] }];
 const example = { params: { key: 'support-draft' }, body: { context: { targetingKey: 'user-1', plan: 'pro' } } };
 
 /** The OpenFeature Remote Evaluation Protocol (open-feature/protocol `service/openapi.yaml`, ADR-0008): any SDK key. */
@@ -39,8 +44,8 @@ export const ofrepRoutes = [
     method: 'post', path: '/ofrep/v1/evaluate/flags/:key', summary: 'OFREP: evaluate one flag for a context', access: { sdkKey: true },
     description:
       "OpenFeature's Remote Evaluation Protocol, single flag: the same `evaluate()` the SDK and the preview use. `context.targetingKey` is the bucketing key. 200 `{key, value, reason, variant, metadata}`; 404 `{key, errorCode: FLAG_NOT_FOUND}`; 400 `{key, errorCode: TARGETING_KEY_MISSING | INVALID_CONTEXT | PARSE_ERROR | GENERAL, errorDetails}`.",
-    body: ofrepRequestSchema, response: success, returns: '`{key, value, reason, variant, metadata}`',
-    openapi: { parameters: auth, responses: { ...refusals, '400': { description: '`{key, errorCode, errorDetails}`' }, '404': { description: '`{key, errorCode: "FLAG_NOT_FOUND", errorDetails}`' } } },
+    body: ofrepRequestSchema, response: success,
+    openapi: { security, responses: { ...refusals, '400': { description: '`{key, errorCode, errorDetails}`', schema: failure }, '404': { description: '`{key, errorCode: "FLAG_NOT_FOUND", errorDetails}`', schema: failure } } },
     example,
     handler: async ({ params, body, res }, { ofrep }) => {
       const result = await ofrep.single(params.key!, body.context);
@@ -51,11 +56,12 @@ export const ofrepRoutes = [
     method: 'post', path: '/ofrep/v1/evaluate/flags', summary: 'OFREP: evaluate every flag for a context (ETag / 304)', access: { sdkKey: true },
     description:
       "OpenFeature's Remote Evaluation Protocol, bulk: every flag for the context, failures (`TARGETING_KEY_MISSING` for a partial rollout without a key) in place. The answer carries an `ETag` from the state version and the canonical context; a request whose `If-None-Match` holds it gets a 304 with no body. Server and client SDK keys alike.",
-    body: ofrepRequestSchema, response: ofrepBulkSchema, returns: '`{flags: [{key, value, reason, variant, metadata} | {key, errorCode, errorDetails}], eventStreams?}`',
+    body: ofrepRequestSchema, response: ofrepBulkSchema,
     openapi: {
-      parameters: [...auth, { name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the answer you hold; unchanged is a 304.', schema: { type: 'string' } }],
+      security,
+      parameters: [{ name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the answer you hold; unchanged is a 304.', schema: { type: 'string' } }],
       headers: etagHeader,
-      responses: { ...refusals, '304': { description: 'Not modified: nothing changed for this context.', headers: etagHeader }, '400': { description: '`{errorCode, errorDetails}`' } },
+      responses: { ...refusals, '304': { description: 'Not modified: nothing changed for this context.', headers: etagHeader } },
     },
     example: { body: example.body },
     handler: async ({ req, res, body }, { ofrep }) => {
@@ -72,14 +78,22 @@ export const ofrepRoutes = [
       res.setHeader('ETag', answer.etag);
       const p = req.principal;
       const url = p?.kind === 'sdk' ? ofrep.events.url(p.keyId) : '';
-      return { flags: answer.flags, eventStreams: [{ type: 'sse', url, inactivityDelaySec: INACTIVITY_DELAY_SEC }] };
+      return { flags: answer.flags, eventStreams: [{ type: 'sse' as const, url, inactivityDelaySec: INACTIVITY_DELAY_SEC }] };
     },
   }),
   route({
     method: 'get', path: '/ofrep/v1/events', summary: 'OFREP: server-sent events telling a client to re-fetch (ADR-0008)', access: { public: true },
     description:
       'The `eventStreams` URL of a bulk answer: `text/event-stream` of `{"type":"refetchEvaluation","etag":"\\"<state version>\\"","lastModified":<unix s>}` (event `message`, id the state version), one on connect and one per change, fed by the same change feed as `/sdk/stream`. The `token` names the SDK key (never the key itself) and works on every replica sharing the signing secret and stops working when the key is revoked (401: re-fetch the bulk answer for a new URL).',
-    query: z.looseObject({ token: z.string().max(512).optional() }), produces: 'text/event-stream', returns: 'an event stream that stays open',
+    query: z.looseObject({ token: z.string().max(512).optional() }), produces: 'text/event-stream',
+    openapi: {
+      security: [{ eventStreamToken: [] }],
+      responses: {
+        '401': { description: 'The token is unknown (signed with another secret) or its SDK key was revoked: re-fetch the bulk answer for a new URL (no body, as every OFREP refusal).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+        '429': { description: 'This SDK key holds MAX_CONNECTIONS_PER_KEY event streams already (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
+        '4XX': refusals['4XX'],
+      },
+    },
     handler: async ({ query, res }, { ofrep }) => {
       const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
       if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown (signed with another secret) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');

@@ -5,7 +5,8 @@ import { Forbidden, NotFound } from '../errors.js';
 export const CLIENT_KEY_REFUSED =
   'a client SDK key gets only answers evaluated for the context it sends: use POST /ofrep/v1/evaluate/flags (the full flag state needs a server key)';
 import { routeFor } from '../http/route.js';
-import { propagationSchema } from '../http/schemas.js';
+import { flagStateWire, propagationSchema } from '../http/schemas.js';
+import type { Snapshot } from '@switchyard-flags/sdk/protocol';
 import type { PushState } from './push-state.js';
 
 /** `"7"` matches `If-None-Match: "7"`, `W/"7"` or a list holding either; never `*`, which names no version (a 304 to it would hide a kill). */
@@ -17,8 +18,8 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
-/** `{version, flags: FlagState[]}`: the snapshot the stream sends first (sdk/src/protocol.ts). */
-export const sdkSnapshotSchema = z.strictObject({ version: z.number().int(), flags: z.array(z.looseObject({ key: z.string() })) });
+/** `Snapshot` (sdk/src/protocol.ts): `{version, flags: FlagState[]}`, what the stream sends first. */
+export const sdkSnapshotSchema = z.strictObject({ version: z.number().int(), flags: z.array(flagStateWire) }) satisfies z.ZodType<Snapshot>;
 
 const route = routeFor<{ push: PushState }>('push');
 
@@ -28,7 +29,7 @@ const etagHeader = { ETag: { description: 'The snapshot version, quoted (`"7"`):
 export const pushRoutes = [
   route({
     method: 'get', path: '/api/flags/:key/propagation', summary: "How far the flag's latest change has reached connected SDKs",
-    access: { permission: 'read' }, response: propagationSchema, returns: '`{key, stateVersion, connected, applied, pending, slowestMs, medianMs}`',
+    access: { permission: 'read' }, response: propagationSchema,
     handler: async ({ params }, { push }) => {
       await push.start();
       const key = params.key!;
@@ -41,7 +42,7 @@ export const pushRoutes = [
     method: 'get', path: '/sdk/flags', summary: 'The flag state snapshot for SDKs (ETag / 304)', access: { sdkKey: true },
     description:
       'The snapshot the stream would send, for bootstrap, polling fallback and curl. The answer carries `ETag: "<version>"`; a request whose `If-None-Match` holds that tag (or `W/` of it) gets a 304 with no body; `*` always gets the snapshot.',
-    response: sdkSnapshotSchema, returns: '`{version, flags: FlagState[]}`',
+    response: sdkSnapshotSchema,
     openapi: {
       parameters: [{ name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the snapshot you hold; unchanged is a 304.', schema: { type: 'string' }, example: '"7"' }],
       headers: etagHeader,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Gate, GatesView, SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import type { CohortOp, CohortRule } from '@switchyard-flags/sdk/protocol';
 import { reasonSchema, text, versionSchema } from '../validation.js';
 import { checkSchema, metricRangesSchema, type MetricRanges } from './check-schema.js';
@@ -136,7 +137,19 @@ export const gateSchema = z.looseObject({
   metric: z.string().optional(),
   observed: z.number().nullable().optional(),
   threshold: z.number().nullable().optional(),
-}).meta({ id: 'Gate' });
+}).meta({ id: 'Gate' }) satisfies z.ZodType<Gate>;
+
+/** `SignoffSnapshot` (sdk/src/api.ts): the gate evidence a sign-off is given on. */
+export const signoffSnapshotSchema = z.strictObject({
+  planVersion: z.number().int(),
+  checks: z.array(z.strictObject({
+    metric: z.string(),
+    outcome: z.enum(['pass', 'breach', 'inconclusive']),
+    estimate: z.number().nullable(),
+    interval: z.tuple([z.number(), z.number()]).nullable(),
+    n: z.number().int(),
+  })),
+}).meta({ id: 'SignoffSnapshot' }) satisfies z.ZodType<SignoffSnapshot>;
 
 /** `GatesView` (sdk/src/api.ts): `GET /api/flags/:key/gates`. */
 export const gatesViewSchema = z.strictObject({
@@ -150,6 +163,6 @@ export const gatesViewSchema = z.strictObject({
   gates: z.array(gateSchema),
   ready: z.boolean(),
   note: z.string().optional(),
-  snapshot: z.looseObject({ planVersion: z.number().int(), checks: z.array(z.looseObject({ metric: z.string() })) }).nullable().optional(),
+  snapshot: signoffSnapshotSchema.nullable().optional(),
   snapshotId: z.string().nullable().optional(),
-}).meta({ id: 'GatesView' });
+}).meta({ id: 'GatesView' }) satisfies z.ZodType<GatesView>;

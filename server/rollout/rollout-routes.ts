@@ -5,7 +5,8 @@ import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';
 import { advanceSchema, gateSchema, gatesViewSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from './plan-schema.js';
 import type { PlanService } from './plan-service.js';
-import type { RolloutService } from './rollout-service.js';
+import { planPutResultSchema, planViewSchema, previewResultSchema, signoffResultSchema, signoffsViewSchema } from './rollout-responses.js';
+import type { RolloutService, StageResult } from './rollout-service.js';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]).optional();
 
@@ -57,7 +58,7 @@ export const stageResultSchema = z.strictObject({
   percent: z.number(),
   changed: z.boolean(),
   gates: z.array(gateSchema).optional(),
-});
+}) satisfies z.ZodType<StageResult>;
 
 const route = routeFor<{ plans: PlanService; rollouts: RolloutService }>('rollout');
 
@@ -65,14 +66,13 @@ const route = routeFor<{ plans: PlanService; rollouts: RolloutService }>('rollou
 export const rolloutRoutes = [
   route({
     method: 'get', path: '/api/flags/:key/plan', summary: "The flag's rollout plan (a past version with ?version=)",
-    access: { permission: 'read' }, query: planQuerySchema,
-    returns: 'the plan with its version, author and the stages; a `webhookUrl` is redacted (`https://hooks.example/…/****`) with `webhookUrlHash` for every role',
+    response: planViewSchema, access: { permission: 'read' }, query: planQuerySchema,
     handler: ({ query: q, params }, { plans }) => plans.get(params.key!, q.version === undefined ? undefined : Number(q.version)),
   }),
   route({
     method: 'put', path: '/api/flags/:key/plan', summary: 'Write the rollout plan (cohort, stages, gates, guardrails)',
     description: 'Stages default to 5 → 25 → 100 %. A new plan version voids the sign-offs given on the previous one. A `webhookUrl` inside the network (loopback, private, link-local, …; not in `WEBHOOK_ALLOW`) is a 400 `webhook_refused`; the answer shows a newly set URL in full, once; sending the redacted form back keeps the current URL.',
-    access: { permission: 'plan' }, body: putPlanSchema, returns: 'the plan and the FlagView',
+    response: planPutResultSchema, access: { permission: 'plan' }, body: putPlanSchema,
     example: {
       params: { key: 'support-draft' },
       body: {
@@ -88,49 +88,48 @@ export const rolloutRoutes = [
     handler: ({ body, params, actor }, { plans }) => plans.put(actor, params.key!, body),
   }),
   route({
-    method: 'get', path: '/api/flags/:key/signoffs', summary: 'Sign-offs on the current plan', access: { permission: 'read' },
-    returns: 'the live sign-offs of the current plan version (each with the evidence `snapshot` it was given on) and the `lapsed` ones',
+    method: 'get', path: '/api/flags/:key/signoffs', summary: 'Sign-offs on the current plan', response: signoffsViewSchema, access: { permission: 'read' },
     handler: ({ params }, { plans }) => plans.signoffs(params.key!),
   }),
   route({
     method: 'post', path: '/api/flags/:key/signoffs', summary: 'Sign off the next stage (PM; not the plan author alone)',
-    access: { permission: 'signoff' }, body: signoffSchema, status: 201, returns: 'the sign-off',
+    response: signoffResultSchema, access: { permission: 'signoff' }, body: signoffSchema, status: 201,
     // snapshotId: what GET /gates answers at this point of the examples' replay (test/openapi.test.ts).
     example: { params: { key: 'support-draft' }, body: { comment: 'Reviewed 40 drafts from the eval set; tone is right.', stage: 1, snapshotId: '8754b7467080' } },
     handler: ({ body, params, actor }, { plans }) => plans.signoff(actor, params.key!, body),
   }),
   route({
     method: 'get', path: '/api/flags/:key/gates', summary: 'Whether the next stage may be reached, gate by gate, and why not',
-    access: { permission: 'read' }, response: gatesViewSchema, returns: 'the GatesView: `{flag, stage, nextStage, gates: [{gate, ok, detail, ...}], ready}`',
+    access: { permission: 'read' }, response: gatesViewSchema,
     handler: ({ params }, { rollouts }) => rollouts.gates(params.key!),
   }),
   route({
     method: 'post', path: '/api/flags/:key/advance', summary: 'Advance to the next stage (every gate must hold: 409 gates_not_met otherwise)',
-    access: { permission: 'advance' }, body: advanceSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed, gates?}`: the flag and the stage reached',
+    access: { permission: 'advance' }, body: advanceSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'sign-off in, eval score holding', toStage: 1 } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.advance(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/pause', summary: 'Pause the rollout (keeps serving the current stage; never gated)',
-    access: { permission: 'pause' }, body: pauseSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed}`',
+    access: { permission: 'pause' }, body: pauseSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'waiting on the weekend eval run' } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.pause(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/resume', summary: 'Resume a paused rollout', access: { permission: 'pause' },
-    body: pauseSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed}`',
+    body: pauseSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'eval run is green' } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.resume(actor, params.key!, body),
   }),
   route({
     method: 'post', path: '/api/flags/:key/rollback', summary: 'Go back a stage, or to `toStage` (never gated)',
-    access: { permission: 'rollback' }, body: rollbackSchema, response: stageResultSchema, returns: '`{flag: FlagView, stage, percent, changed, gates?}`: the flag and the stage reached',
+    access: { permission: 'rollback' }, body: rollbackSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'eval score dipped at 5%', toStage: 0 } },
     handler: ({ body, params, actor }, { rollouts }) => rollouts.rollback(actor, params.key!, body),
   }),
   route({
     method: 'get', path: '/api/flags/:key/preview', summary: 'What a context would get, at the current or a given stage',
-    access: { permission: 'read' }, query: previewQuerySchema, returns: 'the Evaluation: `{value, reason, bucket?}`',
+    response: previewResultSchema, access: { permission: 'read' }, query: previewQuerySchema,
     handler: ({ query: q, params }, { rollouts }) => rollouts.preview(params.key!, previewContext(q), q.stage === undefined ? undefined : Number(q.stage)),
   }),
 ];

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { routeFor } from '../http/route.js';
 import { batchSchema, metricsQuerySchema, sampleSchema } from './sample-schemas.js';
 import type { SampleService } from './sample-service.js';
+import { ingestResultSchema, metricsViewSchema } from './sample-responses.js';
 
 /**
  * A larger body limit for metric batches (1000 samples do not fit in the API's 64 KiB);
@@ -21,7 +22,7 @@ export const sampleRoutes = [
     description:
       'A sample is one observation `{value}` or an aggregate `{count, mean, stddev}` / `{count, sum, sumSq}` (stddev with the n − 1 denominator), per cohort `treatment` (default) or `control`. After each batch the guardrails judge the stage evidence; a breach pauses or kills the flag (audited as the system); a `tripOnAny` check trips on one breaking sample. Sign-offs whose checks moved out of pass lapse. At most METRIC_NAMES_PER_FLAG distinct names per flag (400 too_many_metric_names), METRICS_RATE_LIMIT samples and METRICS_OBSERVATION_LIMIT observations (the counts) per second per token (429 metrics_rate_limited, Retry-After). Every value, mean and spread is within ±1e12 or the range the plan declares for the metric, and a count within MAX_SAMPLE_COUNT (400 sample_out_of_bounds naming the field and the bound); a token minted with `--flags` reports for those flags only (403 flag_out_of_scope).',
     access: { permission: 'reportMetrics' }, body: z.union([sampleSchema, batchSchema]), chooseBody: (raw) => (isBatch(raw) ? batchSchema : sampleSchema),
-    status: 201, returns: '`{stored, tripped, uncounted?}`',
+    status: 201, response: ingestResultSchema,
     example: { body: { samples: [{ flag: 'support-draft', metric: 'eval_score', count: 120, mean: 0.84, stddev: 0.05 }, { flag: 'support-draft', metric: 'error_rate', value: 0.002 }] } },
     handler: ({ body, actor }, { samples }) => {
       const batch = 'samples' in body;
@@ -30,8 +31,7 @@ export const sampleRoutes = [
   }),
   route({
     method: 'get', path: '/api/flags/:key/metrics', summary: "The flag's metric series (per metric and cohort)",
-    access: { permission: 'read' }, query: metricsQuerySchema,
-    returns: 'one page of at most 50 metric names: `{flag, stage, since, metrics, next}`; pass `next` as `after` for the next page',
+    access: { permission: 'read' }, query: metricsQuerySchema, response: metricsViewSchema,
     handler: ({ query: q, params }, { samples }) => {
       const names = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
       const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
