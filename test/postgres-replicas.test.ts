@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
+import { putPlan } from './rollout-fixtures.js';
 
 /**
  * Two servers on one PostgreSQL database, as replicas are (issue 14), on a real embedded
@@ -69,6 +70,8 @@ describe('two servers on one PostgreSQL database', () => {
     const a = await serve(url);
     const b = await serve(url);
     await createFlag(a, 'reached');
+    // Reach counts users served `on`, which stage 0 serves to nobody: the flag needs a stage 1.
+    await putPlan(a, 'reached', { stages: [{ percent: 5 }] });
     const { addReach } = await import('../server/telemetry/reach-store.js');
     const { REACH_REGISTERS } = await import('@switchyard-flags/sdk/protocol');
     const regs = (i: number) => {
@@ -79,8 +82,8 @@ describe('two servers on one PostgreSQL database', () => {
     const days = Array.from({ length: 10 }, (_, i) => `2026-11-${String(i + 10)}`);
     await Promise.all(
       days.flatMap((day) => [
-        addReach(a.running.opened.db, [{ flag: 'reached', stage: 0, day, regs: regs(0) }]),
-        addReach(b.running.opened.db, [{ flag: 'reached', stage: 0, day, regs: regs(1) }]),
+        addReach(a.running.opened.db, [{ flag: 'reached', stage: 1, day, regs: regs(0) }]),
+        addReach(b.running.opened.db, [{ flag: 'reached', stage: 1, day, regs: regs(1) }]),
       ]),
     );
     const rows = await a.running.opened.db.selectFrom('flag_reach').select(['day', 'regs']).orderBy('day').execute();

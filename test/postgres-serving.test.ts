@@ -142,8 +142,8 @@ describe('retention and upserts on PostgreSQL', () => {
     const db = ts.running.opened.db;
     await createFlag(ts, 'counted');
     const { addUsage } = await import('../server/telemetry/usage-store.js');
-    await addUsage(db, [{ flag: 'counted', stage: 0, variant: 'on', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
-    await addUsage(db, [{ flag: 'counted', stage: 0, variant: 'on', day: '2020-01-01', count: 3, lastSeenAt: '2020-01-01T09:00:00.000Z' }]);
+    await addUsage(db, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
+    await addUsage(db, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 3, lastSeenAt: '2020-01-01T09:00:00.000Z' }]);
     const usage = await db.selectFrom('flag_usage').select(['count', 'last_seen_at']).execute();
     expect(usage).toEqual([{ count: 5, last_seen_at: '2020-01-01T10:00:00.000Z' }]);
 

@@ -45,7 +45,7 @@ describe('revocations made elsewhere close streams at once', () => {
   it('switchyard revoke-sdk-key refuses a mistake in one line: both or neither of --id and --key, an unknown key, no reason', async () => {
     const both = await cli(['revoke-sdk-key', '--id', 'x', '--key', 'y', '--reason', 'r'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(both.code).toBe(2);
-    expect(both.stderr.split('\n')[0]).toBe('switchyard: give exactly one of --id (GET /api/sdk-keys) or --key (the key itself, sy_sdk_...)');
+    expect(both.stderr.trimEnd()).toBe('switchyard revoke-sdk-key: give exactly one of --id (GET /api/sdk-keys) or --key (the key itself, sy_sdk_...); see `switchyard revoke-sdk-key --help`');
     const unknown = await cli(['revoke-sdk-key', '--key', 'sy_sdk_nope', '--reason', 'r'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split('\n')[0]).toContain('no live SDK key matches');

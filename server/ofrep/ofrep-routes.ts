@@ -90,7 +90,6 @@ export const ofrepRoutes = [
       security: [{ eventStreamToken: [] }],
       responses: {
         '401': { description: 'The token is unknown (signed with another secret) or its SDK key was revoked: re-fetch the bulk answer for a new URL (no body, as every OFREP refusal).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
-        '429': { description: 'This SDK key holds MAX_CONNECTIONS_PER_KEY event streams already (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
         '4XX': refusals['4XX'],
       },
     },

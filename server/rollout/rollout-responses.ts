@@ -45,6 +45,7 @@ export const planViewSchema = z.strictObject({
     stages: z.array(stageWire),
     webhookUrl: z.string().optional(),
     webhookUrlHash: z.string().optional(),
+    metrics: z.record(z.string(), z.strictObject({ min: z.number(), max: z.number() })).optional(),
   }).nullable(),
   stage: z.number().int(),
   percent: z.number(),

@@ -12,7 +12,7 @@ import { createClient, type Client } from '@switchyard-flags/sdk/node';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { axeViolations } from './axe.js';
 import { describeInBrowser, PHONE, signIn } from './browser.js';
-import { aggregates, flagWithPlan, ok } from './seed.js';
+import { aggregates, flagWithPlan, ok, signOff } from './seed.js';
 
 const WIDTHS = [{ width: 1280, height: 900 }, PHONE];
 const WAIT = { timeout: 10_000 };
@@ -44,14 +44,14 @@ describeInBrowser('every page of the admin UI at 1280 and 390 px: no axe violati
       description: 'AI-drafted replies in the support inbox, using the new prompt set and the larger model',
       tags: ['ai', 'support'], on: true, off: false,
     });
-    await ok(ts, 'POST', '/api/flags/reply-drafts-with-a-long-key/signoffs', ['pm', 'pm-bob'], { comment: 'read 50 drafts' });
+    await signOff(ts, 'reply-drafts-with-a-long-key', ['pm', 'pm-bob'], 'read 50 drafts');
     await aggregates(ts, 'reply-drafts-with-a-long-key', [['eval_score', 40, 0.87, 0.05], ['error_rate', 40, 0.002, 0.001]]);
     await aggregates(ts, 'reply-drafts-with-a-long-key', [['eval_score', 40, 0.86, 0.05], ['error_rate', 40, 0.002, 0.001]], 'control');
     await ok(ts, 'POST', '/api/flags/reply-drafts-with-a-long-key/advance', ['pm', 'pm-alice'], { reason: 'gates met' });
     // No cohort, one stage of 100%, fully rolled out.
     await createFlag(ts, 'checkout-v2', { tags: ['payments'], on: true, off: false });
     await ok(ts, 'PUT', '/api/flags/checkout-v2/plan', ['pm', 'pm-alice'], { cohort: [], stages: [{ percent: 100, signoffs: 1 }] });
-    await ok(ts, 'POST', '/api/flags/checkout-v2/signoffs', ['pm', 'pm-bob'], { comment: 'ok' });
+    await signOff(ts, 'checkout-v2', ['pm', 'pm-bob'], 'ok');
     await ok(ts, 'POST', '/api/flags/checkout-v2/advance', ['pm', 'pm-alice'], { reason: 'ship it' });
     // Enough flags that the bulk dialogs' lists scroll.
     for (let i = 1; i <= 12; i++) await createFlag(ts, `support-macro-${String(i).padStart(2, '0')}`, { tags: ['support'] });

@@ -8,11 +8,11 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { describeInBrowser, signIn } from './browser.js';
-import { ok } from './seed.js';
+import { ok, signOff } from './seed.js';
 
 /** Signs off (pm-bob) and advances (pm-alice) the flag's next stage. */
 async function advance(ts: TestServer, key: string): Promise<void> {
-  await ok(ts, 'POST', `/api/flags/${key}/signoffs`, ['pm', 'pm-bob'], { comment: 'looked at it' });
+  await signOff(ts, key, ['pm', 'pm-bob'], 'looked at it');
   await ok(ts, 'POST', `/api/flags/${key}/advance`, ['pm', 'pm-alice'], { reason: 'next stage' });
 }
 
