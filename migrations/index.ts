@@ -15,6 +15,7 @@ import * as m0017 from './0017_evidence.js';
 import * as m0018 from './0018_flag_lease.js';
 import * as m0016 from './0016_sdk_key_kind.js';
 import * as m0019 from './0019_bigint_new_columns.js';
+import * as m0020 from './0020_sdk_key_secure_mode.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0018_flag_lease': m0018,
   '0016_sdk_key_kind': m0016,
   '0019_bigint_new_columns': m0019,
+  '0020_sdk_key_secure_mode': m0020,
 };

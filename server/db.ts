@@ -73,6 +73,8 @@ export interface SdkKeyTable {
   revoked_by: string | null;
   /** `server` (full flag states) or `client` (only evaluated answers); migrations/0016. */
   kind: SdkKeyKind;
+  /** Secure mode's HMAC secret (hex), null without secure mode; migrations/0020. */
+  secure_secret: string | null;
 }
 
 export interface MetaTable {

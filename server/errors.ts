@@ -32,6 +32,12 @@ export class Forbidden extends AppError {
     super(403, 'forbidden', message, details);
   }
 }
+/** An OFREP context a secure-mode client key sent unsigned (401) or with a signature that does not match (403). */
+export class SecureModeRefused extends AppError {
+  constructor(status: 401 | 403, code: 'secure_hash_missing' | 'secure_hash_mismatch', message: string) {
+    super(status, code, message);
+  }
+}
 export class NotFound extends AppError {
   constructor(message: string) {
     super(404, 'not_found', message);

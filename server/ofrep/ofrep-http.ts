@@ -1,6 +1,6 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError, SecureModeRefused, ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -61,6 +61,11 @@ export function ofrepErrors(log: Logger): ErrorRequestHandler {
     const failure = (status: number, errorCode: string, errorDetails: string) => {
       res.status(status).json(key === undefined ? { errorCode, errorDetails } : { key: decodeURIComponent(key), errorCode, errorDetails });
     };
+    if (err instanceof SecureModeRefused) {
+      // A secure-mode refusal says what to send: an app developer sees it in the browser's console.
+      log.info({ requestId: req.requestId, status: err.status, code: err.code }, 'ofrep: refused (secure mode)');
+      return failure(err.status, 'GENERAL', err.message);
+    }
     if (err instanceof AppError && (err.status === 401 || err.status === 403 || err.status === 429)) {
       for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
       if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
