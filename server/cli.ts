@@ -8,7 +8,7 @@ import { ConfigError, configFromEnv, databaseUrl as parseDatabaseUrl } from './c
 import { MigrationFailed, migrate, openDb } from './db.js';
 import { CliInputError, openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
-import { issueToken, loadSecretFile, parseTtl } from './auth/tokens.js';
+import { issueToken, loadSecretFile, parseTtl, subjectProblem } from './auth/tokens.js';
 import { createServices } from './services.js';
 import { LocalChangeBus } from './changes.js';
 import { systemClock } from './clock.js';
@@ -51,6 +51,8 @@ async function serve(): Promise<void> {
 async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' } } });
   const sub = need(values.sub, '--sub');
+  const subProblem = subjectProblem(sub);
+  if (subProblem) throw new UsageError(`--sub: ${subProblem}`);
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
   const config = configFromEnv();
