@@ -68,8 +68,8 @@ export const healthRoutes = [
         throw new Unavailable('the database is not answering', 5, 'not_ready');
       }
       const r = health ? await health.check() : { ok: true, problems: [] };
-      if (!r.ok) throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems });
-      return { ok: true };
+      if (!r.ok) throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems, warnings: r.warnings });
+      return r.warnings ? { ok: true, warnings: r.warnings } : { ok: true };
     },
   }),
 ];
