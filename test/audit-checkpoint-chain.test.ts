@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entryHash } from '../server/audit/audit-hash.js';
+import { openDatabase } from '../server/db.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -11,21 +12,40 @@ afterAll(async () => {
   for (const c of cleanup) await c();
 });
 
-/** The attack of issue 20 #5 on the SQLite file: drop the triggers, edit entry `seq`, re-hash the chain, delete every stored checkpoint. */
-function launder(file: string, seq: number, reason: string): void {
-  const db = new Database(file);
-  db.exec('drop trigger audit_no_update; drop trigger audit_no_delete; drop trigger if exists audit_checkpoints_no_delete; delete from audit_checkpoints');
-  const rows = db.prepare('select * from audit order by seq').all() as any[];
-  let prev = '0'.repeat(64);
-  const update = db.prepare('update audit set reason = ?, prev_hash = ?, hash = ? where seq = ?');
-  for (const row of rows) {
-    const r = { ...row, prev_hash: prev, reason: row.seq === seq ? reason : row.reason };
-    r.hash = entryHash(prev, r);
-    update.run(r.reason, r.prev_hash, r.hash, r.seq);
-    prev = r.hash;
+/**
+ * The attack of issue 20 #5, on either database: drop the append-only triggers, edit entry
+ * `seq`, re-hash the whole chain, delete every stored checkpoint.
+ */
+async function launder(ts: TestServer, seq: number, reason: string): Promise<void> {
+  const { config } = ts.running;
+  const opened = openDatabase({ databaseUrl: config.databaseUrl, dbFile: config.dbFile });
+  const db = opened.db;
+  try {
+    if (config.databaseUrl) {
+      for (const t of ['audit_no_update ON audit', 'audit_no_delete ON audit', 'audit_checkpoints_no_delete ON audit_checkpoints', 'audit_checkpoints_no_truncate ON audit_checkpoints']) {
+        await sql.raw(`DROP TRIGGER IF EXISTS ${t}`).execute(db);
+      }
+    } else {
+      await sql.raw('DROP TRIGGER IF EXISTS audit_no_update').execute(db);
+      await sql.raw('DROP TRIGGER IF EXISTS audit_no_delete').execute(db);
+      await sql.raw('DROP TRIGGER IF EXISTS audit_checkpoints_no_delete').execute(db);
+    }
+    await db.deleteFrom('audit_checkpoints').execute();
+    const rows = await db.selectFrom('audit').selectAll().orderBy('seq').execute();
+    let prev = '0'.repeat(64);
+    for (const row of rows) {
+      const r = { ...row, prev_hash: prev, reason: row.seq === seq ? reason : row.reason };
+      r.hash = entryHash(prev, r);
+      await db.updateTable('audit').set({ reason: r.reason, prev_hash: r.prev_hash, hash: r.hash }).where('seq', '=', r.seq).execute();
+      prev = r.hash;
+    }
+  } finally {
+    await opened.close();
   }
-  db.close();
 }
+
+/** verify-audit on the server's database (its file, or --database-url). */
+const verifyArgs = (ts: TestServer) => (ts.running.config.databaseUrl ? ['verify-audit', '--database-url', ts.running.config.databaseUrl] : ['verify-audit', ts.running.config.dbFile]);
 
 describe('checkpoints that cannot be laundered', () => {
   it('after the chain is rewritten and the stored checkpoints deleted, the restarted server signs nothing over the forged head and says so in /readyz, /metrics and the log; verify-audit --checkpoints CHECKPOINT_LOG catches the rewrite', async () => {
@@ -38,9 +58,9 @@ describe('checkpoints that cannot be laundered', () => {
     expect(lines.map((c) => c.seq)).toEqual([2, 4]);
     expect((fs.statSync(logFile).mode & 0o777).toString(8)).toBe('600');
     await ts.stop();
-    launder(ts.running.config.dbFile, 1, 'nothing to see');
+    await launder(ts, 1, 'nothing to see');
 
-    const again = await startTestServer({ dataDir: ts.dataDir, config: { checkpointEvery: 2 } });
+    const again = await startTestServer({ dataDir: ts.dataDir, config: { checkpointEvery: 2, databaseUrl: ts.databaseUrl } });
     cleanup.push(() => again.close());
     for (let i = 0; i < 3; i++) await createFlag(again, `after-${i}`);
     await again.running.checkpoints.take();
@@ -55,9 +75,9 @@ describe('checkpoints that cannot be laundered', () => {
     expect(again.logs.map((l) => JSON.parse(l)).some((l: any) => l.level === 50 && /refusing to sign an audit checkpoint/.test(l.msg) && /checkpoint 4/.test(l.msg))).toBe(true);
     await again.stop();
 
-    const alone = await cli(['verify-audit', again.running.config.dbFile], { DATA_DIR: ts.dataDir });
+    const alone = await cli(verifyArgs(again), { DATA_DIR: ts.dataDir });
     expect(JSON.parse(alone.stdout)).toMatchObject({ ok: true });
-    const withLog = await cli(['verify-audit', again.running.config.dbFile, '--checkpoints', logFile], { DATA_DIR: ts.dataDir });
+    const withLog = await cli([...verifyArgs(again), '--checkpoints', logFile], { DATA_DIR: ts.dataDir });
     expect(withLog.code).toBe(1);
     expect(JSON.parse(withLog.stdout)).toMatchObject({ ok: false, checkpoint: { seq: 2 } });
   });
@@ -68,7 +88,7 @@ describe('checkpoints that cannot be laundered', () => {
     for (let i = 0; i < 3; i++) await createFlag(ts, `intact-${i}`);
     await ts.running.checkpoints.settled();
     await ts.stop();
-    const again = await startTestServer({ dataDir: ts.dataDir, config: { checkpointEvery: 2 } });
+    const again = await startTestServer({ dataDir: ts.dataDir, config: { checkpointEvery: 2, databaseUrl: ts.databaseUrl } });
     cleanup.push(() => again.close());
     for (let i = 0; i < 2; i++) await createFlag(again, `intact-more-${i}`);
     await again.running.checkpoints.settled();
