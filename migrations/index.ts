@@ -16,6 +16,7 @@ import * as m0018 from './0018_flag_lease.js';
 import * as m0016 from './0016_sdk_key_kind.js';
 import * as m0019 from './0019_bigint_new_columns.js';
 import * as m0020 from './0020_sdk_key_secure_mode.js';
+import * as m0021 from './0021_checkpoint_prev.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0016_sdk_key_kind': m0016,
   '0019_bigint_new_columns': m0019,
   '0020_sdk_key_secure_mode': m0020,
+  '0021_checkpoint_prev': m0021,
 };

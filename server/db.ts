@@ -141,6 +141,8 @@ export interface AuditCheckpointTable {
   at: string;
   key_id: string;
   signature: string;
+  /** checkpointDigest of the checkpoint before (migrations/0021); null for the first and older ones. */
+  prev: string | null;
 }
 
 /** Revoked user tokens (migration 0009): by `jti`, or every token of `sub` issued before `before`. */

@@ -82,6 +82,34 @@ describe('checkpoints that cannot be laundered', () => {
     expect(JSON.parse(withLog.stdout)).toMatchObject({ ok: false, checkpoint: { seq: 2 } });
   });
 
+  it('each checkpoint names the previous one, so a checkpoint deleted from the middle of the store is caught by verify-audit although every remaining one still matches', async () => {
+    const ts = await startTestServer({ config: { checkpointEvery: 2 } });
+    cleanup.push(() => ts.close());
+    for (let i = 0; i < 6; i++) await createFlag(ts, `linked-${i}`);
+    await ts.running.checkpoints.settled();
+    const cps = (await ts.api('GET', '/api/audit/checkpoints', { as: 'viewer' })).body.checkpoints;
+    const seqs = cps.map((c: any) => c.seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(3);
+    expect(cps[cps.length - 1].prev).toBeUndefined(); // the first one has none
+    for (const c of cps.slice(0, -1)) expect(c.prev).toMatch(/^[0-9a-f]{64}$/);
+    await ts.stop();
+    const clean = await cli(verifyArgs(ts), { DATA_DIR: ts.dataDir });
+    expect(clean.code, clean.stdout).toBe(0);
+    const middle = seqs[1];
+    const opened = openDatabase({ databaseUrl: ts.running.config.databaseUrl, dbFile: ts.running.config.dbFile });
+    try {
+      await sql.raw(ts.running.config.databaseUrl ? 'DROP TRIGGER IF EXISTS audit_checkpoints_no_delete ON audit_checkpoints' : 'DROP TRIGGER IF EXISTS audit_checkpoints_no_delete').execute(opened.db);
+      await opened.db.deleteFrom('audit_checkpoints').where('seq', '=', middle).execute();
+    } finally {
+      await opened.close();
+    }
+    const caught = await cli(verifyArgs(ts), { DATA_DIR: ts.dataDir });
+    expect(caught.code).toBe(1);
+    const result = JSON.parse(caught.stdout);
+    expect(result).toMatchObject({ ok: false, checkpoint: { seq: seqs[0] } });
+    expect(result.problem).toContain('were deleted');
+  });
+
   it('a server whose stored checkpoints are intact keeps signing and /readyz has nothing to say about the audit', async () => {
     const ts = await startTestServer({ config: { checkpointEvery: 2 } });
     cleanup.push(() => ts.close());

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { writeTransaction } from '../write-gate.js';
 import { auditHead, lockAuditChain } from './audit-store.js';
 import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
-import { signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
+import { checkpointDigest, signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
 import { allCheckpoints, insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
 import { verifyWithCheckpoints, type CheckpointVerifyResult } from './checkpoint-verify.js';
 import { CheckpointLog, problemBeforeSigning } from './checkpoint-guard.js';
@@ -114,7 +114,7 @@ export class AuditCheckpoints {
       }
       this.refusal = null;
       if (latest && latest.seq >= head.seq) return null;
-      const signed = signCheckpoint(this.deps.key, { seq: head.seq, head: head.hash, at: this.deps.clock().toISOString() });
+      const signed = signCheckpoint(this.deps.key, { seq: head.seq, head: head.hash, at: this.deps.clock().toISOString(), ...(latest ? { prev: checkpointDigest(latest) } : {}) });
       await insertCheckpoint(trx, signed);
       return signed;
     });

@@ -12,9 +12,9 @@ const present = (d: { checkpoints?: AuditCheckpoints }) => d.checkpoints !== und
 export const checkpointRoutes = [
   route({
     method: 'get', path: '/api/audit/checkpoints', summary: 'Signed audit checkpoints, newest first, and the Ed25519 public key that verifies them',
-    description: 'Each checkpoint signs `["switchyard.audit-checkpoint.v1", seq, head, at]` (UTF-8 JSON). Keep copies off the server; `switchyard verify-audit --checkpoints FILE --public-key FILE` checks a database copy against them.',
+    description: 'The first checkpoint signs `["switchyard.audit-checkpoint.v1", seq, head, at]` (UTF-8 JSON); each later one names the one before it, `prev` = SHA-256 hex of that one\'s signed message, "\\n" and its signature, and signs `["switchyard.audit-checkpoint.v2", seq, head, at, prev]`. Keep copies off the server; `switchyard verify-audit --checkpoints FILE --public-key FILE` checks a database copy against them.',
     access: { permission: 'read' }, query: checkpointsQuery, when: present,
-    returns: '`{publicKey: {keyId, alg, jwk, pem}, checkpoints: [{seq, head, at, keyId, signature}], next: string | null}`',
+    returns: '`{publicKey: {keyId, alg, jwk, pem}, checkpoints: [{seq, head, at, keyId, signature, prev?}], next: string | null}`',
     handler: async ({ query: q }, { checkpoints }) => {
       const page = await checkpoints!.list(q.cursor, q.limit);
       return { publicKey: checkpoints!.publicKey, checkpoints: page.checkpoints, next: page.next === null ? null : String(page.next) };
