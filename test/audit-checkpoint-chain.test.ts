@@ -110,6 +110,24 @@ describe('checkpoints that cannot be laundered', () => {
     expect(result.problem).toContain('were deleted');
   });
 
+  it('an entry edited after the last checkpoint (without re-hashing) is refused a signature by the running server', async () => {
+    const ts = await startTestServer({ config: { checkpointEvery: 1000 } });
+    cleanup.push(() => ts.close());
+    for (let i = 0; i < 2; i++) await createFlag(ts, `edited-${i}`);
+    expect(await ts.running.checkpoints.take()).toMatchObject({ seq: 2 });
+    for (let i = 2; i < 4; i++) await createFlag(ts, `edited-${i}`);
+    const opened = openDatabase({ databaseUrl: ts.running.config.databaseUrl, dbFile: ts.running.config.dbFile });
+    try {
+      await sql.raw(ts.running.config.databaseUrl ? 'DROP TRIGGER IF EXISTS audit_no_update ON audit' : 'DROP TRIGGER IF EXISTS audit_no_update').execute(opened.db);
+      await opened.db.updateTable('audit').set({ reason: 'it was always like this' }).where('seq', '=', 3).execute();
+    } finally {
+      await opened.close();
+    }
+    expect(await ts.running.checkpoints.take()).toBeNull();
+    expect(ts.running.checkpoints.refused).toContain('entry 3 was altered');
+    expect((await ts.api('GET', '/api/audit/checkpoints', { as: 'viewer' })).body.checkpoints.map((c: any) => c.seq)).toEqual([2]);
+  });
+
   it('a server whose stored checkpoints are intact keeps signing and /readyz has nothing to say about the audit', async () => {
     const ts = await startTestServer({ config: { checkpointEvery: 2 } });
     cleanup.push(() => ts.close());
