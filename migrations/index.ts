@@ -16,6 +16,8 @@ import * as m0018 from './0018_flag_lease.js';
 import * as m0016 from './0016_sdk_key_kind.js';
 import * as m0019 from './0019_bigint_new_columns.js';
 import * as m0020 from './0020_stable_evidence.js';
+import * as m0021 from './0021_sdk_key_secure_mode.js';
+import * as m0022 from './0022_checkpoint_prev.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +38,6 @@ export const migrations: Record<string, Migration> = {
   '0016_sdk_key_kind': m0016,
   '0019_bigint_new_columns': m0019,
   '0020_stable_evidence': m0020,
+  '0021_sdk_key_secure_mode': m0021,
+  '0022_checkpoint_prev': m0022,
 };

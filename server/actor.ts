@@ -3,7 +3,7 @@ import type { Role, SdkKeyKind } from '@switchyard-flags/sdk/api';
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
   | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[] }
-  | { kind: 'sdk'; keyId: string; name: string; keyKind: SdkKeyKind }
+  | { kind: 'sdk'; keyId: string; name: string; keyKind: SdkKeyKind; secureSecret?: string }
   | { kind: 'system'; sub: string };
 
 /** What a service needs to know about the caller: recorded in the audit entry. */

@@ -9,7 +9,7 @@ import { configFromEnv, databaseUrl as parseDatabaseUrl } from './config.js';
 import { migrate, openDb } from './db.js';
 import { openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
-import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl } from './auth/tokens.js';
+import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl, subjectProblem } from './auth/tokens.js';
 import { createServices } from './services.js';
 import { findSdkKey } from './auth/sdk-keys.js';
 import { LocalChangeBus } from './changes.js';
@@ -55,6 +55,8 @@ async function token(args: string[]): Promise<void> {
     options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' }, init: { type: 'boolean', default: false } },
   });
   const sub = need(values.sub, '--sub');
+  const subProblem = subjectProblem(sub);
+  if (subProblem) throw new UsageError(`--sub: ${subProblem}`);
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
   const flags = values.flags === undefined ? undefined : scopedFlags(values.flags, role);

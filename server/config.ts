@@ -59,6 +59,8 @@ export interface Config {
   drainSeconds: number;
   /** The Ed25519 private key audit checkpoints are signed with (PEM, 0600; created if missing). Not in the database. */
   checkpointKeyFile: string;
+  /** Every signed audit checkpoint is appended here as a JSON line (outside the database); default DATA_DIR/checkpoints.log. */
+  checkpointLog: string;
   /** Sign an audit checkpoint once the head is this many entries past the last one. */
   checkpointEvery: number;
   /** ...and on this timer whenever the head moved. */
@@ -175,6 +177,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     secretFile: opt(env.SECRET_FILE) ? path.resolve(env.SECRET_FILE!) : path.join(dataDir, 'secret'),
     drainSeconds: int('DRAIN_SECONDS', env.DRAIN_SECONDS, 5, 0, 600),
     checkpointKeyFile: opt(env.CHECKPOINT_KEY_FILE) ? path.resolve(env.CHECKPOINT_KEY_FILE!) : path.join(dataDir, 'checkpoint-key'),
+    checkpointLog: opt(env.CHECKPOINT_LOG) ? path.resolve(env.CHECKPOINT_LOG!) : path.join(dataDir, 'checkpoints.log'),
     checkpointEvery: int('CHECKPOINT_EVERY', env.CHECKPOINT_EVERY, 100, 1, 1_000_000),
     checkpointIntervalMs: int('CHECKPOINT_INTERVAL_MS', env.CHECKPOINT_INTERVAL_MS, 300_000, 10, 86_400_000),
     trustProxy: (env.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter(Boolean),

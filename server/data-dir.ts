@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
 import { ConfigError } from './config.js';
 import { quickCheck, type OpenedDb } from './db.js';
 
@@ -8,11 +10,11 @@ import { quickCheck, type OpenedDb } from './db.js';
 export class DataDirLocked extends ConfigError {
   constructor(
     readonly dataDir: string,
-    readonly holderPid: number,
+    readonly holderPid: number | undefined,
   ) {
     super(
-      `DATA_DIR ${dataDir} is in use by another switchyard server (pid ${holderPid}); ` +
-        'stop that one first or use another DATA_DIR (one server per SQLite database; several servers need the PostgreSQL cluster)',
+      `DATA_DIR ${dataDir} is in use by another switchyard server (${holderPid === undefined ? 'it holds the lock on switchyard.lock.db' : `pid ${holderPid}`}); ` +
+        'stop that one first (in a container, the pid is its container\'s own) or use another DATA_DIR (one server per SQLite database; several servers need the PostgreSQL cluster)',
     );
   }
 }
@@ -33,15 +35,6 @@ export function prepareDataDir(dataDir: string, dbFile: string | undefined): voi
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Lock files this process holds, so a second startServer in the same process is refused too. */
 const heldHere = new Set<string>();
 
@@ -53,24 +46,43 @@ export interface DataDirLock {
 }
 
 /**
- * One server per DATA_DIR: `switchyard.lock` holds the owner's pid and a random token for the
- * process's life. A lock whose pid is dead (a crash, a container restart) is stale and taken over.
+ * Takes the operating system's lock on `switchyard.lock.db`: SQLite's own exclusive locking
+ * (fcntl byte-range locks, which the kernel holds for this process and drops when it dies, in
+ * whatever PID namespace either side runs). Undefined when another process holds it. The file is
+ * never deleted: a process that opened it just before a delete would lock an orphaned inode.
+ */
+function takeOsLock(file: string): Database.Database | undefined {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const db = new Database(file, { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = DELETE');
+    // A write under EXCLUSIVE locking mode keeps the exclusive lock until the connection closes.
+    db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (at TEXT); DELETE FROM held; INSERT INTO held VALUES (datetime()); COMMIT');
+    return db;
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * One server per DATA_DIR, in containers too: the lock is the OS's (`switchyard.lock.db`, see
+ * takeOsLock), held for the process's life and released by the kernel when it dies (a crash, a
+ * kill -9, a container stop), so a pid check (useless when every container's server is pid 1)
+ * decides nothing. `switchyard.lock` says who holds it (pid, host, start time) for the message.
  */
 export function lockDataDir(dataDir: string): DataDirLock {
   const file = path.join(dataDir, 'switchyard.lock');
+  const holder = () => readLock(file);
+  if (heldHere.has(file)) throw new DataDirLocked(dataDir, holder()?.pid ?? process.pid);
+  const os = takeOsLock(`${file}.db`);
+  if (!os) throw new DataDirLocked(dataDir, holder()?.pid);
   const token = crypto.randomUUID();
-  const content = JSON.stringify({ pid: process.pid, token, startedAt: new Date().toISOString() }) + '\n';
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw err;
-    }
-    const holder = readLock(file);
-    if (holder && alive(holder.pid) && (holder.pid !== process.pid || heldHere.has(file))) throw new DataDirLocked(dataDir, holder.pid);
-    fs.rmSync(file, { force: true }); // stale: its process is gone
-  }
+  const content = JSON.stringify({ pid: process.pid, host: hostname(), token, startedAt: new Date().toISOString() }) + '\n';
+  fs.writeFileSync(`${file}.tmp`, content, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
   heldHere.add(file);
   let released = false;
   return {
@@ -81,6 +93,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
       released = true;
       heldHere.delete(file);
       if (readLock(file)?.token === token) fs.rmSync(file, { force: true });
+      os.close();
     },
   };
 }

@@ -73,6 +73,8 @@ export interface SdkKeyTable {
   revoked_by: string | null;
   /** `server` (full flag states) or `client` (only evaluated answers); migrations/0016. */
   kind: SdkKeyKind;
+  /** Secure mode's HMAC secret (hex), null without secure mode; migrations/0020. */
+  secure_secret: string | null;
 }
 
 export interface MetaTable {
@@ -139,6 +141,8 @@ export interface AuditCheckpointTable {
   at: string;
   key_id: string;
   signature: string;
+  /** checkpointDigest of the checkpoint before (migrations/0021); null for the first and older ones. */
+  prev: string | null;
 }
 
 /** Revoked user tokens (migration 0009): by `jti`, or every token of `sub` issued before `before`. */

@@ -32,6 +32,12 @@ export class Forbidden extends AppError {
     super(403, code, message, details);
   }
 }
+/** An OFREP context a secure-mode client key sent unsigned (401) or with a signature that does not match (403). */
+export class SecureModeRefused extends AppError {
+  constructor(status: 401 | 403, code: 'secure_hash_missing' | 'secure_hash_mismatch', message: string) {
+    super(status, code, message);
+  }
+}
 export class NotFound extends AppError {
   constructor(message: string) {
     super(404, 'not_found', message);
@@ -109,6 +115,12 @@ export function databaseUnavailable(err: unknown): string | undefined {
   return undefined;
 }
 
+/** A path whose `%` escapes do not decode (`/api/flags/%ZZ`): the router's URIError, a client mistake. */
+export function badPath(url: string): ValidationError {
+  const shown = url.split('?')[0]!.slice(0, 200);
+  return new ValidationError(`the path ${JSON.stringify(shown)} is not valid percent-encoding: encode "%" as %25 and non-ASCII characters as UTF-8 (encodeURIComponent)`, undefined, 'invalid_path');
+}
+
 /**
  * The one error handler: every error leaves as `{ error: { code, message, details? } }`, and
  * every 503 with Retry-After. `onDbUnavailable` hears each write the database refused (readiness).
@@ -121,6 +133,7 @@ export function errorHandler(log: Logger, onDbUnavailable?: (code: string) => vo
     else if (bp?.type === 'entity.too.large') e = new AppError(413, 'payload_too_large', `request body is too large (limit ${Math.round((bp.limit ?? 65536) / 1024)} KiB)`);
     else if (bp?.type === 'entity.parse.failed') e = new ValidationError(`request body is not valid JSON: ${bp.message ?? ''}`.trim(), undefined, 'invalid_json');
     else if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') e = new AppError(415, 'unsupported_media_type', bp.message ?? 'unsupported encoding');
+    else if (err instanceof URIError) e = badPath(req.originalUrl);
     else if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) e = new AppError(bp.status, 'bad_request', bp.message ?? 'bad request');
     else if (databaseUnavailable(err) !== undefined) {
       log.error({ err, requestId: req.requestId }, 'database unavailable');

@@ -216,8 +216,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxTtlSeconds: config.maxTokenTtlSeconds,
     metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
   });
-  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, runs: cluster ? runsJobs : undefined });
+  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, logFile: config.checkpointLog, runs: cluster ? runsJobs : undefined });
   const detachCheckpoints = await checkpoints.attach(bus);
+  health.watchAuditCheckpoints(() => checkpoints.refused);
+  metrics.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
   const authenticator = createAuthenticator(
     opened.db,
     verifyUser,

@@ -190,9 +190,13 @@ describe('signed audit checkpoints', () => {
     expect(first.body.publicKey.jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
     expect(crypto.createPublicKey(first.body.publicKey.pem).equals(key)).toBe(true);
     const heads = new Map((await ts.api('GET', '/api/audit?limit=10', { as: 'admin' })).body.entries.map((e: any) => [e.seq, e.hash]));
-    for (const c of [...first.body.checkpoints, ...second.body.checkpoints]) {
+    const all = [...first.body.checkpoints, ...second.body.checkpoints];
+    for (const [i, c] of all.entries()) {
+      const before = all[i + 1];
+      expect(c.prev).toBe(before ? crypto.createHash('sha256').update(JSON.stringify(before.prev ? ['switchyard.audit-checkpoint.v2', before.seq, before.head, before.at, before.prev] : ['switchyard.audit-checkpoint.v1', before.seq, before.head, before.at])).update('\n').update(before.signature).digest('hex') : undefined);
       expect(c.head).toBe(heads.get(c.seq));
-      const msg = Buffer.from(JSON.stringify(['switchyard.audit-checkpoint.v1', c.seq, c.head, c.at]));
+      // The first checkpoint signs v1; each later one names the one before it (v2, `prev`).
+      const msg = Buffer.from(JSON.stringify(c.prev ? ['switchyard.audit-checkpoint.v2', c.seq, c.head, c.at, c.prev] : ['switchyard.audit-checkpoint.v1', c.seq, c.head, c.at]));
       expect(crypto.verify(null, msg, key, Buffer.from(c.signature, 'base64url'))).toBe(true);
     }
     const bad = await ts.api('GET', '/api/audit/checkpoints?limit=0', { as: 'viewer' });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -106,8 +106,66 @@ describe('data files are private', () => {
     ts = await startTestServer();
     await ts.api('POST', '/api/flags', { as: 'engineer', body: { key: 'mode-check', owner: 'o' } });
     expect(fs.statSync(ts.dataDir).mode & 0o777).toBe(0o700);
-    for (const f of ['switchyard.db', 'switchyard.db-wal', 'switchyard.db-shm', 'secret', 'switchyard.lock']) {
+    for (const f of ['switchyard.db', 'switchyard.db-wal', 'switchyard.db-shm', 'secret', 'switchyard.lock', 'switchyard.lock.db']) {
       expect((fs.statSync(path.join(ts.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
+    }
+  });
+});
+
+/** Whether this host lets us start a process in a PID namespace of its own (root, util-linux unshare). */
+function canUnshare(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const r = spawnSync('unshare', ['-p', '-f', '--mount-proc', process.execPath, '-e', 'process.stdout.write(String(process.pid))']);
+  return r.status === 0 && r.stdout.toString() === '1';
+}
+
+/** `switchyard serve` as pid 1 of a new PID namespace (as in a container); killing unshare kills it (--kill-child). */
+function serveInOwnPidNamespace(dataDir: string) {
+  return spawn('unshare', ['-p', '-f', '--mount-proc', '--kill-child', process.execPath, CLI, 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0' } });
+}
+
+describe('two containers sharing one data volume', () => {
+  it.skipIf(!canUnshare())('a second server that is pid 1 in its own PID namespace, like the first, refuses to start with one clear line; the first keeps serving', { timeout: 60_000 }, async () => {
+    const dataDir = dir();
+    const first = serveInOwnPidNamespace(dataDir);
+    const second = { proc: undefined as ReturnType<typeof spawn> | undefined };
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        first.stdout!.on('data', (d) => {
+          out += d;
+          const m = /switchyard listening on (http:\/\/[^\s"]+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        first.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'switchyard.lock'), 'utf8')).pid).toBe(1);
+      const proc = (second.proc = serveInOwnPidNamespace(dataDir));
+      let stderr = '';
+      let stdout = '';
+      proc.stderr!.on('data', (d) => (stderr += d));
+      proc.stdout!.on('data', (d) => (stdout += d));
+      // Before the fix the second one took the lock over and served: it never exited by itself.
+      const code = await new Promise<number | string>((resolve) => {
+        const t = setTimeout(() => resolve(`still running after 15 s: ${stdout.slice(0, 300)}`), 15_000);
+        proc.once('exit', (c) => {
+          clearTimeout(t);
+          resolve(c ?? -1);
+        });
+      });
+      expect(code).toBe(1);
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`DATA_DIR ${dataDir} is in use by another switchyard server`);
+      // The first still serves, and the lock file is still its own.
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'switchyard.lock'), 'utf8')).pid).toBe(1);
+    } finally {
+      for (const p of [second.proc, first]) {
+        if (!p || p.exitCode !== null) continue;
+        p.kill('SIGKILL');
+        await new Promise((r) => p.once('exit', r));
+      }
     }
   });
 });

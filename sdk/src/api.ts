@@ -377,6 +377,8 @@ export interface SdkKeyView {
   createdBy: string;
   revokedAt: string | null;
   revokedBy: string | null;
+  /** A client key in secure mode answers only contexts whose `secureHash` its secret signed. */
+  secureMode: boolean;
 }
 
 // ---------------------------------------------------------------------------

@@ -5,9 +5,10 @@ import type { Logger } from '../log.js';
 import { writeTransaction } from '../write-gate.js';
 import { auditHead, lockAuditChain } from './audit-store.js';
 import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
-import { signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
+import { checkpointDigest, signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
 import { allCheckpoints, insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
 import { verifyWithCheckpoints, type CheckpointVerifyResult } from './checkpoint-verify.js';
+import { CheckpointLog, problemBeforeSigning } from './checkpoint-guard.js';
 
 export interface CheckpointDeps {
   db: Db;
@@ -18,6 +19,8 @@ export interface CheckpointDeps {
   every: number;
   /** In a cluster, whether this replica holds the job lease: only it signs (it hears every replica's entries). */
   runs?: () => boolean;
+  /** CHECKPOINT_LOG: every signed checkpoint is appended here too (outside the database). */
+  logFile?: string;
 }
 
 /**
@@ -37,12 +40,25 @@ export class AuditCheckpoints {
   private stopped = false;
   private chain: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(c: AuditCheckpoint) => void>();
+  /** The checkpoint this server last signed (or, at start, CHECKPOINT_LOG's last): what the store must still hold. */
+  private anchor: AuditCheckpoint | null = null;
+  private refusal: string | null = null;
+  private readonly file?: CheckpointLog;
 
-  constructor(private readonly deps: CheckpointDeps) {}
+  constructor(private readonly deps: CheckpointDeps) {
+    if (deps.logFile) this.file = new CheckpointLog(deps.logFile);
+  }
+
+  /** Why this server refuses to sign checkpoints now (/readyz, /metrics), or null. */
+  get refused(): string | null {
+    return this.refusal;
+  }
 
   /** Reads the last checkpoint, counts entries from it, and takes one whenever `every` more have landed. */
   async attach(bus: ChangeBus): Promise<() => void> {
-    this.last = (await latestCheckpoint(this.deps.db))?.seq ?? 0;
+    const stored = await latestCheckpoint(this.deps.db);
+    this.anchor = this.file?.last() ?? stored;
+    this.last = stored?.seq ?? 0;
     return bus.subscribe((e) => {
       if (e.type === 'audit' && e.entry.seq - this.last >= this.deps.every) this.request();
     });
@@ -89,12 +105,26 @@ export class AuditCheckpoints {
       await lockAuditChain(trx);
       const head = await auditHead(trx);
       const latest = await latestCheckpoint(trx);
-      if (!head || (latest && latest.seq >= head.seq)) return null;
-      const signed = signCheckpoint(this.deps.key, { seq: head.seq, head: head.hash, at: this.deps.clock().toISOString() });
+      if (!head || (latest && latest.seq >= head.seq && this.refusal === null)) return null;
+      const problem = await problemBeforeSigning(trx, this.anchor, head.seq);
+      if (problem) {
+        if (problem !== this.refusal) this.deps.log.error({ problem, head: head.seq }, `refusing to sign an audit checkpoint over head ${head.seq}: ${problem}; run switchyard verify-audit --checkpoints CHECKPOINT_LOG (docs/runbook.md)`);
+        this.refusal = problem;
+        return null;
+      }
+      this.refusal = null;
+      if (latest && latest.seq >= head.seq) return null;
+      const signed = signCheckpoint(this.deps.key, { seq: head.seq, head: head.hash, at: this.deps.clock().toISOString(), ...(latest ? { prev: checkpointDigest(latest) } : {}) });
       await insertCheckpoint(trx, signed);
       return signed;
     });
     if (cp) {
+      this.anchor = cp;
+      try {
+        this.file?.append(cp);
+      } catch (err) {
+        this.deps.log.error({ err, file: this.file?.file }, 'could not append the audit checkpoint to CHECKPOINT_LOG');
+      }
       this.last = Math.max(this.last, cp.seq);
       this.deps.log.debug({ seq: cp.seq, keyId: cp.keyId }, 'audit checkpoint signed');
       for (const l of this.listeners) l(cp);

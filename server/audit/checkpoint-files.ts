@@ -48,5 +48,6 @@ const checkpointShape = z.object({
   at: z.string(),
   keyId: z.string(),
   signature: z.string(),
+  prev: z.string().optional(),
 });
 

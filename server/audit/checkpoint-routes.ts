@@ -7,7 +7,7 @@ import type { CheckpointVerifyResult } from './checkpoint-verify.js';
 
 export const checkpointsQuery = z.strictObject(pageShape);
 
-const checkpointWire = z.strictObject({ seq: z.number().int(), head: z.string(), at: z.string(), keyId: z.string(), signature: z.string() }) satisfies z.ZodType<AuditCheckpoint>;
+const checkpointWire = z.strictObject({ seq: z.number().int(), head: z.string(), at: z.string(), keyId: z.string(), signature: z.string(), prev: z.string().optional() }) satisfies z.ZodType<AuditCheckpoint>;
 
 /** `GET /api/audit/checkpoints`: the public key (as a JWK and PEM), one page of checkpoints. */
 export const checkpointPageSchema = z.strictObject({
@@ -38,7 +38,7 @@ const present = (d: { checkpoints?: AuditCheckpoints }) => d.checkpoints !== und
 export const checkpointRoutes = [
   route({
     method: 'get', path: '/api/audit/checkpoints', summary: 'Signed audit checkpoints, newest first, and the Ed25519 public key that verifies them',
-    description: 'Each checkpoint signs `["switchyard.audit-checkpoint.v1", seq, head, at]` (UTF-8 JSON). Keep copies off the server; `switchyard verify-audit --checkpoints FILE --public-key FILE` checks a database copy against them.',
+    description: 'The first checkpoint signs `["switchyard.audit-checkpoint.v1", seq, head, at]` (UTF-8 JSON); each later one names the one before it, `prev` = SHA-256 hex of that one\'s signed message, "\\n" and its signature, and signs `["switchyard.audit-checkpoint.v2", seq, head, at, prev]`. Keep copies off the server; `switchyard verify-audit --checkpoints FILE --public-key FILE` checks a database copy against them.',
     access: { permission: 'read' }, query: checkpointsQuery, response: checkpointPageSchema, when: present,
     handler: async ({ query: q }, { checkpoints }) => {
       const page = await checkpoints!.list(q.cursor, q.limit);

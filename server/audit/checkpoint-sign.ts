@@ -9,19 +9,32 @@ export interface AuditCheckpoint {
   keyId: string;
   /** Ed25519 over checkpointMessage(), base64url. */
   signature: string;
+  /** checkpointDigest() of the checkpoint before this one; absent on the first (and on those signed before it existed). */
+  prev?: string;
 }
 
+type Unsigned = { seq: number; head: string; at: string; prev?: string };
+
 /**
- * The signed bytes: the UTF-8 JSON array `["switchyard.audit-checkpoint.v1", seq, head, at]`.
- * A fixed-order array, like the entry hash: any implementation can rebuild it exactly.
+ * The signed bytes: the UTF-8 JSON array `["switchyard.audit-checkpoint.v2", seq, head, at, prev]`
+ * for a checkpoint that names the one before it, `["switchyard.audit-checkpoint.v1", seq, head, at]`
+ * for the first one (and those signed before checkpoints were linked). A fixed-order array, like
+ * the entry hash: any implementation can rebuild it exactly.
  */
-export function checkpointMessage(c: { seq: number; head: string; at: string }): Buffer {
+export function checkpointMessage(c: Unsigned): Buffer {
+  if (c.prev) return Buffer.from(JSON.stringify(['switchyard.audit-checkpoint.v2', c.seq, c.head, c.at, c.prev]));
   return Buffer.from(JSON.stringify(['switchyard.audit-checkpoint.v1', c.seq, c.head, c.at]));
 }
 
-export function signCheckpoint(key: CheckpointKey, c: { seq: number; head: string; at: string }): AuditCheckpoint {
+/** What the next checkpoint names as its `prev`: SHA-256 hex of the checkpoint's signed message and its signature. */
+export function checkpointDigest(c: AuditCheckpoint): string {
+  return crypto.createHash('sha256').update(checkpointMessage(c)).update('\n').update(c.signature).digest('hex');
+}
+
+export function signCheckpoint(key: CheckpointKey, c: Unsigned): AuditCheckpoint {
   if (!key.privateKey) throw new Error('the checkpoint key has no private half here');
-  return { ...c, keyId: key.keyId, signature: crypto.sign(null, checkpointMessage(c), key.privateKey).toString('base64url') };
+  const base = { seq: c.seq, head: c.head, at: c.at, ...(c.prev ? { prev: c.prev } : {}) };
+  return { ...base, keyId: key.keyId, signature: crypto.sign(null, checkpointMessage(base), key.privateKey).toString('base64url') };
 }
 
 /** Why a checkpoint's signature does not hold with any of `keys`, or null when it does. */

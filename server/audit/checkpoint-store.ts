@@ -3,11 +3,12 @@ import type { AuditCheckpointTable, Database, Db } from '../db.js';
 import type { AuditCheckpoint } from './checkpoint-sign.js';
 
 function toCheckpoint(r: Selectable<AuditCheckpointTable>): AuditCheckpoint {
-  return { seq: r.seq, head: r.head, at: r.at, keyId: r.key_id, signature: r.signature };
+  const c: AuditCheckpoint = { seq: r.seq, head: r.head, at: r.at, keyId: r.key_id, signature: r.signature };
+  return r.prev ? { ...c, prev: r.prev } : c;
 }
 
 export async function insertCheckpoint(trx: Transaction<Database>, c: AuditCheckpoint): Promise<void> {
-  await trx.insertInto('audit_checkpoints').values({ seq: c.seq, head: c.head, at: c.at, key_id: c.keyId, signature: c.signature }).execute();
+  await trx.insertInto('audit_checkpoints').values({ seq: c.seq, head: c.head, at: c.at, key_id: c.keyId, signature: c.signature, prev: c.prev ?? null }).execute();
 }
 
 export async function latestCheckpoint(db: Db | Transaction<Database>): Promise<AuditCheckpoint | null> {

@@ -2,7 +2,7 @@ import type { VerifyResult } from '@switchyard-flags/sdk/api';
 import type { Db } from '../db.js';
 import { AuditService } from './audit-service.js';
 import type { CheckpointKey } from './checkpoint-key.js';
-import { signatureProblem, type AuditCheckpoint } from './checkpoint-sign.js';
+import { checkpointDigest, signatureProblem, type AuditCheckpoint } from './checkpoint-sign.js';
 import { entryHashAt } from './checkpoint-store.js';
 
 /** The chain's verify result, plus what the signed checkpoints say about it. */
@@ -36,11 +36,17 @@ export async function verifyWithCheckpoints(
     checkpoints: report,
     checkpoint: { seq: c.seq, at: c.at },
   });
-  const sorted = [...opts.checkpoints].sort((a, b) => a.seq - b.seq);
+  // The same checkpoint may come twice (stored, and in a CHECKPOINT_LOG): once is enough.
+  const unique = new Map(opts.checkpoints.map((c) => [`${c.seq} ${c.signature}`, c]));
+  const sorted = [...unique.values()].sort((a, b) => a.seq - b.seq);
+  const digests = new Set(sorted.map(checkpointDigest));
   let vouched = 0;
-  for (const c of sorted) {
+  for (const [i, c] of sorted.entries()) {
     const sig = signatureProblem(c, opts.keys);
     if (sig) return fail(c, sig);
+    if (c.prev && i > 0 && !digests.has(c.prev)) {
+      return fail(c, `checkpoint ${c.seq} (signed ${c.at}) names a previous checkpoint that is not among the checkpoints checked: checkpoints between seq ${sorted[i - 1]!.seq} and ${c.seq} were deleted (on PostgreSQL, pass every replica's CHECKPOINT_LOG)`);
+    }
     if (c.seq > chain.count) {
       return fail(c, `checkpoint ${c.seq} (signed ${c.at}) vouches for entry ${c.seq}, but the chain ends at entry ${chain.count}: entries ${chain.count + 1} to ${c.seq} at least are missing (cut off the end)`);
     }

@@ -49,7 +49,7 @@ export function createAuthenticator(
     if (looksLikeSdkKey(token)) {
       const key = await findSdkKey(db, token);
       if (!key) throw new Unauthorized('unknown or revoked SDK key', 'invalid_sdk_key');
-      return { kind: 'sdk', keyId: key.id, name: key.name, keyKind: key.kind };
+      return { kind: 'sdk', keyId: key.id, name: key.name, keyKind: key.kind, ...(key.secure_secret ? { secureSecret: key.secure_secret } : {}) };
     }
     const user = await verifyUser(token);
     if (await revoked(user)) throw new Unauthorized('token has been revoked: ask an admin for a new one', 'token_revoked');

@@ -3,11 +3,14 @@ import crypto from 'node:crypto';
 import type { Db } from '../db.js';
 import type { Actor } from '../actor.js';
 import { getSdkKeyRow, insertSdkKey, liveSdkKeyByHash, listSdkKeyRows, markSdkKeyRevoked, type SdkKeyRow } from './sdk-key-store.js';
-import { NotFound } from '../errors.js';
+import { NotFound, ValidationError } from '../errors.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
 import type { Clock } from '../clock.js';
 
 export const SDK_KEY_PREFIX = 'sy_sdk_';
+
+/** A key as listed and audited: never its secret, nor its secure-mode secret; whether it has secure mode. */
+export type KeyView = SdkKeyView & { secureMode: boolean };
 
 export function hashSdkKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
@@ -21,9 +24,12 @@ export function looksLikeSdkKey(token: string): boolean {
 export class SdkKeyService {
   constructor(private readonly deps: WriteDeps & { clock: Clock }) {}
 
-  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server'): Promise<SdkKeyView & { key: string }> {
+  /** `secureMode` (client keys only): the answer carries `secureModeSecret`, shown this once. */
+  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server', secureMode = false): Promise<KeyView & { key: string; secureModeSecret?: string }> {
+    if (secureMode && kind !== 'client') throw new ValidationError('secureMode is for client keys: a server key reads full flag states anyway', [{ path: 'secureMode', message: 'only with kind "client"' }]);
     const key = SDK_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
-    const view: SdkKeyView = {
+    const secret = secureMode ? crypto.randomBytes(32).toString('hex') : null;
+    const view: KeyView = {
       id: crypto.randomUUID(),
       name,
       kind,
@@ -32,6 +38,7 @@ export class SdkKeyService {
       createdBy: actor.sub,
       revokedAt: null,
       revokedBy: null,
+      secureMode,
     };
     await write(this.deps, actor, async (ctx) => {
       await insertSdkKey(ctx.trx, {
@@ -44,18 +51,19 @@ export class SdkKeyService {
         revoked_at: null,
         revoked_by: null,
         kind,
+        secure_secret: secret,
       });
       await ctx.record({ action: AuditAction.SdkKeyCreate, after: view });
     });
-    return { ...view, key };
+    return secret === null ? { ...view, key } : { ...view, key, secureModeSecret: secret };
   }
 
-  async list(): Promise<SdkKeyView[]> {
+  async list(): Promise<KeyView[]> {
     const rows = await listSdkKeyRows(this.deps.db);
     return rows.map(toView);
   }
 
-  async revoke(actor: Actor, id: string, reason: string | undefined): Promise<SdkKeyView> {
+  async revoke(actor: Actor, id: string, reason: string | undefined): Promise<KeyView> {
     return write(this.deps, actor, async (ctx) => {
       const row = await getSdkKeyRow(ctx.trx, id);
       if (!row) throw new NotFound(`SDK key "${id}" does not exist`);
@@ -70,12 +78,12 @@ export class SdkKeyService {
 }
 
 /** Finds the live key a presented SDK key belongs to. */
-export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string; kind: SdkKeyKind } | undefined> {
+export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string; kind: SdkKeyKind; secure_secret: string | null } | undefined> {
   if (!looksLikeSdkKey(presented)) return undefined;
   return liveSdkKeyByHash(db, hashSdkKey(presented));
 }
 
-function toView(r: SdkKeyRow): SdkKeyView {
+function toView(r: SdkKeyRow): KeyView {
   return {
     id: r.id,
     name: r.name,
@@ -85,5 +93,6 @@ function toView(r: SdkKeyRow): SdkKeyView {
     createdBy: r.created_by,
     revokedAt: r.revoked_at,
     revokedBy: r.revoked_by,
+    secureMode: r.secure_secret !== null,
   };
 }

@@ -5,6 +5,8 @@ import type { Db } from '../db.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
 import type { Actor } from '../actor.js';
 import { insertTokenRevocation, revocationMatches } from './token-revocation-store.js';
+import { ValidationError } from '../errors.js';
+import { CLOCK_SKEW_SECONDS } from './tokens.js';
 
 /** What to revoke: one token by its `jti`, or every token of `sub` issued before `before` (default now). */
 export type RevokeTarget = { jti: string } | { sub: string; before?: Date };
@@ -38,6 +40,10 @@ export class TokenRevocationService {
 
   async revoke(actor: Actor, target: RevokeTarget, reason: string): Promise<TokenRevocationView> {
     const now = this.deps.clock();
+    if ('sub' in target && target.before && target.before.getTime() > now.getTime() + CLOCK_SKEW_SECONDS * 1000) {
+      // "Every token issued before 2999" would refuse every token that subject is ever given.
+      throw new ValidationError(`"before" may be at most ${CLOCK_SKEW_SECONDS} s after now (${now.toISOString()}): a revocation dated in the future would lock that subject out for good; to refuse tokens not yet issued, do not issue them`, [{ path: 'before', message: 'in the future' }]);
+    }
     // `iat` has whole seconds: "before now" covers every token issued up to the end of this second.
     const beforeS = 'sub' in target ? (target.before ? Math.floor(target.before.getTime() / 1000) : Math.floor(now.getTime() / 1000) + 1) : null;
     const view: TokenRevocationView = {

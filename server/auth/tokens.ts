@@ -70,7 +70,24 @@ export function parseTtl(ttl: string, maxSeconds = 366 * 86400): number {
 export const MAX_SCOPED_FLAGS = 100;
 const FLAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/**
+ * Control characters (a newline, NUL, ESC) and bidirectional overrides or isolates in a token's
+ * subject would land verbatim in the audit trail, in logs and in the UI, where they forge lines
+ * or reverse what a reader sees (`eve\u202Enimda` reads as "eveadmin"): such a subject is
+ * refused when a token is minted and when one is presented.
+ */
+const UNSAFE_SUBJECT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+/** Why `sub` cannot be a token subject, or undefined when it can. */
+export function subjectProblem(sub: string): string | undefined {
+  if (sub.length === 0 || sub.length > 200) return 'a token subject is 1 to 200 characters';
+  if (UNSAFE_SUBJECT.test(sub)) return 'a token subject may not contain control characters (newline, NUL, ESC) or bidirectional-text controls';
+  return undefined;
+}
+
 export async function issueToken(secret: Uint8Array, sub: string, role: Role, ttlSeconds = 8 * 3600, scope: { flags?: string[] } = {}): Promise<string> {
+  const problem = subjectProblem(sub);
+  if (problem) throw new Error(problem);
   return new SignJWT({ role, ...(scope.flags ? { flags: scope.flags } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
@@ -106,6 +123,8 @@ export interface TokenVerifierOptions {
   metricsMaxTtlSeconds?: number;
   /** Epoch milliseconds now (tests hand in a fixed clock). */
   now?: () => number;
+  /** A monotonic reading in milliseconds (default `performance.now`): a wall-clock step back does not move it. */
+  monotonic?: () => number;
 }
 
 export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[] };
@@ -117,6 +136,14 @@ export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number
 export function createTokenVerifier(opts: TokenVerifierOptions): (token: string) => Promise<VerifiedUser> {
   const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
   const roleClaim = opts.roleClaim ?? 'role';
+  const wall = opts.now ?? Date.now;
+  const mono = opts.monotonic ?? (() => performance.now());
+  const wall0 = wall();
+  const mono0 = mono();
+  // "Now" for `iat` is the later of the wall clock and the wall clock at start plus the monotonic
+  // time since: after the host clock steps back (NTP, a VM resume), tokens minted just before the
+  // step are not "issued in the future" (they were, by this very process's own clock, in the past).
+  const nowMs = () => Math.max(wall(), wall0 + (mono() - mono0));
   return async (token) => {
     let payload: JWTPayload;
     let claim = 'role';
@@ -149,7 +176,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
     const role = payload[claim];
     if (!isRole(role)) throw new Unauthorized(`token has no valid "${claim}" claim`, 'invalid_token');
     if (!payload.sub) throw new Unauthorized('token has no subject', 'invalid_token');
-    const nowS = Math.floor((opts.now ?? Date.now)() / 1000);
+    const problem = subjectProblem(payload.sub);
+    if (problem) throw new Unauthorized(`token rejected: ${problem}`, 'invalid_token');
+    const nowS = Math.floor(nowMs() / 1000);
     if (payload.iat !== undefined && payload.iat > nowS + CLOCK_SKEW_SECONDS) {
       throw new Unauthorized(`token was issued in the future (iat ${payload.iat}, now ${nowS}); check the issuer's clock`, 'invalid_token');
     }

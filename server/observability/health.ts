@@ -6,6 +6,8 @@ export interface Readiness {
   ok: boolean;
   /** What is wrong, in words on-call can act on; empty when ready. */
   problems: string[];
+  /** What on-call must look at that is no reason to stop serving (kills must keep landing): a refused audit checkpoint. */
+  warnings?: string[];
 }
 
 export interface HealthDeps {
@@ -34,6 +36,7 @@ export class Health {
   private probeCount = 0;
   private stopping = false;
   private lagOf: (() => string | null) | undefined;
+  private auditOf: (() => string | null) | undefined;
   private readonly now: () => number;
 
   constructor(private readonly deps: HealthDeps) {
@@ -62,6 +65,11 @@ export class Health {
     this.lagOf = lag;
   }
 
+  /** The audit checkpoints say here why they refuse to sign (a rewritten chain, a deleted checkpoint); null when they sign. */
+  watchAuditCheckpoints(refused: () => string | null): void {
+    this.auditOf = refused;
+  }
+
   /** SIGTERM began the drain: /readyz answers 503 from now on, whatever else holds. */
   shutDown(): void {
     this.stopping = true;
@@ -81,7 +89,9 @@ export class Health {
     if (this.refused !== undefined) problems.push(`the database refuses writes (${this.refused}): kills would fail with 503`);
     const lag = this.lagOf?.();
     if (lag) problems.push(`behind the change stream: ${lag}`);
-    return { ok: problems.length === 0, problems };
+    const audit = this.auditOf?.();
+    const warnings = audit ? [`audit checkpoints refused: ${audit}`] : undefined;
+    return { ok: problems.length === 0, problems, ...(warnings ? { warnings } : {}) };
   }
 
   /** One probe write in flight at most; a caller waits for it up to the probe timeout. */

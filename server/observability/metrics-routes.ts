@@ -12,6 +12,8 @@ import type { Metrics } from './metrics.js';
 
 /** `{ok: true}`: what a health probe answers when it holds (a 503 with the one error body otherwise). */
 const okSchema = z.strictObject({ ok: z.literal(true) });
+/** `/readyz`: ready, with what an operator should look at that does not stop serving (an audit checkpoint refused). */
+const readySchema = okSchema.extend({ warnings: z.array(z.string()).optional() });
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -60,7 +62,7 @@ export const healthRoutes = [
   }),
   route({
     method: 'get', path: '/readyz', summary: 'Ready: the database takes writes, this server holds its DATA_DIR lock, is caught up with the change stream and is not shutting down (503 + Retry-After when not)',
-    access: { public: true }, response: okSchema,
+    access: { public: true }, response: readySchema,
     handler: async (_input, { db, health }) => {
       if (health?.shuttingDown) {
         const r = await health.check();
@@ -72,8 +74,8 @@ export const healthRoutes = [
         throw new Unavailable('the database is not answering', 5, 'not_ready');
       }
       const r = health ? await health.check() : { ok: true, problems: [] };
-      if (!r.ok) throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems });
-      return { ok: true as const };
+      if (!r.ok) throw new Unavailable(`not ready: ${r.problems.join('; ')}`, 5, 'not_ready', { problems: r.problems, warnings: r.warnings });
+      return r.warnings ? { ok: true as const, warnings: r.warnings } : { ok: true as const };
     },
   }),
 ];

@@ -67,7 +67,18 @@ export class Metrics {
     streams?: () => Iterable<[kind: string, n: number]>;
     lockHeld?: () => boolean;
     clockSkewSeconds?: () => number;
+    auditCheckpointRefused?: () => boolean;
   } = {};
+
+  readonly auditCheckpointRefused = new Gauge({
+    name: 'switchyard_audit_checkpoint_refused',
+    help: '1 while this server refuses to sign audit checkpoints (the chain does not verify, or the checkpoint it last signed is missing from the database), else 0',
+    registers: [this.registry],
+    collect: () => {
+      const refused = this.sources.auditCheckpointRefused?.();
+      if (refused !== undefined) this.auditCheckpointRefused.set(refused ? 1 : 0);
+    },
+  });
 
   readonly dataDirLockHeld = new Gauge({
     name: 'switchyard_data_dir_lock_held',

@@ -1,6 +1,14 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError, SecureModeRefused, ValidationError, badPath } from '../errors.js';
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
 import type { Logger } from '../log.js';
 
 /**
@@ -59,8 +67,14 @@ export function ofrepErrors(log: Logger): ErrorRequestHandler {
     const bp = err as { type?: string; status?: number; message?: string };
     const key = typeof req.params?.key === 'string' ? req.params.key : /^\/v1\/evaluate\/flags\/([^/]+)$/.exec(req.path)?.[1];
     const failure = (status: number, errorCode: string, errorDetails: string) => {
-      res.status(status).json(key === undefined ? { errorCode, errorDetails } : { key: decodeURIComponent(key), errorCode, errorDetails });
+      res.status(status).json(key === undefined ? { errorCode, errorDetails } : { key: safeDecode(key), errorCode, errorDetails });
     };
+    if (err instanceof URIError) return failure(400, 'PARSE_ERROR', badPath(req.originalUrl).message);
+    if (err instanceof SecureModeRefused) {
+      // A secure-mode refusal says what to send: an app developer sees it in the browser's console.
+      log.info({ requestId: req.requestId, status: err.status, code: err.code }, 'ofrep: refused (secure mode)');
+      return failure(err.status, 'GENERAL', err.message);
+    }
     if (err instanceof AppError && (err.status === 401 || err.status === 403 || err.status === 429)) {
       for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
       if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');

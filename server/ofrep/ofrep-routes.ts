@@ -4,7 +4,8 @@ import { jsonValueWire } from '../http/schemas.js';
 import { etagMatches, statusOf, type OfrepFailure, type OfrepSuccess } from './ofrep-evaluation.js';
 import type { OfrepService } from './ofrep-service.js';
 import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
-import { Unauthorized } from '../errors.js';
+import { RateLimited, Unauthorized } from '../errors.js';
+import { verifiedContext } from '../auth/secure-mode.js';
 
 /** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
 export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
@@ -29,8 +30,8 @@ const route = routeFor<{ ofrep: OfrepService }>('ofrep');
 const etagHeader = { ETag: { description: 'The state version and a digest of the canonical context, quoted: send it back as If-None-Match.', schema: { type: 'string' } } };
 /** OFREP answers a refused credential without a body (ofrep-http.ts `ofrepErrors`), and any other 4xx with its own error shape. */
 const refusals = {
-  '401': { description: 'No SDK key, or an unknown or revoked one (no body).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
-  '403': { description: 'Not an SDK key (no body).' },
+  '401': { description: 'No SDK key, or an unknown or revoked one (no body); or a secure-mode client key\'s context without `secureHash` (`{errorCode: GENERAL, errorDetails}`).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+  '403': { description: 'Not an SDK key (no body); or a secure-mode client key\'s context whose `secureHash` does not match its `targetingKey` (`{errorCode: GENERAL, errorDetails}`).' },
   '429': { description: 'Too many failed authentications from this address (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
   '4XX': { description: '`{key?, errorCode, errorDetails}`: a bad request in OFREP\'s terms', schema: ofrepError },
 };
@@ -47,8 +48,8 @@ export const ofrepRoutes = [
     body: ofrepRequestSchema, response: success,
     openapi: { security, responses: { ...refusals, '400': { description: '`{key, errorCode, errorDetails}`', schema: failure }, '404': { description: '`{key, errorCode: "FLAG_NOT_FOUND", errorDetails}`', schema: failure } } },
     example,
-    handler: async ({ params, body, res }, { ofrep }) => {
-      const result = await ofrep.single(params.key!, body.context);
+    handler: async ({ req, params, body, res }, { ofrep }) => {
+      const result = await ofrep.single(params.key!, verifiedContext(req.principal, body.context));
       res.status(statusOf(result)).json(result);
     },
   }),
@@ -67,14 +68,15 @@ export const ofrepRoutes = [
     handler: async ({ req, res, body }, { ofrep }) => {
       res.setHeader('Cache-Control', 'private, no-cache');
       res.setHeader('Vary', 'Authorization, X-API-Key, Origin');
-      const etag = await ofrep.bulkEtag(body.context);
+      const context = verifiedContext(req.principal, body.context);
+      const etag = await ofrep.bulkEtag(context);
       if (etagMatches(req.headers['if-none-match'], etag)) {
         res.setHeader('ETag', etag);
         ofrep.notModified();
         res.status(304).end();
         return;
       }
-      const answer = await ofrep.bulk(body.context);
+      const answer = await ofrep.bulk(context);
       res.setHeader('ETag', answer.etag);
       const p = req.principal;
       const url = p?.kind === 'sdk' ? ofrep.events.url(p.keyId) : '';
