@@ -30,8 +30,8 @@ const route = routeFor<{ ofrep: OfrepService }>('ofrep');
 const etagHeader = { ETag: { description: 'The state version and a digest of the canonical context, quoted: send it back as If-None-Match.', schema: { type: 'string' } } };
 /** OFREP answers a refused credential without a body (ofrep-http.ts `ofrepErrors`), and any other 4xx with its own error shape. */
 const refusals = {
-  '401': { description: 'No SDK key, or an unknown or revoked one (no body); or a secure-mode client key\'s context without `secureHash` (`{errorCode: GENERAL, errorDetails}`).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
-  '403': { description: 'Not an SDK key (no body); or a secure-mode client key\'s context whose `secureHash` does not match its `targetingKey` (`{errorCode: GENERAL, errorDetails}`).' },
+  '401': { description: 'No SDK key, or an unknown or revoked one (no body); or a secure-mode client key\'s context without `secureHash` (`{errorCode: GENERAL, errorDetails}`).', headers: { 'WWW-Authenticate': { schema: { type: 'string' } } }, schema: ofrepError },
+  '403': { description: 'Not an SDK key (no body); or a secure-mode client key\'s context whose `secureHash` does not match its `targetingKey` (`{errorCode: GENERAL, errorDetails}`).', schema: ofrepError },
   '429': { description: 'Too many failed authentications from this address (no body).', headers: { 'Retry-After': { schema: { type: 'string' } } } },
   '4XX': { description: '`{key?, errorCode, errorDetails}`: a bad request in OFREP\'s terms', schema: ofrepError },
 };
