@@ -71,7 +71,8 @@ describe('two servers on one PostgreSQL database', () => {
     const b = await serve(url);
     await createFlag(a, 'reached');
     // Reach counts users served `on`, which stage 0 serves to nobody: the flag needs a stage 1.
-    await putPlan(a, 'reached', { stages: [{ percent: 5 }] });
+    const planned = await putPlan(a, 'reached', { cohort: [], stages: [{ percent: 5 }, { percent: 100 }] });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(200);
     const { addReach } = await import('../server/telemetry/reach-store.js');
     const { REACH_REGISTERS } = await import('@switchyard-flags/sdk/protocol');
     const regs = (i: number) => {
