@@ -23,7 +23,9 @@ const sideways = (page: Page) =>
 
 /** No axe violation and no sideways scroll, both listed readably when they fail. */
 async function expectClean(page: Page, what: string): Promise<void> {
-  // Colours are measured once transitions have ended (a button mid-fade has neither colour).
+  // Colours are measured with no transitions (prefers-reduced-motion: a list that re-renders under
+  // a dialog's result once faded its Kill buttons in mid-measure) and once any other animation has ended.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
   await page.waitForFunction(() =>
     document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
   );

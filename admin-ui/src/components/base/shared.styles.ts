@@ -26,6 +26,8 @@ export const shared = css`
     border: 1px solid var(--sy-border); background: var(--sy-surface); color: var(--sy-text);
     transition: background 0.12s, border-color 0.12s, box-shadow 0.12s;
   }
+  /* People who ask their system for less motion get none (and a browser test measures colours this way, never mid-fade). */
+  @media (prefers-reduced-motion: reduce) { button, .btn { transition: none; } }
   button:hover:not(:disabled) { background: #f0f2f5; }
   button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, a:focus-visible, summary:focus-visible,
   [tabindex='0']:focus-visible {
