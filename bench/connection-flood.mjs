@@ -5,10 +5,10 @@
 //
 //   node bench/connection-flood.mjs [SOCKETS=3000] [--cap=1000] [--kills=50] [--reopen]
 import { fork } from 'node:child_process';
-import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, percentile, table } from './lib/table.mjs';
+import { freshKill } from './lib/kill.mjs';
 
 const opt = args();
 if (opt['flood-child']) {
@@ -67,21 +67,7 @@ try {
     peers.push(ws);
   }
 
-  const kill = (flag) =>
-    new Promise((resolve, reject) => {
-      const body = JSON.stringify({ reason: 'bench' });
-      const t0 = performance.now();
-      const req = http.request(`${server.url}/api/flags/${flag}/kill`, {
-        method: 'POST', agent: false,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`kill ${flag}: ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const kill = (flag) => freshKill(server.url, token, flag);
   const run = async (from) => {
     const ms = [];
     for (let i = 0; i < KILLS; i++) ms.push(await kill(`flood-${from + i}`));

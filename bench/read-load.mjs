@@ -8,9 +8,9 @@
 //
 //   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--rounds=4] [--phases=quiet,healthz,list,full,export]
 import { fork } from 'node:child_process';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, percentile, table } from './lib/table.mjs';
+import { freshKill } from './lib/kill.mjs';
 
 const opt = args();
 
@@ -89,21 +89,7 @@ try {
   }
 
   const oncall = await server.token('oncall');
-  const kill = (flag) =>
-    new Promise((resolve, reject) => {
-      const body = JSON.stringify({ reason: 'bench' });
-      const t = performance.now();
-      const req = http.request(`${server.url}/api/flags/${flag}/kill`, {
-        method: 'POST', agent: false,
-        headers: { authorization: `Bearer ${oncall}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`kill ${flag}: ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const kill = (flag) => freshKill(server.url, oncall, flag);
 
   const viewer = await server.token('viewer');
   // The phases take turns, ROUNDS times, so each samples the same stretch of a shared machine's load.
