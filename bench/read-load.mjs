@@ -6,7 +6,7 @@
 // A client looping on /healthz is the control: what any busy client costs on the shared machine.
 // The readers run in a child process, so their own parsing does not slow the measuring one.
 //
-//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--rounds=4] [--phases=quiet,healthz,list,full,export]
+//   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--rounds=4] [--warmup=5] [--phases=quiet,healthz,list,full,export]
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, percentile, table } from './lib/table.mjs';
@@ -58,7 +58,8 @@ const ROUNDS = Number(opt.rounds ?? 4);
 if (KILLS % ROUNDS !== 0) throw new Error('--kills must be a multiple of --rounds');
 const PHASES = String(opt.phases ?? 'quiet,healthz,list,full,export').split(',');
 if (PHASES[0] !== 'quiet') throw new Error('--phases must start with quiet (the baseline)');
-if (KILLS * PHASES.length > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length} flags for ${KILLS} kills per phase`);
+const WARMUP = Number(opt.warmup ?? 5);
+if (KILLS * PHASES.length + WARMUP > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length + WARMUP} flags for ${KILLS} kills per phase and ${WARMUP} warm-up kills`);
 
 const server = await startBenchServer();
 const peers = [];
@@ -90,6 +91,10 @@ try {
 
   const oncall = await server.token('oncall');
   const kill = (flag) => freshKill(server.url, oncall, flag);
+
+  // Warm-up kills, not counted: the first kills of a fresh process pay for JIT and first-use
+  // costs, which made the quiet row's p99 (its first kill) the slowest figure of the run.
+  for (let i = 0; i < WARMUP; i++) await kill(`prompt-${String(FLAGS - 1 - i).padStart(4, '0')}`);
 
   const viewer = await server.token('viewer');
   // The phases take turns, ROUNDS times, so each samples the same stretch of a shared machine's load.
