@@ -122,7 +122,7 @@ export const auditRoutes = [
       res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
       if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
       const role = roleOf(req);
-      // Keyset pages of about 256 KB, the event loop free between them (audit-store.ts iterateAudit).
+      // Keyset pages of about 64 KB, the event loop free between them (audit-store.ts iterateAudit).
       for await (const stored of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
         const e = redactEntry(stored, role);
         if (!(await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n'))) return;

@@ -55,7 +55,7 @@ export async function listAudit(db: Db, f: AuditFilter, beforeSeq: number | unde
 }
 
 /** About how many bytes of stored entries one page of `iterateAudit` reads at once. */
-export const ITERATE_PAGE_BYTES = 256 * 1024;
+export const ITERATE_PAGE_BYTES = 64 * 1024;
 
 /**
  * Oldest first, in keyset pages, without holding the whole log in memory or the event loop: each
