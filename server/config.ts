@@ -128,6 +128,19 @@ export function databaseUrl(v: string | undefined): string | undefined {
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
+/** PUBLIC_URL: where clients reach this server (event-stream URLs, the banner), an http(s) URL, kept without a trailing slash. */
+function publicUrlOf(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let ok = false;
+  try {
+    ok = /^https?:$/.test(new URL(v).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError(`PUBLIC_URL must be an http(s) URL such as https://flags.acme.com, got "${v}"`);
+  return v.replace(/\/+$/, '');
+}
+
 /** LOG_LEVEL: one of pino's levels (an unknown one would stop the server with pino's stack). */
 function logLevel(v: string | undefined): string {
   if (v === undefined || v === '') return 'info';
@@ -153,7 +166,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     replicaName: opt(env.REPLICA_NAME),
     replicaHeartbeatMs: int('REPLICA_HEARTBEAT_MS', env.REPLICA_HEARTBEAT_MS, 2000, 50, 60_000),
     logLevel: logLevel(env.LOG_LEVEL),
-    publicUrl: opt(env.PUBLIC_URL),
+    publicUrl: publicUrlOf(opt(env.PUBLIC_URL)),
     jwksUrl: opt(env.JWKS_URL),
     jwtIssuer: opt(env.JWT_ISSUER),
     jwtAudience: opt(env.JWT_AUDIENCE),

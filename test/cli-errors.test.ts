@@ -95,6 +95,10 @@ describe('one-line CLI errors', () => {
     expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', JWKS_URL: 'not a url', JWT_ISSUER: 'https://idp' }), 'JWKS_URL "not a url" is not a URL');
   });
 
+  it('serve with a PUBLIC_URL that is not an http(s) URL names it and shows one that is', async () => {
+    expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', PUBLIC_URL: 'flags.acme.com' }), 'PUBLIC_URL must be an http(s) URL', '"flags.acme.com"');
+  });
+
   it('serve with a LOG_LEVEL pino does not know lists the levels', async () => {
     expectOneLine(await cli(['serve'], { DATA_DIR: dir(), PORT: '0', LOG_LEVEL: 'loud' }), 'LOG_LEVEL', '"loud"', /debug, info, warn, error/);
   });
