@@ -9,6 +9,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, percentile, table } from './lib/table.mjs';
 import { freshKill } from './lib/kill.mjs';
+import { ackingSdks } from './lib/sdk-peers.mjs';
 
 const opt = args();
 if (opt['flood-child']) {
@@ -54,18 +55,7 @@ try {
   const token = await server.token('oncall');
   for (let i = 0; i < KILLS * 2; i++) await server.api('POST', '/api/flags', { key: `flood-${i}`, owner: 'bench@acme' });
   const { key } = await server.api('POST', '/api/sdk-keys', { name: 'bench' });
-  const { default: WebSocket } = await import('ws');
-  for (let i = 0; i < 20; i++) {
-    const ws = new WebSocket(server.url.replace('http', 'ws') + '/sdk/stream', { headers: { authorization: `Bearer ${key}` } });
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-    ws.send(JSON.stringify({ type: 'hello', protocol: 1, version: 0, sdk: 'bench/1' }));
-    // Acknowledge as a real SDK does (one that does not is closed after ACK_TIMEOUT_MS).
-    ws.on('message', (d) => {
-      const m = JSON.parse(String(d));
-      if (m.type === 'snapshot' || m.type === 'changes') ws.send(JSON.stringify({ type: 'ack', version: m.version }));
-    });
-    peers.push(ws);
-  }
+  peers.push(...(await ackingSdks(server.url, key)));
 
   const kill = (flag) => freshKill(server.url, token, flag);
   const run = async (from) => {

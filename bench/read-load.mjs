@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, percentile, table } from './lib/table.mjs';
 import { freshKill } from './lib/kill.mjs';
+import { ackingSdks } from './lib/sdk-peers.mjs';
 
 const opt = args();
 
@@ -77,17 +78,7 @@ try {
   console.log(`${FLAGS} flags with two ${VALUE_KB} KB values created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const { key } = await server.api('POST', '/api/sdk-keys', { name: 'bench' });
-  const { default: WebSocket } = await import('ws');
-  for (let i = 0; i < 20; i++) {
-    const ws = new WebSocket(server.url.replace('http', 'ws') + '/sdk/stream', { headers: { authorization: `Bearer ${key}` } });
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-    ws.send(JSON.stringify({ type: 'hello', protocol: 1, version: 0, sdk: 'bench/1' }));
-    ws.on('message', (m) => {
-      const msg = JSON.parse(String(m));
-      if (msg.version !== undefined) ws.send(JSON.stringify({ type: 'ack', version: msg.version }));
-    });
-    peers.push(ws);
-  }
+  peers.push(...(await ackingSdks(server.url, key)));
 
   const oncall = await server.token('oncall');
   const kill = (flag) => freshKill(server.url, oncall, flag);
