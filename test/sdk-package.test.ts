@@ -154,17 +154,25 @@ describe('the SDK package, packed and installed into an empty project', () => {
 });
 
 describe('the browser bundle budget (bench/size.mjs)', () => {
-  // The aim is 4,096 B (issue 21). This round took createClient from 5,205 B (5,116 B before the
-  // snapshot limit and the backoff fix) to 5,025 B; what the rest is made of, and what reaching
-  // 4,096 B would take, is in docs/sdk.md ("Size"). The limit below is today's figure: it may only
-  // go down.
-  it('createClient bundles for browsers in at most 5,025 B min+gzip, with no node: imports and no static ws import', async () => {
-    const { gzip, code } = await measure(CASES['createClient (typical app)']);
-    expect(gzip).toBeLessThanOrEqual(5025);
+  // The aim is 4,096 B (issue 21). bench/size.mjs counts what a browser downloads at start: the
+  // entry chunk and every chunk it imports statically (code-splitting, as an app's bundler does);
+  // code only a failure needs (the refusal diagnosis) is a chunk fetched only then. What the rest
+  // is made of, and what reaching 4,096 B would take, is in docs/sdk.md. The limit below is
+  // today's figure: it may only go down.
+  it('createClient bundles for browsers in at most 4,913 B min+gzip at start, with no node: imports and no static ws import', async () => {
+    const { gzip, code, chunks } = await measure(CASES['createClient (typical app)']);
+    expect(chunks.length).toBe(1);
+    expect(gzip).toBeLessThanOrEqual(4913);
     const whole = (await measure(CASES['whole browser entry'])).code;
     expect(whole).toContain('createClient');
     for (const c of [code, whole]) expect(c).not.toMatch(/from\s*["'](node:[^"']*|ws)["']|require\(|import\(\s*["']ws["']\)|maxPayload|terminate/);
   });
 
-  it.todo('createClient bundles for browsers in at most 4,096 B min+gzip (issue 21: not met, 5,025 B)');
+  it('leaves the refusal diagnosis out of what a browser downloads at start: a chunk of its own, fetched only after a refused socket', async () => {
+    const { code, lazy } = await measure(CASES['createClient (typical app)']);
+    expect(code).not.toContain('no-cors');
+    expect(lazy.map((l) => l.file)).toEqual([expect.stringMatching(/^diagnose-.*\.js$/)]);
+  });
+
+  it.todo('createClient bundles for browsers in at most 4,096 B min+gzip (issue 21: not met, 4,913 B; docs/sdk.md says what would have to go)');
 });

@@ -78,26 +78,6 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
     }
   }
 
-  /**
-   * A browser cannot read why an upgrade was refused: after a socket that never opened, ask over
-   * HTTP. A readable 401/403 names the reason (a revoked key, a client key); an unreadable answer
-   * from a server that is there (a no-cors request goes through) means CORS refused this origin.
-   */
-  async function diagnose(sock: WebSocketLike): Promise<void> {
-    const flagsUrl = bases[at] + 'flags';
-    let reason: string | undefined;
-    try {
-      const res = await fetch(flagsUrl, { headers: { authorization: 'Bearer ' + opts.sdkKey } });
-      if (/^40[13]$/.test('' + res.status)) reason = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? 'refused: ' + res.status;
-    } catch {
-      reason = await fetch(flagsUrl, { mode: 'no-cors' }).then(
-        () => 'origin not in ALLOWED_ORIGINS',
-        () => undefined,
-      );
-    }
-    drop(sock, !!reason, false, reason);
-  }
-
   /** Detaches and closes a socket, then schedules the next attempt. */
   function drop(sock: WebSocketLike, authFailed: boolean, restart = false, reason?: string): void {
     if (sock !== ws) return;
@@ -182,7 +162,11 @@ export function createConnection(opts: ConnectionOptions, state: Fed, link: Link
       failed = errorKind(ev);
     };
     sock.onclose = (ev) => {
-      if (isGlobal && !opened && ev.code === 1006) void diagnose(sock);
+      // A browser cannot say why a socket never opened: ask over HTTP (diagnose.ts, loaded only now).
+      if (isGlobal && !opened && ev.code === 1006)
+        import('./diagnose.js')
+          .then((d) => d.diagnose(bases[at] + 'flags', opts.sdkKey), () => undefined)
+          .then((reason) => drop(sock, !!reason, false, reason));
       else if (failed > 1) tooLarge(sock);
       else drop(sock, failed > 0 || ev.code === 4401, ev.code === 1012);
     };

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
@@ -61,12 +62,18 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
   let clientKey: string;
+  /** The paths the page server answered, in order. */
+  const served: string[] = [];
 
   beforeAll(async () => {
-    const bundle = await build({ stdin: { contents: APP, resolveDir: process.cwd(), loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', write: false, minify: true });
-    const js = bundle.outputFiles[0]!.text;
+    // Split as an app's bundler splits it: the SDK's refusal diagnosis (diagnose.ts) is a chunk of
+    // its own, which the page fetches only after a refused socket (bench/size.mjs counts it out).
+    const bundle = await build({ stdin: { contents: APP, resolveDir: process.cwd(), loader: 'js', sourcefile: 'app.js' }, bundle: true, format: 'esm', platform: 'browser', write: false, minify: true, splitting: true, outdir: '/out', entryNames: 'app' });
+    const files = new Map(bundle.outputFiles.map((f) => ['/' + path.basename(f.path), f.text]));
+    expect([...files.keys()].some((f) => f.startsWith('/diagnose-'))).toBe(true);
     page = http.createServer((req, res) => {
-      if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      served.push(req.url!);
+      if (files.has(req.url!)) res.writeHead(200, { 'content-type': 'text/javascript' }).end(files.get(req.url!));
       else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>shop</title><script type="module" src="/app.js"></script>');
     });
     await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
@@ -121,9 +128,14 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
       return out;
     };
     const other = `http://127.0.0.1:${(page.address() as AddressInfo).port}`; // the same page on an origin not allowed
+    const diagnoses = () => served.filter((u) => u.startsWith('/diagnose-')).length;
     expect(await run(other, serverKey)).toEqual({ status: 'error', reason: 'origin not in ALLOWED_ORIGINS' });
     expect(await run(pageOrigin, clientKey)).toMatchObject({ status: 'error', reason: expect.stringContaining('/ofrep/v1/evaluate/flags') });
+    // Each refused page fetched the diagnosis chunk; a page whose socket opens never does.
+    const fetched = diagnoses();
+    expect(fetched).toBe(2);
     expect(await run(pageOrigin, serverKey)).toEqual({ status: 'ready' });
+    expect(diagnoses()).toBe(fetched);
   });
 
   it("@switchyard-flags/sdk's client-key mode gets its answer over OFREP and the off value after a kill, told by the event stream", async () => {
