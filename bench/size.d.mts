@@ -1,6 +1,7 @@
 /** Types for bench/size.mjs (imported by test/sdk-package.test.ts). */
 export declare const CASES: {
   'createClient (typical app)': string;
+  'createOfrepClient (client key)': string;
   'whole browser entry': string;
   'web OpenFeature provider': string;
 };
