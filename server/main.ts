@@ -307,7 +307,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       port,
       server,
       storage,
-      opened: Object.assign(Object.create(storage) as Storage, { dialect: storage.kind }) as RunningServer['opened'],
+      opened: deprecatedOpened(storage),
       services,
       bus,
       log,
@@ -336,6 +336,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     };
     return running;
   }
+}
+
+/** RunningServer.opened (deprecated): the storage, with `dialect`, and `sqlite` throwing where there is none (as before). */
+function deprecatedOpened(storage: Storage): RunningServer['opened'] {
+  const alias = Object.assign(Object.create(storage) as Storage, { dialect: storage.kind });
+  if (storage.sqlite) return alias as RunningServer['opened'];
+  return Object.defineProperty(alias, 'sqlite', {
+    get() {
+      throw new Error('this server runs on PostgreSQL (DATABASE_URL): there is no SQLite handle');
+    },
+  }) as RunningServer['opened'];
 }
 
 /**
