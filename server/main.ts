@@ -49,7 +49,7 @@ export interface StartOptions {
 }
 
 /** The steps of startServer that acquire something, in order (the lifecycle test fails each in turn). */
-export const START_STEPS = ['storage', 'migrate', 'cluster', 'revocations', 'checkpoints', 'jobs', 'push', 'metrics-listen', 'listen', 'cluster-attach'] as const;
+export const START_STEPS = ['storage', 'migrate', 'cluster', 'revocations', 'checkpoints', 'push', 'metrics-listen', 'listen', 'cluster-attach', 'jobs'] as const;
 export type StartStep = (typeof START_STEPS)[number];
 
 export interface RunningServer {
@@ -205,14 +205,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // close (after the OFREP streams ended and the sockets closed, so their last counts are in).
     life.defer('telemetry', services.telemetry.start(5_000));
     life.defer('ofrep', () => services.ofrep.close());
-    life.defer('audit-checkpoints', checkpoints.start(config.checkpointIntervalMs));
-    // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
-    life.defer('retention', services.retention.start(10 * 60_000, runsJobs));
-    // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
-    life.defer('scheduler', services.scheduler.start(30_000, runsJobs));
-    // The storage's own background work (SQLite: WAL checkpoints through the write gate).
-    for (const job of storage.jobs) life.defer(`job:${job.name}`, every(job, log));
-    step('jobs');
     const authenticator = createAuthenticator(
       storage.db,
       verifyUser,
@@ -294,6 +286,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
     }
     step('cluster-attach');
+    // The periodic jobs, once this replica takes part in the job lease (a job that finds it is not
+    // the lease holder skips its first run): audit checkpoints, retention (raw samples and
+    // telemetry past RETENTION_DAYS, every 10 minutes, in small non-urgent batches), auto-advance
+    // (every 30 s; tests call services.scheduler.tick() with their own clock), and the storage's
+    // own background work (SQLite: WAL checkpoints through the write gate).
+    life.defer('audit-checkpoints', checkpoints.start(config.checkpointIntervalMs));
+    life.defer('retention', services.retention.start(10 * 60_000, runsJobs));
+    life.defer('scheduler', services.scheduler.start(30_000, runsJobs));
+    for (const job of storage.jobs) life.defer(`job:${job.name}`, every(job, log));
+    step('jobs');
 
     let bootstrapToken: string | undefined;
     if (created) {
