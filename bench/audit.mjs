@@ -24,7 +24,7 @@ let server = await startBenchServer();
 const { dataDir } = server;
 await server.running.close();
 const opened = m.openDb(`${dataDir}/switchyard.db`);
-const recorder = new m.AuditRecorder(() => new Date('2026-11-24T12:00:00Z'));
+const recorder = new m.AuditRecorder(() => new Date('2026-11-24T12:00:00Z'), opened);
 const actor = { sub: 'bench', role: 'engineer', requestId: 'bench' };
 const tFill = nowMs();
 for (let done = 0; done < N; ) {

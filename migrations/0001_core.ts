@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { appendOnly, dropAppendOnly } from './dialect.js';
+import { appendOnly, dropAppendOnly } from '../server/storage/migration-sql.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

@@ -1,10 +1,10 @@
-import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
-import { float8, isPostgres } from './dialect.js';
+import type { Kysely } from 'kysely';
+import { float8, serialPrimaryKey } from '../server/storage/migration-sql.js';
 
 /** Rollout plans (every version kept), PM sign-offs bound to a plan version and stage, metric samples. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // SQLite: an INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: an identity column.
-  const serial = (c: ColumnDefinitionBuilder) => (isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
+  const serial = serialPrimaryKey(db);
   await db.schema
     .createTable('plan_versions')
     .addColumn('id', 'integer', serial)

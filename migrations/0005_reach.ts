@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { bytes } from './dialect.js';
+import { bytes } from '../server/storage/migration-sql.js';
 
 /**
  * Reach telemetry: per flag, stage and UTC day, the merged HyperLogLog registers (64 bytes,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { isPostgres } from './dialect.js';
+import { jsonIsTrue, jsonText } from '../server/storage/migration-sql.js';
 
 /**
  * Which flags each kill killed, written with the kill: a restore by kill id finds the flags
@@ -13,18 +13,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('flag', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('kill_members_pk', ['kill_id', 'flag'])
     .execute();
-  if (isPostgres(db)) {
-    await sql`INSERT INTO kill_members (kill_id, flag)
-    SELECT "after"::jsonb ->> 'killId', flag FROM audit
+  const killId = jsonText(db, 'after', 'killId');
+  await sql`INSERT INTO kill_members (kill_id, flag)
+    SELECT ${killId}, flag FROM audit
     WHERE action IN ('flag.kill', 'rollout.guardrail_trip') AND flag IS NOT NULL
-      AND "after"::jsonb ->> 'killId' IS NOT NULL AND "after"::jsonb -> 'killed' = 'true'::jsonb
+      AND ${killId} IS NOT NULL AND ${jsonIsTrue(db, 'after', 'killed')}
     ON CONFLICT DO NOTHING`.execute(db);
-    return;
-  }
-  await sql`INSERT OR IGNORE INTO kill_members (kill_id, flag)
-    SELECT json_extract("after", '$.killId'), flag FROM audit
-    WHERE action IN ('flag.kill', 'rollout.guardrail_trip') AND flag IS NOT NULL
-      AND json_extract("after", '$.killId') IS NOT NULL AND json_extract("after", '$.killed') = 1`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

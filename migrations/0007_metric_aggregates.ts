@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { float8 } from './dialect.js';
+import { float8 } from '../server/storage/migration-sql.js';
 
 /**
  * Running aggregates of metric samples per flag, stage run, metric and cohort (count, sum, sum of

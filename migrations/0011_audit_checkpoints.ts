@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { appendOnly, dropAppendOnly } from './dialect.js';
+import { appendOnly, dropAppendOnly } from '../server/storage/migration-sql.js';
 
 /**
  * Signed audit checkpoints (sequence, head hash, time, Ed25519 signature by a key kept outside

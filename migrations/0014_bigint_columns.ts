@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { setIntegerWidth } from './dialect.js';
+import { setIntegerWidth } from '../server/storage/migration-sql.js';
 
 /**
  * PostgreSQL's `integer` is 4 bytes (SQLite's is 8): every column holding epoch time or a counter

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { float8 } from './dialect.js';
+import { float8 } from '../server/storage/migration-sql.js';
 
 /**
  * Evidence (issue 15). A raw metric sample may be an aggregate: `count` observations (1 for a

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { setIntegerWidth } from './dialect.js';
+import { setIntegerWidth } from '../server/storage/migration-sql.js';
 
 /**
  * 0014's rule for the columns added since (0015, 0017, 0018): on PostgreSQL every integer column

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { float8 } from './dialect.js';
+import { float8 } from '../server/storage/migration-sql.js';
 
 /** The largest magnitude a metric value, mean or standard deviation may have (server/samples/sample-bounds.ts). */
 const VALUE_BOUND = 1e12;

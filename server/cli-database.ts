@@ -1,8 +1,9 @@
 import fs from 'node:fs';
-import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
-import { openDatabase, type Database, type OpenedDatabase } from './db.js';
+import type { Database } from './storage/schema.js';
+import { openStorage } from './storage/open.js';
+import type { Storage } from './storage/storage.js';
 
 /** A CLI mistake (exit 2 with the usage); the CLI maps it. */
 export class CliInputError extends Error {}
@@ -12,9 +13,9 @@ export class CliInputError extends Error {}
  * DATABASE_URL is set (or `--database-url`), else the SQLite file in DATA_DIR. `mustExist`:
  * refuse a missing SQLite file instead of creating one (commands that only change existing data).
  */
-export function openCliDatabase(config: Pick<Config, 'databaseUrl' | 'dbFile'>, mustExist: boolean): OpenedDatabase {
+export function openCliDatabase(config: Pick<Config, 'databaseUrl' | 'dbFile'>, mustExist: boolean): Storage {
   if (!config.databaseUrl && mustExist && !fs.existsSync(config.dbFile)) throw new CliInputError(`no database at ${config.dbFile} (set DATA_DIR, or DATABASE_URL for PostgreSQL)`);
-  return openDatabase(config);
+  return openStorage(config);
 }
 
 /** A SQLite database file starts with these 16 bytes (an empty file is no copy of a switchyard database either). */
@@ -37,12 +38,9 @@ export function openAuditSource(file: string | undefined, databaseUrl: string | 
   if (file !== undefined) {
     if (!fs.existsSync(file)) throw new CliInputError(`no such file: ${file}`);
     if (!isSqliteFile(file)) throw new CliInputError(`${file} is not a SQLite database (it does not start with "SQLite format 3"); give a copy of switchyard.db: DATA_DIR/switchyard.db or a file \`switchyard backup\` wrote`);
-    const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, close: () => db.destroy() };
+    return openStorage({ dbFile: file, readOnly: true });
   }
   if (!databaseUrl) throw new CliInputError('missing database file path (or --database-url / DATABASE_URL for PostgreSQL)');
   // Read-only: PostgreSQL itself refuses any write of this session (checking never writes).
-  const opened = openDatabase({ databaseUrl, dbFile: '', readOnly: true });
-  return { db: opened.db, close: () => opened.close() };
+  return openStorage({ databaseUrl, dbFile: '', readOnly: true });
 }

@@ -6,7 +6,8 @@ import { allCheckpoints } from './audit/checkpoint-store.js';
 import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
 import { parseArgs } from 'node:util';
 import { configFromEnv, databaseUrl as parseDatabaseUrl } from './config.js';
-import { migrate, openDb } from './db.js';
+import { migrate } from './storage/migrator.js';
+import { openSqlite } from './storage/sqlite.js';
 import { openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl, subjectProblem } from './auth/tokens.js';
@@ -98,7 +99,7 @@ async function sdkKey(args: string[]): Promise<void> {
   const opened = openCliDatabase(config, false);
   try {
     await migrate(opened.db);
-    const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const services = createServices({ storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
     const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name, kind);
     process.stdout.write(created.key + '\n');
   } finally {
@@ -153,7 +154,7 @@ async function backup(args: string[]): Promise<void> {
   if (fs.existsSync(target)) throw new UsageError(`${target} already exists; choose a new file`);
   // Created 0600 before SQLite writes into it, like every data file: a backup holds the whole trail.
   fs.closeSync(fs.openSync(target, 'wx', 0o600));
-  const opened = openDb(config.dbFile);
+  const opened = openSqlite({ dbFile: config.dbFile });
   try {
     // SQLite's online backup API: a consistent snapshot while the server keeps writing.
     await opened.sqlite.backup(target);
@@ -164,7 +165,7 @@ async function backup(args: string[]): Promise<void> {
   } finally {
     await opened.close();
   }
-  const copy = openDb(target);
+  const copy = openSqlite({ dbFile: target });
   try {
     const keys = checkpointPublicKeys([], config.checkpointKeyFile);
     const result = await verifyWithCheckpoints(copy.db, { checkpoints: keys.length ? await allCheckpoints(copy.db) : [], keys });
@@ -233,7 +234,7 @@ async function revokeToken(args: string[]): Promise<void> {
   const opened = openCliDatabase(config, true);
   try {
     await migrate(opened.db);
-    const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const services = createServices({ storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
     const actor = { sub: `cli:${os.userInfo().username}`, role: 'admin' as const, requestId: null };
     const target = values.jti !== undefined ? { jti: values.jti } : { sub: values.sub!, before };
     const done = await services.tokens.revoke(actor, target, reason);
@@ -255,7 +256,7 @@ async function revokeSdkKey(args: string[]): Promise<void> {
     await migrate(opened.db);
     const id = values.id ?? (await findSdkKey(opened.db, values.key!))?.id;
     if (id === undefined) throw new UsageError('no live SDK key matches that --key (already revoked, or another server\'s)');
-    const services = createServices({ db: opened.db, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const services = createServices({ storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
     const done = await services.sdkKeys.revoke({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, id, reason);
     process.stdout.write(`revoked SDK key ${done.id} (${done.name}, ${done.prefix}…) at ${done.revokedAt}; its streams close and its requests get 401\n`);
   } catch (err) {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { ConfigError } from './config.js';
-import { quickCheck, type OpenedDb } from './db.js';
 
 /** A second server on the same DATA_DIR: the message names the holder. */
 export class DataDirLocked extends ConfigError {
@@ -110,10 +109,10 @@ function readLock(file: string): { pid: number; token: string } | undefined {
 /** A database file whose pages are damaged is refused at start: serving it would answer kills with errors later. */
 export class DatabaseCorrupt extends ConfigError {}
 
-export function checkIntegrity(opened: OpenedDb, file: string): void {
+export function checkIntegrity(sqlite: Database.Database, file: string): void {
   let result: string;
   try {
-    result = quickCheck(opened);
+    result = String(sqlite.pragma('quick_check', { simple: true }));
   } catch (err) {
     result = (err as Error).message;
   }

@@ -6,23 +6,24 @@ import { createApp } from './app.js';
 import { AuditCheckpoints } from './audit/audit-checkpoints.js';
 import { latestCheckpoint } from './audit/checkpoint-store.js';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint-key.js';
-import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
 import { AuthFailureLimiter } from './auth/auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
-import { pollTokenRevocations, RevocationList } from './auth/revocation-list.js';
+import { RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type Config } from './config.js';
 import express from 'express';
-import { sql } from 'kysely';
 import { Metrics } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
-import { checkpointWal, dataVersion, disableAutoCheckpoint, migrate, openDatabase, type OpenedDatabase, type OpenedDb } from './db.js';
+import { migrate } from './storage/migrator.js';
+import { openStorage } from './storage/open.js';
+import type { Storage, StorageJob } from './storage/storage.js';
+import { Lifecycle } from './lifecycle.js';
 import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
-import { checkIntegrity, lockDataDir, prepareDataDir, type DataDirLock } from './data-dir.js';
+import { prepareDataDir } from './data-dir.js';
 import { showBootstrapToken } from './bootstrap-token.js';
 import { createLogger, type Logger } from './log.js';
 import { attachPushServer, type PushServer } from './push/push-server.js';
@@ -34,22 +35,35 @@ import { Drain } from './drain.js';
 
 export interface StartOptions {
   config: Config;
+  /**
+   * The database to serve; the caller keeps it (closes it after the server). Unset: the server
+   * opens the one `config` names (openStorage) and closes it with itself.
+   */
+  storage?: Storage;
   clock?: Clock;
   log?: Logger;
   /** Print the first-start banner with the bootstrap admin token (the CLI does; tests read `bootstrapToken`). */
   printBanner?: boolean;
+  /** Tests only: throw right after this start step (one of START_STEPS), to check what a failed start releases. */
+  failAt?: StartStep;
 }
+
+/** The steps of startServer that acquire something, in order (the lifecycle test fails each in turn). */
+export const START_STEPS = ['storage', 'migrate', 'cluster', 'revocations', 'checkpoints', 'push', 'metrics-listen', 'listen', 'cluster-attach', 'jobs'] as const;
+export type StartStep = (typeof START_STEPS)[number];
 
 export interface RunningServer {
   config: Config;
   url: string;
   port: number;
   server: http.Server;
+  /** The database (server/storage/): Kysely handle, write gate, kind. */
+  storage: Storage;
   /**
-   * The database: `dialect` says which. `opened.sqlite` is SQLite's raw handle; on PostgreSQL
-   * reading it throws (the tests that inspect the SQLite file are skipped there by name).
+   * @deprecated Use `storage` (the same object; `sqlite` is there on SQLite only). Kept while the
+   * tests move over; the lead removes it at merge.
    */
-  opened: ServerDb;
+  opened: Storage & { sqlite: NonNullable<Storage['sqlite']>; dialect: Storage['kind'] };
   services: Services;
   bus: ChangeBus;
   log: Logger;
@@ -64,6 +78,8 @@ export interface RunningServer {
   bootstrapToken?: string;
   /** What /readyz checks (tests and the cluster wiring read it). */
   health: Health;
+  /** What the server holds now, last acquired last (released in reverse by close()). */
+  held(): string[];
   close(): Promise<void>;
   /**
    * SIGTERM: /readyz answers 503 at once, new requests but safety actions (kill, restore,
@@ -75,40 +91,17 @@ export interface RunningServer {
   drain(seconds?: number): Promise<boolean>;
 }
 
-export interface ServerDb extends OpenedDatabase {
-  sqlite: NonNullable<OpenedDatabase['sqlite']>;
-}
-
-/** OpenedDatabase with `sqlite` always typed: on PostgreSQL reading it throws a clear error. */
-function serverDb(o: OpenedDatabase): ServerDb {
-  if (o.sqlite) return o as ServerDb;
-  return Object.defineProperty({ ...o }, 'sqlite', {
-    get() {
-      throw new Error('this server runs on PostgreSQL (DATABASE_URL): there is no SQLite handle');
-    },
-  }) as ServerDb;
-}
-
-/** A PostgreSQL that cannot be reached at start is named (host, port, database; never the password). */
-async function checkReachable(opened: OpenedDatabase, databaseUrl: string): Promise<void> {
-  try {
-    await sql`SELECT 1`.execute(opened.db);
-  } catch (err) {
-    const u = new URL(databaseUrl);
-    throw new ConfigError(`cannot reach the PostgreSQL database of DATABASE_URL (${u.hostname}:${u.port || 5432}${u.pathname}): ${(err as Error).message || String(err)}; nothing was started (and nothing falls back to SQLite)`);
-  }
-}
-
-/** On PostgreSQL no lock file: replicas share the database, and a replica needs nothing on disk but the key files. */
-const NO_LOCK: DataDirLock = { file: '', held: () => true, release: () => undefined };
-
 /** Where the built admin UI lives, relative to this module both in source and in dist/. */
 function adminUiDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   return path.basename(here) === 'dist' ? path.join(here, 'admin-ui') : path.join(here, '..', 'dist', 'admin-ui');
 }
 
-/** env -> open db -> migrate -> services -> app -> listen. */
+/**
+ * env -> open storage -> migrate -> services -> app -> listen. Every acquisition registers its
+ * release on one Lifecycle right after it: a failed start releases what it held, and close()
+ * releases the same stack. No step here asks which database it is (server/storage/ decides).
+ */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
@@ -117,282 +110,264 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw new ConfigError('JWKS_URL is set without JWT_ISSUER: set JWT_ISSUER to the identity provider\'s issuer, or any token its keys signed would be accepted');
   }
   const trustedProxies = parseTrustedProxies(config.trustProxy);
-  const onPostgres = config.databaseUrl !== undefined;
-  // DATA_DIR holds the key files on both; the database file and its one-server lock on SQLite only.
-  prepareDataDir(config.dataDir, onPostgres ? undefined : config.dbFile);
-  const lock = onPostgres ? NO_LOCK : lockDataDir(config.dataDir);
-  let opened: ServerDb;
-  let secret: Uint8Array;
-  let created: boolean;
-  let checkpointKey: ReturnType<typeof loadOrCreateCheckpointKey>;
+  const life = new Lifecycle((name, err) => log.warn({ err, step: name }, 'releasing a server resource failed'));
+  const step = (name: StartStep) => {
+    if (opts.failAt === name) throw new Error(`start step "${name}" failed (failAt, a test)`);
+  };
   try {
-    ({ secret, created } = loadSecretFile(config.secretFile));
-    checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
-    opened = serverDb(openDatabase(config, (err) => log.warn({ err }, 'a pooled PostgreSQL connection failed; the pool opens a new one')));
+    return await start();
   } catch (err) {
-    lock.release();
+    await life.close();
     throw err;
   }
-  try {
-    if (opened.dialect === 'sqlite') checkIntegrity(opened, config.dbFile);
-    else await checkReachable(opened, config.databaseUrl!);
-    const applied = await migrate(opened.db);
+
+  async function start(): Promise<RunningServer> {
+    // DATA_DIR holds the key files on both kinds; the SQLite storage adds its file and one-server lock.
+    prepareDataDir(config.dataDir, undefined);
+    const storage = opts.storage ?? life.use('storage', openStorage(config, { lockDir: config.dataDir, onPoolError: (err) => log.warn({ err }, 'a pooled PostgreSQL connection failed; the pool opens a new one') }), (s) => s.close());
+    step('storage');
+    const { secret, created } = loadSecretFile(config.secretFile);
+    const checkpointKey = loadOrCreateCheckpointKey(config.checkpointKeyFile);
+    await storage.checkIntegrity();
+    const applied = await migrate(storage.db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
-  } catch (err) {
-    await opened.close();
-    lock.release();
-    throw err;
-  }
-  if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
-  if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
-  const lastCheckpoint = await latestCheckpoint(opened.db);
-  if (lastCheckpoint && lastCheckpoint.keyId !== checkpointKey.key.keyId) {
-    // A replica with its own key would report the others' checkpoints as untrusted (GET /api/audit/verify).
-    log.error(
-      { file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId, lastCheckpointKeyId: lastCheckpoint.keyId, seq: lastCheckpoint.seq },
-      'the newest audit checkpoint was signed by another key than this server\'s CHECKPOINT_KEY_FILE: every replica of a cluster must use the same key file (docs/deploy.md), or GET /api/audit/verify reports the checkpoints as untrusted',
+    step('migrate');
+    if (checkpointKey.created) log.info({ file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId }, 'audit checkpoint key created; keep a copy of its public key (GET /api/audit/checkpoints) off this host');
+    if (checkpointKey.warning) log.warn({ file: config.checkpointKeyFile }, checkpointKey.warning);
+    const lastCheckpoint = await latestCheckpoint(storage.db);
+    if (lastCheckpoint && lastCheckpoint.keyId !== checkpointKey.key.keyId) {
+      // A replica with its own key would report the others' checkpoints as untrusted (GET /api/audit/verify).
+      log.error(
+        { file: config.checkpointKeyFile, keyId: checkpointKey.key.keyId, lastCheckpointKeyId: lastCheckpoint.keyId, seq: lastCheckpoint.seq },
+        'the newest audit checkpoint was signed by another key than this server\'s CHECKPOINT_KEY_FILE: every replica of a cluster must use the same key file (docs/deploy.md), or GET /api/audit/verify reports the checkpoints as untrusted',
+      );
+    }
+    // A database several servers share: every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
+    const cluster = storage.clusterUrl
+      ? life.use('cluster', await startCluster({ db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
+      : undefined;
+    step('cluster');
+    const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
+    // Periodic jobs run on the replica holding the job lease; on one node, always.
+    const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
+    const metrics = new Metrics();
+    life.defer('metrics-watch', metrics.watch(bus));
+    const health = new Health({ db: storage.db, storage, lockHeld: storage.lockHeld });
+    if (cluster) health.watchChangeStream(() => cluster.bus.lag());
+    metrics.sources.dbWritable = () => health.dbWritable;
+    if (storage.lockHeld) metrics.sources.lockHeld = storage.lockHeld;
+    // Revocations committed elsewhere move this signal (SQLite's data_version; a NOTIFY on the cluster's connection).
+    const revocationSignal = life.use('revocations', await storage.revocationSignal(cluster?.bus), (s) => s.stop());
+    const revocations = new RevocationList(storage.db, revocationSignal.version);
+    await revocations.load();
+    step('revocations');
+    const services = createServices({
+      revocations,
+      storage,
+      clock,
+      bus,
+      log,
+      webhookUrl: config.webhookUrl,
+      webhookSecret: loadOrCreateWebhookSecret(config.dataDir, config.webhookSecret),
+      webhookAllow: config.webhookAllow,
+      observeWrite: (s) => {
+        metrics.dbWriteDuration.observe(s);
+        health.writeSucceeded();
+      },
+      sampleLimits: {
+        namesPerFlag: config.metricNamesPerFlag,
+        samplesPerSecond: config.metricsRateLimit,
+        observationsPerSecond: config.metricsObservationLimit,
+        maxSampleCount: config.maxSampleCount,
+      },
+      retentionDays: config.retentionDays,
+      telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
+      eventStreamsPerKey: config.maxConnectionsPerKey,
+      heartbeatMs: config.heartbeatMs,
+      signingSecret: secret,
+      onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
+    });
+    const verifyUser = createTokenVerifier({
+      secret,
+      jwksUrl: config.jwksUrl,
+      jwksIssuer: config.jwtIssuer,
+      jwksAudience: config.jwtAudience,
+      roleClaim: config.jwtRoleClaim,
+      maxTtlSeconds: config.maxTokenTtlSeconds,
+      metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
+    });
+    const checkpoints = new AuditCheckpoints({ db: storage.db, storage, clock, key: checkpointKey.key, log, every: config.checkpointEvery, logFile: config.checkpointLog, runs: cluster ? runsJobs : undefined });
+    life.defer('checkpoints-attach', await checkpoints.attach(bus));
+    step('checkpoints');
+    health.watchAuditCheckpoints(() => checkpoints.refused);
+    metrics.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
+    // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on
+    // close (after the OFREP streams ended and the sockets closed, so their last counts are in).
+    life.defer('telemetry', services.telemetry.start(5_000));
+    life.defer('ofrep', () => services.ofrep.close());
+    const authenticator = createAuthenticator(
+      storage.db,
+      verifyUser,
+      new AuthFailureLimiter(config.authFailureLimit),
+      clientAddressResolver(trustedProxies),
+      (claims) => revocations.isRevoked(claims),
     );
-  }
-  // On PostgreSQL every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
-  let cluster: Cluster | undefined;
-  try {
-    cluster = onPostgres ? await startCluster({ db: opened.db, databaseUrl: config.databaseUrl!, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }) : undefined;
-  } catch (err) {
-    await opened.close();
-    throw err;
-  }
-  const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
-  // Periodic jobs run on the replica holding the job lease; on one node, always.
-  const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
-  const metrics = new Metrics();
-  const unwatch = metrics.watch(bus);
-  const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
-  if (cluster) health.watchChangeStream(() => cluster.bus.lag());
-  metrics.sources.dbWritable = () => health.dbWritable;
-  if (!onPostgres) metrics.sources.lockHeld = lock.held;
-  // Revocations committed elsewhere: SQLite's data_version moves; PostgreSQL is polled.
-  let revocationPoll: { version: () => number; stop: () => void };
-  try {
-    revocationPoll = opened.dialect === 'sqlite' ? { version: () => dataVersion(opened), stop: () => undefined } : await pollTokenRevocations(opened.db);
-  } catch (err) {
-    unwatch();
-    await opened.close();
-    throw err;
-  }
-  const revocations = new RevocationList(opened.db, revocationPoll.version);
-  await revocations.load();
-  const services = createServices({
-    revocations,
-    db: opened.db,
-    clock,
-    bus,
-    log,
-    webhookUrl: config.webhookUrl,
-    webhookSecret: loadOrCreateWebhookSecret(config.dataDir, config.webhookSecret),
-    webhookAllow: config.webhookAllow,
-    observeWrite: (s) => {
-      metrics.dbWriteDuration.observe(s);
-      health.writeSucceeded();
-    },
-    sampleLimits: {
-      namesPerFlag: config.metricNamesPerFlag,
-      samplesPerSecond: config.metricsRateLimit,
-      observationsPerSecond: config.metricsObservationLimit,
-      maxSampleCount: config.maxSampleCount,
-    },
-    retentionDays: config.retentionDays,
-    telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,
-    eventStreamsPerKey: config.maxConnectionsPerKey,
-    heartbeatMs: config.heartbeatMs,
-    signingSecret: secret,
-    onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
-  });
-  const verifyUser = createTokenVerifier({
-    secret,
-    jwksUrl: config.jwksUrl,
-    jwksIssuer: config.jwtIssuer,
-    jwksAudience: config.jwtAudience,
-    roleClaim: config.jwtRoleClaim,
-    maxTtlSeconds: config.maxTokenTtlSeconds,
-    metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
-  });
-  const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, logFile: config.checkpointLog, runs: cluster ? runsJobs : undefined });
-  const detachCheckpoints = await checkpoints.attach(bus);
-  health.watchAuditCheckpoints(() => checkpoints.refused);
-  metrics.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
-  const authenticator = createAuthenticator(
-    opened.db,
-    verifyUser,
-    new AuthFailureLimiter(config.authFailureLimit),
-    clientAddressResolver(trustedProxies),
-    (claims) => revocations.isRevoked(claims),
-  );
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
-  await services.push.start();
-  // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
-  // cap that evicts idle sockets first (server/push/connection-guard.ts).
-  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
-  server.headersTimeout = config.headersTimeoutSeconds * 1000;
-  server.requestTimeout = config.requestTimeoutSeconds * 1000;
-  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
-  const drain = new Drain(server);
-  // Long-lived streams have a budget of their own below MAX_CONNECTIONS (server/push/stream-budget.ts).
-  const budget = new StreamBudget(
-    { total: config.maxStreams, perKey: config.maxConnectionsPerKey, perAddress: config.maxStreamsPerAddress, perUser: config.maxAdminStreamsPerUser },
-    (cap, kind) => metrics.streamEvictions.inc({ cap, kind }),
-  );
-  services.ofrep.events.useBudget(budget, (req) => authenticator.addressOf(req));
-  metrics.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
-  const connections = new ConnectionGuard(server, {
-    maxConnections: config.maxConnections,
-    onEvict: () => metrics.connectionsEvicted.inc(),
-    evictStream: () => budget.evictForConnection(),
-  });
-  metrics.sources.httpConnections = () => connections.size;
-  const push = attachPushServer(server, {
-    config,
-    authenticator,
-    push: services.push,
-    bus,
-    log,
-    onFanout: (s) => metrics.pushFanout.observe(s),
-    telemetry: services.telemetry,
-    isRevoked: (claims) => revocations.isRevoked(claims),
-    budget,
-    onUnresponsive: () => metrics.sdkUnresponsive.inc(),
-    onUpgradeRefused: () => metrics.upgradesRefused.inc(),
-    revocationsMoved: () => revocationPoll.version(),
-    isKeyLive: (keyId) => services.ofrep.keyIsLive(keyId),
-    keyRecheckMs: onPostgres ? 1000 : undefined,
-    otherKeyStreams: services.ofrep.events,
-  });
-  metrics.sources.sdkConnections = () => push.sdk.size;
-  metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
-  metrics.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
-  let metricsServer: http.Server | undefined;
-  try {
-    metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
+    const app = createApp({ db: storage.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
+    await services.push.start();
+    // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
+    // cap that evicts idle sockets first (server/push/connection-guard.ts).
+    const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
+    server.headersTimeout = config.headersTimeoutSeconds * 1000;
+    server.requestTimeout = config.requestTimeoutSeconds * 1000;
+    server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+    // Last of the HTTP server's releases: every connection closed and the server's 'close' seen.
+    life.defer('http-connections', () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const drain = new Drain(server);
+    // Long-lived streams have a budget of their own below MAX_CONNECTIONS (server/push/stream-budget.ts).
+    const budget = new StreamBudget(
+      { total: config.maxStreams, perKey: config.maxConnectionsPerKey, perAddress: config.maxStreamsPerAddress, perUser: config.maxAdminStreamsPerUser },
+      (cap, kind) => metrics.streamEvictions.inc({ cap, kind }),
+    );
+    services.ofrep.events.useBudget(budget, (req) => authenticator.addressOf(req));
+    metrics.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
+    const connections = new ConnectionGuard(server, {
+      maxConnections: config.maxConnections,
+      onEvict: () => metrics.connectionsEvicted.inc(),
+      evictStream: () => budget.evictForConnection(),
+    });
+    metrics.sources.httpConnections = () => connections.size;
+    const push = attachPushServer(server, {
+      config,
+      authenticator,
+      push: services.push,
+      bus,
+      log,
+      onFanout: (s) => metrics.pushFanout.observe(s),
+      telemetry: services.telemetry,
+      isRevoked: (claims) => revocations.isRevoked(claims),
+      budget,
+      onUnresponsive: () => metrics.sdkUnresponsive.inc(),
+      onUpgradeRefused: () => metrics.upgradesRefused.inc(),
+      revocationsMoved: () => revocationSignal.version(),
+      isKeyLive: (keyId) => services.ofrep.keyIsLive(keyId),
+      // Keys revoked on another replica: rechecked every second where there are others.
+      keyRecheckMs: cluster ? 1000 : undefined,
+      otherKeyStreams: services.ofrep.events,
+    });
+    life.defer('push', () => push.close());
+    step('push');
+    metrics.sources.sdkConnections = () => push.sdk.size;
+    metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
+    metrics.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
+    if (config.metricsListen) {
+      const metricsServer = await listenMetrics(config.metricsListen, metrics, log);
+      life.defer('metrics-listen', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+    }
+    step('metrics-listen');
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-  } catch (err) {
-    // A port in use: leave nothing behind (this process may try again), the DATA_DIR lock included.
-    metricsServer?.close();
-    await push.close();
-    unwatch();
-    revocationPoll.stop();
-    await cluster?.close();
-    await opened.close();
-    lock.release();
-    throw err;
-  }
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, dataDir: config.dataDir, database: opened.dialect }, `switchyard listening on ${url}`);
-  // OFREP event-stream URLs name PUBLIC_URL (else this address), never the request's Host header.
-  services.ofrep.events.baseUrl = config.publicUrl ?? url;
-  // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
-  if (cluster) {
-    await cluster.attach(services.push.tracker, config.publicUrl ?? url);
-    log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
-  }
+    // First of every release: stop listening, so no new connection or upgrade arrives while the rest shuts down.
+    life.defer('listen', () => void server.close());
+    step('listen');
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ url, dataDir: config.dataDir, database: storage.kind }, `switchyard listening on ${url}`);
+    // OFREP event-stream URLs name PUBLIC_URL (else this address), never the request's Host header.
+    services.ofrep.events.baseUrl = config.publicUrl ?? url;
+    // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease
+    // (released by the cluster's close, registered with it).
+    if (cluster) {
+      await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+      log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
+    }
+    step('cluster-attach');
+    // The periodic jobs, once this replica takes part in the job lease (a job that finds it is not
+    // the lease holder skips its first run): audit checkpoints, retention (raw samples and
+    // telemetry past RETENTION_DAYS, every 10 minutes, in small non-urgent batches), auto-advance
+    // (every 30 s; tests call services.scheduler.tick() with their own clock), and the storage's
+    // own background work (SQLite: WAL checkpoints through the write gate).
+    life.defer('audit-checkpoints', checkpoints.start(config.checkpointIntervalMs));
+    life.defer('retention', services.retention.start(10 * 60_000, runsJobs));
+    life.defer('scheduler', services.scheduler.start(30_000, runsJobs));
+    for (const job of storage.jobs) life.defer(`job:${job.name}`, every(job, log));
+    step('jobs');
 
-  let bootstrapToken: string | undefined;
-  if (created) {
-    bootstrapToken = await issueToken(secret, 'bootstrap-admin', 'admin', 24 * 3600);
-    if (opts.printBanner) showBootstrapToken(config, config.publicUrl ?? url, bootstrapToken, log);
+    let bootstrapToken: string | undefined;
+    if (created) {
+      bootstrapToken = await issueToken(secret, 'bootstrap-admin', 'admin', 24 * 3600);
+      if (opts.printBanner) showBootstrapToken(config, config.publicUrl ?? url, bootstrapToken, log);
+    }
+
+    const running: RunningServer = {
+      config,
+      url,
+      port,
+      server,
+      storage,
+      opened: deprecatedOpened(storage),
+      services,
+      bus,
+      log,
+      secret,
+      push,
+      checkpoints,
+      cluster,
+      bootstrapToken,
+      health,
+      held: () => life.held,
+      async drain(seconds = config.drainSeconds) {
+        health.shutDown();
+        drain.begin();
+        // OFREP event streams end now (an EventSource reconnects elsewhere); held, they would keep the drain waiting.
+        services.ofrep.events.endAll();
+        // SDKs are told to move (1012), but streams are still taken: one with nowhere else to go
+        // reconnects here and is pushed the safety actions this server still takes while it drains.
+        push.moveAll();
+        const settled = await drain.settled(seconds * 1000);
+        await services.push.feed.settled();
+        await push.close(1012);
+        await running.close();
+        return settled;
+      },
+      close: () => life.close(),
+    };
+    return running;
   }
+}
 
-  // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
-  const stopScheduler = services.scheduler.start(30_000, runsJobs);
-  // SQLite's WAL is checkpointed on a timer; PostgreSQL checkpoints by itself.
-  const stopCheckpoints = opened.dialect === 'sqlite' ? checkpointInBackground(opened) : () => undefined;
-  const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
-  // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
-  const stopTelemetry = services.telemetry.start(5_000);
-  // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
-  const stopRetention = services.retention.start(10 * 60_000, runsJobs);
-
-  let closing: Promise<void> | undefined;
-  const running: RunningServer = {
-    config,
-    url,
-    port,
-    server,
-    opened,
-    services,
-    bus,
-    log,
-    secret,
-    push,
-    checkpoints,
-    cluster,
-    bootstrapToken,
-    health,
-    async drain(seconds = config.drainSeconds) {
-      health.shutDown();
-      drain.begin();
-      // OFREP event streams end now (an EventSource reconnects elsewhere); held, they would keep the drain waiting.
-      services.ofrep.events.endAll();
-      // SDKs are told to move (1012), but streams are still taken: one with nowhere else to go
-      // reconnects here and is pushed the safety actions this server still takes while it drains.
-      push.moveAll();
-      const settled = await drain.settled(seconds * 1000);
-      await services.push.feed.settled();
-      await push.close(1012);
-      await running.close();
-      return settled;
+/** RunningServer.opened (deprecated): the storage, with `dialect`, and `sqlite` throwing where there is none (as before). */
+function deprecatedOpened(storage: Storage): RunningServer['opened'] {
+  const alias = Object.assign(Object.create(storage) as Storage, { dialect: storage.kind });
+  if (storage.sqlite) return alias as RunningServer['opened'];
+  return Object.defineProperty(alias, 'sqlite', {
+    get() {
+      throw new Error('this server runs on PostgreSQL (DATABASE_URL): there is no SQLite handle');
     },
-    close() {
-      closing ??= (async () => {
-        // Stop listening first: no new connection or upgrade arrives while the rest shuts down.
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await stopScheduler();
-        stopCheckpoints();
-        revocationPoll.stop();
-        unwatch();
-        if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-        await push.close();
-        await stopRetention();
-        services.ofrep.close(); // OFREP event streams end; counts held since the last second go into the final telemetry flush
-        await stopTelemetry();
-        detachCheckpoints();
-        await stopAuditCheckpoints();
-        // Removes this replica's row and gives up the job lease, so the others know at once.
-        await cluster?.close();
-        server.closeAllConnections();
-        await stopped;
-        await opened.close();
-        lock.release();
-      })();
-      return closing;
-    },
-  };
-  return running;
+  }) as RunningServer['opened'];
 }
 
 /**
- * SQLite checkpoints the WAL inside whichever commit crosses the threshold, so under a flood
- * of metric batches a kill's commit could pay for copying megabytes. The server checkpoints
- * on a timer instead, through the write gate, where a kill waiting goes first.
+ * Runs `job` every `everyMs` on an unref'd timer, one run at a time; the returned stop waits for
+ * a run under way. (The "jobs" scheduler of server/jobs.ts takes this shape: `every(name, ms, fn)`.)
  */
-function checkpointInBackground(opened: OpenedDb, everyMs = 1000): () => void {
-  disableAutoCheckpoint(opened);
-  let queued = false;
+function every(job: StorageJob, log: Logger): () => Promise<void> {
+  let running: Promise<void> | undefined;
   const timer = setInterval(() => {
-    // One checkpoint waiting or running at most: behind a long write, ticks do not pile up at the gate.
-    if (queued) return;
-    queued = true;
-    gateOf(opened.db)
-      .run(false, async () => checkpointWal(opened))
-      .catch(() => {
-        // A busy or failed checkpoint is retried on the next tick; the WAL keeps every change meanwhile.
-      })
-      .finally(() => (queued = false));
-  }, everyMs);
+    running ??= Promise.resolve()
+      .then(() => job.run())
+      .catch((err: unknown) => log.warn({ err, job: job.name }, 'background job failed; it runs again on the next tick'))
+      .finally(() => (running = undefined));
+  }, job.everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /** Pending acknowledgements of each live flag's latest change, read at scrape time. */

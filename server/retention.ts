@@ -6,7 +6,7 @@ import { pruneMetricNames } from './samples/sample-aggregate-store.js';
 import { pruneSamples } from './samples/sample-store.js';
 import { pruneReach } from './telemetry/reach-store.js';
 import { pruneUsage } from './telemetry/usage-store.js';
-import { writeTransaction } from './write-gate.js';
+import type { StorageLane } from './storage/storage.js';
 
 const DAY_MS = 86_400_000;
 
@@ -23,7 +23,7 @@ export interface PruneResult {
 interface Target {
   name: keyof PruneResult;
   /** The owning store's prune: deletes up to `batch` rows before `cutoff`, returns how many. */
-  prune: (db: Kysely<Database>, cutoff: string, batch: number) => Promise<number>;
+  prune: (storage: StorageLane, db: Kysely<Database>, cutoff: string, batch: number) => Promise<number>;
   cutoff: (now: Date, days: number) => string;
 }
 
@@ -47,7 +47,7 @@ const TARGETS: Target[] = [
 export class Retention {
   private running: Promise<PruneResult> | undefined;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; days: number; batch?: number }) {}
+  constructor(private readonly deps: { db: Db; storage: StorageLane; clock: Clock; log: Logger; days: number; batch?: number }) {}
 
   /** Prunes everything past the retention now; a second call while one runs joins it. */
   prune(): Promise<PruneResult> {
@@ -62,7 +62,7 @@ export class Retention {
     for (const t of TARGETS) {
       const cutoff = t.cutoff(now, this.deps.days);
       for (;;) {
-        const deleted = await writeTransaction(this.deps.db, false, (trx) => t.prune(trx, cutoff, batch));
+        const deleted = await this.deps.storage.write(false, (trx) => t.prune(this.deps.storage, trx, cutoff, batch));
         out[t.name] += deleted;
         if (deleted < batch) break;
       }

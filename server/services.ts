@@ -6,7 +6,7 @@ import type { RevocationList } from './auth/revocation-list.js';
 import type { ChangeBus } from './changes.js';
 import { steadyClock, type Clock, type SteadyClock } from './clock.js';
 import { DEFAULT_HEARTBEAT_MS } from './config.js';
-import type { Db } from './db.js';
+import type { StorageLane } from './storage/storage.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';
 import type { Logger } from './log.js';
@@ -26,7 +26,8 @@ import { TelemetryService } from './telemetry/telemetry-service.js';
 import { OfrepService } from './ofrep/ofrep-service.js';
 
 export interface ServiceDeps {
-  db: Db;
+  /** The database: its Kysely handle, write gate, locks (server/storage/). */
+  storage: StorageLane;
   clock: Clock;
   bus: ChangeBus;
   log: Logger;
@@ -84,9 +85,9 @@ export interface Services {
 /** Wires every service with the narrow dependencies it needs. */
 export function createServices(input: ServiceDeps): Services {
   // Every service reads the server's steady time: a wall-clock step after start moves none of it.
-  const deps = { ...input, clock: steadyClock(input.clock) };
-  const recorder = new AuditRecorder(deps.clock);
-  const write = { db: deps.db, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
+  const deps = { ...input, db: input.storage.db, clock: steadyClock(input.clock) };
+  const recorder = new AuditRecorder(deps.clock, deps.storage);
+  const write = { db: deps.db, storage: deps.storage, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
   const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log });
   const lapses = new SignoffLapses(write);
   // The push tracker reaches the rollout domain through this port; rollout/ never imports push/.
@@ -99,7 +100,7 @@ export function createServices(input: ServiceDeps): Services {
   const guardrails = new Guardrails(write);
   const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
-  const telemetry = new TelemetryService({ db: deps.db, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
+  const telemetry = new TelemetryService({ db: deps.db, storage: deps.storage, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
   const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey, signingSecret: deps.signingSecret });
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
   push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
@@ -124,6 +125,6 @@ export function createServices(input: ServiceDeps): Services {
     telemetry,
     ofrep,
     clock: deps.clock,
-    retention: new Retention({ db: deps.db, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
+    retention: new Retention({ db: deps.db, storage: deps.storage, clock: deps.clock, log: deps.log, days: deps.retentionDays ?? 30 }),
   };
 }

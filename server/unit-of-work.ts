@@ -4,10 +4,12 @@ import type { Actor } from './actor.js';
 import type { AuditInput, AuditRecorder } from './audit/audit-recorder.js';
 import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import type { ChangeBus, ChangeEvent } from './changes.js';
-import { writeTransaction } from './write-gate.js';
+import type { StorageLane } from './storage/storage.js';
 
 export interface WriteDeps {
   db: Db;
+  /** The write gate (and urgent lane) every write transaction goes through. */
+  storage: StorageLane;
   audit: AuditRecorder;
   bus: ChangeBus;
   /** Told how long each write transaction took, commit included (the metrics histogram). */
@@ -34,7 +36,7 @@ export async function write<T>(
 ): Promise<T> {
   const pending: ChangeEvent[] = [];
   const start = deps.observeWrite ? process.hrtime.bigint() : 0n;
-  const result = await writeTransaction(deps.db, opts.urgent ?? false, async (trx) => {
+  const result = await deps.storage.write(opts.urgent ?? false, async (trx) => {
     // Before anything is read: on PostgreSQL this waits for an audited write of another replica
     // to commit, so the rules below see what it wrote and the chain head is the latest.
     await deps.audit.begin(trx);

@@ -8,7 +8,6 @@ import { AuditService } from '../server/audit/audit-service.js';
 import { entryHash } from '../server/audit/audit-hash.js';
 import type { Config } from '../server/config.js';
 import type { Database as Schema } from '../server/db.js';
-import { gateOf } from '../server/write-gate.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import { LOOPBACK_RECEIVERS, webhookServer } from './rollout-fixtures.js';
@@ -251,7 +250,7 @@ describe('signed audit checkpoints', () => {
     const ts = await server({ checkpointEvery: 1000 });
     await ts.running.checkpoints.settled();
     await createFlag(ts, 'urgent');
-    const gate = gateOf(ts.running.opened.db);
+    const gate = ts.running.storage.gate;
     let release!: () => void;
     const holding = gate.run(false, () => new Promise<void>((r) => (release = r)));
     const checkpoint = ts.running.checkpoints.take();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gateOf } from '../server/write-gate.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
@@ -11,7 +10,7 @@ afterAll(() => ts.close());
 
 describe('a kill under write load', () => {
   it('goes ahead of metric batches and edits that were queued before it', async () => {
-    const gate = gateOf(ts.running.opened.db);
+    const gate = ts.running.storage.gate;
     let release!: () => void;
     // Hold the gate as a long write would, so everything below queues behind it.
     const held = gate.run(false, () => new Promise<void>((r) => (release = r)));

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gateOf } from '../server/write-gate.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { manualClock, putPlan, report, signAndAdvance } from './rollout-fixtures.js';
 
@@ -52,7 +51,7 @@ describe('retention', () => {
     for (let i = 0; i < 2; i++) await report(ts, Array.from({ length: 1000 }, (_, j) => ({ flag: 'prune-kill', metric: 'latency_ms', value: j })));
     time.advanceMinutes(31 * 24 * 60);
     const stored = count('metric_samples');
-    const gate = gateOf(ts.running.opened.db);
+    const gate = ts.running.storage.gate;
     // Which write the gate admits, in order (urgent or not).
     const admitted: string[] = [];
     const run = gate.run.bind(gate);

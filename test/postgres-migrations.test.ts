@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { dialectOf, migrate, migrateDown, openDatabase, type OpenedDatabase } from '../server/db.js';
+import { migrate, migrateDown, openDatabase, type OpenedDatabase } from '../server/db.js';
 import { migrations } from '../migrations/index.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDataDir } from './helpers/server.js';
@@ -53,7 +53,7 @@ describe.each([
   it(`every migration applies, rolls back one by one, and applies again on ${name}`, async () => {
     const o = await open();
     expect(o.dialect).toBe(name === 'PostgreSQL' ? 'postgres' : 'sqlite');
-    expect(dialectOf(o.db)).toBe(o.dialect);
+    expect(o.kind).toBe(o.dialect);
     const applied = await migrate(o.db);
     expect(applied).toEqual(Object.keys(migrations).sort());
     expect(await tables(o)).toEqual(TABLES);

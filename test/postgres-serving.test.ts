@@ -149,8 +149,8 @@ describe('retention and upserts on PostgreSQL', () => {
     const db = ts.running.opened.db;
     await createFlag(ts, 'counted');
     const { addUsage } = await import('../server/telemetry/usage-store.js');
-    await addUsage(db, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
-    await addUsage(db, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 3, lastSeenAt: '2020-01-01T09:00:00.000Z' }]);
+    await addUsage(ts.running.storage, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
+    await addUsage(ts.running.storage, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 3, lastSeenAt: '2020-01-01T09:00:00.000Z' }]);
     const usage = await db.selectFrom('flag_usage').select(['count', 'last_seen_at']).execute();
     expect(usage).toEqual([{ count: 5, last_seen_at: '2020-01-01T10:00:00.000Z' }]);
 
@@ -164,8 +164,8 @@ describe('retention and upserts on PostgreSQL', () => {
     const old = '2020-01-01T00:00:00.000Z';
     await db.insertInto('metric_samples').values(Array.from({ length: 7 }, (_, i) => ({ flag: 'counted', metric: 'old', value: i, cohort: 'treatment', stage: 0, at: old, received_at: old }))).execute();
     const { pruneSamples } = await import('../server/samples/sample-store.js');
-    expect(await pruneSamples(db, '2021-01-01T00:00:00.000Z', 5)).toBe(5);
-    expect(await pruneSamples(db, '2021-01-01T00:00:00.000Z', 5)).toBe(2);
+    expect(await pruneSamples(ts.running.storage, db, '2021-01-01T00:00:00.000Z', 5)).toBe(5);
+    expect(await pruneSamples(ts.running.storage, db, '2021-01-01T00:00:00.000Z', 5)).toBe(2);
     const left = await db.selectFrom('metric_samples').select('metric').execute();
     expect(left.map((r) => r.metric)).toEqual(Array(5).fill('latency_ms'));
     const pruned = await ts.running.services.retention.prune();

@@ -2,8 +2,8 @@ import type { ChangeBus } from '../changes.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
-import { writeTransaction } from '../write-gate.js';
-import { auditHead, lockAuditChain } from './audit-store.js';
+import type { StorageLane } from '../storage/storage.js';
+import { auditHead } from './audit-store.js';
 import { publicKeyView, type CheckpointKey, type CheckpointPublicKey } from './checkpoint-key.js';
 import { checkpointDigest, signCheckpoint, type AuditCheckpoint } from './checkpoint-sign.js';
 import { allCheckpoints, insertCheckpoint, latestCheckpoint, listCheckpoints } from './checkpoint-store.js';
@@ -12,6 +12,7 @@ import { CheckpointLog, problemBeforeSigning } from './checkpoint-guard.js';
 
 export interface CheckpointDeps {
   db: Db;
+  storage: StorageLane;
   clock: Clock;
   key: CheckpointKey;
   log: Logger;
@@ -100,9 +101,9 @@ export class AuditCheckpoints {
 
   /** Signs and stores a checkpoint of the head now, or returns null when the head has not moved since the last. */
   async take(): Promise<AuditCheckpoint | null> {
-    const cp = await writeTransaction(this.deps.db, false, async (trx) => {
+    const cp = await this.deps.storage.write(false, async (trx) => {
       // PostgreSQL: under the audit chain's lock, so two replicas never sign the same head twice.
-      await lockAuditChain(trx);
+      await this.deps.storage.lock(trx, 'audit-chain');
       const head = await auditHead(trx);
       const latest = await latestCheckpoint(trx);
       if (!head || (latest && latest.seq >= head.seq && this.refusal === null)) return null;

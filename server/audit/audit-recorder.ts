@@ -4,7 +4,8 @@ import type { Database } from '../db.js';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';
-import { auditHead, insertAuditRow, lockAuditChain, toAuditEntry } from './audit-store.js';
+import { auditHead, insertAuditRow, toAuditEntry } from './audit-store.js';
+import type { StorageLane } from '../storage/storage.js';
 
 export interface AuditInput {
   action: string;
@@ -21,11 +22,14 @@ export interface AuditInput {
  * write transaction, so replicas appending at once still make one chain), so it never forks.
  */
 export class AuditRecorder {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly storage: Pick<StorageLane, 'lock'>,
+  ) {}
 
   /** First statement of every write transaction that may record (`write()` calls it). */
   async begin(trx: Transaction<Database>): Promise<void> {
-    await lockAuditChain(trx);
+    await this.storage.lock(trx, 'audit-chain');
   }
 
   async record(trx: Transaction<Database>, actor: Actor, input: AuditInput): Promise<AuditEntry> {

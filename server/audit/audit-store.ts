@@ -1,6 +1,6 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { AuditEntry } from '@switchyard-flags/sdk/api';
-import { dialectOf, type AuditTable, type Database, type Db } from '../db.js';
+import { type AuditTable, type Database, type Db } from '../db.js';
 
 export type AuditRow = Selectable<AuditTable>;
 
@@ -85,20 +85,6 @@ export async function auditRowsAfter(db: Db, seq: number, limit: number): Promis
   return db.selectFrom('audit').selectAll().where('seq', '>', seq).orderBy('seq', 'asc').limit(limit).execute();
 }
 
-/** The advisory lock key every audited write transaction on PostgreSQL takes first (ASCII "swaudit"). */
-export const AUDIT_CHAIN_LOCK = 0x73776175646974;
-
-/**
- * Serializes audited write transactions across every process on one PostgreSQL database: a
- * transaction-scoped advisory lock, released at commit or rollback, taken before anything else
- * so each transaction reads the chain head (and every row its rules check) only after the one
- * before it committed. SQLite needs nothing: it has one writer.
- */
-export async function lockAuditChain(trx: Transaction<Database>): Promise<void> {
-  if (dialectOf(trx) === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(AUDIT_CHAIN_LOCK)})`.execute(trx);
-}
-
-/** The newest entry's sequence number and hash (the chain's head), or undefined for an empty log. */
 export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | undefined> {
   return db.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }

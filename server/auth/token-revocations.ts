@@ -60,6 +60,8 @@ export class TokenRevocationService {
       async (ctx) => {
         await insertTokenRevocation(ctx.trx, { id: view.id, jti: view.jti, sub: view.sub, before: beforeS, revoked_at: view.revokedAt, revoked_by: view.revokedBy, reason });
         await ctx.record({ action: AuditAction.TokenRevoke, after: view, reason });
+        // Other replicas (PostgreSQL) reload their lists when this commits.
+        await this.deps.storage.notify(ctx.trx, 'revocations');
       },
       // Revoking a leaked credential is a safety action: it goes ahead of queued metric batches.
       { urgent: true },

@@ -1,6 +1,6 @@
 import type { Db } from '../db.js';
 import { writeReadinessProbe } from '../meta-store.js';
-import { writeTransaction } from '../write-gate.js';
+import type { StorageLane } from '../storage/storage.js';
 
 export interface Readiness {
   ok: boolean;
@@ -12,6 +12,8 @@ export interface Readiness {
 
 export interface HealthDeps {
   db: Db;
+  /** The readiness probe writes through the write gate. */
+  storage: StorageLane;
   /** False once the DATA_DIR lock file was removed or replaced. SQLite only: on PostgreSQL there is no lock file. */
   lockHeld?: () => boolean;
   now?: () => number;
@@ -98,7 +100,7 @@ export class Health {
   private async probe(): Promise<void> {
     if (!this.pending) {
       const n = ++this.probeCount;
-      this.pending = writeTransaction(this.deps.db, false, async (trx) => {
+      this.pending = this.deps.storage.write(false, async (trx) => {
         await writeReadinessProbe(trx, n);
       })
         .then(

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { deleteOldest, dialectOf, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
+import type { Database, MetricAggregateTable } from '../db.js';
+import { asFloat8, larger, smaller, type StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 import { mergeMoments } from './sample-moments.js';
 import { stageReporters } from './sample-reporter-store.js';
@@ -33,11 +34,6 @@ export interface CountedSample extends StageRun {
 
 type Row = Omit<MetricAggregateTable, 'updated_at'>;
 
-/** `count` as an 8-byte float, so the merge never multiplies two integers (PostgreSQL's bigint would overflow). */
-function real(db: Kysely<any>, ref: string) {
-  return sql<number>`cast(${sql.ref(ref)} as ${sql.raw(dialectOf(db) === 'postgres' ? 'double precision' : 'real')})`;
-}
-
 /**
  * Folds samples into their running aggregates (one upsert per stage run, metric and cohort), by
  * Chan's parallel Welford merge, in the batch and against the stored row alike: count, mean and
@@ -63,8 +59,9 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
   const db = trx;
   // The stored row is a; the batch's row is b: n = na + nb, δ = mean_b − mean_a,
   // mean = mean_a + δ·nb/n, M2 = M2_a + M2_b + δ²·na·nb/n.
-  const na = real(db, 'metric_aggregates.count');
-  const nb = real(db, 'excluded.count');
+  // `count` as an 8-byte float, so the merge never multiplies two integers (PostgreSQL's bigint would overflow).
+  const na = asFloat8('metric_aggregates.count');
+  const nb = asFloat8('excluded.count');
   // PostgreSQL raises "underflow" when a product of non-zero floats rounds to 0: a difference
   // of means below 1e-100 moves nothing and is taken as 0, so δ²·na·wb is at least 1e-220.
   const diff = sql<number>`(excluded.mean - metric_aggregates.mean)`;
@@ -80,8 +77,8 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
           count: sql<number>`metric_aggregates.count + excluded.count`,
           mean: sql<number>`metric_aggregates.mean + ${delta} * ${wb}`,
           m2: sql<number>`metric_aggregates.m2 + excluded.m2 + ${delta} * ${delta} * ${na} * ${wb}`,
-          min: least(db, sql<number>`metric_aggregates.min`, sql<number>`excluded.min`),
-          max: greatest(db, sql<number>`metric_aggregates.max`, sql<number>`excluded.max`),
+          min: smaller(sql<number>`metric_aggregates.min`, sql<number>`excluded.min`),
+          max: larger(sql<number>`metric_aggregates.max`, sql<number>`excluded.max`),
           updated_at: sql<string>`excluded.updated_at`,
         }),
       )
@@ -153,6 +150,6 @@ export async function touchMetricNames(trx: Transaction<Database>, names: Map<st
 }
 
 /** Forgets up to `batch` metric names last seen before `cutoff` (retention); aggregates are never pruned. */
-export function pruneMetricNames(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
-  return deleteOldest(db, 'metric_names', 'last_seen_at', cutoff, batch);
+export function pruneMetricNames(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return storage.deleteOldest(db, 'metric_names', 'last_seen_at', cutoff, batch);
 }

@@ -4,7 +4,6 @@ import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveStageRows } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
-import { writeTransaction } from '../write-gate.js';
 import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
 import { addReporters } from './sample-reporter-store.js';
 import { DEFAULT_MAX_SAMPLE_COUNT, refuseOutOfBounds, refuseOutOfScope } from './sample-bounds.js';
@@ -85,7 +84,7 @@ export class SampleService {
     this.observations.take(actor.sub, observed);
     const receivedAt = now.toISOString();
     let uncounted = 0;
-    await writeTransaction(this.deps.db, false, async (trx) => {
+    await this.deps.storage.write(false, async (trx) => {
       const keys = [...new Set(rows.map((r) => r.flag))];
       const flags = await liveStageRows(trx, keys);
       const flagOf = new Map(flags.map((f) => [f.key, f]));

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
-import { deleteOldest, type Database, type MetricSampleTable } from '../db.js';
+import type { Database, MetricSampleTable } from '../db.js';
+import type { StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 
 type Q = Kysely<Database>;
@@ -65,6 +66,6 @@ export async function metricNamesSince(db: Q, flag: string, since: string, after
 }
 
 /** Deletes up to `batch` raw samples received before `cutoff` (retention). */
-export function pruneSamples(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
-  return deleteOldest(db, 'metric_samples', 'received_at', cutoff, batch);
+export function pruneSamples(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return storage.deleteOldest(db, 'metric_samples', 'received_at', cutoff, batch);
 }

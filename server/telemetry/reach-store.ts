@@ -1,8 +1,8 @@
 import { mergeRegs } from '@switchyard-flags/sdk/reach';
 import { REACH_REGISTERS } from '@switchyard-flags/sdk/protocol';
 import { sql, type Kysely } from 'kysely';
-import { deleteOldest, dialectOf, type Database, type Db } from '../db.js';
-import { writeTransaction } from '../write-gate.js';
+import type { Database, Db } from '../db.js';
+import type { StorageLane } from '../storage/storage.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
 
@@ -15,20 +15,18 @@ export interface ReachRow {
 
 const CHUNK = 400;
 
-/** The advisory lock key of reach flushes on PostgreSQL (ASCII "swreach"). */
-const REACH_LOCK = 0x73777265616368;
 
 /**
  * Merges rows into their (flag, stage, day) registers (per-register max) in one transaction;
  * rows of unknown flags are dropped. Returns rows written.
  */
-export async function addReach(db: Db, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
+export async function addReach(storage: StorageLane, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
-  return writeTransaction(db, false, async (trx) => {
+  return storage.write(false, async (trx) => {
     // Read, merge, write: on PostgreSQL two replicas flushing the same day at once would each
     // merge into the row as they read it and one would lose the other's users. A lock of its own
     // (never the audit chain's) serializes reach flushes only; SQLite has one writer.
-    if (dialectOf(trx) === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(REACH_LOCK)})`.execute(trx);
+    await storage.lock(trx, 'reach');
     const keys = [...new Set(rows.map((r) => r.flag))];
     const limits = await stageLimits(trx, keys, CHUNK);
     const held = new Map<string, Uint8Array>();
@@ -69,6 +67,6 @@ export async function reachOf(db: Db, flag: string, sinceDay?: string): Promise<
 }
 
 /** Deletes up to `batch` reach rows of UTC days before `cutoff` (retention). */
-export function pruneReach(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
-  return deleteOldest(db, 'flag_reach', 'day', cutoff, batch);
+export function pruneReach(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return storage.deleteOldest(db, 'flag_reach', 'day', cutoff, batch);
 }

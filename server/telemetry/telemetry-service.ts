@@ -3,6 +3,7 @@ import type { TelemetryCount, TelemetryReach } from '@switchyard-flags/sdk/proto
 import { estimateReach, mergeRegs } from '@switchyard-flags/sdk/reach';
 import { monotonicOf, type Clock } from '../clock.js';
 import type { Db } from '../db.js';
+import type { StorageLane } from '../storage/storage.js';
 import { NotFound } from '../errors.js';
 import { getFlagRow } from '../flags/flag-store.js';
 import { parsePlan, stagePercent } from '../flags/flag-view.js';
@@ -43,7 +44,7 @@ export class TelemetryService implements TelemetrySink {
   private readonly windows: ReportWindows;
   private readonly evalsPerSecond: number;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; evalsPerSecond?: number; onRefused?: OnRefused }) {
+  constructor(private readonly deps: { db: Db; storage: StorageLane; clock: Clock; log: Logger; evalsPerSecond?: number; onRefused?: OnRefused }) {
     this.db = deps.db;
     this.windows = new ReportWindows(monotonicOf(deps.clock));
     this.evalsPerSecond = deps.evalsPerSecond ?? DEFAULT_EVALS_PER_SECOND;
@@ -111,7 +112,7 @@ export class TelemetryService implements TelemetrySink {
     this.reach = new Map();
     if (sketches.size) {
       try {
-        await addReach(this.db, [...sketches.values()], this.deps.onRefused);
+        await addReach(this.deps.storage, [...sketches.values()], this.deps.onRefused);
       } catch (err) {
         for (const [id, row] of sketches) {
           const later = this.reach.get(id);
@@ -125,7 +126,7 @@ export class TelemetryService implements TelemetrySink {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      return await addUsage(this.db, [...batch.values()], this.deps.onRefused);
+      return await addUsage(this.deps.storage, [...batch.values()], this.deps.onRefused);
     } catch (err) {
       // Keep the counts for the next flush rather than lose them to a busy database.
       for (const [id, row] of batch) {

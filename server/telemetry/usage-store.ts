@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { deleteOldest, greatest, type Database, type Db } from '../db.js';
+import type { Database, Db } from '../db.js';
+import { larger, type StorageLane } from '../storage/storage.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
-import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
 
@@ -17,9 +17,9 @@ export interface UsageRow {
 const CHUNK = 400;
 
 /** Adds rows to their (flag, stage, variant, day) totals in one transaction; rows of unknown flags are dropped. Returns rows written. */
-export async function addUsage(db: Db, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
+export async function addUsage(storage: StorageLane, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
-  return writeTransaction(db, false, async (trx) => {
+  return storage.write(false, async (trx) => {
     const limits = await stageLimits(trx, [...new Set(rows.map((r) => r.flag))], CHUNK);
     const kept = screen(rows, limits, onRefused, (r) => r.variant === 'on');
     for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, kept.slice(i, i + CHUNK));
@@ -34,7 +34,7 @@ async function upsert(trx: Transaction<Database>, rows: UsageRow[]): Promise<voi
     .onConflict((oc) =>
       oc.columns(['flag', 'stage', 'variant', 'day']).doUpdateSet({
         count: sql<number>`flag_usage.count + excluded.count`,
-        last_seen_at: greatest(trx, sql<string>`flag_usage.last_seen_at`, sql<string>`excluded.last_seen_at`),
+        last_seen_at: larger(sql<string>`flag_usage.last_seen_at`, sql<string>`excluded.last_seen_at`),
       }),
     )
     .execute();
@@ -79,6 +79,6 @@ export async function staleFlags(db: Db, cutoff: string): Promise<StaleRow[]> {
 }
 
 /** Deletes up to `batch` usage rows of UTC days before `cutoff` (retention). */
-export function pruneUsage(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
-  return deleteOldest(db, 'flag_usage', 'day', cutoff, batch);
+export function pruneUsage(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+  return storage.deleteOldest(db, 'flag_usage', 'day', cutoff, batch);
 }

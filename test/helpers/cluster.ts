@@ -29,7 +29,7 @@ export async function busReplica(databaseUrl: string, name: string, opts: { hear
   const cluster = await startCluster({ db: opened.db, databaseUrl, log, name, heartbeatMs: opts.heartbeatMs ?? 200 });
   const events: ChangeEvent[] = [];
   cluster.bus.subscribe((e) => events.push(e));
-  const services = createServices({ db: opened.db, clock: systemClock, bus: cluster.bus, log });
+  const services = createServices({ storage: opened, clock: systemClock, bus: cluster.bus, log });
   await services.push.start();
   await cluster.attach(services.push.tracker, `http://${name}.invalid`);
   let closed = false;

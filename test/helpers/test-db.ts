@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import { inject, it, type TestFunction } from 'vitest';
-import { dialectOf } from '../../server/db.js';
 import { createDatabaseAt } from './postgres.js';
 
 /** `SWITCHYARD_TEST_DB=postgres` (`npm run test:pg`): test servers run on PostgreSQL. */
@@ -32,6 +31,6 @@ export function itSqliteOnly(name: keyof typeof SKIPPED_ON_POSTGRES, fn: TestFun
  */
 export async function auditTriggerOff(db: Kysely<any>, which: 'update' | 'delete'): Promise<void> {
   const trigger = sql.id(`audit_no_${which}`);
-  if (dialectOf(db) === 'postgres') await sql`ALTER TABLE audit DISABLE TRIGGER ${trigger}`.execute(db);
+  if (onPostgres) await sql`ALTER TABLE audit DISABLE TRIGGER ${trigger}`.execute(db);
   else await sql`DROP TRIGGER ${trigger}`.execute(db);
 }

@@ -1,7 +1,8 @@
 import type { Role } from '../../server/auth/roles.js';
 import type { Actor } from '../../server/actor.js';
 import { LocalChangeBus, type ChangeEvent } from '../../server/changes.js';
-import { migrate, openDb } from '../../server/db.js';
+import { migrate } from '../../server/storage/migrator.js';
+import { openSqlite } from '../../server/storage/sqlite.js';
 import { createLogger } from '../../server/log.js';
 import { createServices, type ServiceDeps, type Services } from '../../server/services.js';
 import { manualClock } from '../rollout-fixtures.js';
@@ -11,17 +12,18 @@ import { manualClock } from '../rollout-fixtures.js';
  * database, a clock the test moves by hand, and no HTTP. Each call is a fresh database, so a
  * test can build one per `it` without sharing state.
  */
-export async function unitServices(opts: { start?: string; deps?: Partial<Omit<ServiceDeps, 'db' | 'clock' | 'bus' | 'log'>> } = {}) {
+export async function unitServices(opts: { start?: string; deps?: Partial<Omit<ServiceDeps, 'storage' | 'clock' | 'bus' | 'log'>> } = {}) {
   const time = manualClock(opts.start);
-  const opened = openDb(':memory:');
+  const opened = openSqlite({ dbFile: ':memory:' });
   await migrate(opened.db);
   const bus = new LocalChangeBus();
   const events: ChangeEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const services: Services = createServices({ db: opened.db, clock: time.clock, bus, log: createLogger('silent'), ...opts.deps });
+  const services: Services = createServices({ storage: opened, clock: time.clock, bus, log: createLogger('silent'), ...opts.deps });
   return {
     ...services,
     services,
+    storage: opened,
     db: opened.db,
     sqlite: opened.sqlite,
     time,

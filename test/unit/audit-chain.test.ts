@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entryHash } from '../../server/audit/audit-hash.js';
-import { gateOf, writeTransaction } from '../../server/write-gate.js';
 import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
 
 let w: UnitWorld;
@@ -85,7 +84,7 @@ describe('the write gate, seen from the services', () => {
     let release!: () => void;
     let holding!: () => void;
     const running = new Promise<void>((r) => (holding = r));
-    const held = writeTransaction(w.db, false, () => new Promise<void>((r) => ((release = r), holding())));
+    const held = w.storage.write(false, () => new Promise<void>((r) => ((release = r), holding())));
     await running;
     const done: string[] = [];
     const batch = w.samples
@@ -93,7 +92,7 @@ describe('the write gate, seen from the services', () => {
       .then(() => done.push('batch'));
     const kill = w.kills.kill(oncall, 'busy', 'incident').then(() => done.push('kill'));
     // Both are queued behind the held write before it lets go.
-    while (gateOf(w.db).waiting.urgent + gateOf(w.db).waiting.normal < 2) await new Promise((r) => setImmediate(r));
+    while (w.storage.gate.waiting.urgent + w.storage.gate.waiting.normal < 2) await new Promise((r) => setImmediate(r));
     release();
     await Promise.all([held, batch, kill]);
     expect(done).toEqual(['kill', 'batch']);

@@ -1,12 +1,33 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from 'kysely';
+import type { StorageKind } from './storage.js';
 
 /**
- * Not a migration: what the few dialect-specific statements of the migrations ask. One list of
+ * What the few kind-specific statements of the migrations ask, decided here. One list of
  * migrations serves SQLite and PostgreSQL; only triggers, some column types and SQLite-only
- * functions differ.
+ * functions differ. Kysely's Migrator hands a migration the bare handle, so this reads the kind
+ * off its adapter (the only place outside the openers that knows the kinds).
  */
-export function isPostgres(db: Kysely<any>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
+function kindOf(db: Kysely<any>): StorageKind {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+function isPostgres(db: Kysely<any>): boolean {
+  return kindOf(db) === 'postgres';
+}
+
+/** An auto-numbered primary key: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL's identity column. */
+export function serialPrimaryKey(db: Kysely<any>): (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
+  return (c) => (isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
+}
+
+/** The text of `field` of the JSON in text column `column`. */
+export function jsonText(db: Kysely<any>, column: string, field: string): RawBuilder<string | null> {
+  return isPostgres(db) ? sql`(${sql.ref(column)}::jsonb ->> ${sql.lit(field)})` : sql`json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)})`;
+}
+
+/** Whether `field` of the JSON in text column `column` is `true`. */
+export function jsonIsTrue(db: Kysely<any>, column: string, field: string): RawBuilder<boolean> {
+  return isPostgres(db) ? sql`((${sql.ref(column)}::jsonb -> ${sql.lit(field)}) = 'true'::jsonb)` : sql`(json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)}) = 1)`;
 }
 
 /** An 8-byte float: SQLite's `real` is one; PostgreSQL's `real` is 4 bytes, so `double precision` there. */
