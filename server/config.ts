@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { parseAllowlist, staticRefusal, type AllowEntry } from './rollout/webhook-destination.js';
 import { MIN_WEBHOOK_SECRET } from './rollout/webhook-signature.js';
+import { ConfigError } from './errors.js';
+import { DEFAULT_HEARTBEAT_MS } from './flags/flag-service.js';
 
-/** HEARTBEAT_MS unless set: how often push streams beat (a flag's lease must outlast two). */
-export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Kept so branches written before ConfigError moved to server/errors.ts still compile; import it from errors.js. */
+export { ConfigError, DEFAULT_HEARTBEAT_MS };
+
 
 export interface Config {
   port: number;
@@ -93,7 +96,6 @@ export interface Config {
   telemetryMaxEvalsPerSecond: number;
 }
 
-export class ConfigError extends Error {}
 
 const DAY = 86_400;
 

@@ -14,7 +14,8 @@ import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.j
 import { pollTokenRevocations, RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import express from 'express';
 import { sql } from 'kysely';
 import { Metrics } from './observability/metrics.js';
