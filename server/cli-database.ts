@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Config } from './config.js';
-import { openDatabase, type Database, type OpenedDatabase } from './db.js';
+import { openDatabase, type Database, type OpenedDatabase, type Db } from './db.js';
 
 /** A CLI mistake (exit 2 with the usage); the CLI maps it. */
 export class CliInputError extends Error {}
@@ -33,7 +33,7 @@ function isSqliteFile(file: string): boolean {
  * The database verify-audit reads: a SQLite file given by path (opened read-only: checking never
  * writes), else the PostgreSQL of `--database-url` / DATABASE_URL.
  */
-export function openAuditSource(file: string | undefined, databaseUrl: string | undefined): { db: Kysely<Database>; close(): Promise<void> } {
+export function openAuditSource(file: string | undefined, databaseUrl: string | undefined): { db: Db; close(): Promise<void> } {
   if (file !== undefined) {
     if (!fs.existsSync(file)) throw new CliInputError(`no such file: ${file}`);
     if (!isSqliteFile(file)) throw new CliInputError(`${file} is not a SQLite database (it does not start with "SQLite format 3"); give a copy of switchyard.db: DATA_DIR/switchyard.db or a file \`switchyard backup\` wrote`);

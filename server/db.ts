@@ -254,7 +254,7 @@ export type Db = Kysely<Database>;
  * Each store's prune calls it. SQLite addresses the rows by `rowid`; PostgreSQL by `ctid` (the
  * row's physical address, stable within the one statement; `= ANY(ARRAY(…))` is a TID scan).
  */
-export async function deleteOldest<T extends keyof Database & string>(db: Kysely<Database>, table: T, column: keyof Database[T] & string, cutoff: string, batch: number): Promise<number> {
+export async function deleteOldest<T extends keyof Database & string>(db: Db, table: T, column: keyof Database[T] & string, cutoff: string, batch: number): Promise<number> {
   const t = sql.table(table);
   const r =
     dialectOf(db) === 'postgres'

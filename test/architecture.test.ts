@@ -97,6 +97,14 @@ describe('import direction', () => {
     expect(bad).toEqual([]);
   });
 
+  it('the database handle has one name, Db: no file of server/ but the one defining it spells Kysely<Database> as a type or aliases it', () => {
+    const bad = server.flatMap((f) => {
+      const lines = readFileSync(join(root, f), 'utf8').split('\n');
+      return lines.flatMap((line, i) => (/(?<!new )Kysely<Database>/.test(line) && !/^export type Db = Kysely<Database>;$/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : []));
+    });
+    expect(bad).toEqual([]);
+  });
+
   it('server/ and admin-ui/ import the SDK by its package name, only its shared entries, never a path into sdk/', () => {
     const exported = Object.keys(JSON.parse(readFileSync(join(root, 'sdk', 'package.json'), 'utf8')).exports);
     for (const entry of SDK_SHARED_ENTRIES) expect(exported).toContain(entry.replace('@switchyard-flags/sdk', '.'));

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { deleteOldest, dialectOf, greatest, least, type Database, type MetricAggregateTable } from '../db.js';
+import { deleteOldest, dialectOf, greatest, least, type Database, type MetricAggregateTable, type Db } from '../db.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 import { mergeMoments } from './sample-moments.js';
 import { stageReporters } from './sample-reporter-store.js';
@@ -90,7 +90,7 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
 }
 
 /** Per metric and cohort, the running aggregate of one stage run, and its reporters: one indexed row each, whatever the history. */
-export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
+export async function stageStats(db: Db, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
   if (metrics && metrics.length === 0) return new Map();
   let q = db
     .selectFrom('metric_aggregates')
@@ -114,7 +114,7 @@ export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: 
 }
 
 /** Metric names of one stage run in name order, after `after`, at most `limit`. */
-export async function stageMetricNames(db: Kysely<Database>, run: StageRun, after: string | undefined, limit: number): Promise<string[]> {
+export async function stageMetricNames(db: Db, run: StageRun, after: string | undefined, limit: number): Promise<string[]> {
   let q = db.selectFrom('metric_aggregates').select('metric').distinct().where('flag', '=', run.flag).where('since', '=', run.since).where('stage', '=', run.stage);
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
@@ -153,6 +153,6 @@ export async function touchMetricNames(trx: Transaction<Database>, names: Map<st
 }
 
 /** Forgets up to `batch` metric names last seen before `cutoff` (retention); aggregates are never pruned. */
-export function pruneMetricNames(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneMetricNames(db: Db, cutoff: string, batch: number): Promise<number> {
   return deleteOldest(db, 'metric_names', 'last_seen_at', cutoff, batch);
 }

@@ -1,10 +1,9 @@
 import { mergeRegs } from '@switchyard-flags/sdk/reach';
 import { REACH_REGISTERS } from '@switchyard-flags/sdk/protocol';
-import { sql, type Kysely } from 'kysely';
-import { deleteOldest, dialectOf, type Database, type Db } from '../db.js';
+import { sql } from 'kysely';
+import { deleteOldest, dialectOf, type Db } from '../db.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
-
 
 export interface ReachRow {
   flag: string;
@@ -69,6 +68,6 @@ export async function reachOf(db: Db, flag: string, sinceDay?: string): Promise<
 }
 
 /** Deletes up to `batch` reach rows of UTC days before `cutoff` (retention). */
-export function pruneReach(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneReach(db: Db, cutoff: string, batch: number): Promise<number> {
   return deleteOldest(db, 'flag_reach', 'day', cutoff, batch);
 }

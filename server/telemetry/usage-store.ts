@@ -1,9 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { deleteOldest, greatest, type Database, type Db } from '../db.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
 import { writeTransaction } from '../write-gate.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
-
 
 export interface UsageRow {
   flag: string;
@@ -79,6 +78,6 @@ export async function staleFlags(db: Db, cutoff: string): Promise<StaleRow[]> {
 }
 
 /** Deletes up to `batch` usage rows of UTC days before `cutoff` (retention). */
-export function pruneUsage(db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneUsage(db: Db, cutoff: string, batch: number): Promise<number> {
   return deleteOldest(db, 'flag_usage', 'day', cutoff, batch);
 }
