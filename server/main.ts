@@ -18,7 +18,7 @@ import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
 import express from 'express';
 import { sql } from 'kysely';
-import { Metrics } from './observability/metrics.js';
+import { Prometheus } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { checkpointWal, dataVersion, disableAutoCheckpoint, migrate, openDatabase, type OpenedDatabase, type OpenedDb } from './db.js';
@@ -165,12 +165,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
   // Periodic jobs run on the replica holding the job lease; on one node, always.
   const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
-  const metrics = new Metrics();
-  const unwatch = metrics.watch(bus);
+  const prometheus = new Prometheus();
+  const unwatch = prometheus.watch(bus);
   const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
   if (cluster) health.watchChangeStream(() => cluster.bus.lag());
-  metrics.sources.dbWritable = () => health.dbWritable;
-  if (!onPostgres) metrics.sources.lockHeld = lock.held;
+  prometheus.sources.dbWritable = () => health.dbWritable;
+  if (!onPostgres) prometheus.sources.lockHeld = lock.held;
   // Revocations committed elsewhere: SQLite's data_version moves; PostgreSQL is polled.
   let revocationPoll: { version: () => number; stop: () => void };
   try {
@@ -192,7 +192,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     webhookSecret: loadOrCreateWebhookSecret(config.dataDir, config.webhookSecret),
     webhookAllow: config.webhookAllow,
     observeWrite: (s) => {
-      metrics.dbWriteDuration.observe(s);
+      prometheus.dbWriteDuration.observe(s);
       health.writeSucceeded();
     },
     sampleLimits: {
@@ -206,7 +206,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     eventStreamsPerKey: config.maxConnectionsPerKey,
     heartbeatMs: config.heartbeatMs,
     signingSecret: secret,
-    onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
+    onTelemetryRefused: (reason, n) => prometheus.telemetryRefused.inc({ reason }, n),
   });
   const verifyUser = createTokenVerifier({
     secret,
@@ -220,7 +220,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const checkpoints = new AuditCheckpoints({ db: opened.db, clock, key: checkpointKey.key, log, every: config.checkpointEvery, logFile: config.checkpointLog, runs: cluster ? runsJobs : undefined });
   const detachCheckpoints = await checkpoints.attach(bus);
   health.watchAuditCheckpoints(() => checkpoints.refused);
-  metrics.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
+  prometheus.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
   const authenticator = createAuthenticator(
     opened.db,
     verifyUser,
@@ -228,7 +228,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     clientAddressResolver(trustedProxies),
     (claims) => revocations.isRevoked(claims),
   );
-  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
+  const app = createApp({ db: opened.db, services, authenticator, log, adminUiDir: adminUiDir(), prometheus, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
   await services.push.start();
   // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
   // cap that evicts idle sockets first (server/push/connection-guard.ts).
@@ -240,39 +240,39 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Long-lived streams have a budget of their own below MAX_CONNECTIONS (server/push/stream-budget.ts).
   const budget = new StreamBudget(
     { total: config.maxStreams, perKey: config.maxConnectionsPerKey, perAddress: config.maxStreamsPerAddress, perUser: config.maxAdminStreamsPerUser },
-    (cap, kind) => metrics.streamEvictions.inc({ cap, kind }),
+    (cap, kind) => prometheus.streamEvictions.inc({ cap, kind }),
   );
   services.ofrep.events.useBudget(budget, (req) => authenticator.addressOf(req));
-  metrics.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
+  prometheus.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
   const connections = new ConnectionGuard(server, {
     maxConnections: config.maxConnections,
-    onEvict: () => metrics.connectionsEvicted.inc(),
+    onEvict: () => prometheus.connectionsEvicted.inc(),
     evictStream: () => budget.evictForConnection(),
   });
-  metrics.sources.httpConnections = () => connections.size;
+  prometheus.sources.httpConnections = () => connections.size;
   const push = attachPushServer(server, {
     config,
     authenticator,
     push: services.push,
     bus,
     log,
-    onFanout: (s) => metrics.pushFanout.observe(s),
+    onFanout: (s) => prometheus.pushFanout.observe(s),
     telemetry: services.telemetry,
     isRevoked: (claims) => revocations.isRevoked(claims),
     budget,
-    onUnresponsive: () => metrics.sdkUnresponsive.inc(),
-    onUpgradeRefused: () => metrics.upgradesRefused.inc(),
+    onUnresponsive: () => prometheus.sdkUnresponsive.inc(),
+    onUpgradeRefused: () => prometheus.upgradesRefused.inc(),
     revocationsMoved: () => revocationPoll.version(),
     isKeyLive: (keyId) => services.ofrep.keyIsLive(keyId),
     keyRecheckMs: onPostgres ? 1000 : undefined,
     otherKeyStreams: services.ofrep.events,
   });
-  metrics.sources.sdkConnections = () => push.sdk.size;
-  metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
-  metrics.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
+  prometheus.sources.sdkConnections = () => push.sdk.size;
+  prometheus.sources.unacknowledged = () => unacknowledgedByFlag(services);
+  prometheus.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
   let metricsServer: http.Server | undefined;
   try {
-    metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, metrics, log) : undefined;
+    metricsServer = config.metricsListen ? await listenMetrics(config.metricsListen, prometheus, log) : undefined;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -405,11 +405,11 @@ function* unacknowledgedByFlag(services: Services): Iterable<[string, number]> {
 }
 
 /** METRICS_LISTEN: an unauthenticated `/metrics` on its own (private) address. */
-async function listenMetrics(listen: string, metrics: Metrics, log: Logger): Promise<http.Server> {
+async function listenMetrics(listen: string, prometheus: Prometheus, log: Logger): Promise<http.Server> {
   const m = /^(.*):(\d+)$/.exec(listen);
   if (!m) throw new ConfigError(`METRICS_LISTEN must be host:port, got "${listen}"`);
   const app = express();
-  app.use(openMetricsRoutes(metrics));
+  app.use(openMetricsRoutes(prometheus));
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
