@@ -87,7 +87,7 @@ ${VARIABLES}
 
 export const USAGE = `usage: switchyard <command> [options]      (switchyard <command> --help for its options)
 
-  serve                                   run the server (PORT, HOST, DATA_DIR, ...)
+  serve                                   run the server (serve --help lists its variables)
   token --sub <name> --role <role> [--ttl 8h]
                                           print a signed user token (roles: ${ROLES.join(', ')})
   sdk-key --name <service> [--kind client]
