@@ -31,7 +31,7 @@ const stats = (xs) => `${fmt(percentile(xs, 50))} / ${fmt(percentile(xs, 99))}`;
 async function serve(env) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
   const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'serve'], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', AUTH_FAILURE_LIMIT: '1000000', MAX_CONNECTIONS: '20000', MAX_CONNECTIONS_PER_KEY: '20000', METRICS_RATE_LIMIT: '100000000', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', AUTH_FAILURE_LIMIT: '1000000', MAX_CONNECTIONS: '20000', MAX_CONNECTIONS_PER_KEY: '20000', SAMPLES_RATE_LIMIT: '100000000', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -26,7 +26,7 @@ import { openApiDocument } from './openapi/openapi-document.js';
 import { openApiRoutes } from './openapi/openapi-routes.js';
 import { CROSS_ORIGIN_PATHS, crossOrigin, ofrepEdge, ofrepErrors } from './ofrep/ofrep-http.js';
 import { ofrepRoutes } from './ofrep/ofrep-routes.js';
-import type { Metrics } from './observability/metrics.js';
+import type { Prometheus } from './observability/metrics.js';
 import { healthRoutes, scrapeRoutes, type ObservabilityDeps } from './observability/metrics-routes.js';
 import type { Health } from './observability/health.js';
 import { drainGate } from './drain.js';
@@ -64,7 +64,7 @@ export interface AppDeps {
   /** Built admin UI to serve at `/`, if present. */
   adminUiDir?: string;
   /** Prometheus metrics: request figures, and `GET /metrics` for scrapers. */
-  metrics?: Metrics;
+  prometheus?: Prometheus;
   metricsToken?: string;
   /** Signed audit checkpoints, served at `GET /api/audit/checkpoints`. */
   checkpoints?: AuditCheckpoints;
@@ -139,7 +139,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...deps.services,
     db: deps.db,
     health: deps.health,
-    prometheus: deps.metrics,
+    prometheus: deps.prometheus,
     authenticator: deps.authenticator,
     metricsToken: deps.metricsToken,
     checkpoints: deps.checkpoints,
@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): express.Express {
   const guards: Guards = { requireRole, actorOf };
   const outside = routeTable.filter((r) => !r.path.startsWith('/api/'));
   const inside = routeTable.filter((r) => r.path.startsWith('/api/'));
-  if (deps.metrics) app.use(deps.metrics.httpMiddleware());
+  if (deps.prometheus) app.use(deps.prometheus.httpMiddleware());
   mount(app, outside.filter((r) => 'scrape' in r.access), routeDeps, guards);
   app.use(
     helmet({

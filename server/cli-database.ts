@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
-import type { Database } from './storage/schema.js';
+import type { Database, Db } from './storage/schema.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 
@@ -34,7 +34,7 @@ function isSqliteFile(file: string): boolean {
  * The database verify-audit reads: a SQLite file given by path (opened read-only: checking never
  * writes), else the PostgreSQL of `--database-url` / DATABASE_URL.
  */
-export function openAuditSource(file: string | undefined, databaseUrl: string | undefined): { db: Kysely<Database>; close(): Promise<void> } {
+export function openAuditSource(file: string | undefined, databaseUrl: string | undefined): { db: Db; close(): Promise<void> } {
   if (file !== undefined) {
     if (!fs.existsSync(file)) throw new CliInputError(`no such file: ${file}`);
     if (!isSqliteFile(file)) throw new CliInputError(`${file} is not a SQLite database (it does not start with "SQLite format 3"); give a copy of switchyard.db: DATA_DIR/switchyard.db or a file \`switchyard backup\` wrote`);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from './config.js';
+import { ConfigError } from './errors.js';
 import { MigrationFailed } from './db.js';
 import { CliInputError } from './cli-database.js';
 

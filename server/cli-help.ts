@@ -2,16 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROLES } from './auth/roles.js';
+import { VARS, type ConfigVar } from './config-vars.js';
+
+/** Every configuration variable, its default and its line of help, from the declarations (server/config-vars.ts). */
+const VARIABLES = Object.values(VARS as Record<string, ConfigVar<unknown>>)
+  .map((d) => `  ${d.env} (${d.shown.replaceAll('`', '')})  ${d.help}${d.was ? ` (formerly ${d.was}, still read)` : ''}`)
+  .join('\n');
 
 /** Each command's own help: what `switchyard <command> --help` prints, and nothing else happens. */
 export const HELP: Record<string, string> = {
   serve: `usage: switchyard serve
 
-  Runs the server. Configured by the environment (see the README's configuration table):
-  PORT (8080), HOST (127.0.0.1), DATA_DIR (./data), LOG_LEVEL, PUBLIC_URL, TRUST_PROXY,
-  MAX_CONNECTIONS, MAX_PENDING_UPGRADES, HEADERS_TIMEOUT, REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT,
-  MAX_TOKEN_TTL, METRICS_TOKEN_MAX_TTL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, METRICS_TOKEN, ...
-  One server per DATA_DIR: a second one exits naming the first one's pid.
+  Runs the server. One server per DATA_DIR: a second one exits naming the first one's pid.
+  Configured by the environment (the README's configuration table says more), default in brackets:
+${VARIABLES}
 `,
   token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b] [--init]
 
@@ -83,7 +87,7 @@ export const HELP: Record<string, string> = {
 
 export const USAGE = `usage: switchyard <command> [options]      (switchyard <command> --help for its options)
 
-  serve                                   run the server (PORT, HOST, DATA_DIR, ...)
+  serve                                   run the server (serve --help lists its variables)
   token --sub <name> --role <role> [--ttl 8h]
                                           print a signed user token (roles: ${ROLES.join(', ')})
   sdk-key --name <service> [--kind client]

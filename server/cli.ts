@@ -5,7 +5,7 @@ import { CheckpointInputError, checkpointPublicKeys, readCheckpointFile } from '
 import { allCheckpoints } from './audit/checkpoint-store.js';
 import { verifyWithCheckpoints } from './audit/checkpoint-verify.js';
 import { parseArgs } from 'node:util';
-import { configFromEnv, databaseUrl as parseDatabaseUrl } from './config.js';
+import { configFromEnv, databaseUrl as parseDatabaseUrl, deprecatedNames } from './config.js';
 import { migrate } from './storage/migrator.js';
 import { openSqlite } from './storage/sqlite.js';
 import { openAuditSource, openCliDatabase } from './cli-database.js';
@@ -28,6 +28,7 @@ function need(v: string | undefined, what: string): string {
 async function serve(): Promise<void> {
   const config = configFromEnv();
   const running = await startServer({ config, printBanner: true });
+  for (const warning of deprecatedNames()) running.log.warn(warning);
   const stop = (signal: string) => {
     running.log.info({ signal }, 'shutting down');
     running.close().then(
@@ -66,7 +67,7 @@ async function token(args: string[]): Promise<void> {
   try {
     ttl = parseTtl(values.ttl!, role === 'metrics' ? config.metricsTokenMaxTtlSeconds : config.maxTokenTtlSeconds);
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}; MAX_TOKEN_TTL${role === 'metrics' ? ' / METRICS_TOKEN_MAX_TTL' : ''} sets it`);
+    throw new UsageError(`${(err as Error).message}; MAX_TOKEN_TTL${role === 'metrics' ? ' / SAMPLES_TOKEN_MAX_TTL' : ''} sets it`);
   }
   // A token signed with a secret made here would be refused by every server: make one only when asked.
   if (!values.init && !fs.existsSync(config.secretFile)) {

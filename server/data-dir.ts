@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { ConfigError } from './config.js';
+import { ConfigError } from './errors.js';
 
 /** A second server on the same DATA_DIR: the message names the holder. */
 export class DataDirLocked extends ConfigError {

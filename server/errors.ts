@@ -17,6 +17,12 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A configuration or start-up mistake an operator can fix (a bad variable, a secret file's mode, a
+ * locked DATA_DIR): the CLI prints its message as one line and exits 1, never a stack.
+ */
+export class ConfigError extends Error {}
+
 export class ValidationError extends AppError {
   constructor(message: string, details?: unknown, code = 'invalid_body') {
     super(400, code, message, details);

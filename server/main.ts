@@ -13,9 +13,10 @@ import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.j
 import { RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import express from 'express';
-import { Metrics } from './observability/metrics.js';
+import { Prometheus } from './observability/metrics.js';
 import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate } from './storage/migrator.js';
@@ -150,12 +151,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
     // Periodic jobs run on the replica holding the job lease; on one node, always.
     const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
-    const metrics = new Metrics();
-    life.defer('metrics-watch', metrics.watch(bus));
+    const prometheus = new Prometheus();
+    life.defer('metrics-watch', prometheus.watch(bus));
     const health = new Health({ db: storage.db, storage, lockHeld: storage.lockHeld });
     if (cluster) health.watchChangeStream(() => cluster.bus.lag());
-    metrics.sources.dbWritable = () => health.dbWritable;
-    if (storage.lockHeld) metrics.sources.lockHeld = storage.lockHeld;
+    prometheus.sources.dbWritable = () => health.dbWritable;
+    if (storage.lockHeld) prometheus.sources.lockHeld = storage.lockHeld;
     // Revocations committed elsewhere move this signal (SQLite's data_version; a NOTIFY on the cluster's connection).
     const revocationSignal = life.use('revocations', await storage.revocationSignal(cluster?.bus), (s) => s.stop());
     const revocations = new RevocationList(storage.db, revocationSignal.version);
@@ -171,7 +172,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       webhookSecret: loadOrCreateWebhookSecret(config.dataDir, config.webhookSecret),
       webhookAllow: config.webhookAllow,
       observeWrite: (s) => {
-        metrics.dbWriteDuration.observe(s);
+        prometheus.dbWriteDuration.observe(s);
         health.writeSucceeded();
       },
       sampleLimits: {
@@ -185,7 +186,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       eventStreamsPerKey: config.maxConnectionsPerKey,
       heartbeatMs: config.heartbeatMs,
       signingSecret: secret,
-      onTelemetryRefused: (reason, n) => metrics.telemetryRefused.inc({ reason }, n),
+      onTelemetryRefused: (reason, n) => prometheus.telemetryRefused.inc({ reason }, n),
     });
     const verifyUser = createTokenVerifier({
       secret,
@@ -200,7 +201,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     life.defer('checkpoints-attach', await checkpoints.attach(bus));
     step('checkpoints');
     health.watchAuditCheckpoints(() => checkpoints.refused);
-    metrics.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
+    prometheus.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
     // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on
     // close (after the OFREP streams ended and the sockets closed, so their last counts are in).
     life.defer('telemetry', services.telemetry.start(5_000));
@@ -212,7 +213,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       clientAddressResolver(trustedProxies),
       (claims) => revocations.isRevoked(claims),
     );
-    const app = createApp({ db: storage.db, services, authenticator, log, adminUiDir: adminUiDir(), metrics, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
+    const app = createApp({ db: storage.db, services, authenticator, log, adminUiDir: adminUiDir(), prometheus, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
     await services.push.start();
     // Timeouts a flag API needs (seconds, not minutes), checked every second, and a connection
     // cap that evicts idle sockets first (server/push/connection-guard.ts).
@@ -229,28 +230,28 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // Long-lived streams have a budget of their own below MAX_CONNECTIONS (server/push/stream-budget.ts).
     const budget = new StreamBudget(
       { total: config.maxStreams, perKey: config.maxConnectionsPerKey, perAddress: config.maxStreamsPerAddress, perUser: config.maxAdminStreamsPerUser },
-      (cap, kind) => metrics.streamEvictions.inc({ cap, kind }),
+      (cap, kind) => prometheus.streamEvictions.inc({ cap, kind }),
     );
     services.ofrep.events.useBudget(budget, (req) => authenticator.addressOf(req));
-    metrics.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
+    prometheus.sources.streams = () => (['sdk', 'ofrep', 'admin'] as StreamKind[]).map((k) => [k, budget.count(k)]);
     const connections = new ConnectionGuard(server, {
       maxConnections: config.maxConnections,
-      onEvict: () => metrics.connectionsEvicted.inc(),
+      onEvict: () => prometheus.connectionsEvicted.inc(),
       evictStream: () => budget.evictForConnection(),
     });
-    metrics.sources.httpConnections = () => connections.size;
+    prometheus.sources.httpConnections = () => connections.size;
     const push = attachPushServer(server, {
       config,
       authenticator,
       push: services.push,
       bus,
       log,
-      onFanout: (s) => metrics.pushFanout.observe(s),
+      onFanout: (s) => prometheus.pushFanout.observe(s),
       telemetry: services.telemetry,
       isRevoked: (claims) => revocations.isRevoked(claims),
       budget,
-      onUnresponsive: () => metrics.sdkUnresponsive.inc(),
-      onUpgradeRefused: () => metrics.upgradesRefused.inc(),
+      onUnresponsive: () => prometheus.sdkUnresponsive.inc(),
+      onUpgradeRefused: () => prometheus.upgradesRefused.inc(),
       revocationsMoved: () => revocationSignal.version(),
       isKeyLive: (keyId) => services.ofrep.keyIsLive(keyId),
       // Keys revoked on another replica: rechecked every second where there are others.
@@ -259,11 +260,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     });
     life.defer('push', () => push.close());
     step('push');
-    metrics.sources.sdkConnections = () => push.sdk.size;
-    metrics.sources.unacknowledged = () => unacknowledgedByFlag(services);
-    metrics.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
+    prometheus.sources.sdkConnections = () => push.sdk.size;
+    prometheus.sources.unacknowledged = () => unacknowledgedByFlag(services);
+    prometheus.sources.clockSkewSeconds = () => services.clock.skewMs() / 1000;
     if (config.metricsListen) {
-      const metricsServer = await listenMetrics(config.metricsListen, metrics, log);
+      const metricsServer = await listenMetrics(config.metricsListen, prometheus, log);
       life.defer('metrics-listen', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
     }
     step('metrics-listen');
@@ -379,11 +380,11 @@ function* unacknowledgedByFlag(services: Services): Iterable<[string, number]> {
 }
 
 /** METRICS_LISTEN: an unauthenticated `/metrics` on its own (private) address. */
-async function listenMetrics(listen: string, metrics: Metrics, log: Logger): Promise<http.Server> {
+async function listenMetrics(listen: string, prometheus: Prometheus, log: Logger): Promise<http.Server> {
   const m = /^(.*):(\d+)$/.exec(listen);
   if (!m) throw new ConfigError(`METRICS_LISTEN must be host:port, got "${listen}"`);
   const app = express();
-  app.use(openMetricsRoutes(metrics));
+  app.use(openMetricsRoutes(prometheus));
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

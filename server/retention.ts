@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Clock } from './clock.js';
-import type { Database, Db } from './db.js';
+import type { Db } from './db.js';
 import type { Logger } from './log.js';
 import { pruneMetricNames } from './samples/sample-aggregate-store.js';
 import { pruneSamples } from './samples/sample-store.js';
@@ -23,7 +22,7 @@ export interface PruneResult {
 interface Target {
   name: keyof PruneResult;
   /** The owning store's prune: deletes up to `batch` rows before `cutoff`, returns how many. */
-  prune: (storage: StorageLane, db: Kysely<Database>, cutoff: string, batch: number) => Promise<number>;
+  prune: (storage: StorageLane, db: Db, cutoff: string, batch: number) => Promise<number>;
   cutoff: (now: Date, days: number) => string;
 }
 

@@ -5,7 +5,7 @@ import { TokenRevocationService } from './auth/token-revocations.js';
 import type { RevocationList } from './auth/revocation-list.js';
 import type { ChangeBus } from './changes.js';
 import { steadyClock, type Clock, type SteadyClock } from './clock.js';
-import { DEFAULT_HEARTBEAT_MS } from './config.js';
+import { DEFAULT_HEARTBEAT_MS } from './flags/flag-service.js';
 import type { StorageLane } from './storage/storage.js';
 import { FlagService } from './flags/flag-service.js';
 import { KillService } from './killswitch/kill-service.js';

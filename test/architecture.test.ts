@@ -1,6 +1,7 @@
 /**
  * Import direction (docs/architecture.md, "Import arrows"): reads every TypeScript source under
- * server/, admin-ui/src and sdk/src and checks three rules without running any of it.
+ * server/ (its folders and the files directly in it), admin-ui/src and sdk/src and checks four rules
+ * without running any of it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -42,8 +43,10 @@ function importsOf(file: string): string[] {
 }
 
 const isTest = (f: string) => f.endsWith('.test.ts');
-/** The folder of server/ a file belongs to (`flags`, `push` …), or undefined for server/'s own files. */
-const serverFolder = (f: string) => /^server\/([^/]+)\//.exec(f)?.[1];
+/** The files directly in server/ that read the environment and wire the domains together; domains are handed what they need instead. */
+const ASSEMBLY = /^server\/(main|app|services|config|cli[a-z-]*|bootstrap-token)\.ts$/;
+/** The folder of server/ a file belongs to (`flags`, `push` …), or for a file directly in server/ its own name (`config.ts`): each is one node of the import graph. */
+const serverFolder = (f: string) => /^server\/([^/]+)(?:\/|$)/.exec(f)?.[1];
 
 /** Folder-level import cycles of server/: each is a list of folders, the first repeated at the end, with one import per arrow. */
 export function folderCycles(files: string[], importsOf: (f: string) => string[]): string[] {
@@ -87,6 +90,21 @@ describe('import direction', () => {
     expect(folderCycles(server, importsOf)).toEqual([]);
   });
 
+  it('no folder of server/ imports the files that assemble the server: main, app, services, config, the CLI', () => {
+    const bad = server.flatMap((f) =>
+      isTest(f) || !/^server\/[^/]+\//.test(f) ? [] : importsOf(f).filter((t) => ASSEMBLY.test(t)).map((t) => `${f} → ${t}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('the database handle has one name, Db: no file of server/ but the one defining it spells Kysely<Database> as a type or aliases it', () => {
+    const bad = server.flatMap((f) => {
+      const lines = readFileSync(join(root, f), 'utf8').split('\n');
+      return lines.flatMap((line, i) => (/(?<!new )Kysely<Database>/.test(line) && !/^export type Db = Kysely<Database>;$/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : []));
+    });
+    expect(bad).toEqual([]);
+  });
+
   it('server/ and admin-ui/ import the SDK by its package name, only its shared entries, never a path into sdk/', () => {
     const exported = Object.keys(JSON.parse(readFileSync(join(root, 'sdk', 'package.json'), 'utf8')).exports);
     for (const entry of SDK_SHARED_ENTRIES) expect(exported).toContain(entry.replace('@switchyard-flags/sdk', '.'));
@@ -110,6 +128,18 @@ describe('import direction', () => {
   it('every form of import is seen: named, type-only, re-export, side effect and dynamic', () => {
     const seen = importsOf('test/helpers/architecture-fixture.ts');
     expect(seen).toEqual(['server/a.ts', 'server/b.ts', 'server/c.ts', 'server/d.ts', 'server/e.ts']);
+  });
+
+  it('the cycle check sees the files directly in server/: a loop through config.ts is found', () => {
+    const graph: Record<string, string[]> = {
+      'server/auth/tokens.ts': ['server/config.ts'],
+      'server/config.ts': ['server/rollout/webhook-destination.ts'],
+      'server/rollout/plan-service.ts': ['server/audit/audit-hash.ts'],
+      'server/audit/audit-redaction.ts': ['server/auth/roles.ts'],
+    };
+    expect(folderCycles(Object.keys(graph), (f) => graph[f] ?? [])).toEqual([
+      'audit → auth → config.ts → rollout → audit  (server/audit/audit-redaction.ts → server/auth/roles.ts; server/auth/tokens.ts → server/config.ts; server/config.ts → server/rollout/webhook-destination.ts; server/rollout/plan-service.ts → server/audit/audit-hash.ts)',
+    ]);
   });
 
   it('the cycle check finds a cycle through three folders and names each arrow', () => {

@@ -93,7 +93,7 @@ describe('limits on what a reporter can make the server keep', () => {
     expect(view.treatment.count).toBe(2); // the refused batch's m_0 sample was not stored
   });
 
-  it('a token sending more samples per second than METRICS_RATE_LIMIT gets 429 with Retry-After, nothing stored, other tokens unaffected', async () => {
+  it('a token sending more samples per second than SAMPLES_RATE_LIMIT gets 429 with Retry-After, nothing stored, other tokens unaffected', async () => {
     const clock = manualClock('2026-06-01T09:00:00.000Z');
     const limited = await startTestServer({ clock: clock.clock, config: { metricsRateLimit: 1000 } });
     try {

@@ -6,7 +6,8 @@ import { migrate, migrateDown, openDatabase, type OpenedDatabase } from '../serv
 import { migrations } from '../migrations/index.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDataDir } from './helpers/server.js';
-import { ConfigError, configFromEnv } from '../server/config.js';
+import { configFromEnv } from '../server/config.js';
+import { ConfigError } from '../server/errors.js';
 
 const TABLES = [
   'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',

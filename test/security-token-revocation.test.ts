@@ -113,7 +113,7 @@ describe('token lifetimes', () => {
     expect(res.body.error.code).toBe('invalid_token');
   });
 
-  it('30 days is accepted; the metrics role may live longer only because METRICS_TOKEN_MAX_TTL says so', async () => {
+  it('30 days is accepted; the metrics role may live longer only because SAMPLES_TOKEN_MAX_TTL says so', async () => {
     expect((await ts.api('GET', '/api/flags', { token: await sign('jo', 'viewer', { iat: now(), exp: now() + 30 * DAY }) })).status).toBe(200);
     const metrics = await sign('scraper', 'metrics', { iat: now(), exp: now() + 300 * DAY });
     expect((await ts.api('POST', '/api/metrics', { token: metrics, body: { flag: 'nope', metric: 'error_rate', value: 0 } })).status).not.toBe(401);

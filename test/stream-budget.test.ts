@@ -2,7 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv, ConfigError } from '../server/config.js';
+import { configFromEnv } from '../server/config.js';
+import { ConfigError } from '../server/errors.js';
 import { issueSdkKey, rawPeer, sdkPeer, wsUrl, type RawPeer } from './helpers/push-client.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 

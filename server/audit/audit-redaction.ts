@@ -1,5 +1,5 @@
 import { AuditAction, type AuditEntry } from '@switchyard-flags/sdk/api';
-import { CAN, type Role } from '../auth/roles.js';
+import { CAN, type Role } from '@switchyard-flags/sdk/api';
 
 /** What a redacted value reads as. */
 export const REDACTED = '[redacted]';

@@ -1,7 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 /** The Ed25519 key checkpoints are signed with; `privateKey` only where the server runs. */
 export interface CheckpointKey {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import ipaddr from 'ipaddr.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { SignJWT, jwtVerify, createRemoteJWKSet, errors as joseErrors, type JWTPayload } from 'jose';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { Unauthorized } from '../errors.js';
 import { isRole, type Role } from './roles.js';
 

@@ -1,7 +1,6 @@
 import { AuditAction, type FlagListItem, type FlagListPage, type FlagView } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
 import type { Actor } from '../actor.js';
-import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import { nextStateVersion } from '../meta-store.js';
 import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
@@ -18,6 +17,9 @@ const ROW_OVERHEAD = 1024;
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'object' : typeof v;
 }
+
+/** HEARTBEAT_MS unless set: how often push streams beat (a flag's lease must outlast two). */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
 
 export class FlagService {
   constructor(

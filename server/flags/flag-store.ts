@@ -1,9 +1,8 @@
-import { sql, type Kysely, type Updateable } from 'kysely';
-import type { Database, FlagTable } from '../db.js';
+import { sql, type Updateable } from 'kysely';
+import type { FlagTable, Db } from '../db.js';
 import { NotFound } from '../errors.js';
 import type { FlagRow } from './flag-view.js';
 
-type Q = Kysely<Database>;
 /** The kill column set of the `flags` row: written only through `killColumns()`. */
 type KillColumn = 'killed' | 'killed_by' | 'killed_at' | 'kill_reason' | 'kill_id';
 declare const killColumnsBrand: unique symbol;
@@ -29,7 +28,7 @@ export function killColumns(kill: { by: string; at: string; reason: string; kill
   return set as KillPatch;
 }
 
-export async function getFlagRow(db: Q, key: string): Promise<FlagRow | undefined> {
+export async function getFlagRow(db: Db, key: string): Promise<FlagRow | undefined> {
   return db.selectFrom('flags').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
@@ -40,13 +39,13 @@ export interface FlagListFilter {
 }
 
 /** A flag that exists and is not archived, or a 404: what every read of one flag's rollout needs. */
-export async function liveFlagRow(db: Q, key: string): Promise<FlagRow> {
+export async function liveFlagRow(db: Db, key: string): Promise<FlagRow> {
   const row = await getFlagRow(db, key);
   if (!row || row.archived === 1) throw new NotFound(`flag "${key}" does not exist`);
   return row;
 }
 
-export async function listFlagRows(db: Q, f: FlagListFilter = {}): Promise<FlagRow[]> {
+export async function listFlagRows(db: Db, f: FlagListFilter = {}): Promise<FlagRow[]> {
   let q = db.selectFrom('flags').selectAll();
   if (!f.includeArchived) q = q.where('archived', '=', 0);
   if (f.owner !== undefined) q = q.where('owner', '=', f.owner);
@@ -77,7 +76,7 @@ export type FlagListRow = Omit<FlagRow, 'on_value' | 'off_value'> & { on_value: 
  * The tag filter runs in SQL: a tag is a JSON string in `tags`, and tags hold no quote, so
  * `"tag"` appears in the text exactly when the tag is there.
  */
-export async function listFlagPage(db: Q, f: FlagListFilter, after: string | undefined, limit: number, valueBytes?: number): Promise<FlagListRow[]> {
+export async function listFlagPage(db: Db, f: FlagListFilter, after: string | undefined, limit: number, valueBytes?: number): Promise<FlagListRow[]> {
   const value = (col: 'on_value' | 'off_value') =>
     valueBytes === undefined ? sql<string | null>`${sql.ref(col)}` : sql<string | null>`case when octet_length(${sql.ref(col)}) <= ${valueBytes} then ${sql.ref(col)} end`;
   let q = db
@@ -99,37 +98,37 @@ export async function listFlagPage(db: Q, f: FlagListFilter, after: string | und
 }
 
 /** Flags whose evaluation state changed after `version` (archived ones included, as removals). */
-export async function flagRowsChangedSince(db: Q, version: number): Promise<FlagRow[]> {
+export async function flagRowsChangedSince(db: Db, version: number): Promise<FlagRow[]> {
   return db.selectFrom('flags').selectAll().where('state_version', '>', version).orderBy('state_version').execute();
 }
 
 /** Key, stage and stage start of the live flags among `keys` (non-empty): what a sample batch counts its stage by. */
-export async function liveStageRows(db: Q, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'stage_started_at' | 'created_at'>[]> {
+export async function liveStageRows(db: Db, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'stage_started_at' | 'created_at'>[]> {
   return db.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('key', 'in', keys).where('archived', '=', 0).execute();
 }
 
 /** Key, stage and stored plan of the live flags among `keys` (non-empty): which stages exist. */
-export async function livePlanRows(db: Q, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'plan'>[]> {
+export async function livePlanRows(db: Db, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'plan'>[]> {
   return db.selectFrom('flags').select(['key', 'stage', 'plan']).where('key', 'in', keys).where('archived', '=', 0).execute();
 }
 
 /** Key, owner and creation time of every live flag, by key. */
-export async function liveFlagOwners(db: Q): Promise<Pick<FlagRow, 'key' | 'owner' | 'created_at'>[]> {
+export async function liveFlagOwners(db: Db): Promise<Pick<FlagRow, 'key' | 'owner' | 'created_at'>[]> {
   return db.selectFrom('flags').select(['key', 'owner', 'created_at']).where('archived', '=', 0).orderBy('key').execute();
 }
 
 /** Live (not archived) flags still killed by this kill. */
-export async function flagRowsKilledWith(db: Q, killId: string): Promise<FlagRow[]> {
+export async function flagRowsKilledWith(db: Db, killId: string): Promise<FlagRow[]> {
   return db.selectFrom('flags').selectAll().where('kill_id', '=', killId).where('archived', '=', 0).orderBy('key').execute();
 }
 
-export async function insertFlagRow(db: Q, row: FlagRow): Promise<void> {
+export async function insertFlagRow(db: Db, row: FlagRow): Promise<void> {
   await db.insertInto('flags').values(row).execute();
 }
 
 /** Writes a change guarded by the version it was computed from; returns false if it moved. */
 export async function updateFlagRow(
-  db: Q,
+  db: Db,
   key: string,
   fromVersion: number,
   set: Updateable<FlagTable>,

@@ -1,15 +1,12 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db.js';
-
-type Q = Kysely<Database>;
+import type { Db } from '../db.js';
 
 /** Records that `killId` killed `flag`, in the kill's own transaction. */
-export async function recordKillMember(db: Q, killId: string, flag: string): Promise<void> {
+export async function recordKillMember(db: Db, killId: string, flag: string): Promise<void> {
   await db.insertInto('kill_members').values({ kill_id: killId, flag }).onConflict((oc) => oc.doNothing()).execute();
 }
 
 /** Every flag this kill ever killed, whatever happened to it since. */
-export async function flagsEverKilledWith(db: Q, killId: string): Promise<string[]> {
+export async function flagsEverKilledWith(db: Db, killId: string): Promise<string[]> {
   const rows = await db.selectFrom('kill_members').select('flag').where('kill_id', '=', killId).orderBy('flag').execute();
   return rows.map((r) => r.flag);
 }

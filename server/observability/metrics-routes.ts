@@ -8,7 +8,7 @@ import type { Db } from '../db.js';
 import { Forbidden, Unauthorized, Unavailable } from '../errors.js';
 import { routeFor } from '../http/route.js';
 import type { Health } from './health.js';
-import type { Metrics } from './metrics.js';
+import type { Prometheus } from './metrics.js';
 
 /** `{ok: true}`: what a health probe answers when it holds (a 503 with the one error body otherwise). */
 const okSchema = z.strictObject({ ok: z.literal(true) });
@@ -25,7 +25,7 @@ function sameSecret(a: string, b: string): boolean {
 export interface ObservabilityDeps {
   db: Db;
   health?: Health;
-  prometheus?: Metrics;
+  prometheus?: Prometheus;
   authenticator: Authenticator;
   metricsToken?: string;
 }
@@ -81,11 +81,11 @@ export const healthRoutes = [
 ];
 
 /** The same metrics with no auth, for a separate listener on a private address (METRICS_LISTEN). */
-export function openMetricsRoutes(metrics: Metrics): Router {
+export function openMetricsRoutes(prometheus: Prometheus): Router {
   const r = Router();
   r.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.setHeader('Content-Type', prometheus.registry.contentType);
+    res.send(await prometheus.registry.metrics());
   });
   return r;
 }

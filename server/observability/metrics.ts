@@ -12,7 +12,7 @@ const DUPLICATE_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests
  * Every Prometheus metric Switchyard exports, on a registry of its own (never the global
  * one, so two servers in one process — as in tests — do not share counters).
  */
-export class Metrics {
+export class Prometheus {
   readonly registry = new Registry();
 
   readonly httpRequests = new Counter({

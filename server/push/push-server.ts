@@ -6,7 +6,6 @@ import { ADMIN_SUBPROTOCOL, SDK_SUBPROTOCOL } from '@switchyard-flags/sdk/protoc
 import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
-import type { Config } from '../config.js';
 import { AppError, Forbidden, Unavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import { AdminStream } from './admin-stream.js';
@@ -23,7 +22,7 @@ import type { StreamBudget } from './stream-budget.js';
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: Pick<Config, 'allowedOrigins' | 'heartbeatMs' | 'maxBufferedBytes' | 'ackTimeoutMs'> & Partial<Pick<Config, 'maxPendingUpgrades'>>;
+  config: { allowedOrigins: string[]; heartbeatMs: number; maxBufferedBytes: number; ackTimeoutMs: number; maxPendingUpgrades?: number };
   /** Long-lived connections' budget, shared with the OFREP event streams (server/push/stream-budget.ts). */
   budget: StreamBudget;
   /** Told each time an SDK is closed as unresponsive, and each time an upgrade is refused at MAX_PENDING_UPGRADES. */

@@ -1,6 +1,5 @@
 import type { Gate, SignoffSnapshot } from '@switchyard-flags/sdk/api';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db.js';
+import type { Db } from '../db.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';
 import { stageStart } from '../flags/flag-view.js';
@@ -27,7 +26,7 @@ export interface NextStageGates {
 }
 
 /** Reads what the gates of the next stage need (sign-offs, metric stats, convergence) and judges them. */
-export async function loadGates(db: Kysely<Database>, row: FlagRow, now: Date, convergence?: ConvergencePort): Promise<NextStageGates> {
+export async function loadGates(db: Db, row: FlagRow, now: Date, convergence?: ConvergencePort): Promise<NextStageGates> {
   const plan = storedPlan(row.plan);
   const stage = plan?.stages[row.stage];
   if (!plan || !stage) return { plan, nextStage: null, nextPercent: null, gates: [], ready: false, snapshot: null, snapshotId: null };

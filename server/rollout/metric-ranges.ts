@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db.js';
+import type { Db } from '../db.js';
 import { livePlanRows } from '../flags/flag-store.js';
 import type { MetricRange } from '../samples/sample-bounds.js';
 import { storedPlan } from './plan-schema.js';
@@ -9,7 +8,7 @@ import { storedPlan } from './plan-schema.js';
  * {min: 0, max: 1}}`), per flag and metric: the samples domain's MetricRangePort, wired in
  * services.ts, so samples/ never reads a plan.
  */
-export async function metricRanges(db: Kysely<Database>, flags: string[]): Promise<Map<string, Map<string, MetricRange>>> {
+export async function metricRanges(db: Db, flags: string[]): Promise<Map<string, Map<string, MetricRange>>> {
   const out = new Map<string, Map<string, MetricRange>>();
   for (let i = 0; i < flags.length; i += 400) {
     for (const row of await livePlanRows(db, flags.slice(i, i + 400))) {

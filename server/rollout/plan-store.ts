@@ -1,10 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { Signoff, SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import { canonicalJson } from '../audit/audit-hash.js';
-import type { Database, SignoffTable } from '../db.js';
+import type { SignoffTable, Db } from '../db.js';
 
-type Q = Kysely<Database>;
 export type SignoffRow = Selectable<SignoffTable>;
 
 /** 12 hex of the SHA-256 of a snapshot's canonical JSON. */
@@ -18,16 +17,16 @@ export function toSignoff(r: SignoffRow): Signoff {
   return { id: r.id, planVersion: r.plan_version, stage: r.stage, actor: r.actor, comment: r.comment, at: r.at, snapshot, snapshotId: snapshot && snapshotId(snapshot), ...lapse };
 }
 
-export async function insertPlanVersion(db: Q, v: { flag: string; version: number; plan: string; author: string; created_at: string }): Promise<void> {
+export async function insertPlanVersion(db: Db, v: { flag: string; version: number; plan: string; author: string; created_at: string }): Promise<void> {
   await db.insertInto('plan_versions').values(v).execute();
 }
 
-export async function getPlanVersion(db: Q, flag: string, version: number) {
+export async function getPlanVersion(db: Db, flag: string, version: number) {
   return db.selectFrom('plan_versions').selectAll().where('flag', '=', flag).where('version', '=', version).executeTakeFirst();
 }
 
 /** Sign-offs of this plan version (and stage, if given) not voided, lapsed or not as asked, oldest first. */
-function unvoidedSignoffs(db: Q, flag: string, planVersion: number, lapsed: boolean, stage?: number): Promise<SignoffRow[]> {
+function unvoidedSignoffs(db: Db, flag: string, planVersion: number, lapsed: boolean, stage?: number): Promise<SignoffRow[]> {
   let q = db
     .selectFrom('signoffs')
     .selectAll()
@@ -40,17 +39,17 @@ function unvoidedSignoffs(db: Q, flag: string, planVersion: number, lapsed: bool
 }
 
 /** Sign-offs that still count: not voided, not lapsed, for this plan version (and stage, if given), oldest first. */
-export function liveSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+export function liveSignoffs(db: Db, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
   return unvoidedSignoffs(db, flag, planVersion, false, stage);
 }
 
 /** Sign-offs of this plan version (and stage, if given) that lapsed and were not voided since, oldest first. */
-export function lapsedSignoffs(db: Q, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+export function lapsedSignoffs(db: Db, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
   return unvoidedSignoffs(db, flag, planVersion, true, stage);
 }
 
 /** Marks one live sign-off lapsed; false if it was no longer live. */
-export async function lapseSignoff(db: Q, id: number, lapse: { at: string; reason: string; metric: string; outcome: string }): Promise<boolean> {
+export async function lapseSignoff(db: Db, id: number, lapse: { at: string; reason: string; metric: string; outcome: string }): Promise<boolean> {
   const r = await db
     .updateTable('signoffs')
     .set({ lapsed_at: lapse.at, lapse_reason: lapse.reason, lapse_metric: lapse.metric, lapse_outcome: lapse.outcome })
@@ -63,14 +62,14 @@ export async function lapseSignoff(db: Q, id: number, lapse: { at: string; reaso
 
 type Lapse = 'lapsed_at' | 'lapse_reason' | 'lapse_metric' | 'lapse_outcome';
 
-export async function insertSignoff(db: Q, s: Omit<SignoffRow, 'id' | 'voided_at' | 'void_reason' | Lapse>): Promise<SignoffRow> {
+export async function insertSignoff(db: Db, s: Omit<SignoffRow, 'id' | 'voided_at' | 'void_reason' | Lapse>): Promise<SignoffRow> {
   const none = { voided_at: null, void_reason: null, lapsed_at: null, lapse_reason: null, lapse_metric: null, lapse_outcome: null };
   return db.insertInto('signoffs').values({ ...s, ...none }).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Voids live sign-offs of older plan versions (a plan edit), or of stages above `aboveStage` (a rollback). */
 export async function voidSignoffs(
-  db: Q,
+  db: Db,
   flag: string,
   scope: { olderThanPlanVersion: number } | { planVersion: number; aboveStage: number },
   at: string,

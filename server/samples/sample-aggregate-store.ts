@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, MetricAggregateTable } from '../db.js';
+import type { Database, Db, MetricAggregateTable } from '../db.js';
 import { asFloat8, larger, smaller, type StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 import { mergeMoments } from './sample-moments.js';
@@ -87,7 +87,7 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
 }
 
 /** Per metric and cohort, the running aggregate of one stage run, and its reporters: one indexed row each, whatever the history. */
-export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
+export async function stageStats(db: Db, run: StageRun, metrics?: string[]): Promise<AggregateStats> {
   if (metrics && metrics.length === 0) return new Map();
   let q = db
     .selectFrom('metric_aggregates')
@@ -111,7 +111,7 @@ export async function stageStats(db: Kysely<Database>, run: StageRun, metrics?: 
 }
 
 /** Metric names of one stage run in name order, after `after`, at most `limit`. */
-export async function stageMetricNames(db: Kysely<Database>, run: StageRun, after: string | undefined, limit: number): Promise<string[]> {
+export async function stageMetricNames(db: Db, run: StageRun, after: string | undefined, limit: number): Promise<string[]> {
   let q = db.selectFrom('metric_aggregates').select('metric').distinct().where('flag', '=', run.flag).where('since', '=', run.since).where('stage', '=', run.stage);
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
@@ -150,6 +150,6 @@ export async function touchMetricNames(trx: Transaction<Database>, names: Map<st
 }
 
 /** Forgets up to `batch` metric names last seen before `cutoff` (retention); aggregates are never pruned. */
-export function pruneMetricNames(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneMetricNames(storage: Pick<StorageLane, 'deleteOldest'>, db: Db, cutoff: string, batch: number): Promise<number> {
   return storage.deleteOldest(db, 'metric_names', 'last_seen_at', cutoff, batch);
 }

@@ -3,8 +3,8 @@ import { RateLimited } from '../errors.js';
 /**
  * A budget per reporting token per second (a token bucket holding `capacity`, default one
  * second's worth): a batch that does not fit is refused whole with 429 and a `Retry-After` of
- * when it would fit. Ingestion keeps two: samples (rows written, METRICS_RATE_LIMIT) and
- * observations (the `count` the samples claim, METRICS_OBSERVATION_LIMIT), so a token cannot
+ * when it would fit. Ingestion keeps two: samples (rows written, SAMPLES_RATE_LIMIT) and
+ * observations (the `count` the samples claim, SAMPLES_OBSERVATION_LIMIT), so a token cannot
  * claim more evidence per second than it may send. Time is the server's monotonic reading, so a
  * clock step neither refills nor drains a bucket. The buckets are bounded: the least recently
  * used one is forgotten past `maxKeys` (a forgotten bucket starts full, which only ever errs

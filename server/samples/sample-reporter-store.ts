@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../db.js';
+import { sql, type Transaction } from 'kysely';
+import type { Database, Db } from '../db.js';
 import type { StageRun } from './sample-aggregate-store.js';
 
 /**
@@ -23,7 +23,7 @@ export async function addReporters(trx: Transaction<Database>, runs: Array<Stage
 }
 
 /** Distinct reporters per metric of one stage run (metrics with none are absent). */
-export async function stageReporters(db: Kysely<Database>, run: StageRun, metrics?: string[]): Promise<Map<string, number>> {
+export async function stageReporters(db: Db, run: StageRun, metrics?: string[]): Promise<Map<string, number>> {
   let q = db
     .selectFrom('metric_reporters')
     .select((eb) => ['metric', eb.fn.countAll<number>().as('n')])

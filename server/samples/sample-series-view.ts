@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db.js';
+import type { Db } from '../db.js';
 import { liveFlagRow } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
 import type { CohortStats, MetricSeries } from '@switchyard-flags/sdk/api';
@@ -37,7 +36,7 @@ const cohort = (a: CohortStats | undefined): CohortStats | null => (a ? { count:
  * aggregates (one row per metric and cohort); an explicit `since` aggregates the raw samples of
  * that page's names only. Either way the page's work is bounded by its size, not by history.
  */
-export async function sampleSeriesView(db: Kysely<Database>, key: string, q: SeriesPageQuery): Promise<SeriesPage> {
+export async function sampleSeriesView(db: Db, key: string, q: SeriesPageQuery): Promise<SeriesPage> {
   const row = await liveFlagRow(db, key);
   const start = stageStart(row);
   const since = q.since ? new Date(q.since).toISOString() : start;

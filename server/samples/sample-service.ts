@@ -17,9 +17,9 @@ import { measuredAt, tooFarAhead } from './sample-time.js';
 export interface SampleLimits {
   /** Distinct metric names one flag may report (METRIC_NAMES_PER_FLAG). */
   namesPerFlag: number;
-  /** Samples per second one token may send (METRICS_RATE_LIMIT). */
+  /** Samples per second one token may send (SAMPLES_RATE_LIMIT). */
   samplesPerSecond: number;
-  /** Observations (the samples' counts) per second one token may claim (METRICS_OBSERVATION_LIMIT; default 1,000,000). */
+  /** Observations (the samples' counts) per second one token may claim (SAMPLES_OBSERVATION_LIMIT; default 1,000,000). */
   observationsPerSecond?: number;
   /** Observations one sample may claim (MAX_SAMPLE_COUNT; default 1,000,000). */
   maxSampleCount?: number;

@@ -1,21 +1,19 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
-import type { Database, MetricSampleTable } from '../db.js';
+import type { Database, Db, MetricSampleTable } from '../db.js';
 import type { StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
-
-type Q = Kysely<Database>;
 
 export type Cohort = 'treatment' | 'control';
 
 export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
 
-export async function insertSamples(db: Q, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
+export async function insertSamples(db: Db, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
   // SQLite binds at most 32766 variables; 8 per row, so chunks of 500 stay well inside.
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('metric_samples').values(rows.slice(i, i + 500)).execute();
 }
 
 /** Per metric and cohort: count, mean, min, max of the samples taken at or after `since`. */
-export async function statsSince(db: Q, flag: string, since: string, metrics?: string[]): Promise<MetricStats> {
+export async function statsSince(db: Db, flag: string, since: string, metrics?: string[]): Promise<MetricStats> {
   let q = db
     .selectFrom('metric_samples')
     .select((eb) => [
@@ -43,7 +41,7 @@ export async function statsSince(db: Q, flag: string, since: string, metrics?: s
 }
 
 /** The newest `limit` samples of one metric since `since`, returned oldest first; an aggregate with its `count` and `stddev`. */
-export async function recentSamples(db: Q, flag: string, metric: string, since: string, limit: number) {
+export async function recentSamples(db: Db, flag: string, metric: string, since: string, limit: number) {
   const rows = await db
     .selectFrom('metric_samples')
     .select(['at', 'value', 'cohort', 'stage', 'count', 'stddev'])
@@ -58,7 +56,7 @@ export async function recentSamples(db: Q, flag: string, metric: string, since: 
 }
 
 /** Distinct metric names with samples since `since`, in name order, after `after`, at most `limit`. */
-export async function metricNamesSince(db: Q, flag: string, since: string, after: string | undefined, limit: number): Promise<string[]> {
+export async function metricNamesSince(db: Db, flag: string, since: string, after: string | undefined, limit: number): Promise<string[]> {
   let q = db.selectFrom('metric_samples').select('metric').distinct().where('flag', '=', flag).where('at', '>=', since);
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
@@ -66,6 +64,6 @@ export async function metricNamesSince(db: Q, flag: string, since: string, after
 }
 
 /** Deletes up to `batch` raw samples received before `cutoff` (retention). */
-export function pruneSamples(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneSamples(storage: Pick<StorageLane, 'deleteOldest'>, db: Db, cutoff: string, batch: number): Promise<number> {
   return storage.deleteOldest(db, 'metric_samples', 'received_at', cutoff, batch);
 }

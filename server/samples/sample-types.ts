@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db.js';
+import type { Db } from '../db.js';
 import type { MetricRange } from './sample-bounds.js';
 
 /** A stored sample, as the guardrail and the audit entry see it. */
@@ -62,4 +61,4 @@ export interface TripEvidence {
  * The ranges declared for the metrics of these flags (per flag, per metric), read in the samples'
  * transaction: the rollout domain's plans declare them (wired in server/services.ts).
  */
-export type MetricRangePort = (db: Kysely<Database>, flags: string[]) => Promise<Map<string, Map<string, MetricRange>>>;
+export type MetricRangePort = (db: Db, flags: string[]) => Promise<Map<string, Map<string, MetricRange>>>;

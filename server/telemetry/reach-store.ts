@@ -5,7 +5,6 @@ import type { Database, Db } from '../db.js';
 import type { StorageLane } from '../storage/storage.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
-
 export interface ReachRow {
   flag: string;
   stage: number;
@@ -67,6 +66,6 @@ export async function reachOf(db: Db, flag: string, sinceDay?: string): Promise<
 }
 
 /** Deletes up to `batch` reach rows of UTC days before `cutoff` (retention). */
-export function pruneReach(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneReach(storage: Pick<StorageLane, 'deleteOldest'>, db: Db, cutoff: string, batch: number): Promise<number> {
   return storage.deleteOldest(db, 'flag_reach', 'day', cutoff, batch);
 }

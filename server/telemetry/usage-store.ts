@@ -4,7 +4,6 @@ import { larger, type StorageLane } from '../storage/storage.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 
-
 export interface UsageRow {
   flag: string;
   stage: number;
@@ -79,6 +78,6 @@ export async function staleFlags(db: Db, cutoff: string): Promise<StaleRow[]> {
 }
 
 /** Deletes up to `batch` usage rows of UTC days before `cutoff` (retention). */
-export function pruneUsage(storage: Pick<StorageLane, 'deleteOldest'>, db: Kysely<Database>, cutoff: string, batch: number): Promise<number> {
+export function pruneUsage(storage: Pick<StorageLane, 'deleteOldest'>, db: Db, cutoff: string, batch: number): Promise<number> {
   return storage.deleteOldest(db, 'flag_usage', 'day', cutoff, batch);
 }
