@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { Database, Db } from './schema.js';
 import type { LockName, Storage } from './storage.js';
 import { WriteGate } from './write-gate.js';
