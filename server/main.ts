@@ -31,6 +31,8 @@ import { StreamBudget, type StreamKind } from './push/stream-budget.js';
 import { createServices, type Services } from './services.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { Drain } from './drain.js';
+import { Jobs, type JobSpec } from './jobs.js';
+import { serverJobs } from './server-jobs.js';
 
 export interface StartOptions {
   config: Config;
@@ -64,6 +66,8 @@ export interface RunningServer {
   bootstrapToken?: string;
   /** What /readyz checks (tests and the cluster wiring read it). */
   health: Health;
+  /** The periodic jobs (server/jobs.ts); tests run one by hand with `jobs.get(name)!.tick()`. */
+  jobs: Jobs;
   close(): Promise<void>;
   /**
    * SIGTERM: /readyz answers 503 at once, new requests but safety actions (kill, restore,
@@ -166,6 +170,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const runsJobs = cluster ? () => cluster.lease.holds() : () => true;
   const metrics = new Metrics();
   const unwatch = metrics.watch(bus);
+  // Every periodic job runs on this one scheduler; leader-only ones on the job lease's holder.
+  const jobs = new Jobs({ log, isLeader: runsJobs, observe: (job, seconds, failed) => metrics.jobRan(job, seconds, failed) });
   const health = new Health({ db: opened.db, lockHeld: onPostgres ? undefined : lock.held });
   if (cluster) health.watchChangeStream(() => cluster.bus.lag());
   metrics.sources.dbWritable = () => health.dbWritable;
@@ -294,7 +300,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   services.ofrep.events.baseUrl = config.publicUrl ?? url;
   // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
   if (cluster) {
-    await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+    await cluster.attach(services.push.tracker, config.publicUrl ?? url, jobs);
     log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
   }
 
@@ -304,15 +310,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (opts.printBanner) showBootstrapToken(config, config.publicUrl ?? url, bootstrapToken, log);
   }
 
-  // Auto-advance: every 30 s on an unref'd timer (tests call services.scheduler.tick() with their own clock).
-  const stopScheduler = services.scheduler.start(30_000, runsJobs);
-  // SQLite's WAL is checkpointed on a timer; PostgreSQL checkpoints by itself.
-  const stopCheckpoints = opened.dialect === 'sqlite' ? checkpointInBackground(opened) : () => undefined;
-  const stopAuditCheckpoints = checkpoints.start(config.checkpointIntervalMs);
-  // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on close.
-  const stopTelemetry = services.telemetry.start(5_000);
-  // Retention: raw samples and telemetry past RETENTION_DAYS pruned every 10 minutes, in small non-urgent batches.
-  const stopRetention = services.retention.start(10 * 60_000, runsJobs);
+  // Auto-advance, retention, audit checkpoints, telemetry flush (server/server-jobs.ts).
+  jobs.add(serverJobs({ services, checkpoints, config }));
+  // SQLite's WAL is checkpointed by a job; PostgreSQL checkpoints by itself.
+  if (opened.dialect === 'sqlite') jobs.add(walCheckpointJobs(opened));
 
   let closing: Promise<void> | undefined;
   const running: RunningServer = {
@@ -330,6 +331,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     cluster,
     bootstrapToken,
     health,
+    jobs,
     async drain(seconds = config.drainSeconds) {
       health.shutDown();
       drain.begin();
@@ -348,17 +350,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         // Stop listening first: no new connection or upgrade arrives while the rest shuts down.
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await stopScheduler();
-        stopCheckpoints();
+        // No job starts from here on; a run under way ends before what it uses closes.
+        await jobs.stop();
         revocationPoll.stop();
         unwatch();
         if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await push.close();
-        await stopRetention();
         services.ofrep.close(); // OFREP event streams end; counts held since the last second go into the final telemetry flush
-        await stopTelemetry();
+        await services.telemetry.flush();
         detachCheckpoints();
-        await stopAuditCheckpoints();
+        await checkpoints.close();
         // Removes this replica's row and gives up the job lease, so the others know at once.
         await cluster?.close();
         server.closeAllConnections();
@@ -375,24 +376,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 /**
  * SQLite checkpoints the WAL inside whichever commit crosses the threshold, so under a flood
  * of metric batches a kill's commit could pay for copying megabytes. The server checkpoints
- * on a timer instead, through the write gate, where a kill waiting goes first.
+ * in a job instead, through the write gate, where a kill waiting goes first; a run waiting at
+ * the gate is still running, so behind a long write ticks do not pile up there. A failed
+ * checkpoint is retried on the next tick (the WAL keeps every change meanwhile). Moves into the
+ * SQLite storage object as its `jobs`.
  */
-function checkpointInBackground(opened: OpenedDb, everyMs = 1000): () => void {
+function walCheckpointJobs(opened: OpenedDb, everyMs = 1000): JobSpec[] {
   disableAutoCheckpoint(opened);
-  let queued = false;
-  const timer = setInterval(() => {
-    // One checkpoint waiting or running at most: behind a long write, ticks do not pile up at the gate.
-    if (queued) return;
-    queued = true;
-    gateOf(opened.db)
-      .run(false, async () => checkpointWal(opened))
-      .catch(() => {
-        // A busy or failed checkpoint is retried on the next tick; the WAL keeps every change meanwhile.
-      })
-      .finally(() => (queued = false));
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return [{ name: 'wal_checkpoint', everyMs, run: () => gateOf(opened.db).run(false, async () => checkpointWal(opened)) }];
 }
 
 /** Pending acknowledgements of each live flag's latest change, read at scrape time. */

@@ -30,7 +30,8 @@ export type StaleFlags = StaleFlagsView;
 /**
  * Evaluation telemetry: counts from SDK sockets are summed in memory and written in one
  * transaction per flush (every few seconds, and on shutdown). Telemetry is data, not a
- * change: nothing here is audited, announced or versioned.
+ * change: nothing here is audited, announced or versioned. The `telemetry_flush` job
+ * (server/server-jobs.ts) calls `flush()`; the server flushes a last time on close.
  */
 export class TelemetryService implements TelemetrySink {
   private pending = new Map<string, UsageRow>();
@@ -137,16 +138,6 @@ export class TelemetryService implements TelemetrySink {
       this.deps.log.warn({ err }, 'telemetry: flush failed; retrying with the next one');
       return 0;
     }
-  }
-
-  /** Flushes every `intervalMs` on an unref'd timer; the returned stop() flushes a last time. */
-  start(intervalMs: number): () => Promise<void> {
-    const timer = setInterval(() => void this.flush(), intervalMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await this.flush();
-    };
   }
 
   async usage(key: string, days?: number): Promise<FlagUsage> {
