@@ -25,6 +25,6 @@ export function serverJobs(d: { services: Services; checkpoints: AuditCheckpoint
     // A signed checkpoint of the audit head when it moved, at start and every CHECKPOINT_INTERVAL_MS.
     { name: 'audit_checkpoint', everyMs: d.config.checkpointIntervalMs, firstAfterMs: 0, run: () => d.checkpoints.tick(), leaderOnly: true },
     // Each replica writes the evaluation counts its own SDKs reported.
-    { name: 'telemetry_flush', everyMs: TELEMETRY_FLUSH_EVERY_MS, run: () => d.services.telemetry.flush() },
+    { name: 'telemetry_flush', everyMs: TELEMETRY_FLUSH_EVERY_MS, run: () => d.services.telemetry.tick() },
   ];
 }

@@ -31,7 +31,7 @@ export type StaleFlags = StaleFlagsView;
  * Evaluation telemetry: counts from SDK sockets are summed in memory and written in one
  * transaction per flush (every few seconds, and on shutdown). Telemetry is data, not a
  * change: nothing here is audited, announced or versioned. The `telemetry_flush` job
- * (server/server-jobs.ts) calls `flush()`; the server flushes a last time on close.
+ * (server/server-jobs.ts) calls `tick()` (a flush that rejects when a write failed); the server flushes a last time on close.
  */
 export class TelemetryService implements TelemetrySink {
   private pending = new Map<string, UsageRow>();
@@ -39,6 +39,8 @@ export class TelemetryService implements TelemetrySink {
   private reach = new Map<string, ReachRow>();
   private dropped = 0;
   private flushing: Promise<number> = Promise.resolve(0);
+  /** The last write that failed since the job's run began (its counts were kept for the next flush). */
+  private failure: unknown;
   private readonly db: Db;
 
   private readonly windows: ReportWindows;
@@ -103,6 +105,13 @@ export class TelemetryService implements TelemetrySink {
     return this.flushing;
   }
 
+  /** The `telemetry_flush` job's run: a flush that rejects when a write failed, so the scheduler logs and counts it. */
+  async tick(): Promise<void> {
+    this.failure = undefined;
+    await this.flush();
+    if (this.failure !== undefined) throw this.failure;
+  }
+
   private async write(): Promise<number> {
     if (this.dropped) {
       this.deps.log.warn({ dropped: this.dropped }, 'telemetry: too many distinct rows between flushes; some counts were dropped');
@@ -114,6 +123,7 @@ export class TelemetryService implements TelemetrySink {
       try {
         await addReach(this.db, [...sketches.values()], this.deps.onRefused);
       } catch (err) {
+        this.failure = err;
         for (const [id, row] of sketches) {
           const later = this.reach.get(id);
           if (later) mergeRegs(later.regs, row.regs);
@@ -128,6 +138,7 @@ export class TelemetryService implements TelemetrySink {
     try {
       return await addUsage(this.db, [...batch.values()], this.deps.onRefused);
     } catch (err) {
+      this.failure = err;
       // Keep the counts for the next flush rather than lose them to a busy database.
       for (const [id, row] of batch) {
         const later = this.pending.get(id);
