@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -51,6 +52,25 @@ describe('periodic jobs of a running server', () => {
     expect(logged[0]).toMatchObject({ level: 50, err: { message: 'the disk is full' } });
     expect((await ts.api('GET', '/api/flags/ticked', { as: 'viewer' })).status).toBe(200);
     await job.stop();
+  });
+
+  it('on PostgreSQL, a heartbeat that cannot write its row is a failed cluster_heartbeat run in /metrics', async (ctx) => {
+    if (!onPostgres()) return ctx.skip(); // SQLite has no cluster, so no heartbeat
+    const failures = async () => value(await scrape(), 'switchyard_job_failures_total{job="cluster_heartbeat"}') ?? 0;
+    const before = await failures();
+    const beat = ts.running.jobs.get('cluster_heartbeat')!;
+    await sql`alter table replicas rename to replicas_away`.execute(ts.running.opened.db);
+    try {
+      await beat.tick(); // may join a beat that began before the rename
+      await beat.tick(); // a beat that began after it
+    } finally {
+      await sql`alter table replicas_away rename to replicas`.execute(ts.running.opened.db);
+    }
+    expect(await failures()).toBeGreaterThan(before);
+    expect(ts.logs.map((l) => JSON.parse(l)).some((l) => l.job === 'cluster_heartbeat' && l.level === 50)).toBe(true);
+    await beat.tick();
+    expect(await failures()).toBeGreaterThan(before); // a counter: the recovery does not lower it
+    expect(ts.logs.map((l) => JSON.parse(l)).some((l) => l.job === 'cluster_heartbeat' && l.level === 30 && /ran again/.test(l.msg))).toBe(true);
   });
 });
 

@@ -115,10 +115,15 @@ export class ReplicaRegistry implements RemoteAcks {
     return { n: ++this.n, connected: applied.length, applied: histogram(applied) };
   }
 
-  /** One heartbeat: write our row, read everyone's, catch the bus up, renew the lease. */
+  /**
+   * One heartbeat (the `cluster_heartbeat` job's run): write our row, read everyone's, catch the
+   * bus up, renew the lease. The catch-up and the lease run even when the row could not be
+   * written; then the run rejects, so the scheduler logs it and counts it in /metrics.
+   */
   async tick(): Promise<void> {
     if (this.closed) return;
     const { db, bus } = this.deps;
+    let failure: unknown;
     try {
       const own = this.own();
       await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion });
@@ -136,12 +141,13 @@ export class ReplicaRegistry implements RemoteAcks {
       }
       await pruneReplicas(db, FORGET_AFTER_MS);
     } catch (err) {
-      this.deps.log.warn({ err }, 'cluster: heartbeat failed; retried on the next one');
+      failure = err;
     }
     // Every heartbeat also reads whatever a lost notice would have announced.
     await bus.catchUp().catch((err: unknown) => this.deps.log.warn({ err }, 'cluster: catch-up on heartbeat failed'));
     await this.deps.onBeat?.();
     this.changed();
+    if (failure !== undefined) throw failure;
   }
 
   private schedule(): void {
