@@ -159,14 +159,16 @@ describe('the job scheduler', () => {
     expect(h.jobs.names).toEqual(['second']);
   });
 
-  it('firstAfterMs 0 starts the first run at once; another value moves only the first run', async () => {
+  it('firstAfterMs 0 starts the first run at once; another value moves the first run, and the next ones follow it by the interval', async () => {
     const at: Array<[string, number]> = [];
     const t0 = Date.now();
-    h.jobs.every('now', 1000, () => void at.push(['now', Date.now() - t0]), { firstAfterMs: 0 });
-    h.jobs.every('soon', 1000, () => void at.push(['soon', Date.now() - t0]), { firstAfterMs: 300 });
+    const log = (name: string) => () => void at.push([name, Date.now() - t0]);
+    h.jobs.every('now', 1000, log('now'), { firstAfterMs: 0 });
+    h.jobs.every('soon', 1000, log('soon'), { firstAfterMs: 300 });
+    h.jobs.every('late', 1000, log('late'), { firstAfterMs: 1500 });
     expect(at).toEqual([['now', 0]]);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(at).toEqual([['now', 0], ['soon', 300], ['now', 1000], ['soon', 1000]]);
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(at).toEqual([['now', 0], ['soon', 300], ['now', 1000], ['soon', 1300], ['late', 1500], ['now', 2000], ['soon', 2300], ['late', 2500]]);
   });
 
   it('takes a list of job specs (a storage object\'s jobs) as it takes every()', async () => {

@@ -9,7 +9,7 @@ export interface JobSpec {
   run: () => unknown;
   /** Runs only while `isLeader()` holds (on a cluster, the replica holding the job lease). */
   leaderOnly?: boolean;
-  /** The first run this many ms after scheduling (default `everyMs`); 0 starts it at once. */
+  /** The first run this many ms after scheduling (default `everyMs`; 0 starts it at once), the next ones every `everyMs` after it. */
   firstAfterMs?: number;
 }
 
@@ -59,11 +59,21 @@ class Job implements JobHandle {
     return this.spec.name;
   }
 
+  /** The first run after `firstAfterMs` (at once for 0), then one every `everyMs`. */
   schedule(): void {
     const first = this.spec.firstAfterMs ?? this.spec.everyMs;
-    this.timers.push(setInterval(() => void this.tick(), this.spec.everyMs).unref());
-    if (first === 0) void this.tick();
-    else if (first !== this.spec.everyMs) this.timers.push(setTimeout(() => void this.tick(), first).unref());
+    const repeat = () => this.timers.push(setInterval(() => void this.tick(), this.spec.everyMs).unref());
+    if (first === this.spec.everyMs) repeat();
+    else if (first === 0) {
+      repeat();
+      void this.tick();
+    } else {
+      const t = setTimeout(() => {
+        repeat();
+        void this.tick();
+      }, first);
+      this.timers.push(t.unref());
+    }
   }
 
   tick(): Promise<void> {
