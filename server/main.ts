@@ -21,7 +21,7 @@ import { Health } from './observability/health.js';
 import { openMetricsRoutes } from './observability/metrics-routes.js';
 import { migrate } from './storage/migrator.js';
 import { openStorage } from './storage/open.js';
-import type { Storage, StorageJob } from './storage/storage.js';
+import type { Storage } from './storage/storage.js';
 import { Lifecycle } from './lifecycle.js';
 import { loadOrCreateWebhookSecret } from './rollout/webhook-signature.js';
 import { prepareDataDir } from './data-dir.js';
@@ -33,6 +33,8 @@ import { StreamBudget, type StreamKind } from './push/stream-budget.js';
 import { createServices, type Services } from './services.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { Drain } from './drain.js';
+import { Jobs } from './jobs.js';
+import { serverJobs } from './server-jobs.js';
 
 export interface StartOptions {
   config: Config;
@@ -81,6 +83,8 @@ export interface RunningServer {
   health: Health;
   /** What the server holds now, last acquired last (released in reverse by close()). */
   held(): string[];
+  /** The periodic jobs (server/jobs.ts); tests run one by hand with `jobs.get(name)!.tick()`. */
+  jobs: Jobs;
   close(): Promise<void>;
   /**
    * SIGTERM: /readyz answers 503 at once, new requests but safety actions (kill, restore,
@@ -198,13 +202,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metricsMaxTtlSeconds: config.metricsTokenMaxTtlSeconds,
     });
     const checkpoints = new AuditCheckpoints({ db: storage.db, storage, clock, key: checkpointKey.key, log, every: config.checkpointEvery, logFile: config.checkpointLog, runs: cluster ? runsJobs : undefined });
+    // Last of the checkpoints' releases: a checkpoint under way ends before the database closes.
+    life.defer('checkpoints-close', () => checkpoints.close());
     life.defer('checkpoints-attach', await checkpoints.attach(bus));
     step('checkpoints');
     health.watchAuditCheckpoints(() => checkpoints.refused);
     prometheus.sources.auditCheckpointRefused = () => checkpoints.refused !== null;
-    // Evaluation telemetry: counts summed in memory, written in one transaction every 5 s and on
-    // close (after the OFREP streams ended and the sockets closed, so their last counts are in).
-    life.defer('telemetry', services.telemetry.start(5_000));
+    // Evaluation telemetry: counts summed in memory, written in one transaction by the
+    // telemetry_flush job and once more on close (after the OFREP streams ended and the sockets
+    // closed, so their last counts are in).
+    life.defer('telemetry', async () => void (await services.telemetry.flush()));
     life.defer('ofrep', () => services.ofrep.close());
     const authenticator = createAuthenticator(
       storage.db,
@@ -282,20 +289,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     services.ofrep.events.baseUrl = config.publicUrl ?? url;
     // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease
     // (released by the cluster's close, registered with it).
+    // Every periodic job runs on this one scheduler (server/jobs.ts); leader-only ones on the job
+    // lease's holder. Stopped first at close: no job starts after, a run under way ends before what it uses closes.
+    const jobs = new Jobs({ log, isLeader: runsJobs, observe: (job, seconds, failed) => prometheus.jobRan(job, seconds, failed) });
+    life.defer('jobs', () => jobs.stop());
     if (cluster) {
-      await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+      await cluster.attach(services.push.tracker, config.publicUrl ?? url, jobs);
       log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
     }
     step('cluster-attach');
-    // The periodic jobs, once this replica takes part in the job lease (a job that finds it is not
-    // the lease holder skips its first run): audit checkpoints, retention (raw samples and
-    // telemetry past RETENTION_DAYS, every 10 minutes, in small non-urgent batches), auto-advance
-    // (every 30 s; tests call services.scheduler.tick() with their own clock), and the storage's
-    // own background work (SQLite: WAL checkpoints through the write gate).
-    life.defer('audit-checkpoints', checkpoints.start(config.checkpointIntervalMs));
-    life.defer('retention', services.retention.start(10 * 60_000, runsJobs));
-    life.defer('scheduler', services.scheduler.start(30_000, runsJobs));
-    for (const job of storage.jobs) life.defer(`job:${job.name}`, every(job, log));
+    // The periodic jobs, once this replica takes part in the job lease (a leader-only job that finds
+    // it is not the lease holder skips its run): auto-advance, retention, audit checkpoints and the
+    // telemetry flush (server/server-jobs.ts), and the storage's own background work (SQLite: WAL
+    // checkpoints through the write gate).
+    jobs.add(serverJobs({ services, checkpoints, config }));
+    jobs.add(storage.jobs);
     step('jobs');
 
     let bootstrapToken: string | undefined;
@@ -321,6 +329,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       bootstrapToken,
       health,
       held: () => life.held,
+      jobs,
       async drain(seconds = config.drainSeconds) {
         health.shutDown();
         drain.begin();
@@ -352,24 +361,6 @@ function deprecatedOpened(storage: Storage): RunningServer['opened'] {
   }) as RunningServer['opened'];
 }
 
-/**
- * Runs `job` every `everyMs` on an unref'd timer, one run at a time; the returned stop waits for
- * a run under way. (The "jobs" scheduler of server/jobs.ts takes this shape: `every(name, ms, fn)`.)
- */
-function every(job: StorageJob, log: Logger): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    running ??= Promise.resolve()
-      .then(() => job.run())
-      .catch((err: unknown) => log.warn({ err, job: job.name }, 'background job failed; it runs again on the next tick'))
-      .finally(() => (running = undefined));
-  }, job.everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
-}
 
 /** Pending acknowledgements of each live flag's latest change, read at scrape time. */
 function* unacknowledgedByFlag(services: Services): Iterable<[string, number]> {

@@ -42,6 +42,7 @@ const TARGETS: Target[] = [
  * older rows are deleted in batches of PRUNE_BATCH, each its own non-urgent transaction through
  * the write gate, so a kill, restore or guardrail trip goes ahead of every batch still to come.
  * The running aggregates stay, so the current stage's evidence survives; so does the audit trail.
+ * The `retention` job (server/server-jobs.ts) calls `prune()` every 10 minutes.
  */
 export class Retention {
   private running: Promise<PruneResult> | undefined;
@@ -68,24 +69,5 @@ export class Retention {
     }
     if (out.samples + out.usage + out.reach + out.names > 0) this.deps.log.info({ retentionDays: this.deps.days, pruned: out }, 'retention pruned old metric samples and telemetry');
     return out;
-  }
-
-  /**
-   * Prunes every `intervalMs` on an unref'd timer (and once soon after start); the returned stop
-   * waits for a prune under way. `runs` (a cluster's job lease) says whether this replica prunes now.
-   */
-  start(intervalMs: number, runs: () => boolean = () => true): () => Promise<void> {
-    const tick = () => {
-      if (runs()) void this.prune().catch((err) => this.deps.log.error({ err }, 'retention prune failed'));
-    };
-    const first = setTimeout(tick, Math.min(intervalMs, 60_000));
-    const timer = setInterval(tick, intervalMs);
-    first.unref();
-    timer.unref();
-    return async () => {
-      clearTimeout(first);
-      clearInterval(timer);
-      await this.running?.catch(() => undefined);
-    };
   }
 }

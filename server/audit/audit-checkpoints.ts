@@ -65,16 +65,22 @@ export class AuditCheckpoints {
     });
   }
 
-  /** The timer: a checkpoint every `ms` if the head moved. The returned stop waits for one in flight. */
-  start(ms: number): () => Promise<void> {
-    this.request();
-    const timer = setInterval(() => this.request(), ms);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      this.stopped = true;
-      await this.settled();
-    };
+  /**
+   * The `audit_checkpoint` job's run (server/server-jobs.ts, at start and every
+   * CHECKPOINT_INTERVAL_MS, on the lease holder): a checkpoint if the head moved, queued behind
+   * one running; rejects when it fails (the scheduler logs and counts it).
+   */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const run = this.chain.then(() => this.take()).then(() => undefined);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Takes no more checkpoints; resolves once none is waiting or running. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.settled();
   }
 
   /** Asks for a checkpoint; at most one waits behind the one running (it signs the head as it is then). */

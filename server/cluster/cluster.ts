@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../db.js';
+import { Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker } from '../push/propagation.js';
 import { JobLease } from './job-lease.js';
@@ -28,7 +29,8 @@ export interface Cluster {
   bus: PgChangeBus;
   lease: JobLease;
   registry?: ReplicaRegistry;
-  attach(tracker: PropagationTracker, url: string): Promise<void>;
+  /** `jobs`: the server's scheduler, where the heartbeat runs (without one, the cluster keeps its own). */
+  attach(tracker: PropagationTracker, url: string, jobs?: Jobs): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,19 +46,22 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const heartbeatMs = opts.heartbeatMs ?? 2000;
   const bus = new PgChangeBus({ db: opts.db, databaseUrl: opts.databaseUrl, replicaId: id, log: opts.log });
   await bus.start();
+  let own: Jobs | undefined;
   const lease = new JobLease({ db: opts.db, name: JOBS_LEASE, holder: id, ttlMs: GONE_AFTER_BEATS * heartbeatMs, log: opts.log });
   const cluster: Cluster = {
     id,
     name,
     bus,
     lease,
-    async attach(tracker, url) {
-      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, onBeat: () => lease.renew() });
+    async attach(tracker, url, jobs) {
+      if (!jobs) own = jobs = new Jobs({ log: opts.log });
+      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, jobs, onBeat: () => lease.renew() });
       cluster.registry = registry;
       await registry.start();
     },
     async close() {
       await cluster.registry?.close();
+      await own?.stop();
       await lease.release();
       await bus.close();
     },

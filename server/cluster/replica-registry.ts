@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
 import type { Db } from '../db.js';
+import type { JobHandle, Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
 import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
@@ -22,6 +23,8 @@ export interface RegistryDeps {
   name: string;
   url: string;
   heartbeatMs: number;
+  /** The scheduler the heartbeat runs on (the `cluster_heartbeat` job, on every replica). */
+  jobs: Jobs;
   /** Coalesces figure notices to at most one per this many ms (default 20). */
   coalesceMs?: number;
   /** Runs after each heartbeat (the job lease renews here). */
@@ -48,8 +51,7 @@ export class ReplicaRegistry implements RemoteAcks {
   private readonly listeners = new Set<() => void>();
   private n = 0;
   private timer?: NodeJS.Timeout;
-  private beat?: NodeJS.Timeout;
-  private beating?: Promise<void>;
+  private beat?: JobHandle;
   private lastSent = '';
   private closed = false;
   private stops: Array<() => void> = [];
@@ -61,27 +63,23 @@ export class ReplicaRegistry implements RemoteAcks {
   async start(): Promise<void> {
     await this.deps.bus.listen(ACKS_CHANNEL, (p) => this.onNotice(p));
     this.stops.push(this.deps.tracker.onPeers(() => this.schedule()), this.deps.tracker.attachRemote(this));
-    await this.tick();
-    this.beat = setInterval(() => {
-      if (!this.beating) this.beating = this.tick().finally(() => (this.beating = undefined));
-    }, this.deps.heartbeatMs);
-    this.beat.unref();
+    this.beat = this.deps.jobs.every('cluster_heartbeat', this.deps.heartbeatMs, () => this.tick(), { firstAfterMs: 0 });
+    await this.beat.tick(); // the first beat, already under way: registered before start() resolves
   }
 
   /** Stops beating without a goodbye: what a replica killed with -9 looks like to the others (tests). */
   halt(): void {
     this.closed = true;
-    clearInterval(this.beat);
+    void this.beat?.stop();
     clearTimeout(this.timer);
   }
 
   /** Stops beating and removes this replica's row, telling the others at once. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.beat);
     clearTimeout(this.timer);
     for (const s of this.stops) s();
-    await this.beating;
+    await this.beat?.stop(); // waits for a beat under way
     try {
       await removeReplica(this.deps.db, this.deps.id);
       await this.notify({ r: this.deps.id, bye: true });
@@ -117,10 +115,15 @@ export class ReplicaRegistry implements RemoteAcks {
     return { n: ++this.n, connected: applied.length, applied: histogram(applied) };
   }
 
-  /** One heartbeat: write our row, read everyone's, catch the bus up, renew the lease. */
+  /**
+   * One heartbeat (the `cluster_heartbeat` job's run): write our row, read everyone's, catch the
+   * bus up, renew the lease. The catch-up and the lease run even when the row could not be
+   * written; then the run rejects, so the scheduler logs it and counts it in /metrics.
+   */
   async tick(): Promise<void> {
     if (this.closed) return;
     const { db, bus } = this.deps;
+    let failure: unknown;
     try {
       const own = this.own();
       await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion });
@@ -138,12 +141,13 @@ export class ReplicaRegistry implements RemoteAcks {
       }
       await pruneReplicas(db, FORGET_AFTER_MS);
     } catch (err) {
-      this.deps.log.warn({ err }, 'cluster: heartbeat failed; retried on the next one');
+      failure = err;
     }
     // Every heartbeat also reads whatever a lost notice would have announced.
     await bus.catchUp().catch((err: unknown) => this.deps.log.warn({ err }, 'cluster: catch-up on heartbeat failed'));
     await this.deps.onBeat?.();
     this.changed();
+    if (failure !== undefined) throw failure;
   }
 
   private schedule(): void {

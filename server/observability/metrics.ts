@@ -58,6 +58,27 @@ export class Prometheus {
     registers: [this.registry],
   });
 
+  readonly jobDuration = new Histogram({
+    name: 'switchyard_job_duration_seconds',
+    help: 'Time of each run of a periodic job (server/jobs.ts: auto_advance, retention, audit_checkpoint, telemetry_flush, wal_checkpoint, cluster_heartbeat), failed runs included',
+    labelNames: ['job'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [this.registry],
+  });
+
+  readonly jobFailures = new Counter({
+    name: 'switchyard_job_failures_total',
+    help: 'Runs of a periodic job that failed (each logged at error with the job name, repeats at most once a minute)',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
+  /** The scheduler's observer (server/jobs.ts): a job's failures series exists, at 0, from its first run. */
+  jobRan(job: string, seconds: number, failed: boolean): void {
+    this.jobDuration.observe({ job }, seconds);
+    this.jobFailures.inc({ job }, failed ? 1 : 0);
+  }
+
   /** Where the gauges read live figures from at scrape time; bound once the push layer exists. */
   readonly sources: {
     sdkConnections?: () => number;

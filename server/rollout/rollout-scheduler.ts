@@ -22,6 +22,7 @@ export interface TickResult {
  * Auto-advance: a flag whose next stage has `autoAdvance` and whose planned date (if any) has
  * come is advanced by the server itself once every gate holds, sign-offs included. A blocked
  * attempt is audited as `rollout.auto_advance_blocked`, only when the blocking gates change.
+ * The `auto_advance` job (server/server-jobs.ts) calls `tick()`; tests call it with their own clock.
  */
 export class RolloutScheduler {
   constructor(
@@ -69,24 +70,5 @@ export class RolloutScheduler {
       }),
     );
     return true;
-  }
-
-  /**
-   * Runs `tick()` every `intervalMs` on an unref'd timer; the returned stop waits for a running tick.
-   * `runs` (a cluster's job lease) says whether this replica ticks now.
-   */
-  start(intervalMs: number, runs: () => boolean = () => true): () => Promise<void> {
-    let running: Promise<void> | undefined;
-    const timer = setInterval(() => {
-      if (running || !runs()) return;
-      running = this.tick()
-        .then(() => undefined, (err: unknown) => this.deps.log.error({ err }, 'rollout scheduler tick failed'))
-        .finally(() => (running = undefined));
-    }, intervalMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await running;
-    };
   }
 }

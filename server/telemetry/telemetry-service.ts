@@ -31,7 +31,8 @@ export type StaleFlags = StaleFlagsView;
 /**
  * Evaluation telemetry: counts from SDK sockets are summed in memory and written in one
  * transaction per flush (every few seconds, and on shutdown). Telemetry is data, not a
- * change: nothing here is audited, announced or versioned.
+ * change: nothing here is audited, announced or versioned. The `telemetry_flush` job
+ * (server/server-jobs.ts) calls `tick()` (a flush that rejects when a write failed); the server flushes a last time on close.
  */
 export class TelemetryService implements TelemetrySink {
   private pending = new Map<string, UsageRow>();
@@ -39,6 +40,8 @@ export class TelemetryService implements TelemetrySink {
   private reach = new Map<string, ReachRow>();
   private dropped = 0;
   private flushing: Promise<number> = Promise.resolve(0);
+  /** The last write that failed since the job's run began (its counts were kept for the next flush). */
+  private failure: unknown;
   private readonly db: Db;
 
   private readonly windows: ReportWindows;
@@ -103,6 +106,13 @@ export class TelemetryService implements TelemetrySink {
     return this.flushing;
   }
 
+  /** The `telemetry_flush` job's run: a flush that rejects when a write failed, so the scheduler logs and counts it. */
+  async tick(): Promise<void> {
+    this.failure = undefined;
+    await this.flush();
+    if (this.failure !== undefined) throw this.failure;
+  }
+
   private async write(): Promise<number> {
     if (this.dropped) {
       this.deps.log.warn({ dropped: this.dropped }, 'telemetry: too many distinct rows between flushes; some counts were dropped');
@@ -114,6 +124,7 @@ export class TelemetryService implements TelemetrySink {
       try {
         await addReach(this.deps.storage, [...sketches.values()], this.deps.onRefused);
       } catch (err) {
+        this.failure = err;
         for (const [id, row] of sketches) {
           const later = this.reach.get(id);
           if (later) mergeRegs(later.regs, row.regs);
@@ -128,6 +139,7 @@ export class TelemetryService implements TelemetrySink {
     try {
       return await addUsage(this.deps.storage, [...batch.values()], this.deps.onRefused);
     } catch (err) {
+      this.failure = err;
       // Keep the counts for the next flush rather than lose them to a busy database.
       for (const [id, row] of batch) {
         const later = this.pending.get(id);
@@ -138,16 +150,6 @@ export class TelemetryService implements TelemetrySink {
       this.deps.log.warn({ err }, 'telemetry: flush failed; retrying with the next one');
       return 0;
     }
-  }
-
-  /** Flushes every `intervalMs` on an unref'd timer; the returned stop() flushes a last time. */
-  start(intervalMs: number): () => Promise<void> {
-    const timer = setInterval(() => void this.flush(), intervalMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await this.flush();
-    };
   }
 
   async usage(key: string, days?: number): Promise<FlagUsage> {
