@@ -89,7 +89,7 @@ describe(`one lifecycle for startServer (${onPostgres ? 'PostgreSQL' : 'SQLite'}
     const running = await startServer({ config: await configFor(dataDir), log: createLogger('silent') });
     const held = running.held();
     expect(held[0]).toBe('storage');
-    expect(held.at(-1)).toBe(onPostgres ? 'scheduler' : 'job:wal-checkpoint');
+    expect(held.at(-1)).toBe('jobs');
     expect(held).toContain(onPostgres ? 'cluster' : 'listen');
     await running.close();
     expect(running.held()).toEqual([]);

@@ -18,7 +18,7 @@ export interface SqliteOptions {
   lockDir?: string;
   /** Opened read-only (verify-audit): the file must exist and nothing is written. */
   readOnly?: boolean;
-  /** How often the WAL is checkpointed by the `wal-checkpoint` job (ms). */
+  /** How often the WAL is checkpointed by the `wal_checkpoint` job (ms). */
   checkpointEveryMs?: number;
 }
 
@@ -54,7 +54,7 @@ export function openSqlite(opts: SqliteOptions): SqliteStorage {
     lock?.release();
     throw err;
   }
-  // A server (it holds DATA_DIR) checkpoints on a timer (the `wal-checkpoint` job), so no commit
+  // A server (it holds DATA_DIR) checkpoints on a timer (the `wal_checkpoint` job), so no commit
   // (a kill's) pays for copying the WAL; a one-off command leaves it to SQLite.
   const serving = lock !== undefined;
   if (serving) sqlite.pragma('wal_autocheckpoint = 0');
@@ -63,7 +63,7 @@ export function openSqlite(opts: SqliteOptions): SqliteStorage {
   const gate = new WriteGate();
   let queued = false;
   const checkpoint: StorageJob = {
-    name: 'wal-checkpoint',
+    name: 'wal_checkpoint',
     everyMs: opts.checkpointEveryMs ?? 1000,
     // Through the write gate, where a kill waiting goes first; one checkpoint queued at most, so
     // behind a long write the ticks do not pile up. A busy or failed checkpoint is retried on the
