@@ -8,7 +8,8 @@ import { latestCheckpoint } from './audit/checkpoint-store.js';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint-key.js';
 import { gateOf } from './write-gate.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
-import { AuthFailureLimiter } from './auth/auth-limiter.js';
+import { authFailureLimiter } from './auth/shared-auth-limiter.js';
+import { limitStores } from './limits/limit-stores.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
 import { pollTokenRevocations, RevocationList } from './auth/revocation-list.js';
@@ -181,7 +182,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   const revocations = new RevocationList(opened.db, revocationPoll.version);
   await revocations.load();
+  // Rate limits count where every replica sees them (PostgreSQL), else in memory (server/limits/).
+  const limits = limitStores(config.databaseUrl, (err) => log.warn({ err }, 'limits: a pooled PostgreSQL connection failed; the pool opens a new one'));
   const services = createServices({
+    limits,
     revocations,
     db: opened.db,
     clock,
@@ -223,7 +227,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const authenticator = createAuthenticator(
     opened.db,
     verifyUser,
-    new AuthFailureLimiter(config.authFailureLimit),
+    authFailureLimiter(config.authFailureLimit, limits, () => services.clock().getTime(), (err) => log.warn({ err }, 'limits: failed authentications could not be counted in PostgreSQL; counted in this replica only')),
     clientAddressResolver(trustedProxies),
     (claims) => revocations.isRevoked(claims),
   );
@@ -283,6 +287,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     unwatch();
     revocationPoll.stop();
     await cluster?.close();
+    await limits.close();
     await opened.close();
     lock.release();
     throw err;
@@ -294,7 +299,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   services.ofrep.events.baseUrl = config.publicUrl ?? url;
   // Registers this replica (heartbeat, acknowledgement figures) and takes part in the job lease.
   if (cluster) {
-    await cluster.attach(services.push.tracker, config.publicUrl ?? url);
+    await cluster.attach(services.push.tracker, config.publicUrl ?? url, budget);
     log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
   }
 
@@ -361,6 +366,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await stopAuditCheckpoints();
         // Removes this replica's row and gives up the job lease, so the others know at once.
         await cluster?.close();
+        await limits.close();
         server.closeAllConnections();
         await stopped;
         await opened.close();

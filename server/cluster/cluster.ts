@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker } from '../push/propagation.js';
+import type { KeyStreamCounts } from '../push/stream-budget.js';
 import { JobLease } from './job-lease.js';
 import { PgChangeBus } from './pg-change-bus.js';
 import { GONE_AFTER_BEATS, ReplicaRegistry } from './replica-registry.js';
@@ -28,7 +29,8 @@ export interface Cluster {
   bus: PgChangeBus;
   lease: JobLease;
   registry?: ReplicaRegistry;
-  attach(tracker: PropagationTracker, url: string): Promise<void>;
+  /** `streams`: the stream budget, so MAX_CONNECTIONS_PER_KEY counts every replica's streams. */
+  attach(tracker: PropagationTracker, url: string, streams?: KeyStreamCounts): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,8 +52,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     name,
     bus,
     lease,
-    async attach(tracker, url) {
-      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, onBeat: () => lease.renew() });
+    async attach(tracker, url, streams) {
+      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, onBeat: () => lease.renew(), streams });
       cluster.registry = registry;
       await registry.start();
     },

@@ -3,6 +3,7 @@ import type { ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
+import type { KeyStreamCounts } from '../push/stream-budget.js';
 import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
 import type { PgChangeBus } from './pg-change-bus.js';
 import { heartbeat, listReplicas, pruneReplicas, removeReplica } from './replica-store.js';
@@ -26,6 +27,8 @@ export interface RegistryDeps {
   coalesceMs?: number;
   /** Runs after each heartbeat (the job lease renews here). */
   onBeat?: () => Promise<unknown>;
+  /** The stream budget: its per-key counts go out with each heartbeat, the others' sum comes back (MAX_CONNECTIONS_PER_KEY). */
+  streams?: KeyStreamCounts;
 }
 
 interface Other {
@@ -33,6 +36,8 @@ interface Other {
   figures: AckFigures;
   /** performance.now() when last heard from (heartbeat row or notice). */
   heardAt: number;
+  /** Its live streams per SDK key id, as of its last heartbeat. */
+  keyStreams: Record<string, number>;
 }
 
 /**
@@ -123,19 +128,23 @@ export class ReplicaRegistry implements RemoteAcks {
     const { db, bus } = this.deps;
     try {
       const own = this.own();
-      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion });
+      const keyStreams = JSON.stringify(this.deps.streams?.keyCounts() ?? {});
+      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion, key_streams: keyStreams });
       const now = performance.now();
       for (const row of await listReplicas(db)) {
         if (row.id === this.deps.id) continue;
         const figures = parseFigures(row.acks) ?? { n: 0, connected: row.sdk_count, applied: [] };
         const heardAt = now - Number(row.age_ms);
+        const keys = parseKeyStreams(row.key_streams);
         const o = this.others.get(row.id);
-        if (!o) this.others.set(row.id, { name: row.name, figures, heardAt });
+        if (!o) this.others.set(row.id, { name: row.name, figures, heardAt, keyStreams: keys });
         else {
           if (figures.n > o.figures.n) o.figures = figures;
           o.heardAt = Math.max(o.heardAt, heardAt);
+          o.keyStreams = keys;
         }
       }
+      this.publishKeyStreams();
       await pruneReplicas(db, FORGET_AFTER_MS);
     } catch (err) {
       this.deps.log.warn({ err }, 'cluster: heartbeat failed; retried on the next one');
@@ -176,6 +185,7 @@ export class ReplicaRegistry implements RemoteAcks {
     if (typeof m.r !== 'string' || m.r === this.deps.id) return;
     if (m.bye === true) {
       this.others.delete(m.r);
+      this.publishKeyStreams();
       this.changed();
       return;
     }
@@ -183,7 +193,7 @@ export class ReplicaRegistry implements RemoteAcks {
     if (!figures) return;
     const o = this.others.get(m.r);
     const name = typeof m.name === 'string' ? m.name : (o?.name ?? m.r);
-    if (!o) this.others.set(m.r, { name, figures, heardAt: performance.now() });
+    if (!o) this.others.set(m.r, { name, figures, heardAt: performance.now(), keyStreams: {} });
     else {
       if (figures.n > o.figures.n) o.figures = figures;
       o.heardAt = performance.now();
@@ -191,7 +201,32 @@ export class ReplicaRegistry implements RemoteAcks {
     this.changed();
   }
 
+  /** Tells the stream budget the live other replicas' streams per SDK key (a gone replica's no longer count). */
+  private publishKeyStreams(): void {
+    if (!this.deps.streams) return;
+    const now = performance.now();
+    const sum = new Map<string, number>();
+    for (const o of this.others.values()) {
+      if (now - o.heardAt > GONE_AFTER_BEATS * this.deps.heartbeatMs) continue;
+      for (const [id, n] of Object.entries(o.keyStreams)) sum.set(id, (sum.get(id) ?? 0) + n);
+    }
+    this.deps.streams.elsewhere(sum);
+  }
+
   private changed(): void {
     for (const l of this.listeners) l();
+  }
+}
+
+/** A row's `key_streams` JSON: {"<key id>": count}; anything else reads as none. */
+function parseKeyStreams(text: string | null | undefined): Record<string, number> {
+  try {
+    const v = JSON.parse(text ?? '{}') as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    const out: Record<string, number> = {};
+    for (const [k, n] of Object.entries(v)) if (Number.isSafeInteger(n) && (n as number) > 0) out[k] = n as number;
+    return out;
+  } catch {
+    return {};
   }
 }
