@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../server/auth/tokens.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
@@ -11,15 +12,17 @@ import { manualClock } from './rollout-fixtures.js';
  * database (whatever SWITCHYARD_TEST_DB says), each limit split across both is still the
  * configured total, not twice it.
  */
-let pg: TestPostgres;
+let pgc: TestPostgres;
 const servers: TestServer[] = [];
 const peers: RawPeer[] = [];
 
 async function replicas(config: Record<string, unknown>, clock?: ReturnType<typeof manualClock>): Promise<[TestServer, TestServer]> {
-  const [a, b] = await startReplicas(await pg.createDatabase(), ['limits-a', 'limits-b'], { config, clock: clock?.clock });
+  const [a, b] = await startReplicas(await pgc.createDatabase(), ['limits-a', 'limits-b'], { config, clock: clock?.clock });
   servers.push(a!, b!);
   return [a!, b!];
 }
+
+const pg_url = () => pgc.createDatabase();
 
 /** One heartbeat of each replica, in order: `a` writes its row, then `b` writes its own and reads `a`'s. */
 async function heartbeat(...rs: TestServer[]): Promise<void> {
@@ -27,13 +30,13 @@ async function heartbeat(...rs: TestServer[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pgc = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {
   for (const p of peers) p.ws.terminate();
   for (const s of servers) await s.close();
-  await pg?.stop();
+  await pgc?.stop();
 });
 
 describe('limits across two replicas on one PostgreSQL database', () => {
@@ -103,6 +106,28 @@ describe('limits across two replicas on one PostgreSQL database', () => {
     const newest = await open(a);
     expect((await onA[0]!.closed).code).toBe(4429);
     expect([...onA, ...onB, newest].filter((p) => p.ws.readyState === p.ws.OPEN)).toHaveLength(4);
+  });
+
+  it('failed authentications stuck behind a locked limiter table hold up no kill, and are answered 401 (counted in the replica) once the store gives up', async () => {
+    const url = await pg_url();
+    const [a] = await startReplicas(url, ['limits-solo'], { config: { authFailureLimit: 100 } });
+    servers.push(a!);
+    await createFlag(a!, 'kill-under-lock');
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE rate_limits IN ACCESS EXCLUSIVE MODE');
+      // More failures than the limiter's pool has connections: they all wait on the lock or the pool.
+      const failing = Array.from({ length: 8 }, (_, i) => a!.api('GET', '/api/flags', { token: `stuck-${i}` }));
+      const kill = await a!.api('POST', '/api/flags/kill-under-lock/kill', { as: 'oncall', body: { reason: 'incident while the limiter is stuck' } });
+      expect(kill.status).toBe(200);
+      expect(kill.body.killed).toBe(true);
+      expect((await Promise.all(failing)).map((r) => r.status)).toEqual(Array(8).fill(401));
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
   });
 
   it('a replica holding none of a key\'s streams refuses a new one while the other replicas hold MAX_CONNECTIONS_PER_KEY', async () => {

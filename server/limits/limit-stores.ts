@@ -98,7 +98,7 @@ const INT8 = 20;
  * The one place that decides where limits count until server/storage/ provides it: with
  * DATABASE_URL, PostgreSQL on a pool of `max` connections of its own (int8 read as a number,
  * as server/db.ts reads it), so a flood of failed logins or metric batches queues there and
- * never on the urgent pool a kill takes; otherwise memory.
+ * never on the urgent pool a kill takes (nor on the main pool); otherwise memory.
  */
 export function limitStores(databaseUrl: string | undefined, onPoolError?: (err: Error) => void, max = 4): LimitStores {
   if (!databaseUrl) return MEMORY_LIMITS;
@@ -106,6 +106,8 @@ export function limitStores(databaseUrl: string | undefined, onPoolError?: (err:
     connectionString: databaseUrl,
     max,
     connectionTimeoutMillis: 5000,
+    // A limiter query stuck behind a lock gives up after 2 s: the request then counts in this replica.
+    statement_timeout: 2000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
