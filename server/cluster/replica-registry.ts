@@ -6,6 +6,7 @@ import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
 import type { KeyStreamCounts } from '../push/stream-budget.js';
 import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
 import type { PgChangeBus } from './pg-change-bus.js';
+import { parseKeyStreams, sumKeyStreams } from './key-streams.js';
 import { heartbeat, listReplicas, pruneReplicas, removeReplica } from './replica-store.js';
 
 export const ACKS_CHANNEL = 'switchyard_acks';
@@ -203,14 +204,9 @@ export class ReplicaRegistry implements RemoteAcks {
 
   /** Tells the stream budget the live other replicas' streams per SDK key (a gone replica's no longer count). */
   private publishKeyStreams(): void {
-    if (!this.deps.streams) return;
     const now = performance.now();
-    const sum = new Map<string, number>();
-    for (const o of this.others.values()) {
-      if (now - o.heardAt > GONE_AFTER_BEATS * this.deps.heartbeatMs) continue;
-      for (const [id, n] of Object.entries(o.keyStreams)) sum.set(id, (sum.get(id) ?? 0) + n);
-    }
-    this.deps.streams.elsewhere(sum);
+    const live = [...this.others.values()].filter((o) => now - o.heardAt <= GONE_AFTER_BEATS * this.deps.heartbeatMs);
+    this.deps.streams?.elsewhere(sumKeyStreams(live.map((o) => o.keyStreams)));
   }
 
   private changed(): void {
@@ -218,15 +214,3 @@ export class ReplicaRegistry implements RemoteAcks {
   }
 }
 
-/** A row's `key_streams` JSON: {"<key id>": count}; anything else reads as none. */
-function parseKeyStreams(text: string | null | undefined): Record<string, number> {
-  try {
-    const v = JSON.parse(text ?? '{}') as unknown;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-    const out: Record<string, number> = {};
-    for (const [k, n] of Object.entries(v)) if (Number.isSafeInteger(n) && (n as number) > 0) out[k] = n as number;
-    return out;
-  } catch {
-    return {};
-  }
-}
