@@ -7,7 +7,7 @@ import { AuditCheckpoints } from './audit/audit-checkpoints.js';
 import { latestCheckpoint } from './audit/checkpoint-store.js';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint-key.js';
 import { createAuthenticator } from './auth/auth-middleware.js';
-import { AuthFailureLimiter } from './auth/auth-limiter.js';
+import { authFailureLimiter } from './auth/shared-auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
 import { RevocationList } from './auth/revocation-list.js';
@@ -52,7 +52,7 @@ export interface StartOptions {
 }
 
 /** The steps of startServer that acquire something, in order (the lifecycle test fails each in turn). */
-export const START_STEPS = ['storage', 'migrate', 'cluster', 'revocations', 'checkpoints', 'push', 'metrics-listen', 'listen', 'cluster-attach', 'jobs'] as const;
+export const START_STEPS = ['storage', 'migrate', 'cluster', 'revocations', 'limits', 'checkpoints', 'push', 'metrics-listen', 'listen', 'cluster-attach', 'jobs'] as const;
 export type StartStep = (typeof START_STEPS)[number];
 
 export interface RunningServer {
@@ -166,7 +166,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const revocations = new RevocationList(storage.db, revocationSignal.version);
     await revocations.load();
     step('revocations');
+    // Rate limits and the per-key stream cap count where every replica sees them (PostgreSQL), else in memory (server/limits/).
+    const limits = life.use('limits', storage.openLimits(), (l) => l.close());
+    step('limits');
     const services = createServices({
+      limits,
       revocations,
       storage,
       clock,
@@ -216,7 +220,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const authenticator = createAuthenticator(
       storage.db,
       verifyUser,
-      new AuthFailureLimiter(config.authFailureLimit),
+      authFailureLimiter(config.authFailureLimit, limits, () => services.clock().getTime(), (err) => log.warn({ err }, 'limits: failed authentications could not be counted in PostgreSQL; counted in this replica only')),
       clientAddressResolver(trustedProxies),
       (claims) => revocations.isRevoked(claims),
     );
@@ -294,7 +298,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const jobs = new Jobs({ log, isLeader: runsJobs, observe: (job, seconds, failed) => prometheus.jobRan(job, seconds, failed) });
     life.defer('jobs', () => jobs.stop());
     if (cluster) {
-      await cluster.attach(services.push.tracker, config.publicUrl ?? url, jobs);
+      await cluster.attach(services.push.tracker, config.publicUrl ?? url, jobs, budget);
       log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
     }
     step('cluster-attach');

@@ -24,6 +24,7 @@ import { WebhookNotifier } from './rollout/webhook-notifier.js';
 import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
 import { OfrepService } from './ofrep/ofrep-service.js';
+import type { LimitStores } from './limits/limit-stores.js';
 
 export interface ServiceDeps {
   /** The database: its Kysely handle, write gate, locks (server/storage/). */
@@ -41,6 +42,8 @@ export interface ServiceDeps {
   observeWrite?: (seconds: number) => void;
   /** Metric ingestion limits (config.metricNamesPerFlag, config.metricsRateLimit). */
   sampleLimits?: SampleLimits;
+  /** Where rate limits count: PostgreSQL shared by the replicas, or memory (default; server/limits/limit-stores.ts). */
+  limits?: LimitStores;
   /** Days raw samples and telemetry are kept (config.retentionDays). */
   retentionDays?: number;
   /** Evaluations per second one SDK connection may report (config.telemetryMaxEvalsPerSecond). */
@@ -118,7 +121,7 @@ export function createServices(input: ServiceDeps): Services {
       const trips = await guardrails.check(fresh, requestId);
       await lapses.evaluate(fresh.map((s) => s.flag), requestId);
       return trips;
-    }, metricRanges),
+    }, metricRanges, deps.limits, (err) => deps.log.warn({ err }, 'limits: the shared sample rate limit could not be counted; this batch counted in this replica only')),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),
     webhooks,
     push,

@@ -14,6 +14,17 @@ export function fingerprint(credential: string): string {
   return crypto.createHash('sha256').update(credential).digest('base64url').slice(0, 22);
 }
 
+/**
+ * What the authenticator asks (server/auth/auth-middleware.ts). The two refusals are synchronous
+ * and read only this process's memory, so a request costs no lookup; only `fail`, after a
+ * credential did not verify, may wait for the store the replicas share.
+ */
+export interface AuthLimiter {
+  refuseAnonymous(address: string): void;
+  refuseCredential(credential: string): void;
+  fail(address: string, credential: string | undefined): void | Promise<void>;
+}
+
 interface Window {
   start: number;
   failures: number;
@@ -27,7 +38,7 @@ interface Window {
  * token in a retry loop), and `refuseFailure` only after a credential did not verify.
  * Memory is bounded: at most `maxEntries` windows; past that, expired ones go, then the oldest.
  */
-export class AuthFailureLimiter {
+export class AuthFailureLimiter implements AuthLimiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(

@@ -5,7 +5,7 @@ import { Forbidden, Unauthorized } from '../errors.js';
 import { CAN, type Permission } from './roles.js';
 import type { Actor, Principal } from '../actor.js';
 import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
-import type { AuthFailureLimiter } from './auth-limiter.js';
+import type { AuthLimiter } from './auth-limiter.js';
 import type { VerifiedUser } from './tokens.js';
 import { isRevoked, type TokenClaims } from './token-revocations.js';
 
@@ -39,7 +39,7 @@ export interface Authenticator {
 export function createAuthenticator(
   db: Db,
   verifyUser: (token: string) => Promise<VerifiedUser>,
-  limiter?: AuthFailureLimiter,
+  limiter?: AuthLimiter,
   addressOf: (req: http.IncomingMessage) => string = (req) => req.socket.remoteAddress ?? 'unknown',
   /** The server passes its in-memory RevocationList, so a request's token costs no database read. */
   revoked: (claims: TokenClaims) => Promise<boolean> = (claims) => isRevoked(db, claims),
@@ -67,7 +67,7 @@ export function createAuthenticator(
       try {
         return await resolve(token);
       } catch (err) {
-        if (address !== undefined && err instanceof Unauthorized) limiter?.fail(address, token);
+        if (address !== undefined && err instanceof Unauthorized) await limiter?.fail(address, token);
         throw err;
       }
     },

@@ -4,6 +4,7 @@ import type { Db } from '../db.js';
 import { Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker } from '../push/propagation.js';
+import type { KeyStreamCounts } from '../push/stream-budget.js';
 import { JobLease } from './job-lease.js';
 import { PgChangeBus } from './pg-change-bus.js';
 import { GONE_AFTER_BEATS, ReplicaRegistry } from './replica-registry.js';
@@ -29,8 +30,11 @@ export interface Cluster {
   bus: PgChangeBus;
   lease: JobLease;
   registry?: ReplicaRegistry;
-  /** `jobs`: the server's scheduler, where the heartbeat runs (without one, the cluster keeps its own). */
-  attach(tracker: PropagationTracker, url: string, jobs?: Jobs): Promise<void>;
+  /**
+   * `jobs`: the server's scheduler, where the heartbeat runs (without one, the cluster keeps its own).
+   * `streams`: the stream budget, so MAX_CONNECTIONS_PER_KEY counts every replica's streams.
+   */
+  attach(tracker: PropagationTracker, url: string, jobs?: Jobs, streams?: KeyStreamCounts): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,9 +57,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     name,
     bus,
     lease,
-    async attach(tracker, url, jobs) {
+    async attach(tracker, url, jobs, streams) {
       if (!jobs) own = jobs = new Jobs({ log: opts.log });
-      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, jobs, onBeat: () => lease.renew() });
+      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, jobs, onBeat: () => lease.renew(), streams });
       cluster.registry = registry;
       await registry.start();
     },

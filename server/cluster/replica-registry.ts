@@ -4,8 +4,10 @@ import type { Db } from '../db.js';
 import type { JobHandle, Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
+import type { KeyStreamCounts } from '../push/stream-budget.js';
 import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
 import type { PgChangeBus } from './pg-change-bus.js';
+import { parseKeyStreams, sumKeyStreams } from './key-streams.js';
 import { heartbeat, listReplicas, pruneReplicas, removeReplica } from './replica-store.js';
 
 export const ACKS_CHANNEL = 'switchyard_acks';
@@ -29,6 +31,8 @@ export interface RegistryDeps {
   coalesceMs?: number;
   /** Runs after each heartbeat (the job lease renews here). */
   onBeat?: () => Promise<unknown>;
+  /** The stream budget: its per-key counts go out with each heartbeat, the others' sum comes back (MAX_CONNECTIONS_PER_KEY). */
+  streams?: KeyStreamCounts;
 }
 
 interface Other {
@@ -36,6 +40,8 @@ interface Other {
   figures: AckFigures;
   /** performance.now() when last heard from (heartbeat row or notice). */
   heardAt: number;
+  /** Its live streams per SDK key id, as of its last heartbeat. */
+  keyStreams: Record<string, number>;
 }
 
 /**
@@ -126,19 +132,23 @@ export class ReplicaRegistry implements RemoteAcks {
     let failure: unknown;
     try {
       const own = this.own();
-      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion });
+      const keyStreams = JSON.stringify(this.deps.streams?.keyCounts() ?? {});
+      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion, key_streams: keyStreams });
       const now = performance.now();
       for (const row of await listReplicas(db)) {
         if (row.id === this.deps.id) continue;
         const figures = parseFigures(row.acks) ?? { n: 0, connected: row.sdk_count, applied: [] };
         const heardAt = now - Number(row.age_ms);
+        const keys = parseKeyStreams(row.key_streams);
         const o = this.others.get(row.id);
-        if (!o) this.others.set(row.id, { name: row.name, figures, heardAt });
+        if (!o) this.others.set(row.id, { name: row.name, figures, heardAt, keyStreams: keys });
         else {
           if (figures.n > o.figures.n) o.figures = figures;
           o.heardAt = Math.max(o.heardAt, heardAt);
+          o.keyStreams = keys;
         }
       }
+      this.publishKeyStreams();
       await pruneReplicas(db, FORGET_AFTER_MS);
     } catch (err) {
       failure = err;
@@ -180,6 +190,7 @@ export class ReplicaRegistry implements RemoteAcks {
     if (typeof m.r !== 'string' || m.r === this.deps.id) return;
     if (m.bye === true) {
       this.others.delete(m.r);
+      this.publishKeyStreams();
       this.changed();
       return;
     }
@@ -187,7 +198,7 @@ export class ReplicaRegistry implements RemoteAcks {
     if (!figures) return;
     const o = this.others.get(m.r);
     const name = typeof m.name === 'string' ? m.name : (o?.name ?? m.r);
-    if (!o) this.others.set(m.r, { name, figures, heardAt: performance.now() });
+    if (!o) this.others.set(m.r, { name, figures, heardAt: performance.now(), keyStreams: {} });
     else {
       if (figures.n > o.figures.n) o.figures = figures;
       o.heardAt = performance.now();
@@ -195,7 +206,15 @@ export class ReplicaRegistry implements RemoteAcks {
     this.changed();
   }
 
+  /** Tells the stream budget the live other replicas' streams per SDK key (a gone replica's no longer count). */
+  private publishKeyStreams(): void {
+    const now = performance.now();
+    const live = [...this.others.values()].filter((o) => now - o.heardAt <= GONE_AFTER_BEATS * this.deps.heartbeatMs);
+    this.deps.streams?.elsewhere(sumKeyStreams(live.map((o) => o.keyStreams)));
+  }
+
   private changed(): void {
     for (const l of this.listeners) l();
   }
 }
+

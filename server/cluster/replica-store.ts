@@ -11,14 +11,14 @@ export interface ReplicaRow extends ReplicaTable {
 
 /** The `replicas` table (migrations/0015): every query on it is here. */
 export async function heartbeat(db: Db, r: Omit<ReplicaTable, 'started_at' | 'heartbeat_at'>): Promise<void> {
-  await sql`insert into replicas (id, name, url, started_at, heartbeat_at, sdk_count, acks, state_version)
-    values (${r.id}, ${r.name}, ${r.url}, ${dbNowMs}, ${dbNowMs}, ${r.sdk_count}, ${r.acks}, ${r.state_version})
+  await sql`insert into replicas (id, name, url, started_at, heartbeat_at, sdk_count, acks, state_version, key_streams)
+    values (${r.id}, ${r.name}, ${r.url}, ${dbNowMs}, ${dbNowMs}, ${r.sdk_count}, ${r.acks}, ${r.state_version}, ${r.key_streams})
     on conflict (id) do update set url = excluded.url, heartbeat_at = excluded.heartbeat_at, sdk_count = excluded.sdk_count,
-      acks = excluded.acks, state_version = excluded.state_version`.execute(db);
+      acks = excluded.acks, state_version = excluded.state_version, key_streams = excluded.key_streams`.execute(db);
 }
 
 export async function listReplicas(db: Db): Promise<ReplicaRow[]> {
-  const r = await sql<ReplicaRow>`select id, name, url, started_at, heartbeat_at, sdk_count, acks, state_version,
+  const r = await sql<ReplicaRow>`select id, name, url, started_at, heartbeat_at, sdk_count, acks, state_version, key_streams,
     (${dbNowMs} - heartbeat_at)::bigint as age_ms from replicas order by name, id`.execute(db);
   return r.rows;
 }

@@ -140,7 +140,7 @@ export class Prometheus {
 
   readonly streamEvictions = new Counter({
     name: 'switchyard_stream_evictions_total',
-    help: 'Long-lived streams evicted for a newer one, by the cap reached (key: MAX_CONNECTIONS_PER_KEY, user: MAX_ADMIN_STREAMS_PER_USER, address: MAX_STREAMS_PER_ADDRESS, budget: MAX_STREAMS, connections: MAX_CONNECTIONS) and kind',
+    help: 'Long-lived streams evicted for a newer one, by the cap reached (key: MAX_CONNECTIONS_PER_KEY, user: MAX_ADMIN_STREAMS_PER_USER, address: MAX_STREAMS_PER_ADDRESS, budget: MAX_STREAMS, connections: MAX_CONNECTIONS; replicas: a newcomer refused, its key holding MAX_CONNECTIONS_PER_KEY on the other replicas) and kind',
     labelNames: ['cap', 'kind'] as const,
     registers: [this.registry],
   });

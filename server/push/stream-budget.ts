@@ -5,9 +5,21 @@ export type StreamKind = 'sdk' | 'ofrep' | 'admin';
  * Which cap made room: the credential's share (`key`: MAX_CONNECTIONS_PER_KEY, `user`:
  * MAX_ADMIN_STREAMS_PER_USER), the client address's (`address`: MAX_STREAMS_PER_ADDRESS), the
  * whole budget (`budget`: MAX_STREAMS), or the process's connection cap (`connections`:
- * MAX_CONNECTIONS, when no idle socket was left to evict).
+ * MAX_CONNECTIONS, when no idle socket was left to evict); `replicas`: the newcomer itself was
+ * refused, its key holding MAX_CONNECTIONS_PER_KEY streams on the other replicas.
  */
-export type StreamCap = 'key' | 'user' | 'address' | 'budget' | 'connections';
+export type StreamCap = 'key' | 'user' | 'address' | 'budget' | 'connections' | 'replicas';
+
+/**
+ * An SDK key's streams on the other replicas of a cluster (server/cluster/replica-registry.ts):
+ * this replica's counts go out with its heartbeat, the others' sum comes back with each one.
+ */
+export interface KeyStreamCounts {
+  /** This replica's live SDK and OFREP streams per SDK key id. */
+  keyCounts(): Record<string, number>;
+  /** The other live replicas' streams per SDK key id (as of their last heartbeat). */
+  elsewhere(counts: ReadonlyMap<string, number>): void;
+}
 
 export interface StreamLimits {
   total: number;
@@ -37,12 +49,14 @@ export type Release = () => void;
  * holding the most. One credential or address can so hold at most its share, and whoever
  * connects next gets in.
  */
-export class StreamBudget {
+export class StreamBudget implements KeyStreamCounts {
   /** Every held stream, oldest first (Set order). */
   private readonly all = new Set<Held>();
   private readonly byCredential = new Map<string, Set<Held>>();
   private readonly byAddress = new Map<string, Set<Held>>();
   private readonly byKind: Record<StreamKind, number> = { sdk: 0, ofrep: 0, admin: 0 };
+  /** Streams per credential (`key:<id>`) on the other replicas; empty on one node. */
+  private others: ReadonlyMap<string, number> = new Map();
 
   constructor(
     private readonly limits: StreamLimits,
@@ -64,9 +78,11 @@ export class StreamBudget {
    * (`key:<id>`, `user:<sub>`); `close` ends the stream when it is evicted.
    */
   admit(kind: StreamKind, credential: string, address: string, close: (cap: StreamCap) => void): Release {
-    const cap = kind === 'admin' ? this.limits.perUser : this.limits.perKey;
+    const cap = kind === 'admin' ? this.limits.perUser : this.limits.perKey - (this.others.get(credential) ?? 0);
+    if (cap <= 0) return this.refuse(kind, close);
     const own = this.byCredential.get(credential);
-    if (own && own.size >= Math.min(cap, this.limits.total)) this.evict(first(own)!, kind === 'admin' ? 'user' : 'key');
+    // A key's share here shrinks when the other replicas hold its streams: its oldest go first.
+    while (own && own.size > 0 && own.size >= Math.min(cap, this.limits.total)) this.evict(first(own)!, kind === 'admin' ? 'user' : 'key');
     const there = this.byAddress.get(address);
     if (there && there.size >= Math.min(this.limits.perAddress, this.limits.total)) this.evict(oldestOf(there, credential), 'address');
     if (this.all.size >= this.limits.total) this.evict(this.oldestOfLargest()!, 'budget');
@@ -76,6 +92,27 @@ export class StreamBudget {
     group(this.byAddress, address).add(h);
     this.byKind[kind]++;
     return () => this.release(h);
+  }
+
+  keyCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [credential, held] of this.byCredential) if (credential.startsWith('key:')) out[credential.slice(4)] = held.size;
+    return out;
+  }
+
+  elsewhere(counts: ReadonlyMap<string, number>): void {
+    this.others = new Map([...counts].map(([id, n]) => [`key:${id}`, n]));
+  }
+
+  /**
+   * The other replicas hold the key's whole share and this one none to make room with: the
+   * newcomer is closed (right after its caller has set it up) instead of taken. Its client
+   * retries, and a replica holding the key's streams takes it by evicting their oldest.
+   */
+  private refuse(kind: StreamKind, close: (cap: StreamCap) => void): Release {
+    this.onEvict?.('replicas', kind);
+    setImmediate(() => close('replicas'));
+    return () => undefined;
   }
 
   /** Evicts the oldest stream of the largest holder (the connection cap was reached); false when none is held. */
@@ -110,6 +147,7 @@ export class StreamBudget {
 
 /** Why an evicted stream was closed, for its close frame or log. */
 export function evictionMessage(cap: StreamCap): string {
+  if (cap === 'replicas') return 'refused: this SDK key holds MAX_CONNECTIONS_PER_KEY streams on the other replicas; retry later';
   const name = { key: 'MAX_CONNECTIONS_PER_KEY', user: 'MAX_ADMIN_STREAMS_PER_USER', address: 'MAX_STREAMS_PER_ADDRESS', budget: 'MAX_STREAMS', connections: 'MAX_CONNECTIONS' }[cap];
   return `evicted: a newer stream took this one's place (${name})`;
 }

@@ -27,14 +27,7 @@ export class SampleRateLimiter {
   check(key: string, n: number): void {
     const b = this.refill(key);
     if (n <= b.tokens) return;
-    const retryAfter = Math.max(1, Math.ceil((n - b.tokens) / this.perSecond));
-    const what = this.unit === 'samples' ? 'metric samples' : 'observations (the samples\' counts)';
-    throw new RateLimited(
-      'metrics_rate_limited',
-      `this token may send ${this.perSecond} ${what} per second; this batch of ${n} does not fit now, try again in ${retryAfter}s (nothing was stored)`,
-      retryAfter,
-      { limitPerSecond: this.perSecond, [this.unit]: n, retryAfterSeconds: retryAfter },
-    );
+    throw sampleRateLimited(this.unit, this.perSecond, n, Math.max(1, Math.ceil((n - b.tokens) / this.perSecond)));
   }
 
   /** Takes `n` from `key`'s bucket, or throws RateLimited and takes nothing. */
@@ -58,4 +51,15 @@ export class SampleRateLimiter {
   get size(): number {
     return this.buckets.size;
   }
+}
+
+/** The 429 of a batch that does not fit a token's budget of `unit` per second (in memory or shared). */
+export function sampleRateLimited(unit: 'samples' | 'observations', perSecond: number, n: number, retryAfter: number): RateLimited {
+  const what = unit === 'samples' ? 'metric samples' : 'observations (the samples\' counts)';
+  return new RateLimited(
+    'metrics_rate_limited',
+    `this token may send ${perSecond} ${what} per second; this batch of ${n} does not fit now, try again in ${retryAfter}s (nothing was stored)`,
+    retryAfter,
+    { limitPerSecond: perSecond, [unit]: n, retryAfterSeconds: retryAfter },
+  );
 }

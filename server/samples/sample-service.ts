@@ -1,5 +1,4 @@
 import type { Actor } from '../actor.js';
-import { monotonicOf } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveStageRows } from '../flags/flag-store.js';
@@ -7,7 +6,8 @@ import { stageStart } from '../flags/flag-view.js';
 import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
 import { addReporters } from './sample-reporter-store.js';
 import { DEFAULT_MAX_SAMPLE_COUNT, refuseOutOfBounds, refuseOutOfScope } from './sample-bounds.js';
-import { SampleRateLimiter } from './sample-rate-limiter.js';
+import { sampleBudget, type SampleBudget } from './sample-budget.js';
+import { MEMORY_LIMITS, type LimitStores } from '../limits/limit-stores.js';
 import { m2Of, type SampleInput } from './sample-schemas.js';
 import { insertSamples } from './sample-store.js';
 import { sampleSeriesView, type SeriesPageQuery } from './sample-series-view.js';
@@ -42,8 +42,7 @@ export interface IngestResult {
  * the fresh samples, and a trip is audited as a change.
  */
 export class SampleService {
-  private readonly limiter: SampleRateLimiter;
-  private readonly observations: SampleRateLimiter;
+  private readonly budget: SampleBudget;
   private readonly maxCount: number;
 
   constructor(
@@ -53,13 +52,13 @@ export class SampleService {
     private readonly onFresh: SampleListener = async () => [],
     /** The ranges the flags' plans declare for their metrics (the rollout domain, wired in services.ts); none: the default bounds only. */
     private readonly rangesOf: MetricRangePort = async () => new Map(),
+    /** Where the per-token rate limits count (server/limits/): this process by default. */
+    stores: LimitStores = MEMORY_LIMITS,
+    onStoreError?: (err: unknown) => void,
   ) {
-    const monotonic = monotonicOf(deps.clock);
     this.maxCount = limits.maxSampleCount ?? DEFAULT_MAX_SAMPLE_COUNT;
-    const perSecond = limits.observationsPerSecond ?? DEFAULT_OBSERVATIONS_PER_SECOND;
-    this.limiter = new SampleRateLimiter(limits.samplesPerSecond, monotonic);
-    // A bucket holds at least one sample of the largest count, so such a sample always fits in time.
-    this.observations = new SampleRateLimiter(perSecond, monotonic, 10_000, 'observations', Math.max(perSecond, this.maxCount));
+    const observationsPerSecond = limits.observationsPerSecond ?? DEFAULT_OBSERVATIONS_PER_SECOND;
+    this.budget = sampleBudget({ samplesPerSecond: limits.samplesPerSecond, observationsPerSecond, maxSampleCount: this.maxCount }, stores, deps.clock, onStoreError);
   }
 
   async ingest(actor: Actor, samples: SampleInput[], batch: boolean): Promise<IngestResult> {
@@ -79,9 +78,9 @@ export class SampleService {
     // The default bounds and the count bound need no database: refuse before taking any budget.
     refuseOutOfBounds(samples, path, () => undefined, this.maxCount);
     const observed = samples.reduce((a, s) => a + (s.count ?? 1), 0);
-    this.observations.check(actor.sub, observed);
-    this.limiter.take(actor.sub, rows.length);
-    this.observations.take(actor.sub, observed);
+    // In memory synchronous; shared by the replicas, one round trip to PostgreSQL.
+    const taken = this.budget.take(actor.sub, rows.length, observed);
+    if (taken) await taken;
     const receivedAt = now.toISOString();
     let uncounted = 0;
     await this.deps.storage.write(false, async (trx) => {

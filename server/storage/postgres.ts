@@ -1,3 +1,4 @@
+import { postgresLimits } from '../limits/limit-stores.js';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { ConfigError } from '../errors.js';
@@ -41,8 +42,11 @@ const pgTypes = {
  * reads or metric ingestion cannot make a kill wait for a connection. Opening connects nothing:
  * `checkIntegrity()` is the first query.
  */
+/** Connections of the rate limiters' own pool (server/limits/): a flood of failed logins or metric batches queues there. */
+const LIMITS_POOL_MAX = 4;
+
 export function openPostgres(opts: PostgresOptions): PostgresStorage {
-  const pool = (max: number) => {
+  const pool = (max: number, statementTimeoutMs?: number) => {
     // A connection attempt that hangs (PostgreSQL down, a network partition) fails after 5 s
     // instead of holding the request: the caller answers 503 and the client retries.
     const p = new pg.Pool({
@@ -50,6 +54,7 @@ export function openPostgres(opts: PostgresOptions): PostgresStorage {
       types: pgTypes,
       max,
       connectionTimeoutMillis: 5000,
+      ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
       ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
     // An idle pooled connection the server closed (restart, failover, admin shutdown) is emitted
@@ -108,6 +113,8 @@ export function openPostgres(opts: PostgresOptions): PostgresStorage {
       await notices?.listen(REVOCATIONS_CHANNEL, () => version++);
       return { version: () => version, stop: () => off?.() };
     },
+    // A limiter query stuck behind a lock gives up after 2 s (the request then counts in this replica).
+    openLimits: () => postgresLimits(pool(LIMITS_POOL_MAX, 2000), true),
     jobs: [],
     clusterUrl: opts.databaseUrl,
     close() {

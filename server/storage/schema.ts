@@ -213,6 +213,8 @@ export interface ReplicaTable {
   sdk_count: number;
   acks: string;
   state_version: number;
+  /** Live streams per SDK key id, JSON {"<id>": count} (migrations/0023; MAX_CONNECTIONS_PER_KEY across replicas). */
+  key_streams: string;
 }
 
 /** `leases` (migrations/0015): who runs a cluster-wide job until when (server/cluster/lease-store.ts). */

@@ -1,3 +1,4 @@
+import { MEMORY_LIMITS } from '../limits/limit-stores.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -103,6 +104,8 @@ export function openSqlite(opts: SqliteOptions): SqliteStorage {
     async revocationSignal() {
       return { version: () => sqlite.pragma('data_version', { simple: true }) as number, stop: () => undefined };
     },
+    // One server per SQLite file: its limits count in its own memory.
+    openLimits: () => MEMORY_LIMITS,
     jobs: serving ? [checkpoint] : [],
     lockHeld: lock ? () => lock.held() : undefined,
     close() {

@@ -1,3 +1,4 @@
+import type { LimitStores } from '../limits/limit-stores.js';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { Database, Db } from './schema.js';
@@ -64,6 +65,12 @@ export interface Storage extends StorageLane {
    * NOTIFY heard on `notices` (the cluster's LISTEN connection).
    */
   revocationSignal(notices?: NoticeSource): Promise<ChangeSignal>;
+  /**
+   * Where the rate limits and the per-key stream cap count (server/limits/): SQLite, in this
+   * process; PostgreSQL, in `rate_limits`, which every replica shares, on a small pool of its own
+   * (never the urgent one, never the main one). The caller closes it.
+   */
+  openLimits(): LimitStores;
   /** Background work the server schedules while it serves (SQLite: WAL checkpoints). */
   readonly jobs: StorageJob[];
   /**
