@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/helpers/test-db.js';
 import { AuditRecorder } from '../audit/audit-recorder.js';
 import type { Actor } from '../actor.js';
 import { LocalChangeBus } from '../changes.js';
-import { migrate, openDb, type OpenedDb } from '../db.js';
 import { FlagService } from '../flags/flag-service.js';
 import { SampleService } from './sample-service.js';
 import type { JudgedSample, SampleListener } from './sample-types.js';
@@ -11,12 +11,11 @@ const NOW = new Date('2026-12-01T10:00:00.000Z');
 const reporter: Actor = { sub: 'svc:reporter', role: 'metrics', requestId: 'req-1' };
 const admin: Actor = { sub: 'user:ana', role: 'admin', requestId: null };
 
-let opened: OpenedDb | undefined;
+let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
 afterEach(async () => opened?.close());
 
 async function setup(listener?: SampleListener) {
-  opened = openDb(':memory:');
-  await migrate(opened.db);
+  opened = await openTestDatabase();
   const deps = { db: opened.db, audit: new AuditRecorder(() => NOW), bus: new LocalChangeBus(), clock: () => NOW };
   await new FlagService(deps).create(admin, { key: 'checkout', description: '', owner: 'team', tags: [], on: true, off: false });
   return new SampleService(deps, undefined, listener);
