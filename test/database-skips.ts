@@ -16,7 +16,6 @@ const SQLITE_FILE = 'inspects or damages the SQLite file itself, which a Postgre
 const SDK_ONLY = 'the SDK alone (fake sockets or a packed package), no server database';
 const UI_ONLY = 'drives the admin UI in Chromium; every API call under it runs on both databases in the integration suites';
 const OWN_CLUSTER = 'PostgreSQL only: starts its own embedded cluster whatever the project, so a second (sqlite) run would repeat it';
-const SPAWNS_SQLITE = 'spawns `switchyard serve` processes on a DATA_DIR (SQLite); processes on PostgreSQL are test/cluster-processes.test.ts';
 
 /** Keys: a file (`test/….test.ts`, `sdk/test/…`) or a test's full name as `it` is given it. */
 export const SKIPS: Record<string, Skip> = {
@@ -37,9 +36,6 @@ export const SKIPS: Record<string, Skip> = {
   'test/data-dir.test.ts': { skip: 'postgres', why: 'the DATA_DIR lock and file modes guard the SQLite file; on PostgreSQL replicas share one database and hold no lock' },
   'test/reliability-crash.test.ts': { skip: 'postgres', why: `kill -9 mid-write, then reads the SQLite file: ${SQLITE_FILE}` },
   'test/reliability-faults.test.ts': { skip: 'postgres', why: `a busy and a full SQLite file (busy_timeout, max_page_count): ${SQLITE_FILE}` },
-  'test/drain.test.ts': { skip: 'postgres', why: SPAWNS_SQLITE },
-  'test/reliability-sdk-restarts.test.ts': { skip: 'postgres', why: SPAWNS_SQLITE },
-  'test/reliability-storm.test.ts': { skip: 'postgres', why: SPAWNS_SQLITE },
   'test/cli.test.ts': { skip: 'postgres', why: 'the CLI on a DATA_DIR SQLite file (init, migrate, a foreign file); on PostgreSQL: test/postgres-cli.test.ts' },
   'test/audit-checkpoints.test.ts': { skip: 'postgres', why: `forges the audit chain in the SQLite file and runs \`verify-audit FILE\` on it (on PostgreSQL: test/cli-secret-file.test.ts, test/audit-checkpoint-chain.test.ts); ${SQLITE_FILE}` },
   // Single tests.

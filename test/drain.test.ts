@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type WebSocketConstructor } from '@switchyard-flags/sdk';
-import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
+import { openDatabase } from '../server/db.js';
+import { bootServer, databaseOf, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 
 /** `ws`, calling `onOpen(url)` for every socket the client opens. */
@@ -124,11 +124,11 @@ describe('SIGTERM drains `switchyard serve`', () => {
       const response = await held.finish();
       expect(response).toMatch(/HTTP\/1\.1 200 OK/);
       expect(await exited).toBe(0);
-      const db = new SQLite(path.join(a.dataDir, 'switchyard.db'), { readonly: true });
+      const stored = openDatabase({ databaseUrl: await databaseOf(a.dataDir), dbFile: path.join(a.dataDir, 'switchyard.db') });
       try {
-        expect(db.prepare("select killed from flags where key = 'drain-flag'").get()).toEqual({ killed: 1 });
+        expect(await stored.db.selectFrom('flags').select('killed').where('key', '=', 'drain-flag').executeTakeFirst()).toEqual({ killed: 1 });
       } finally {
-        db.close();
+        await stored.close();
       }
     } finally {
       client.close();
