@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { openDatabase } from '../server/db.js';
-import { bootServer, databaseOf, type ServerProc } from './helpers/reliability-proc.js';
+import { bootServer, databaseOf, shareDatabase, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 
 /** `ws`, calling `onOpen(url)` for every socket the client opens. */
@@ -60,11 +60,12 @@ const dirs: string[] = [];
 let seedDir: string;
 let sdkKey: string;
 
-/** A copy of the seeded DATA_DIR (same SDK key, flags and state version): a second replica. */
+/** A copy of the seeded DATA_DIR (same SDK key, flags and state version; on PostgreSQL the seed's database): a second replica. */
 function replicaDir(): string {
   const d = tempDataDir();
   dirs.push(d);
   for (const f of fs.readdirSync(seedDir)) if (f !== 'switchyard.lock') fs.cpSync(path.join(seedDir, f), path.join(d, f), { recursive: true });
+  shareDatabase(d, seedDir);
   return d;
 }
 

@@ -35,6 +35,12 @@ export async function databaseOf(dataDir: string): Promise<string | undefined> {
   return databases.get(dataDir);
 }
 
+/** A copy of `seedDir` as a second replica: in the `postgres` project it shares the seed's database. */
+export function shareDatabase(dataDir: string, seedDir: string): void {
+  const url = databases.get(seedDir);
+  if (url) databases.set(dataDir, url);
+}
+
 export async function bootServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProc> {
   const databaseUrl = env.DATABASE_URL ?? (await databaseOf(dataDir));
   const child = spawn(process.execPath, [CLI, 'serve'], {
