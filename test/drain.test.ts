@@ -7,6 +7,7 @@ import { createClient, type WebSocketConstructor } from '@switchyard-flags/sdk';
 import { openDatabase } from '../server/db.js';
 import { bootServer, databaseOf, shareDatabase, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
+import { itSqliteOnly } from './helpers/test-db.js';
 
 /** `ws`, calling `onOpen(url)` for every socket the client opens. */
 function watchingWebSocket(onOpen: (url: string) => void): WebSocketConstructor {
@@ -138,7 +139,7 @@ describe('SIGTERM drains `switchyard serve`', () => {
     }
   });
 
-  it('a request still in flight after DRAIN_SECONDS does not hold the process: it exits 0 and the request is cut', async () => {
+  itSqliteOnly('a request still in flight after DRAIN_SECONDS does not hold the process: it exits 0 and the request is cut', async () => {
     const a = await bootServer(replicaDir(), { DRAIN_SECONDS: '1' });
     try {
       const held = await heldRequest(a.port, '/api/flags/drain-flag/kill', await a.token('oncall'), { reason: 'never finished' });
