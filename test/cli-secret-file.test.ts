@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db.js';
 import { cli } from './helpers/cli.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 
 const dirs: string[] = [];
@@ -21,7 +22,7 @@ function writeSecret(file: string, bytes = 32, mode = 0o600): void {
 
 let pg: TestPostgres;
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await testCluster();
 });
 afterAll(async () => {
   await pg.stop();

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { migrate, openDatabase } from '../server/db.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { busReplica, engineer, until, type BusReplica } from './helpers/cluster.js';
 
 let pg: TestPostgres;
 const replicas: BusReplica[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await testCluster();
 }, 120_000);
 
 afterAll(async () => {

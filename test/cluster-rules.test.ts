@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { createFlag, type TestServer } from './helpers/server.js';
 import { startReplicas } from './helpers/replicas.js';
 import { advance, auditOf, putPlan, signoff } from './rollout-fixtures.js';
@@ -10,7 +11,7 @@ let pg: TestPostgres;
 const servers: TestServer[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await testCluster();
 }, 120_000);
 
 afterAll(async () => {

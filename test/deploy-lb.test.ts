@@ -5,7 +5,8 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client, type WebSocketConstructor } from '@switchyard-flags/sdk';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 import { freePort } from './helpers/free-port.js';
@@ -108,7 +109,7 @@ describe.skipIf(!bin)(`three replicas on PostgreSQL behind ${name}`, () => {
   let sdkKey: string;
 
   beforeAll(async () => {
-    pg = await startPostgres();
+    pg = await testCluster();
     const databaseUrl = await pg.createDatabase();
     const shared = tempDataDir();
     dirs.push(shared);

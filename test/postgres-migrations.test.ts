@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { dialectOf, migrate, migrateDown, openDatabase, type OpenedDatabase } from '../server/db.js';
 import { migrations } from '../migrations/index.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { tempDataDir } from './helpers/server.js';
 import { ConfigError, configFromEnv } from '../server/config.js';
 
@@ -37,7 +38,7 @@ async function tables(o: OpenedDatabase): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await testCluster();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { putPlan } from './rollout-fixtures.js';
 
@@ -19,7 +20,7 @@ async function serve(databaseUrl?: string, config: Record<string, unknown> = {})
 }
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await testCluster();
 }, 120_000);
 
 afterAll(async () => {

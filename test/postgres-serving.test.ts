@@ -3,7 +3,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import type { TestPostgres } from './helpers/postgres.js';
+import { testCluster } from './helpers/test-db.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -20,7 +21,7 @@ async function serve(databaseUrl?: string, config: Record<string, unknown> = {})
 }
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await testCluster();
 }, 120_000);
 
 afterAll(async () => {
