@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db.js';
 import { cli } from './helpers/cli.js';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 
 const dirs: string[] = [];
@@ -22,7 +21,7 @@ function writeSecret(file: string, bytes = 32, mode = 0o600): void {
 
 let pg: TestPostgres;
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
 });
 afterAll(async () => {
   await pg.stop();

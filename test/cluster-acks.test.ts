@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../server/db.js';
 import type { Peer } from '../server/push/propagation.js';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { busReplica, engineer, until, type BusReplica } from './helpers/cluster.js';
 
 // Replicas in one process on one PostgreSQL; their SDK peers are joined to each replica's real
@@ -12,7 +11,7 @@ let pg: TestPostgres;
 const replicas: BusReplica[] = [];
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {

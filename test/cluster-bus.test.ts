@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { migrate, openDatabase } from '../server/db.js';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { busReplica, engineer, until, type BusReplica } from './helpers/cluster.js';
 
 let pg: TestPostgres;
 const replicas: BusReplica[] = [];
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {

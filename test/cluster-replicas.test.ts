@@ -1,8 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@switchyard-flags/sdk/node';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, type TestServer } from './helpers/server.js';
 import { issueSdkKey } from './helpers/push-client.js';
 import { startReplicas } from './helpers/replicas.js';
@@ -16,7 +15,7 @@ const clients: Client[] = [];
 let hook: Hook;
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
   hook = await webhookServer();
 }, 120_000);
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, type TestServer } from './helpers/server.js';
 import { startReplicas } from './helpers/replicas.js';
 import { advance, auditOf, putPlan, signoff } from './rollout-fixtures.js';
@@ -11,7 +10,7 @@ let pg: TestPostgres;
 const servers: TestServer[] = [];
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {

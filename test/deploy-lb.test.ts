@@ -5,8 +5,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client, type WebSocketConstructor } from '@switchyard-flags/sdk';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 import { freePort } from './helpers/free-port.js';
@@ -109,7 +108,7 @@ describe.skipIf(!bin)(`three replicas on PostgreSQL behind ${name}`, () => {
   let sdkKey: string;
 
   beforeAll(async () => {
-    pg = await testCluster();
+    pg = await startPostgres();
     const databaseUrl = await pg.createDatabase();
     const shared = tempDataDir();
     dirs.push(shared);

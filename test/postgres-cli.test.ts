@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
 /** The CLI and the audit routes against a server on PostgreSQL (a real embedded cluster). */
@@ -11,7 +10,7 @@ let ts: TestServer;
 let url: string;
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
   url = await pg.createDatabase();
   // No signed checkpoint yet: this file is about the chain itself on PostgreSQL.
   ts = await startTestServer({ config: { databaseUrl: url, checkpointEvery: 1_000_000 } });

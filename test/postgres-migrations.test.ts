@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { dialectOf, migrate, migrateDown, openDatabase, type OpenedDatabase } from '../server/db.js';
 import { migrations } from '../migrations/index.js';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDataDir } from './helpers/server.js';
 import { ConfigError, configFromEnv } from '../server/config.js';
 
@@ -38,7 +37,7 @@ async function tables(o: OpenedDatabase): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestPostgres } from './helpers/postgres.js';
-import { testCluster } from './helpers/test-db.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -21,7 +20,7 @@ async function serve(databaseUrl?: string, config: Record<string, unknown> = {})
 }
 
 beforeAll(async () => {
-  pg = await testCluster();
+  pg = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {

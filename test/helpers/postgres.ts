@@ -118,7 +118,7 @@ export async function createDatabaseAt(adminUrl: string, template?: string): Pro
  * default strategy (WAL_LOG, which writes every page of the copy to the WAL) took about 1 s on
  * this machine, for each of the hundreds of databases a run makes.
  */
-export async function createNamed(adminUrl: string, name: string, template: string): Promise<void> {
+async function createNamed(adminUrl: string, name: string, template: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

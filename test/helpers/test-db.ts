@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { inject, it, type TestFunction } from 'vitest';
 import { dialectOf, migrate, openDatabase, type Db } from '../../server/db.js';
 import { SKIPS } from '../database-skips.js';
-import { createDatabaseAt, createNamed, dropDatabase, startPostgres, TEMPLATE_DATABASE, type TestPostgres } from './postgres.js';
+import { createDatabaseAt, dropDatabase, TEMPLATE_DATABASE } from './postgres.js';
 
 /** The `postgres` and `postgres-unit` projects (vitest.config.ts set SWITCHYARD_TEST_DB): tests run on PostgreSQL. */
 export const onPostgres = process.env.SWITCHYARD_TEST_DB === 'postgres';
@@ -16,30 +16,6 @@ export async function testDatabaseUrl(): Promise<string | undefined> {
   const admin = inject('testPostgresUrl');
   if (!admin) throw new Error('SWITCHYARD_TEST_DB=postgres but no cluster was started (test/global-setup.ts must run: use vitest.config.ts)');
   return await createDatabaseAt(admin, TEMPLATE_DATABASE);
-}
-
-/**
- * The cluster a PostgreSQL-only file makes its (empty) databases in: in the `postgres` project the
- * run's own (test/global-setup.ts), which saves an initdb and a start per file; elsewhere one of
- * its own. stop() stops only a cluster it started; a test that stops PostgreSQL under a server
- * (pause()/resume()) needs its own: startPostgres().
- */
-export async function testCluster(): Promise<TestPostgres> {
-  const admin = onPostgres ? inject('testPostgresUrl') : undefined;
-  if (!admin) return await startPostgres();
-  const refuse = () => Promise.reject(new Error("pause()/resume() would stop the run's cluster under every file: use startPostgres()"));
-  return {
-    port: Number(new URL(admin).port),
-    url: admin,
-    async createDatabase(name?: string) {
-      if (!name) return await createDatabaseAt(admin);
-      await createNamed(admin, name, 'template1');
-      return admin.replace(/\/postgres$/, `/${name}`);
-    },
-    stop: async () => undefined,
-    pause: refuse,
-    resume: refuse,
-  };
 }
 
 /**
