@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type WebSocketConstructor } from '@switchyard-flags/sdk';
-import { bootServer, type ServerProc } from './helpers/reliability-proc.js';
+import { openDatabase } from '../server/db.js';
+import { bootServer, databaseOf, shareDatabase, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
+import { itSqliteOnly } from './helpers/test-db.js';
 
 /** `ws`, calling `onOpen(url)` for every socket the client opens. */
 function watchingWebSocket(onOpen: (url: string) => void): WebSocketConstructor {
@@ -60,11 +61,12 @@ const dirs: string[] = [];
 let seedDir: string;
 let sdkKey: string;
 
-/** A copy of the seeded DATA_DIR (same SDK key, flags and state version): a second replica. */
+/** A copy of the seeded DATA_DIR (same SDK key, flags and state version; on PostgreSQL the seed's database): a second replica. */
 function replicaDir(): string {
   const d = tempDataDir();
   dirs.push(d);
   for (const f of fs.readdirSync(seedDir)) if (f !== 'switchyard.lock') fs.cpSync(path.join(seedDir, f), path.join(d, f), { recursive: true });
+  shareDatabase(d, seedDir);
   return d;
 }
 
@@ -124,11 +126,11 @@ describe('SIGTERM drains `switchyard serve`', () => {
       const response = await held.finish();
       expect(response).toMatch(/HTTP\/1\.1 200 OK/);
       expect(await exited).toBe(0);
-      const db = new SQLite(path.join(a.dataDir, 'switchyard.db'), { readonly: true });
+      const stored = openDatabase({ databaseUrl: await databaseOf(a.dataDir), dbFile: path.join(a.dataDir, 'switchyard.db') });
       try {
-        expect(db.prepare("select killed from flags where key = 'drain-flag'").get()).toEqual({ killed: 1 });
+        expect(await stored.db.selectFrom('flags').select('killed').where('key', '=', 'drain-flag').executeTakeFirst()).toEqual({ killed: 1 });
       } finally {
-        db.close();
+        await stored.close();
       }
     } finally {
       client.close();
@@ -137,7 +139,7 @@ describe('SIGTERM drains `switchyard serve`', () => {
     }
   });
 
-  it('a request still in flight after DRAIN_SECONDS does not hold the process: it exits 0 and the request is cut', async () => {
+  itSqliteOnly('a request still in flight after DRAIN_SECONDS does not hold the process: it exits 0 and the request is cut', async () => {
     const a = await bootServer(replicaDir(), { DRAIN_SECONDS: '1' });
     try {
       const held = await heldRequest(a.port, '/api/flags/drain-flag/kill', await a.token('oncall'), { reason: 'never finished' });

@@ -46,7 +46,7 @@ describe('the OFREP routes under property-based fuzzing', () => {
     await fc.assert(
       fc.asyncProperty(path, body, async (p, raw) => {
         cases++;
-        const before = dbState(ts);
+        const before = await dbState(ts);
         const res = await ts.api('POST', p, { body: raw, headers: { 'x-api-key': key, 'content-type': 'application/json' } });
         const label = `${p} ${raw.slice(0, 200)} -> ${res.status} ${res.text.slice(0, 300)}`;
         expect(res.status, label).toBeLessThan(500);
@@ -58,7 +58,7 @@ describe('the OFREP routes under property-based fuzzing', () => {
         expect([200, 400, 404], label).toContain(res.status);
         expect(schema.safeParse(res.body).error?.issues, label).toBeUndefined();
         if (res.status === 404) expect(p, label).toContain('/nope');
-        expect(dbState(ts), label).toBe(before);
+        expect(await dbState(ts), label).toBe(before);
       }),
       { numRuns: RUNS, seed: SEED },
     );

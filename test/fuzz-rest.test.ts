@@ -52,13 +52,13 @@ describe('every JSON endpoint under property-based fuzzing', () => {
     await fc.assert(
       fc.asyncProperty(invalidBodies(e), async (m) => {
         cases++;
-        const before = dbState(ts);
+        const before = await dbState(ts);
         const res = await send(e, i, m.body, m.raw);
         const label = `${m.what}: ${(m.raw ?? JSON.stringify(m.body) ?? '').slice(0, 300)} -> ${res.status} ${res.text.slice(0, 300)}`;
         expect([400, 413], label).toContain(res.status);
         expect(res.body.error.code, label).toMatch(/^[a-z_]+$/);
         expect(res.body.error.message.length, label).toBeGreaterThan(10);
-        expect(dbState(ts), label).toBe(before);
+        expect(await dbState(ts), label).toBe(before);
       }),
       { numRuns: ADVERSARIAL_RUNS, seed: SEED + i },
     );
@@ -68,13 +68,13 @@ describe('every JSON endpoint under property-based fuzzing', () => {
     await fc.assert(
       fc.asyncProperty(randomBodies(e), async (body) => {
         cases++;
-        const before = dbState(ts);
+        const before = await dbState(ts);
         const res = await send(e, i, body);
         const label = `${JSON.stringify(body)?.slice(0, 300)} -> ${res.status} ${res.text.slice(0, 300)}`;
         expect(res.status, label).toBeLessThan(500);
         if (res.status >= 400) {
           expect(res.body.error.code, label).toMatch(/^[a-z_]+$/);
-          expect(dbState(ts), label).toBe(before);
+          expect(await dbState(ts), label).toBe(before);
         }
       }),
       { numRuns: RANDOM_RUNS, seed: SEED + 100 + i },
@@ -108,12 +108,12 @@ describe('every JSON endpoint under property-based fuzzing', () => {
 
 describe('regressions found by fuzzing', () => {
   it('a flag value nested 30 000 levels deep gets a 400, not a 500 (the recursive JSON schema overflowed the stack)', async () => {
-    const before = dbState(ts);
+    const before = await dbState(ts);
     const deep = '['.repeat(30_000) + ']'.repeat(30_000);
     const res = await ts.api('POST', '/api/flags', { as: 'engineer', body: `{"key":"deep","owner":"o","on":${deep},"off":[]}` });
     expect(res.status, res.text).toBe(400);
     expect(res.body.error.message).toContain('nested more than 64 levels');
-    expect(dbState(ts)).toBe(before);
+    expect(await dbState(ts)).toBe(before);
   });
 
   it('a metric batch nested 100 000 levels deep gets a 400', async () => {

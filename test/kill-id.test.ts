@@ -63,11 +63,11 @@ describe('kill ids', () => {
     expect(await flag('r-c')).toMatchObject({ killed: true, killReason: 'still failing', killId: later.body.killId });
 
     // Re-running the same undo changes nothing and is not an error.
-    const before = dbState(ts);
+    const before = await dbState(ts);
     const again = await restore({ killId: first.body.killId, reason: 'store is back' });
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ restored: [], alreadyLive: ['r-a', 'r-b'], notThisKill: ['r-c'] });
-    expect(dbState(ts)).toBe(before);
+    expect(await dbState(ts)).toBe(before);
   });
 
   it('kills made before the kill_members table existed are read back from the audit trail by its migration', async () => {
@@ -85,17 +85,17 @@ describe('kill ids', () => {
   it('a restore by a kill id no kill ever had is a 404 and changes nothing', async () => {
     await createFlag(ts, 'unknown-id', { tags: ['lonely'] });
     await killTag('lonely', 'incident');
-    const before = dbState(ts);
+    const before = await dbState(ts);
     const res = await restore({ killId: randomUUID(), reason: 'undo' });
     expect(res.status).toBe(404);
     expect((res.body as any).error.code).toBe('not_found');
-    expect(dbState(ts)).toBe(before);
+    expect(await dbState(ts)).toBe(before);
   });
 
   it('a restore takes exactly one of tag, all or killId, and a kill id must be a UUID', async () => {
     const outage = await killTag('lonely', 'again');
     const killId = outage.body.killId ?? randomUUID();
-    const before = dbState(ts);
+    const before = await dbState(ts);
     for (const body of [
       { tag: 'lonely', killId, reason: 'r' },
       { all: true, killId, reason: 'r' },
@@ -109,7 +109,7 @@ describe('kill ids', () => {
     }
     // A kill takes no kill id: each kill makes its own.
     expect((await ts.api('POST', '/api/kill', { as: 'oncall', body: { tag: 'lonely', killId, reason: 'r' } })).status).toBe(400);
-    expect(dbState(ts)).toBe(before);
+    expect(await dbState(ts)).toBe(before);
   });
 
   it('a single kill answers its kill id, a second kill keeps it, and a restore clears it', async () => {

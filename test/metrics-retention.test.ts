@@ -14,7 +14,8 @@ afterAll(async () => {
   await ts.close();
 });
 
-const count = (table: string) => (ts.running.opened.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = async (table: 'metric_samples' | 'flag_usage' | 'flag_reach') =>
+  (await ts.running.opened.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 
 describe('retention', () => {
   it('prunes raw samples, usage and reach rows past RETENTION_DAYS in batches; the stage evidence survives', async () => {
@@ -22,25 +23,23 @@ describe('retention', () => {
     await putPlan(ts, 'kept', { stages: [{ percent: 5 }, { percent: 50, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01 }] }, { percent: 100 }] });
     await signAndAdvance(ts, 'kept');
     for (let i = 0; i < 3; i++) await report(ts, Array.from({ length: 1000 }, (_, j) => ({ flag: 'kept', metric: 'error_rate', value: (j % 10) / 1000 })));
-    const db = ts.running.opened.sqlite;
-    const usage = db.prepare("INSERT INTO flag_usage (flag, stage, variant, day, count, last_seen_at) VALUES ('kept', 1, 'on', ?, 10, ?)");
-    const reach = db.prepare("INSERT INTO flag_reach (flag, stage, day, regs) VALUES ('kept', 1, ?, x'00')");
-    for (const d of ['2026-04-01', '2026-05-15', '2026-06-01', '2026-06-20']) {
-      usage.run(d, `${d}T12:00:00.000Z`);
-      reach.run(d);
+    const { db } = ts.running.opened;
+    for (const day of ['2026-04-01', '2026-05-15', '2026-06-01', '2026-06-20']) {
+      await db.insertInto('flag_usage').values({ flag: 'kept', stage: 1, variant: 'on', day, count: 10, last_seen_at: `${day}T12:00:00.000Z` }).execute();
+      await db.insertInto('flag_reach').values({ flag: 'kept', stage: 1, day, regs: Buffer.from([0]) }).execute();
     }
     const gateBefore = (await ts.api('GET', '/api/flags/kept/gates', { as: 'viewer' })).body.gates.find((g: any) => g.gate === 'metric');
     expect(gateBefore).toMatchObject({ ok: true, samples: 3000 });
 
     time.advanceMinutes(29 * 24 * 60);
     expect(await ts.running.services.retention.prune()).toEqual({ samples: 0, usage: 2, reach: 2, names: 0 });
-    expect(count('metric_samples')).toBe(3000);
+    expect(await count('metric_samples')).toBe(3000);
     time.advanceMinutes(2 * 24 * 60);
     await report(ts, [{ flag: 'kept', metric: 'error_rate', value: 0 }]);
     expect(await ts.running.services.retention.prune()).toEqual({ samples: 3000, usage: 1, reach: 1, names: 0 });
-    expect(count('metric_samples')).toBe(1);
-    expect(count('flag_usage')).toBe(1);
-    expect(count('flag_reach')).toBe(1);
+    expect(await count('metric_samples')).toBe(1);
+    expect(await count('flag_usage')).toBe(1);
+    expect(await count('flag_reach')).toBe(1);
     const gateAfter = (await ts.api('GET', '/api/flags/kept/gates', { as: 'viewer' })).body.gates.find((g: any) => g.gate === 'metric');
     expect(gateAfter).toMatchObject({ ok: true, samples: 3001 });
     expect(ts.logs.some((l) => l.includes('retention pruned'))).toBe(true);
@@ -50,7 +49,7 @@ describe('retention', () => {
     await createFlag(ts, 'prune-kill');
     for (let i = 0; i < 2; i++) await report(ts, Array.from({ length: 1000 }, (_, j) => ({ flag: 'prune-kill', metric: 'latency_ms', value: j })));
     time.advanceMinutes(31 * 24 * 60);
-    const stored = count('metric_samples');
+    const stored = await count('metric_samples');
     const gate = ts.running.storage.gate;
     // Which write the gate admits, in order (urgent or not).
     const admitted: string[] = [];

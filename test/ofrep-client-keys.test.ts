@@ -20,7 +20,7 @@ describe('client SDK keys see only their own answers', () => {
   afterAll(() => ts.close());
 
   it('switchyard sdk-key --name web --kind client creates a client key, listed and audited with its kind', async () => {
-    const r = await cli(['sdk-key', '--name', 'web', '--kind', 'client'], { DATA_DIR: ts.dataDir });
+    const r = await cli(['sdk-key', '--name', 'web', '--kind', 'client'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^sy_sdk_[\w-]{43}\n$/);
     clientKey = r.stdout.trim();
@@ -32,7 +32,7 @@ describe('client SDK keys see only their own answers', () => {
   });
 
   it('refuses an unknown kind, on the command line and over the API, creating nothing', async () => {
-    const r = await cli(['sdk-key', '--name', 'x', '--kind', 'browser'], { DATA_DIR: ts.dataDir });
+    const r = await cli(['sdk-key', '--name', 'x', '--kind', 'browser'], { DATA_DIR: ts.dataDir, DATABASE_URL: ts.databaseUrl ?? '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--kind is "server"');
     const res = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'y', kind: 'root' } });

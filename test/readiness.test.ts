@@ -7,6 +7,7 @@ import { createLogger } from '../server/log.js';
 import { startServer } from '../server/main.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
+import { itSqliteOnly } from './helpers/test-db.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -23,7 +24,7 @@ async function gauge(name: string): Promise<number | undefined> {
 }
 
 describe('/readyz tells the truth', () => {
-  it('while the database refuses writes, the write and /readyz both answer 503 with Retry-After, and /metrics says db_write_ok 0; after, both recover', async () => {
+  itSqliteOnly('while the database refuses writes, the write and /readyz both answer 503 with Retry-After, and /metrics says db_write_ok 0; after, both recover', async () => {
     const sqlite = ts.running.opened.sqlite;
     sqlite.pragma('busy_timeout = 200');
     const other = new SQLite(ts.running.config.dbFile);
@@ -51,7 +52,7 @@ describe('/readyz tells the truth', () => {
     expect(await gauge('switchyard_last_kill_seconds')).toBeGreaterThan(0);
   });
 
-  it('a database switched to read-only: the refused write makes /readyz 503, and its probe write sees when writes work again', async () => {
+  itSqliteOnly('a database switched to read-only: the refused write makes /readyz 503, and its probe write sees when writes work again', async () => {
     const s = await startTestServer();
     try {
       expect((await s.api('GET', '/readyz')).status).toBe(200);
@@ -67,7 +68,7 @@ describe('/readyz tells the truth', () => {
     }
   });
 
-  it('when the DATA_DIR lock file is removed or replaced, /readyz answers 503 naming it', async () => {
+  itSqliteOnly('when the DATA_DIR lock file is removed or replaced, /readyz answers 503 naming it', async () => {
     const s = await startTestServer();
     try {
       const lock = path.join(s.dataDir, 'switchyard.lock');
@@ -86,7 +87,7 @@ describe('/readyz tells the truth', () => {
 });
 
 describe('a corrupted database file', () => {
-  it('is refused at start with a clear message (startServer and the CLI), instead of being served as healthy', async () => {
+  itSqliteOnly('is refused at start with a clear message (startServer and the CLI), instead of being served as healthy', async () => {
     const s = await startTestServer();
     for (let i = 0; i < 40; i++) await createFlag(s, `bulk-${i}`, { description: 'x'.repeat(1500) });
     const dataDir = s.dataDir;
@@ -111,7 +112,7 @@ describe('a corrupted database file', () => {
 });
 
 describe('every 503 carries Retry-After', () => {
-  it('a write refused by a full database answers 503 with Retry-After', async () => {
+  itSqliteOnly('a write refused by a full database answers 503 with Retry-After', async () => {
     const s = await startTestServer({ dataDir: tempDataDir() });
     try {
       const sqlite = s.running.opened.sqlite;

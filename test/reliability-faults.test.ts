@@ -74,7 +74,7 @@ describe('the database refuses writes', () => {
     await peer.next((m) => m.type === 'snapshot');
     const other = new SQLite(ts.running.config.dbFile);
     other.exec('BEGIN EXCLUSIVE');
-    const before = dbState(ts);
+    const before = await dbState(ts);
     const waits: number[] = [];
     try {
       for (const [what, method, p, body, role] of WRITES) {
@@ -87,7 +87,7 @@ describe('the database refuses writes', () => {
       expect((await ts.api('GET', '/api/flags/locked-target', { as: 'viewer' })).status).toBe(200);
       expect((await fetch(`${ts.url}/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
       expect((await fetch(`${ts.url}/healthz`)).status).toBe(200);
-      expect(dbState(ts)).toBe(before);
+      expect(await dbState(ts)).toBe(before);
     } finally {
       other.exec('ROLLBACK');
       other.close();

@@ -47,8 +47,9 @@ describe('SDK failover between replicas', () => {
     await seed.stop();
     const copy = tempDataDir();
     for (const f of fs.readdirSync(seed.dataDir)) if (f !== 'switchyard.lock') fs.cpSync(path.join(seed.dataDir, f), path.join(copy, f), { recursive: true });
-    a = await startTestServer({ dataDir: seed.dataDir, config: { heartbeatMs: 200 } });
-    b = await startTestServer({ dataDir: copy, config: { heartbeatMs: 200 } });
+    // On PostgreSQL the two replicas share the seed's database, as replicas do; on SQLite each has a copy.
+    a = await startTestServer({ dataDir: seed.dataDir, config: { heartbeatMs: 200, databaseUrl: seed.databaseUrl } });
+    b = await startTestServer({ dataDir: copy, config: { heartbeatMs: 200, databaseUrl: seed.databaseUrl } });
   });
   afterAll(async () => {
     await a.close();

@@ -109,11 +109,11 @@ describe('stage, status and approvals can only change through the gated actions'
     const v = (await flag(f)).version;
     const text = (typeof body === 'string' ? body : JSON.stringify(body)).replaceAll('{f}', f).replaceAll('"{v}"', String(v)).replaceAll('{v}', String(v));
     const role = method === 'PUT' || path.includes('signoffs') || path.includes('advance') || path.includes('resume') ? 'pm' : path.includes('metrics') ? 'metrics' : 'admin';
-    const before = dbState(ts);
+    const before = await dbState(ts);
     const res = await ts.api(method, path.replaceAll('{f}', f), { as: role, body: text });
     expect(res.status, res.text).toBe(400);
     expect(res.body.error.code).toBe('invalid_body');
-    expect(dbState(ts)).toBe(before);
+    expect(await dbState(ts)).toBe(before);
     expect(await flag(f)).toMatchObject({ stage: 0, killed: false, planVersion: 1 });
   });
 

@@ -68,9 +68,9 @@ async function fresh(b: Bound): Promise<string> {
 
 async function attempt(b: Bound, v: string) {
   const f = await fresh(b);
-  const before = dbState(ts);
+  const before = await dbState(ts);
   const res = await ts.api(b.method, b.url(f), { as: b.as, body: b.body(v, f) });
-  return { res, unchanged: dbState(ts) === before };
+  return { res, unchanged: (await dbState(ts)) === before };
 }
 
 const at = (max: number) => 'a' + 'b'.repeat(max - 1);

@@ -92,13 +92,14 @@ describe('delivery checks the destination again, after DNS', () => {
 
     // The same stored URL after the admin removed it from WEBHOOK_ALLOW.
     await ts.stop();
-    const bare = await startTestServer({ dataDir: ts.dataDir });
+    const bare = await startTestServer({ dataDir: ts.dataDir, config: { databaseUrl: ts.databaseUrl } });
     try {
       await bare.api('POST', '/api/flags/watched/restore', { as: 'oncall', body: { reason: 'no allowlist now' } });
       // A plan stored before names were checked, pointing at the receiver by a name (`localhost`).
-      const row = bare.running.opened.sqlite.prepare('select plan from flags where key = ?').get('watched') as { plan: string };
-      const plan = JSON.parse(row.plan);
-      bare.running.opened.sqlite.prepare('update flags set plan = ? where key = ?').run(JSON.stringify({ ...plan, webhookUrl: hook.url.replace('127.0.0.1', 'localhost') }), 'watched');
+      const { db } = bare.running.opened;
+      const row = await db.selectFrom('flags').select('plan').where('key', '=', 'watched').executeTakeFirstOrThrow();
+      const plan = JSON.parse(row.plan!);
+      await db.updateTable('flags').set({ plan: JSON.stringify({ ...plan, webhookUrl: hook.url.replace('127.0.0.1', 'localhost') }) }).where('key', '=', 'watched').execute();
       await bare.api('POST', '/api/flags/watched/kill', { as: 'oncall', body: { reason: 'by name' } });
       await bare.running.services.webhooks.settled();
       expect(hook.received.map((n) => n.reason)).toEqual(['control: allowlisted']);

@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openDb, type OpenedDb } from '../db.js';
+import { openTestDatabase } from '../../test/helpers/test-db.js';
 import { insertTokenRevocation } from './token-revocation-store.js';
 import { RevocationList } from './revocation-list.js';
 
-let opened: OpenedDb | undefined;
+let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
 afterEach(async () => opened?.close());
 
 async function world() {
-  opened = openDb(':memory:');
-  await migrate(opened.db);
+  opened = await openTestDatabase();
   let version = 1;
   const list = new RevocationList(opened.db, () => version);
   await list.load();
@@ -43,10 +42,9 @@ describe('the in-memory revocation list', () => {
   });
 
   it('loads every revocation already stored when it starts', async () => {
-    opened = openDb(':memory:');
-    await migrate(opened.db);
-    await insertTokenRevocation(opened.db, row({ sub: 'hana', before: 500 }));
-    const list = new RevocationList(opened.db, () => 1);
+    const { db } = (opened = await openTestDatabase());
+    await insertTokenRevocation(db, row({ sub: 'hana', before: 500 }));
+    const list = new RevocationList(db, () => 1);
     await list.load();
     expect(await list.isRevoked({ sub: 'hana', iat: 499 })).toBe(true);
   });

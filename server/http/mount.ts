@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Router } from 'express';
 import type { Permission } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
-import { Forbidden } from '../errors.js';
+import { Forbidden, ValidationError } from '../errors.js';
 import { parse } from '../validation.js';
 import type { Access, Route } from './route.js';
 
@@ -45,12 +45,17 @@ export function mount<D>(router: Router, routes: readonly Route<D>[], deps: D, g
     if (r.when && !r.when(deps)) continue;
     if (!r.path.startsWith(prefix)) throw new Error(`mount: ${r.path} is not under ${prefix}`);
     const handle: RequestHandler = async (req, res) => {
+      const params = req.params as Record<string, string>;
+      // No key holds a NUL, and PostgreSQL refuses one in any text value (a 500 there, not a 400).
+      for (const [name, value] of Object.entries(params)) {
+        if (value.includes('\u0000')) throw new ValidationError(`the path parameter ${name} holds a NUL character (%00), which no ${name} can contain`, undefined, 'invalid_path');
+      }
       const body = r.body ? parse(r.chooseBody?.(req.body) ?? r.body, req.body) : req.body;
       const query = r.query ? parse(r.query, req.query, 'query') : req.query;
       const input = {
         body,
         query,
-        params: req.params as Record<string, string>,
+        params,
         req,
         res,
         get actor() {

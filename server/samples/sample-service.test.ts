@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/helpers/test-db.js';
 import { AuditRecorder } from '../audit/audit-recorder.js';
 import type { Actor } from '../actor.js';
 import { LocalChangeBus } from '../changes.js';
-import { migrate } from '../storage/migrator.js';
-import { openSqlite, type SqliteStorage } from '../storage/sqlite.js';
 import { FlagService } from '../flags/flag-service.js';
 import { SampleService } from './sample-service.js';
 import type { JudgedSample, SampleListener } from './sample-types.js';
@@ -12,12 +11,11 @@ const NOW = new Date('2026-12-01T10:00:00.000Z');
 const reporter: Actor = { sub: 'svc:reporter', role: 'metrics', requestId: 'req-1' };
 const admin: Actor = { sub: 'user:ana', role: 'admin', requestId: null };
 
-let opened: SqliteStorage | undefined;
+let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
 afterEach(async () => opened?.close());
 
 async function setup(listener?: SampleListener) {
-  opened = openSqlite({ dbFile: ':memory:' });
-  await migrate(opened.db);
+  opened = await openTestDatabase();
   const deps = { db: opened.db, storage: opened, audit: new AuditRecorder(() => NOW, opened), bus: new LocalChangeBus(), clock: () => NOW };
   await new FlagService(deps).create(admin, { key: 'checkout', description: '', owner: 'team', tags: [], on: true, off: false });
   return new SampleService(deps, undefined, listener);

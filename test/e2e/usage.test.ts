@@ -121,14 +121,10 @@ describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
     await createFlag(ts, 'old-prompt', { description: 'prompt v1, replaced' });
     await createFlag(ts, 'fresh-idea', { description: 'created today, not evaluated yet' });
     // Age them in the database itself: created 40 days ago; old-prompt last evaluated 35 days ago.
-    const sqlite = ts.running.opened.sqlite;
+    const { db } = ts.running.opened;
     const daysAgo = (d: number) => new Date(Date.now() - d * DAY_MS).toISOString();
-    const age = sqlite.prepare('UPDATE flags SET created_at = ? WHERE key = ?');
-    age.run(daysAgo(40), 'legacy-banner');
-    age.run(daysAgo(40), 'old-prompt');
-    sqlite
-      .prepare('INSERT INTO flag_usage (flag, stage, variant, day, count, last_seen_at) VALUES (?, 0, ?, ?, ?, ?)')
-      .run('old-prompt', 'off', daysAgo(35).slice(0, 10), 12, daysAgo(35));
+    await db.updateTable('flags').set({ created_at: daysAgo(40) }).where('key', 'in', ['legacy-banner', 'old-prompt']).execute();
+    await db.insertInto('flag_usage').values({ flag: 'old-prompt', stage: 0, variant: 'off', day: daysAgo(35).slice(0, 10), count: 12, last_seen_at: daysAgo(35) }).execute();
     const stale = await ok(ts, 'GET', '/api/stale-flags?days=30', ['viewer', 'v']);
     expect(stale.flags.map((f: { key: string }) => f.key)).toEqual(['legacy-banner', 'old-prompt']);
 

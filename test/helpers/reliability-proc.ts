@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { issueToken, loadSecretFile } from '../../server/auth/tokens.js';
 import type { Role } from '../../server/auth/roles.js';
+import { testDatabaseUrl } from './test-db.js';
 
 const CLI = path.resolve('dist/cli.js');
 /** The built SDK (global-setup builds dist/ before any test), importable from a worker's source. */
@@ -21,9 +22,29 @@ export interface ServerProc {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** In the `postgres` project: each DATA_DIR's database, so a server booted again on it finds its state. */
+const databases = new Map<string, string>();
+
+/** The DATABASE_URL a server on `dataDir` gets in the `postgres` project (undefined on SQLite). */
+export async function databaseOf(dataDir: string): Promise<string | undefined> {
+  if (!databases.has(dataDir)) {
+    const url = await testDatabaseUrl();
+    if (!url) return undefined;
+    databases.set(dataDir, url);
+  }
+  return databases.get(dataDir);
+}
+
+/** A copy of `seedDir` as a second replica: in the `postgres` project it shares the seed's database. */
+export function shareDatabase(dataDir: string, seedDir: string): void {
+  const url = databases.get(seedDir);
+  if (url) databases.set(dataDir, url);
+}
+
 export async function bootServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProc> {
+  const databaseUrl = env.DATABASE_URL ?? (await databaseOf(dataDir));
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', AUTH_FAILURE_LIMIT: '1000000', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', AUTH_FAILURE_LIMIT: '1000000', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,21 +1,20 @@
 import type { Role } from '../../server/auth/roles.js';
 import type { Actor } from '../../server/actor.js';
 import { LocalChangeBus, type ChangeEvent } from '../../server/changes.js';
-import { migrate } from '../../server/storage/migrator.js';
-import { openSqlite } from '../../server/storage/sqlite.js';
 import { createLogger } from '../../server/log.js';
 import { createServices, type ServiceDeps, type Services } from '../../server/services.js';
 import { manualClock } from '../rollout-fixtures.js';
+import { openTestDatabase } from './test-db.js';
 
 /**
- * The fast tier's world: every service from `createServices()` on a migrated in-memory SQLite
- * database, a clock the test moves by hand, and no HTTP. Each call is a fresh database, so a
- * test can build one per `it` without sharing state.
+ * The fast tier's world: every service from `createServices()` on a migrated database of the
+ * project's kind (in-memory SQLite in `sqlite-unit`; in `postgres-unit` a copy of the run's
+ * migrated template, dropped by close()), a clock the test moves by hand, and no HTTP. Each call
+ * is a fresh database, so a test can build one per `it` without sharing state.
  */
 export async function unitServices(opts: { start?: string; deps?: Partial<Omit<ServiceDeps, 'storage' | 'clock' | 'bus' | 'log'>> } = {}) {
   const time = manualClock(opts.start);
-  const opened = openSqlite({ dbFile: ':memory:' });
-  await migrate(opened.db);
+  const opened = await openTestDatabase();
   const bus = new LocalChangeBus();
   const events: ChangeEvent[] = [];
   bus.subscribe((e) => events.push(e));
@@ -25,7 +24,6 @@ export async function unitServices(opts: { start?: string; deps?: Partial<Omit<S
     services,
     storage: opened,
     db: opened.db,
-    sqlite: opened.sqlite,
     time,
     /** Every change announced on the bus, in order (published only after commit). */
     events,

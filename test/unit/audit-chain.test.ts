@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entryHash } from '../../server/audit/audit-hash.js';
+import { auditTriggerOff } from '../helpers/test-db.js';
 import { actor, createFlag, unitServices, type UnitWorld } from '../helpers/unit-services.js';
 
 let w: UnitWorld;
@@ -26,16 +27,18 @@ describe('the audit chain', () => {
 
   it('the database itself refuses UPDATE and DELETE of audit rows', async () => {
     await createFlag(w, 'a');
-    expect(() => w.sqlite.prepare("update audit set reason = 'x' where seq = 1").run()).toThrow();
-    expect(() => w.sqlite.prepare('delete from audit where seq = 1').run()).toThrow();
+    const before = await w.db.selectFrom('audit').selectAll().execute();
+    await expect(w.db.updateTable('audit').set({ reason: 'x' }).where('seq', '=', 1).execute()).rejects.toThrow(/audit trail is append-only/);
+    await expect(w.db.deleteFrom('audit').where('seq', '=', 1).execute()).rejects.toThrow(/audit trail is append-only/);
+    expect(await w.db.selectFrom('audit').selectAll().execute()).toEqual(before);
   });
 
   it('an entry edited in place is named by verify as altered', async () => {
     await createFlag(w, 'a');
     await w.kills.kill(oncall, 'a', 'real reason');
     await w.kills.restore(oncall, 'a', 'ok');
-    w.sqlite.exec('drop trigger audit_no_update');
-    w.sqlite.prepare("update audit set reason = 'routine maintenance' where seq = 2").run();
+    await auditTriggerOff(w.db, 'update');
+    await w.db.updateTable('audit').set({ reason: 'routine maintenance' }).where('seq', '=', 2).execute();
     const v = await w.audit.verify();
     expect(v).toMatchObject({ ok: false, firstBad: 2, count: 1 });
     expect((v as { problem?: string }).problem).toContain('altered');
@@ -43,8 +46,8 @@ describe('the audit chain', () => {
 
   it('an entry removed from the middle is caught at the gap', async () => {
     for (const key of ['a', 'b', 'c']) await createFlag(w, key);
-    w.sqlite.exec('drop trigger audit_no_delete');
-    w.sqlite.prepare('delete from audit where seq = 2').run();
+    await auditTriggerOff(w.db, 'delete');
+    await w.db.deleteFrom('audit').where('seq', '=', 2).execute();
     const v = await w.audit.verify();
     expect(v).toMatchObject({ ok: false, firstBad: 3 });
     expect((v as { problem?: string }).problem).toContain('missing');
@@ -53,10 +56,10 @@ describe('the audit chain', () => {
   it('a rewritten entry with a recomputed hash still breaks the link to the next one', async () => {
     await createFlag(w, 'a');
     await createFlag(w, 'b');
-    w.sqlite.exec('drop trigger audit_no_update');
-    const row = w.sqlite.prepare('select * from audit where seq = 1').get() as any;
+    await auditTriggerOff(w.db, 'update');
+    const row = await w.db.selectFrom('audit').selectAll().where('seq', '=', 1).executeTakeFirstOrThrow();
     const forged = { ...row, actor: 'someone-else' };
-    w.sqlite.prepare('update audit set actor = ?, hash = ? where seq = 1').run(forged.actor, entryHash(row.prev_hash, forged));
+    await w.db.updateTable('audit').set({ actor: forged.actor, hash: entryHash(row.prev_hash, forged) }).where('seq', '=', 1).execute();
     const v = await w.audit.verify();
     expect(v).toMatchObject({ ok: false, firstBad: 2 });
     expect((v as { problem?: string }).problem).toContain('does not link');
@@ -97,7 +100,7 @@ describe('the write gate, seen from the services', () => {
     await Promise.all([held, batch, kill]);
     expect(done).toEqual(['kill', 'batch']);
     expect((await w.flags.get('busy')).killed).toBe(true);
-    expect(w.sqlite.prepare("select count(*) as n from metric_samples where flag = 'busy'").get()).toEqual({ n: 1 });
+    expect(await w.db.selectFrom('metric_samples').select((eb) => eb.fn.countAll<number>().as('n')).where('flag', '=', 'busy').executeTakeFirst()).toEqual({ n: 1 });
   });
 
   it('announcements are published only after the change committed, flag changes first', async () => {

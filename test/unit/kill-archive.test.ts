@@ -13,7 +13,7 @@ afterEach(async () => {
 
 const oncall = actor('oncall', 'oncall-user');
 const admin = actor('admin', 'admin-ada');
-const auditCount = () => w.sqlite.prepare('select count(*) as n from audit').get() as { n: number };
+const auditCount = () => w.db.selectFrom('audit').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
 const entries = async (flag: string, action: string) => (await w.audit.list({ flag, action }, undefined, 50)).entries;
 
 describe('kill and restore rules', () => {
@@ -59,17 +59,17 @@ describe('kill and restore rules', () => {
     await w.kills.restore(oncall, 'r-c', 'tried it');
     await w.kills.kill(oncall, 'r-c', 'still failing');
     expect(await w.kills.restoreKill(oncall, first.killId!, 'store is back')).toMatchObject({ changed: ['r-a'], unchanged: ['r-b'], notThisKill: ['r-c'] });
-    const before = auditCount();
+    const before = await auditCount();
     expect(await w.kills.restoreKill(oncall, first.killId!, 'store is back')).toMatchObject({ changed: [], unchanged: ['r-a', 'r-b'], notThisKill: ['r-c'] });
-    expect(auditCount()).toEqual(before);
+    expect(await auditCount()).toEqual(before);
   });
 
   it('a restore by a kill id no kill ever had is not_found and changes nothing', async () => {
     await createFlag(w, 'lonely', { tags: ['lonely'] });
     await w.kills.killMany(oncall, { tag: 'lonely' }, 'incident');
-    const before = auditCount();
+    const before = await auditCount();
     expect(await refusal(w.kills.restoreKill(oncall, randomUUID(), 'undo'))).toMatchObject({ status: 404, code: 'not_found' });
-    expect(auditCount()).toEqual(before);
+    expect(await auditCount()).toEqual(before);
     expect((await w.flags.get('lonely')).killed).toBe(true);
   });
 });
@@ -78,11 +78,11 @@ describe('archive rules', () => {
   it('archiving a killed flag is refused with flag_killed and writes no audit entry', async () => {
     await createFlag(w, 'reply-drafts', { on: 'v2', off: 'v1' });
     await w.kills.kill(oncall, 'reply-drafts', 'bad drafts');
-    const before = auditCount();
+    const before = await auditCount();
     const err = await refusal(w.flags.archive(admin, 'reply-drafts', 'tidy up', undefined));
     expect(err).toMatchObject({ status: 409, code: 'flag_killed' });
     expect(err!.message).toMatch(/restore it or keep it killed/);
-    expect(auditCount()).toEqual(before);
+    expect(await auditCount()).toEqual(before);
     expect(await w.flags.get('reply-drafts')).toMatchObject({ killed: true, archived: false });
   });
 
@@ -98,8 +98,8 @@ describe('archive rules', () => {
 
   it('unarchiving a flag that is not archived is not_archived and changes nothing', async () => {
     await createFlag(w, 'live');
-    const before = auditCount();
+    const before = await auditCount();
     expect(await refusal(w.flags.unarchive(admin, 'live', 'why', undefined))).toMatchObject({ status: 409, code: 'not_archived' });
-    expect(auditCount()).toEqual(before);
+    expect(await auditCount()).toEqual(before);
   });
 });

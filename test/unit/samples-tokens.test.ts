@@ -12,7 +12,7 @@ afterEach(async () => {
 type Sample = Parameters<UnitWorld['samples']['ingest']>[1][number];
 const bot = actor('metrics', 'metrics-bot');
 const sample = (s: Partial<Sample> & { flag: string }): Sample => ({ metric: 'error_rate', value: 0.01, cohort: 'treatment', ...s });
-const stored = () => (w.sqlite.prepare('select count(*) as n from metric_samples').get() as { n: number }).n;
+const stored = async () => (await w.db.selectFrom('metric_samples').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 
 describe('sample ingestion limits', () => {
   beforeEach(async () => {
@@ -23,7 +23,7 @@ describe('sample ingestion limits', () => {
     await createFlag(w, 'known');
     const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'known' }), sample({ flag: 'nope' })], true));
     expect(err).toMatchObject({ status: 400, code: 'unknown_flag', details: [{ index: 1, path: 'samples.1.flag' }] });
-    expect(stored()).toBe(0);
+    expect(await stored()).toBe(0);
   });
 
   it('a sample dated more than 5 minutes ahead of the server clock is refused', async () => {
@@ -78,7 +78,7 @@ describe('sample bounds (issue 20 #3)', () => {
     const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'counted', count: 100, stddev: 0 }), sample({ flag: 'counted', count: 101, stddev: 0 })], true));
     expect(err).toMatchObject({ status: 400, code: 'sample_out_of_bounds', details: [{ index: 1, path: 'samples.1.count' }] });
     expect(err.message).toContain('MAX_SAMPLE_COUNT 100');
-    expect(stored()).toBe(0);
+    expect(await stored()).toBe(0);
     expect((await w.samples.ingest(bot, [sample({ flag: 'counted', count: 100, stddev: 0 })], true)).stored).toBe(1);
   });
 
@@ -87,7 +87,7 @@ describe('sample bounds (issue 20 #3)', () => {
     for (let i = 0; i < 10; i++) await w.samples.ingest(bot, [sample({ flag: 'claimed', count: 100, stddev: 0 })], true);
     const err = await refusal(w.samples.ingest(bot, [sample({ flag: 'claimed' })], true));
     expect(err).toMatchObject({ status: 429, code: 'metrics_rate_limited', details: { limitPerSecond: 1000, observations: 1 } });
-    expect(stored()).toBe(10);
+    expect(await stored()).toBe(10);
     w.time.advanceMinutes(1);
     expect((await w.samples.ingest(bot, [sample({ flag: 'claimed', count: 100, stddev: 0 })], true)).stored).toBe(1);
   });
