@@ -62,11 +62,6 @@ export interface RunningServer {
   server: http.Server;
   /** The database (server/storage/): Kysely handle, write gate, kind. */
   storage: Storage;
-  /**
-   * @deprecated Use `storage` (the same object; `sqlite` is there on SQLite only). Kept while the
-   * tests move over; the lead removes it at merge.
-   */
-  opened: Storage & { sqlite: NonNullable<Storage['sqlite']>; dialect: Storage['kind'] };
   services: Services;
   bus: ChangeBus;
   log: Logger;
@@ -322,7 +317,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       port,
       server,
       storage,
-      opened: deprecatedOpened(storage),
       services,
       bus,
       log,
@@ -354,16 +348,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 }
 
-/** RunningServer.opened (deprecated): the storage, with `dialect`, and `sqlite` throwing where there is none (as before). */
-function deprecatedOpened(storage: Storage): RunningServer['opened'] {
-  const alias = Object.assign(Object.create(storage) as Storage, { dialect: storage.kind });
-  if (storage.sqlite) return alias as RunningServer['opened'];
-  return Object.defineProperty(alias, 'sqlite', {
-    get() {
-      throw new Error('this server runs on PostgreSQL (DATABASE_URL): there is no SQLite handle');
-    },
-  }) as RunningServer['opened'];
-}
 
 
 /** Pending acknowledgements of each live flag's latest change, read at scrape time. */

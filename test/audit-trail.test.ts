@@ -75,7 +75,7 @@ describe('the audit trail', () => {
 
   it('refuses UPDATE and DELETE of audit rows in the database itself', async () => {
     // Straight to the database (SQLite or PostgreSQL), past every route and service.
-    const db = ts.running.opened.db;
+    const db = ts.running.storage.db;
     const before = await db.selectFrom('audit').selectAll().where('seq', '=', 2).executeTakeFirstOrThrow();
     await expect(sql`update audit set reason = 'nothing happened' where seq = 2`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from audit where seq = 2`.execute(db)).rejects.toThrow(/append-only/);
@@ -90,7 +90,7 @@ describe('tampering', () => {
       await createFlag(t, 'a');
       await t.api('POST', '/api/flags/a/kill', { as: 'oncall', body: { reason: 'real reason' } });
       await t.api('POST', '/api/flags/a/restore', { as: 'oncall', body: { reason: 'ok' } });
-      const db = t.running.opened.db;
+      const db = t.running.storage.db;
       await auditTriggerOff(db, 'update');
       await sql`update audit set reason = 'routine maintenance' where seq = 2`.execute(db);
       const v = (await t.api('GET', '/api/audit/verify', { as: 'viewer' })).body;
@@ -107,7 +107,7 @@ describe('tampering', () => {
       await createFlag(t, 'a');
       await createFlag(t, 'b');
       await createFlag(t, 'c');
-      const db = t.running.opened.db;
+      const db = t.running.storage.db;
       await auditTriggerOff(db, 'delete');
       await sql`delete from audit where seq = 2`.execute(db);
       const v = (await t.api('GET', '/api/audit/verify', { as: 'viewer' })).body;
@@ -124,7 +124,7 @@ describe('tampering', () => {
       await createFlag(t, 'a');
       await createFlag(t, 'b');
       const { entryHash } = await import('../server/audit/audit-hash.js');
-      const db = t.running.opened.db;
+      const db = t.running.storage.db;
       await auditTriggerOff(db, 'update');
       const row = await db.selectFrom('audit').selectAll().where('seq', '=', 1).executeTakeFirstOrThrow();
       const forged = { ...row, actor: 'someone-else' };

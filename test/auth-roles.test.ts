@@ -207,7 +207,7 @@ describe('tokens', () => {
     expect(created.body.key).toMatch(/^sy_sdk_/);
     const list = await ts.api('GET', '/api/sdk-keys', { as: 'admin' });
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
-    const row = await ts.running.opened.db.selectFrom('sdk_keys').select('key_hash').where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    const row = await ts.running.storage.db.selectFrom('sdk_keys').select('key_hash').where('id', '=', created.body.id).executeTakeFirstOrThrow();
     expect(row.key_hash).not.toContain(created.body.key);
     expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -75,7 +75,7 @@ describe('kill ids', () => {
     const old = await killTag('migrated', 'before the upgrade');
     await ts.api('POST', '/api/flags/m-b/restore', { as: 'oncall', body: { reason: 'fine' } });
     // Undo 0006 and run it again: the table is rebuilt from the kill entries in the audit trail.
-    const migrator = new Migrator({ db: ts.running.opened.db, provider: { getMigrations: async () => migrations } });
+    const migrator = new Migrator({ db: ts.running.storage.db, provider: { getMigrations: async () => migrations } });
     expect((await migrator.migrateTo('0005_reach')).error).toBeUndefined();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     const undo = await restore({ killId: old.body.killId, reason: 'upgrade done' });

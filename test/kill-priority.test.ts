@@ -27,7 +27,7 @@ describe('a kill under write load', () => {
     for (let i = 0; i < 200 && gate.waiting.normal < 6; i++) await new Promise((r) => setTimeout(r, 5));
     // On SQLite the server's background WAL checkpoint (one a second, at most one queued) may wait there too.
     expect(gate.waiting.normal).toBeGreaterThanOrEqual(6);
-    expect(gate.waiting.normal).toBeLessThanOrEqual(ts.running.opened.dialect === 'sqlite' ? 7 : 6);
+    expect(gate.waiting.normal).toBeLessThanOrEqual(ts.running.storage.kind === 'sqlite' ? 7 : 6);
     const kill = track('kill', ts.api('POST', '/api/flags/busy-flag/kill', { as: 'oncall', body: { reason: 'cost spike' } }));
     for (let i = 0; i < 200 && gate.waiting.urgent < 1; i++) await new Promise((r) => setTimeout(r, 5));
     expect(gate.waiting.urgent).toBe(1);

@@ -32,12 +32,12 @@ describe('running aggregates', () => {
     // Five samples are not yet evidence (minSamples 30): the gate is inconclusive, on the aggregate as on the raw rows.
     expect(before).toMatchObject({ samples: 5, ok: false, outcome: 'inconclusive' });
     expect(before.observed).toBeCloseTo(mean, 12);
-    await ts.running.opened.db.deleteFrom('metric_samples').where('flag', '=', 'summed').execute();
+    await ts.running.storage.db.deleteFrom('metric_samples').where('flag', '=', 'summed').execute();
     expect(await metricGate('summed')).toEqual(before);
     const view = (await ts.api('GET', '/api/flags/summed/metrics?metric=eval_score', { as: 'viewer' })).body.metrics[0];
     expect(view.treatment).toMatchObject({ count: 5, min: 0.75, max: 0.9 });
     expect(view.control).toMatchObject({ count: 1, mean: 0.77 });
-    const agg = await ts.running.opened.db.selectFrom('metric_aggregates').select(['count', 'mean', 'm2']).where('flag', '=', 'summed').where('cohort', '=', 'treatment').executeTakeFirstOrThrow();
+    const agg = await ts.running.storage.db.selectFrom('metric_aggregates').select(['count', 'mean', 'm2']).where('flag', '=', 'summed').where('cohort', '=', 'treatment').executeTakeFirstOrThrow();
     expect(agg.count).toBe(5);
     expect(agg.mean).toBeCloseTo(mean, 12);
     expect(agg.m2).toBeCloseTo(values.reduce((a, v) => a + (v - mean) ** 2, 0), 12);
@@ -53,12 +53,12 @@ describe('running aggregates', () => {
     const before = await metricGate('upgraded');
     expect(before).toMatchObject({ ok: false, outcome: 'inconclusive', samples: 4, observed: 212.5 });
     expect(before.interval).not.toBeNull();
-    const migrator = new Migrator({ db: ts.running.opened.db, provider: { getMigrations: async () => migrations } });
+    const migrator = new Migrator({ db: ts.running.storage.db, provider: { getMigrations: async () => migrations } });
     expect((await migrator.migrateTo('0006_kill_members')).error).toBeUndefined();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     // Who reported before the aggregates existed is not known: the samples carry no token subject.
     expect(await metricGate('upgraded')).toEqual({ ...before, reporters: 0 });
-    const rows = await ts.running.opened.db.selectFrom('metric_aggregates').select(['stage', 'count', 'mean', 'm2', 'min', 'max']).where('flag', '=', 'upgraded').execute();
+    const rows = await ts.running.storage.db.selectFrom('metric_aggregates').select(['stage', 'count', 'mean', 'm2', 'min', 'max']).where('flag', '=', 'upgraded').execute();
     // Backfilled by 0007 as sums, converted by 0020 to mean and M2 = Σ(x − mean)².
     expect(rows).toEqual([{ stage: 1, count: 4, mean: 212.5, m2: 112.5 ** 2 + 12.5 ** 2 + 87.5 ** 2 + 37.5 ** 2, min: 100, max: 300 }]);
   });

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 const count = async (table: 'metric_samples' | 'flag_usage' | 'flag_reach') =>
-  (await ts.running.opened.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  (await ts.running.storage.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 
 describe('retention', () => {
   it('prunes raw samples, usage and reach rows past RETENTION_DAYS in batches; the stage evidence survives', async () => {
@@ -23,7 +23,7 @@ describe('retention', () => {
     await putPlan(ts, 'kept', { stages: [{ percent: 5 }, { percent: 50, checks: [{ metric: 'error_rate', op: '<=', threshold: 0.01 }] }, { percent: 100 }] });
     await signAndAdvance(ts, 'kept');
     for (let i = 0; i < 3; i++) await report(ts, Array.from({ length: 1000 }, (_, j) => ({ flag: 'kept', metric: 'error_rate', value: (j % 10) / 1000 })));
-    const { db } = ts.running.opened;
+    const { db } = ts.running.storage;
     for (const day of ['2026-04-01', '2026-05-15', '2026-06-01', '2026-06-20']) {
       await db.insertInto('flag_usage').values({ flag: 'kept', stage: 1, variant: 'on', day, count: 10, last_seen_at: `${day}T12:00:00.000Z` }).execute();
       await db.insertInto('flag_reach').values({ flag: 'kept', stage: 1, day, regs: Buffer.from([0]) }).execute();

@@ -59,12 +59,12 @@ describe('periodic jobs of a running server', () => {
     const failures = async () => value(await scrape(), 'switchyard_job_failures_total{job="cluster_heartbeat"}') ?? 0;
     const before = await failures();
     const beat = ts.running.jobs.get('cluster_heartbeat')!;
-    await sql`alter table replicas rename to replicas_away`.execute(ts.running.opened.db);
+    await sql`alter table replicas rename to replicas_away`.execute(ts.running.storage.db);
     try {
       await beat.tick(); // may join a beat that began before the rename
       await beat.tick(); // a beat that began after it
     } finally {
-      await sql`alter table replicas_away rename to replicas`.execute(ts.running.opened.db);
+      await sql`alter table replicas_away rename to replicas`.execute(ts.running.storage.db);
     }
     expect(await failures()).toBeGreaterThan(before);
     expect(ts.logs.map((l) => JSON.parse(l)).some((l) => l.job === 'cluster_heartbeat' && l.level === 50)).toBe(true);

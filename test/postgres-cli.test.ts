@@ -46,9 +46,9 @@ describe('the audit trail on PostgreSQL', () => {
     expect(JSON.parse(elsewhere.stdout)).toMatchObject({ ok: false });
 
     // Tampering needs a superuser to switch the append-only trigger off first.
-    await sql`ALTER TABLE audit DISABLE TRIGGER audit_no_update`.execute(ts.running.opened.db);
-    await sql`UPDATE audit SET actor = 'mallory' WHERE seq = 3`.execute(ts.running.opened.db);
-    await sql`ALTER TABLE audit ENABLE TRIGGER audit_no_update`.execute(ts.running.opened.db);
+    await sql`ALTER TABLE audit DISABLE TRIGGER audit_no_update`.execute(ts.running.storage.db);
+    await sql`UPDATE audit SET actor = 'mallory' WHERE seq = 3`.execute(ts.running.storage.db);
+    await sql`ALTER TABLE audit ENABLE TRIGGER audit_no_update`.execute(ts.running.storage.db);
     const broken = await cli(['verify-audit', '--database-url', url], { DATA_DIR: ts.dataDir });
     expect(broken.code).toBe(1);
     expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, firstBad: 3 });

@@ -52,7 +52,7 @@ describe('two servers on one PostgreSQL database', () => {
       expect(v.status).toBe(200);
       expect(v.body).toMatchObject({ ok: true, count: 80 });
     }
-    const seqs = (await sql<{ seq: number }>`SELECT seq FROM audit ORDER BY seq`.execute(a.running.opened.db)).rows.map((r) => r.seq);
+    const seqs = (await sql<{ seq: number }>`SELECT seq FROM audit ORDER BY seq`.execute(a.running.storage.db)).rows.map((r) => r.seq);
     expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
   });
 
@@ -61,7 +61,7 @@ describe('two servers on one PostgreSQL database', () => {
     const a = await serve(url);
     const b = await serve(url);
     await Promise.all(Array.from({ length: 20 }, (_, i) => createFlag(i % 2 ? a : b, `sv-${i}`)));
-    const rows = (await sql<{ state_version: number }>`SELECT state_version FROM flags ORDER BY state_version`.execute(a.running.opened.db)).rows;
+    const rows = (await sql<{ state_version: number }>`SELECT state_version FROM flags ORDER BY state_version`.execute(a.running.storage.db)).rows;
     expect(rows.map((r) => r.state_version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
@@ -87,7 +87,7 @@ describe('two servers on one PostgreSQL database', () => {
         addReach(b.running.storage, [{ flag: 'reached', stage: 1, day, regs: regs(1) }]),
       ]),
     );
-    const rows = await a.running.opened.db.selectFrom('flag_reach').select(['day', 'regs']).orderBy('day').execute();
+    const rows = await a.running.storage.db.selectFrom('flag_reach').select(['day', 'regs']).orderBy('day').execute();
     expect(rows.map((r) => [r.day, r.regs[0], r.regs[1]])).toEqual(days.map((d) => [d, 3, 3]));
   });
 
@@ -102,7 +102,7 @@ describe('two servers on one PostgreSQL database', () => {
       expect(v.body).toMatchObject({ ok: true, count: 12 });
       expect(s.logs.filter((l) => l.includes('audit checkpoint failed'))).toEqual([]);
     }
-    const seqs = (await a.running.opened.db.selectFrom('audit_checkpoints').select('seq').orderBy('seq').execute()).map((r) => r.seq);
+    const seqs = (await a.running.storage.db.selectFrom('audit_checkpoints').select('seq').orderBy('seq').execute()).map((r) => r.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs.at(-1)).toBe(12);
   });

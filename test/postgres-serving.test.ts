@@ -31,18 +31,18 @@ afterAll(async () => {
 describe('a server on PostgreSQL', () => {
   it('serves from the database in DATABASE_URL: no SQLite file and no lock file in DATA_DIR, only the key files', async () => {
     const ts = await serve();
-    expect(ts.running.opened.dialect).toBe('postgres');
+    expect(ts.running.storage.kind).toBe('postgres');
     await createFlag(ts, 'pg-flag');
     const kill = await ts.api('POST', '/api/flags/pg-flag/kill', { as: 'oncall', body: { reason: 'on postgres' } });
     expect(kill.status).toBe(200);
-    const { rows } = await sql<{ killed: number }>`SELECT killed FROM flags WHERE key = 'pg-flag'`.execute(ts.running.opened.db);
+    const { rows } = await sql<{ killed: number }>`SELECT killed FROM flags WHERE key = 'pg-flag'`.execute(ts.running.storage.db);
     expect(rows).toEqual([{ killed: 1 }]);
     const files = fs.readdirSync(ts.dataDir).sort();
     expect(files).not.toContain('switchyard.db');
     expect(files).not.toContain('switchyard.lock');
     expect(files).toContain('secret');
     expect((await ts.api('GET', '/readyz')).status).toBe(200);
-    expect(() => ts.running.opened.sqlite).toThrow(/runs on PostgreSQL/);
+    expect(ts.running.storage.sqlite).toBeUndefined();
   });
 
   it('a restart on the same database keeps every flag and the audit chain', async () => {
@@ -61,27 +61,27 @@ describe('8-byte integers on PostgreSQL', () => {
     // The API takes no revocation dated ahead of the clock (issue 20: one dated 2999 was accepted)…
     const res = await ts.api('POST', '/api/tokens/revoke', { as: 'admin', body: { sub: 'future@acme', before: '2040-01-01T00:00:00Z', reason: 'rotate everything' } });
     expect(res.status).toBe(400);
-    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM token_revocations`.execute(ts.running.opened.db)).rows).toEqual([{ n: 0 }]);
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM token_revocations`.execute(ts.running.storage.db)).rows).toEqual([{ n: 0 }]);
     // …but the column still holds epoch seconds past 2^31 (8 bytes), as it will after 2038.
     const before = Date.parse('2040-01-01T00:00:00Z') / 1000;
-    await ts.running.opened.db
+    await ts.running.storage.db
       .insertInto('token_revocations')
       .values({ id: 'r-2040', jti: null, sub: 'future@acme', before, revoked_at: new Date().toISOString(), revoked_by: 'test', reason: 'column width' })
       .execute();
-    const { rows } = await sql<{ before: number }>`SELECT before FROM token_revocations`.execute(ts.running.opened.db);
+    const { rows } = await sql<{ before: number }>`SELECT before FROM token_revocations`.execute(ts.running.storage.db);
     expect(rows).toEqual([{ before }]);
   });
 
   it('the state version, audit sequence and counters hold values past 2^31', async () => {
     const ts = await serve();
     const big = 2 ** 31 + 5;
-    await sql`UPDATE meta SET value = ${big} WHERE key = 'state_version'`.execute(ts.running.opened.db);
+    await sql`UPDATE meta SET value = ${big} WHERE key = 'state_version'`.execute(ts.running.storage.db);
     const f = await createFlag(ts, 'past-int4');
-    const row = (await sql<{ state_version: number }>`SELECT state_version FROM flags WHERE key = ${f.key}`.execute(ts.running.opened.db)).rows[0];
+    const row = (await sql<{ state_version: number }>`SELECT state_version FROM flags WHERE key = ${f.key}`.execute(ts.running.storage.db)).rows[0];
     expect(row).toEqual({ state_version: big + 1 });
     const types = await sql<{ table_name: string; column_name: string; data_type: string }>`
       SELECT table_name, column_name, data_type FROM information_schema.columns
-      WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' AND data_type = 'integer' AND column_name NOT IN ('stage', 'archived', 'killed', 'paused')`.execute(ts.running.opened.db);
+      WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' AND data_type = 'integer' AND column_name NOT IN ('stage', 'archived', 'killed', 'paused')`.execute(ts.running.storage.db);
     expect(types.rows).toEqual([]);
   });
 });
@@ -95,7 +95,7 @@ describe('a kill on PostgreSQL', () => {
     let holding = 0;
     // Two long transactions on the main pool (its two connections), as a slow report or a flood of reads would.
     const holders = Array.from({ length: 2 }, () =>
-      ts.running.opened.db.transaction().execute(async (trx) => {
+      ts.running.storage.db.transaction().execute(async (trx) => {
         await sql`SELECT 1`.execute(trx);
         holding++;
         await released;
@@ -146,7 +146,7 @@ describe('readiness on PostgreSQL', () => {
 describe('retention and upserts on PostgreSQL', () => {
   it('the usage and aggregate upserts keep the larger and smaller of two values, and the prune deletes old rows in batches', async () => {
     const ts = await serve();
-    const db = ts.running.opened.db;
+    const db = ts.running.storage.db;
     await createFlag(ts, 'counted');
     const { addUsage } = await import('../server/telemetry/usage-store.js');
     await addUsage(ts.running.storage, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
@@ -179,13 +179,13 @@ describe('the PostgreSQL test database', () => {
       // Under SQLite the helper makes a SQLite file in DATA_DIR.
       const ts = await startTestServer();
       servers.push(ts);
-      expect(ts.running.opened.dialect).toBe('sqlite');
+      expect(ts.running.storage.kind).toBe('sqlite');
       expect(fs.existsSync(path.join(ts.dataDir, 'switchyard.db'))).toBe(true);
       return;
     }
     const ts = await startTestServer();
     servers.push(ts);
-    expect(ts.running.opened.dialect).toBe('postgres');
+    expect(ts.running.storage.kind).toBe('postgres');
     expect(ts.databaseUrl).toMatch(/^postgres:\/\//);
     const again = await ts.restart();
     servers.push(again);

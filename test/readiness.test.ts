@@ -25,7 +25,7 @@ async function gauge(name: string): Promise<number | undefined> {
 
 describe('/readyz tells the truth', () => {
   itSqliteOnly('while the database refuses writes, the write and /readyz both answer 503 with Retry-After, and /metrics says db_write_ok 0; after, both recover', async () => {
-    const sqlite = ts.running.opened.sqlite;
+    const sqlite = ts.running.storage.sqlite!;
     sqlite.pragma('busy_timeout = 200');
     const other = new SQLite(ts.running.config.dbFile);
     other.exec('BEGIN EXCLUSIVE');
@@ -56,12 +56,12 @@ describe('/readyz tells the truth', () => {
     const s = await startTestServer();
     try {
       expect((await s.api('GET', '/readyz')).status).toBe(200);
-      s.running.opened.sqlite.pragma('query_only = ON');
+      s.running.storage.sqlite!.pragma('query_only = ON');
       const refused = await s.api('POST', '/api/flags', { as: 'engineer', body: { key: 'ro', owner: 'o' } });
       expect(refused.status).toBe(503);
       const ready = await s.api('GET', '/readyz');
       expect(ready.status).toBe(503);
-      s.running.opened.sqlite.pragma('query_only = OFF');
+      s.running.storage.sqlite!.pragma('query_only = OFF');
       expect((await s.api('GET', '/readyz')).status).toBe(200);
     } finally {
       await s.close();
@@ -115,7 +115,7 @@ describe('every 503 carries Retry-After', () => {
   itSqliteOnly('a write refused by a full database answers 503 with Retry-After', async () => {
     const s = await startTestServer({ dataDir: tempDataDir() });
     try {
-      const sqlite = s.running.opened.sqlite;
+      const sqlite = s.running.storage.sqlite!;
       sqlite.pragma(`max_page_count = ${Number(sqlite.pragma('page_count', { simple: true }))}`);
       let res;
       for (let i = 0; i < 50; i++) {

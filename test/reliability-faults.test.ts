@@ -68,7 +68,7 @@ describe('the database refuses writes', () => {
   ];
 
   it('locked by another connection (BEGIN EXCLUSIVE): every write gets a clear 503 after busy_timeout, reads keep working, nothing is half-written', async () => {
-    const sqlite = ts.running.opened.sqlite;
+    const sqlite = ts.running.storage.sqlite!;
     sqlite.pragma('busy_timeout = 250'); // 5 s in production; shorter here so the test is quick
     const peer = sdkPeer(ts, key);
     await peer.next((m) => m.type === 'snapshot');
@@ -103,7 +103,7 @@ describe('the database refuses writes', () => {
   });
 
   it('a full disk (max_page_count reached) gives 503 for the writes that do not fit; every acknowledged one is there, every refused one is not', async () => {
-    const sqlite = ts.running.opened.sqlite;
+    const sqlite = ts.running.storage.sqlite!;
     const auditBefore = (sqlite.prepare('select count(*) as n from audit').get() as { n: number }).n;
     // A few pages of room left: some writes fit, then the "disk" is full.
     sqlite.pragma(`max_page_count = ${Number(sqlite.pragma('page_count', { simple: true })) + 4}`);

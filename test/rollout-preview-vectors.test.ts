@@ -54,7 +54,7 @@ describe('every evaluation test vector, through the preview endpoint', () => {
       // Not expressible through the API (an operator or a percentage the plan schema refuses):
       // the stored row, shaped like the case, through the same toFlagState() and evaluate().
       expect(put === null || (put.status === 400 && /op|percent/.test(put.text))).toBe(true);
-      const row = (await getFlagRow(ts.running.opened.db, key))!;
+      const row = (await getFlagRow(ts.running.storage.db, key))!;
       const state = toFlagState({ ...row, salt: f.salt, killed: f.killed ? 1 : 0, paused: f.paused ? 1 : 0, stage: 1, plan: JSON.stringify({ cohort: f.cohort, stages: [{ percent: f.percent }] }) });
       expect(outcome(evaluate(state, c.context))).toEqual(outcome(c.expect));
       return;
@@ -63,7 +63,7 @@ describe('every evaluation test vector, through the preview endpoint', () => {
     if (f.paused) expect((await ts.api('POST', `/api/flags/${key}/pause`, { as: 'oncall', body: { reason: 'vector' } })).status).toBe(200);
     if (f.killed) expect((await ts.api('POST', `/api/flags/${key}/kill`, { as: 'oncall', body: { reason: 'vector' } })).status).toBe(200);
     // The salt is the one thing the API never sets (it is drawn at creation): match the case's.
-    await ts.running.opened.db.updateTable('flags').set({ salt: f.salt }).where('key', '=', key).execute();
+    await ts.running.storage.db.updateTable('flags').set({ salt: f.salt }).where('key', '=', key).execute();
     const r = await ts.api('GET', `/api/flags/${key}/preview?context=${ctx}`, { as: 'viewer' });
     expect(r.status).toBe(200);
     expect(outcome(r.body)).toEqual(outcome(c.expect));

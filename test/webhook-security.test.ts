@@ -96,7 +96,7 @@ describe('delivery checks the destination again, after DNS', () => {
     try {
       await bare.api('POST', '/api/flags/watched/restore', { as: 'oncall', body: { reason: 'no allowlist now' } });
       // A plan stored before names were checked, pointing at the receiver by a name (`localhost`).
-      const { db } = bare.running.opened;
+      const { db } = bare.running.storage;
       const row = await db.selectFrom('flags').select('plan').where('key', '=', 'watched').executeTakeFirstOrThrow();
       const plan = JSON.parse(row.plan!);
       await db.updateTable('flags').set({ plan: JSON.stringify({ ...plan, webhookUrl: hook.url.replace('127.0.0.1', 'localhost') }) }).where('key', '=', 'watched').execute();
@@ -125,7 +125,7 @@ describe('delivery connects to the address it checked', () => {
   });
 
   function notifier(url: string, allow: string, lookup: LookupFn) {
-    const n = new WebhookNotifier({ db: ts.running.opened.db, log: ts.running.log, url, secret: 's'.repeat(32), allow: parseAllowlist(allow), lookup });
+    const n = new WebhookNotifier({ db: ts.running.storage.db, log: ts.running.log, url, secret: 's'.repeat(32), allow: parseAllowlist(allow), lookup });
     return { n, detach: n.attach(ts.running.bus) };
   }
 

@@ -134,7 +134,7 @@ describeInBrowser('admin UI: rollouts', (suite) => {
     await second.press('Tab');
     await page.getByRole('button', { name: 'Save plan' }).click();
     await page.getByText('plan version 2 by pm-bob').waitFor();
-    const row = await ts.running.opened.db.selectFrom('flags').select('plan').where('key', '=', 'hooked-plan').executeTakeFirstOrThrow();
+    const row = await ts.running.storage.db.selectFrom('flags').select('plan').where('key', '=', 'hooked-plan').executeTakeFirstOrThrow();
     expect(JSON.parse(row.plan!)).toMatchObject({ webhookUrl: secretUrl, stages: [{ percent: 5 }, { percent: 30 }, { percent: 100 }] });
     expect(errors).toEqual([]);
     await page.context().close();

@@ -121,7 +121,7 @@ describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
     await createFlag(ts, 'old-prompt', { description: 'prompt v1, replaced' });
     await createFlag(ts, 'fresh-idea', { description: 'created today, not evaluated yet' });
     // Age them in the database itself: created 40 days ago; old-prompt last evaluated 35 days ago.
-    const { db } = ts.running.opened;
+    const { db } = ts.running.storage;
     const daysAgo = (d: number) => new Date(Date.now() - d * DAY_MS).toISOString();
     await db.updateTable('flags').set({ created_at: daysAgo(40) }).where('key', 'in', ['legacy-banner', 'old-prompt']).execute();
     await db.insertInto('flag_usage').values({ flag: 'old-prompt', stage: 0, variant: 'off', day: daysAgo(35).slice(0, 10), count: 12, last_seen_at: daysAgo(35) }).execute();

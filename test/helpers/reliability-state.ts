@@ -6,7 +6,7 @@ import type { TestServer } from './server.js';
  * (SQLite or PostgreSQL alike): every flag row, the audit head, and the size of every other table.
  */
 export async function dbState(ts: TestServer | Kysely<any>): Promise<string> {
-  const db: Kysely<any> = 'running' in ts ? ts.running.opened.db : ts;
+  const db: Kysely<any> = 'running' in ts ? ts.running.storage.db : ts;
   const all = async (q: ReturnType<typeof sql>) => (await q.execute(db)).rows;
   const one = async (q: ReturnType<typeof sql>) => (await all(q))[0];
   return JSON.stringify({
