@@ -1,6 +1,6 @@
 import type { Db } from '../db.js';
 import type { TokenClaims } from './token-revocations.js';
-import { allTokenRevocations, tokenRevocationsFingerprint, type TokenRevocationRow } from './token-revocation-store.js';
+import { allTokenRevocations, type TokenRevocationRow } from './token-revocation-store.js';
 
 /**
  * Revoked user tokens, held in memory, so checking a request's token costs no database read:
@@ -50,30 +50,4 @@ export class RevocationList {
     const before = this.subsBefore.get(t.sub);
     return before !== undefined && (t.iat ?? 0) < before;
   }
-}
-
-/**
- * The reload trigger on PostgreSQL (no `data_version` there): polls the table's fingerprint every
- * `everyMs` and returns a counter that moves when it changed, so a revocation committed by another
- * replica (or `switchyard revoke-token`) is honoured here within about one interval. A failed
- * poll (database unreachable) keeps the list as it is and tries again on the next tick.
- */
-export async function pollTokenRevocations(db: Db, everyMs = 1000): Promise<{ version: () => number; stop: () => void }> {
-  let version = 0;
-  // Read once before the list first loads: anything committed after this moves the version.
-  let last = await tokenRevocationsFingerprint(db);
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    tokenRevocationsFingerprint(db)
-      .then((f) => {
-        if (f !== last) version++;
-        last = f;
-      })
-      .catch(() => undefined)
-      .finally(() => (busy = false));
-  }, everyMs);
-  timer.unref();
-  return { version: () => version, stop: () => clearInterval(timer) };
 }

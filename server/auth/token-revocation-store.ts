@@ -26,12 +26,3 @@ export async function revocationMatches(db: Db, t: { sub: string; jti?: string; 
 export function allTokenRevocations(db: Db): Promise<Array<Pick<TokenRevocationRow, 'jti' | 'sub' | 'before'>>> {
   return db.selectFrom('token_revocations').select(['jti', 'sub', 'before']).execute();
 }
-
-/** A cheap fingerprint of the table (rows and the newest revocation): it moves when anyone adds a revocation. */
-export async function tokenRevocationsFingerprint(db: Db): Promise<string> {
-  const r = await db
-    .selectFrom('token_revocations')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('revoked_at').as('last')])
-    .executeTakeFirstOrThrow();
-  return `${Number(r.n)} ${r.last ?? ''}`;
-}
