@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
-import { deleteOldest, type Database, type MetricSampleTable } from '../db.js';
+import { deleteOldest, dialectOf, type Database, type MetricSampleTable } from '../db.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 
 type Q = Kysely<Database>;
@@ -8,8 +8,22 @@ export type Cohort = 'treatment' | 'control';
 
 export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
 
+/**
+ * Stores a batch of samples. PostgreSQL: one statement for the whole batch, its columns bound as
+ * nine arrays and spread by `unnest` (a round trip per statement is what ingestion pays there, and
+ * 9 parameters parse far faster than 9,000). SQLite: multi-row inserts of 500 rows (it binds at
+ * most 32,766 variables; 9 per row), in-process calls with no round trip to save.
+ */
 export async function insertSamples(db: Q, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
-  // SQLite binds at most 32766 variables; 8 per row, so chunks of 500 stay well inside.
+  if (rows.length === 0) return;
+  if (dialectOf(db) === 'postgres') {
+    const col = <T>(f: (r: Insertable<MetricSampleTable>) => T) => rows.map(f);
+    await sql`insert into metric_samples (flag, metric, value, cohort, at, stage, received_at, count, stddev)
+      select * from unnest(${col((r) => r.flag)}::text[], ${col((r) => r.metric)}::text[], ${col((r) => r.value)}::float8[],
+        ${col((r) => r.cohort)}::text[], ${col((r) => r.at)}::text[], ${col((r) => r.stage)}::int[], ${col((r) => r.received_at)}::text[],
+        ${col((r) => r.count ?? 1)}::bigint[], ${col((r) => r.stddev ?? null)}::float8[])`.execute(db);
+    return;
+  }
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('metric_samples').values(rows.slice(i, i + 500)).execute();
 }
 
