@@ -19,6 +19,7 @@ import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
 import { pushRoutes } from './push/push-routes.js';
 import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
+import { DEFAULT_INGEST_IN_FLIGHT, ingestAdmission } from './samples/sample-admission.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
@@ -177,7 +178,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Who is calling is settled before any body is read: an anonymous or refused caller costs
   // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
   api.use(authenticate(deps.authenticator));
-  api.use('/metrics', jsonOnly, sampleBodyParser);
+  api.use('/metrics', ingestAdmission(deps.services.samples.limits.inFlight ?? DEFAULT_INGEST_IN_FLIGHT), jsonOnly, sampleBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
   mount(api, inside.filter((r) => !('public' in r.access)), routeDeps, guards, '/api');
   api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));

@@ -89,6 +89,8 @@ export interface Config {
   metricsObservationLimit: number;
   /** Observations one metric sample may claim (MAX_SAMPLE_COUNT). */
   maxSampleCount: number;
+  /** Metric batches one process handles at once; one more gets 503 ingest_busy (INGEST_MAX_IN_FLIGHT). */
+  ingestMaxInFlight: number;
   /** Evaluations per second one SDK connection may report; more in a telemetry report is refused. */
   telemetryMaxEvalsPerSecond: number;
 }
@@ -185,6 +187,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsRateLimit: int('METRICS_RATE_LIMIT', env.METRICS_RATE_LIMIT, 10_000, 1000, 100_000_000),
     metricsObservationLimit: int('METRICS_OBSERVATION_LIMIT', env.METRICS_OBSERVATION_LIMIT, 1_000_000, 1000, 1_000_000_000_000),
     maxSampleCount: int('MAX_SAMPLE_COUNT', env.MAX_SAMPLE_COUNT, 1_000_000, 1, 1_000_000_000),
+    ingestMaxInFlight: int('INGEST_MAX_IN_FLIGHT', env.INGEST_MAX_IN_FLIGHT, 8, 1, 1000),
     telemetryMaxEvalsPerSecond: int('TELEMETRY_MAX_EVALS_PER_SECOND', env.TELEMETRY_MAX_EVALS_PER_SECOND, 1_000_000, 1, 1_000_000_000),
     maxBufferedBytes: int('MAX_BUFFERED_BYTES', env.MAX_BUFFERED_BYTES, 1024 * 1024, 1024, 1024 * 1024 * 1024),
     secretFile: opt(env.SECRET_FILE) ? path.resolve(env.SECRET_FILE!) : path.join(dataDir, 'secret'),

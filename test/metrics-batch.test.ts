@@ -1,4 +1,6 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../server/config.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { manualClock, putPlan, report, signAndAdvance } from './rollout-fixtures.js';
 
@@ -89,5 +91,54 @@ describe('metric batches', () => {
     expect(r.body).toEqual({ stored: 1000, tripped: [], uncounted: 600 });
     const got = await view(key, 'metric_a');
     expect(got.treatment).toMatchObject({ count: 400, mean: 0.25, min: 0.25, max: 0.25 });
+  });
+});
+
+describe('admission of metric batches', () => {
+  it('one batch more than INGEST_MAX_IN_FLIGHT is refused at once with 503 ingest_busy and Retry-After, nothing stored, and a kill still goes through', async () => {
+    const one = await startTestServer({ config: { ingestMaxInFlight: 1 } });
+    try {
+      await createFlag(one, 'admitted');
+      await createFlag(one, 'target');
+      const body = JSON.stringify({ samples: [{ flag: 'admitted', metric: 'metric_a', value: 1 }] });
+      // A reporter whose batch is in flight: headers sent, half of the body still to come.
+      const held = http.request(`${one.url}/api/metrics`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await one.token('metrics')}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      });
+      const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        held.on('response', (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        held.on('error', reject);
+      });
+      held.write(body.slice(0, 10));
+      // Until the held batch is admitted, this probe (a sample of an unknown flag) is a 400 that stores nothing.
+      let r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
+      for (let i = 0; i < 200 && r.status === 400; i++) r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
+      expect(r.status, r.text).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(r.body.error).toMatchObject({ code: 'ingest_busy', details: { maxInFlight: 1, retryAfterSeconds: 1 } });
+      const refused = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
+      expect(refused.status).toBe(503);
+      // The kill does not queue behind ingestion.
+      const kill = await one.api('POST', '/api/flags/target/kill', { as: 'oncall', body: { reason: 'incident' } });
+      expect(kill.status, kill.text).toBe(200);
+      held.end(body.slice(10));
+      expect(await answered).toMatchObject({ status: 201 });
+      // The slot is free again.
+      expect((await report(one, [{ flag: 'target', metric: 'metric_a', value: 2 }])).status).toBe(201);
+      const view = (await one.api('GET', '/api/flags/target/metrics?metric=metric_a', { as: 'viewer' })).body.metrics[0];
+      expect(view.samples.map((x: any) => x.value)).toEqual([2]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('INGEST_MAX_IN_FLIGHT outside 1..1000 is refused at start, naming the variable', () => {
+    for (const v of ['0', '1001', '2.5', 'many']) expect(() => configFromEnv({ INGEST_MAX_IN_FLIGHT: v })).toThrow(/INGEST_MAX_IN_FLIGHT/);
+    expect(configFromEnv({ INGEST_MAX_IN_FLIGHT: '3' }).ingestMaxInFlight).toBe(3);
   });
 });

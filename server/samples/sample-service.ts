@@ -24,6 +24,8 @@ export interface SampleLimits {
   observationsPerSecond?: number;
   /** Observations one sample may claim (MAX_SAMPLE_COUNT; default 1,000,000). */
   maxSampleCount?: number;
+  /** Metric batches this process handles at once; one more is refused with 503 (INGEST_MAX_IN_FLIGHT; sample-admission.ts). */
+  inFlight?: number;
 }
 
 export const DEFAULT_OBSERVATIONS_PER_SECOND = 1_000_000;
