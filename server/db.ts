@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { cachingPrepares } from './sqlite-statement-cache.js';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Generated, type Migration, type RawBuilder } from 'kysely';
 import { migrations } from '../migrations/index.js';
 import { reserveUrgent } from './write-gate.js';
@@ -320,7 +321,7 @@ class SafeRollbackDialect extends SqliteDialect {
       override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
         if (sqlite.inTransaction) await super.rollbackTransaction(connection);
       }
-    })({ database: sqlite });
+    })({ database: cachingPrepares(sqlite) });
   }
 }
 
