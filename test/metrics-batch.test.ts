@@ -101,24 +101,46 @@ describe('admission of metric batches', () => {
       await createFlag(one, 'admitted');
       await createFlag(one, 'target');
       const body = JSON.stringify({ samples: [{ flag: 'admitted', metric: 'metric_a', value: 1 }] });
-      // A reporter whose batch is in flight: headers sent, half of the body still to come.
-      const held = http.request(`${one.url}/api/metrics`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await one.token('metrics')}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      });
-      const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
-        held.on('response', (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode!, text }));
+      const token = await one.token('metrics');
+      // A reporter whose batch is in flight: headers sent, part of the body still to come.
+      const hold = () => {
+        const req = http.request(`${one.url}/api/metrics`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
         });
-        held.on('error', reject);
-      });
-      held.write(body.slice(0, 10));
-      // Until the held batch is admitted, this probe (a sample of an unknown flag) is a 400 that stores nothing.
+        const answered = new Promise<{ status: number; text: string }>((resolve) => {
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          });
+          req.on('error', () => resolve({ status: 0, text: 'cut off' }));
+        });
+        const sent = new Promise<void>((resolve) => req.write(body.slice(0, 10), () => resolve()));
+        return { req, answered, sent, answer: undefined as undefined | { status: number } };
+      };
+      // Its headers are on the wire, and the server has answered a request sent after them.
+      const settled = async (h: ReturnType<typeof hold>) => {
+        await h.sent;
+        await (await fetch(`${one.url}/healthz`)).text();
+      };
+      // The probe (a sample of an unknown flag: a 400 that stores nothing when admitted) races the
+      // held batch for the one slot; until the held batch is the one admitted, cut it off and hold another.
+      let held = hold();
+      void held.answered.then((a) => (held.answer = a));
+      await settled(held);
       let r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
-      for (let i = 0; i < 200 && r.status === 400; i++) r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
+      for (let i = 0; i < 100 && r.status !== 503; i++) {
+        held.req.destroy();
+        await held.answered;
+        held = hold();
+        const h = held;
+        void h.answered.then((a) => (h.answer = a));
+        await settled(h);
+        r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
+      }
       expect(r.status, r.text).toBe(503);
+      expect(held.answer).toBeUndefined();
       expect(r.headers.get('retry-after')).toBe('1');
       expect(r.body.error).toMatchObject({ code: 'ingest_busy', details: { maxInFlight: 1, retryAfterSeconds: 1 } });
       const refused = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
@@ -126,8 +148,8 @@ describe('admission of metric batches', () => {
       // The kill does not queue behind ingestion.
       const kill = await one.api('POST', '/api/flags/target/kill', { as: 'oncall', body: { reason: 'incident' } });
       expect(kill.status, kill.text).toBe(200);
-      held.end(body.slice(10));
-      expect(await answered).toMatchObject({ status: 201 });
+      held.req.end(body.slice(10));
+      expect(await held.answered).toMatchObject({ status: 201 });
       // The slot is free again.
       expect((await report(one, [{ flag: 'target', metric: 'metric_a', value: 2 }])).status).toBe(201);
       const view = (await one.api('GET', '/api/flags/target/metrics?metric=metric_a', { as: 'viewer' })).body.metrics[0];
