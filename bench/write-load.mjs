@@ -121,7 +121,7 @@ if (opt.role === 'load') {
 
 const { startBenchServer } = await import('./lib/server.mjs');
 const SECONDS = Number(opt.seconds ?? 20);
-const FLOOD_SECONDS = Number(opt['flood-seconds'] ?? 15);
+const FLOOD_SECONDS = Number(opt['flood-seconds'] ?? Math.min(15, SECONDS));
 const IN_FLIGHT = Number(opt['in-flight'] ?? 4);
 const KILLS = Number(opt.kills ?? 100);
 const rates = { reads: Number(opt.reads ?? 200), batches: Number(opt.batches ?? 20), edits: Number(opt.edits ?? 5), auditPages: Number(opt['audit-pages'] ?? 0) };
