@@ -19,6 +19,7 @@ import { killRoutes } from './killswitch/kill-routes.js';
 import type { Logger } from './log.js';
 import { pushRoutes } from './push/push-routes.js';
 import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
+import { DEFAULT_INGEST_IN_FLIGHT, ingestAdmission } from './samples/sample-admission.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
@@ -176,6 +177,9 @@ export function createApp(deps: AppDeps): express.Express {
   mount(api, inside.filter((r) => 'public' in r.access), routeDeps, guards, '/api'); // GET /api/openapi.json documents, it reveals nothing
   // Who is calling is settled before any body is read: an anonymous or refused caller costs
   // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
+  // Metric batches are counted from before authentication: the token check is a turn of the
+  // event loop, and batches waiting there are work queued ahead of a kill (sample-admission.ts).
+  api.use('/metrics', ingestAdmission(deps.services.samples.limits.inFlight ?? DEFAULT_INGEST_IN_FLIGHT));
   api.use(authenticate(deps.authenticator));
   api.use('/metrics', jsonOnly, sampleBodyParser);
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));

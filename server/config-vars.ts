@@ -98,4 +98,5 @@ export const VARS = {
   metricsRateLimit: v({ env: 'SAMPLES_RATE_LIMIT', was: 'METRICS_RATE_LIMIT', parse: int(1000, 100_000_000), dflt: 10_000, shown: '`10000`', help: 'metric samples per second one token may send; more is a 429' }),
   metricsObservationLimit: v({ env: 'SAMPLES_OBSERVATION_LIMIT', was: 'METRICS_OBSERVATION_LIMIT', parse: int(1000, 1_000_000_000_000), dflt: 1_000_000, shown: '`1000000`', help: "observations (samples' counts) per second one token may claim" }),
   maxSampleCount: v({ env: 'MAX_SAMPLE_COUNT', parse: int(1, 1_000_000_000), dflt: 1_000_000, shown: '`1000000`', help: 'observations one metric sample may claim' }),
+  ingestMaxInFlight: v({ env: 'INGEST_MAX_IN_FLIGHT', parse: int(1, 1000), dflt: 8, shown: '`8`', help: 'metric batches one process handles at once; one more is a 503 ingest_busy' }),
 };

@@ -183,6 +183,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         samplesPerSecond: config.metricsRateLimit,
         observationsPerSecond: config.metricsObservationLimit,
         maxSampleCount: config.maxSampleCount,
+        inFlight: config.ingestMaxInFlight,
       },
       retentionDays: config.retentionDays,
       telemetryEvalsPerSecond: config.telemetryMaxEvalsPerSecond,

@@ -32,6 +32,13 @@ export async function getFlagRow(db: Db, key: string): Promise<FlagRow | undefin
   return db.selectFrom('flags').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
+/** The rows of `keys` in one read (absent keys are absent from the map). */
+export async function getFlagRows(db: Db, keys: string[]): Promise<Map<string, FlagRow>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('flags').selectAll().where('key', 'in', keys).execute();
+  return new Map(rows.map((r) => [r.key, r]));
+}
+
 export interface FlagListFilter {
   includeArchived?: boolean;
   tag?: string;

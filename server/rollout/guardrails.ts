@@ -1,7 +1,7 @@
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import { mutateFlag, type FlagMutationDeps } from '../flags/flag-mutation.js';
-import { getFlagRow } from '../flags/flag-store.js';
+import { getFlagRows } from '../flags/flag-store.js';
 import { killFlag, newKillId } from '../killswitch/kill-service.js';
 import { stageStart, type FlagRow } from '../flags/flag-view.js';
 import { compare, fmt } from './gates.js';
@@ -25,14 +25,19 @@ export class Guardrails {
   /** Checks fresh samples (in the order received) and trips what they breach. */
   async check(samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
     const byFlag = new Map<string, JudgedSample[]>();
-    for (const s of samples) byFlag.set(s.flag, [...(byFlag.get(s.flag) ?? []), s]);
+    for (const s of samples) {
+      const list = byFlag.get(s.flag);
+      if (list) list.push(s);
+      else byFlag.set(s.flag, [s]);
+    }
+    // The flags' rows in one read after the samples committed (not one per flag).
+    const rows = await getFlagRows(this.deps.db, [...byFlag.keys()]);
     const trips: Trip[] = [];
-    for (const [key, list] of byFlag) trips.push(...(await this.checkFlag(key, list, requestId)));
+    for (const [key, list] of byFlag) trips.push(...(await this.checkFlag(rows.get(key), list, requestId)));
     return trips;
   }
 
-  private async checkFlag(key: string, samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
-    const row = await getFlagRow(this.deps.db, key);
+  private async checkFlag(row: FlagRow | undefined, samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
     if (!row || row.killed === 1 || row.stage === 0) return [];
     const stage = storedPlan(row.plan)?.stages[row.stage - 1];
     const guards = stage?.checks.filter((c) => c.guardrail) ?? [];
@@ -54,7 +59,7 @@ export class Guardrails {
       if (check.tripOnAny) {
         trip = await this.tripOnAny(row, check, effect, mine, since, requestId);
       } else {
-        stats ??= await stageStats(this.deps.db, { flag: key, stage: row.stage, since }, guards.map((g) => g.metric));
+        stats ??= await stageStats(this.deps.db, { flag: row.key, stage: row.stage, since }, guards.map((g) => g.metric));
         const j = judge(check, stats);
         if (j.outcome !== 'breach') continue;
         const evidence: TripEvidence = { outcome: 'breach', estimate: j.estimate, interval: j.interval, n: j.n, ...(j.controlN !== undefined ? { controlN: j.controlN } : {}), confidence: j.confidence };

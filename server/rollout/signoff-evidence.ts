@@ -2,7 +2,7 @@ import { AuditAction, type SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db.js';
-import { getFlagRow } from '../flags/flag-store.js';
+import { getFlagRow, getFlagRows } from '../flags/flag-store.js';
 import { stageStart, type FlagRow } from '../flags/flag-view.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
@@ -54,13 +54,16 @@ export class SignoffLapses {
   /** Lapses the live sign-offs of each flag's next stage whose covered checks moved out of pass. */
   async evaluate(keys: Iterable<string>, requestId: string | null): Promise<number> {
     let n = 0;
-    for (const key of new Set(keys)) n += await this.evaluateFlag(key, requestId);
+    const unique = [...new Set(keys)];
+    // One read of the flags' rows, then the cheap per-flag reads only for flags with a plan.
+    const rows = await getFlagRows(this.deps.db, unique);
+    for (const key of unique) n += await this.evaluateFlag(key, rows.get(key), requestId);
     return n;
   }
 
-  private async evaluateFlag(key: string, requestId: string | null): Promise<number> {
+  private async evaluateFlag(key: string, row: FlagRow | undefined, requestId: string | null): Promise<number> {
     // A cheap read first: most batches move no covered check, and then nothing is written.
-    if ((await this.due(this.deps.db, key)).length === 0) return 0;
+    if ((await this.due(this.deps.db, key, row)).length === 0) return 0;
     return write(this.deps, { ...SYSTEM, requestId }, async (ctx) => {
       let lapsed = 0;
       const at = this.deps.clock().toISOString();
@@ -81,8 +84,9 @@ export class SignoffLapses {
     });
   }
 
-  private async due(db: Db, key: string): Promise<Array<{ signoff: SignoffRow; check: Judgement }>> {
-    const row = await getFlagRow(db, key);
+  /** `read`: the flag's row as already read (in the transaction that lapses, it is read again). */
+  private async due(db: Db, key: string, read?: FlagRow): Promise<Array<{ signoff: SignoffRow; check: Judgement }>> {
+    const row = read ?? (await getFlagRow(db, key));
     if (!row || row.plan_version === 0) return [];
     const live = (await liveSignoffs(db, key, row.plan_version, row.stage + 1)).filter((s) => s.snapshot !== null);
     if (live.length === 0) return [];

@@ -118,22 +118,33 @@ export async function stageMetricNames(db: Db, run: StageRun, after: string | un
   return rows.map((r) => r.metric);
 }
 
-/** For each flag, the names in `names` it has never reported, and how many names it has. */
+/**
+ * For each flag, the names in `names` it has never reported, and how many names it has: two reads
+ * for the whole batch, whatever the number of flags (the pairs it already knows, then the name
+ * count of the flags that bring a new one).
+ */
 export async function newMetricNames(trx: Transaction<Database>, names: Map<string, Set<string>>): Promise<Map<string, { known: number; fresh: string[] }>> {
-  const db = trx;
   const out = new Map<string, { known: number; fresh: string[] }>();
+  if (names.size === 0) return out;
+  const all = new Set<string>();
+  for (const set of names.values()) for (const m of set) all.add(m);
+  const seen = new Set<string>();
+  const rows = await trx.selectFrom('metric_names').select(['flag', 'metric']).where('flag', 'in', [...names.keys()]).where('metric', 'in', [...all]).execute();
+  for (const r of rows) seen.add(JSON.stringify([r.flag, r.metric]));
+  const fresh = new Map<string, string[]>();
   for (const [flag, set] of names) {
-    const wanted = [...set];
-    const seen = new Set<string>();
-    for (let i = 0; i < wanted.length; i += 500) {
-      const rows = await db.selectFrom('metric_names').select('metric').where('flag', '=', flag).where('metric', 'in', wanted.slice(i, i + 500)).execute();
-      for (const r of rows) seen.add(r.metric);
-    }
-    const fresh = wanted.filter((m) => !seen.has(m));
-    if (fresh.length === 0) continue;
-    const { n } = await db.selectFrom('metric_names').select((eb) => eb.fn.countAll<number>().as('n')).where('flag', '=', flag).executeTakeFirstOrThrow();
-    out.set(flag, { known: Number(n), fresh });
+    const f = [...set].filter((m) => !seen.has(JSON.stringify([flag, m])));
+    if (f.length > 0) fresh.set(flag, f);
   }
+  if (fresh.size === 0) return out;
+  const counts = await trx
+    .selectFrom('metric_names')
+    .select((eb) => ['flag', eb.fn.countAll<number>().as('n')])
+    .where('flag', 'in', [...fresh.keys()])
+    .groupBy('flag')
+    .execute();
+  const known = new Map(counts.map((c) => [c.flag, Number(c.n)]));
+  for (const [flag, f] of fresh) out.set(flag, { known: known.get(flag) ?? 0, fresh: f });
   return out;
 }
 

@@ -23,6 +23,8 @@ export interface SampleLimits {
   observationsPerSecond?: number;
   /** Observations one sample may claim (MAX_SAMPLE_COUNT; default 1,000,000). */
   maxSampleCount?: number;
+  /** Metric batches this process handles at once; one more is refused with 503 (INGEST_MAX_IN_FLIGHT; sample-admission.ts). */
+  inFlight?: number;
 }
 
 export const DEFAULT_OBSERVATIONS_PER_SECOND = 1_000_000;
@@ -103,7 +105,7 @@ export class SampleService {
           'too_many_metric_names',
         );
       }
-      await insertSamples(trx, rows.map((r) => ({ flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
+      await insertSamples(this.deps.storage, trx, rows.map((r) => ({ flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
       const counted: CountedSample[] = [];
       for (const [i, r] of rows.entries()) {
         const f = flagOf.get(r.flag)!;

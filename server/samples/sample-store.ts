@@ -1,16 +1,24 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Database, Db, MetricSampleTable } from '../db.js';
-import type { StorageLane } from '../storage/storage.js';
+import type { PgColumnType, StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 
 export type Cohort = 'treatment' | 'control';
 
 export type MetricStats = Map<string, { treatment?: CohortStats; control?: CohortStats }>;
 
-export async function insertSamples(db: Db, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
-  // SQLite binds at most 32766 variables; 8 per row, so chunks of 500 stay well inside.
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('metric_samples').values(rows.slice(i, i + 500)).execute();
+/**
+ * Stores a batch of samples in one statement on PostgreSQL (`storage.insertMany`: the columns
+ * bound as arrays and spread by `unnest`), in chunks of multi-row INSERTs on SQLite.
+ */
+export async function insertSamples(storage: Pick<StorageLane, 'insertMany'>, q: Db | Transaction<Database>, rows: Array<Insertable<MetricSampleTable>>): Promise<void> {
+  await storage.insertMany(q, 'metric_samples', SAMPLE_COLUMNS, rows.map((r) => ({ ...r, count: r.count ?? 1, stddev: r.stddev ?? null })));
 }
+
+const SAMPLE_COLUMNS: Array<[keyof MetricSampleTable & string, PgColumnType]> = [
+  ['flag', 'text'], ['metric', 'text'], ['value', 'float8'], ['cohort', 'text'], ['at', 'text'],
+  ['stage', 'int'], ['received_at', 'text'], ['count', 'bigint'], ['stddev', 'float8'],
+];
 
 /** Per metric and cohort: count, mean, min, max of the samples taken at or after `since`. */
 export async function statsSince(db: Db, flag: string, since: string, metrics?: string[]): Promise<MetricStats> {

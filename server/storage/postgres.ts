@@ -87,6 +87,12 @@ export function openPostgres(opts: PostgresOptions): PostgresStorage {
       const r = await sql`DELETE FROM ${t} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${t} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch}))`.execute(q);
       return Number(r.numAffectedRows ?? 0);
     },
+    async insertMany(q, table, columns, rows) {
+      if (rows.length === 0) return;
+      const names = sql.join(columns.map(([c]) => sql.ref(c)));
+      const arrays = sql.join(columns.map(([c, type]) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(type)}[]`));
+      await sql`INSERT INTO ${sql.table(table)} (${names}) SELECT * FROM unnest(${arrays})`.execute(q);
+    },
     async notify(trx, what) {
       if (what === 'revocations') await sql`SELECT pg_notify(${REVOCATIONS_CHANNEL}, '')`.execute(trx);
     },

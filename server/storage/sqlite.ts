@@ -96,6 +96,13 @@ export function openSqlite(opts: SqliteOptions): SqliteStorage {
       const r = await sql`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${sql.ref(column)} < ${cutoff} LIMIT ${batch})`.execute(q);
       return Number(r.numAffectedRows ?? 0);
     },
+    async insertMany(q, table, columns, rows) {
+      const per = Math.max(1, Math.floor(32_000 / columns.length));
+      for (let i = 0; i < rows.length; i += per) {
+        const chunk = rows.slice(i, i + per).map((r) => Object.fromEntries(columns.map(([c]) => [c, r[c] ?? null])));
+        await q.insertInto(table).values(chunk as never).execute();
+      }
+    },
     // `data_version` moves when another connection committed: nothing to send.
     notify: async () => undefined,
     async checkIntegrity() {

@@ -35,4 +35,37 @@ describe('the write gate', () => {
     await expect(gate.run(true, async () => 42)).resolves.toBe(42);
     expect(gate.waiting).toEqual({ urgent: 0, normal: 0 });
   });
+
+  it('with concurrent: 2, two writes run at once and a waiting urgent write is admitted before every normal one', async () => {
+    const gate = new WriteGate({ concurrent: 2 });
+    const order: string[] = [];
+    const a = deferred();
+    const b = deferred();
+    const running = [
+      gate.run(false, async () => {
+        order.push('a');
+        await a.done;
+      }),
+      gate.run(false, async () => {
+        order.push('b');
+        await b.done;
+      }),
+    ];
+    expect(gate.admitted).toBe(2);
+    const queued = [gate.run(false, async () => void order.push('metrics')), gate.run(true, async () => void order.push('kill'))];
+    expect(gate.waiting).toEqual({ urgent: 1, normal: 1 });
+    expect(order).toEqual(['a', 'b']);
+    b.release();
+    await queued[1];
+    // b's slot went to the kill, queued after the metric batch; the kill's slot then to the batch.
+    expect(order.slice(0, 3)).toEqual(['a', 'b', 'kill']);
+    a.release();
+    await Promise.all([...running, ...queued]);
+    expect(order).toEqual(['a', 'b', 'kill', 'metrics']);
+    expect(gate).toMatchObject({ admitted: 0, waiting: { urgent: 0, normal: 0 } });
+  });
+
+  it('refuses a concurrency that is not a whole number from 1 to 1000', () => {
+    for (const concurrent of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1001]) expect(() => new WriteGate({ concurrent })).toThrow(RangeError);
+  });
 });
