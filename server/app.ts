@@ -9,7 +9,7 @@ import { checkpointRoutes } from './audit/checkpoint-routes.js';
 import { actorOf, authenticate, requireRole, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
 import { tokenRoutes } from './auth/token-routes.js';
-import type { Db } from './db.js';
+import type { Db } from './storage/schema.js';
 import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
 import { mount, type Guards } from './http/mount.js';

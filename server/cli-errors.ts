@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
-import { MigrationFailed } from './db.js';
+import { MigrationFailed } from './storage/migrator.js';
 import { CliInputError } from './cli-database.js';
 
 /**

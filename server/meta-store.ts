@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './db.js';
+import type { Db } from './storage/schema.js';
 
 /**
  * The `meta` table (key → integer): the global state version and the readiness probe's counter.

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { Db } from './db.js';
+import type { Db } from './storage/schema.js';
 import type { Logger } from './log.js';
 import { pruneMetricNames } from './samples/sample-aggregate-store.js';
 import { pruneSamples } from './samples/sample-store.js';

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Database, Db } from './db.js';
+import type { Database, Db } from './storage/schema.js';
 import type { Actor } from './actor.js';
 import type { AuditInput, AuditRecorder } from './audit/audit-recorder.js';
 import type { AuditEntry } from '@switchyard-flags/sdk/api';

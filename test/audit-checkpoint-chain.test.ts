@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entryHash } from '../server/audit/audit-hash.js';
-import { openDatabase } from '../server/db.js';
+import { openStorage } from '../server/storage/open.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -18,7 +18,7 @@ afterAll(async () => {
  */
 async function launder(ts: TestServer, seq: number, reason: string): Promise<void> {
   const { config } = ts.running;
-  const opened = openDatabase({ databaseUrl: config.databaseUrl, dbFile: config.dbFile });
+  const opened = openStorage({ databaseUrl: config.databaseUrl, dbFile: config.dbFile });
   const db = opened.db;
   try {
     if (config.databaseUrl) {
@@ -96,7 +96,7 @@ describe('checkpoints that cannot be laundered', () => {
     const clean = await cli(verifyArgs(ts), { DATA_DIR: ts.dataDir });
     expect(clean.code, clean.stdout).toBe(0);
     const middle = seqs[1];
-    const opened = openDatabase({ databaseUrl: ts.running.config.databaseUrl, dbFile: ts.running.config.dbFile });
+    const opened = openStorage({ databaseUrl: ts.running.config.databaseUrl, dbFile: ts.running.config.dbFile });
     try {
       await sql.raw(ts.running.config.databaseUrl ? 'DROP TRIGGER IF EXISTS audit_checkpoints_no_delete ON audit_checkpoints' : 'DROP TRIGGER IF EXISTS audit_checkpoints_no_delete').execute(opened.db);
       await opened.db.deleteFrom('audit_checkpoints').where('seq', '=', middle).execute();
@@ -116,7 +116,7 @@ describe('checkpoints that cannot be laundered', () => {
     for (let i = 0; i < 2; i++) await createFlag(ts, `edited-${i}`);
     expect(await ts.running.checkpoints.take()).toMatchObject({ seq: 2 });
     for (let i = 2; i < 4; i++) await createFlag(ts, `edited-${i}`);
-    const opened = openDatabase({ databaseUrl: ts.running.config.databaseUrl, dbFile: ts.running.config.dbFile });
+    const opened = openStorage({ databaseUrl: ts.running.config.databaseUrl, dbFile: ts.running.config.dbFile });
     try {
       await sql.raw(ts.running.config.databaseUrl ? 'DROP TRIGGER IF EXISTS audit_no_update ON audit' : 'DROP TRIGGER IF EXISTS audit_no_update').execute(opened.db);
       await opened.db.updateTable('audit').set({ reason: 'it was always like this' }).where('seq', '=', 3).execute();

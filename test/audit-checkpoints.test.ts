@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AuditService } from '../server/audit/audit-service.js';
 import { entryHash } from '../server/audit/audit-hash.js';
 import type { Config } from '../server/config.js';
-import type { Database as Schema } from '../server/db.js';
+import type { Database as Schema } from '../server/storage/schema.js';
 import { cli } from './helpers/cli.js';
 import { createFlag, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import { LOOPBACK_RECEIVERS, webhookServer } from './rollout-fixtures.js';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../server/db.js';
+import { openStorage } from '../server/storage/open.js';
 import { cli } from './helpers/cli.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
@@ -94,7 +94,7 @@ describe('the CLI on PostgreSQL (DATABASE_URL), as serve reads it', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^sy_sdk_[\w-]{43}\n$/);
     expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(false);
-    const o = openDatabase({ databaseUrl: url, dbFile: '' });
+    const o = openStorage({ databaseUrl: url, dbFile: '' });
     try {
       const keys = await o.db.selectFrom('sdk_keys').select(['name']).execute();
       expect(keys.map((k) => k.name)).toEqual(['checkout-service']);

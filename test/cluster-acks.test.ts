@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDatabase } from '../server/db.js';
+import { migrate } from '../server/storage/migrator.js';
+import { openStorage } from '../server/storage/open.js';
 import type { Peer } from '../server/push/propagation.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { busReplica, engineer, until, type BusReplica } from './helpers/cluster.js';
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 async function cluster(names: string[]): Promise<{ url: string; rs: BusReplica[] }> {
   const url = await pg.createDatabase();
-  const o = openDatabase({ databaseUrl: url, dbFile: 'unused' });
+  const o = openStorage({ databaseUrl: url, dbFile: 'unused' });
   await migrate(o.db);
   await o.close();
   const rs: BusReplica[] = [];

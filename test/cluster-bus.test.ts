@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { migrate, openDatabase } from '../server/db.js';
+import { migrate } from '../server/storage/migrator.js';
+import { openStorage } from '../server/storage/open.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { busReplica, engineer, until, type BusReplica } from './helpers/cluster.js';
 
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 async function cluster(n: number): Promise<BusReplica[]> {
   const url = await pg.createDatabase();
-  const o = openDatabase({ databaseUrl: url, dbFile: 'unused' });
+  const o = openStorage({ databaseUrl: url, dbFile: 'unused' });
   await migrate(o.db);
   await o.close();
   const out: BusReplica[] = [];
@@ -48,7 +49,7 @@ describe('the change bus across replicas', () => {
   it('cutting the listener connection while changes land loses no change, and they arrive in order', async () => {
     const [a, b] = await cluster(2);
     await a!.services.flags.create(engineer, flagInput('retrieval-v2'));
-    const admin = openDatabase({ databaseUrl: pgUrlOf(a!), dbFile: 'unused' });
+    const admin = openStorage({ databaseUrl: pgUrlOf(a!), dbFile: 'unused' });
     let cuts = 0;
     let last = 0;
     for (let i = 0; i < 40; i++) {

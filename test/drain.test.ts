@@ -4,7 +4,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type WebSocketConstructor } from '@switchyard-flags/sdk';
-import { openDatabase } from '../server/db.js';
+import { openStorage } from '../server/storage/open.js';
 import { bootServer, databaseOf, shareDatabase, type ServerProc } from './helpers/reliability-proc.js';
 import { tempDataDir } from './helpers/server.js';
 import { itSqliteOnly } from './helpers/test-db.js';
@@ -126,7 +126,7 @@ describe('SIGTERM drains `switchyard serve`', () => {
       const response = await held.finish();
       expect(response).toMatch(/HTTP\/1\.1 200 OK/);
       expect(await exited).toBe(0);
-      const stored = openDatabase({ databaseUrl: await databaseOf(a.dataDir), dbFile: path.join(a.dataDir, 'switchyard.db') });
+      const stored = openStorage({ databaseUrl: await databaseOf(a.dataDir), dbFile: path.join(a.dataDir, 'switchyard.db') });
       try {
         expect(await stored.db.selectFrom('flags').select('killed').where('key', '=', 'drain-flag').executeTakeFirst()).toEqual({ killed: 1 });
       } finally {

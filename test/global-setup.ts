@@ -67,8 +67,9 @@ async function startCluster(): Promise<TestPostgres> {
   exitHook.unhookEvent('exit');
   const pg = await startPostgres();
   try {
-    const { migrate, openDatabase } = await import('../server/db.js');
-    const opened = openDatabase({ databaseUrl: await pg.createDatabase(TEMPLATE_DATABASE), dbFile: 'unused' });
+    const { migrate } = await import('../server/storage/migrator.js');
+    const { openStorage } = await import('../server/storage/open.js');
+    const opened = openStorage({ databaseUrl: await pg.createDatabase(TEMPLATE_DATABASE), dbFile: 'unused' });
     try {
       await migrate(opened.db);
     } finally {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { migrate, migrateDown, openDatabase, type OpenedDatabase } from '../server/db.js';
+import { migrate, migrateDown } from '../server/storage/migrator.js';
+import { openStorage } from '../server/storage/open.js';
+import { type Storage } from '../server/storage/storage.js';
 import { migrations } from '../migrations/index.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDataDir } from './helpers/server.js';
@@ -15,24 +17,24 @@ const TABLES = [
 ];
 
 let pg: TestPostgres;
-const opened: OpenedDatabase[] = [];
+const opened: Storage[] = [];
 const dirs: string[] = [];
 
-async function postgresDb(): Promise<OpenedDatabase> {
-  const o = openDatabase({ databaseUrl: await pg.createDatabase(), dbFile: 'unused' });
+async function postgresDb(): Promise<Storage> {
+  const o = openStorage({ databaseUrl: await pg.createDatabase(), dbFile: 'unused' });
   opened.push(o);
   return o;
 }
 
-function sqliteDb(): OpenedDatabase {
+function sqliteDb(): Storage {
   const dir = tempDataDir();
   dirs.push(dir);
-  const o = openDatabase({ dbFile: path.join(dir, 'switchyard.db') });
+  const o = openStorage({ dbFile: path.join(dir, 'switchyard.db') });
   opened.push(o);
   return o;
 }
 
-async function tables(o: OpenedDatabase): Promise<string[]> {
+async function tables(o: Storage): Promise<string[]> {
   const all = await o.db.introspection.getTables();
   return all.map((t) => t.name).filter((n) => !n.startsWith('kysely_')).sort();
 }
@@ -53,8 +55,7 @@ describe.each([
 ] as const)('the migrations on %s', (name, open) => {
   it(`every migration applies, rolls back one by one, and applies again on ${name}`, async () => {
     const o = await open();
-    expect(o.dialect).toBe(name === 'PostgreSQL' ? 'postgres' : 'sqlite');
-    expect(o.kind).toBe(o.dialect);
+    expect(o.kind).toBe(name === 'PostgreSQL' ? 'postgres' : 'sqlite');
     const applied = await migrate(o.db);
     expect(applied).toEqual(Object.keys(migrations).sort());
     expect(await tables(o)).toEqual(TABLES);
@@ -70,7 +71,7 @@ describe.each([
 });
 
 describe('the schema on PostgreSQL', () => {
-  let o: OpenedDatabase;
+  let o: Storage;
   const entry = { seq: 1, at: '2026-12-01T00:00:00.000Z', actor: 'alice', role: 'admin', action: 'flag.create', flag: null, before: null, after: null, reason: null, request_id: 'r1', client_request_id: null, prev_hash: '0'.repeat(64), hash: 'a'.repeat(64) };
 
   beforeAll(async () => {
@@ -141,14 +142,14 @@ describe('DATABASE_URL', () => {
     const url = await pg.createDatabase();
     const dataDir = tempDataDir();
     dirs.push(dataDir);
-    const onPg = openDatabase(configFromEnv({ DATABASE_URL: url, DATA_DIR: dataDir }));
+    const onPg = openStorage(configFromEnv({ DATABASE_URL: url, DATA_DIR: dataDir }));
     opened.push(onPg);
-    expect(onPg.dialect).toBe('postgres');
+    expect(onPg.kind).toBe('postgres');
     const { rows } = await sql<{ v: string }>`SELECT current_database() AS v`.execute(onPg.db);
     expect(`${url.slice(0, url.lastIndexOf('/') + 1)}${rows[0]!.v}`).toBe(url);
-    const onSqlite = openDatabase(configFromEnv({ DATA_DIR: dataDir }));
+    const onSqlite = openStorage(configFromEnv({ DATA_DIR: dataDir }));
     opened.push(onSqlite);
-    expect(onSqlite.dialect).toBe('sqlite');
+    expect(onSqlite.kind).toBe('sqlite');
     expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(true);
   });
 

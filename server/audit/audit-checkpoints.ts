@@ -1,6 +1,6 @@
 import type { ChangeBus } from '../changes.js';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { Logger } from '../log.js';
 import type { StorageLane } from '../storage/storage.js';
 import { auditHead } from './audit-store.js';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { AuditTable } from '../db.js';
+import type { AuditTable } from '../storage/schema.js';
 
 /** The previous hash of the very first entry. */
 export const GENESIS_HASH = '0'.repeat(64);

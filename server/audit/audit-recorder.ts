@@ -1,6 +1,6 @@
 import type { AuditEntry } from '@switchyard-flags/sdk/api';
 import type { Transaction } from 'kysely';
-import type { Database } from '../db.js';
+import type { Database } from '../storage/schema.js';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH, canonicalJson, entryHash } from './audit-hash.js';

@@ -1,5 +1,5 @@
 import type { VerifyResult, AuditEntry } from '@switchyard-flags/sdk/api';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { GENESIS_HASH, entryHash } from './audit-hash.js';
 import { iterateAudit, listAudit, toAuditEntry, type AuditFilter } from './audit-store.js';
 

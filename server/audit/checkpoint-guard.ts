@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Transaction } from 'kysely';
-import type { Database } from '../db.js';
+import type { Database } from '../storage/schema.js';
 import { GENESIS_HASH, entryHash } from './audit-hash.js';
 import type { AuditCheckpoint } from './checkpoint-sign.js';
 

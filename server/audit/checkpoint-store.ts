@@ -1,5 +1,5 @@
 import type { Selectable, Transaction } from 'kysely';
-import type { AuditCheckpointTable, Database, Db } from '../db.js';
+import type { AuditCheckpointTable, Database, Db } from '../storage/schema.js';
 import type { AuditCheckpoint } from './checkpoint-sign.js';
 
 function toCheckpoint(r: Selectable<AuditCheckpointTable>): AuditCheckpoint {

@@ -1,5 +1,5 @@
 import type { VerifyResult } from '@switchyard-flags/sdk/api';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { AuditService } from './audit-service.js';
 import type { CheckpointKey } from './checkpoint-key.js';
 import { checkpointDigest, signatureProblem, type AuditCheckpoint } from './checkpoint-sign.js';

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { Forbidden, Unauthorized } from '../errors.js';
 import { CAN, type Permission } from './roles.js';
 import type { Actor, Principal } from '../actor.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { TokenClaims } from './token-revocations.js';
 import { allTokenRevocations, type TokenRevocationRow } from './token-revocation-store.js';
 

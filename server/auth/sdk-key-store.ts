@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { SdkKeyKind } from '@switchyard-flags/sdk/api';
-import type { Db, SdkKeyTable } from '../db.js';
+import type { Db, SdkKeyTable } from '../storage/schema.js';
 
 /** The `sdk_keys` table (migrations/0001): every query on it is here. Keys are stored as SHA-256 hashes. */
 export type SdkKeyRow = Selectable<SdkKeyTable>;

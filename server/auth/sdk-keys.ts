@@ -1,6 +1,6 @@
 import { AuditAction, type SdkKeyKind, type SdkKeyView } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { Actor } from '../actor.js';
 import { getSdkKeyRow, insertSdkKey, liveSdkKeyByHash, listSdkKeyRows, markSdkKeyRevoked, type SdkKeyRow } from './sdk-key-store.js';
 import { NotFound, ValidationError } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Db, TokenRevocationTable } from '../db.js';
+import type { Db, TokenRevocationTable } from '../storage/schema.js';
 
 /** The `token_revocations` table: every query on it is here. */
 export type TokenRevocationRow = Selectable<TokenRevocationTable>;

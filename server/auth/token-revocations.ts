@@ -1,7 +1,7 @@
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
 import type { Actor } from '../actor.js';
 import { insertTokenRevocation, revocationMatches } from './token-revocation-store.js';

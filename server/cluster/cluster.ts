@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker } from '../push/propagation.js';

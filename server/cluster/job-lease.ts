@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { Logger } from '../log.js';
 import { releaseLease, tryLease } from './lease-store.js';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { dbNowMs } from './replica-store.js';
 
 /**

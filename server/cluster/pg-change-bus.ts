@@ -2,7 +2,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import { LocalChangeBus, type ChangeBus, type ChangeEvent, type ChangeListener } from '../changes.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { auditHead, auditRowsAfter, toAuditEntry } from '../audit/audit-store.js';
 import { flagRowsChangedSince } from '../flags/flag-store.js';
 import type { Logger } from '../log.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { JobHandle, Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, ReplicaTable } from '../db.js';
+import type { Db, ReplicaTable } from '../storage/schema.js';
 
 /** The database's clock in ms: every replica judges heartbeats and leases by the same clock. */
 export const dbNowMs = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;

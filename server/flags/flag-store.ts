@@ -1,5 +1,5 @@
 import { sql, type Updateable } from 'kysely';
-import type { FlagTable, Db } from '../db.js';
+import type { FlagTable, Db } from '../storage/schema.js';
 import { NotFound } from '../errors.js';
 import type { FlagRow } from './flag-view.js';
 

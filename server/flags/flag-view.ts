@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { FlagListItem, FlagView } from '@switchyard-flags/sdk/api';
 import type { CohortRule, FlagState, Json } from '@switchyard-flags/sdk/protocol';
-import type { FlagTable } from '../db.js';
+import type { FlagTable } from '../storage/schema.js';
 import type { FlagListRow } from './flag-store.js';
 
 export type FlagRow = Selectable<FlagTable>;

@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 
 /** Records that `killId` killed `flag`, in the kill's own transaction. */
 export async function recordKillMember(db: Db, killId: string, flag: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { writeReadinessProbe } from '../meta-store.js';
 import type { StorageLane } from '../storage/storage.js';
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { bearer, type Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { Forbidden, Unauthorized, Unavailable } from '../errors.js';
 import { routeFor } from '../http/route.js';
 import type { Health } from './health.js';

@@ -5,7 +5,7 @@ import { bulkEtag, ofrepEvaluate, switchyardContext, type OfrepResult } from './
 import { OfrepUsage } from './ofrep-usage.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import type { ChangeBus } from '../changes.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { getSdkKeyRow } from '../auth/sdk-key-store.js';
 import { OfrepEvents } from './ofrep-events.js';
 import type { Clock } from '../clock.js';

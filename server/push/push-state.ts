@@ -1,5 +1,5 @@
 import type { ChangeBus } from '../changes.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { Logger } from '../log.js';
 import { PropagationTracker } from './propagation.js';
 import { StateFeed } from './state-feed.js';

@@ -1,7 +1,7 @@
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { FlagState, Snapshot } from '@switchyard-flags/sdk/protocol';
 import type { ChangeBus, ChangeEvent } from '../changes.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { flagRowsChangedSince, listFlagRows } from '../flags/flag-store.js';
 import { toFlagState, type FlagRow } from '../flags/flag-view.js';
 import type { Logger } from '../log.js';

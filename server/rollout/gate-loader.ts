@@ -1,5 +1,5 @@
 import type { Gate, SignoffSnapshot } from '@switchyard-flags/sdk/api';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';
 import { stageStart } from '../flags/flag-view.js';

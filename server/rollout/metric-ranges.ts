@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { livePlanRows } from '../flags/flag-store.js';
 import type { MetricRange } from '../samples/sample-bounds.js';
 import { storedPlan } from './plan-schema.js';

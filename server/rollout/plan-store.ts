@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { Signoff, SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import { canonicalJson } from '../audit/audit-hash.js';
-import type { SignoffTable, Db } from '../db.js';
+import type { SignoffTable, Db } from '../storage/schema.js';
 
 export type SignoffRow = Selectable<SignoffTable>;
 

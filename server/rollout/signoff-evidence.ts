@@ -1,7 +1,7 @@
 import { AuditAction, type SignoffSnapshot } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { getFlagRow, getFlagRows } from '../flags/flag-store.js';
 import { stageStart, type FlagRow } from '../flags/flag-view.js';
 import { stageStats } from '../samples/sample-aggregate-store.js';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { ChangeBus } from '../changes.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { latestCheckpoint } from '../audit/checkpoint-store.js';
 import type { AuditCheckpoint } from '../audit/checkpoint-sign.js';
 import { getFlagRow } from '../flags/flag-store.js';

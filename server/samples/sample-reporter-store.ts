@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database, Db } from '../db.js';
+import type { Database, Db } from '../storage/schema.js';
 import type { StageRun } from './sample-aggregate-store.js';
 
 /**

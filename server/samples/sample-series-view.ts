@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import { liveFlagRow } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
 import type { CohortStats, MetricSeries } from '@switchyard-flags/sdk/api';

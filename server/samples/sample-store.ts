@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
-import type { Database, Db, MetricSampleTable } from '../db.js';
+import type { Database, Db, MetricSampleTable } from '../storage/schema.js';
 import type { PgColumnType, StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { MetricRange } from './sample-bounds.js';
 
 /** A stored sample, as the guardrail and the audit entry see it. */

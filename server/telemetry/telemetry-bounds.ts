@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Database } from '../db.js';
+import type { Database } from '../storage/schema.js';
 import { livePlanRows } from '../flags/flag-store.js';
 import { storedPlan } from '../rollout/plan-schema.js';
 

@@ -2,7 +2,7 @@ import type { StaleFlagsView, StageUsageView, UsageView } from '@switchyard-flag
 import type { TelemetryCount, TelemetryReach } from '@switchyard-flags/sdk/protocol';
 import { estimateReach, mergeRegs } from '@switchyard-flags/sdk/reach';
 import { monotonicOf, type Clock } from '../clock.js';
-import type { Db } from '../db.js';
+import type { Db } from '../storage/schema.js';
 import type { StorageLane } from '../storage/storage.js';
 import { NotFound } from '../errors.js';
 import { getFlagRow } from '../flags/flag-store.js';

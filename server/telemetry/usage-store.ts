@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, Db } from '../db.js';
+import type { Database, Db } from '../storage/schema.js';
 import { larger, type StorageLane } from '../storage/storage.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';

@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../../server/changes.js';
-import { openDatabase, type OpenedDatabase } from '../../server/db.js';
+import { openStorage } from '../../server/storage/open.js';
+import { type Storage } from '../../server/storage/storage.js';
 import { createLogger } from '../../server/log.js';
 import { createServices, type Services } from '../../server/services.js';
 import { systemClock } from '../../server/clock.js';
@@ -14,7 +15,7 @@ import type { Actor } from '../../server/actor.js';
  */
 export interface BusReplica {
   id: string;
-  opened: OpenedDatabase;
+  opened: Storage;
   cluster: Cluster;
   bus: PgChangeBus;
   services: Services;
@@ -24,7 +25,7 @@ export interface BusReplica {
 }
 
 export async function busReplica(databaseUrl: string, name: string, opts: { heartbeatMs?: number } = {}): Promise<BusReplica> {
-  const opened = openDatabase({ databaseUrl, dbFile: 'unused' });
+  const opened = openStorage({ databaseUrl, dbFile: 'unused' });
   const log = createLogger('silent');
   const cluster = await startCluster({ db: opened.db, databaseUrl, log, name, heartbeatMs: opts.heartbeatMs ?? 200 });
   const events: ChangeEvent[] = [];
