@@ -17,8 +17,10 @@ let adminObserver: RawPeer;
 let cases = 0;
 
 beforeAll(async () => {
-  // Heartbeats far apart: nothing but the frames under test closes a connection.
-  ts = await startTestServer({ config: { heartbeatMs: 600_000 } });
+  // Heartbeats and the acknowledgement deadline far apart: nothing but the frames under test closes
+  // a connection (the observers are raw peers that never acknowledge; on a loaded machine the fuzz
+  // outlasts the default ACK_TIMEOUT_MS of 10 s, and the observer was closed as unresponsive).
+  ts = await startTestServer({ config: { heartbeatMs: 600_000, ackTimeoutMs: 600_000 } });
   key = (await issueSdkKey(ts)).key;
   adminToken = await ts.token('viewer');
   for (const k of ['watched', 'other-1', 'other-2']) await createFlag(ts, k);
