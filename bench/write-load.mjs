@@ -162,7 +162,7 @@ async function runOn(kind) {
   }
   // The flood is the point here: no per-token sample limit gets in its way (it is measured apart).
   const server = await startBenchServer({ metricsRateLimit: 100_000_000, ...serverOverrides, ...(databaseUrl ? { databaseUrl } : {}) });
-  process.stderr.write(`  database: ${server.running.opened.dialect}\n`);
+  process.stderr.write(`  database: ${storageOf(server).kind}\n`);
   try {
     return await measure(server, kind);
   } finally {
@@ -288,8 +288,7 @@ async function storeHistory(server) {
   await server.api('POST', '/api/metrics', { samples: [{ flag: 'load-0', metric: 'eval_score', count: 40, mean: 0.9, stddev: 0.01 }, { flag: 'load-0', metric: 'eval_score', count: 40, mean: 0.8, stddev: 0.01, cohort: 'control' }] }, 'metrics');
   await signOff(server, 'load-0');
   await server.api('POST', '/api/flags/load-0/advance', { reason: 'bench' });
-  const { db, dialect } = server.running.opened;
-  const sqlite = dialect === 'sqlite' ? server.running.opened.sqlite : undefined;
+  const { db, sqlite } = storageOf(server);
   const t0 = nowMs();
   const at = new Date().toISOString();
   if (sqlite) {
@@ -317,7 +316,7 @@ async function storeHistory(server) {
   }
   if (AUDIT_ENTRIES > 0) {
     const { AuditRecorder } = await importTs('write-load-audit', `export { AuditRecorder } from './server/audit/audit-recorder.ts';`);
-    const recorder = new AuditRecorder(() => new Date());
+    const recorder = new AuditRecorder(() => new Date(), server.running.storage);
     const actor = { sub: 'bench', role: 'engineer', requestId: 'bench' };
     const big = 'x'.repeat(16_000);
     for (let done = 0; done < AUDIT_ENTRIES; done += 1000) {
@@ -331,4 +330,10 @@ async function storeHistory(server) {
   // Setup, not measurement: fold the seeded WAL into the database file before the timed runs.
   sqlite?.pragma('wal_checkpoint(TRUNCATE)');
   process.stderr.write(`  stored ${HISTORY.toLocaleString('en')} samples and ${AUDIT_ENTRIES.toLocaleString('en')} audit entries in ${fmt(nowMs() - t0, 0)} ms\n`);
+}
+
+/** The server's database: `running.storage` (kind, db, sqlite on SQLite); trees before issue 22 had `running.opened` (dialect). */
+function storageOf(server) {
+  const s = server.running.storage ?? server.running.opened;
+  return { kind: s.kind ?? s.dialect, db: s.db, sqlite: (s.kind ?? s.dialect) === 'sqlite' ? s.sqlite : undefined };
 }
