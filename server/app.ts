@@ -177,11 +177,10 @@ export function createApp(deps: AppDeps): express.Express {
   mount(api, inside.filter((r) => 'public' in r.access), routeDeps, guards, '/api'); // GET /api/openapi.json documents, it reveals nothing
   // Who is calling is settled before any body is read: an anonymous or refused caller costs
   // no parsing. Metric batches then get a larger body limit; the parser below skips the read body.
-  // Metric batches are counted from before authentication: the token check is a turn of the
-  // event loop, and batches waiting there are work queued ahead of a kill (sample-admission.ts).
-  api.use('/metrics', ingestAdmission(deps.services.samples.limits.inFlight ?? DEFAULT_INGEST_IN_FLIGHT));
+  // A batch is counted against INGEST_MAX_IN_FLIGHT once its body has arrived: a reporter that
+  // sends half a body and hangs holds no slot (sample-admission.ts).
   api.use(authenticate(deps.authenticator));
-  api.use('/metrics', jsonOnly, sampleBodyParser);
+  api.use('/metrics', jsonOnly, sampleBodyParser, ingestAdmission(deps.services.samples.limits.inFlight ?? DEFAULT_INGEST_IN_FLIGHT));
   api.use(jsonOnly, express.json({ limit: '64kb', strict: true }));
   mount(api, inside.filter((r) => !('public' in r.access)), routeDeps, guards, '/api');
   api.use((req, _res, next) => next(new NotFound(`no route ${req.method} /api${req.path}`)));

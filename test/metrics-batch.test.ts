@@ -100,61 +100,54 @@ describe('admission of metric batches', () => {
     try {
       await createFlag(one, 'admitted');
       await createFlag(one, 'target');
-      const body = JSON.stringify({ samples: [{ flag: 'admitted', metric: 'metric_a', value: 1 }] });
-      const token = await one.token('metrics');
-      // A reporter whose batch is in flight: headers sent, part of the body still to come.
-      const hold = () => {
-        const req = http.request(`${one.url}/api/metrics`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-        });
-        const answered = new Promise<{ status: number; text: string }>((resolve) => {
-          req.on('response', (res) => {
-            let text = '';
-            res.on('data', (c) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode!, text }));
-          });
-          req.on('error', () => resolve({ status: 0, text: 'cut off' }));
-        });
-        const sent = new Promise<void>((resolve) => req.write(body.slice(0, 10), () => resolve()));
-        return { req, answered, sent, answer: undefined as undefined | { status: number } };
-      };
-      // Its headers are on the wire, and the server has answered a request sent after them.
-      const settled = async (h: ReturnType<typeof hold>) => {
-        await h.sent;
-        await (await fetch(`${one.url}/healthz`)).text();
-      };
-      // The probe (a sample of an unknown flag: a 400 that stores nothing when admitted) races the
-      // held batch for the one slot; until the held batch is the one admitted, cut it off and hold another.
-      let held = hold();
-      void held.answered.then((a) => (held.answer = a));
-      await settled(held);
-      let r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
-      for (let i = 0; i < 100 && r.status !== 503; i++) {
-        held.req.destroy();
-        await held.answered;
-        held = hold();
-        const h = held;
-        void h.answered.then((a) => (h.answer = a));
-        await settled(h);
-        r = await report(one, [{ flag: 'no-such-flag', metric: 'metric_a', value: 1 }]);
-      }
+      // Every write waits while the test holds the write gate: the first batch, read in full and
+      // admitted, stays in flight at the gate.
+      let release!: () => void;
+      const holding = one.running.storage.write(false, () => new Promise<void>((r) => (release = r)));
+      const first = report(one, [{ flag: 'admitted', metric: 'metric_a', value: 1 }]);
+      let r = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
+      for (let i = 0; i < 100 && r.status !== 503; i++) r = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
       expect(r.status, r.text).toBe(503);
-      expect(held.answer).toBeUndefined();
       expect(r.headers.get('retry-after')).toBe('1');
       expect(r.body.error).toMatchObject({ code: 'ingest_busy', details: { maxInFlight: 1, retryAfterSeconds: 1 } });
-      const refused = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
-      expect(refused.status).toBe(503);
-      // The kill does not queue behind ingestion.
-      const kill = await one.api('POST', '/api/flags/target/kill', { as: 'oncall', body: { reason: 'incident' } });
-      expect(kill.status, kill.text).toBe(200);
-      held.req.end(body.slice(10));
-      expect(await held.answered).toMatchObject({ status: 201 });
-      // The slot is free again.
+      // The kill (urgent) waits only for the write the test holds, queued ahead of the admitted batch.
+      const kill = one.api('POST', '/api/flags/target/kill', { as: 'oncall', body: { reason: 'incident' } });
+      await (await fetch(`${one.url}/healthz`)).text();
+      release();
+      await holding;
+      expect((await kill).status).toBe(200);
+      expect((await first).status).toBe(201);
+      // The slot is free again, and nothing of the refused batches was stored.
       expect((await report(one, [{ flag: 'target', metric: 'metric_a', value: 2 }])).status).toBe(201);
       const view = (await one.api('GET', '/api/flags/target/metrics?metric=metric_a', { as: 'viewer' })).body.metrics[0];
       expect(view.samples.map((x: any) => x.value)).toEqual([2]);
     } finally {
+      await one.close();
+    }
+  });
+
+  it('reporters that send half a body and hang hold no slot of INGEST_MAX_IN_FLIGHT: a whole batch from another reporter is stored', async () => {
+    const one = await startTestServer({ config: { ingestMaxInFlight: 2 } });
+    const hung: http.ClientRequest[] = [];
+    try {
+      await createFlag(one, 'steady');
+      const token = await one.token('metrics');
+      const body = JSON.stringify({ samples: [{ flag: 'steady', metric: 'metric_a', value: 1 }] });
+      for (let i = 0; i < 5; i++) {
+        const req = http.request(`${one.url}/api/metrics`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        });
+        req.on('error', () => undefined);
+        await new Promise<void>((resolve) => req.write(body.slice(0, 10), () => resolve()));
+        hung.push(req);
+      }
+      // The server has read every hung request's headers before this answer.
+      await (await fetch(`${one.url}/healthz`)).text();
+      const r = await report(one, [{ flag: 'steady', metric: 'metric_a', value: 7 }]);
+      expect(r.status, r.text).toBe(201);
+    } finally {
+      for (const h of hung) h.destroy();
       await one.close();
     }
   });

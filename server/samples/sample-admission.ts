@@ -5,18 +5,17 @@ import { Unavailable } from '../errors.js';
 export const DEFAULT_INGEST_IN_FLIGHT = 8;
 
 /**
- * Admission control for metric batches, in front of authentication and the body parser: at most
- * `max` batches are authenticated, read, validated, stored and judged at once by this process; one more is answered at once with
- * 503 `ingest_busy` and `Retry-After: 1`, before its body is parsed, and nothing of it is stored.
+ * Admission control for metric batches, after authentication and the body parser: at most `max`
+ * batches are validated, stored and judged at once by this process; one more is answered at once
+ * with 503 `ingest_busy` and `Retry-After: 1`, and nothing of it is stored.
  *
- * Why: ingestion runs on the event loop every request shares. A kill's request takes turns with
- * everything else in flight at each of its awaits (its token check is one), so with twenty
- * batches queued on the loop it waits for twenty batches' worth of work; with at most `max` it
- * waits for that many (docs/performance.md §17). Counted from before the token check, because on
- * SQLite a batch runs from its parsed body to its answer without a turn of the loop: counted
- * after it, batches queue at the check, uncounted. An anonymous caller holds a slot only for its
- * token check. A reporter retries after a second; the samples/s the process sustains do not
- * change, only how much work queues on it.
+ * Why: ingestion runs on the event loop every request shares, and a kill's request takes turns
+ * with everything in flight at each of its awaits; with at most `max` batches being processed it
+ * waits for that many (docs/performance.md §17). Counted once the body has arrived, never
+ * before: a reporter that sends its headers and half a body, then hangs, must not hold a slot
+ * (twenty of them held every slot until REQUEST_TIMEOUT, and no batch was stored). A reporter
+ * retries after a second; the samples/s the process sustains do not change, only how much work
+ * queues on it.
  */
 export function ingestAdmission(max: number, onRefused?: () => void): RequestHandler {
   let inFlight = 0;
