@@ -33,11 +33,20 @@ export class WriteGate {
     try {
       return await fn();
     } finally {
-      // Hand the slot over directly (still counted as running) so nothing can slip in between.
-      const next = this.urgent.shift() ?? this.normal.shift();
-      if (next) next();
+      // Hand the slot over directly (still counted as running) so nothing can slip in between:
+      // to an urgent write at once; to a normal one after a turn of the event loop, so a kill
+      // whose request is still being read or authenticated reaches the urgent queue first (a
+      // SQLite batch runs on microtasks alone, and back-to-back batches would never let it in).
+      if (this.urgent.length) this.urgent.shift()!();
+      else if (this.normal.length) setImmediate(() => this.handOver());
       else this.running--;
     }
+  }
+
+  private handOver(): void {
+    const next = this.urgent.shift() ?? this.normal.shift();
+    if (next) next();
+    else this.running--;
   }
 
   /** Writes waiting now, urgent and not. */
