@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
-import type { Database, Db } from './storage/schema.js';
+import type { Db } from './storage/schema.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 

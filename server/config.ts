@@ -1,10 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from './errors.js';
-import { DEFAULT_HEARTBEAT_MS } from './flags/flag-service.js';
 import { VARS, type ConfigVar, type SoFar } from './config-vars.js';
-
-/** Kept so branches written before ConfigError moved to server/errors.ts still compile; import it from errors.js. */
-export { ConfigError, DEFAULT_HEARTBEAT_MS };
 
 type Vars = typeof VARS;
 type ValueOf<V> = V extends ConfigVar<infer T> ? T : never;

@@ -1,6 +1,6 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { AuditEntry } from '@switchyard-flags/sdk/api';
-import { type AuditTable, type Database, type Db } from '../storage/schema.js';
+import { type AuditTable, type Db } from '../storage/schema.js';
 
 export type AuditRow = Selectable<AuditTable>;
 

@@ -4,7 +4,7 @@ import { jsonValueWire } from '../http/schemas.js';
 import { etagMatches, statusOf, type OfrepFailure, type OfrepSuccess } from './ofrep-evaluation.js';
 import type { OfrepService } from './ofrep-service.js';
 import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
-import { RateLimited, Unauthorized } from '../errors.js';
+import { Unauthorized } from '../errors.js';
 import { verifiedContext } from '../auth/secure-mode.js';
 
 /** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */

@@ -1,9 +1,8 @@
-import { AuditAction } from '@switchyard-flags/sdk/api';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ADMIN_SUBPROTOCOL, SDK_SUBPROTOCOL } from '@switchyard-flags/sdk/protocol';
-import { bearer, type Authenticator } from '../auth/auth-middleware.js';
+import type { Authenticator } from '../auth/auth-middleware.js';
 import { CAN } from '../auth/roles.js';
 import type { ChangeBus } from '../changes.js';
 import { AppError, Forbidden, Unavailable } from '../errors.js';

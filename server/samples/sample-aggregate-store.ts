@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, Db, MetricAggregateTable } from '../storage/schema.js';
 import { asFloat8, larger, smaller, type StorageLane } from '../storage/storage.js';
 import type { CohortStats } from '@switchyard-flags/sdk/api';

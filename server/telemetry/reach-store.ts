@@ -1,7 +1,6 @@
 import { mergeRegs } from '@switchyard-flags/sdk/reach';
 import { REACH_REGISTERS } from '@switchyard-flags/sdk/protocol';
-import { sql, type Kysely } from 'kysely';
-import type { Database, Db } from '../storage/schema.js';
+import type { Db } from '../storage/schema.js';
 import type { StorageLane } from '../storage/storage.js';
 import { screen, stageLimits, type OnRefused } from './telemetry-bounds.js';
 

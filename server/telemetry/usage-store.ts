@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, Db } from '../storage/schema.js';
 import { larger, type StorageLane } from '../storage/storage.js';
 import { liveFlagOwners } from '../flags/flag-store.js';
