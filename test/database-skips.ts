@@ -44,10 +44,6 @@ export const SKIPS: Record<string, Skip> = {
   'when the DATA_DIR lock file is removed or replaced, /readyz answers 503 naming it': { skip: 'postgres', why: 'the DATA_DIR lock guards the SQLite file; PostgreSQL servers hold none' },
   'is refused at start with a clear message (startServer and the CLI), instead of being served as healthy': { skip: 'postgres', why: `corrupts a page of the SQLite file; ${SQLITE_FILE}` },
   'a write refused by a full database answers 503 with Retry-After': { skip: 'postgres', why: `fills the SQLite file (max_page_count); ${SQLITE_FILE}` },
-  'a request still in flight after DRAIN_SECONDS does not hold the process: it exits 0 and the request is cut': {
-    skip: 'postgres',
-    why: 'FINDING, not a limit: on PostgreSQL startServer logs `listening` before cluster.attach() and the banner token, and `switchyard serve` installs its SIGTERM drain only after startServer returns, so a SIGTERM in that window kills the process (exit by signal, no drain). Run it on PostgreSQL again once main.ts logs `listening` last.',
-  },
   // PostgreSQL only.
   'test/cluster-acks.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-bus.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
