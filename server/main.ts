@@ -303,6 +303,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // checkpoints through the write gate).
     jobs.add(serverJobs({ services, checkpoints, config }));
     jobs.add(storage.jobs);
+    jobs.add(limits.jobs);
     step('jobs');
 
     let bootstrapToken: string | undefined;

@@ -21,8 +21,18 @@ const scrape = async () => (await ts.api('GET', '/metrics', { token: 'scrape-sec
 
 describe('periodic jobs of a running server', () => {
   it('every periodic loop of the server is a job of its one scheduler', () => {
-    const expected = ['audit_checkpoint', 'auto_advance', 'retention', 'telemetry_flush', ...(onPostgres() ? ['cluster_heartbeat'] : ['wal_checkpoint'])];
+    const expected = ['audit_checkpoint', 'auto_advance', 'retention', 'telemetry_flush', ...(onPostgres() ? ['cluster_heartbeat', 'rate_limit_sweep'] : ['wal_checkpoint'])];
     expect(ts.running.jobs.names.sort()).toEqual(expected.sort());
+  });
+
+  it('on PostgreSQL the rate limits\' old windows are swept by a job of the scheduler, and the sweep keeps the current ones', async () => {
+    if (!onPostgres()) return expect(ts.running.jobs.get('rate_limit_sweep')).toBeUndefined();
+    const { sql } = await import('kysely');
+    const now = Date.now();
+    await sql`INSERT INTO rate_limits (key, points, expire) VALUES ('old@1', 1, ${now - 120_000}), ('current@2', 1, ${now + 120_000})`.execute(ts.running.storage.db);
+    await ts.running.jobs.get('rate_limit_sweep')!.tick();
+    const keys = (await sql<{ key: string }>`SELECT key FROM rate_limits WHERE key IN ('old@1', 'current@2')`.execute(ts.running.storage.db)).rows.map((r) => r.key);
+    expect(keys).toEqual(['current@2']);
   });
 
   it('a job that ran shows in /metrics as a duration histogram labelled by job, with its failures counted at zero', async () => {

@@ -33,12 +33,15 @@ export interface LimitStores {
   readonly kind: 'memory' | 'postgres';
   /** A shared counter named `name` of `points` per `windowMs`; undefined when limits count in memory. */
   windows(name: string, points: number, windowMs: number, now: () => number): WindowCounter | undefined;
+  /** Upkeep the server's job scheduler runs (server/jobs.ts): PostgreSQL sweeps old windows. */
+  readonly jobs: Array<{ name: string; everyMs: number; run(): Promise<void>; leaderOnly?: boolean }>;
   close(): Promise<void>;
 }
 
 export const MEMORY_LIMITS: LimitStores = {
   kind: 'memory',
   windows: () => undefined,
+  jobs: [],
   close: async () => undefined,
 };
 
@@ -47,13 +50,11 @@ const KEEP_MS = 60_000;
 
 /** Counters in PostgreSQL's `rate_limits` through `pool` (which the caller owns, unless `owned`). */
 export function postgresLimits(pool: pg.Pool, owned = false, sweepMs = 60_000): LimitStores {
-  // Every window is a row of its own: windows past their end (and KEEP_MS) go once a minute, on every replica (idempotent).
-  const sweep = setInterval(() => {
-    pool.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()]).catch(() => undefined);
-  }, sweepMs);
-  sweep.unref();
   return {
     kind: 'postgres',
+    // Every window is a row of its own: windows past their end (and KEEP_MS) go once a minute, on
+    // the replica holding the job lease (a failed sweep is logged and counted by the scheduler).
+    jobs: [{ name: 'rate_limit_sweep', everyMs: sweepMs, leaderOnly: true, run: async () => void (await pool.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()])) }],
     windows(name, points, windowMs, now) {
       const rl = new RateLimiterPostgres({
         storeClient: pool,
@@ -86,7 +87,6 @@ export function postgresLimits(pool: pg.Pool, owned = false, sweepMs = 60_000): 
       };
     },
     async close() {
-      clearInterval(sweep);
       if (owned) await pool.end();
     },
   };

@@ -8,6 +8,7 @@ function mapStore(): LimitStores & { counts: Map<string, number> } {
   return {
     kind: 'postgres',
     counts,
+    jobs: [],
     windows: (name, points, windowMs, now) => ({
       points,
       windowMs,
@@ -46,7 +47,7 @@ describe('a shared sample budget', () => {
   });
 
   it('on one node the budget is the in-memory one and takes a batch without waiting', () => {
-    const memory: LimitStores = { kind: 'memory', windows: () => undefined, close: async () => undefined };
+    const memory: LimitStores = { kind: 'memory', windows: () => undefined, jobs: [], close: async () => undefined };
     const budget = sampleBudget({ samplesPerSecond: 10, observationsPerSecond: 100, maxSampleCount: 100 }, memory, () => new Date(0));
     expect(budget.take('bot', 10, 10)).toBeUndefined();
     expect(() => budget.take('bot', 1, 1)).toThrow(/10 metric samples per second/);
