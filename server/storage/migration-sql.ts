@@ -11,33 +11,33 @@ function kindOf(db: Kysely<any>): StorageKind {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-function isPostgres(db: Kysely<any>): boolean {
+function onPg(db: Kysely<any>): boolean {
   return kindOf(db) === 'postgres';
 }
 
 /** An auto-numbered primary key: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL's identity column. */
 export function serialPrimaryKey(db: Kysely<any>): (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
-  return (c) => (isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
+  return (c) => (onPg(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
 }
 
 /** The text of `field` of the JSON in text column `column`. */
 export function jsonText(db: Kysely<any>, column: string, field: string): RawBuilder<string | null> {
-  return isPostgres(db) ? sql`(${sql.ref(column)}::jsonb ->> ${sql.lit(field)})` : sql`json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)})`;
+  return onPg(db) ? sql`(${sql.ref(column)}::jsonb ->> ${sql.lit(field)})` : sql`json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)})`;
 }
 
 /** Whether `field` of the JSON in text column `column` is `true`. */
 export function jsonIsTrue(db: Kysely<any>, column: string, field: string): RawBuilder<boolean> {
-  return isPostgres(db) ? sql`((${sql.ref(column)}::jsonb -> ${sql.lit(field)}) = 'true'::jsonb)` : sql`(json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)}) = 1)`;
+  return onPg(db) ? sql`((${sql.ref(column)}::jsonb -> ${sql.lit(field)}) = 'true'::jsonb)` : sql`(json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)}) = 1)`;
 }
 
 /** An 8-byte float: SQLite's `real` is one; PostgreSQL's `real` is 4 bytes, so `double precision` there. */
 export function float8(db: Kysely<any>): 'real' | 'double precision' {
-  return isPostgres(db) ? 'double precision' : 'real';
+  return onPg(db) ? 'double precision' : 'real';
 }
 
 /** Raw bytes: `blob` in SQLite, `bytea` in PostgreSQL. */
 export function bytes(db: Kysely<any>): 'blob' | 'bytea' {
-  return isPostgres(db) ? 'bytea' : 'blob';
+  return onPg(db) ? 'bytea' : 'blob';
 }
 
 /**
@@ -47,7 +47,7 @@ export function bytes(db: Kysely<any>): 'blob' | 'bytea' {
  */
 export async function appendOnly(db: Kysely<any>, table: string, message: string): Promise<void> {
   const t = sql.table(table);
-  if (isPostgres(db)) {
+  if (onPg(db)) {
     const fn = sql.id(`${table}_append_only`);
     await sql`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${sql.raw(message)}' USING ERRCODE = 'insufficient_privilege'; END $$`.execute(db);
     await sql`CREATE TRIGGER ${sql.id(`${table}_no_update`)} BEFORE UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`.execute(db);
@@ -61,7 +61,7 @@ export async function appendOnly(db: Kysely<any>, table: string, message: string
 
 /** Undoes appendOnly (before the table is dropped). */
 export async function dropAppendOnly(db: Kysely<any>, table: string): Promise<void> {
-  if (isPostgres(db)) {
+  if (onPg(db)) {
     const t = sql.table(table);
     for (const suffix of ['no_truncate', 'no_delete', 'no_update']) await sql`DROP TRIGGER IF EXISTS ${sql.id(`${table}_${suffix}`)} ON ${t}`.execute(db);
     await sql`DROP FUNCTION IF EXISTS ${sql.id(`${table}_append_only`)}()`.execute(db);
@@ -76,7 +76,7 @@ export async function dropAppendOnly(db: Kysely<any>, table: string): Promise<vo
  * to undo it); an identity column's sequence follows. SQLite: nothing (its INTEGER is 8 bytes).
  */
 export async function setIntegerWidth(db: Kysely<any>, table: string, column: string, type: 'bigint' | 'integer'): Promise<void> {
-  if (!isPostgres(db)) return;
+  if (!onPg(db)) return;
   await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.id(column)} TYPE ${sql.raw(type)}`.execute(db);
   const identity = await sql<{ seq: string | null }>`SELECT pg_get_serial_sequence(${table}, ${column}) AS seq`.execute(db);
   const seq = identity.rows[0]?.seq;
