@@ -24,7 +24,10 @@ describe('dead peers', () => {
   it('a peer that stops answering pings is reaped from both streams; a healthy one beside it stays', async () => {
     const { key } = await issueSdkKey(ts);
     const healthy = sdkPeer(ts, key);
-    await healthy.next((m) => m.type === 'snapshot');
+    // Healthy as an SDK is: it acknowledges what it was sent (else ACK_TIMEOUT_MS closes it, which
+    // on a loaded machine could come before the last heartbeat this test waits for).
+    const snapshot = await healthy.next((m) => m.type === 'snapshot');
+    healthy.send({ type: 'ack', version: snapshot.version });
     // `autoPong: false`: the socket is open, but the peer behind it is dead.
     const deadSdk = new WebSocket(wsUrl(ts.url), { headers: { authorization: `Bearer ${key}` }, autoPong: false });
     deadSdk.on('open', () => deadSdk.send(JSON.stringify({ type: 'hello', protocol: 1, version: 0 })));
