@@ -1,3 +1,4 @@
+import type { JobSpec } from '../jobs.js';
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -34,7 +35,7 @@ export interface LimitStores {
   /** A shared counter named `name` of `points` per `windowMs`; undefined when limits count in memory. */
   windows(name: string, points: number, windowMs: number, now: () => number): WindowCounter | undefined;
   /** Upkeep the server's job scheduler runs (server/jobs.ts): PostgreSQL sweeps old windows. */
-  readonly jobs: Array<{ name: string; everyMs: number; run(): Promise<void>; leaderOnly?: boolean }>;
+  readonly jobs: JobSpec[];
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import type { JobSpec } from '../jobs.js';
 import type { LimitStores } from '../limits/limit-stores.js';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
@@ -13,12 +14,8 @@ export type PgColumnType = 'text' | 'float8' | 'int' | 'bigint';
 /** Named locks held until the transaction ends (PostgreSQL: advisory locks; SQLite: its one writer already serialises). */
 export type LockName = 'audit-chain' | 'reach';
 
-/** Something the server runs on a timer (the "jobs" scheduler's `every(name, ms, fn)` shape). */
-export interface StorageJob {
-  name: string;
-  everyMs: number;
-  run(): Promise<void> | void;
-}
+/** Background work a storage asks the server's job scheduler to run (server/jobs.ts). */
+export type StorageJob = JobSpec;
 
 /** Moves when another process (or replica) committed a change of `what`; `stop()` releases what it holds. */
 export interface ChangeSignal {
