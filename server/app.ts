@@ -9,6 +9,8 @@ import { checkpointRoutes } from './audit/checkpoint-routes.js';
 import { actorOf, authenticate, requireRole, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
 import { tokenRoutes } from './auth/token-routes.js';
+import { oidcRoutes } from './auth/oidc-routes.js';
+import { sessionRoutes } from './auth/session-routes.js';
 import type { Db } from './storage/schema.js';
 import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
@@ -52,6 +54,8 @@ export const routeTable: readonly Route<RouteDeps>[] = [
   ...checkpointRoutes,
   ...sdkKeyRoutes,
   ...tokenRoutes,
+  ...sessionRoutes,
+  ...oidcRoutes,
   ...healthRoutes,
   ...scrapeRoutes,
   ...openApiRoutes,

@@ -10,6 +10,9 @@ import { createAuthenticator } from './auth/auth-middleware.js';
 import { authFailureLimiter } from './auth/shared-auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
+import { sessionOfJti } from './auth/session-auth.js';
+import type { OidcSettings } from './auth/oidc-client.js';
+import type { RoleMapping } from './auth/oidc-roles.js';
 import { RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -190,6 +193,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       eventStreamsPerKey: config.maxConnectionsPerKey,
       heartbeatMs: config.heartbeatMs,
       signingSecret: secret,
+      sessions: { ttlSeconds: config.sessionTtlSeconds, idleSeconds: config.sessionIdleTimeoutSeconds },
+      ...(config.oidcIssuer ? { oidc: oidcOf(config) } : {}),
       onTelemetryRefused: (reason, n) => prometheus.telemetryRefused.inc({ reason }, n),
     });
     const verifyUser = createTokenVerifier({
@@ -219,6 +224,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       authFailureLimiter(config.authFailureLimit, limits, () => services.clock().getTime(), (err) => log.warn({ err }, 'limits: failed authentications could not be counted in PostgreSQL; counted in this replica only')),
       clientAddressResolver(trustedProxies),
       (claims) => revocations.isRevoked(claims),
+      services.oidc?.auth,
+    );
+    // A provider down at start is a warning: sign-in retries discovery, sessions and tokens keep working.
+    services.oidc?.client.discover().then(
+      () => log.info({ issuer: config.oidcIssuer }, 'oidc: identity provider discovered'),
+      (err: unknown) => log.warn({ err: { message: (err as Error).message } }, `oidc: the identity provider ${config.oidcIssuer} is unreachable; sign-in will retry it (break-glass: docs/runbook.md section 17)`),
     );
     const app = createApp({ db: storage.db, services, authenticator, log, adminUiDir: adminUiDir(), prometheus, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
     await services.push.start();
@@ -255,7 +266,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log,
       onFanout: (s) => prometheus.pushFanout.observe(s),
       telemetry: services.telemetry,
-      isRevoked: (claims) => revocations.isRevoked(claims),
+      // A session's stream (jti "session:<id>") ends with its session; a token's with its revocation.
+      isRevoked: (claims) => {
+        const session = sessionOfJti(claims.jti);
+        return session === undefined ? revocations.isRevoked(claims) : services.sessions.ended(session);
+      },
       budget,
       onUnresponsive: () => prometheus.sdkUnresponsive.inc(),
       onUpgradeRefused: () => prometheus.upgradesRefused.inc(),
@@ -375,4 +390,12 @@ async function listenMetrics(listen: string, prometheus: Prometheus, log: Logger
   });
   log.info({ listen }, 'metrics listening');
   return server;
+}
+
+/** The sign-in settings of a configuration with OIDC_ISSUER (config-vars.ts checked the rest is there). */
+function oidcOf(config: Config): { settings: OidcSettings; mapping: RoleMapping } {
+  return {
+    settings: { issuer: config.oidcIssuer!, clientId: config.oidcClientId!, clientSecret: config.oidcClientSecret, scopes: config.oidcScopes, publicUrl: config.publicUrl! },
+    mapping: { claim: config.oidcRoleClaim, map: config.oidcRoleMap, defaultRole: config.oidcDefaultRole },
+  };
 }

@@ -25,6 +25,11 @@ import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
 import { OfrepService } from './ofrep/ofrep-service.js';
 import type { LimitStores } from './limits/limit-stores.js';
+import { SessionService, type SessionSettings } from './auth/session-service.js';
+import { OidcSignIn } from './auth/oidc-sign-in.js';
+import type { OidcSettings } from './auth/oidc-client.js';
+import type { RoleMapping } from './auth/oidc-roles.js';
+import crypto from 'node:crypto';
 
 export interface ServiceDeps {
   /** The database: its Kysely handle, write gate, locks (server/storage/). */
@@ -58,6 +63,10 @@ export interface ServiceDeps {
   revocations?: RevocationList;
   /** The push heartbeat (config.heartbeatMs): a flag's lease must outlast two of them. */
   heartbeatMs?: number;
+  /** SESSION_TTL and SESSION_IDLE_TIMEOUT (default 12 h and 2 h). */
+  sessions?: SessionSettings;
+  /** Sign-in with an identity provider (OIDC_*), when configured. */
+  oidc?: { settings: OidcSettings; mapping: RoleMapping };
 }
 
 export interface Services {
@@ -83,6 +92,10 @@ export interface Services {
   retention: Retention;
   /** The server's steady time every service reads (and how far the wall clock moved from it). */
   clock: SteadyClock;
+  /** Admin UI sessions (server/auth/session-service.ts). */
+  sessions: SessionService;
+  /** Sign-in with the identity provider; undefined without OIDC_ISSUER. */
+  oidc?: OidcSignIn;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
@@ -107,7 +120,13 @@ export function createServices(input: ServiceDeps): Services {
   const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey, signingSecret: deps.signingSecret });
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
   push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
+  // CSRF tokens and sealed login flows are keyed from the signing secret, so every replica derives the same.
+  const key = deps.signingSecret ?? crypto.randomBytes(32);
+  const sessions = new SessionService({ ...write, clock: deps.clock, key, settings: deps.sessions ?? { ttlSeconds: 12 * 3600, idleSeconds: 2 * 3600 } });
+  const oidc = deps.oidc && new OidcSignIn(deps.oidc.settings, deps.oidc.mapping, sessions, key, deps.log);
   return {
+    sessions,
+    ...(oidc ? { oidc } : {}),
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
     audit: new AuditService(deps.db),

@@ -331,6 +331,14 @@ export const AuditAction = {
   SdkKeyCreate: 'sdk_key.create',
   SdkKeyRevoke: 'sdk_key.revoke',
   TokenRevoke: 'token.revoke',
+  /** A sign-in through the identity provider opened a session (OIDC). */
+  AuthLogin: 'auth.login',
+  /** A session was ended by its user (sign out). */
+  AuthLogout: 'auth.logout',
+  /** A sign-in was refused (no role mapped, a failed check); the reason says why. */
+  AuthLoginRefused: 'auth.login_refused',
+  /** An admin ended someone's session. */
+  SessionRevoke: 'session.revoke',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

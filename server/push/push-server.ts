@@ -121,7 +121,10 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
       const address = deps.authenticator.addressOf(req);
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), address);
+      const given = credential(req, isSdk ? 'sdk-key.' : 'bearer.');
+      // The admin UI signed in with the identity provider opens its stream with the session cookie.
+      const session = !isSdk && given === undefined && deps.authenticator.session?.has(req) ? deps.authenticator.session : undefined;
+      const principal = session ? await session.principal(req, 'stream') : await deps.authenticator.authenticate(given, address);
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (principal.kind === 'sdk' && principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
