@@ -53,7 +53,9 @@ export class OidcClient {
     this.pending ??= oidc
       .discovery(new URL(s.issuer), s.clientId, s.clientSecret ? { client_secret: s.clientSecret } : undefined, s.clientSecret ? oidc.ClientSecretBasic(s.clientSecret) : oidc.None(), {
         timeout: TIMEOUT_SECONDS,
-        ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+        // The ID token's signature is checked against the provider's JWKS too, not only trusted for
+        // arriving over TLS from the token endpoint: a proxy or a bug in between cannot mint a sign-in.
+        execute: [oidc.enableNonRepudiationChecks, ...(insecure ? [oidc.allowInsecureRequests] : [])],
       })
       .then(
         (c) => {

@@ -7,6 +7,8 @@ import { page, unreachableParagraphs } from './oidc-pages.js';
 
 const route = routeFor<{ oidc?: OidcSignIn }>('auth');
 const CALLBACK = '/auth/callback';
+/** A bodiless redirect (express's own adds a text body the document does not describe). */
+const redirect = (res: Response, to: string) => void res.status(302).set({ Location: to, 'Cache-Control': 'no-store' }).end();
 const html = (res: Response, status: number, body: string) => void res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
 
 const notConfigured = (res: Response) =>
@@ -21,13 +23,13 @@ export const oidcRoutes = [
     description: 'Redirects (302) to the provider with PKCE (S256), `state` and `nonce`; `?return=` is the local path to come back to. A page (503) when the provider is unreachable, naming the break-glass token; a page (200) saying so when no provider is configured.',
     access: { public: true }, produces: 'text/html',
     query: z.looseObject({ return: z.string().max(2000).optional() }),
-    openapi: { responses: { '302': { description: 'To the identity provider', headers: redirectHeaders } } },
+    openapi: { responses: { '302': { description: 'To the identity provider', headers: redirectHeaders }, '503': { description: 'The provider is unreachable: a page naming the break-glass token', produces: 'text/html' } } },
     handler: async ({ query, res }, { oidc }) => {
       if (!oidc) return notConfigured(res);
       try {
         const { url, flow } = await oidc.start(localPath(query.return));
         setCookie(res, FLOW_COOKIE, oidc.sealer.seal(flow), { secure: oidc.secure, maxAgeSeconds: 600, path: CALLBACK });
-        res.set('Cache-Control', 'no-store').redirect(302, url.href);
+        redirect(res, url.href);
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         html(res, 503, page('The identity provider is unreachable', unreachableParagraphs(oidc.client.settings.issuer)));
@@ -38,7 +40,14 @@ export const oidcRoutes = [
     method: 'get', path: CALLBACK, summary: 'Where the identity provider sends the browser back: opens the session',
     description: 'Exchanges the code (PKCE), checks the ID token (signature, `iss`, `aud`, `exp`, `nonce`) and `state`, maps the role claim (userinfo when the ID token lacks it) and sets the `sy_session` cookie, then redirects (302) to the return path. A page otherwise: 403 with the claim values seen when no rule maps them (audited `auth.login_refused`), 400 for a failed check, 503 when the provider is unreachable.',
     access: { public: true }, produces: 'text/html',
-    openapi: { responses: { '302': { description: 'Signed in: back to the admin UI, with the session cookie', headers: redirectHeaders } } },
+    openapi: {
+      responses: {
+        '302': { description: 'Signed in: back to the admin UI, with the session cookie', headers: redirectHeaders },
+        '400': { description: 'A failed check (state, the code, the ID token) or a sign-in not started here: a page', produces: 'text/html' },
+        '403': { description: 'No rule maps the role claim: a page listing the values seen', produces: 'text/html' },
+        '503': { description: 'The provider is unreachable: a page naming the break-glass token', produces: 'text/html' },
+      },
+    },
     handler: async ({ req, res }, { oidc }) => {
       if (!oidc) return notConfigured(res);
       const flow = oidc.sealer.open(cookieValue(req.headers.cookie, FLOW_COOKIE));
@@ -48,7 +57,7 @@ export const oidcRoutes = [
       const r = await oidc.finish(search, flow, req.requestId);
       if (r.ok) {
         setCookie(res, SESSION_COOKIE, r.cookie, { secure: oidc.secure, maxAgeSeconds: oidc.sessions.settings.ttlSeconds });
-        res.set('Cache-Control', 'no-store').redirect(302, r.returnTo);
+        redirect(res, r.returnTo);
         return;
       }
       const paragraphs = r.status === 503 ? unreachableParagraphs(oidc.client.settings.issuer) : [r.message];
