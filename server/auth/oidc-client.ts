@@ -30,12 +30,13 @@ const TIMEOUT_SECONDS = 5;
  * The relying party, over `openid-client` (no discovery, token exchange or ID token check is
  * written here): the authorization URL with PKCE S256, `state` and `nonce`; the code exchange
  * with every check of the ID token (signature, `iss`, `aud`, `exp`, `nonce`); userinfo for the
- * claims the ID token leaves out; the RP-initiated logout URL. Discovery is retried at the next
- * sign-in while it fails, so a provider down at start is a warning, not a crash.
+ * claims the ID token leaves out; the RP-initiated logout URL. Discovery runs again at every
+ * sign-in, so a provider down at start is a warning, not a crash, and one down now is said so.
  */
 export class OidcClient {
   private config?: oidc.Configuration;
-  private pending?: Promise<oidc.Configuration>;
+  private checkedAt = 0;
+  private pending?: Promise<oidc.Configuration> | undefined;
   /** Whether the last attempt to reach the provider failed (the sign-in page says so). */
   unreachable = false;
 
@@ -45,9 +46,14 @@ export class OidcClient {
     return `${this.settings.publicUrl}/auth/callback`;
   }
 
-  /** The provider's discovered configuration; a failure throws ProviderUnreachable and is retried next time. */
-  async discover(): Promise<oidc.Configuration> {
-    if (this.config) return this.config;
+  /**
+   * The provider's discovered configuration, discovered again when older than `maxAgeMs` (a
+   * sign-in asks afresh: one GET, and a provider that is down is said so at once, not after a
+   * redirect to nowhere). A failure throws ProviderUnreachable; the last good configuration is
+   * kept for callbacks under way.
+   */
+  async discover(maxAgeMs = Infinity): Promise<oidc.Configuration> {
+    if (this.config && Date.now() - this.checkedAt < maxAgeMs) return this.config;
     const s = this.settings;
     const insecure = new URL(s.issuer).protocol === 'http:'; // loopback only (config-vars.ts)
     this.pending ??= oidc
@@ -60,21 +66,29 @@ export class OidcClient {
       .then(
         (c) => {
           this.config = c;
+          this.checkedAt = Date.now();
           this.unreachable = false;
           return c;
         },
         (err: unknown) => {
-          this.pending = undefined;
           this.unreachable = true;
           throw new ProviderUnreachable(`the identity provider ${s.issuer} could not be reached: ${(err as Error).message}`, { cause: err });
         },
-      );
+      )
+      .finally(() => {
+        this.pending = undefined;
+      });
     return this.pending;
+  }
+
+  /** The configuration a callback finishes with: the one its sign-in started with, else discovered now. */
+  private current(): Promise<oidc.Configuration> {
+    return this.config ? Promise.resolve(this.config) : this.discover();
   }
 
   /** Starts a sign-in: the provider's authorization URL and the flow the callback needs. */
   async start(returnTo: string): Promise<{ url: URL; flow: LoginFlow }> {
-    const config = await this.discover();
+    const config = await this.discover(0);
     const flow: LoginFlow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), returnTo };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri,
@@ -94,7 +108,7 @@ export class OidcClient {
    * userinfo when `complete` says they lack something.
    */
   async finish(search: string, flow: LoginFlow, complete: (claims: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    const config = await this.discover();
+    const config = await this.current();
     const current = new URL(this.redirectUri);
     current.search = search;
     const tokens = await oidc.authorizationCodeGrant(config, current, {

@@ -104,6 +104,11 @@ export const sessionRoutes = [
     method: 'get', path: '/api/auth/providers', summary: 'How to sign in: the identity provider, if one is configured (no credentials needed)',
     description: 'The admin UI shows "Sign in with <name>" from this; `reachable` is false when the last attempt to reach the provider failed (the UI then points to the break-glass token).',
     access: { public: true }, response: z.strictObject({ oidc: z.strictObject({ name: z.string(), loginUrl: z.string(), reachable: z.boolean() }).nullable() }),
-    handler: (_i, { oidc }) => ({ oidc: oidc ? { name: oidc.name, loginUrl: '/auth/login', reachable: !oidc.client.unreachable } : null }),
+    handler: (_i, { oidc }) => {
+      if (!oidc) return { oidc: null };
+      // The answer is the last attempt's; a check older than 10 s is made again for the next caller.
+      oidc.client.discover(10_000).catch(() => undefined);
+      return { oidc: { name: oidc.name, loginUrl: '/auth/login', reachable: !oidc.client.unreachable } };
+    },
   }),
 ];
