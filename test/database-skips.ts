@@ -45,6 +45,7 @@ export const SKIPS: Record<string, Skip> = {
   'is refused at start with a clear message (startServer and the CLI), instead of being served as healthy': { skip: 'postgres', why: `corrupts a page of the SQLite file; ${SQLITE_FILE}` },
   'a write refused by a full database answers 503 with Retry-After': { skip: 'postgres', why: `fills the SQLite file (max_page_count); ${SQLITE_FILE}` },
   // PostgreSQL only.
+  'test/oidc-replicas.test.ts': { skip: 'sqlite', why: 'two replicas share sessions through one PostgreSQL database (the run\'s); a SQLite server is one process' },
   'test/cluster-acks.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-bus.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-processes.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },

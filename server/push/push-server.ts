@@ -21,7 +21,7 @@ import type { StreamBudget } from './stream-budget.js';
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: { allowedOrigins: string[]; heartbeatMs: number; maxBufferedBytes: number; ackTimeoutMs: number; maxPendingUpgrades?: number };
+  config: { allowedOrigins: string[]; publicUrl?: string; heartbeatMs: number; maxBufferedBytes: number; ackTimeoutMs: number; maxPendingUpgrades?: number };
   /** Long-lived connections' budget, shared with the OFREP event streams (server/push/stream-budget.ts). */
   budget: StreamBudget;
   /** Told each time an SDK is closed as unresponsive, and each time an upgrade is refused at MAX_PENDING_UPGRADES. */
@@ -74,6 +74,8 @@ export interface PushServer {
  */
 export function attachPushServer(server: http.Server, deps: PushServerDeps): PushServer {
   const { config, push, log } = deps;
+  // The admin UI at PUBLIC_URL is this server's own origin, whatever Host a proxy forwards.
+  const ownOrigins = config.publicUrl ? [...config.allowedOrigins, new URL(config.publicUrl).origin] : config.allowedOrigins;
   const sdk = new SdkStream({
     feed: push.feed,
     tracker: push.tracker,
@@ -118,7 +120,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '(unparseable)';
     try {
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
-      if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
+      if (!originAllowed(req, ownOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
       const address = deps.authenticator.addressOf(req);
       const given = credential(req, isSdk ? 'sdk-key.' : 'bearer.');
