@@ -66,19 +66,23 @@ export const oidcRoutes = [
   }),
   route({
     method: 'post', path: '/auth/logout', summary: 'Sign out: ends the session',
-    description: 'Ends the session of the `sy_session` cookie (audited `auth.logout`; needs `X-CSRF-Token` and the admin UI\'s Origin) and clears the cookie. `endSessionUrl` is the provider\'s RP-initiated logout, where it offers one: the UI goes there next. Without a session, only clears the cookie.',
+    description: 'Ends the session of the `sy_session` cookie (audited `auth.logout`; needs `X-CSRF-Token` and the admin UI\'s Origin) and clears the cookie. `endSessionUrl` is the provider\'s RP-initiated logout, where it offers one and a live session was ended: the UI goes there next. Without a session, only clears the cookie.',
     access: { public: true }, response: z.strictObject({ endSessionUrl: z.string().nullable() }),
     handler: async ({ req, res }, { oidc }) => {
       if (!oidc) return { endSessionUrl: null };
+      let ended = false;
       if (oidc.auth.has(req)) {
         const p = await oidc.auth.principal(req, 'request').catch((err: { code?: string }) => {
           if (err.code === 'session_ended') return undefined;
           throw err;
         });
-        if (p?.kind === 'user' && p.session) await oidc.sessions.logout({ sub: p.sub, role: p.role, requestId: req.requestId }, p.session.id);
+        if (p?.kind === 'user' && p.session) {
+          await oidc.sessions.logout({ sub: p.sub, role: p.role, requestId: req.requestId }, p.session.id);
+          ended = true;
+        }
       }
       setCookie(res, SESSION_COOKIE, '', { secure: oidc.secure, maxAgeSeconds: 0 });
-      return { endSessionUrl: oidc.client.endSessionUrl() };
+      return { endSessionUrl: ended ? oidc.client.endSessionUrl() : null };
     },
   }),
 ];
