@@ -59,6 +59,7 @@ export const SKIPS: Record<string, Skip> = {
   'test/postgres-revocation-signal.test.ts': { skip: 'sqlite', why: 'a revocation reaching another replica by its NOTIFY: replicas share a database only on PostgreSQL (SQLite: data_version, test/security-token-revocation.test.ts)' },
   'test/deploy-lb.test.ts': { skip: 'sqlite', why: `${OWN_CLUSTER} (three \`switchyard serve\` replicas on it behind haproxy and nginx)` },
   // The browser suites.
+  'test/e2e/oidc-sign-in.test.ts': { skip: 'postgres', why: UI_ONLY },
   ...Object.fromEntries(
     ['accessibility', 'flag-admin', 'flag-list-paging', 'gate-evidence', 'incident', 'kill-reach', 'ofrep-web', 'operations', 'phone', 'rollout-wording', 'rollout', 'sdk-lease', 'usage'].map((f) => [
       `test/e2e/${f}.test.ts`,
