@@ -5,6 +5,7 @@ import { startWithProvider } from '../helpers/oidc.js';
 import type { TestServer } from '../helpers/server.js';
 import { browserOrSkip, buildUi, INSTALL_HINT, launch } from './browser.js';
 import { aggregates, flagWithPlan, ok } from './seed.js';
+import { axeViolations } from './axe.js';
 
 // Issue 24 in Chromium: "Sign in with <issuer>", the provider's own login page, back in the UI as the mapped role.
 
@@ -45,6 +46,8 @@ describe.skipIf(!executable)('admin UI: sign in with the identity provider', () 
 
     await page.goto(`${ts.url}/#/flags/sso-draft`);
     const host = new URL(idp.issuer).host;
+    await page.getByRole('link', { name: `Sign in with ${host}` }).waitFor();
+    expect(await axeViolations(page), 'the sign-in page with a provider').toEqual([]);
     await page.getByRole('link', { name: `Sign in with ${host}` }).click();
     // The provider's own login page (oidc-provider's dev interactions).
     await page.waitForURL((u) => u.href.startsWith(idp.issuer));
@@ -85,6 +88,21 @@ describe.skipIf(!executable)('admin UI: sign in with the identity provider', () 
     await context.close();
   });
 
+  it('an admin sees the role mapping in use and tests a set of claims on the SDK keys page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${ts.url}/#token=${await ts.token('admin', 'ada-token')}`);
+    await page.getByText('Signed in as ada-token').waitFor();
+    await page.evaluate(() => (location.hash = '#/keys'));
+    const table = page.getByRole('table', { name: 'Role mapping' });
+    await table.getByText('sy-admins').waitFor();
+    await page.getByLabel('Claims to test (JSON)').fill('{"groups": ["everyone", "product"]}');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'granted by product' }).filter({ hasText: 'Role pm' }).waitFor();
+    expect(await axeViolations(page), 'the SDK keys page with the role mapping').toEqual([]);
+    await context.close();
+  });
+
   it('with the provider down, the sign-in page says so and offers the break-glass token', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -92,6 +110,7 @@ describe.skipIf(!executable)('admin UI: sign in with the identity provider', () 
     await (await fetch(`${ts.url}/auth/login`, { redirect: 'manual' })).text(); // a failed attempt marks the provider unreachable
     await page.goto(`${ts.url}/`);
     await page.getByRole('alert').filter({ hasText: 'is unreachable' }).filter({ hasText: 'switchyard token --role oncall --ttl 2h' }).waitFor();
+    expect(await axeViolations(page), 'the sign-in page with the provider down').toEqual([]);
     await page.getByLabel('Token').fill(await ts.token('oncall', 'breakglass'));
     await page.getByRole('button', { name: 'Sign in with the token' }).click();
     await page.getByText('Signed in as breakglass').waitFor();
