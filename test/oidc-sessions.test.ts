@@ -157,6 +157,36 @@ describe('the kill never waits for the identity provider', () => {
 });
 
 describe('configuration', () => {
+  it('cookies are Secure when PUBLIC_URL is https', async () => {
+    const { ts, idp } = await startWithProvider({ config: { publicUrl: 'https://flags.acme.example' } });
+    try {
+      const login = await fetch(`${ts.url}/auth/login`, { redirect: 'manual' });
+      expect(login.status).toBe(302);
+      const flow = login.headers.getSetCookie().find((c) => c.startsWith('sy_oidc_flow='))!;
+      expect(flow).toMatch(/; Secure/);
+      expect(flow).toMatch(/HttpOnly/);
+      expect(flow).toMatch(/Path=\/auth\/callback/);
+    } finally {
+      await ts.close();
+      await idp.stop();
+    }
+  });
+
+  it('rows of sessions ended over a week ago are removed at the next sign-in', async () => {
+    const time = manualClock(new Date().toISOString());
+    const { ts, idp } = await startWithProvider({ clock: time.clock });
+    try {
+      await signInHeadless(ts.url, 'pat');
+      time.advanceMinutes(8 * 24 * 60);
+      await signInHeadless(ts.url, 'sam');
+      const subs = (await ts.running.storage.db.selectFrom('sessions').select('sub').execute()).map((r) => r.sub);
+      expect(subs).toEqual(['sam']);
+    } finally {
+      await ts.close();
+      await idp.stop();
+    }
+  });
+
   it('an issuer unreachable at start is a warning, not a crash; the server serves tokens meanwhile', async () => {
     const ts = await startTestServer({ config: { publicUrl: 'http://127.0.0.1:9', oidcIssuer: 'http://127.0.0.1:9', oidcClientId: 'switchyard', oidcDefaultRole: 'viewer' } });
     try {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { NotFound, Unauthorized } from '../errors.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
 import type { Role } from './roles.js';
-import { insertSession, openSessions, revokeSession, sessionByHash, sessionById, touchSession, type SessionRow } from './session-store.js';
+import { deleteEndedSessions, insertSession, openSessions, revokeSession, sessionByHash, sessionById, touchSession, type SessionRow } from './session-store.js';
 
 /** A session as `GET /api/sessions` lists it and the audit entries record it (never the cookie). */
 export interface SessionView {
@@ -36,6 +36,9 @@ export interface SessionSettings {
   ttlSeconds: number;
   idleSeconds: number;
 }
+
+/** How long an ended session's row is kept (admins see who was signed in; the audit keeps the rest). */
+export const KEEP_ENDED_MS = 7 * 86_400_000;
 
 /** How often one session's `last_seen_at` is written at most: a busy UI costs one write a minute, not one per request. */
 export const TOUCH_EVERY_MS = 60_000;
@@ -95,6 +98,8 @@ export class SessionService {
     const session = toSessionView(row);
     const actor: Actor = { sub: actorName(who), role: who.role, requestId };
     await write(this.deps, actor, async (ctx) => {
+      // Housekeeping rides on sign-ins: rows of sessions that ended a week ago go (indexed by expires_at).
+      await deleteEndedSessions(ctx.trx, now - KEEP_ENDED_MS);
       await insertSession(ctx.trx, row);
       await ctx.record({ action: AuditAction.AuthLogin, after: { session: session.id, sub: who.sub, role: who.role, claim: who.claim, matched: who.matched } });
     });
