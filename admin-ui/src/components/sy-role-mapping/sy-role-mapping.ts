@@ -1,8 +1,9 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { ApiFailure, get, post } from '../../api.js';
 import { can, type Session } from '../../session.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
+import { styles } from './sy-role-mapping.styles.js';
 
 interface RoleMapping {
   provider: { issuer: string; name: string; reachable: boolean } | null;
@@ -22,13 +23,7 @@ interface RoleDecision {
  * to test what role a set of claims would get before anyone signs in with them.
  */
 export class SyRoleMapping extends SyElement {
-  static override styles = [
-    shared,
-    css`
-      :host { display: block; margin-top: 1.5rem; }
-      textarea { font-family: var(--sy-mono); font-size: 0.8rem; min-height: 5rem; }
-    `,
-  ];
+  static override styles = [shared, styles];
   static override properties = { session: { attribute: false }, mapping: { state: true }, decision: { state: true }, error: { state: true } };
 
   session: Session | null = null;
