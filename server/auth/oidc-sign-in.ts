@@ -87,7 +87,8 @@ export class OidcSignIn {
       this.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'oidc: a sign-in was refused');
       return { ok: false, status: 400, title: 'Sign-in refused', message: `The identity provider's answer did not pass its checks (${(err as Error).message}). Start again.` };
     }
-    const who = { sub: str(claims.sub) ?? '(no subject)', name: str(claims.name), email: str(claims.email) };
+    // An email the provider says is unverified names nobody: changes are then recorded under the name.
+    const who = { sub: str(claims.sub) ?? '(no subject)', name: str(claims.name), email: claims.email_verified === false ? null : str(claims.email) };
     const decision = decideRole(this.mapping, claims);
     if (decision.role === null) {
       await this.sessions.refused(who, `no role is mapped for the values of claim "${decision.claim}"`, { claim: decision.claim, seen: decision.seen }, requestId);
