@@ -46,6 +46,15 @@ describe('sign-in with the identity provider', () => {
     expect((await withSession(ts, eve.session!, 'GET', '/api/session')).body.role).toBe('engineer');
   });
 
+  it('an email the provider marks unverified is not used: the session and its changes go by the name', async () => {
+    const out = await signInHeadless(ts.url, 'una');
+    expect(idp.lastIdToken).toBeDefined();
+    const me = await withSession(ts, out.session!, 'GET', '/api/session');
+    expect(me.body).toMatchObject({ sub: 'una', email: null, name: 'Una Unverified', role: 'pm' });
+    expect((await auditOf('auth.login')).some((e) => e.actor === 'Una Unverified')).toBe(true);
+    expect((await auditOf('auth.login')).some((e) => e.actor === 'ceo@acme.com')).toBe(false);
+  });
+
   it('the cookie is an opaque id stored only as a hash', async () => {
     const out = await signInHeadless(ts.url, 'sam');
     const row = await ts.running.storage.db.selectFrom('sessions').selectAll().where('sub', '=', 'sam').executeTakeFirstOrThrow();

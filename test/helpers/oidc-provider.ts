@@ -47,13 +47,13 @@ export async function startTestProvider(publicUrl: string, accounts: Record<stri
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`], post_logout_redirect_uris: [`${publicUrl}/`], grant_types: ['authorization_code'], response_types: ['code'] }],
     jwks: { keys: [jwk] },
     cookies: { keys: ['test-cookie-key-0123456789'] },
-    claims: { openid: ['sub'], email: ['email'], profile: ['name', 'groups', 'realm_access'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups', 'realm_access'] },
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     pkce: { required: () => true },
     async findAccount(_ctx: unknown, id: string) {
       const a = accounts[id];
       if (!a) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, email: a.email, name: a.name, groups: a.groups, ...a.extra }) };
+      return { accountId: id, claims: async () => ({ sub: id, email: a.email, email_verified: a.email ? true : undefined, name: a.name, groups: a.groups, ...a.extra }) };
     },
     async loadExistingGrant(ctx: any) {
       const existing = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);

@@ -11,6 +11,8 @@ export const PEOPLE: Record<string, TestAccount> = {
   sam: { sub: 'sam', email: 'sam@acme.com', name: 'Sam Sre', groups: ['sre'] },
   // Entra ID sends group object ids, not names: the map has a key for the id.
   eve: { sub: 'eve', email: 'eve@acme.com', name: 'Eve Entra', groups: ['6f1c0a52-0000-4000-8000-00000000a11c'] },
+  // Claims an address the provider has not verified.
+  una: { sub: 'una', email: 'ceo@acme.com', name: 'Una Unverified', groups: ['product'], extra: { email_verified: false } },
   nobody: { sub: 'nobody', email: 'nobody@acme.com', name: 'No Body', groups: ['everyone'] },
 };
 
