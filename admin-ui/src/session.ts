@@ -40,6 +40,12 @@ export interface Session {
 
 /** The identity provider's session, as `GET /api/session` answered it (one sign-in serves every tab). */
 let cookieSession: Session | null = null;
+/** Whether the last sign-out ended a session of the identity provider (the sign-in page words its notice for it). */
+let endedSession = false;
+
+export function lastWasSession(): boolean {
+  return endedSession;
+}
 
 /** The identity provider the sign-in page offers (`GET /api/auth/providers`). */
 export interface Provider {
@@ -133,6 +139,7 @@ export function signOut(): void {
   sessionStorage.removeItem(KEY);
   const s = cookieSession;
   cookieSession = null;
+  endedSession = s !== null;
   if (!s) return;
   void fetch('/auth/logout', { method: 'POST', headers: { accept: 'application/json', ...(s.csrfToken ? { 'x-csrf-token': s.csrfToken } : {}) }, credentials: 'same-origin' })
     .then((r) => (r.ok ? (r.json() as Promise<{ endSessionUrl: string | null }>) : null))

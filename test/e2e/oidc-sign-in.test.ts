@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { TestProvider } from '../helpers/oidc-provider.js';
+import { signInHeadless, type TestProvider } from '../helpers/oidc-provider.js';
 import { startWithProvider } from '../helpers/oidc.js';
 import type { TestServer } from '../helpers/server.js';
 import { browserOrSkip, buildUi, INSTALL_HINT, launch } from './browser.js';
@@ -100,6 +100,22 @@ describe.skipIf(!executable)('admin UI: sign in with the identity provider', () 
     await page.getByRole('button', { name: 'Test', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'granted by product' }).filter({ hasText: 'Role pm' }).waitFor();
     expect(await axeViolations(page), 'the SDK keys page with the role mapping').toEqual([]);
+    await context.close();
+  });
+
+  it('a session an admin ends sends the open UI back to the sign-in page, which says the session ended (no redirect to the provider)', async () => {
+    const { session } = await signInHeadless(ts.url, 'sam');
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'sy_session', value: session!, url: ts.url }]);
+    const page = await context.newPage();
+    await page.goto(`${ts.url}/#/flags`);
+    await page.getByText('Signed in as sam@acme.com').waitFor();
+    const id = (await ok(ts, 'GET', '/api/sessions', ['admin', 'ada'])).sessions.find((x: { sub: string }) => x.sub === 'sam').id;
+    await ok(ts, 'POST', `/api/sessions/${id}/revoke`, ['admin', 'ada']);
+    await page.evaluate(() => (location.hash = '#/audit'));
+    await page.getByRole('status').filter({ hasText: 'Your session has ended' }).waitFor();
+    expect(page.url().startsWith(ts.url)).toBe(true);
+    await page.getByRole('link', { name: `Sign in with ${new URL(idp.issuer).host}` }).waitFor();
     await context.close();
   });
 

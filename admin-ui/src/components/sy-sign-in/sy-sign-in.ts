@@ -1,5 +1,5 @@
 import { html, nothing } from 'lit';
-import { decodeToken, isExpired, loginHref, resumeSession, signIn, signInProvider, type Provider, type Session } from '../../session.js';
+import { decodeToken, isExpired, lastWasSession, loginHref, resumeSession, signIn, signInProvider, type Provider, type Session } from '../../session.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { styles } from './sy-sign-in.styles.js';
@@ -72,7 +72,9 @@ export class SySignIn extends SyElement {
     const p = this.provider;
     return html`<section class="card stack" aria-labelledby="title">
       <h1 id="title">Sign in to Switchyard</h1>
-      ${this.notice ? html`<p class="notice warn" role="status">${this.notice}</p>` : nothing}
+      ${this.notice
+        ? html`<p class="notice warn" role="status">${lastWasSession() ? 'Your session has ended (signed out elsewhere, unused too long, expired or ended by an admin). Sign in again.' : this.notice}</p>`
+        : nothing}
       ${p
         ? html`<a class="btn primary sso" href=${loginHref(p)}>Sign in with ${p.name}</a>
             ${p.reachable
