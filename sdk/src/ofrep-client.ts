@@ -9,6 +9,7 @@
  *   await flags.ready();
  *   flags.value('checkout-v2', 'old');
  */
+import { backoffDelay } from './backoff.js';
 import type { ClientStatus } from './client-types.js';
 import type { Json } from './protocol.js';
 
@@ -21,7 +22,16 @@ export interface OfrepClientOptions {
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
   /** Defaults to the global `EventSource`; without one, answers change only on `refresh()` or `setContext()`. */
-  EventSource?: new (url: string) => { onmessage: ((e: { data: string }) => void) | null; onerror: (() => void) | null; close(): void };
+  EventSource?: new (url: string) => { readonly readyState?: number; onmessage: ((e: { data: string }) => void) | null; onerror: (() => void) | null; close(): void };
+  /** Answers to serve until the first arrive: the body of `POST /ofrep/v1/evaluate/flags` for this context (a server-rendered page embeds it). */
+  bootstrap?: OfrepBulk;
+  /** Retries after a failed ask while no event stream is open: `initialMs` (1000) doubling to `maxMs` (30000), jittered. */
+  reconnect?: { initialMs?: number; maxMs?: number };
+}
+
+/** The bulk answer (`POST /ofrep/v1/evaluate/flags`): one answer per flag the key may read. */
+export interface OfrepBulk {
+  flags: OfrepAnswer[];
 }
 
 /** One flag's answer as OFREP gives it. */
@@ -37,6 +47,10 @@ export interface OfrepAnswer {
 export interface OfrepClient {
   readonly status: ClientStatus;
   readonly statusReason?: string;
+  /** The server's state version the answers were computed at (from the answer's ETag); 0 before the first. */
+  readonly version: number;
+  /** When an answer or an event last arrived from the server (ms since the epoch), 0 if never. */
+  readonly lastHeardAt: number;
   /** Resolves true once the first answer arrived, false after `timeoutMs` (5000) or on close. Never throws. */
   ready(options?: { timeoutMs?: number }): Promise<boolean>;
   /** The flag's value for the context, or `fallback` if unknown, failed, or of another type. */
@@ -57,7 +71,7 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const ES = opts.EventSource ?? (globalThis as { EventSource?: OfrepClientOptions['EventSource'] }).EventSource;
   let context = opts.context;
-  let answers = new Map<string, OfrepAnswer>();
+  let answers = new Map((opts.bootstrap?.flags ?? []).map((f) => [f.key, f] as const));
   let etag: string | null = null;
   let status: ClientStatus = 'initializing';
   let reason: string | undefined;
@@ -66,6 +80,9 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
   let closed = false;
   let asking: Promise<void> | undefined;
   let again = false;
+  let heardAt = 0;
+  let attempt = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   const handlers = { change: new Set<(e: { key: string }) => void>(), status: new Set<(s: ClientStatus) => void>() };
   const waiters = new Set<(ok: boolean) => void>();
 
@@ -85,6 +102,16 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     emit(handlers.status, s);
   };
 
+  /** A failed ask, or a stream that died for good: stale if it was live, and asked again with the backoff. */
+  function lost(): void {
+    if (status === 'ready') setStatus('stale');
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void refresh();
+    }, backoffDelay(attempt++, Math.random, opts.reconnect));
+  }
+
   async function ask(): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': opts.sdkKey };
     if (etag) headers['if-none-match'] = etag;
@@ -92,27 +119,29 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     try {
       res = await doFetch(base + '/ofrep/v1/evaluate/flags', { method: 'POST', headers, body: JSON.stringify({ context }) });
     } catch {
-      if (status === 'ready') setStatus('stale');
-      return;
+      return lost();
     }
-    if (res.status === 304) return setStatus('ready');
+    if (res.status === 304) return heard();
     if (res.status === 401 || res.status === 403) {
       reason = `the server refused the SDK key (${res.status})`;
       return setStatus('error');
     }
     const body = (await res.json().catch(() => null)) as { flags?: OfrepAnswer[]; eventStreams?: Array<{ type: string; url: string }> } | null;
-    if (res.status !== 200 || !Array.isArray(body?.flags)) {
-      if (status === 'ready') setStatus('stale');
-      return;
-    }
+    if (res.status !== 200 || !Array.isArray(body?.flags)) return lost();
     const next = new Map(body.flags.map((f) => [f.key, f] as const));
     const changed = [...next.keys()].filter((k) => JSON.stringify(next.get(k)) !== JSON.stringify(answers.get(k)));
     for (const k of answers.keys()) if (!next.has(k)) changed.push(k);
     answers = next;
     etag = res.headers.get('etag');
     follow(body.eventStreams?.find((s) => s.type === 'sse')?.url);
-    setStatus('ready');
+    heard();
     for (const key of changed) emit(handlers.change, { key });
+  }
+
+  function heard(): void {
+    heardAt = Date.now();
+    attempt = 0;
+    setStatus('ready');
   }
 
   /** One request in flight; asks made meanwhile fold into one more. */
@@ -136,14 +165,20 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     streamUrl = url;
     stream = new ES(url);
     stream.onmessage = (e) => {
+      heardAt = Date.now();
       try {
         if ((JSON.parse(e.data) as { type?: string }).type === 'refetchEvaluation') void refresh();
       } catch {
         // not ours to read
       }
     };
-    // A stream that fails for good (a restart made its token stale) is re-learnt from the next answer.
-    stream.onerror = () => (streamUrl = '');
+    // The server is away: stale until the stream is back (an EventSource reconnects by itself and
+    // its first event re-asks). A stream that fails for good (readyState 2: refused) is re-learnt
+    // from the next answer, asked for with the backoff.
+    stream.onerror = () => {
+      if (status === 'ready') setStatus('stale');
+      if (stream?.readyState === 2) (streamUrl = ''), lost();
+    };
   }
 
   const client: OfrepClient = {
@@ -152,6 +187,12 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     },
     get statusReason() {
       return status === 'error' ? reason : undefined;
+    },
+    get version() {
+      return Number(etag?.match(/\d+/)?.[0] ?? 0);
+    },
+    get lastHeardAt() {
+      return heardAt;
     },
     ready({ timeoutMs = 5000 } = {}) {
       if (status === 'ready' || closed) return Promise.resolve(status === 'ready');
@@ -187,6 +228,7 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     },
     close() {
       closed = true;
+      clearTimeout(retry);
       stream?.close();
       for (const w of [...waiters]) w(false);
       handlers.change.clear();
