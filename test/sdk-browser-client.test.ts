@@ -35,8 +35,9 @@ class NodeEventSource {
         this.readyState = 1;
         const decoder = new TextDecoder();
         let buffer = '';
-        for await (const chunk of res.body!) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        const reader = res.body!.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          buffer += decoder.decode(r.value, { stream: true });
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data:'));
             buffer = buffer.slice(end + 2);
