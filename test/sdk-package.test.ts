@@ -49,12 +49,14 @@ function installed(dir: string): { names: string[]; bytes: number } {
 describe('the SDK package, packed and installed into an empty project', () => {
   let ts: TestServer;
   let key: string;
+  let clientKey: string;
   let dir: string;
   let tarball: string;
 
   beforeAll(async () => {
     ts = await startTestServer();
     key = (await issueSdkKey(ts)).key;
+    clientKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'web', kind: 'client' } })).body.key;
     await createFlag(ts, 'support-draft', { on: 'v2', off: 'v1' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-app-'));
     // --ignore-scripts: pack the sdk/dist the global setup built, without prepack's rebuild, which
@@ -89,21 +91,50 @@ describe('the SDK package, packed and installed into an empty project', () => {
       path.join(dir, 'app.mjs'),
       `import { createClient } from '@switchyard-flags/sdk';
        import { fileCache } from '@switchyard-flags/sdk/node';
+       import { createClient as createLocal } from '@switchyard-flags/sdk/local';
        import { SwitchyardProvider } from '@switchyard-flags/sdk/openfeature';
        import { SwitchyardWebProvider } from '@switchyard-flags/sdk/openfeature-web';
        const client = createClient({ url: process.env.URL, sdkKey: process.env.KEY, cache: fileCache('./flags.json') });
        const ok = await client.ready({ timeoutMs: 5000 });
-       console.log(JSON.stringify({ ok, value: client.value('support-draft', { key: 'u1' }, 'fallback'), provider: typeof SwitchyardProvider, web: typeof SwitchyardWebProvider }));
+       console.log(JSON.stringify({ ok, value: client.value('support-draft', { key: 'u1' }, 'fallback'), provider: typeof SwitchyardProvider, web: typeof SwitchyardWebProvider, local: createLocal === createClient }));
        client.close();`,
     );
     const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: dir, env: { ...process.env, URL: ts.url, KEY: key } });
-    expect(JSON.parse(stdout)).toEqual({ ok: true, value: 'v1', provider: 'function', web: 'function' });
+    expect(JSON.parse(stdout)).toEqual({ ok: true, value: 'v1', provider: 'function', web: 'function', local: true });
   });
 
-  it('from a browser bundle (esbuild, platform browser) with no node: import, no ws and no Node socket path, which connects through the global WebSocket and evaluates a flag', async () => {
-    fs.writeFileSync(
-      path.join(dir, 'browser.js'),
+  /** esbuild, platform browser, as an app's bundler: the package's `browser` condition and field apply. */
+  const browserBundle = async (file: string, contents: string) => {
+    fs.writeFileSync(path.join(dir, file), contents);
+    const out = await build({ entryPoints: [path.join(dir, file)], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2020', write: false, logLevel: 'silent' });
+    const code = out.outputFiles[0]!.text;
+    fs.writeFileSync(path.join(dir, file.replace(/\.js$/, '.bundle.mjs')), code);
+    return { code, bundle: path.join(dir, file.replace(/\.js$/, '.bundle.mjs')) };
+  };
+
+  it("from a browser bundle (esbuild, platform browser) gives createClient the client-key client: no websocket, no evaluator, and a client key's answer over OFREP from a real server", async () => {
+    const { code, bundle } = await browserBundle(
+      'browser.js',
       `import { createClient } from '@switchyard-flags/sdk';
+       export async function main(url, sdkKey) {
+         const client = createClient({ url, sdkKey, context: { key: 'u1' } });
+         const ok = await client.ready({ timeoutMs: 5000 });
+         const value = client.value('support-draft', undefined, 'fallback');
+         client.close();
+         return { ok, value };
+       }`,
+    );
+    expect(code).not.toMatch(/["']node:|require\(|WebSocket|Math\.imul/);
+    expect(code).toContain('/ofrep/v1/evaluate/flags');
+    // Node 20's fetch stands in for the browser's; without an EventSource the answers are asked for, not followed.
+    const { main } = await import(bundle);
+    expect(await main(ts.url, clientKey)).toEqual({ ok: true, value: 'v1' });
+  });
+
+  it('from a browser bundle of @switchyard-flags/sdk/local with no node: import, no ws and no Node socket path, which connects through the global WebSocket and evaluates a flag', async () => {
+    const { code, bundle } = await browserBundle(
+      'local.js',
+      `import { createClient } from '@switchyard-flags/sdk/local';
        export async function main(url, sdkKey) {
          const client = createClient({ url, sdkKey });
          const ok = await client.ready({ timeoutMs: 5000 });
@@ -112,12 +143,8 @@ describe('the SDK package, packed and installed into an empty project', () => {
          return { ok, value };
        }`,
     );
-    const out = await build({ entryPoints: [path.join(dir, 'browser.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2020', write: false, logLevel: 'silent' });
-    const code = out.outputFiles[0]!.text;
     // No Node path either: the package's browser field swaps socket.js for socket-browser.js.
     expect(code).not.toMatch(/["']node:|require\(|from\s*["']ws["']|import\(\s*["']ws["']\)|maxPayload|terminate/);
-    const bundle = path.join(dir, 'bundle.mjs');
-    fs.writeFileSync(bundle, code);
     // Node 20 has no global WebSocket: a browser's is stood in by ws's, so the bundle takes the browser path (the key as a subprotocol).
     const { default: WebSocket } = await import(createRequire(path.join(dir, 'package.json')).resolve('ws'));
     const had = (globalThis as { WebSocket?: unknown }).WebSocket;
@@ -149,6 +176,31 @@ describe('the SDK package, packed and installed into an empty project', () => {
     );
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const out = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((e) => e);
+    expect(`${out.stdout ?? ''}${out.stderr ?? ''}`).toBe('');
+  }, 120_000);
+
+  it("ships the browser client's declarations to a bundler-resolved app (the browser condition), and under /browser to any", async () => {
+    const web = path.join(dir, 'web');
+    fs.mkdirSync(web, { recursive: true });
+    fs.writeFileSync(
+      path.join(web, 'app.ts'),
+      `import { createClient, type Client } from '@switchyard-flags/sdk';
+       import { createClient as createBrowserClient, type BrowserClient } from '@switchyard-flags/sdk/browser';
+       const flags: Client = createClient({ url: 'https://flags.acme.com', sdkKey: 'sy_sdk_x', context: { key: 'u1', plan: 'pro' } });
+       const same: BrowserClient = createBrowserClient({ url: 'https://flags.acme.com', sdkKey: 'sy_sdk_x', context: { key: 'u1' } });
+       const draft: string = flags.value('support-draft', undefined, 'v1');
+       const on: boolean = same.isEnabled('dark-mode');
+       const sign = (): Promise<void> => flags.setContext({ key: 'u2' });
+       // @ts-expect-error the browser client holds answers, not flag states
+       flags.snapshot();
+       export { draft, on, sign };`,
+    );
+    fs.writeFileSync(
+      path.join(web, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] }, files: ['app.ts'] }),
+    );
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const out = await run(process.execPath, [tsc, '-p', web], { cwd: web }).catch((e) => e);
     expect(`${out.stdout ?? ''}${out.stderr ?? ''}`).toBe('');
   }, 120_000);
 });
