@@ -10,7 +10,7 @@
  *   flags.value('checkout-v2', 'old');
  */
 import { backoffDelay } from './backoff.js';
-import type { ClientStatus } from './client-types.js';
+import type { ClientLogger, ClientStatus } from './client-types.js';
 import type { Json } from './protocol.js';
 
 export interface OfrepClientOptions {
@@ -25,6 +25,8 @@ export interface OfrepClientOptions {
   EventSource?: new (url: string) => { readonly readyState?: number; onmessage: ((e: { data: string }) => void) | null; onerror: (() => void) | null; close(): void };
   /** Answers to serve until the first arrive: the body of `POST /ofrep/v1/evaluate/flags` for this context (a server-rendered page embeds it). */
   bootstrap?: OfrepBulk;
+  /** Told `switchyard: listener` when a `change` or `status` handler throws (the others still run). */
+  logger?: ClientLogger;
   /** Retries after a failed ask while no event stream is open: `initialMs` (1000) doubling to `maxMs` (30000), jittered. */
   reconnect?: { initialMs?: number; maxMs?: number };
 }
@@ -90,8 +92,8 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     for (const h of [...set]) {
       try {
         h(a);
-      } catch {
-        // a handler's failure is the handler's
+      } catch (err) {
+        opts.logger?.warn('switchyard: listener', err);
       }
     }
   };
