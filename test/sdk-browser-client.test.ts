@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type BrowserClient, type BrowserClientOptions } from '../sdk/src/browser-client.js';
+import type { CachedAnswers } from '../sdk/src/ofrep-client.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { startProxy, type Proxy } from './helpers/push-client.js';
 import { putPlan, signAndAdvance } from './rollout-fixtures.js';
@@ -185,6 +186,30 @@ describe('the browser createClient when the server is away', () => {
       expect(statuses.at(-1)).toEqual(['ready', null]);
     } finally {
       flags.close();
+    }
+  });
+
+  it("a reloaded page serves the answers its cache kept for the same user while the server cannot be reached, and never another user's", async () => {
+    const stored: CachedAnswers[] = [];
+    const cache = { load: () => stored.at(-1), save: (a: CachedAnswers) => void stored.push(structuredClone(a)) };
+    const first = createClient({ url: proxy.url, sdkKey: clientKey, context: { key: 'u1', plan: 'pro', email: 'u1@acme.example' }, cache });
+    expect(await first.ready()).toBe(true);
+    first.close();
+    // The answers and the user key they were for; no other attribute of the context.
+    expect(stored.at(-1)).toEqual({ targetingKey: 'u1', flags: [expect.objectContaining({ key: 'checkout-v2', value: 'old-checkout' })] });
+
+    proxy.blackhole = true;
+    try {
+      const reloaded = createClient({ url: proxy.url, sdkKey: clientKey, context: { key: 'u1', plan: 'pro' }, cache });
+      const other = createClient({ url: proxy.url, sdkKey: clientKey, context: { key: 'u2' }, cache });
+      expect(reloaded.status).toBe('initializing');
+      expect(reloaded.value('checkout-v2', undefined, 'fallback')).toBe('old-checkout');
+      expect(other.value('checkout-v2', undefined, 'fallback')).toBe('fallback');
+      reloaded.close();
+      other.close();
+    } finally {
+      proxy.blackhole = false;
+      proxy.cut();
     }
   });
 

@@ -16,7 +16,8 @@
  *   flags.value('checkout-v2', undefined, 'old');
  */
 import type { ChangeEvent, ClientLogger, ClientStatus, StaleReport, Widen } from './client-types.js';
-import { createOfrepClient, type OfrepBulk, type OfrepClientOptions } from './ofrep-client.js';
+import { storageCache } from './local-storage-cache.js';
+import { createOfrepClient, type AnswerCache, type CachedAnswers, type OfrepBulk, type OfrepClientOptions } from './ofrep-client.js';
 import type { Evaluation, EvaluationContext, EvaluationErrorCode, EvaluationReason, Json } from './protocol.js';
 
 export interface BrowserClientOptions {
@@ -28,6 +29,11 @@ export interface BrowserClientOptions {
   context: EvaluationContext;
   /** Answers served until the first arrive: the body of `POST /ofrep/v1/evaluate/flags` for this context. */
   bootstrap?: OfrepBulk;
+  /**
+   * Keeps the last answers between page loads (`localStorageCache()`): a reloaded page serves
+   * them before the first answer (unless `bootstrap` is given) when they were for the same `key`.
+   */
+  cache?: AnswerCache;
   logger?: ClientLogger;
   /** Retries while the server is away and no event stream will say when: 1 s doubling to 30 s, jittered. */
   reconnect?: { initialMs?: number; maxMs?: number };
@@ -63,6 +69,14 @@ export interface BrowserClient {
   on(event: 'status', handler: (status: ClientStatus, stale: StaleReport | null) => void): () => void;
   /** Closes the event stream and cancels every timer and listener. */
   close(): void;
+}
+
+/**
+ * The browser client's cache in `localStorage` under `key`: the last answers and the user `key`
+ * they were for (no other attribute of the context). Never throws.
+ */
+export function localStorageCache(key = 'switchyard.answers'): AnswerCache {
+  return storageCache<CachedAnswers>(key);
 }
 
 /** Switchyard's `key` is OpenFeature's `targetingKey`. */

@@ -6,6 +6,6 @@
  * that must evaluate with a server key, is `@switchyard-flags/sdk/local`.
  */
 export * from './local.js';
-export { createClient, type BrowserClient, type BrowserClientOptions } from './browser-client.js';
+export { createClient, localStorageCache, type BrowserClient, type BrowserClientOptions } from './browser-client.js';
 export type { BrowserClient as Client, BrowserClientOptions as ClientOptions } from './browser-client.js';
-export type { OfrepBulk } from './ofrep-client.js';
+

@@ -21,7 +21,7 @@ export type {
 } from './client-types.js';
 export { localStorageCache } from './local-storage-cache.js';
 /** Client-key mode: answers for one context over OFREP, for code shipped to browsers and phones. */
-export { createOfrepClient, type OfrepAnswer, type OfrepClient, type OfrepClientOptions } from './ofrep-client.js';
+export { createOfrepClient, type AnswerCache, type CachedAnswers, type OfrepAnswer, type OfrepBulk, type OfrepClient, type OfrepClientOptions } from './ofrep-client.js';
 export { evaluate } from './evaluate.js';
 export type {
   CohortOp,

@@ -25,6 +25,12 @@ export interface OfrepClientOptions {
   EventSource?: new (url: string) => { readonly readyState?: number; onmessage: ((e: { data: string }) => void) | null; onerror: (() => void) | null; close(): void };
   /** Answers to serve until the first arrive: the body of `POST /ofrep/v1/evaluate/flags` for this context (a server-rendered page embeds it). */
   bootstrap?: OfrepBulk;
+  /**
+   * Keeps the last answers between page loads (the browser entry's `localStorageCache()`): served
+   * before the first answer (unless `bootstrap` is given) when they were for the same
+   * `targetingKey`, saved after every new answer. A failing cache warns `switchyard: cache`.
+   */
+  cache?: AnswerCache;
   /** Told `switchyard: listener` when a `change` or `status` handler throws (the others still run). */
   logger?: ClientLogger;
   /** Retries after a failed ask while no event stream is open: `initialMs` (1000) doubling to `maxMs` (30000), jittered. */
@@ -34,6 +40,17 @@ export interface OfrepClientOptions {
 /** The bulk answer (`POST /ofrep/v1/evaluate/flags`): one answer per flag the key may read. */
 export interface OfrepBulk {
   flags: OfrepAnswer[];
+}
+
+/** What an answer cache keeps: the answers, and the `targetingKey` they were for (never the rest of the context). */
+export interface CachedAnswers extends OfrepBulk {
+  targetingKey?: unknown;
+}
+
+/** Keeps the last answers between page loads (`localStorageCache()` of the browser entry, or your own). */
+export interface AnswerCache {
+  load(): CachedAnswers | null | undefined;
+  save(answers: CachedAnswers): void;
 }
 
 /** One flag's answer as OFREP gives it. */
@@ -73,7 +90,8 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const ES = opts.EventSource ?? (globalThis as { EventSource?: OfrepClientOptions['EventSource'] }).EventSource;
   let context = opts.context;
-  let answers = new Map((opts.bootstrap?.flags ?? []).map((f) => [f.key, f] as const));
+  const warn = (what: string, detail: unknown) => opts.logger?.warn('switchyard: ' + what, detail);
+  let answers = new Map((opts.bootstrap ?? cached())?.flags.map((f) => [f.key, f] as const));
   let etag: string | null = null;
   let status: ClientStatus = 'initializing';
   let reason: string | undefined;
@@ -93,7 +111,7 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
       try {
         h(a);
       } catch (err) {
-        opts.logger?.warn('switchyard: listener', err);
+        warn('listener', err);
       }
     }
   };
@@ -103,6 +121,15 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     if (s === 'ready') for (const w of [...waiters]) w(true);
     emit(handlers.status, s);
   };
+
+  function cached(): OfrepBulk | undefined {
+    try {
+      const c = opts.cache?.load();
+      if (c && Array.isArray(c.flags) && c.targetingKey === context.targetingKey) return c;
+    } catch (err) {
+      warn('cache', err);
+    }
+  }
 
   /** A failed ask, or a stream that died for good: stale if it was live, and asked again with the backoff. */
   function lost(): void {
@@ -117,9 +144,10 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
   async function ask(): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': opts.sdkKey };
     if (etag) headers['if-none-match'] = etag;
+    const asked = context;
     let res: Response;
     try {
-      res = await doFetch(base + '/ofrep/v1/evaluate/flags', { method: 'POST', headers, body: JSON.stringify({ context }) });
+      res = await doFetch(base + '/ofrep/v1/evaluate/flags', { method: 'POST', headers, body: JSON.stringify({ context: asked }) });
     } catch {
       return lost();
     }
@@ -135,6 +163,11 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     for (const k of answers.keys()) if (!next.has(k)) changed.push(k);
     answers = next;
     etag = res.headers.get('etag');
+    try {
+      opts.cache?.save({ targetingKey: asked.targetingKey, flags: body.flags });
+    } catch (err) {
+      warn('cache', err);
+    }
     follow(body.eventStreams?.find((s) => s.type === 'sse')?.url);
     heard();
     for (const key of changed) emit(handlers.change, { key });

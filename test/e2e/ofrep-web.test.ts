@@ -18,18 +18,18 @@ import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 // Resolved as an app's bundler resolves them (platform browser): '@switchyard-flags/sdk' is the
 // client-key createClient (browser.ts); '/local' the local evaluator, for a server key.
-import { createClient, createOfrepClient } from '@switchyard-flags/sdk';
+import { createClient, createOfrepClient, localStorageCache } from '@switchyard-flags/sdk';
 import { createClient as createLocalClient } from '@switchyard-flags/sdk/local';
 window.seen = [];
 /** Switchyard's browser createClient on a client key: one context, answers over OFREP, kept live by the event stream. */
 window.browserClient = async (url, sdkKey) => {
-  const flags = createClient({ url, sdkKey, context: { key: 'user-1', plan: 'free' } });
+  const flags = createClient({ url, sdkKey, context: { key: 'user-1', plan: 'free' }, cache: localStorageCache() });
   window.events = [];
   flags.on('change', ({ key }) => window.events.push({ key, value: flags.value(key, undefined, 'fallback') }));
   flags.on('status', (status) => window.events.push({ status }));
   window.client = flags;
   const ok = await flags.ready();
-  return { ok, status: flags.status, checkout: flags.evaluate('checkout-v2'), inbox: flags.value('pro-inbox', { key: 'user-1' }, 'fallback') };
+  return { ok, status: flags.status, checkout: flags.evaluate('checkout-v2'), inbox: flags.value('pro-inbox', { key: 'user-1' }, 'fallback'), stored: JSON.parse(localStorage.getItem('switchyard.answers')) };
 };
 /** Switchyard's browser SDK in client-key mode: answers for one context over OFREP, following its event stream. */
 window.clientMode = async (url, sdkKey) => {
@@ -184,6 +184,9 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     await tab.waitForFunction(() => typeof (window as any).browserClient === 'function');
     const first = await tab.evaluate(([url, key]) => (window as any).browserClient(url, key), [ts.url, clientKey] as const);
     expect(first).toMatchObject({ ok: true, status: 'ready', checkout: { value: 'new-checkout', reason: 'ROLLOUT_IN' }, inbox: 'old-inbox' });
+    // The page's cache keeps the answers and the user key they were for, not the user's attributes.
+    expect(Object.keys(first.stored).sort()).toEqual(['flags', 'targetingKey']);
+    expect(first.stored.targetingKey).toBe('user-1');
 
     await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     expect((await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'browser client kill' } })).status).toBe(200);
