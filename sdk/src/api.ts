@@ -157,6 +157,8 @@ export interface PlanStage {
   /** Percent of connected SDKs that must have applied this stage before the next advance (default 99). */
   minApplied?: number;
   checks?: MetricCheck[];
+  /** The environment before this one (by order) must have held this percentage, unkilled and unpaused, for `soakMinutes` first. */
+  requirePrevious?: { soakMinutes: number };
 }
 
 export interface Plan {
