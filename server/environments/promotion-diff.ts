@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/audit-hash.js';
-import type { Plan } from '../rollout/plan-schema.js';
 
 /**
  * What a promotion carries from one environment to the next: the current plan version, the plan
  * (cohort rules, stages with their percentages, sign-offs, soak, checks and guardrails, metric
  * ranges, webhook) and the fail-safe lease (`max_stale_seconds`). Pure: no database, no clock.
  */
+/**
+ * A stored plan (server/rollout/plan-schema.ts `Plan`), read here as plain JSON field by field:
+ * this module imports nothing of the rollout domain (environments/ sits below it).
+ */
+export type Plan = { webhookUrl?: string; webhookUrlHash?: string } & object;
+
 export interface PlanState {
   planVersion: number;
   plan: Plan | null;
@@ -69,7 +74,7 @@ export function diffPlanStates(target: PlanState, source: PlanState, hide: (url:
 function shown(c: { plan: Plan | null; maxStaleSeconds: number | null }, hide: (url: string) => string) {
   if (!c.plan?.webhookUrl) return c;
   const { webhookUrl, ...rest } = c.plan;
-  return { ...c, plan: { ...rest, webhookUrl: hide(webhookUrl) } };
+  return { ...c, plan: { ...rest, webhookUrl: hide(webhookUrl) } as Plan };
 }
 
 function hideUrl(url: string): string {
