@@ -148,7 +148,7 @@ export const pauseSchema = z.strictObject({
 
 /** `Gate` (sdk/src/api.ts): one condition on entering the next stage, and why it holds or not. Gate-specific figures ride along. */
 export const gateSchema = z.looseObject({
-  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule', 'convergence']),
+  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule', 'convergence', 'previous']),
   ok: z.boolean(),
   detail: z.string(),
   metric: z.string().optional(),
