@@ -26,6 +26,7 @@ import { TelemetryService } from './telemetry/telemetry-service.js';
 import { OfrepService } from './ofrep/ofrep-service.js';
 import { FALLBACK_ENVIRONMENT } from './environments/default-environment.js';
 import { EnvironmentService } from './environments/environment-service.js';
+import { fillEnvironment } from './flags/flag-environment-rows.js';
 import type { LimitStores } from './limits/limit-stores.js';
 
 export interface ServiceDeps {
@@ -117,7 +118,7 @@ export function createServices(input: ServiceDeps): Services {
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
   push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
   return {
-    environments: new EnvironmentService(write, defaultEnvironment),
+    environments: new EnvironmentService(write, defaultEnvironment, fillEnvironment),
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
     audit: new AuditService(deps.db),

@@ -39,7 +39,7 @@ function utc(t: string | undefined): string | undefined {
   return t === undefined ? undefined : new Date(t).toISOString();
 }
 
-const CSV_COLUMNS = ['seq', 'at', 'actor', 'role', 'action', 'flag', 'reason', 'requestId', 'environment', 'before', 'after', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'role', 'action', 'flag', 'reason', 'requestId', 'before', 'after', 'prevHash', 'hash', 'environment'] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);

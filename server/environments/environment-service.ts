@@ -2,10 +2,11 @@ import { AuditAction, type Environment } from '@switchyard-flags/sdk/api';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { Conflict, ConfigError, NotFound } from '../errors.js';
-import { everyFlagRow, insertFlagRow } from '../flags/flag-store.js';
-import type { FlagRow } from '../flags/flag-view.js';
-import { nextStateVersion } from '../meta-store.js';
-import { write, type WriteContext, type WriteDeps } from '../unit-of-work.js';
+import type { Db } from '../storage/schema.js';
+import { write, type WriteDeps } from '../unit-of-work.js';
+
+/** Gives every flag a fresh row in `env` where it has none (the flags domain's, wired in services.ts: environments/ never imports flags/). */
+export type FillPort = (db: Db, source: string, env: string, at: string, by: string) => Promise<number>;
 import { getEnvironmentRow, insertEnvironmentRow, listEnvironmentRows, toEnvironment, updateEnvironmentRow, type EnvironmentRow } from './environment-store.js';
 
 export interface CreateEnvironmentInput {
@@ -25,19 +26,6 @@ export interface PatchEnvironmentInput {
   archived?: boolean;
 }
 
-/** A flag's fresh row in an environment: its shared columns as they are, the environment's own as a new flag's (no plan, stage 0, live). */
-function freshRow(from: FlagRow, env: string, at: string, by: string, stateVersion: number): FlagRow {
-  return {
-    ...from,
-    environment: env,
-    version: 1,
-    killed: 0, killed_by: null, killed_at: null, kill_reason: null, kill_id: null,
-    stage: 0, paused: 0, paused_by: null, paused_at: null, pause_reason: null, stage_started_at: null,
-    plan: null, plan_version: 0, plan_author: null,
-    updated_at: at, updated_by: by, state_version: stateVersion,
-  };
-}
-
 /**
  * Environments as data (issue 23): list, create, rename, reorder, protect, archive (never
  * delete). Every flag route acts in one: `scope()` turns a route's `:env` (or none, the default
@@ -48,6 +36,7 @@ export class EnvironmentService {
     private readonly deps: WriteDeps & { clock: Clock },
     /** DEFAULT_ENVIRONMENT: what every route without `:env` acts in. */
     readonly defaultKey: string,
+    private readonly fill: FillPort,
   ) {}
 
   /** Refuses to start unless the default environment exists and is not archived. */
@@ -84,7 +73,7 @@ export class EnvironmentService {
         created_at: at, created_by: actor.sub, updated_at: at, updated_by: actor.sub, version: 1,
       };
       await insertEnvironmentRow(ctx.trx, row);
-      await this.fillFlags(ctx, input.key, at, actor.sub);
+      await this.fill(ctx.trx, this.defaultKey, input.key, at, actor.sub);
       const view = toEnvironment(row);
       await ctx.record({ action: AuditAction.EnvironmentCreate, before: null, after: view, environment: input.key });
       return view;
@@ -110,7 +99,7 @@ export class EnvironmentService {
       if (input.archived !== undefined && input.archived !== (row.archived === 1)) {
         Object.assign(next, input.archived ? { archived: 1, archived_at: at, archived_by: actor.sub } : { archived: 0, archived_at: null, archived_by: null });
         // Flags created while it was archived get their fresh row now.
-        if (!input.archived) await this.fillFlags(ctx, key, at, actor.sub);
+        if (!input.archived) await this.fill(ctx.trx, this.defaultKey, key, at, actor.sub);
       }
       const { key: _key, ...set } = next;
       if (!(await updateEnvironmentRow(ctx.trx, key, Number(row.version), set))) throw new Conflict('version_conflict', `environment "${key}" changed under you; reload it and try again`);
@@ -119,15 +108,4 @@ export class EnvironmentService {
       return view;
     });
   }
-
-  /** Inserts a fresh row in `env` for every flag without one (same salt: a user's bucket is the same in every environment). */
-  private async fillFlags(ctx: WriteContext, env: string, at: string, by: string): Promise<void> {
-    const source = await everyFlagRow(ctx.trx, this.defaultKey);
-    const have = new Set((await everyFlagRow(ctx.trx, env)).map((r) => r.key));
-    const missing = source.filter((r) => !have.has(r.key));
-    if (missing.length === 0) return;
-    const stateVersion = await nextStateVersion(ctx.trx);
-    for (const r of missing) await insertFlagRow(ctx.trx, freshRow(r, env, at, by, stateVersion));
-  }
 }
-
