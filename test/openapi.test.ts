@@ -161,10 +161,11 @@ describe('the OpenAPI document', () => {
         expect(res.headers.get('content-type'), `GET ${r.path}`).toContain(r.produces);
         abort.abort();
       } else if (r.method === 'get') {
+        const query = r.example?.query ? `?${new URLSearchParams(r.example.query)}` : '';
         const headers: Record<string, string> = {};
         if ('sdkKey' in r.access) headers.authorization = `Bearer ${sdkKey}`;
         const token = 'permission' in r.access ? await ts.token(CAN[r.access.permission][0] as Role) : 'scrape' in r.access ? await ts.token('viewer') : undefined;
-        const res = await ts.api('GET', url, { token, headers });
+        const res = await ts.api('GET', url + query, { token, headers });
         expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
         expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeLessThan(300);
         expectResponseSchema(r, res.body);

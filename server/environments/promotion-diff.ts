@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Json } from '@switchyard-flags/sdk/protocol';
 import { canonicalJson } from '../audit/audit-hash.js';
 
 /**
@@ -21,8 +22,8 @@ export interface PlanState {
 /** One field that differs: `path` as `stages[1].percent`, `from` the target's value today, `to` what the promotion writes. `null`: absent. */
 export interface PlanChange {
   path: string;
-  from: unknown;
-  to: unknown;
+  from: Json;
+  to: Json;
 }
 
 /**
@@ -103,5 +104,5 @@ function walk(path: string, from: Node, to: Node, out: PlanChange[]): void {
     for (let i = 0; i < Math.max(a.length, b.length); i++) walk(`${path}[${i}]`, a[i], b[i], out);
     return;
   }
-  if (canonicalJson(a) !== canonicalJson(b)) out.push({ path, from: a, to: b });
+  if (canonicalJson(a) !== canonicalJson(b)) out.push({ path, from: a as Json, to: b as Json });
 }
