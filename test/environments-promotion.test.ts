@@ -88,6 +88,7 @@ describe('promotion: a plan carried from staging to production, bound to what wa
       { path: 'sourceHash', message: 'sourceHash is the 64 hex characters GET /api/flags/:key/promotion answered' },
     ]);
     expect((await promote('ranker', { ...hashes, reason: undefined })).status).toBe(400);
+    expect((await promote('ranker', { ...hashes, to: 'staging' })).body.error).toMatchObject({ code: 'invalid_body', message: 'from and to are both "staging": a promotion goes from one environment to another' });
     expect((await promote('nope', hashes)).status).toBe(404);
     for (const role of ['viewer', 'engineer', 'oncall'] as const) {
       expect((await ts.api('POST', '/api/flags/ranker/promotion', { as: role, body: { from: 'staging', to: 'production', reason: 'x', ...hashes } })).status).toBe(403);

@@ -63,8 +63,8 @@ function sideOf(row: FlagRow): PromotionSide {
 export class PromotionService {
   constructor(private readonly deps: PromotionDeps) {}
 
-  private async pair(key: string, from: string, to: string): Promise<{ source: FlagRow; target: FlagRow }> {
-    if (from === to) throw new ValidationError(`from and to are both "${from}": a promotion goes from one environment to another`, [{ path: 'to', message: 'must differ from from' }], 'invalid_query');
+  private async pair(key: string, from: string, to: string, code: 'invalid_query' | 'invalid_body'): Promise<{ source: FlagRow; target: FlagRow }> {
+    if (from === to) throw new ValidationError(`from and to are both "${from}": a promotion goes from one environment to another`, [{ path: 'to', message: 'must differ from from' }], code);
     await this.deps.scope(from);
     await this.deps.scope(to);
     return { source: await liveFlagRow(this.deps.db, from, key), target: await liveFlagRow(this.deps.db, to, key) };
@@ -76,7 +76,7 @@ export class PromotionService {
   }
 
   async diff(actor: Actor, key: string, from: string, to: string): Promise<PromotionView> {
-    const { source, target } = await this.pair(key, from, to);
+    const { source, target } = await this.pair(key, from, to, 'invalid_query');
     const block = promotionRefusal(key, from, to, sideOf(source), sideOf(target));
     const promoted: FlagRow = { ...target, plan: source.plan, plan_version: target.plan_version + 1, plan_author: actor.sub, max_stale_seconds: source.max_stale_seconds };
     const gates = block || !source.plan ? [] : (await loadGates(this.deps.db, promoted, this.deps.clock(), this.deps.convergence)).gates;
@@ -96,7 +96,7 @@ export class PromotionService {
 
   async promote(actor: Actor, key: string, input: { from: string; to: string; sourceHash: string; targetHash: string; reason: string }): Promise<PromotionResult> {
     const { from, to } = input;
-    await this.pair(key, from, to);
+    await this.pair(key, from, to, 'invalid_body');
     let lineage: Lineage | null = null;
     let planVersion = 0;
     const m: FlagMutation = {
