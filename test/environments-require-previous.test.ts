@@ -65,3 +65,23 @@ describe('requirePrevious: production enters 25% only after staging held 25% for
     expect(advanced.body).toMatchObject({ stage: 2, percent: 25 });
   });
 });
+
+describe('requirePrevious counts what staging served before the soak window opened', () => {
+  it('keeps counting across a plan edit in staging that keeps 25%: only a kill, a pause or less than 25% restarts the soak', async () => {
+    await createFlag(ts, 'summary-model');
+    for (const env of ['staging', 'production']) expect((await as(ts, 'pm', 'pm-author', 'PUT', envPath(env, 'summary-model', 'plan'), plan)).status).toBe(200);
+    expect((await signAndAdvanceIn('staging', 'summary-model')).status).toBe(200);
+    expect((await signAndAdvanceIn('staging', 'summary-model')).status).toBe(200);
+    expect((await signAndAdvanceIn('production', 'summary-model')).status).toBe(200);
+
+    // Ten days at 25% in staging, then an edit of its later stages an hour ago: still 25%, still live.
+    time.advanceMinutes(10 * 1440);
+    const edited = { stages: [{ percent: 5 }, { percent: 25, requirePrevious: { soakMinutes: 1440 } }, { percent: 50 }, { percent: 100 }] };
+    expect((await as(ts, 'pm', 'pm-author', 'PUT', envPath('staging', 'summary-model', 'plan'), edited)).status).toBe(200);
+    time.advanceMinutes(60);
+
+    const gate = await previousGate('production', 'summary-model');
+    expect(gate).toMatchObject({ ok: true, environment: 'staging', detail: 'staging has held 25% for 10 d 1 h (needs 24 h)' });
+    expect(gate.observed).toBe(10 * 1440 + 60);
+  });
+});
