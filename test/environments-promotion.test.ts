@@ -66,6 +66,7 @@ describe('promotion: a plan carried from staging to production, bound to what wa
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('promotion_stale');
     expect(r.body.error.message).toContain('staging is at plan version 2');
+    expect(r.body.error.details).toEqual({ fromPlanVersion: 2, toPlanVersion: 0 });
 
     const d2 = await diff('summary-prompt');
     await putPlanIn('production', 'summary-prompt', plan(50));

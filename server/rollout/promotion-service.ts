@@ -112,7 +112,9 @@ export class PromotionService {
         if (sourceHash !== input.sourceHash || targetHash !== input.targetHash) {
           const moved = [sourceHash !== input.sourceHash ? `${from} is at plan version ${source.plan_version}` : null, targetHash !== input.targetHash ? `${to} is at plan version ${target.plan_version}` : null].filter(Boolean).join(' and ');
           throw new Conflict('promotion_stale', `flag "${key}" changed since the diff: ${moved}. Read GET /api/flags/${key}/promotion?from=${from}&to=${to} again and promote what it shows`, {
-            sourceHash, targetHash,
+            // Plan versions, not the new hashes: a retry must come from a fresh diff someone read.
+            fromPlanVersion: source.plan_version,
+            toPlanVersion: target.plan_version,
           });
         }
         const block = promotionRefusal(key, from, to, sideOf(source), sideOf(target));
