@@ -138,9 +138,17 @@ describe('the OpenAPI document', () => {
       if (r.path.startsWith('/api/envs/')) continue;
       const role = 'permission' in r.access ? CAN[r.access.permission][0] : 'admin';
       if (r.path === '/api/sdk-keys/:id/revoke') params.id = params.createdKeyId!;
+      let body = r.example.body;
+      if (r.path === '/api/flags/:key/promotion') {
+        // A promotion is bound to the hashes its diff answers: read them first, as a client does
+        // (the example's own are this replay's when written; an earlier example changed moves them).
+        const b = body as { from: string; to: string };
+        const d = await ts.api('GET', `${fill(r.path, r.example.params ?? {})}?from=${b.from}&to=${b.to}`, { as: 'viewer' });
+        body = { ...b, sourceHash: d.body.sourceHash, targetHash: d.body.targetHash };
+      }
       const res = await ts.api(r.method.toUpperCase(), fill(r.path, { ...r.example.params, ...params }), {
         token: 'sdkKey' in r.access ? sdkKey : await ts.token(role as Role, `${role}-example-${i++}`),
-        body: r.example.body,
+        body,
       });
       expect(res.status, `${r.method} ${r.path}: ${res.text}`).toBe(r.status ?? 200);
       expectResponseSchema(r, res.body);
