@@ -24,6 +24,7 @@ import { pushRoutes } from './push/push-routes.js';
 import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
 import { DEFAULT_INGEST_IN_FLIGHT, ingestAdmission } from './samples/sample-admission.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
+import { promotionRoutes } from './rollout/promotion-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { openApiDocument } from './openapi/openapi-document.js';
@@ -54,6 +55,8 @@ export const routeTable: readonly Route<RouteDeps>[] = [
   ...rolloutRoutes,
   // The environment-scoped copies of the flag routes (issue 23): /api/envs/:env/flags/:key/...
   ...scopedCopies<RouteDeps>([...killRoutes, ...pushRoutes, ...telemetryRoutes, ...rolloutRoutes]),
+  // Promotion between environments and the compare board (its example promotes production's plan into staging).
+  ...promotionRoutes,
   ...auditRoutes,
   ...checkpointRoutes,
   ...sdkKeyRoutes,

@@ -16,6 +16,7 @@ import { SampleService, type SampleLimits } from './samples/sample-service.js';
 import { Guardrails } from './rollout/guardrails.js';
 import { metricRanges } from './rollout/metric-ranges.js';
 import { PlanService } from './rollout/plan-service.js';
+import { PromotionService } from './rollout/promotion-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
 import { SignoffLapses } from './rollout/signoff-evidence.js';
@@ -84,6 +85,8 @@ export interface Services {
   /** Revoked user tokens (POST /api/tokens/revoke, `switchyard revoke-token`). */
   tokens: TokenRevocationService;
   plans: PlanService;
+  /** Promotion of a plan from one environment to another, and the compare board (issue 23). */
+  promotions: PromotionService;
   rollouts: RolloutService;
   /** Metric samples reported by the app (not Prometheus metrics: those are server/observability/). */
   samples: SampleService;
@@ -134,8 +137,9 @@ export function createServices(input: ServiceDeps): Services {
   const key = deps.signingSecret ?? crypto.randomBytes(32);
   const sessions = new SessionService({ ...write, clock: deps.clock, key, settings: deps.sessions ?? { ttlSeconds: 12 * 3600, idleSeconds: 2 * 3600 } });
   const oidc = deps.oidc && new OidcSignIn(deps.oidc.settings, deps.oidc.mapping, sessions, key, deps.log);
+  const environments = new EnvironmentService(write, defaultEnvironment, fillEnvironment);
   return {
-    environments: new EnvironmentService(write, defaultEnvironment, fillEnvironment),
+    environments,
     sessions,
     ...(oidc ? { oidc } : {}),
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
@@ -144,6 +148,7 @@ export function createServices(input: ServiceDeps): Services {
     sdkKeys: new SdkKeyService(write),
     tokens: new TokenRevocationService({ ...write, revocations: deps.revocations }),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
+    promotions: new PromotionService({ ...write, convergence, scope: (env) => environments.scope(env) }),
     rollouts,
     // The rollout domain reacts to fresh samples through this port; samples/ never imports rollout/.
     // After each batch: guardrails first (a trip is a safety action), then sign-offs whose evidence moved lapse.

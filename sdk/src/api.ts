@@ -185,6 +185,8 @@ export interface PlanStage {
   /** Percent of connected SDKs that must have applied this stage before the next advance (default 99). */
   minApplied?: number;
   checks?: MetricCheck[];
+  /** The environment before this one (by order) must have held this percentage, unkilled and unpaused, for `soakMinutes` first. */
+  requirePrevious?: { soakMinutes: number };
 }
 
 export interface Plan {
@@ -211,7 +213,8 @@ export interface PlanView {
   percent: number;
 }
 
-export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule' | 'convergence';
+/** `previous`: a stage's `requirePrevious`, the environment before this one held its percentage for the soak (issue 23). */
+export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule' | 'convergence' | 'previous';
 
 /** One condition on entering the next stage, and why it holds or not. */
 export interface Gate {
@@ -347,6 +350,8 @@ export const AuditAction = {
   FlagKill: 'flag.kill',
   FlagRestore: 'flag.restore',
   PlanUpdate: 'plan.update',
+  /** A plan version created from another environment's current plan (`after.lineage`: `{from, fromPlanVersion, sourceHash}`). */
+  PlanPromote: 'plan.promote',
   RolloutSignoff: 'rollout.signoff',
   /** A sign-off lapsed by itself: a later evaluation moved a check it covered out of pass (system actor). */
   SignoffLapse: 'signoff.lapse',

@@ -7,6 +7,7 @@ import { computeGates, type Convergence } from './gates.js';
 import { judge } from './metric-check.js';
 import { storedPlan, type Plan } from './plan-schema.js';
 import { lapsedSignoffs, liveSignoffs, snapshotId, toSignoff } from './plan-store.js';
+import { requirePreviousGate } from './previous-gate.js';
 import { snapshotOf } from './signoff-evidence.js';
 
 /** The push layer's figures for one flag's current state, wired in services.ts (rollout/ never imports push/). */
@@ -25,7 +26,7 @@ export interface NextStageGates {
   snapshotId: string | null;
 }
 
-/** Reads what the gates of the next stage need (sign-offs, metric stats, convergence) and judges them. */
+/** Reads what the gates of the next stage need (sign-offs, metric stats, convergence, the previous environment's soak) and judges them. */
 export async function loadGates(db: Db, row: FlagRow, now: Date, convergence?: ConvergencePort): Promise<NextStageGates> {
   const plan = storedPlan(row.plan);
   const stage = plan?.stages[row.stage];
@@ -41,7 +42,7 @@ export async function loadGates(db: Db, row: FlagRow, now: Date, convergence?: C
   }));
   // The running aggregates of the current stage run: one row per metric and cohort, whatever the history.
   const stats = await stageStats(db, { environment: row.environment, flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
-  const gates = computeGates({ row, plan, now, signers: live.map((s) => s.actor), signatures: live, lapsed, stats, convergence: convergence?.(row.environment, row.key) });
+  const gates = computeGates({ row, plan, now, signers: live.map((s) => s.actor), signatures: live, lapsed, stats, convergence: convergence?.(row.environment, row.key), previous: await requirePreviousGate(db, row.environment, row.key, stage, now) });
   const snapshot = snapshotOf(row.plan_version, stage.checks.map((c) => judge(c, stats)));
   return { plan, nextStage, nextPercent: stage.percent, gates, ready: gates.every((g) => g.ok), snapshot, snapshotId: snapshotId(snapshot) };
 }
