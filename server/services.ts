@@ -1,5 +1,6 @@
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
+import type { ExportSource } from './audit/audit-export.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import { TokenRevocationService } from './auth/token-revocations.js';
 import type { RevocationList } from './auth/revocation-list.js';
@@ -58,6 +59,8 @@ export interface ServiceDeps {
   revocations?: RevocationList;
   /** The push heartbeat (config.heartbeatMs): a flag's lease must outlast two of them. */
   heartbeatMs?: number;
+  /** Where an audit export's worker thread reads (server/audit/audit-export.ts); unset: the main thread reads. */
+  auditExport?: ExportSource;
 }
 
 export interface Services {
@@ -110,7 +113,7 @@ export function createServices(input: ServiceDeps): Services {
   return {
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
-    audit: new AuditService(deps.db),
+    audit: new AuditService(deps.db, deps.auditExport),
     sdkKeys: new SdkKeyService(write),
     tokens: new TokenRevocationService({ ...write, revocations: deps.revocations }),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
