@@ -6,10 +6,11 @@
  * to that (the server's own connection runs none of the export's page queries) and to the same
  * bytes as the main thread builds, redaction and CSV quoting included. SQLite and PostgreSQL.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledQuery } from 'kysely';
-import { exportChunks, exportLine, exportSourceOf, CSV_COLUMNS, type ExportFormat } from '../server/audit/audit-export.js';
+import { exportChunks, exportLine, exportSourceOf, CSV_COLUMNS, EXPORT_NICE, type ExportFormat } from '../server/audit/audit-export.js';
 import { MAX_EXPORT_WORKERS } from '../server/audit/audit-export-worker.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -109,6 +110,18 @@ describe('the audit export off the event loop', () => {
     const jsonl = await ts.api('GET', '/api/audit/export', { as: 'viewer' });
     expect(jsonl.text).toBe(entries.map((e) => JSON.stringify(e) + '\n').join(''));
     expect(jsonl.text).toContain('"redacted":["after.id","after.name","after.prefix"]');
+  });
+
+  it("the export's thread runs at a lower priority than the event loop, so the kernel runs a kill first (Linux: nice per thread)", async () => {
+    /** Nice value of each thread of this process (the server runs in the test's process). */
+    const nices = () => fs.readdirSync('/proc/self/task').map((t) => Number(fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length).toBe(0); // earlier tests' workers have ended
+    const held = await pausedGet('/api/audit/export?format=csv', await ts.token('viewer'));
+    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length).toBe(1);
+    expect(fs.readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16]).toBe('0'); // the event loop's own thread
+    held.res.resume();
+    await held.done;
+    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length).toBe(0);
   });
 
   it('exports past the worker cap, beside held-open ones, are served in full on the main thread', async () => {

@@ -16,6 +16,8 @@ export interface ExportJob {
   hide: Array<{ actions: string[]; fields: string[] }>;
   redacted: string;
   pageBytes: number;
+  /** The worker thread's nice value on Linux (where it is per thread): below the event loop's. */
+  nice: number;
 }
 
 /**
@@ -23,12 +25,18 @@ export interface ExportJob {
  * tests, the bundled CLI and the benches): its own read-only connection, keyset pages of about
  * `pageBytes`, each encoded there and handed over as one transferred buffer. The main thread only
  * writes bytes (issue 20 #9). At most two chunks are in flight: it waits for "more" (backpressure).
+ * On Linux the thread lowers its own priority (`nice`), so on a busy machine the kernel runs
+ * the event loop, and a kill on it, before the export.
  * `toEntry`, `redact` and `csvCell` are the worker's copies of audit-store.ts `toAuditEntry`,
  * audit-redaction.ts `redactEntry` and audit-export.ts `csvCell`: test/audit-export-worker.test.ts
  * holds them to the same bytes as GET /api/audit.
  */
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData: w } = require('node:worker_threads');
+// On Linux a nice value is a thread's own: the export yields the CPU to the event loop (a kill).
+if (process.platform === 'linux') {
+  try { require('node:os').setPriority(0, w.nice); } catch {}
+}
 let credit = 2;
 let wake = null;
 parentPort.on('message', (m) => {

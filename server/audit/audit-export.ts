@@ -8,6 +8,9 @@ import { workerChunks, workerFree, type ExportJob } from './audit-export-worker.
 
 export type ExportFormat = 'jsonl' | 'csv';
 
+/** The export worker's nice value on Linux (the event loop's is the process's, usually 0). */
+export const EXPORT_NICE = 10;
+
 /** Where an export's worker reads from: the SQLite file or PostgreSQL's URL (none: the main thread reads). */
 export interface ExportSource {
   kind: 'sqlite' | 'postgres';
@@ -55,7 +58,7 @@ export function exportChunks(db: Db, source: ExportSource | undefined, f: AuditF
     if (params.at(-2) === 0 && params.at(-1) === 100) {
       const job: ExportJob = {
         kind: source.kind, target: source.target, module: moduleFor(source.kind), sql: page.sql, params, format,
-        columns: CSV_COLUMNS, hide: hiddenFor(role), redacted: REDACTED, pageBytes: ITERATE_PAGE_BYTES,
+        columns: CSV_COLUMNS, hide: hiddenFor(role), redacted: REDACTED, pageBytes: ITERATE_PAGE_BYTES, nice: EXPORT_NICE,
       };
       return workerChunks(job);
     }
