@@ -76,9 +76,9 @@ try {
 } finally {
   await postgres?.stop();
 }
-const times = (v, q) => `${fmt(v, 1)} (${fmt(v / q, 2)}×)`;
-table('summary: kill p99 (ms) beside each reader, and as a multiple of the same database\'s quiet p99',
-  ['database', 'quiet p50 / p99', ...PHASES.slice(1)], summary.map((r) => [r.kind, `${fmt(r.p50.quiet, 1)} / ${fmt(r.p99.quiet, 1)}`, ...PHASES.slice(1).map((ph) => times(r.p99[ph], r.p99.quiet))]));
+const times = (r, ph) => `${fmt(r.p50[ph], 1)} / ${fmt(r.p99[ph], 1)} (${fmt(r.p99[ph] / r.p99.quiet, 2)}×)`;
+table('summary: kill p50 / p99 (ms) beside each reader, and p99 as a multiple of the same database\'s quiet p99',
+  ['database', 'quiet p50 / p99', ...PHASES.slice(1)], summary.map((r) => [r.kind, `${fmt(r.p50.quiet, 1)} / ${fmt(r.p99.quiet, 1)}`, ...PHASES.slice(1).map((ph) => times(r, ph))]));
 process.exit(0);
 
 async function runOn(kind) {
