@@ -8,10 +8,14 @@
 //
 // --db=sqlite|postgres|both (default both): each database on a fresh server, one after the other;
 // PostgreSQL is a throwaway embedded one (test/helpers/postgres.ts). The summary gives each row's
-// p99 as a multiple of the same database's quiet p99, the control's beside it.
+// p99 as a multiple of the same database's quiet p99, the control's beside it, and how busy the
+// event loop's own thread was during each row (its CPU time ÷ the row's wall time, from Linux
+// /proc: the server runs in the bench's process). That last figure is what a reader takes from the
+// thread a kill runs on, and it moves far less with the machine's load than a p99 does.
 //
 //   node bench/read-load.mjs [FLAGS=406] [--value-kb=16] [--kills=80] [--viewers=1] [--rounds=4] [--warmup=5] [--phases=quiet,healthz,list,full,export] [--db=both]
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { args, fmt, percentile, table } from './lib/table.mjs';
 import { importTs } from './lib/ts.mjs';
@@ -67,6 +71,16 @@ if (PHASES[0] !== 'quiet') throw new Error('--phases must start with quiet (the 
 const WARMUP = Number(opt.warmup ?? 5);
 if (KILLS * PHASES.length + WARMUP > FLAGS) throw new Error(`need at least ${KILLS * PHASES.length + WARMUP} flags for ${KILLS} kills per phase and ${WARMUP} warm-up kills`);
 
+/** CPU time of the event loop's own thread so far (ms; Linux /proc, NaN elsewhere): the server runs in this process. */
+function loopCpuMs() {
+  try {
+    const f = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 const DBS = String(opt.db ?? 'both') === 'both' ? ['sqlite', 'postgres'] : [String(opt.db)];
 
 let postgres;
@@ -76,8 +90,8 @@ try {
 } finally {
   await postgres?.stop();
 }
-const times = (r, ph) => `${fmt(r.p50[ph], 1)} / ${fmt(r.p99[ph], 1)} (${fmt(r.p99[ph] / r.p99.quiet, 2)}×)`;
-table('summary: kill p50 / p99 (ms) beside each reader, and p99 as a multiple of the same database\'s quiet p99',
+const times = (r, ph) => `${fmt(r.p50[ph], 1)} / ${fmt(r.p99[ph], 1)} (${fmt(r.p99[ph] / r.p99.quiet, 2)}×; loop ${fmt(r.loop[ph], 0)}%)`;
+table('summary: kill p50 / p99 (ms) beside each reader, p99 as a multiple of the same database\'s quiet p99, and the event-loop thread\'s CPU use',
   ['database', 'quiet p50 / p99', ...PHASES.slice(1)], summary.map((r) => [r.kind, `${fmt(r.p50.quiet, 1)} / ${fmt(r.p99.quiet, 1)}`, ...PHASES.slice(1).map((ph) => times(r, ph))]));
 process.exit(0);
 
@@ -119,7 +133,7 @@ async function runOn(kind) {
     const viewer = await server.token('viewer');
     // The phases take turns, ROUNDS times, so each samples the same stretch of a shared machine's load.
     const ms = Object.fromEntries(PHASES.map((ph) => [ph, []]));
-    const load = Object.fromEntries(PHASES.map((ph) => [ph, { reqs: 0, bytes: 0, secs: 0 }]));
+    const load = Object.fromEntries(PHASES.map((ph) => [ph, { reqs: 0, bytes: 0, secs: 0, loopMs: 0, wallMs: 0 }]));
     let next = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const phase of PHASES) {
@@ -127,10 +141,13 @@ async function runOn(kind) {
           fork(fileURLToPath(import.meta.url), ['--load-child', `--url=${server.url}`, `--token=${viewer}`, `--mode=${phase}`]));
         await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
         if (children.length) await new Promise((r) => setTimeout(r, 500)); // let the readers get going
+        const [cpu0, wall0] = [loopCpuMs(), performance.now()];
         for (let i = 0; i < KILLS / ROUNDS; i++) {
           ms[phase].push(await kill(`prompt-${String(next++).padStart(4, '0')}`));
           await new Promise((r) => setTimeout(r, 20));
         }
+        load[phase].loopMs += loopCpuMs() - cpu0;
+        load[phase].wallMs += performance.now() - wall0;
         const done = await Promise.all(children.map((c) => new Promise((r) => {
           c.on('message', (m) => m.type === 'done' && r(m));
           c.send('stop');
@@ -149,11 +166,12 @@ async function runOn(kind) {
     const rows = PHASES.map((ph) => {
       const l = load[ph];
       return [what[ph], ms[ph].length, fmt(percentile(ms[ph], 50), 1), fmt(percentile(ms[ph], 90), 1), fmt(percentile(ms[ph], 99), 1), fmt(Math.max(...ms[ph]), 1),
-        fmt(percentile(ms[ph], 99) / quietP99, 2), l.secs ? `${l.reqs} req, ${fmt(l.bytes / 1e6 / l.secs, 1)} MB/s` : '—'];
+        fmt(percentile(ms[ph], 99) / quietP99, 2), l.secs ? `${l.reqs} req, ${fmt(l.bytes / 1e6 / l.secs, 1)} MB/s` : '—',
+        Number.isFinite(l.loopMs) ? `${fmt((100 * l.loopMs) / l.wallMs, 0)}%` : '—'];
     });
     table(`${kind}: kill latency (ms), ${FLAGS} flags with two ${VALUE_KB} KB values, 20 SDKs connected, ${KILLS} kills per row in ${ROUNDS} turns`,
-      ['while', 'kills', 'p50', 'p90', 'p99', 'max', 'p99 ÷ quiet', 'reader load'], rows);
-    return { kind, p50: Object.fromEntries(PHASES.map((ph) => [ph, percentile(ms[ph], 50)])), p99: Object.fromEntries(PHASES.map((ph) => [ph, percentile(ms[ph], 99)])) };
+      ['while', 'kills', 'p50', 'p90', 'p99', 'max', 'p99 ÷ quiet', 'reader load', 'event-loop thread CPU'], rows);
+    return { kind, loop: Object.fromEntries(PHASES.map((ph) => [ph, (100 * load[ph].loopMs) / load[ph].wallMs])), p50: Object.fromEntries(PHASES.map((ph) => [ph, percentile(ms[ph], 50)])), p99: Object.fromEntries(PHASES.map((ph) => [ph, percentile(ms[ph], 99)])) };
   } finally {
     for (const p of peers) p.terminate();
     await server.close();
