@@ -82,9 +82,11 @@ async function open() {
   }
   const pg = require(w.module);
   const types = { getTypeParser: (oid, f) => (oid === 20 && f !== 'binary' ? (v) => Number(v) : pg.types.getTypeParser(oid, f)) };
-  const client = new pg.Client({ connectionString: w.target, types, application_name: 'switchyard-audit-export', options: '-c default_transaction_read_only=on' });
+  // DATABASE_URL's own parameters (sslmode, options=-c search_path=...) apply as on the server's pool.
+  const client = new pg.Client({ connectionString: w.target, types, application_name: 'switchyard-audit-export' });
   client.on('error', () => undefined);
   await client.connect();
+  await client.query('SET default_transaction_read_only = on');
   return { read: async (p) => (await client.query(w.sql, p)).rows, close: () => client.end() };
 }
 async function run() {
