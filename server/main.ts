@@ -34,6 +34,7 @@ import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { StreamBudget, type StreamKind } from './push/stream-budget.js';
 import { createServices, type Services } from './services.js';
+import { exportSourceOf } from './audit/audit-export.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { Drain } from './drain.js';
 import { Jobs } from './jobs.js';
@@ -168,6 +169,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const limits = life.use('limits', storage.openLimits(), (l) => l.close());
     step('limits');
     const services = createServices({
+      auditExport: exportSourceOf(storage, config.databaseUrl),
       limits,
       revocations,
       storage,

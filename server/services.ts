@@ -1,5 +1,6 @@
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
+import type { ExportSource } from './audit/audit-export.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import { TokenRevocationService } from './auth/token-revocations.js';
 import type { RevocationList } from './auth/revocation-list.js';
@@ -73,6 +74,8 @@ export interface ServiceDeps {
   sessions?: SessionSettings;
   /** Sign-in with an identity provider (OIDC_*), when configured. */
   oidc?: { settings: OidcSettings; mapping: RoleMapping };
+  /** Where an audit export's worker thread reads (server/audit/audit-export.ts); unset: the main thread reads. */
+  auditExport?: ExportSource;
 }
 
 export interface Services {
@@ -144,7 +147,7 @@ export function createServices(input: ServiceDeps): Services {
     ...(oidc ? { oidc } : {}),
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
-    audit: new AuditService(deps.db),
+    audit: new AuditService(deps.db, deps.auditExport),
     sdkKeys: new SdkKeyService(write),
     tokens: new TokenRevocationService({ ...write, revocations: deps.revocations }),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),

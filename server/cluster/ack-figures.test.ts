@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgedAt, histogram, parseFigures } from './ack-figures.js';
+import { acknowledgedAt, behind, histogram, parseFigures } from './ack-figures.js';
 
 describe('acknowledgement figures', () => {
   it('counts each applied version once, newest first', () => {
@@ -34,5 +34,14 @@ describe('acknowledgement figures', () => {
     expect(parseFigures('nope')).toBeUndefined();
     expect(parseFigures('{"n":1}')).toBeUndefined();
     expect(parseFigures('{"n":2,"connected":3,"applied":[[5,3],"x"]}')).toEqual({ n: 2, connected: 3, applied: [[5, 3]] });
+  });
+
+  it('carries the SDKs closed as unresponsive through a notice, and counts those that had not applied a version', () => {
+    const text = JSON.stringify({ n: 4, connected: 2, applied: [[9, 2]], unresponsive: histogram([3, 7, 7, 9]) });
+    const f = parseFigures(text)!;
+    expect(f.unresponsive).toEqual([[9, 1], [7, 2], [3, 1]]);
+    expect(behind(f.unresponsive, 9)).toBe(3);
+    expect(behind(f.unresponsive, 4)).toBe(1);
+    expect(behind(parseFigures('{"n":1,"connected":0,"applied":[]}')!.unresponsive, 9)).toBe(0);
   });
 });

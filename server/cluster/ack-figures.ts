@@ -11,6 +11,11 @@ export interface AckFigures {
   n: number;
   connected: number;
   applied: Array<[number, number]>;
+  /**
+   * SDKs this replica closed as unresponsive in the last 5 minutes, by the version they had
+   * applied (a histogram as `applied`); absent when none. Summed across replicas (issue 20).
+   */
+  unresponsive?: Array<[number, number]>;
 }
 
 /**
@@ -36,13 +41,21 @@ export function acknowledgedAt(applied: ReadonlyArray<readonly [number, number]>
   return n;
 }
 
+/** How many SDKs of the histogram had applied less than `stateVersion` (the unresponsive that miss a change). */
+export function behind(hist: ReadonlyArray<readonly [number, number]> | undefined, stateVersion: number): number {
+  let n = 0;
+  for (const [v, c] of hist ?? []) if (v < stateVersion) n += c;
+  return n;
+}
+
 /** Parses figures from a notice or a `replicas.acks` column; undefined when they are not figures. */
 export function parseFigures(text: string): AckFigures | undefined {
   try {
     const f = JSON.parse(text) as Partial<AckFigures>;
     if (typeof f.n !== 'number' || typeof f.connected !== 'number' || !Array.isArray(f.applied)) return undefined;
-    const applied = f.applied.filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
-    return { n: f.n, connected: f.connected, applied };
+    const pairs = (a: unknown[]) => a.filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
+    const unresponsive = Array.isArray(f.unresponsive) ? pairs(f.unresponsive) : [];
+    return { n: f.n, connected: f.connected, applied: pairs(f.applied), ...(unresponsive.length > 0 && { unresponsive }) };
   } catch {
     return undefined;
   }

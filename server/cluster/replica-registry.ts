@@ -5,7 +5,7 @@ import type { JobHandle, Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
 import type { KeyStreamCounts } from '../push/stream-budget.js';
-import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
+import { acknowledgedAt, behind, histogram, parseFigures, type AckFigures } from './ack-figures.js';
 import type { PgChangeBus } from './pg-change-bus.js';
 import { parseKeyStreams, sumKeyStreams } from './key-streams.js';
 import { heartbeat, listReplicas, pruneReplicas, removeReplica } from './replica-store.js';
@@ -104,7 +104,8 @@ export class ReplicaRegistry implements RemoteAcks {
         continue;
       }
       const acknowledged = Math.min(o.figures.connected, acknowledgedAt(o.figures.applied, stateVersion));
-      out.push({ name: o.name, connected: o.figures.connected, acknowledged, pending: o.figures.connected - acknowledged, status: 'live', goneForMs: null });
+      const unresponsive = behind(o.figures.unresponsive, stateVersion);
+      out.push({ name: o.name, connected: o.figures.connected, acknowledged, pending: o.figures.connected - acknowledged, status: 'live', goneForMs: null, ...(unresponsive > 0 && { unresponsive }) });
     }
     return out;
   }
@@ -118,7 +119,8 @@ export class ReplicaRegistry implements RemoteAcks {
   own(): AckFigures {
     const applied: number[] = [];
     for (const p of this.deps.tracker.peers) applied.push(p.applied);
-    return { n: ++this.n, connected: applied.length, applied: histogram(applied) };
+    const unresponsive = this.deps.tracker.unresponsiveApplied();
+    return { n: ++this.n, connected: applied.length, applied: histogram(applied), ...(unresponsive.length > 0 && { unresponsive: histogram(unresponsive) }) };
   }
 
   /**
@@ -165,7 +167,7 @@ export class ReplicaRegistry implements RemoteAcks {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const own = this.own();
-      const key = JSON.stringify([own.connected, own.applied]);
+      const key = JSON.stringify([own.connected, own.applied, own.unresponsive]);
       if (key === this.lastSent) return;
       this.lastSent = key;
       void this.notify({ r: this.deps.id, name: this.deps.name, ...own });

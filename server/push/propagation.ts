@@ -107,11 +107,16 @@ export class PropagationTracker {
 
   /** Peers closed as unresponsive within the window that had not applied `stateVersion`. */
   private unresponsiveFor(stateVersion: number): number {
+    let n = 0;
+    for (const v of this.unresponsiveApplied()) if (v < stateVersion) n++;
+    return n;
+  }
+
+  /** The applied version of each peer closed as unresponsive within the window (a cluster publishes them: server/cluster/). */
+  unresponsiveApplied(): number[] {
     const since = this.now() - UNRESPONSIVE_WINDOW_MS;
     while (this.dropped.length && this.dropped[0]!.at < since) this.dropped.shift();
-    let n = 0;
-    for (const d of this.dropped) if (d.applied < stateVersion) n++;
-    return n;
+    return this.dropped.map((d) => d.applied);
   }
 
   /**
@@ -220,14 +225,21 @@ export class PropagationTracker {
     };
     if (!this.remote) return figures;
     // A cluster: the totals count every live replica; each replica's own figures beside them.
-    const own: ReplicaPropagation = { name: this.remote.self, connected: figures.connected, acknowledged: applied, pending: figures.pending, status: 'live', goneForMs: null };
+    const own: ReplicaPropagation = {
+      name: this.remote.self, connected: figures.connected, acknowledged: applied, pending: figures.pending, status: 'live', goneForMs: null,
+      ...(unresponsive > 0 && { unresponsive }),
+    };
     const replicas = [own, ...this.remote.figures(stateVersion)];
+    let allUnresponsive = unresponsive;
     for (const r of replicas) {
       if (r === own || r.status !== 'live') continue;
       figures.connected += r.connected;
       figures.applied += r.acknowledged;
       figures.pending += r.pending;
+      allUnresponsive += r.unresponsive ?? 0;
     }
+    // Unresponsive SDKs of every live replica (each replica closes its own; issue 20).
+    if (allUnresponsive > 0) figures.unresponsive = allUnresponsive;
     figures.replicas = replicas;
     return figures;
   }
