@@ -9,8 +9,21 @@
 export interface AckFigures {
   /** Increases with each publication of one replica: a stale row never overwrites a fresher notice. */
   n: number;
+  /** The replica's default environment's SDKs (what a replica from before issue 23 reads). */
   connected: number;
   applied: Array<[number, number]>;
+  /**
+   * Per environment (issue 23): `[connected, applied histogram]` of the SDKs whose key belongs to
+   * it. Absent (a replica from before environments): every figure above is the default environment's.
+   */
+  e?: Record<string, [number, Array<[number, number]>]>;
+}
+
+/** One environment's figures out of a replica's publication. */
+export function figuresIn(f: AckFigures, environment: string, defaultEnvironment: string): { connected: number; applied: Array<[number, number]> } {
+  if (!f.e) return environment === defaultEnvironment ? f : { connected: 0, applied: [] };
+  const own = f.e[environment];
+  return own ? { connected: own[0], applied: own[1] } : { connected: 0, applied: [] };
 }
 
 /**
@@ -41,9 +54,18 @@ export function parseFigures(text: string): AckFigures | undefined {
   try {
     const f = JSON.parse(text) as Partial<AckFigures>;
     if (typeof f.n !== 'number' || typeof f.connected !== 'number' || !Array.isArray(f.applied)) return undefined;
-    const applied = f.applied.filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
-    return { n: f.n, connected: f.connected, applied };
+    const applied = pairs(f.applied);
+    if (f.e === undefined || f.e === null || typeof f.e !== 'object' || Array.isArray(f.e)) return { n: f.n, connected: f.connected, applied };
+    const e: NonNullable<AckFigures['e']> = {};
+    for (const [env, v] of Object.entries(f.e as Record<string, unknown>)) {
+      if (Array.isArray(v) && typeof v[0] === 'number' && Array.isArray(v[1])) e[env] = [v[0], pairs(v[1] as unknown[])];
+    }
+    return { n: f.n, connected: f.connected, applied, e };
   } catch {
     return undefined;
   }
+}
+
+function pairs(list: unknown[]): Array<[number, number]> {
+  return list.filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
 }
