@@ -47,6 +47,7 @@ export const SKIPS: Record<string, Skip> = {
   // PostgreSQL only.
   'test/cluster-acks.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-bus.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
+  'test/cluster-environments.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-processes.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-replicas.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-rules.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
