@@ -40,6 +40,31 @@ async function readUntil(path: string, pred: (b: any) => boolean): Promise<any> 
   }
 }
 
+/** Reads server-sent events off a real HTTP response, one `data:` payload at a time. */
+function sse(res: Response) {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return {
+    async next(): Promise<any> {
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').find((l) => l.startsWith('data:'));
+          if (data) return JSON.parse(data.slice(5));
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) return 'ended';
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
 beforeAll(async () => {
   ts = await startTestServer();
   expect((await ts.api('POST', '/api/environments', { as: 'admin', body: { key: 'staging', name: 'Staging', order: 1 } })).status).toBe(201);
@@ -139,6 +164,25 @@ describe('a kill in staging changes nothing in production', () => {
       expect(prod.evaluations).toBe(2);
     } finally {
       stagingPeer.ws.close();
+    }
+  });
+
+  it("OFREP event streams: a staging kill is told to staging's streams only", async () => {
+    await createFlag(ts, 'evented');
+    const urlOf = async (key: string) => (await ofrep(key, '/ofrep/v1/evaluate/flags', { context: { targetingKey: 'u1' } })).body.eventStreams[0].url;
+    const prodEvents = sse(await fetch(await urlOf(prodKey)));
+    const stagingEvents = sse(await fetch(await urlOf(stagingKey)));
+    try {
+      expect((await prodEvents.next()).type).toBe('refetchEvaluation');
+      expect((await stagingEvents.next()).type).toBe('refetchEvaluation');
+      const staged = await ts.api('POST', '/api/envs/staging/flags/evented/kill', { as: 'oncall', body: { reason: 'staging only' } });
+      expect(await stagingEvents.next()).toMatchObject({ type: 'refetchEvaluation', etag: `"${staged.body.stateVersion}"` });
+      const prod = await ts.api('POST', '/api/flags/evented/kill', { as: 'oncall', body: { reason: 'production now' } });
+      // The first event production's stream gets after connecting is production's kill: staging's never reached it.
+      expect(await prodEvents.next()).toMatchObject({ type: 'refetchEvaluation', etag: `"${prod.body.stateVersion}"` });
+    } finally {
+      await prodEvents.cancel();
+      await stagingEvents.cancel();
     }
   });
 });
