@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../server/auth/tokens.js';
 import { createFlag, startTestServer, type TestServer } from './helpers/server.js';
 import { rawPeer, sdkPeer, wsUrl, type RawPeer } from './helpers/push-client.js';
+import { cli } from './helpers/cli.js';
 
 // Key-bound SDKs (issue 23): an SDK key belongs to one environment, and its stream, /sdk/flags,
 // OFREP answers, propagation figures and usage are that environment's only. Real server on the
@@ -264,5 +265,23 @@ describe('metric samples per environment', () => {
     expect(unnamed.status).toBe(403);
     const staging = await ts.api('POST', '/api/metrics', { token, body: { flag: 'gated', metric: 'error_rate', value: 0.001, environment: 'staging' } });
     expect(staging.status).toBe(201);
+  });
+
+  it('switchyard token --role metrics --env staging mints that claim; --env on another role or a bad key is one line, exit 2', async () => {
+    const r = await cli(['token', '--sub', 'staging-evals', '--role', 'metrics', '--env', 'staging'], { DATA_DIR: ts.dataDir });
+    expect(r.code).toBe(0);
+    const token = r.stdout.trim();
+    expect((await ts.api('POST', '/api/metrics', { token, body: { flag: 'gated', metric: 'error_rate', value: 0.001, environment: 'staging' } })).status).toBe(201);
+    const prod = await ts.api('POST', '/api/metrics', { token, body: { flag: 'gated', metric: 'error_rate', value: 0.001 } });
+    expect(prod.status).toBe(403);
+    expect(prod.body.error.code).toBe('environment_out_of_scope');
+    const wrongRole = await cli(['token', '--sub', 'pat', '--role', 'pm', '--env', 'staging'], { DATA_DIR: ts.dataDir });
+    expect(wrongRole.code).toBe(2);
+    expect(wrongRole.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrongRole.stderr).toContain('--env limits a metrics token to some environments');
+    const badKey = await cli(['token', '--sub', 'x', '--role', 'metrics', '--env', 'Staging!'], { DATA_DIR: ts.dataDir });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain('"Staging!" is not an environment key');
+    expect(badKey.stdout).toBe('');
   });
 });
