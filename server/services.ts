@@ -104,7 +104,10 @@ export function createServices(input: ServiceDeps): Services {
   // The push tracker reaches the rollout domain through this port; rollout/ never imports push/.
   // Each environment's figures count its own SDK keys' connections only (server/push/push-state.ts).
   const convergence = (env: string, key: string) => {
-    const { tracker } = push.env(env);
+    const where = push.env(env);
+    // An environment made after start is loaded on first use (its SDKs' upgrades load it too); until then nothing is known here.
+    void where.start().catch((err: unknown) => deps.log.warn({ err, env }, 'push: loading an environment\'s flag state failed'));
+    const { tracker } = where;
     const figures = tracker.of(key);
     if (!figures) return undefined;
     return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: tracker.notApplied(figures.stateVersion) };
