@@ -2,8 +2,8 @@ import type { Role, SdkKeyKind } from '@switchyard-flags/sdk/api';
 
 /** Who is acting: a user (from a JWT), an SDK key, or the server itself (guardrails, schedules). */
 export type Principal =
-  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[]; session?: SessionInfo }
-  | { kind: 'sdk'; keyId: string; name: string; keyKind: SdkKeyKind; secureSecret?: string }
+  | { kind: 'user'; sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[]; envs?: string[]; session?: SessionInfo }
+  | { kind: 'sdk'; keyId: string; name: string; keyKind: SdkKeyKind; secureSecret?: string; environment: string }
   | { kind: 'system'; sub: string };
 
 /**
@@ -30,4 +30,6 @@ export interface Actor {
   clientRequestId?: string | null;
   /** A token minted for some flags only (its `flags` claim): metric samples for these flags only. */
   flags?: string[];
+  /** A token minted for some environments only (its `envs` claim): metric samples for these environments only. */
+  envs?: string[];
 }

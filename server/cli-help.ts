@@ -17,7 +17,7 @@ export const HELP: Record<string, string> = {
   Configured by the environment (the README's configuration table says more), default in brackets:
 ${VARIABLES}
 `,
-  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b] [--init]
+  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b] [--env staging,development] [--init]
 
   Prints a signed user token for the server on DATA_DIR (signed with SECRET_FILE, default
   DATA_DIR/secret). Refuses when that secret does not exist: no server would accept the token.
@@ -25,6 +25,7 @@ ${VARIABLES}
   --role <role>   one of: ${ROLES.join(', ')}
   --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
   --flags <a,b>   role metrics only: the flags the token may report samples for (others get 403)
+  --env <a,b>     role metrics only: the environments the token may report samples for (others get 403)
   --init          create the secret (0600) when there is none, for a server not started yet
 `,
   'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client]

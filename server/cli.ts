@@ -10,7 +10,7 @@ import { migrate } from './storage/migrator.js';
 import { openSqlite } from './storage/sqlite.js';
 import { openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
-import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl, subjectProblem } from './auth/tokens.js';
+import { ENV_KEY, issueToken, loadSecretFile, MAX_SCOPED_ENVS, MAX_SCOPED_FLAGS, parseTtl, subjectProblem } from './auth/tokens.js';
 import { createServices } from './services.js';
 import { findSdkKey } from './auth/sdk-keys.js';
 import { LocalChangeBus } from './changes.js';
@@ -54,7 +54,7 @@ async function serve(): Promise<void> {
 async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' }, init: { type: 'boolean', default: false } },
+    options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' }, env: { type: 'string' }, init: { type: 'boolean', default: false } },
   });
   const sub = need(values.sub, '--sub');
   const subProblem = subjectProblem(sub);
@@ -62,6 +62,7 @@ async function token(args: string[]): Promise<void> {
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
   const flags = values.flags === undefined ? undefined : scopedFlags(values.flags, role);
+  const envs = values.env === undefined ? undefined : scopedEnvs(values.env, role);
   const config = configFromEnv();
   let ttl: number;
   try {
@@ -77,7 +78,7 @@ async function token(args: string[]): Promise<void> {
     );
   }
   const { secret } = loadSecretFile(config.secretFile);
-  process.stdout.write((await issueToken(secret, sub, role, ttl, flags ? { flags } : {})) + '\n');
+  process.stdout.write((await issueToken(secret, sub, role, ttl, { ...(flags ? { flags } : {}), ...(envs ? { envs } : {}) })) + '\n');
 }
 
 /** `--flags a,b`: the flags a metrics token may report for (its `flags` claim). */
@@ -89,6 +90,17 @@ function scopedFlags(list: string, role: string): string[] {
     throw new UsageError(`--flags takes 1 to ${MAX_SCOPED_FLAGS} flag keys separated by commas${bad !== undefined ? `; "${bad}" is not a flag key` : ''}`);
   }
   return flags;
+}
+
+/** `--env staging,development`: the environments a metrics token may report for (its `envs` claim, issue 23). */
+function scopedEnvs(list: string, role: string): string[] {
+  if (role !== 'metrics') throw new UsageError(`--env limits a metrics token to some environments; it does not apply to role "${role}"`);
+  const envs = [...new Set(list.split(',').map((e) => e.trim()).filter(Boolean))];
+  const bad = envs.find((e) => !ENV_KEY.test(e));
+  if (envs.length === 0 || envs.length > MAX_SCOPED_ENVS || bad !== undefined) {
+    throw new UsageError(`--env takes 1 to ${MAX_SCOPED_ENVS} environment keys separated by commas${bad !== undefined ? `; "${bad}" is not an environment key` : ''}`);
+  }
+  return envs;
 }
 
 async function sdkKey(args: string[]): Promise<void> {

@@ -148,7 +148,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
     // A database several servers share: every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
     const cluster = storage.clusterUrl
-      ? life.use('cluster', await startCluster({ defaultEnvironment: config.defaultEnvironment, db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
+      ? life.use('cluster', await startCluster({ db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
       : undefined;
     step('cluster');
     const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
@@ -313,7 +313,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const jobs = new Jobs({ log, isLeader: runsJobs, observe: (job, seconds, failed) => prometheus.jobRan(job, seconds, failed) });
     life.defer('jobs', () => jobs.stop());
     if (cluster) {
-      await cluster.attach(services.push.tracker, config.publicUrl ?? url, jobs, budget);
+      await cluster.attach(services.push, config.publicUrl ?? url, jobs, budget);
       log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
     }
     step('cluster-attach');

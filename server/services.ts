@@ -121,12 +121,15 @@ export function createServices(input: ServiceDeps): Services {
   const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log, defaultEnvironment });
   const lapses = new SignoffLapses(write);
   // The push tracker reaches the rollout domain through this port; rollout/ never imports push/.
-  // env: default only (issue 23 envpush): push figures are the default environment's; other environments have none yet.
+  // Each environment's figures count its own SDK keys' connections only (server/push/push-state.ts).
   const convergence = (env: string, key: string) => {
-    if (env !== defaultEnvironment) return undefined;
-    const figures = push.tracker.of(key);
+    const where = push.env(env);
+    // An environment made after start is loaded on first use (its SDKs' upgrades load it too); until then nothing is known here.
+    void where.start().catch((err: unknown) => deps.log.warn({ err, env }, 'push: loading an environment\'s flag state failed'));
+    const { tracker } = where;
+    const figures = tracker.of(key);
     if (!figures) return undefined;
-    return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: push.tracker.notApplied(figures.stateVersion) };
+    return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: tracker.notApplied(figures.stateVersion) };
   };
   const rollouts = new RolloutService(write, { convergence, lapses });
   const guardrails = new Guardrails(write);
@@ -135,7 +138,9 @@ export function createServices(input: ServiceDeps): Services {
   const telemetry = new TelemetryService({ defaultEnvironment, db: deps.db, storage: deps.storage, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
   const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey, signingSecret: deps.signingSecret });
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
-  push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
+  push.onEnv((e) => {
+    e.tracker.others = (stateVersion) => ofrep.propagation(stateVersion, e.environment);
+  });
   // CSRF tokens and sealed login flows are keyed from the signing secret, so every replica derives the same.
   const key = deps.signingSecret ?? crypto.randomBytes(32);
   const sessions = new SessionService({ ...write, clock: deps.clock, key, settings: deps.sessions ?? { ttlSeconds: 12 * 3600, idleSeconds: 2 * 3600 } });

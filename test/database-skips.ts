@@ -48,6 +48,7 @@ export const SKIPS: Record<string, Skip> = {
   'test/oidc-replicas.test.ts': { skip: 'sqlite', why: 'two replicas share sessions through one PostgreSQL database (the run\'s); a SQLite server is one process' },
   'test/cluster-acks.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-bus.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
+  'test/cluster-environments.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-processes.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-replicas.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-rules.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },

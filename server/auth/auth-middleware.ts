@@ -53,11 +53,11 @@ export function createAuthenticator(
     if (looksLikeSdkKey(token)) {
       const key = await findSdkKey(db, token);
       if (!key) throw new Unauthorized('unknown or revoked SDK key', 'invalid_sdk_key');
-      return { kind: 'sdk', keyId: key.id, name: key.name, keyKind: key.kind, ...(key.secure_secret ? { secureSecret: key.secure_secret } : {}) };
+      return { kind: 'sdk', keyId: key.id, name: key.name, keyKind: key.kind, environment: key.environment, ...(key.secure_secret ? { secureSecret: key.secure_secret } : {}) };
     }
     const user = await verifyUser(token);
     if (await revoked(user)) throw new Unauthorized('token has been revoked: ask an admin for a new one', 'token_revoked');
-    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp, ...(user.flags ? { flags: user.flags } : {}) };
+    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp, ...(user.flags ? { flags: user.flags } : {}), ...(user.envs ? { envs: user.envs } : {}) };
   };
   return {
     addressOf,
@@ -118,5 +118,5 @@ export function requireRole(permission: Permission): RequestHandler {
 export function actorOf(req: Request): Actor {
   const p = req.principal;
   if (!p || p.kind !== 'user') throw new Forbidden('a user token is required');
-  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null, ...(p.flags ? { flags: p.flags } : {}) };
+  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null, ...(p.flags ? { flags: p.flags } : {}), ...(p.envs ? { envs: p.envs } : {}) };
 }

@@ -79,7 +79,8 @@ export const bulkRestoreResultSchema = z.strictObject({
   propagation: byFlag,
 }) satisfies z.ZodType<BulkRestoreResult>;
 
-type Push = { tracker: PropagationWaiter } | undefined;
+/** The push layer: the default environment's tracker, and (server/push/push-state.ts) each environment's. */
+type Push = { tracker: PropagationWaiter; env?(environment: string): { tracker: PropagationWaiter } } | undefined;
 
 /** A one-flag kill or restore: the flag with `changed`, and with `waitMs` how far it reached. */
 async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }, waitMs: number | undefined, push: Push): Promise<FlagActionResult> {
@@ -89,8 +90,8 @@ async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }
 
 const route = routeFor<{ kills: KillService; push?: Push; environments: EnvironmentService }>('killswitch');
 
-/** Delivery figures are the default environment's only (env: default only (issue 23 envpush)): elsewhere `waitMs` waits for nothing. */
-const pushIn = (env: string, environments: EnvironmentService, push: Push): Push => (env === environments.defaultKey ? push : undefined);
+/** Delivery figures of `env`: its own SDK keys' connections (a kill in staging waits for staging's SDKs only). */
+const pushIn = (env: string, environments: EnvironmentService, push: Push): Push => (push?.env ? push.env(env) : env === environments.defaultKey ? push : undefined);
 
 /** The kill switch: one flag, by tag or all, and the restores. Examples run in this order (test/openapi.test.ts). */
 export const killRoutes = [

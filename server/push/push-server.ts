@@ -77,8 +77,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
   // The admin UI at PUBLIC_URL is this server's own origin, whatever Host a proxy forwards.
   const ownOrigins = config.publicUrl ? [...config.allowedOrigins, new URL(config.publicUrl).origin] : config.allowedOrigins;
   const sdk = new SdkStream({
-    feed: push.feed,
-    tracker: push.tracker,
+    push,
     log,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
@@ -135,10 +134,13 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
       // An upgrade still authenticating when close() began must not become a socket close() never sees.
       if (closing) throw new Unavailable('the server is shutting down; reconnect to another', 1);
+      // An SDK key is served its own environment's state, and nothing a request says can choose another.
+      if (principal.kind === 'sdk') await push.env(principal.environment).start();
+      if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
       socket.off('error', onError);
       const wss = isSdk ? sdkWss : adminWss;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address);
+        if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address, principal.environment);
         else if (principal.kind === 'user') {
           admin.accept(ws, principal.role, principal.sub, address);
           revocations.watch(ws, principal);
