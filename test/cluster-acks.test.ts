@@ -113,7 +113,8 @@ describe('acknowledgements across replicas', () => {
       ['a', 2, 2, 0],
       ['b', 2, 2, 1],
     ]);
-    // B says the same of the change as A (each replica sums the live ones).
+    // B says the same of the change as A once A's figures reach it (each replica sums the live ones).
+    await until(() => b.services.push.tracker.of('agent-tools', flag.stateVersion)?.applied === 4, 5000, "B to hear A's acknowledgements");
     expect(b.services.push.tracker.of('agent-tools', flag.stateVersion)).toMatchObject({ connected: 4, applied: 4, unresponsive: 1 });
   });
 
