@@ -83,6 +83,12 @@ export class FlagService {
     return { ...toFlagView(row), environments: states.get(key) ?? {} };
   }
 
+  /** A flag's answer with `environments` beside it, as `GET /api/flags/:key` has it (what a write answers). */
+  async withStates(view: FlagView): Promise<FlagView> {
+    const states = await environmentStates(this.deps.db, [view.key]);
+    return { ...view, environments: states.get(view.key) ?? {} };
+  }
+
   /** Creates the flag with a row in every non-archived environment (no plan, stage 0, live), audited in `env`. */
   async create(actor: Actor, input: CreateFlagInput, scope?: string): Promise<FlagView> {
     const env = this.env(scope);
