@@ -135,6 +135,8 @@ export interface BulkKillResult {
   alreadyKilled: string[];
   /** With `waitMs`: per killed flag, how far the kill reached the connected SDKs. */
   propagation?: Record<string, Propagation>;
+  /** A kill in named environments (`/api/envs/:env/kill`, or `environments` in the body): what it did in each (issue 23). */
+  environments?: Record<string, { killed: string[]; alreadyKilled: string[] }>;
 }
 
 /** `POST /api/restore` (`{tag} | {all: true} | {killId}`, `reason`, `waitMs?`). */

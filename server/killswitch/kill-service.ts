@@ -100,6 +100,31 @@ export class KillService {
     return { ...result, killId: result.changed.length ? killId : null };
   }
 
+  /**
+   * One kill across environments (issue 23): every live flag in scope in each of `envs`, under
+   * one kill id, in ONE transaction: either every environment's flags are killed or none. Each
+   * flag's kill is audited in its environment.
+   */
+  async killAcross(actor: Actor, scope: KillScope, reason: string, envs: readonly string[]): Promise<{ killId: string | null; byEnvironment: Record<string, BulkResult> }> {
+    const killId = newKillId();
+    const byEnvironment: Record<string, BulkResult> = {};
+    await write(
+      this.deps,
+      actor,
+      async (ctx) => {
+        for (const env of envs) {
+          const rows = await listFlagRows(ctx.trx, env, 'tag' in scope ? { tag: scope.tag } : {});
+          const result: BulkResult = { changed: [], unchanged: [], stateVersions: {} };
+          await this.applyAll(ctx, actor, rows, (key) => this.killMutation(env, actor, key, reason, killId), result);
+          byEnvironment[env] = result;
+        }
+      },
+      { urgent: true },
+    );
+    const any = Object.values(byEnvironment).some((r) => r.changed.length > 0);
+    return { killId: any ? killId : null, byEnvironment };
+  }
+
   async restoreMany(actor: Actor, scope: KillScope, reason: string, env?: string): Promise<BulkResult> {
     const e = envOr(this.deps, env);
     return this.bulk(actor, e, scope, (key) => this.restoreMutation(e, key, reason));
