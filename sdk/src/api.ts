@@ -35,6 +35,8 @@ export const CAN = {
   unarchive: ['admin'],
   /** Create, rename, reorder, protect and archive environments (issue 23). */
   environments: ['admin'],
+  /** Advance in an environment: engineers only where it is unprotected and set to requireSignoff: false (the service checks). */
+  advanceInEnvironment: ['admin', 'pm', 'engineer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof CAN;
