@@ -26,7 +26,8 @@ export class SdkKeyService {
   constructor(private readonly deps: WriteDeps & { clock: Clock } & EnvDeps) {}
 
   /** `secureMode` (client keys only): the answer carries `secureModeSecret`, shown this once. */
-  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server', secureMode = false): Promise<KeyView & { key: string; secureModeSecret?: string }> {
+  /** `env`: the one environment the key belongs to (DEFAULT_ENVIRONMENT unless given; `sdk-key --env`). */
+  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server', secureMode = false, env?: string): Promise<KeyView & { key: string; secureModeSecret?: string }> {
     if (secureMode && kind !== 'client') throw new ValidationError('secureMode is for client keys: a server key reads full flag states anyway', [{ path: 'secureMode', message: 'only with kind "client"' }]);
     const key = SDK_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
     const secret = secureMode ? crypto.randomBytes(32).toString('hex') : null;
@@ -43,8 +44,8 @@ export class SdkKeyService {
     };
     await write(this.deps, actor, async (ctx) => {
       await insertSdkKey(ctx.trx, {
-        // env: default only (issue 23 envpush): `sdk-key --env` and key-bound streams come with envpush.
-        environment: envOr(this.deps, undefined),
+        // The key's streams still serve the default environment: env: default only (issue 23 envpush).
+        environment: envOr(this.deps, env),
         id: view.id,
         name,
         key_hash: hashSdkKey(key),
