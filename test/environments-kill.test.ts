@@ -79,4 +79,19 @@ describe('kills across environments', () => {
     expect(again.status).toBe(200);
     expect(await killedIn('ai-a')).toEqual(['production', 'staging']);
   });
+
+  it('POST /api/restore with the kill id of a cross-environment kill undoes it in every environment it killed in, and only there', async () => {
+    await ts.api('POST', '/api/envs/development/flags/ai-b/kill', { as: 'oncall', body: { reason: 'own kill in development' } });
+    const kill = await ts.api<BulkKillResult>('POST', '/api/kill', { as: 'oncall', body: { all: true, reason: 'all down', environments: ['staging', 'development'] } });
+    expect(kill.status).toBe(200);
+    expect(kill.body.environments).toMatchObject({ development: { alreadyKilled: expect.arrayContaining(['ai-b']) } });
+    const undo = await ts.api('POST', '/api/restore', { as: 'oncall', body: { killId: kill.body.killId, reason: 'all back' } });
+    expect(undo.status).toBe(200);
+    // This kill killed ai-a in development and billing in staging and development: exactly those come back.
+    expect([...undo.body.restored].sort()).toEqual(['ai-a', 'billing']);
+    // ai-a in production and staging were killed by the earlier kill, ai-b everywhere by others: they stay killed.
+    expect(await killedIn('ai-a')).toEqual(['production', 'staging']);
+    expect(await killedIn('ai-b')).toEqual(['development', 'production', 'staging']);
+    expect(await killedIn('billing')).toEqual([]);
+  });
 });

@@ -163,9 +163,10 @@ export const killRoutes = [
     description: 'One transaction. Exactly one of `tag`, `all: true` or `killId`. With `killId` (from a kill\'s answer, e.g. `{"killId": "0b4c…", "reason": "provider is back"}`) only the flags still killed by that kill are restored: flags of that kill restored since are listed in `alreadyLive`, those killed again since by another kill in `notThisKill` (left killed); an unknown id is a 404. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
     body: restoreScopeSchema, response: bulkRestoreResultSchema,
     example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
-    handler: async ({ body: b, actor }, { kills, push }) => {
+    handler: async ({ body: b, actor }, { kills, push, environments }) => {
+      // A kill id is one kill request's: undone in every environment it killed in (a cross-environment kill included).
       const result: BulkResult & Partial<KillRestoreOutcome> =
-        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason) : await kills.restoreMany(actor, scopeOf(b), b.reason);
+        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason, await environments.liveKeys()) : await kills.restoreMany(actor, scopeOf(b), b.reason);
       const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
       if (result.notThisKill) body.notThisKill = result.notThisKill;
       if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);
