@@ -28,7 +28,7 @@ ${VARIABLES}
   --env <a,b>     role metrics only: the environments the token may report samples for (others get 403)
   --init          create the secret (0600) when there is none, for a server not started yet
 `,
-  'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client]
+  'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client] [--env <environment>]
 
   Creates an SDK key in the database serve uses (DATABASE_URL's PostgreSQL, else DATA_DIR's
   SQLite) and prints it (shown once; only its hash is kept).
@@ -36,17 +36,20 @@ ${VARIABLES}
   --kind <kind>     server (default): a backend, reads full flag states (/sdk/flags, /sdk/stream);
                     client: a browser or mobile app, gets only answers evaluated for the context
                     it sends (OFREP), refused on the full-state routes
+  --env <env>       the one environment the key belongs to (default DEFAULT_ENVIRONMENT)
 `,
-  kill: `usage: switchyard kill <flag> --reason "..." [--url URL]
+  kill: `usage: switchyard kill <flag> --reason "..." [--env <environment>] [--url URL]
 
   Kills a flag on a running server. The token comes from SWITCHYARD_TOKEN.
   --reason "..."  why (recorded in the audit trail)
+  --env <env>     in this environment only (default: the server's DEFAULT_ENVIRONMENT)
   --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
 `,
-  restore: `usage: switchyard restore <flag> --reason "..." [--url URL]
+  restore: `usage: switchyard restore <flag> --reason "..." [--env <environment>] [--url URL]
 
   Restores a killed flag on a running server. The token comes from SWITCHYARD_TOKEN.
   --reason "..."  why (recorded in the audit trail)
+  --env <env>     in this environment only (default: the server's DEFAULT_ENVIRONMENT)
   --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
 `,
   backup: `usage: switchyard backup <file>

@@ -104,34 +104,46 @@ function scopedEnvs(list: string, role: string): string[] {
 }
 
 async function sdkKey(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, kind: { type: 'string', default: 'server' } } });
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, kind: { type: 'string', default: 'server' }, env: { type: 'string' } } });
   const name = need(values.name, '--name');
+  const env = values.env === undefined ? undefined : envKey(values.env);
   const kind = values.kind;
   if (kind !== 'server' && kind !== 'client') throw new UsageError(`--kind is "server" (a backend: full flag states) or "client" (a browser or mobile app: evaluated answers only), not "${kind}"`);
   const config = configFromEnv();
   const opened = openCliDatabase(config, false);
   try {
     await migrate(opened.db);
-    const services = createServices({ storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
-    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name, kind);
+    const services = createServices({ defaultEnvironment: config.defaultEnvironment, storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const scope = await services.environments.scope(env).catch(() => {
+      throw new UsageError(`--env "${env}": no such environment (GET /api/environments lists them)`);
+    });
+    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name, kind, false, scope);
     process.stdout.write(created.key + '\n');
   } finally {
     await opened.close();
   }
 }
 
+/** `--env`: an environment key, or one line saying what one looks like. */
+function envKey(env: string): string {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(env)) throw new UsageError(`--env "${env}" is not an environment key (a lower-case letter, then up to 31 lower-case letters, digits or -), e.g. --env staging`);
+  return env;
+}
+
 async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { reason: { type: 'string' }, url: { type: 'string' } },
+    options: { reason: { type: 'string' }, url: { type: 'string' }, env: { type: 'string' } },
   });
   const flag = need(positionals[0], 'flag key');
+  const env = values.env === undefined ? undefined : envKey(values.env);
   const reason = need(values.reason, '--reason');
   const base = values.url ?? process.env.SWITCHYARD_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
   const tok = need(process.env.SWITCHYARD_TOKEN, 'SWITCHYARD_TOKEN in the environment');
   if (!URL.canParse(base)) throw new UsageError(`--url (or SWITCHYARD_URL) "${base}" is not a URL; e.g. http://127.0.0.1:8080`);
-  const res = await fetch(new URL(`/api/flags/${encodeURIComponent(flag)}/${action}`, base), {
+  const where = env === undefined ? '/api' : `/api/envs/${env}`;
+  const res = await fetch(new URL(`${where}/flags/${encodeURIComponent(flag)}/${action}`, base), {
     method: 'POST',
     headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ reason }),
@@ -148,7 +160,7 @@ async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promis
     return;
   }
   const state = body.killed ? `killed (serving its off value) by ${String(body.killedBy)}` : 'live (restored)';
-  process.stdout.write(`${flag}: ${state}${body.changed === false ? ' — it already was' : ''}\n`);
+  process.stdout.write(`${flag}${env === undefined ? '' : ` in ${env}`}: ${state}${body.changed === false ? ' — it already was' : ''}\n`);
 }
 
 async function backup(args: string[]): Promise<void> {

@@ -316,7 +316,7 @@ describe('the OpenAPI document', () => {
       expect(ok.description, `${r.method} ${r.path}`).toBe(schema ? describer.describe(schema) : r.summary);
     }
     const kill = doc.paths['/api/kill'].post.responses['200'];
-    expect(kill.description).toBe('`{killId, killed, alreadyKilled, propagation?}`');
+    expect(kill.description).toBe('`{killId, killed, alreadyKilled, propagation?, environments?}`');
     const propagation = doc.components.schemas.Propagation;
     expect(Object.keys(propagation.properties)).toEqual(expect.arrayContaining(['medianMs', 'replicas', 'ofrep']));
   });

@@ -24,6 +24,7 @@ const WHAT: Record<Permission, string> = {
   manageKeys: 'manage SDK keys',
   unarchive: 'unarchive flags',
   environments: 'manage environments',
+  advanceInEnvironment: 'advance rollouts in an environment',
 };
 
 export interface Session {

@@ -35,6 +35,8 @@ export const CAN = {
   unarchive: ['admin'],
   /** Create, rename, reorder, protect and archive environments (issue 23). */
   environments: ['admin'],
+  /** Advance in an environment: engineers only where it is unprotected and set to requireSignoff: false (the service checks). */
+  advanceInEnvironment: ['admin', 'pm', 'engineer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof CAN;
@@ -135,6 +137,8 @@ export interface BulkKillResult {
   alreadyKilled: string[];
   /** With `waitMs`: per killed flag, how far the kill reached the connected SDKs. */
   propagation?: Record<string, Propagation>;
+  /** A kill in named environments (`/api/envs/:env/kill`, or `environments` in the body): what it did in each (issue 23). */
+  environments?: Record<string, { killed: string[]; alreadyKilled: string[] }>;
 }
 
 /** `POST /api/restore` (`{tag} | {all: true} | {killId}`, `reason`, `waitMs?`). */

@@ -93,7 +93,7 @@ export class FlagService {
   async create(actor: Actor, input: CreateFlagInput, scope?: string): Promise<FlagView> {
     const env = this.env(scope);
     checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
-    return write(this.deps, actor, async (ctx) => {
+    const created = await write(this.deps, actor, async (ctx) => {
       const existing = (await flagRowsOfKey(ctx.trx, input.key))[0];
       if (existing) {
         throw new Conflict(
@@ -145,6 +145,8 @@ export class FlagService {
       ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: AuditAction.FlagCreate, environment: env });
       return view;
     });
+    // As GET /api/flags/:key answers it: with its state in every environment.
+    return { ...created, environments: (await environmentStates(this.deps.db, [created.key])).get(created.key) ?? {} };
   }
 
   async update(actor: Actor, key: string, input: PatchFlagInput, scope?: string): Promise<FlagView> {
