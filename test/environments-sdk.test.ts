@@ -285,3 +285,24 @@ describe('metric samples per environment', () => {
     expect(badKey.stdout).toBe('');
   });
 });
+
+describe('a kill across environments waits on each environment\'s own SDKs', () => {
+  it('POST /api/kill with two environments and waitMs answers each environment\'s delivery beside its killed flags', async () => {
+    await createFlag(ts, 'cross-env-kill', { tags: ['cross-env'] });
+    const prodPeer = await livePeer(prodKey);
+    const stagingPeer = await livePeer(stagingKey);
+    try {
+      const r = await ts.api('POST', '/api/kill', { as: 'oncall', body: { tag: 'cross-env', reason: 'provider outage everywhere', environments: ['production', 'staging'], waitMs: 5000 } });
+      expect(r.status).toBe(200);
+      for (const env of ['production', 'staging']) {
+        expect(r.body.environments[env].killed).toEqual(['cross-env-kill']);
+        expect(r.body.environments[env].propagation['cross-env-kill']).toMatchObject({ connected: 1, applied: 1, pending: 0 });
+      }
+      // `propagation` at the top is the default environment's, as it was before environments.
+      expect(r.body.propagation['cross-env-kill']).toEqual(r.body.environments.production.propagation['cross-env-kill']);
+    } finally {
+      prodPeer.ws.close();
+      stagingPeer.ws.close();
+    }
+  });
+});

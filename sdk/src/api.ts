@@ -138,7 +138,8 @@ export interface BulkKillResult {
   /** With `waitMs`: per killed flag, how far the kill reached the connected SDKs. */
   propagation?: Record<string, Propagation>;
   /** A kill in named environments (`/api/envs/:env/kill`, or `environments` in the body): what it did in each (issue 23). */
-  environments?: Record<string, { killed: string[]; alreadyKilled: string[] }>;
+  /** Per environment of a cross-environment kill; `propagation` there with `waitMs`. */
+  environments?: Record<string, { killed: string[]; alreadyKilled: string[]; propagation?: Record<string, Propagation> }>;
 }
 
 /** `POST /api/restore` (`{tag} | {all: true} | {killId}`, `reason`, `waitMs?`). */

@@ -76,7 +76,7 @@ const byFlag = z.record(z.string(), propagationSchema).optional();
 /** `BulkKillResult` (sdk/src/api.ts). */
 export const bulkKillResultSchema = z.strictObject({
   killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag,
-  environments: z.record(z.string(), z.strictObject({ killed: z.array(z.string()), alreadyKilled: z.array(z.string()) })).optional(),
+  environments: z.record(z.string(), z.strictObject({ killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag })).optional(),
 }) satisfies z.ZodType<BulkKillResult>;
 /** `BulkRestoreResult` (sdk/src/api.ts). */
 export const bulkRestoreResultSchema = z.strictObject({
@@ -153,9 +153,17 @@ export const killRoutes = [
         killId, killed, alreadyKilled: [...new Set(all.flatMap((r) => r.unchanged))].filter((k) => !killed.includes(k)).sort(),
         environments: Object.fromEntries(Object.entries(byEnvironment).map(([e, r]) => [e, { killed: r.changed, alreadyKilled: r.unchanged }])),
       };
-      // Delivery figures are the default environment's only (env: default only (issue 23 envpush)).
-      const here = byEnvironment[environments.defaultKey];
-      if (b.waitMs !== undefined && push && here) body.propagation = await bulkPropagation(push.tracker, here, b.waitMs);
+      // Delivery figures per environment, waited on side by side; `propagation` is the sole (or else the default) environment's.
+      if (b.waitMs !== undefined && push) {
+        const ms = b.waitMs;
+        const figures = await Promise.all(Object.entries(byEnvironment).map(async ([e, r]) => {
+          const p = pushIn(e, environments, push);
+          return [e, p ? await bulkPropagation(p.tracker, r, ms) : {}] as const;
+        }));
+        for (const [e, f] of figures) body.environments![e]!.propagation = f;
+        const main = figures.length === 1 ? figures[0]![1] : figures.find(([e]) => e === environments.defaultKey)?.[1];
+        if (main) body.propagation = main;
+      }
       return body;
     },
   }),
