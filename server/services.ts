@@ -124,8 +124,9 @@ export function createServices(input: ServiceDeps): Services {
   // Each environment's figures count its own SDK keys' connections only (server/push/push-state.ts).
   const convergence = (env: string, key: string) => {
     const where = push.env(env);
-    // An environment made after start is loaded on first use (its SDKs' upgrades load it too); until then nothing is known here.
-    void where.start().catch((err: unknown) => deps.log.warn({ err, env }, 'push: loading an environment\'s flag state failed'));
+    // The default environment's state is loaded by the server's start (START_STEPS "push"); an environment
+    // made after start is loaded on first use (its SDKs' upgrades load it too); until then nothing is known here.
+    if (env !== defaultEnvironment) void where.start().catch((err: unknown) => deps.log.warn({ err, env }, 'push: loading an environment\'s flag state failed'));
     const { tracker } = where;
     const figures = tracker.of(key);
     if (!figures) return undefined;

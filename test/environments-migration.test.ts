@@ -110,7 +110,7 @@ describe.each([
     const chain = await new AuditService(o.db).verify();
     expect(chain.ok).toBe(true);
 
-    expect(await migrate(o.db)).toEqual(['0024_environments']);
+    expect((await migrator.migrateTo('0024_environments')).results?.map((r) => [r.migrationName, r.status])).toEqual([['0024_environments', 'Success']]);
     const after = await rowsOf(db);
     for (const [table, rows] of Object.entries(after)) {
       expect(rows.length, table).toBe(before[table]!.length);
