@@ -19,4 +19,5 @@ import './components/sy-flag-list/sy-flag-list.js';
 import './components/sy-flag-page/sy-flag-page.js';
 import './components/sy-audit-page/sy-audit-page.js';
 import './components/sy-sdk-keys/sy-sdk-keys.js';
+import './components/sy-env-switcher/sy-env-switcher.js';
 import './components/sy-app/sy-app.js';

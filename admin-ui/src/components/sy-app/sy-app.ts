@@ -2,19 +2,22 @@ import { html, nothing } from 'lit';
 import { UNAUTHORIZED_EVENT } from '../../api.js';
 import { connection } from '../../connection.js';
 import { adoptTokenFromHash, can, currentSession, isExpired, signOut, type Session } from '../../session.js';
+import { link, parsePlace } from '../../place.js';
+import { store } from '../../store.js';
 import { startPolling, stream } from '../../stream.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { styles } from './sy-app.styles.js';
 
-type Route = { page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' };
+/** A page, and the environment chosen in the URL (null: the server's default). */
+type Route = ({ page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' }) & { env: string | null };
 
 function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'flags' && parts[1]) return { page: 'flag', key: parts[1] };
-  if (parts[0] === 'audit') return { page: 'audit' };
-  if (parts[0] === 'keys') return { page: 'keys' };
-  return { page: 'flags' };
+  const { env, parts } = parsePlace(hash);
+  if (parts[0] === 'flags' && parts[1]) return { page: 'flag', key: parts[1], env };
+  if (parts[0] === 'audit') return { page: 'audit', env };
+  if (parts[0] === 'keys') return { page: 'keys', env };
+  return { page: 'flags', env };
 }
 
 function titleOf(r: Route): string {
@@ -47,7 +50,7 @@ export class SyApp extends SyElement {
   };
 
   session: Session | null = null;
-  route: Route = { page: 'flags' };
+  route: Route = { page: 'flags', env: null };
   notice = '';
   private stopPolling: (() => void) | undefined;
 
@@ -102,7 +105,7 @@ export class SyApp extends SyElement {
     window.addEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
     connection.addEventListener('change', this.onConnection);
     this.stopPolling = startPolling();
-    if (this.session) stream.start();
+    if (this.session) this.startData();
   }
 
   override disconnectedCallback(): void {
@@ -111,7 +114,17 @@ export class SyApp extends SyElement {
     window.removeEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
     connection.removeEventListener('change', this.onConnection);
     this.stopPolling?.();
+    this.stopData();
+  }
+
+  private startData(): void {
+    store.start();
+    stream.start();
+  }
+
+  private stopData(): void {
     stream.stop();
+    store.stop();
   }
 
   private signedIn(e: CustomEvent<Session>): void {
@@ -119,12 +132,12 @@ export class SyApp extends SyElement {
     this.notice = '';
     if (!location.hash.startsWith('#/')) history.replaceState(null, '', '#/flags');
     this.route = parseRoute(location.hash);
-    stream.start();
+    this.startData();
   }
 
   private doSignOut(): void {
     signOut();
-    stream.stop();
+    this.stopData();
     this.session = null;
   }
 
@@ -152,13 +165,13 @@ export class SyApp extends SyElement {
     const r = this.route;
     switch (r.page) {
       case 'flag':
-        return html`<sy-flag-page .session=${s} .flagKey=${r.key}></sy-flag-page>`;
+        return html`<sy-flag-page .session=${s} .env=${r.env} .flagKey=${r.key}></sy-flag-page>`;
       case 'audit':
         return html`<sy-audit-page .session=${s}></sy-audit-page>`;
       case 'keys':
         return html`<sy-sdk-keys .session=${s}></sy-sdk-keys>`;
       default:
-        return html`<sy-flag-list .session=${s}></sy-flag-list>`;
+        return html`<sy-flag-list .session=${s} .env=${r.env}></sy-flag-list>`;
     }
   }
 
@@ -169,13 +182,14 @@ export class SyApp extends SyElement {
     const s = this.session;
     const page = this.route.page === 'flag' ? 'flags' : this.route.page;
     const live = this.liveText();
+    const env = this.route.env;
     return html`
       <header>
-        <a class="brand" href="#/flags" aria-label="Switchyard, flags">${LOGO}<span>Switchyard</span></a>
+        <a class="brand" href=${link('/flags', env)} aria-label="Switchyard, flags">${LOGO}<span>Switchyard</span></a>
         <nav aria-label="Main">
-          <a href="#/flags" aria-current=${page === 'flags' ? 'page' : nothing}>Flags</a>
-          <a href="#/audit" aria-current=${page === 'audit' ? 'page' : nothing}>Audit trail</a>
-          <a href="#/keys" aria-current=${page === 'keys' ? 'page' : nothing}>SDK keys</a>
+          <a href=${link('/flags', env)} aria-current=${page === 'flags' ? 'page' : nothing}>Flags</a>
+          <a href=${link('/audit', env)} aria-current=${page === 'audit' ? 'page' : nothing}>Audit trail</a>
+          <a href=${link('/keys', env)} aria-current=${page === 'keys' ? 'page' : nothing}>SDK keys</a>
         </nav>
         <span class="spacer"></span>
         <div class="who">
@@ -193,6 +207,7 @@ export class SyApp extends SyElement {
             <button class="small" @click=${() => void connection.check()}>Retry now</button>
           </div>`
         : nothing}
+      <sy-env-switcher class="envbar" .env=${env}></sy-env-switcher>
       <main>${this.renderPage()}</main>
     `;
   }

@@ -1,3 +1,4 @@
+import { link } from '../../place.js';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import { html, nothing } from 'lit';
 import { ago, dateTime } from '../../format.js';
@@ -62,7 +63,7 @@ export class SyAuditList extends SyElement {
           <div>
             <div class="head">
               <span class="badge ${tone(e.action)}">${LABEL[e.action] ?? e.action}</span>
-              ${this.showFlag && e.flag ? html`<a href="#/flags/${encodeURIComponent(e.flag)}">${e.flag}</a>` : nothing}
+              ${this.showFlag && e.flag ? html`<a href=${link(`/flags/${encodeURIComponent(e.flag)}`)}>${e.flag}</a>` : nothing}
               <span>by <span class="who">${e.actor}</span> <span class="role">${e.role}</span></span>
               <code class="muted small">${e.action}</code>
             </div>

@@ -1,7 +1,7 @@
 import { html, nothing } from 'lit';
 import { ApiFailure, download, get, query } from '../../api.js';
 import type { Session } from '../../session.js';
-import { onResync, onStream } from '../../stream.js';
+import { store } from '../../store.js';
 import type { AuditEntry, VerifyResult } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
@@ -42,9 +42,9 @@ export class SyAuditPage extends SyElement {
     super.connectedCallback();
     void this.load();
     this.unsubs.push(
-      onResync(() => void this.load()),
-      onStream((m) => {
-        if (m.type !== 'audit' || !this.entries) return;
+      store.onResync(() => void this.load()),
+      store.on('audit', (m) => {
+        if (!this.entries) return;
         const f = this.filter;
         const fits = (!f.flag || m.entry.flag === f.flag) && (!f.actor || m.entry.actor === f.actor) && (!f.action || m.entry.action.startsWith(f.action)) && !f.to;
         if (fits && !this.entries.some((e) => e.seq === m.entry.seq)) this.entries = [m.entry, ...this.entries];
