@@ -45,3 +45,26 @@ export function flagInEnv<T extends FlagListItem | FlagView>(f: T, env: string |
     pauseReason: s.paused === f.paused ? f.pauseReason : null,
   };
 }
+
+const stateOf = (f: FlagView | FlagListItem): EnvState => ({ stage: f.stage, percent: f.percent, killed: f.killed, paused: f.paused, planVersion: f.planVersion });
+
+/** The environment a stream message is about, when it names one (null: the default environment's). */
+export const streamedEnv = (m: object): string | null =>
+  (m as { environment?: string }).environment ?? ((m as { flag?: { environment?: string } }).flag?.environment ?? null);
+
+/**
+ * A list row after a stream message about its flag: the default environment's view replaces the
+ * row (keeping the other environments' states when the message carries none); a message about
+ * another environment changes only that environment's state.
+ */
+export function mergeStreamed(old: FlagListItem | undefined, incoming: FlagView, env: string | null, defaultKey: string | null): FlagListItem {
+  const envs = { ...(old ? envStates(old) : {}) };
+  if (env && env !== defaultKey) {
+    if (!old) return incoming;
+    return { ...old, environments: { ...envs, [env]: stateOf(incoming) } } as FlagListItem;
+  }
+  const mine = (incoming as WithEnvs<FlagView>).environments;
+  if (mine) return incoming;
+  if (defaultKey && Object.keys(envs).length) envs[defaultKey] = stateOf(incoming);
+  return Object.keys(envs).length ? ({ ...incoming, environments: envs } as FlagListItem) : incoming;
+}

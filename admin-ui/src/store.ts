@@ -10,6 +10,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { environments } from './environments.js';
+import { streamedEnv } from './flag-env.js';
 import { onResync, onStream, type StreamMessage } from './stream.js';
 import type { FlagView } from './types.js';
 
@@ -48,8 +49,10 @@ class Store extends EventTarget {
 
   private take(m: StreamMessage): void {
     if (m.type === 'flag') {
+      // Only the default environment's view is shown before a re-read; another's only re-reads.
+      const env = streamedEnv(m);
       const seen = this.flags.get(m.flag.key);
-      if (!seen || !newer(seen, m.flag)) this.flags.set(m.flag.key, m.flag);
+      if ((env === null || env === environments.defaultKey) && (!seen || !newer(seen, m.flag))) this.flags.set(m.flag.key, m.flag);
       this.settle(m.flag.key);
     } else if (m.type === 'audit') {
       if (m.entry.flag) this.settle(m.entry.flag);

@@ -4,7 +4,7 @@ import { Task } from '@lit/task';
 import { get } from '../../api.js';
 import { can, whyNot, type Session } from '../../session.js';
 import { environments, inEnvTitle } from '../../environments.js';
-import { envStates, flagInEnv } from '../../flag-env.js';
+import { envStates, flagInEnv, mergeStreamed, streamedEnv } from '../../flag-env.js';
 import { store, StoreWatch } from '../../store.js';
 import type { FlagListItem, FlagListPage, StaleFlag } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
@@ -12,11 +12,10 @@ import { shared } from '../base/shared.styles.js';
 import type { ActionSpec, SyActionDialog } from '../sy-action-dialog/sy-action-dialog.js';
 import { NO_FILTERS, matches, renderFilters, type Filters } from './flag-filters.js';
 import { renderFlagRow } from './flag-row.js';
-import { loadStale } from './stale.js';
+import { loadFlagList, pageUrl } from './flag-list-data.js';
 import { styles } from './sy-flag-list.styles.js';
 
 const byKey = (flags: FlagListItem[]) => flags.sort((a, b) => a.key.localeCompare(b.key));
-const pageUrl = (cursor: string) => `/api/flags?cursor=${encodeURIComponent(cursor)}`;
 
 /** Every flag (a page at a time, "Load more" for the rest): search, filters, stage and state at a glance (stale ones marked), a kill switch on each row, and kill by tag. */
 export class SyFlagList extends SyElement {
@@ -51,19 +50,7 @@ export class SyFlagList extends SyElement {
    * stream message patches one row. Only the latest read is applied.
    */
   private readonly list = new Task(this, {
-    task: async ([env], { signal }) => {
-      const want = this.flags?.length ?? 0;
-      // Staleness is a hint: a failure to read it must not hide the flags.
-      const [first, stale] = await Promise.all([get<FlagListPage>('/api/flags', signal), loadStale(signal).catch(() => new Map<string, StaleFlag>())]);
-      const flags = [...first.flags];
-      let next = first.next;
-      while (next !== null && flags.length < want) {
-        const page = await get<FlagListPage>(pageUrl(next), signal);
-        flags.push(...page.flags);
-        next = page.next;
-      }
-      return { env, flags: byKey(flags), next, stale };
-    },
+    task: async ([env], { signal }) => ({ env, ...(await loadFlagList(this.flags?.length ?? 0, signal)) }),
     args: () => [this.env, store.revision()] as const,
     onComplete: (r) => {
       this.flags = r.flags;
@@ -86,10 +73,11 @@ export class SyFlagList extends SyElement {
     this.unsubs.push(
       store.on('flag', (m) => {
         if (!this.flags) return;
-        const rest = this.flags.filter((f) => f.key !== m.flag.key);
+        const old = this.flags.find((f) => f.key === m.flag.key);
+        const rest = this.flags.filter((f) => f !== old);
         // A flag beyond the pages loaded so far comes with its page ("Load more").
-        const loaded = rest.length < this.flags.length || this.next === null || m.flag.key < this.next;
-        this.flags = m.flag.archived || !loaded ? rest : byKey([...rest, m.flag]);
+        const loaded = !!old || this.next === null || m.flag.key < this.next;
+        this.flags = m.flag.archived || !loaded ? rest : byKey([...rest, mergeStreamed(old, m.flag, streamedEnv(m), environments.defaultKey)]);
       }),
     );
   }

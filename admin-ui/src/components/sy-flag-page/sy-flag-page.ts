@@ -1,7 +1,9 @@
 import { html, nothing } from 'lit';
 import { Task, TaskStatus } from '@lit/task';
 import { ApiFailure } from '../../api.js';
+import { environments } from '../../environments.js';
 import { dateTime } from '../../format.js';
+import { renderFlagEnvs } from './flag-envs.js';
 import { link } from '../../place.js';
 import { whyNot, type Session } from '../../session.js';
 import { store, StoreWatch } from '../../store.js';
@@ -143,12 +145,13 @@ export class SyFlagPage extends SyElement {
     if (problem && !d) return html`${crumb}<p class="notice error" role="alert">${problem}</p>`;
     if (!d) return html`<p class="muted" role="status">Loading ${this.flagKey}…</p>`;
     // The stream may already carry a newer state than the last read (a kill shows at once).
-    const f = (this.env === null ? store.flag(d.key, d.flag) : undefined) ?? d.flag;
+    const f = (this.env === null || this.env === environments.defaultKey ? store.flag(d.key, d.flag) : undefined) ?? d.flag;
     const live = !f.archived;
     return html`
       ${crumb}
       ${this.conflict ? html`<p class="notice warn" role="alert">${this.conflict} <button class="small ghost" @click=${() => (this.conflict = '')}>Dismiss</button></p>` : nothing}
       ${problem ? html`<p class="notice error" role="alert">${problem}</p>` : nothing}
+      ${renderFlagEnvs(d.flag, this.env)}
       ${live
         ? html`<sy-flag-header .flag=${f} .session=${this.session} @sy-open-action=${this.open}></sy-flag-header>`
         : html`<h1>${f.key}</h1><p class="notice info" role="status"><strong>Archived</strong> by ${f.archivedBy ?? 'someone'} ${dateTime(f.archivedAt)}.
