@@ -25,6 +25,7 @@ class Store extends EventTarget {
   /** Bumped on every resync: every page re-reads. */
   private epoch = 0;
   private revs = new Map<string, number>();
+  private touches = 0;
   private flags = new Map<string, FlagView>();
   private timers = new Map<string, ReturnType<typeof setTimeout>>();
   private unsubs: Array<() => void> = [];
@@ -79,12 +80,18 @@ class Store extends EventTarget {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.revs.set(key, (this.revs.get(key) ?? 0) + 1);
+    this.touches++;
     this.dispatchEvent(new CustomEvent('change', { detail: key }));
   }
 
   /** A value that changes whenever `key` (or, without a key, any flag) should be re-read. */
   revision(key?: string): string {
     return key === undefined ? String(this.epoch) : `${this.epoch}.${this.revs.get(key) ?? 0}`;
+  }
+
+  /** A value that changes whenever any flag changed or the UI resynced (views of every flag at once). */
+  revisionOfAll(): string {
+    return `${this.epoch}.${this.touches}`;
   }
 
   /** The newest view of `key` the stream carried since the last resync, if newer than `than`. */

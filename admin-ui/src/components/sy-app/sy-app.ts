@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import { UNAUTHORIZED_EVENT } from '../../api.js';
 import { connection } from '../../connection.js';
 import { adoptTokenFromHash, can, currentSession, isExpired, signOut, type Session } from '../../session.js';
+import { environments } from '../../environments.js';
 import { link, parsePlace } from '../../place.js';
 import { store } from '../../store.js';
 import { startPolling, stream } from '../../stream.js';
@@ -10,18 +11,19 @@ import { shared } from '../base/shared.styles.js';
 import { styles } from './sy-app.styles.js';
 
 /** A page, and the environment chosen in the URL (null: the server's default). */
-type Route = ({ page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' }) & { env: string | null };
+type Route = ({ page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' } | { page: 'compare' }) & { env: string | null };
 
 function parseRoute(hash: string): Route {
   const { env, parts } = parsePlace(hash);
   if (parts[0] === 'flags' && parts[1]) return { page: 'flag', key: parts[1], env };
   if (parts[0] === 'audit') return { page: 'audit', env };
   if (parts[0] === 'keys') return { page: 'keys', env };
+  if (parts[0] === 'compare') return { page: 'compare', env };
   return { page: 'flags', env };
 }
 
 function titleOf(r: Route): string {
-  const name = r.page === 'flag' ? r.key : r.page === 'audit' ? 'Audit trail' : r.page === 'keys' ? 'SDK keys' : 'Flags';
+  const name = r.page === 'flag' ? r.key : r.page === 'audit' ? 'Audit trail' : r.page === 'keys' ? 'SDK keys' : r.page === 'compare' ? 'Compare environments' : 'Flags';
   return `${name} · Switchyard`;
 }
 
@@ -87,6 +89,7 @@ export class SyApp extends SyElement {
     else document.title = 'Sign in · Switchyard';
   }
   private readonly onConnection = () => this.requestUpdate();
+  private readonly onEnvironments = () => this.requestUpdate();
   private readonly onUnauthorized = () => {
     this.notice = 'The server rejected your token (expired or revoked). Paste a new one to continue.';
     this.doSignOut();
@@ -104,6 +107,7 @@ export class SyApp extends SyElement {
     window.addEventListener('hashchange', this.onHash);
     window.addEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
     connection.addEventListener('change', this.onConnection);
+    environments.addEventListener('change', this.onEnvironments);
     this.stopPolling = startPolling();
     if (this.session) this.startData();
   }
@@ -113,6 +117,7 @@ export class SyApp extends SyElement {
     window.removeEventListener('hashchange', this.onHash);
     window.removeEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
     connection.removeEventListener('change', this.onConnection);
+    environments.removeEventListener('change', this.onEnvironments);
     this.stopPolling?.();
     this.stopData();
   }
@@ -170,6 +175,8 @@ export class SyApp extends SyElement {
         return html`<sy-audit-page .session=${s}></sy-audit-page>`;
       case 'keys':
         return html`<sy-sdk-keys .session=${s}></sy-sdk-keys>`;
+      case 'compare':
+        return html`<sy-compare-board></sy-compare-board>`;
       default:
         return html`<sy-flag-list .session=${s} .env=${r.env}></sy-flag-list>`;
     }
@@ -190,6 +197,7 @@ export class SyApp extends SyElement {
           <a href=${link('/flags', env)} aria-current=${page === 'flags' ? 'page' : nothing}>Flags</a>
           <a href=${link('/audit', env)} aria-current=${page === 'audit' ? 'page' : nothing}>Audit trail</a>
           <a href=${link('/keys', env)} aria-current=${page === 'keys' ? 'page' : nothing}>SDK keys</a>
+          ${environments.active.length > 1 ? html`<a href=${link('/compare', env)} aria-current=${page === 'compare' ? 'page' : nothing}>Compare</a>` : nothing}
         </nav>
         <span class="spacer"></span>
         <div class="who">

@@ -1,6 +1,7 @@
-/** The flag in every environment, side by side, each a link to its page there (several environments only). */
+/** The flag in every environment, side by side (each a link to its page there), and promotion into the chosen one. */
 import { html, nothing } from 'lit';
-import { environments } from '../../environments.js';
+import { environments, loudName } from '../../environments.js';
+import { sourcesFor } from '../sy-action-dialog/promote-action.js';
 import { envStates } from '../../flag-env.js';
 import { flagState, stageLabel } from '../../format.js';
 import { link } from '../../place.js';
@@ -20,4 +21,11 @@ export function renderFlagEnvs(f: FlagView, env: string | null) {
         ${s && st ? html`<span>${stageLabel({ ...s, cohortRules: f.cohortRules })}</span> <span class="badge ${st.kind}">${st.label}</span>` : html`<span class="muted">—</span>`}</a></li>`;
     })}
   </ul></nav>`;
+}
+
+/** "Promote into PRODUCTION…": with several environments, beside "Edit plan" (a PM's action). */
+export function renderPromote(env: string | null, why: string, promote: (to: string) => void) {
+  const to = environments.get(env ?? environments.defaultKey);
+  if (!to || !sourcesFor(to.key).length) return nothing;
+  return html`<button ?disabled=${!!why} aria-describedby=${why ? 'plan-why' : nothing} @click=${() => promote(to.key)}>Promote into ${loudName(to)}…</button>`;
 }

@@ -3,7 +3,8 @@ import { Task, TaskStatus } from '@lit/task';
 import { ApiFailure } from '../../api.js';
 import { environments } from '../../environments.js';
 import { dateTime } from '../../format.js';
-import { renderFlagEnvs } from './flag-envs.js';
+import { renderFlagEnvs, renderPromote } from './flag-envs.js';
+import { promoteSpec } from '../sy-action-dialog/promote-action.js';
 import { link } from '../../place.js';
 import { whyNot, type Session } from '../../session.js';
 import { store, StoreWatch } from '../../store.js';
@@ -109,7 +110,8 @@ export class SyFlagPage extends SyElement {
       <div class="section-head"><h2 id="plan-h">Plan</h2>
         ${this.editing
           ? nothing
-          : html`<button ?disabled=${!!why} aria-describedby=${why ? 'plan-why' : nothing} @click=${() => (this.editing = true)}>${plan ? 'Edit plan' : 'Write a plan'}</button>`}</div>
+          : html`<button ?disabled=${!!why} aria-describedby=${why ? 'plan-why' : nothing} @click=${() => (this.editing = true)}>${plan ? 'Edit plan' : 'Write a plan'}</button>
+            ${renderPromote(this.env, why, (to) => void this.promote(to))}`}</div>
       ${why && !this.editing ? html`<span class="why" id="plan-why">${why}</span>` : nothing}
       ${this.editing
         ? html`<sy-plan-editor .flag=${f} .plan=${plan} @sy-plan-saved=${() => { this.editing = false; this.reload(); }}
@@ -118,6 +120,12 @@ export class SyFlagPage extends SyElement {
           ? html`<sy-plan-summary .plan=${plan} .stage=${f.stage}></sy-plan-summary>`
           : html`<p class="muted">No plan yet.</p>`}
     </section>`;
+  }
+
+  /** Opens the promotion dialog once the diffs are read. */
+  private async promote(to: string): Promise<void> {
+    const dialog = this.renderRoot.querySelector<SyActionDialog>('sy-action-dialog')!;
+    void dialog.open(await promoteSpec(this.flagKey, to));
   }
 
   private renderHistory(d: FlagPageData) {
