@@ -26,7 +26,7 @@ describeInBrowser('admin UI: the environment switcher', (suite) => {
     await page.getByRole('heading', { level: 1, name: 'quiet-flag' }).waitFor();
     expect(page.url()).toMatch(/#\/flags\/quiet-flag$/);
     expect(await page.getByTestId('env-switcher').count()).toBe(0);
-    expect(await page.getByLabel('Environment').count()).toBe(0);
+    expect(await page.getByLabel('Environment', { exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Kill switch' }).click();
     await page.getByRole('dialog', { name: 'Kill quiet-flag', exact: true }).waitFor();
     expect(errors).toEqual([]);

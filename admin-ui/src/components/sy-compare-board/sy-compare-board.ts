@@ -60,7 +60,7 @@ export class SyCompareBoard extends SyElement {
     return html`<td class="env" data-env=${env.key}><span class="env-name">${env.name}: </span>
       ${c && st
         ? html`<a href=${link(`/flags/${encodeURIComponent(key)}`, env.key)}>${stageLabel({ ...c, cohortRules: 0 })}</a>
-            <span class="badge ${st.kind}">${st.label}</span> <span class="muted small">plan v${c.planVersion}</span>`
+            ${st.kind === 'idle' ? nothing : html`<span class="badge ${st.kind}">${st.label}</span>`} <span class="muted small">plan v${c.planVersion}</span>`
         : html`<span class="muted">—</span>`}</td>`;
   }
 

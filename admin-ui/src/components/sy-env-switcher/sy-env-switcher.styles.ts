@@ -20,6 +20,6 @@ export const styles = css`
   .protected .note { color: #8a1c23; }
   @media (max-width: 720px) {
     .bar { padding: 0.4rem 0.6rem; }
-    .note { flex-basis: 100%; }
+    .note { display: none; }
   }
 `;

@@ -45,7 +45,7 @@ export class SyEnvSwitcher extends SyElement {
     if (!all.length) return nothing;
     const key = this.env ?? environments.defaultKey;
     const current = all.find((e) => e.key === key);
-    return html`<div class="bar ${current?.protected ? 'protected' : ''}" data-testid="env-switcher" data-env=${current?.key ?? ''}>
+    return html`<div class="bar ${current?.protected ? 'protected' : ''}" role="region" aria-label="Environment switcher" data-testid="env-switcher" data-env=${current?.key ?? ''}>
       <label for="env">Environment</label>
       <select id="env" @change=${this.choose}>
         ${current ? nothing : html`<option value="" selected disabled>${key} (unknown)</option>`}

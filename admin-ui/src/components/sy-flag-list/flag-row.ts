@@ -23,7 +23,7 @@ function envCells(f: FlagListItem, envs: Environment[], chosen: string | null) {
     const st = s ? flagState({ ...s, archived: f.archived }) : null;
     return html`<td class="env ${e.key === chosen ? 'chosen' : ''}" data-env=${e.key}>
       <span class="env-name">${e.name}: </span>${s && st
-        ? html`<span class="env-stage">${stageLabel({ ...s, cohortRules: f.cohortRules })}</span> <span class="badge ${st.kind}">${st.label}</span>`
+        ? html`<span class="env-stage">${stageLabel({ ...s, cohortRules: f.cohortRules })}</span> ${st.kind === 'idle' ? nothing : html`<span class="badge ${st.kind}">${st.label}</span>`}`
         : html`<span class="muted">—</span>`}
     </td>`;
   });

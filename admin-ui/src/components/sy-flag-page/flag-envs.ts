@@ -18,7 +18,7 @@ export function renderFlagEnvs(f: FlagView, env: string | null) {
       const st = s ? flagState({ ...s, archived: f.archived }) : null;
       return html`<li class=${e.protected ? 'protected' : ''} data-env=${e.key}><a href=${link(`/flags/${encodeURIComponent(f.key)}`, e.key)}
           aria-current=${e.key === chosen ? 'page' : nothing}><strong>${e.name}</strong>
-        ${s && st ? html`<span>${stageLabel({ ...s, cohortRules: f.cohortRules })}</span> <span class="badge ${st.kind}">${st.label}</span>` : html`<span class="muted">—</span>`}</a></li>`;
+        ${s && st ? html`<span>${stageLabel({ ...s, cohortRules: f.cohortRules })}</span> ${st.kind === 'idle' ? nothing : html`<span class="badge ${st.kind}">${st.label}</span>`}` : html`<span class="muted">—</span>`}</a></li>`;
     })}
   </ul></nav>`;
 }

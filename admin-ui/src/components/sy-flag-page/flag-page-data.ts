@@ -18,6 +18,8 @@ export interface Rollout {
 export interface History {
   entries: AuditEntry[];
   next: string | null;
+  /** Why the history could not be read (the rest of the page still shows). */
+  problem?: string;
 }
 
 export interface FlagPageData extends Rollout {
@@ -38,7 +40,10 @@ export async function loadFlagPage(env: string | null, key: string, signal?: Abo
     read<GatesView>('gates'),
     read<SignoffsView>('signoffs'),
     read<MetricsView>('metrics'),
-    loadHistory(env, key, null, signal),
+    loadHistory(env, key, null, signal).catch((e: unknown): History => {
+      if (signal?.aborted) throw e;
+      return { entries: [], next: null, problem: (e as Error).message };
+    }),
   ]);
   return { env, key, flag: flagInEnv(flag, env, plan), plan, gates, signoffs, metrics, history };
 }

@@ -135,6 +135,7 @@ export class SyFlagPage extends SyElement {
     const next = older ? older.next : d.history.next;
     return html`<section class="card" aria-labelledby="history-h">
       <h2 id="history-h">History</h2>
+      ${d.history.problem ? html`<p class="notice error" role="alert">Could not load the history: ${d.history.problem}</p>` : nothing}
       <sy-audit-list .entries=${entries}></sy-audit-list>
       ${next ? html`<div><button class="small" @click=${() => void this.more(d)}>Show older entries</button></div>` : nothing}
     </section>`;
