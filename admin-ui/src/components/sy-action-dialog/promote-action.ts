@@ -23,7 +23,12 @@ export interface PromotionDiff {
   changes: PlanChange[];
   sourceHash: string;
   targetHash: string;
+  /** The gates the target's next stage will face under the promoted plan. */
   gates: GatesView | Gate[] | null;
+  fromPlanVersion?: number;
+  toPlanVersion?: number;
+  /** Why this promotion cannot be made now, if it cannot (e.g. the source has no plan). */
+  blocked?: string | null;
 }
 
 const promotionPath = (key: string) => `/api/flags/${seg(key)}/promotion`;
@@ -41,6 +46,10 @@ const nameOf = (key: string) => loudName(environments.get(key) ?? { key, name: k
 function renderDiff(d: PromotionDiff) {
   const gates = gatesOf(d.gates);
   return html`<div class="promotion" data-testid="promotion-diff">
+    ${d.fromPlanVersion !== undefined
+      ? html`<p>${nameOf(d.from)}'s plan version ${d.fromPlanVersion} becomes ${nameOf(d.to)}'s next plan version (after ${d.toPlanVersion ?? 0}).</p>`
+      : nothing}
+    ${d.blocked ? html`<p class="notice warn" role="status">${d.blocked}</p>` : nothing}
     ${d.changes.length
       ? html`<div class="scroll" tabindex="0" role="region" aria-label="Changes, scrollable"><table aria-label="What the promotion changes in ${nameOf(d.to)}">
           <thead><tr><th scope="col">Field</th><th scope="col">${nameOf(d.to)} now</th><th scope="col">After (from ${nameOf(d.from)})</th></tr></thead>
