@@ -153,7 +153,7 @@ export class SyFlagList extends SyElement {
           ${createWhy ? html`<span id="create-why" class="note">${createWhy}</span>` : nothing}
         </div>
       </div>
-      <sy-bulk-kill .session=${this.session} .flags=${all} .tag=${this.filters.tag} @sy-open-action=${this.openBulk}></sy-bulk-kill>
+      <sy-bulk-kill .session=${this.session} .flags=${all.map((f) => flagInEnv(f, this.env))} .tag=${this.filters.tag} @sy-open-action=${this.openBulk}></sy-bulk-kill>
       ${renderFilters(this.filters, all, shown.length, (k, v) => (this.filters = { ...this.filters, [k]: v }))}
       ${this.loadError ? html`<p class="notice error" role="alert">Could not load flags: ${this.loadError}</p>` : nothing}
       <div class="card table">
