@@ -1,5 +1,5 @@
 // Measures the SDK's browser bundle: esbuild (ESM, minified, tree-shaken, browser platform)
-// then gzip -9. Run: `node bench/size.mjs`. test/sdk-package.test.ts holds createClient at its figure (4,913 B at start; aim 4,096 B).
+// then gzip -9. Run: `node bench/size.mjs`. test/sdk-package.test.ts holds the browser createClient at 4,096 B and /local's at its figure.
 // Also prints the admin UI bundle (as built into dist/admin-ui) and, when bench/node_modules
 // holds them, the smallest peer browser SDKs bundled the same way.
 import { build } from 'esbuild';
@@ -9,15 +9,24 @@ import zlib from 'node:zlib';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** What an app pulls in for each import; `contents` is the app's own entry. */
+/**
+ * What an app pulls in for each import; `contents` is the app's own entry. The SDK is imported by
+ * its package name and resolved as a browser bundler resolves it (platform browser: the `browser`
+ * export condition), from source (the repository's `switchyard-source` condition) or, for the
+ * `(dist)` cases, from the tsc output an app installing the package gets (`node build.mjs` first).
+ */
 export const CASES = {
-  'createClient (typical app)': `import { createClient } from './sdk/src/index.ts'; globalThis.c = createClient;`,
-  // A browser app on a client key (PRODUCT.md: browsers get answers, never rules): no evaluator.
-  'createOfrepClient (client key)': `import { createOfrepClient } from './sdk/src/index.ts'; globalThis.c = createOfrepClient;`,
-  'whole browser entry': `export * from './sdk/src/index.ts';`,
-  'web OpenFeature provider': `import { SwitchyardWebProvider } from './sdk/src/openfeature-web.ts'; globalThis.p = SwitchyardWebProvider;`,
-  // What an app installing the package bundles: the tsc output in sdk/dist (`node build.mjs` first).
+  // A browser app holds a client key (PRODUCT.md): `createClient` there is the client-key client,
+  // answers for one context over OFREP (sdk/src/browser-client.ts), no evaluator, no rules.
+  'createClient (browser app, client key)': `import { createClient } from '@switchyard-flags/sdk'; globalThis.c = createClient;`,
+  // A browser app that must evaluate locally with a server key (an internal tool) says so.
+  'createClient from /local (server key, local evaluation)': `import { createClient } from '@switchyard-flags/sdk/local'; globalThis.c = createClient;`,
+  'createOfrepClient (client key)': `import { createOfrepClient } from '@switchyard-flags/sdk'; globalThis.c = createOfrepClient;`,
+  'whole browser entry': `export * from '@switchyard-flags/sdk';`,
+  'whole /local entry': `export * from '@switchyard-flags/sdk/local';`,
+  'web OpenFeature provider': `import { SwitchyardWebProvider } from '@switchyard-flags/sdk/openfeature-web'; globalThis.p = SwitchyardWebProvider;`,
   'createClient from @switchyard-flags/sdk (dist)': `import { createClient } from '@switchyard-flags/sdk'; globalThis.c = createClient;`,
+  'createClient from @switchyard-flags/sdk/local (dist)': `import { createClient } from '@switchyard-flags/sdk/local'; globalThis.c = createClient;`,
 };
 
 /**
@@ -27,8 +36,8 @@ export const CASES = {
  * a code-splitting bundler (esbuild --splitting, Vite, webpack, Rollup) puts it in a chunk of its
  * own, fetched only then; those are `lazy` (not counted). `code` is the start chunks' text.
  */
-export function measure(contents) {
-  return bundleSize({ stdin: { contents, resolveDir: root, sourcefile: 'app.ts', loader: 'ts' } });
+export function measure(contents, { dist = false } = {}) {
+  return bundleSize({ stdin: { contents, resolveDir: root, sourcefile: 'app.ts', loader: 'ts' }, conditions: dist ? [] : ['switchyard-source'] });
 }
 
 async function bundleSize(options) {
@@ -98,7 +107,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log('\n### bundle sizes (esbuild ESM, minified, tree-shaken; gzip -9)\n');
   console.log('| what | B min | B min+gzip | KiB gz |\n|:--|--:|--:|--:|');
   for (const [name, contents] of Object.entries(CASES)) {
-    const { min, gzip, chunks, lazy } = await measure(contents);
+    const { min, gzip, chunks, lazy } = await measure(contents, { dist: name.endsWith('(dist)') });
     row(`SDK: ${name}${chunks.length > 1 ? ` (${chunks.length} chunks at start)` : ''}`, min, gzip);
     for (const l of lazy) row(`  + later, only if needed: ${l.file}`, l.min, l.gzip);
   }
@@ -117,5 +126,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       row(`peer: ${name} (not installed)`, 0, 0);
     }
   }
-  console.log('\ntargets: SDK createClient <= 4 KiB gz (half the smallest peer); admin UI <= 60 KiB gz');
+  console.log('\ntargets: SDK createClient (browser) <= 4 KiB gz (half the smallest peer); admin UI <= 60 KiB gz');
 }

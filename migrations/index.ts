@@ -19,6 +19,7 @@ import * as m0020 from './0020_stable_evidence.js';
 import * as m0021 from './0021_sdk_key_secure_mode.js';
 import * as m0022 from './0022_checkpoint_prev.js';
 import * as m0023 from './0023_shared_limits.js';
+import * as m0024 from './0024_environments.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0021_sdk_key_secure_mode': m0021,
   '0022_checkpoint_prev': m0022,
   '0023_shared_limits': m0023,
+  '0024_environments': m0024,
 };

@@ -12,6 +12,7 @@ import { tokenRoutes } from './auth/token-routes.js';
 import type { Db } from './storage/schema.js';
 import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
+import { environmentRoutes, scopedCopies } from './environments/environment-routes.js';
 import { mount, type Guards } from './http/mount.js';
 import { VALIDATE_RESPONSES, responseValidator } from './http/response-validator.js';
 import type { Route } from './http/route.js';
@@ -41,6 +42,7 @@ export type RouteDeps = Services & ObservabilityDeps & { checkpoints?: AuditChec
  * (and of its examples, which test/openapi.test.ts replays: metric samples before the advance they gate).
  */
 export const routeTable: readonly Route<RouteDeps>[] = [
+  ...environmentRoutes,
   ...flagRoutes,
   ...killRoutes,
   ...pushRoutes,
@@ -48,6 +50,8 @@ export const routeTable: readonly Route<RouteDeps>[] = [
   ...telemetryRoutes,
   ...sampleRoutes,
   ...rolloutRoutes,
+  // The environment-scoped copies of the flag routes (issue 23): /api/envs/:env/flags/:key/...
+  ...scopedCopies<RouteDeps>([...killRoutes, ...pushRoutes, ...telemetryRoutes, ...rolloutRoutes]),
   ...auditRoutes,
   ...checkpointRoutes,
   ...sdkKeyRoutes,

@@ -2,7 +2,7 @@ import type { AuditEntry } from '@switchyard-flags/sdk/api';
 
 /** Something that changed, announced after its transaction committed. */
 export type ChangeEvent =
-  | { type: 'flag'; key: string; stateVersion: number; flagVersion: number; action: string; remote?: true }
+  | { type: 'flag'; key: string; stateVersion: number; flagVersion: number; action: string; environment?: string; remote?: true }
   | { type: 'audit'; entry: AuditEntry; remote?: true };
 // `remote`: committed by another replica of a cluster (server/cluster/pg-change-bus.ts) and
 // loaded here. Push and the admin stream serve it like any change; what must happen once per

@@ -99,4 +99,8 @@ export const VARS = {
   metricsObservationLimit: v({ env: 'SAMPLES_OBSERVATION_LIMIT', was: 'METRICS_OBSERVATION_LIMIT', parse: int(1000, 1_000_000_000_000), dflt: 1_000_000, shown: '`1000000`', help: "observations (samples' counts) per second one token may claim" }),
   maxSampleCount: v({ env: 'MAX_SAMPLE_COUNT', parse: int(1, 1_000_000_000), dflt: 1_000_000, shown: '`1000000`', help: 'observations one metric sample may claim' }),
   ingestMaxInFlight: v({ env: 'INGEST_MAX_IN_FLIGHT', parse: int(1, 1000), dflt: 8, shown: '`8`', help: 'metric batches one process handles at once; one more is a 503 ingest_busy' }),
+  defaultEnvironment: v({
+    env: 'DEFAULT_ENVIRONMENT', parse: text, dflt: 'production', shown: '`production`', help: 'the environment every route without /api/envs/:env acts in',
+    check: (e) => (/^[a-z][a-z0-9-]{0,31}$/.test(e) ? undefined : `DEFAULT_ENVIRONMENT "${e}" is not an environment key (a lower-case letter, then up to 31 lower-case letters, digits or -)`),
+  }),
 };

@@ -144,7 +144,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
     // A database several servers share: every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
     const cluster = storage.clusterUrl
-      ? life.use('cluster', await startCluster({ db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
+      ? life.use('cluster', await startCluster({ defaultEnvironment: config.defaultEnvironment, db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
       : undefined;
     step('cluster');
     const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
@@ -191,7 +191,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       heartbeatMs: config.heartbeatMs,
       signingSecret: secret,
       onTelemetryRefused: (reason, n) => prometheus.telemetryRefused.inc({ reason }, n),
+      defaultEnvironment: config.defaultEnvironment,
     });
+    // DEFAULT_ENVIRONMENT must name an environment of this database: one line otherwise, no start.
+    await services.environments.checkDefault();
     const verifyUser = createTokenVerifier({
       secret,
       jwksUrl: config.jwksUrl,

@@ -24,6 +24,9 @@ import { WebhookNotifier } from './rollout/webhook-notifier.js';
 import type { OnRefused } from './telemetry/telemetry-bounds.js';
 import { TelemetryService } from './telemetry/telemetry-service.js';
 import { OfrepService } from './ofrep/ofrep-service.js';
+import { FALLBACK_ENVIRONMENT } from './environments/default-environment.js';
+import { EnvironmentService } from './environments/environment-service.js';
+import { fillEnvironment } from './flags/flag-environment-rows.js';
 import type { LimitStores } from './limits/limit-stores.js';
 
 export interface ServiceDeps {
@@ -58,9 +61,13 @@ export interface ServiceDeps {
   revocations?: RevocationList;
   /** The push heartbeat (config.heartbeatMs): a flag's lease must outlast two of them. */
   heartbeatMs?: number;
+  /** DEFAULT_ENVIRONMENT: what every route without `/api/envs/:env` acts in (`production` unless set). */
+  defaultEnvironment?: string;
 }
 
 export interface Services {
+  /** Environments as data (issue 23) and the scope every flag route resolves its environment through. */
+  environments: EnvironmentService;
   flags: FlagService;
   kills: KillService;
   audit: AuditService;
@@ -88,26 +95,30 @@ export interface Services {
 /** Wires every service with the narrow dependencies it needs. */
 export function createServices(input: ServiceDeps): Services {
   // Every service reads the server's steady time: a wall-clock step after start moves none of it.
-  const deps = { ...input, db: input.storage.db, clock: steadyClock(input.clock) };
+  const defaultEnvironment = input.defaultEnvironment ?? FALLBACK_ENVIRONMENT;
+  const deps = { ...input, db: input.storage.db, clock: steadyClock(input.clock), defaultEnvironment };
   const recorder = new AuditRecorder(deps.clock, deps.storage);
-  const write = { db: deps.db, storage: deps.storage, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite };
-  const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log });
+  const write = { db: deps.db, storage: deps.storage, audit: recorder, bus: deps.bus, clock: deps.clock, observeWrite: deps.observeWrite, defaultEnvironment };
+  const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log, defaultEnvironment });
   const lapses = new SignoffLapses(write);
   // The push tracker reaches the rollout domain through this port; rollout/ never imports push/.
-  const convergence = (key: string) => {
+  // env: default only (issue 23 envpush): push figures are the default environment's; other environments have none yet.
+  const convergence = (env: string, key: string) => {
+    if (env !== defaultEnvironment) return undefined;
     const figures = push.tracker.of(key);
     if (!figures) return undefined;
     return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: push.tracker.notApplied(figures.stateVersion) };
   };
   const rollouts = new RolloutService(write, { convergence, lapses });
   const guardrails = new Guardrails(write);
-  const webhooks = new WebhookNotifier({ db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
+  const webhooks = new WebhookNotifier({ defaultEnvironment, db: deps.db, log: deps.log, url: deps.webhookUrl, secret: deps.webhookSecret ?? '', allow: deps.webhookAllow, clock: deps.clock });
   if (deps.webhookSecret !== undefined) webhooks.attach(deps.bus);
-  const telemetry = new TelemetryService({ db: deps.db, storage: deps.storage, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
+  const telemetry = new TelemetryService({ defaultEnvironment, db: deps.db, storage: deps.storage, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
   const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey, signingSecret: deps.signingSecret });
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
   push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
   return {
+    environments: new EnvironmentService(write, defaultEnvironment, fillEnvironment),
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
     audit: new AuditService(deps.db),
@@ -117,9 +128,9 @@ export function createServices(input: ServiceDeps): Services {
     rollouts,
     // The rollout domain reacts to fresh samples through this port; samples/ never imports rollout/.
     // After each batch: guardrails first (a trip is a safety action), then sign-offs whose evidence moved lapse.
-    samples: new SampleService(write, deps.sampleLimits, async (fresh, requestId) => {
-      const trips = await guardrails.check(fresh, requestId);
-      await lapses.evaluate(fresh.map((s) => s.flag), requestId);
+    samples: new SampleService(write, deps.sampleLimits, async (env, fresh, requestId) => {
+      const trips = await guardrails.check(env, fresh, requestId);
+      await lapses.evaluate(env, fresh.map((s) => s.flag), requestId);
       return trips;
     }, metricRanges, deps.limits, (err) => deps.log.warn({ err }, 'limits: the shared sample rate limit could not be counted; this batch counted in this replica only')),
     scheduler: new RolloutScheduler({ ...write, log: deps.log }, rollouts),

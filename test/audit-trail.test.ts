@@ -67,7 +67,7 @@ describe('the audit trail', () => {
     const csv = await ts.api('GET', '/api/audit/export?format=csv&flag=chained', { as: 'viewer' });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const rows = csv.text.trim().split('\n');
-    expect(rows[0]).toBe('seq,at,actor,role,action,flag,reason,requestId,before,after,prevHash,hash');
+    expect(rows[0]).toBe('seq,at,actor,role,action,flag,reason,requestId,before,after,prevHash,hash,environment');
     expect(rows).toHaveLength(4);
     expect(rows[2]).toContain('"flag.kill"');
     expect(rows[2]).toContain('"cost spike"');

@@ -52,6 +52,7 @@ export const SKIPS: Record<string, Skip> = {
   'test/cluster-rules.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/postgres-cli.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/postgres-migrations.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
+  'test/environments-migration.test.ts': { skip: 'sqlite', why: `${OWN_CLUSTER} (it migrates SQLite files itself, beside PostgreSQL)` },
   'test/postgres-replicas.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/postgres-serving.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-limits.test.ts': { skip: 'sqlite', why: `${OWN_CLUSTER} (two replicas sharing their limits)` },

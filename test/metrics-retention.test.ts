@@ -25,8 +25,8 @@ describe('retention', () => {
     for (let i = 0; i < 3; i++) await report(ts, Array.from({ length: 1000 }, (_, j) => ({ flag: 'kept', metric: 'error_rate', value: (j % 10) / 1000 })));
     const { db } = ts.running.storage;
     for (const day of ['2026-04-01', '2026-05-15', '2026-06-01', '2026-06-20']) {
-      await db.insertInto('flag_usage').values({ flag: 'kept', stage: 1, variant: 'on', day, count: 10, last_seen_at: `${day}T12:00:00.000Z` }).execute();
-      await db.insertInto('flag_reach').values({ flag: 'kept', stage: 1, day, regs: Buffer.from([0]) }).execute();
+      await db.insertInto('flag_usage').values({ environment: 'production', flag: 'kept', stage: 1, variant: 'on', day, count: 10, last_seen_at: `${day}T12:00:00.000Z` }).execute();
+      await db.insertInto('flag_reach').values({ environment: 'production', flag: 'kept', stage: 1, day, regs: Buffer.from([0]) }).execute();
     }
     const gateBefore = (await ts.api('GET', '/api/flags/kept/gates', { as: 'viewer' })).body.gates.find((g: any) => g.gate === 'metric');
     expect(gateBefore).toMatchObject({ ok: true, samples: 3000 });

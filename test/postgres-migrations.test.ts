@@ -12,7 +12,7 @@ import { configFromEnv } from '../server/config.js';
 import { ConfigError } from '../server/errors.js';
 
 const TABLES = [
-  'audit', 'audit_checkpoints', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',
+  'audit', 'audit_checkpoints', 'environments', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',
   'metric_names', 'metric_reporters', 'metric_samples', 'plan_versions', 'rate_limits', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
 ];
 
@@ -72,7 +72,7 @@ describe.each([
 
 describe('the schema on PostgreSQL', () => {
   let o: Storage;
-  const entry = { seq: 1, at: '2026-12-01T00:00:00.000Z', actor: 'alice', role: 'admin', action: 'flag.create', flag: null, before: null, after: null, reason: null, request_id: 'r1', client_request_id: null, prev_hash: '0'.repeat(64), hash: 'a'.repeat(64) };
+  const entry = { seq: 1, at: '2026-12-01T00:00:00.000Z', actor: 'alice', role: 'admin', action: 'flag.create', flag: null, before: null, after: null, reason: null, request_id: 'r1', client_request_id: null, environment: null, prev_hash: '0'.repeat(64), hash: 'a'.repeat(64) };
 
   beforeAll(async () => {
     o = await postgresDb();
@@ -101,16 +101,16 @@ describe('the schema on PostgreSQL', () => {
   });
 
   it('sign-offs get increasing ids from the identity column, metric values keep full float precision and reach registers round-trip as bytes', async () => {
-    const flag = { key: 'checkout', description: '', owner: 'team', tags: '[]', on_value: 'true', off_value: 'false', salt: 's', version: 1, created_at: entry.at, created_by: 'alice', updated_at: entry.at, updated_by: 'alice', state_version: 1, archived: 0, killed: 0, stage: 0, paused: 0, plan_version: 0 };
+    const flag = { environment: 'production', key: 'checkout', description: '', owner: 'team', tags: '[]', on_value: 'true', off_value: 'false', salt: 's', version: 1, created_at: entry.at, created_by: 'alice', updated_at: entry.at, updated_by: 'alice', state_version: 1, archived: 0, killed: 0, stage: 0, paused: 0, plan_version: 0 };
     await o.db.insertInto('flags').values(flag).execute();
-    const signoff = { flag: 'checkout', plan_version: 1, stage: 1, actor: 'pm', role: 'admin', comment: 'ok', at: entry.at, voided_at: null, void_reason: null };
+    const signoff = { environment: 'production', flag: 'checkout', plan_version: 1, stage: 1, actor: 'pm', role: 'admin', comment: 'ok', at: entry.at, voided_at: null, void_reason: null };
     const a = await o.db.insertInto('signoffs').values(signoff).returning('id').executeTakeFirstOrThrow();
     const b = await o.db.insertInto('signoffs').values(signoff).returning('id').executeTakeFirstOrThrow();
     expect(b.id).toBeGreaterThan(a.id);
-    await o.db.insertInto('metric_samples').values({ flag: 'checkout', metric: 'latency', value: 0.1 + 0.2, cohort: 'treatment', stage: 1, at: entry.at, received_at: entry.at }).execute();
+    await o.db.insertInto('metric_samples').values({ environment: 'production', flag: 'checkout', metric: 'latency', value: 0.1 + 0.2, cohort: 'treatment', stage: 1, at: entry.at, received_at: entry.at }).execute();
     expect((await o.db.selectFrom('metric_samples').select('value').executeTakeFirstOrThrow()).value).toBe(0.1 + 0.2);
     const regs = Uint8Array.from({ length: 64 }, (_, i) => (i * 7) % 256);
-    await o.db.insertInto('flag_reach').values({ flag: 'checkout', stage: 1, day: '2026-12-01', regs }).execute();
+    await o.db.insertInto('flag_reach').values({ environment: 'production', flag: 'checkout', stage: 1, day: '2026-12-01', regs }).execute();
     const back = await o.db.selectFrom('flag_reach').select('regs').executeTakeFirstOrThrow();
     expect(Array.from(back.regs)).toEqual(Array.from(regs));
   });
@@ -130,7 +130,7 @@ describe('the backfills of migrations 0006 and 0007 on PostgreSQL', () => {
     for (const value of [1, 2, 3]) await db.insertInto('metric_samples').values({ flag: 'checkout', metric: 'errors', value, cohort: 'treatment', stage: 0, at, received_at: at }).execute();
 
     expect(await migrate(o.db)).toContain('0007_metric_aggregates');
-    expect(await o.db.selectFrom('kill_members').selectAll().execute()).toEqual([{ kill_id: 'k-1', flag: 'checkout' }]);
+    expect(await o.db.selectFrom('kill_members').selectAll().execute()).toEqual([{ environment: 'production', kill_id: 'k-1', flag: 'checkout' }]);
     // Backfilled by 0007 as sums, converted by 0020 to mean and M2 = Σ(x − mean)² (issue 20 #2).
     const agg = await o.db.selectFrom('metric_aggregates').select(['metric', 'cohort', 'count', 'mean', 'm2', 'min', 'max']).execute();
     expect(agg).toEqual([{ metric: 'errors', cohort: 'treatment', count: 3, mean: 2, m2: 2, min: 1, max: 3 }]);

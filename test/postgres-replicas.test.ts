@@ -83,8 +83,8 @@ describe('two servers on one PostgreSQL database', () => {
     const days = Array.from({ length: 10 }, (_, i) => `2026-11-${String(i + 10)}`);
     await Promise.all(
       days.flatMap((day) => [
-        addReach(a.running.storage, [{ flag: 'reached', stage: 1, day, regs: regs(0) }]),
-        addReach(b.running.storage, [{ flag: 'reached', stage: 1, day, regs: regs(1) }]),
+        addReach(a.running.storage, 'production', [{ flag: 'reached', stage: 1, day, regs: regs(0) }]),
+        addReach(b.running.storage, 'production', [{ flag: 'reached', stage: 1, day, regs: regs(1) }]),
       ]),
     );
     const rows = await a.running.storage.db.selectFrom('flag_reach').select(['day', 'regs']).orderBy('day').execute();

@@ -149,8 +149,8 @@ describe('retention and upserts on PostgreSQL', () => {
     const db = ts.running.storage.db;
     await createFlag(ts, 'counted');
     const { addUsage } = await import('../server/telemetry/usage-store.js');
-    await addUsage(ts.running.storage, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
-    await addUsage(ts.running.storage, [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 3, lastSeenAt: '2020-01-01T09:00:00.000Z' }]);
+    await addUsage(ts.running.storage, 'production', [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 2, lastSeenAt: '2020-01-01T10:00:00.000Z' }]);
+    await addUsage(ts.running.storage, 'production', [{ flag: 'counted', stage: 0, variant: 'off', day: '2020-01-01', count: 3, lastSeenAt: '2020-01-01T09:00:00.000Z' }]);
     const usage = await db.selectFrom('flag_usage').select(['count', 'last_seen_at']).execute();
     expect(usage).toEqual([{ count: 5, last_seen_at: '2020-01-01T10:00:00.000Z' }]);
 
@@ -162,7 +162,7 @@ describe('retention and upserts on PostgreSQL', () => {
     expect(agg).toEqual([{ count: 5, min: 0.5, max: 20 }]);
 
     const old = '2020-01-01T00:00:00.000Z';
-    await db.insertInto('metric_samples').values(Array.from({ length: 7 }, (_, i) => ({ flag: 'counted', metric: 'old', value: i, cohort: 'treatment', stage: 0, at: old, received_at: old }))).execute();
+    await db.insertInto('metric_samples').values(Array.from({ length: 7 }, (_, i) => ({ environment: 'production', flag: 'counted', metric: 'old', value: i, cohort: 'treatment', stage: 0, at: old, received_at: old }))).execute();
     const { pruneSamples } = await import('../server/samples/sample-store.js');
     expect(await pruneSamples(ts.running.storage, db, '2021-01-01T00:00:00.000Z', 5)).toBe(5);
     expect(await pruneSamples(ts.running.storage, db, '2021-01-01T00:00:00.000Z', 5)).toBe(2);

@@ -54,7 +54,7 @@ describe('every evaluation test vector, through the preview endpoint', () => {
       // Not expressible through the API (an operator or a percentage the plan schema refuses):
       // the stored row, shaped like the case, through the same toFlagState() and evaluate().
       expect(put === null || (put.status === 400 && /op|percent/.test(put.text))).toBe(true);
-      const row = (await getFlagRow(ts.running.storage.db, key))!;
+      const row = (await getFlagRow(ts.running.storage.db, 'production', key))!;
       const state = toFlagState({ ...row, salt: f.salt, killed: f.killed ? 1 : 0, paused: f.paused ? 1 : 0, stage: 1, plan: JSON.stringify({ cohort: f.cohort, stages: [{ percent: f.percent }] }) });
       expect(outcome(evaluate(state, c.context))).toEqual(outcome(c.expect));
       return;

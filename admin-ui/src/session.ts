@@ -21,6 +21,7 @@ const WHAT: Record<Permission, string> = {
   reportMetrics: 'report metrics',
   manageKeys: 'manage SDK keys',
   unarchive: 'unarchive flags',
+  environments: 'manage environments',
 };
 
 export interface Session {

@@ -33,6 +33,8 @@ export const CAN = {
   reportMetrics: ['admin', 'engineer', 'metrics'],
   manageKeys: ['admin'],
   unarchive: ['admin'],
+  /** Create, rename, reorder, protect and archive environments (issue 23). */
+  environments: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof CAN;
@@ -81,6 +83,32 @@ export interface FlagView {
   maxStaleSeconds: number | null;
   /** How many cohort rules the plan has: 0 when every user is eligible (no plan, or a plan without a cohort). */
   cohortRules: number;
+  /** Each non-archived environment's state of the flag (issue 23), by environment key: on `GET /api/flags` and `GET /api/flags/:key`. */
+  environments?: Record<string, FlagEnvironmentState>;
+}
+
+/** One environment's state of a flag (`FlagView.environments`). */
+export interface FlagEnvironmentState {
+  stage: number;
+  percent: number;
+  killed: boolean;
+  paused: boolean;
+  planVersion: number;
+}
+
+/** An environment (`GET /api/environments`, issue 23): a flag has its own state in each. */
+export interface Environment {
+  key: string;
+  name: string;
+  order: number;
+  protected: boolean;
+  requireSignoff: boolean;
+  archived: boolean;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
 }
 
 /**
@@ -331,6 +359,8 @@ export const AuditAction = {
   SdkKeyCreate: 'sdk_key.create',
   SdkKeyRevoke: 'sdk_key.revoke',
   TokenRevoke: 'token.revoke',
+  EnvironmentCreate: 'environment.create',
+  EnvironmentUpdate: 'environment.update',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 
@@ -349,6 +379,8 @@ export interface AuditEntry {
   requestId: string | null;
   /** What the client sent as X-Request-Id, if anything: for matching a caller's own records, never trusted as unique. */
   clientRequestId: string | null;
+  /** The environment of a flag action (issue 23); null for the server's own actions and entries before environments. */
+  environment: string | null;
   prevHash: string;
   hash: string;
   /** Fields hidden from the caller's role (e.g. `after.id` of an SDK key entry); the hash is of the stored entry. */

@@ -3,7 +3,7 @@ import { createClient as create } from './client.js';
 import type { Client, ClientOptions } from './client-types.js';
 import { createReach } from './reach.js';
 
-export * from './index.js';
+export * from './local.js';
 export { fileCache } from './file-cache.js';
 export { createReach, estimateReach } from './reach.js';
 export type { Reach } from './client-types.js';

@@ -1,6 +1,7 @@
 /**
- * The client-key mode of the browser SDK: for code that ships to browsers and phones with a
- * *client* SDK key, which never receives flag states (rules, allowlists, salts). It asks the
+ * The OFREP client, the core of the browser `createClient` (browser-client.ts, which adds the
+ * `Client` API over it): for code that ships to browsers and phones with a *client* SDK key,
+ * which never receives flag states (rules, allowlists, salts). It asks the
  * server for the answers for one context (OFREP bulk evaluation, `POST /ofrep/v1/evaluate/flags`)
  * and re-asks when the answer's event stream says something changed (`refetchEvaluation`), with
  * `If-None-Match`, so an unchanged answer costs a 304. No module state; nothing runs until created.
@@ -9,55 +10,21 @@
  *   await flags.ready();
  *   flags.value('checkout-v2', 'old');
  */
+import { backoffDelay } from './backoff.js';
 import type { ClientStatus } from './client-types.js';
+import type { OfrepAnswer, OfrepBulk, OfrepClient, OfrepClientOptions } from './ofrep-types.js';
 import type { Json } from './protocol.js';
 
-export interface OfrepClientOptions {
-  url: string;
-  /** A client SDK key (`switchyard sdk-key --kind client`); a server key works too. */
-  sdkKey: string;
-  /** The user the answers are for: `targetingKey` is the bucketing key, the rest are attributes. */
-  context: Record<string, unknown>;
-  /** Defaults to the global `fetch`. */
-  fetch?: typeof fetch;
-  /** Defaults to the global `EventSource`; without one, answers change only on `refresh()` or `setContext()`. */
-  EventSource?: new (url: string) => { onmessage: ((e: { data: string }) => void) | null; onerror: (() => void) | null; close(): void };
-}
+export type * from './ofrep-types.js';
 
-/** One flag's answer as OFREP gives it. */
-export interface OfrepAnswer {
-  key: string;
-  value?: Json;
-  reason?: string;
-  variant?: string;
-  errorCode?: string;
-  metadata?: Record<string, string | number | boolean>;
-}
-
-export interface OfrepClient {
-  readonly status: ClientStatus;
-  readonly statusReason?: string;
-  /** Resolves true once the first answer arrived, false after `timeoutMs` (5000) or on close. Never throws. */
-  ready(options?: { timeoutMs?: number }): Promise<boolean>;
-  /** The flag's value for the context, or `fallback` if unknown, failed, or of another type. */
-  value<T extends Json>(key: string, fallback: T): T;
-  isEnabled(key: string): boolean;
-  /** The answer as the server gave it (undefined for a flag it did not list). */
-  answer(key: string): OfrepAnswer | undefined;
-  /** Asks again for another context (a sign-in): the answers and the events follow it. */
-  setContext(context: Record<string, unknown>): Promise<void>;
-  refresh(): Promise<void>;
-  on(event: 'change', handler: (e: { key: string }) => void): () => void;
-  on(event: 'status', handler: (status: ClientStatus) => void): () => void;
-  close(): void;
-}
-
+/** Creates the client and asks at once; a failed ask is retried with the backoff (`reconnect`). */
 export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
   const base = opts.url.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const ES = opts.EventSource ?? (globalThis as { EventSource?: OfrepClientOptions['EventSource'] }).EventSource;
   let context = opts.context;
-  let answers = new Map<string, OfrepAnswer>();
+  const warn = (what: string, detail: unknown) => opts.logger?.warn('switchyard: ' + what, detail);
+  let answers = new Map((opts.bootstrap ?? cached())?.flags.map((f) => [f.key, f] as const));
   let etag: string | null = null;
   let status: ClientStatus = 'initializing';
   let reason: string | undefined;
@@ -66,6 +33,9 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
   let closed = false;
   let asking: Promise<void> | undefined;
   let again = false;
+  let heardAt = 0;
+  let attempt = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   const handlers = { change: new Set<(e: { key: string }) => void>(), status: new Set<(s: ClientStatus) => void>() };
   const waiters = new Set<(ok: boolean) => void>();
 
@@ -73,8 +43,8 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     for (const h of [...set]) {
       try {
         h(a);
-      } catch {
-        // a handler's failure is the handler's
+      } catch (err) {
+        warn('listener', err);
       }
     }
   };
@@ -85,34 +55,61 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     emit(handlers.status, s);
   };
 
+  function cached(): OfrepBulk | undefined {
+    try {
+      const c = opts.cache?.load();
+      if (c && Array.isArray(c.flags) && c.targetingKey === context.targetingKey) return c;
+    } catch (err) {
+      warn('cache', err);
+    }
+  }
+
+  /** A failed ask, or a stream that died for good: stale if it was live, and asked again with the backoff. */
+  function lost(): void {
+    if (status === 'ready') setStatus('stale');
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void refresh();
+    }, backoffDelay(attempt++, Math.random, opts.reconnect));
+  }
+
   async function ask(): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': opts.sdkKey };
     if (etag) headers['if-none-match'] = etag;
+    const asked = context;
     let res: Response;
     try {
-      res = await doFetch(base + '/ofrep/v1/evaluate/flags', { method: 'POST', headers, body: JSON.stringify({ context }) });
+      res = await doFetch(base + '/ofrep/v1/evaluate/flags', { method: 'POST', headers, body: JSON.stringify({ context: asked }) });
     } catch {
-      if (status === 'ready') setStatus('stale');
-      return;
+      return lost();
     }
-    if (res.status === 304) return setStatus('ready');
+    if (res.status === 304) return heard();
     if (res.status === 401 || res.status === 403) {
       reason = `the server refused the SDK key (${res.status})`;
       return setStatus('error');
     }
     const body = (await res.json().catch(() => null)) as { flags?: OfrepAnswer[]; eventStreams?: Array<{ type: string; url: string }> } | null;
-    if (res.status !== 200 || !Array.isArray(body?.flags)) {
-      if (status === 'ready') setStatus('stale');
-      return;
-    }
+    if (res.status !== 200 || !Array.isArray(body?.flags)) return lost();
     const next = new Map(body.flags.map((f) => [f.key, f] as const));
     const changed = [...next.keys()].filter((k) => JSON.stringify(next.get(k)) !== JSON.stringify(answers.get(k)));
     for (const k of answers.keys()) if (!next.has(k)) changed.push(k);
     answers = next;
     etag = res.headers.get('etag');
+    try {
+      opts.cache?.save({ targetingKey: asked.targetingKey, flags: body.flags });
+    } catch (err) {
+      warn('cache', err);
+    }
     follow(body.eventStreams?.find((s) => s.type === 'sse')?.url);
-    setStatus('ready');
+    heard();
     for (const key of changed) emit(handlers.change, { key });
+  }
+
+  function heard(): void {
+    heardAt = Date.now();
+    attempt = 0;
+    setStatus('ready');
   }
 
   /** One request in flight; asks made meanwhile fold into one more. */
@@ -136,14 +133,20 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     streamUrl = url;
     stream = new ES(url);
     stream.onmessage = (e) => {
+      heardAt = Date.now();
       try {
         if ((JSON.parse(e.data) as { type?: string }).type === 'refetchEvaluation') void refresh();
       } catch {
         // not ours to read
       }
     };
-    // A stream that fails for good (a restart made its token stale) is re-learnt from the next answer.
-    stream.onerror = () => (streamUrl = '');
+    // The server is away: stale until the stream is back (an EventSource reconnects by itself and
+    // its first event re-asks). A stream that fails for good (readyState 2: refused) is re-learnt
+    // from the next answer, asked for with the backoff.
+    stream.onerror = () => {
+      if (status === 'ready') setStatus('stale');
+      if (stream?.readyState === 2) (streamUrl = ''), lost();
+    };
   }
 
   const client: OfrepClient = {
@@ -152,6 +155,12 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     },
     get statusReason() {
       return status === 'error' ? reason : undefined;
+    },
+    get version() {
+      return Number(etag?.match(/\d+/)?.[0] ?? 0);
+    },
+    get lastHeardAt() {
+      return heardAt;
     },
     ready({ timeoutMs = 5000 } = {}) {
       if (status === 'ready' || closed) return Promise.resolve(status === 'ready');
@@ -187,6 +196,7 @@ export function createOfrepClient(opts: OfrepClientOptions): OfrepClient {
     },
     close() {
       closed = true;
+      clearTimeout(retry);
       stream?.close();
       for (const w of [...waiters]) w(false);
       handlers.change.clear();

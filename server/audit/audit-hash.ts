@@ -25,7 +25,11 @@ export function entryHash(prevHash: string, e: HashedFields): string {
     e.reason,
     e.request_id,
     // Added by migration 0013: only entries that carry one hash it, so older entries verify as they were.
-    ...(e.client_request_id === undefined || e.client_request_id === null ? [] : [e.client_request_id]),
+    // Added by migration 0024: an entry naming its environment hashes both (the request id slot
+    // null when none), so older entries verify as they were and neither can pass for the other.
+    ...(e.environment === undefined || e.environment === null
+      ? e.client_request_id === undefined || e.client_request_id === null ? [] : [e.client_request_id]
+      : [e.client_request_id ?? null, e.environment]),
   ]);
   return crypto.createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }

@@ -13,6 +13,8 @@ export interface AuditInput {
   before?: unknown;
   after?: unknown;
   reason?: string | null;
+  /** The environment of a flag action (issue 23); none for the server's own actions. */
+  environment?: string | null;
 }
 
 /**
@@ -46,6 +48,7 @@ export class AuditRecorder {
       reason: input.reason ?? null,
       request_id: actor.requestId,
       client_request_id: actor.clientRequestId ?? null,
+      environment: input.environment ?? null,
       prev_hash: head?.hash ?? GENESIS_HASH,
       hash: '',
     };

@@ -5,7 +5,7 @@ import type { AuditEntry } from '@switchyard-flags/sdk/api';
 const key = { id: 'k-1', name: 'checkout', prefix: 'sy_sdk_abcdef', createdBy: 'alice', revokedAt: null };
 const entry = (action: string, before: unknown, after: unknown): AuditEntry => ({
   seq: 7, at: '2026-12-01T09:00:00.000Z', actor: 'alice', role: 'admin', action, flag: null,
-  before, after, reason: 'rotated', requestId: 'r', clientRequestId: null, prevHash: '0'.repeat(64), hash: 'f'.repeat(64),
+  before, after, reason: 'rotated', requestId: 'r', clientRequestId: null, environment: null, prevHash: '0'.repeat(64), hash: 'f'.repeat(64),
 });
 
 describe('redactEntry', () => {

@@ -9,6 +9,7 @@ const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 tim
 
 const filterShape = {
   flag: z.string().max(100).optional(),
+  environment: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'environment must be an environment key').optional(),
   actor: z.string().max(200).optional(),
   action: z.string().max(100).optional(),
   from: isoTime.optional(),
@@ -38,7 +39,7 @@ function utc(t: string | undefined): string | undefined {
   return t === undefined ? undefined : new Date(t).toISOString();
 }
 
-const CSV_COLUMNS = ['seq', 'at', 'actor', 'role', 'action', 'flag', 'reason', 'requestId', 'before', 'after', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'role', 'action', 'flag', 'reason', 'requestId', 'before', 'after', 'prevHash', 'hash', 'environment'] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
@@ -78,6 +79,7 @@ export const auditEntrySchema = z.strictObject({
   reason: z.string().nullable(),
   requestId: z.string().nullable(),
   clientRequestId: z.string().nullable(),
+  environment: z.string().nullable(),
   prevHash: z.string(),
   hash: z.string(),
   redacted: z.array(z.string()).optional(),

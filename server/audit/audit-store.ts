@@ -17,6 +17,7 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
     reason: r.reason,
     requestId: r.request_id,
     clientRequestId: r.client_request_id ?? null,
+    environment: r.environment ?? null,
     prevHash: r.prev_hash,
     hash: r.hash,
   };
@@ -24,6 +25,8 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
 
 export interface AuditFilter {
   flag?: string;
+  /** Entries of this environment's flag actions (issue 23). */
+  environment?: string;
   actor?: string;
   /** Exact action (`flag.kill`) or a prefix ending in `.` (`flag.`). */
   action?: string;
@@ -34,6 +37,7 @@ export interface AuditFilter {
 function filtered(db: Db, f: AuditFilter) {
   let q = db.selectFrom('audit').selectAll();
   if (f.flag !== undefined) q = q.where('flag', '=', f.flag);
+  if (f.environment !== undefined) q = q.where('environment', '=', f.environment);
   if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
   if (f.action !== undefined) {
     // A prefix compares as text, not as a LIKE pattern (where `_` and `%` are wildcards);
@@ -95,7 +99,7 @@ export async function insertAuditRow(db: Db, row: AuditRow): Promise<void> {
 }
 
 /** The stored `after` of the newest entry with this action on this flag (null when none or empty). */
-export async function lastAuditAfter(db: Db, flag: string, action: string): Promise<string | null> {
-  const last = await db.selectFrom('audit').select('after').where('flag', '=', flag).where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+export async function lastAuditAfter(db: Db, env: string, flag: string, action: string): Promise<string | null> {
+  const last = await db.selectFrom('audit').select('after').where('environment', '=', env).where('flag', '=', flag).where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return last?.after ?? null;
 }

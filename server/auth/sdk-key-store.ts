@@ -23,6 +23,6 @@ export async function markSdkKeyRevoked(db: Db, id: string, at: string, by: stri
 }
 
 /** The live (not revoked) key with this hash: one indexed read. */
-export async function liveSdkKeyByHash(db: Db, keyHash: string): Promise<{ id: string; name: string; kind: SdkKeyKind; secure_secret: string | null } | undefined> {
-  return db.selectFrom('sdk_keys').select(['id', 'name', 'kind', 'secure_secret']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+export async function liveSdkKeyByHash(db: Db, keyHash: string): Promise<{ id: string; name: string; kind: SdkKeyKind; secure_secret: string | null; environment: string } | undefined> {
+  return db.selectFrom('sdk_keys').select(['id', 'name', 'kind', 'secure_secret', 'environment']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
 }

@@ -1,3 +1,4 @@
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { AuditAction, type SdkKeyKind, type SdkKeyView } from '@switchyard-flags/sdk/api';
 import crypto from 'node:crypto';
 import type { Db } from '../storage/schema.js';
@@ -22,7 +23,7 @@ export function looksLikeSdkKey(token: string): boolean {
 
 /** SDK keys are stored as SHA-256 hashes: the key itself is shown once, at creation. */
 export class SdkKeyService {
-  constructor(private readonly deps: WriteDeps & { clock: Clock }) {}
+  constructor(private readonly deps: WriteDeps & { clock: Clock } & EnvDeps) {}
 
   /** `secureMode` (client keys only): the answer carries `secureModeSecret`, shown this once. */
   async create(actor: Actor, name: string, kind: SdkKeyKind = 'server', secureMode = false): Promise<KeyView & { key: string; secureModeSecret?: string }> {
@@ -42,6 +43,8 @@ export class SdkKeyService {
     };
     await write(this.deps, actor, async (ctx) => {
       await insertSdkKey(ctx.trx, {
+        // env: default only (issue 23 envpush): `sdk-key --env` and key-bound streams come with envpush.
+        environment: envOr(this.deps, undefined),
         id: view.id,
         name,
         key_hash: hashSdkKey(key),

@@ -11,6 +11,8 @@ import { GONE_AFTER_BEATS, ReplicaRegistry } from './replica-registry.js';
 
 export interface ClusterOptions {
   db: Db;
+  /** DEFAULT_ENVIRONMENT: what the change feed reads (env: default only (issue 23 envpush)). */
+  defaultEnvironment?: string;
   databaseUrl: string;
   log: Logger;
   /** REPLICA_NAME (default hostname-pid). */
@@ -48,7 +50,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const id = randomUUID();
   const name = opts.name || defaultReplicaName();
   const heartbeatMs = opts.heartbeatMs ?? 2000;
-  const bus = new PgChangeBus({ db: opts.db, databaseUrl: opts.databaseUrl, replicaId: id, log: opts.log });
+  const bus = new PgChangeBus({ defaultEnvironment: opts.defaultEnvironment, db: opts.db, databaseUrl: opts.databaseUrl, replicaId: id, log: opts.log });
   await bus.start();
   let own: Jobs | undefined;
   const lease = new JobLease({ db: opts.db, name: JOBS_LEASE, holder: id, ttlMs: GONE_AFTER_BEATS * heartbeatMs, log: opts.log });

@@ -1,3 +1,4 @@
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { AuditAction } from '@switchyard-flags/sdk/api';
@@ -20,7 +21,7 @@ export interface ChangeNotice {
   seq: number;
 }
 
-export interface PgChangeBusDeps {
+export interface PgChangeBusDeps extends EnvDeps {
   db: Db;
   /** Where the dedicated LISTEN connection goes (not from the pool: a pooled client is handed back). */
   databaseUrl: string;
@@ -218,7 +219,8 @@ export class PgChangeBus implements ChangeBus {
     const batch = this.deps.batch ?? 500;
     // Both reads at once (one round trip, not two). A commit between them shows in one and not
     // yet the other; the next read brings the rest, since both are by version.
-    const [rows, audit] = await Promise.all([flagRowsChangedSince(this.deps.db, this.stateVersion), auditRowsAfter(this.deps.db, this.auditSeq, batch)]);
+    // env: default only (issue 23 envpush)
+    const [rows, audit] = await Promise.all([flagRowsChangedSince(this.deps.db, envOr(this.deps, undefined), this.stateVersion), auditRowsAfter(this.deps.db, this.auditSeq, batch)]);
     if (this.closed) return;
     const actions = new Map<string, string>();
     for (const a of audit) if (a.flag) actions.set(a.flag, a.action);

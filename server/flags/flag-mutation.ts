@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { nextStateVersion } from '../meta-store.js';
 import { NotFound, VersionConflict } from '../errors.js';
 import { write, type WriteContext, type WriteDeps } from '../unit-of-work.js';
-import { getFlagRow, updateFlagRow, type FlagPatch, type KillPatch } from './flag-store.js';
+import { getFlagRow, splitShared, updateFlagRow, updateSharedColumns, type FlagPatch, type KillPatch } from './flag-store.js';
 import { toFlagView, type FlagRow } from './flag-view.js';
 
 export interface FlagMutationDeps extends WriteDeps {
@@ -12,6 +12,8 @@ export interface FlagMutationDeps extends WriteDeps {
 }
 
 export interface FlagMutation {
+  /** The environment whose row changes (shared columns in the patch change in every environment). */
+  env: string;
   key: string;
   /** Dotted audit action, e.g. `flag.kill`. */
   action: string;
@@ -48,7 +50,7 @@ export async function mutateFlag(deps: FlagMutationDeps, actor: Actor, m: FlagMu
 
 /** The same, inside a transaction the caller already holds (bulk kills change many flags at once). */
 export async function applyFlagMutation(ctx: WriteContext, clock: Clock, actor: Actor, m: FlagMutation): Promise<FlagMutationResult> {
-  const row = await getFlagRow(ctx.trx, m.key);
+  const row = await getFlagRow(ctx.trx, m.env, m.key);
   if (!row || (row.archived === 1 && !m.allowArchived)) throw new NotFound(`flag "${m.key}" does not exist`);
   if (m.expectedVersion !== undefined && m.expectedVersion !== row.version) {
     throw new VersionConflict(m.key, m.expectedVersion, row.version);
@@ -65,8 +67,13 @@ export async function applyFlagMutation(ctx: WriteContext, clock: Clock, actor: 
     updated_at: now.toISOString(),
     updated_by: actor.sub,
   };
-  const ok = await updateFlagRow(ctx.trx, m.key, row.version, next);
+  // The flag's own columns go to every environment's row through their one writer; the rest to this one.
+  const { shared } = splitShared(patch as Partial<FlagRow>);
+  const { shared: _shared, own } = splitShared(next);
+  const { environment: _env, key: _key, ...ownColumns } = own;
+  const ok = await updateFlagRow(ctx.trx, m.env, m.key, row.version, ownColumns);
   if (!ok) throw new VersionConflict(m.key, row.version, row.version + 1);
+  await updateSharedColumns(ctx.trx, m.key, shared, stateVersion);
   const before = toFlagView(row);
   const after = toFlagView(next);
   const entry = await ctx.record({
@@ -75,7 +82,8 @@ export async function applyFlagMutation(ctx: WriteContext, clock: Clock, actor: 
     before,
     after: m.auditAfterExtra ? { ...after, ...m.auditAfterExtra } : after,
     reason: m.reason ?? null,
+    environment: m.env,
   });
-  ctx.announce({ type: 'flag', key: m.key, stateVersion, flagVersion: next.version, action: m.action });
+  ctx.announce({ type: 'flag', key: m.key, stateVersion, flagVersion: next.version, action: m.action, environment: m.env });
   return { flag: after, changed: true, auditSeq: entry.seq };
 }

@@ -1,4 +1,5 @@
 import { routeFor } from '../http/route.js';
+import type { EnvironmentService } from '../environments/environment-service.js';
 import {
   archiveSchema,
   createFlagSchema,
@@ -10,7 +11,7 @@ import {
 } from './flag-schemas.js';
 import type { FlagService } from './flag-service.js';
 
-const route = routeFor<{ flags: FlagService }>('flags');
+const route = routeFor<{ flags: FlagService; environments: EnvironmentService }>('flags');
 
 /** Flags: list, create, read, edit, archive. Examples run in this order against a prepared server (test/openapi.test.ts). */
 export const flagRoutes = [

@@ -144,6 +144,9 @@ export const flagViewSchema = z.strictObject({
   stateVersion: z.number().int(),
   maxStaleSeconds: z.number().int().nullable(),
   cohortRules: z.number().int(),
+  environments: z.record(z.string(), z.strictObject({
+    stage: z.number().int(), percent: z.number(), killed: z.boolean(), paused: z.boolean(), planVersion: z.number().int(),
+  }).meta({ id: 'FlagEnvironmentState' })).optional(),
 }).meta({ id: 'FlagView' }) satisfies z.ZodType<FlagView>;
 
 /**

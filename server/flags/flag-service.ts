@@ -1,4 +1,7 @@
-import { AuditAction, type FlagListItem, type FlagListPage, type FlagView } from '@switchyard-flags/sdk/api';
+import { AuditAction, type FlagEnvironmentState, type FlagListItem, type FlagListPage, type FlagView } from '@switchyard-flags/sdk/api';
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
+import { listEnvironmentRows } from '../environments/environment-store.js';
+import type { Db } from '../storage/schema.js';
 import crypto from 'node:crypto';
 import type { Actor } from '../actor.js';
 import { nextStateVersion } from '../meta-store.js';
@@ -6,8 +9,25 @@ import { Conflict, NotFound, ValidationError } from '../errors.js';
 import { write } from '../unit-of-work.js';
 import { mutateFlag, type FlagMutationDeps } from './flag-mutation.js';
 import { checkLease, type CreateFlagInput, type PatchFlagInput } from './flag-schemas.js';
-import { getFlagRow, insertFlagRow, listFlagPage, listFlagRows, type FlagListFilter, type FlagPatch } from './flag-store.js';
-import { LIST_VALUE_BYTES, toFlagListItem, toFlagView, type FlagRow } from './flag-view.js';
+import { flagRowsOfKey, getFlagRow, insertFlagRow, listFlagPage, listFlagRows, stateRowsOfKeys, type FlagListFilter, type FlagPatch } from './flag-store.js';
+import { LIST_VALUE_BYTES, parsePlan, stagePercent, toFlagListItem, toFlagView, type FlagRow } from './flag-view.js';
+
+/**
+ * Each non-archived environment's stage, percent, kill, pause and plan version of `keys`: two
+ * reads for a whole page (the environments, then every row of the keys), never one per flag.
+ */
+export async function environmentStates(db: Db, keys: string[]): Promise<Map<string, Record<string, FlagEnvironmentState>>> {
+  const out = new Map<string, Record<string, FlagEnvironmentState>>();
+  if (keys.length === 0) return out;
+  const live = new Set((await listEnvironmentRows(db, false)).map((e) => e.key));
+  for (const r of await stateRowsOfKeys(db, keys)) {
+    if (!live.has(r.environment)) continue;
+    const states = out.get(r.key) ?? {};
+    states[r.environment] = { stage: r.stage, percent: stagePercent(parsePlan(r), r.stage), killed: r.killed === 1, paused: r.paused === 1, planVersion: Number(r.plan_version) };
+    out.set(r.key, states);
+  }
+  return out;
+}
 
 /** About how many bytes of JSON one page of the flag list holds before it ends with a cursor. */
 export const LIST_PAGE_BYTES = 1024 * 1024;
@@ -23,12 +43,17 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 
 export class FlagService {
   constructor(
-    private readonly deps: FlagMutationDeps,
+    private readonly deps: FlagMutationDeps & EnvDeps,
     private readonly lease: { heartbeatMs: number } = { heartbeatMs: DEFAULT_HEARTBEAT_MS },
   ) {}
 
-  async list(f: FlagListFilter): Promise<FlagView[]> {
-    return (await listFlagRows(this.deps.db, f)).map(toFlagView);
+  /** The environment a call acts in: the one given, else DEFAULT_ENVIRONMENT. */
+  private env(env: string | undefined): string {
+    return envOr(this.deps, env);
+  }
+
+  async list(f: FlagListFilter, env?: string): Promise<FlagView[]> {
+    return (await listFlagRows(this.deps.db, this.env(env), f)).map(toFlagView);
   }
 
   /**
@@ -36,8 +61,8 @@ export class FlagService {
    * JSON (always at least one flag), `next` the cursor of the rest. A page's cost is bounded
    * whatever the flags hold, so a viewer reading the list cannot hold up a kill (issue 20 #9).
    */
-  async page(f: FlagListFilter, cursor: string | undefined, limit: number, full: boolean): Promise<FlagListPage> {
-    const rows = await listFlagPage(this.deps.db, f, cursor, limit + 1, full ? undefined : LIST_VALUE_BYTES);
+  async page(f: FlagListFilter, cursor: string | undefined, limit: number, full: boolean, env?: string): Promise<FlagListPage> {
+    const rows = await listFlagPage(this.deps.db, this.env(env), f, cursor, limit + 1, full ? undefined : LIST_VALUE_BYTES);
     const flags: FlagListItem[] = [];
     let bytes = 0;
     for (const row of rows.slice(0, limit)) {
@@ -45,19 +70,25 @@ export class FlagService {
       bytes += ROW_OVERHEAD + row.description.length + row.tags.length + (row.on_value?.length ?? 0) + (row.off_value?.length ?? 0);
       if (bytes >= LIST_PAGE_BYTES) break;
     }
-    return { flags, next: rows.length > flags.length ? flags[flags.length - 1]!.key : null };
+    const states = await environmentStates(this.deps.db, flags.map((f) => f.key));
+    const withStates = flags.map((f) => ({ ...f, environments: states.get(f.key) ?? {} }));
+    return { flags: withStates, next: rows.length > flags.length ? flags[flags.length - 1]!.key : null };
   }
 
-  async get(key: string): Promise<FlagView> {
-    const row = await getFlagRow(this.deps.db, key);
+  /** The flag in `env`, with `environments`: its state in every non-archived environment. */
+  async get(key: string, env?: string): Promise<FlagView> {
+    const row = await getFlagRow(this.deps.db, this.env(env), key);
     if (!row) throw new NotFound(`flag "${key}" does not exist`);
-    return toFlagView(row);
+    const states = await environmentStates(this.deps.db, [key]);
+    return { ...toFlagView(row), environments: states.get(key) ?? {} };
   }
 
-  async create(actor: Actor, input: CreateFlagInput): Promise<FlagView> {
+  /** Creates the flag with a row in every non-archived environment (no plan, stage 0, live), audited in `env`. */
+  async create(actor: Actor, input: CreateFlagInput, scope?: string): Promise<FlagView> {
+    const env = this.env(scope);
     checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
     return write(this.deps, actor, async (ctx) => {
-      const existing = await getFlagRow(ctx.trx, input.key);
+      const existing = (await flagRowsOfKey(ctx.trx, input.key))[0];
       if (existing) {
         throw new Conflict(
           'flag_exists',
@@ -69,6 +100,7 @@ export class FlagService {
       const now = this.deps.clock().toISOString();
       const stateVersion = await nextStateVersion(ctx.trx);
       const row: FlagRow = {
+        environment: env,
         key: input.key,
         description: input.description,
         owner: input.owner,
@@ -101,17 +133,19 @@ export class FlagService {
         state_version: stateVersion,
         max_stale_seconds: input.maxStaleSeconds ?? null,
       };
-      await insertFlagRow(ctx.trx, row);
+      for (const e of await listEnvironmentRows(ctx.trx, false)) await insertFlagRow(ctx.trx, { ...row, environment: e.key });
       const view = toFlagView(row);
-      await ctx.record({ action: AuditAction.FlagCreate, flag: row.key, before: null, after: view });
-      ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: AuditAction.FlagCreate });
+      await ctx.record({ action: AuditAction.FlagCreate, flag: row.key, before: null, after: view, environment: env });
+      ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: AuditAction.FlagCreate, environment: env });
       return view;
     });
   }
 
-  async update(actor: Actor, key: string, input: PatchFlagInput): Promise<FlagView> {
+  async update(actor: Actor, key: string, input: PatchFlagInput, scope?: string): Promise<FlagView> {
+    const env = this.env(scope);
     checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
     const r = await mutateFlag(this.deps, actor, {
+      env,
       key,
       action: AuditAction.FlagUpdate,
       reason: input.reason ?? null,
@@ -137,16 +171,23 @@ export class FlagService {
     return r.flag;
   }
 
-  async archive(actor: Actor, key: string, reason: string | undefined, expectedVersion: number | undefined): Promise<FlagView> {
+  async archive(actor: Actor, key: string, reason: string | undefined, expectedVersion: number | undefined, scope?: string): Promise<FlagView> {
+    const env = this.env(scope);
     const r = await mutateFlag(this.deps, actor, {
+      env,
       key,
       action: AuditAction.FlagArchive,
       reason: reason ?? null,
       expectedVersion,
-      change: (row, _ctx, now) => {
+      change: async (row, ctx, now) => {
         // Archiving removes the flag from every SDK, which then serves each caller's fallback:
         // for a killed flag that would be an un-kill nobody could undo (a new kill answers 404).
-        if (row.killed === 1) {
+        // Archiving is the flag's (every environment): a kill in any environment holds it.
+        const killedIn = (await flagRowsOfKey(ctx.trx, key)).find((r) => r.killed === 1);
+        if (killedIn) {
+          if (killedIn.environment !== env) {
+            throw new Conflict('flag_killed', `flag "${key}" is killed in ${killedIn.environment}: archiving it would take the kill away from its SDKs; restore it there or keep it killed`, { killed: true, killId: killedIn.kill_id });
+          }
           throw new Conflict(
             'flag_killed',
             `flag "${key}" is killed: archiving it would take the kill away from every SDK (they would serve each caller's fallback instead of the off value); restore it or keep it killed`,
@@ -160,8 +201,10 @@ export class FlagService {
   }
 
   /** Brings an archived flag back (admins only, with a reason): SDKs get it again as it was. */
-  async unarchive(actor: Actor, key: string, reason: string, expectedVersion: number | undefined): Promise<FlagView> {
+  async unarchive(actor: Actor, key: string, reason: string, expectedVersion: number | undefined, scope?: string): Promise<FlagView> {
+    const env = this.env(scope);
     const r = await mutateFlag(this.deps, actor, {
+      env,
       key,
       action: AuditAction.FlagUnarchive,
       reason,

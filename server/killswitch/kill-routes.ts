@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';
+import type { EnvironmentService } from '../environments/environment-service.js';
 import { propagationSchema } from '../http/schemas.js';
 import { reasonSchema, tagSchema, versionSchema } from '../validation.js';
 import type { BulkKillResult, BulkRestoreResult, FlagActionResult, FlagView } from '@switchyard-flags/sdk/api';
@@ -86,7 +87,10 @@ async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }
   return { ...flag, changed, propagation: await push.tracker.waitFor(flag.key, flag.stateVersion, waitMs) };
 }
 
-const route = routeFor<{ kills: KillService; push?: Push }>('killswitch');
+const route = routeFor<{ kills: KillService; push?: Push; environments: EnvironmentService }>('killswitch');
+
+/** Delivery figures are the default environment's only (env: default only (issue 23 envpush)): elsewhere `waitMs` waits for nothing. */
+const pushIn = (env: string, environments: EnvironmentService, push: Push): Push => (env === environments.defaultKey ? push : undefined);
 
 /** The kill switch: one flag, by tag or all, and the restores. Examples run in this order (test/openapi.test.ts). */
 export const killRoutes = [
@@ -95,13 +99,19 @@ export const killRoutes = [
     description: 'Idempotent (`changed: false` when already killed). With `waitMs` the answer waits for connected SDKs to acknowledge and carries `propagation`.',
     access: { permission: 'kill' }, body: oneFlagSchema, response: flagActionResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'cost spike: $180/h on the drafting model', waitMs: 500 } },
-    handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.kill(actor, params.key!, b.reason, b.version), b.waitMs, push),
+    handler: async ({ body: b, params, actor }, { kills, push, environments }) => {
+      const env = await environments.scope(params.env);
+      return answerOne(await kills.kill(actor, params.key!, b.reason, b.version, env), b.waitMs, pushIn(env, environments, push));
+    },
   }),
   route({
     method: 'post', path: '/api/flags/:key/restore', summary: 'Restore a killed flag to the stage it was at', access: { permission: 'kill' },
     body: oneFlagSchema, response: flagActionResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'provider rate limits back to normal' } },
-    handler: async ({ body: b, params, actor }, { kills, push }) => answerOne(await kills.restore(actor, params.key!, b.reason, b.version), b.waitMs, push),
+    handler: async ({ body: b, params, actor }, { kills, push, environments }) => {
+      const env = await environments.scope(params.env);
+      return answerOne(await kills.restore(actor, params.key!, b.reason, b.version, env), b.waitMs, pushIn(env, environments, push));
+    },
   }),
   route({
     method: 'post', path: '/api/kill', summary: 'Kill every flag with a tag, or all flags', access: { permission: 'kill' },

@@ -6,6 +6,7 @@ import { applyFlagMutation, mutateFlag, type FlagMutation, type FlagMutationDeps
 import { flagRowsKilledWith, getFlagRow, killColumns, listFlagRows, type KillPatch } from '../flags/flag-store.js';
 import type { FlagRow } from '../flags/flag-view.js';
 import { write, type WriteContext } from '../unit-of-work.js';
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { flagsEverKilledWith, recordKillMember } from './kill-store.js';
 
 export type KillScope = { tag: string } | { all: true };
@@ -17,8 +18,8 @@ export const newKillId = (): string => randomUUID();
  * Kills one flag inside the caller's transaction: records it as a member of `killId` and returns
  * the kill columns to set. Every kill goes through here: the kill switch's and a guardrail trip's.
  */
-export async function killFlag(ctx: WriteContext, key: string, kill: { killId: string; by: string; reason: string; at: Date }): Promise<KillPatch> {
-  await recordKillMember(ctx.trx, kill.killId, key);
+export async function killFlag(ctx: WriteContext, env: string, key: string, kill: { killId: string; by: string; reason: string; at: Date }): Promise<KillPatch> {
+  await recordKillMember(ctx.trx, env, kill.killId, key);
   return killColumns({ by: kill.by, at: kill.at.toISOString(), reason: kill.reason, killId: kill.killId });
 }
 
@@ -48,10 +49,11 @@ export interface KillRestoreOutcome extends BulkResult {
  * killed it; a later kill that finds it killed leaves it (and its id) alone.
  */
 export class KillService {
-  constructor(private readonly deps: FlagMutationDeps) {}
+  constructor(private readonly deps: FlagMutationDeps & EnvDeps) {}
 
-  private killMutation(actor: Actor, key: string, reason: string, killId: string, expectedVersion?: number): FlagMutation {
+  private killMutation(env: string, actor: Actor, key: string, reason: string, killId: string, expectedVersion?: number): FlagMutation {
     return {
+      env,
       key,
       action: AuditAction.FlagKill,
       reason,
@@ -59,14 +61,15 @@ export class KillService {
       urgent: true,
       change: async (row, ctx, now) => {
         if (row.killed === 1) return null;
-        return killFlag(ctx, key, { killId, by: actor.sub, reason, at: now });
+        return killFlag(ctx, env, key, { killId, by: actor.sub, reason, at: now });
       },
     };
   }
 
   /** With `killId`, restores the flag only while that kill is the one holding it. */
-  private restoreMutation(key: string, reason: string, expectedVersion?: number, killId?: string): FlagMutation {
+  private restoreMutation(env: string, key: string, reason: string, expectedVersion?: number, killId?: string): FlagMutation {
     return {
+      env,
       key,
       action: AuditAction.FlagRestore,
       reason,
@@ -80,23 +83,26 @@ export class KillService {
     };
   }
 
-  async kill(actor: Actor, key: string, reason: string, expectedVersion?: number): Promise<{ flag: FlagView; changed: boolean }> {
-    return mutateFlag(this.deps, actor, this.killMutation(actor, key, reason, newKillId(), expectedVersion));
+  /** In `env` only (DEFAULT_ENVIRONMENT when not given): the flag's state in other environments is untouched. */
+  async kill(actor: Actor, key: string, reason: string, expectedVersion?: number, env?: string): Promise<{ flag: FlagView; changed: boolean }> {
+    return mutateFlag(this.deps, actor, this.killMutation(envOr(this.deps, env), actor, key, reason, newKillId(), expectedVersion));
   }
 
-  async restore(actor: Actor, key: string, reason: string, expectedVersion?: number): Promise<{ flag: FlagView; changed: boolean }> {
-    return mutateFlag(this.deps, actor, this.restoreMutation(key, reason, expectedVersion));
+  async restore(actor: Actor, key: string, reason: string, expectedVersion?: number, env?: string): Promise<{ flag: FlagView; changed: boolean }> {
+    return mutateFlag(this.deps, actor, this.restoreMutation(envOr(this.deps, env), key, reason, expectedVersion));
   }
 
   /** Kills every live flag in scope under one new kill id, all in one transaction: either all are killed or none. */
-  async killMany(actor: Actor, scope: KillScope, reason: string): Promise<BulkKillOutcome> {
+  async killMany(actor: Actor, scope: KillScope, reason: string, env?: string): Promise<BulkKillOutcome> {
     const killId = newKillId();
-    const result = await this.bulk(actor, scope, (key) => this.killMutation(actor, key, reason, killId));
+    const e = envOr(this.deps, env);
+    const result = await this.bulk(actor, e, scope, (key) => this.killMutation(e, actor, key, reason, killId));
     return { ...result, killId: result.changed.length ? killId : null };
   }
 
-  async restoreMany(actor: Actor, scope: KillScope, reason: string): Promise<BulkResult> {
-    return this.bulk(actor, scope, (key) => this.restoreMutation(key, reason));
+  async restoreMany(actor: Actor, scope: KillScope, reason: string, env?: string): Promise<BulkResult> {
+    const e = envOr(this.deps, env);
+    return this.bulk(actor, e, scope, (key) => this.restoreMutation(e, key, reason));
   }
 
   /**
@@ -104,17 +110,18 @@ export class KillService {
    * restored since are `unchanged`; those restored and killed again since are `notThisKill`.
    * An id no kill ever had is a 404, and nothing changes.
    */
-  async restoreKill(actor: Actor, killId: string, reason: string): Promise<KillRestoreOutcome> {
-    const everKilled = await flagsEverKilledWith(this.deps.db, killId);
+  async restoreKill(actor: Actor, killId: string, reason: string, scope?: string): Promise<KillRestoreOutcome> {
+    const env = envOr(this.deps, scope);
+    const everKilled = await flagsEverKilledWith(this.deps.db, env, killId);
     return write(
       this.deps,
       actor,
       async (ctx) => {
-        const rows = await flagRowsKilledWith(ctx.trx, killId);
+        const rows = await flagRowsKilledWith(ctx.trx, env, killId);
         const result: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
-        await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(key, reason, undefined, killId), result);
+        await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(env, key, reason, undefined, killId), result);
         for (const key of everKilled.filter((k) => !rows.some((r) => r.key === k)).sort()) {
-          const row = await getFlagRow(ctx.trx, key);
+          const row = await getFlagRow(ctx.trx, env, key);
           if (!row || row.archived === 1) continue;
           (row.killed === 1 ? result.notThisKill : result.unchanged).push(key);
         }
@@ -125,12 +132,12 @@ export class KillService {
     );
   }
 
-  private async bulk(actor: Actor, scope: KillScope, mutation: (key: string) => FlagMutation): Promise<BulkResult> {
+  private async bulk(actor: Actor, env: string, scope: KillScope, mutation: (key: string) => FlagMutation): Promise<BulkResult> {
     return write(
       this.deps,
       actor,
       async (ctx) => {
-        const rows = await listFlagRows(ctx.trx, 'tag' in scope ? { tag: scope.tag } : {});
+        const rows = await listFlagRows(ctx.trx, env, 'tag' in scope ? { tag: scope.tag } : {});
         const result: BulkResult = { changed: [], unchanged: [], stateVersions: {} };
         await this.applyAll(ctx, actor, rows, mutation, result);
         return result;

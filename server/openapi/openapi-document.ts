@@ -1,3 +1,4 @@
+import { environmentKeySchema } from '../environments/environment-routes.js';
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from '@switchyard-flags/sdk/protocol';
 import { CAN } from '../auth/roles.js';
@@ -14,6 +15,7 @@ type Json = Record<string, unknown>;
 export const pathParams: Record<string, z.ZodType> = {
   key: flagKeySchema,
   id: z.string().max(100),
+  env: environmentKeySchema,
 };
 
 /** `/api/flags/:key/kill` -> `/api/flags/{key}/kill`. */

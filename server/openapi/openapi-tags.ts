@@ -3,6 +3,7 @@
 
 /** What each tag holds, for the document's readers (every tag of the route table needs one). */
 export const TAGS: Record<string, string> = {
+  environments: 'Environments (development, staging, production, …): a flag has its own stage, plan, kill and evidence in each; `/api/envs/:env/flags/:key/...` acts in one.',
   flags: 'Flags: create, edit, list, archive; the FlagView every answer about a flag carries.',
   killswitch: 'Kill switches: one flag, by tag or all, and their restores. Never gated.',
   push: 'The flag state SDKs evaluate (the HTTP snapshot) and how far a change has reached them.',

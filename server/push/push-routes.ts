@@ -5,6 +5,7 @@ import { Forbidden, NotFound } from '../errors.js';
 export const CLIENT_KEY_REFUSED =
   'a client SDK key gets only answers evaluated for the context it sends: use POST /ofrep/v1/evaluate/flags (the full flag state needs a server key)';
 import { routeFor } from '../http/route.js';
+import type { EnvironmentService } from '../environments/environment-service.js';
 import { flagStateWire, propagationSchema } from '../http/schemas.js';
 import type { Snapshot } from '@switchyard-flags/sdk/protocol';
 import type { PushState } from './push-state.js';
@@ -21,7 +22,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /** `Snapshot` (sdk/src/protocol.ts): `{version, flags: FlagState[]}`, what the stream sends first. */
 export const sdkSnapshotSchema = z.strictObject({ version: z.number().int(), flags: z.array(flagStateWire) }) satisfies z.ZodType<Snapshot>;
 
-const route = routeFor<{ push: PushState }>('push');
+const route = routeFor<{ push: PushState; environments: EnvironmentService }>('push');
 
 const etagHeader = { ETag: { description: 'The snapshot version, quoted (`"7"`): send it back as If-None-Match.', schema: { type: 'string' } } };
 
@@ -30,7 +31,10 @@ export const pushRoutes = [
   route({
     method: 'get', path: '/api/flags/:key/propagation', summary: "How far the flag's latest change has reached connected SDKs",
     access: { permission: 'read' }, response: propagationSchema,
-    handler: async ({ params }, { push }) => {
+    handler: async ({ params }, { push, environments }) => {
+      const env = await environments.scope(params.env);
+      // env: default only (issue 23 envpush): SDK streams serve the default environment until they are key-bound.
+      if (env !== environments.defaultKey) throw new NotFound(`no SDK stream serves environment "${env}" yet: propagation figures exist for the default environment ("${environments.defaultKey}") only`);
       await push.start();
       const key = params.key!;
       const figures = push.tracker.of(key);

@@ -13,7 +13,7 @@ export interface PushState {
   close(): void;
 }
 
-export function createPushState(deps: { db: Db; bus: ChangeBus; log: Logger }): PushState {
+export function createPushState(deps: { db: Db; bus: ChangeBus; log: Logger; defaultEnvironment?: string }): PushState {
   const feed = new StateFeed(deps);
   const tracker = new PropagationTracker((key) => feed.stateVersionOf(key));
   return {

@@ -1,3 +1,4 @@
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { FlagState, Snapshot } from '@switchyard-flags/sdk/protocol';
 import type { ChangeBus, ChangeEvent } from '../changes.js';
@@ -42,7 +43,7 @@ export class StateFeed {
   private unsubscribe?: () => void;
   private closed = false;
 
-  constructor(private readonly deps: { db: Db; bus: ChangeBus; log: Logger }) {}
+  constructor(private readonly deps: { db: Db; bus: ChangeBus; log: Logger } & EnvDeps) {}
 
   /** Loads the state and subscribes to changes; idempotent. */
   start(): Promise<void> {
@@ -50,7 +51,8 @@ export class StateFeed {
       this.unsubscribe = this.deps.bus.subscribe((e) => this.onChange(e));
       const { rows, version } = await this.deps.db.transaction().execute(async (trx) => {
         const version = await currentStateVersion(trx);
-        return { rows: await listFlagRows(trx, { includeArchived: true }), version };
+        // env: default only (issue 23 envpush)
+        return { rows: await listFlagRows(trx, envOr(this.deps, undefined), { includeArchived: true }), version };
       });
       this.version = version;
       for (const row of rows) {
@@ -139,7 +141,8 @@ export class StateFeed {
       await this.started;
       do {
         this.dirty = false;
-        const rows = await flagRowsChangedSince(this.deps.db, this.version);
+        // env: default only (issue 23 envpush)
+        const rows = await flagRowsChangedSince(this.deps.db, envOr(this.deps, undefined), this.version);
         if (!this.closed) this.apply(rows);
       } while (this.dirty && !this.closed);
     })()

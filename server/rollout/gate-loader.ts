@@ -10,7 +10,7 @@ import { lapsedSignoffs, liveSignoffs, snapshotId, toSignoff } from './plan-stor
 import { snapshotOf } from './signoff-evidence.js';
 
 /** The push layer's figures for one flag's current state, wired in services.ts (rollout/ never imports push/). */
-export type ConvergencePort = (key: string) => Convergence | undefined;
+export type ConvergencePort = (env: string, key: string) => Convergence | undefined;
 
 export interface NextStageGates {
   plan: Plan | null;
@@ -31,8 +31,8 @@ export async function loadGates(db: Db, row: FlagRow, now: Date, convergence?: C
   const stage = plan?.stages[row.stage];
   if (!plan || !stage) return { plan, nextStage: null, nextPercent: null, gates: [], ready: false, snapshot: null, snapshotId: null };
   const nextStage = row.stage + 1;
-  const live = (await liveSignoffs(db, row.key, row.plan_version, nextStage)).map(toSignoff);
-  const lapsed = (await lapsedSignoffs(db, row.key, row.plan_version, nextStage)).map((r) => ({
+  const live = (await liveSignoffs(db, row.environment, row.key, row.plan_version, nextStage)).map(toSignoff);
+  const lapsed = (await lapsedSignoffs(db, row.environment, row.key, row.plan_version, nextStage)).map((r) => ({
     actor: r.actor,
     at: r.lapsed_at!,
     metric: r.lapse_metric ?? '',
@@ -40,8 +40,8 @@ export async function loadGates(db: Db, row: FlagRow, now: Date, convergence?: C
     reason: r.lapse_reason ?? '',
   }));
   // The running aggregates of the current stage run: one row per metric and cohort, whatever the history.
-  const stats = await stageStats(db, { flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
-  const gates = computeGates({ row, plan, now, signers: live.map((s) => s.actor), signatures: live, lapsed, stats, convergence: convergence?.(row.key) });
+  const stats = await stageStats(db, { environment: row.environment, flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
+  const gates = computeGates({ row, plan, now, signers: live.map((s) => s.actor), signatures: live, lapsed, stats, convergence: convergence?.(row.environment, row.key) });
   const snapshot = snapshotOf(row.plan_version, stage.checks.map((c) => judge(c, stats)));
   return { plan, nextStage, nextPercent: stage.percent, gates, ready: gates.every((g) => g.ok), snapshot, snapshotId: snapshotId(snapshot) };
 }

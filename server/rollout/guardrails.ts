@@ -23,7 +23,7 @@ export class Guardrails {
   constructor(private readonly deps: FlagMutationDeps) {}
 
   /** Checks fresh samples (in the order received) and trips what they breach. */
-  async check(samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
+  async check(env: string, samples: JudgedSample[], requestId: string | null): Promise<Trip[]> {
     const byFlag = new Map<string, JudgedSample[]>();
     for (const s of samples) {
       const list = byFlag.get(s.flag);
@@ -31,7 +31,7 @@ export class Guardrails {
       else byFlag.set(s.flag, [s]);
     }
     // The flags' rows in one read after the samples committed (not one per flag).
-    const rows = await getFlagRows(this.deps.db, [...byFlag.keys()]);
+    const rows = await getFlagRows(this.deps.db, env, [...byFlag.keys()]);
     const trips: Trip[] = [];
     for (const [key, list] of byFlag) trips.push(...(await this.checkFlag(rows.get(key), list, requestId)));
     return trips;
@@ -59,7 +59,7 @@ export class Guardrails {
       if (check.tripOnAny) {
         trip = await this.tripOnAny(row, check, effect, mine, since, requestId);
       } else {
-        stats ??= await stageStats(this.deps.db, { flag: row.key, stage: row.stage, since }, guards.map((g) => g.metric));
+        stats ??= await stageStats(this.deps.db, { environment: row.environment, flag: row.key, stage: row.stage, since }, guards.map((g) => g.metric));
         const j = judge(check, stats);
         if (j.outcome !== 'breach') continue;
         const evidence: TripEvidence = { outcome: 'breach', estimate: j.estimate, interval: j.interval, n: j.n, ...(j.controlN !== undefined ? { controlN: j.controlN } : {}), confidence: j.confidence };
@@ -76,7 +76,7 @@ export class Guardrails {
   private async tripOnAny(row: FlagRow, check: Check, effect: 'pause' | 'kill', samples: JudgedSample[], since: string, requestId: string | null): Promise<Trip | null> {
     let controlMean: number | undefined;
     if (isRelative(check) && check.baseline === undefined) {
-      const stats = await stageStats(this.deps.db, { flag: row.key, stage: row.stage, since }, [check.metric]);
+      const stats = await stageStats(this.deps.db, { environment: row.environment, flag: row.key, stage: row.stage, since }, [check.metric]);
       controlMean = stats.get(check.metric)?.control?.mean;
     }
     for (const { measuredAt: _m, ...sample } of samples) {
@@ -92,6 +92,7 @@ export class Guardrails {
     const killId = effect === 'kill' ? newKillId() : null;
     const reason = `guardrail tripped at stage ${row.stage}: ${detail}; ${effect === 'kill' ? 'flag killed' : 'rollout paused'}`;
     const r = await mutateFlag(this.deps, actor, {
+      env: row.environment,
       key: row.key,
       action: AuditAction.RolloutGuardrailTrip,
       reason,
@@ -99,7 +100,7 @@ export class Guardrails {
       change: async (cur, ctx, now) => {
         // The flag moved on since the sample was judged: that stage's guardrails no longer apply.
         if (cur.stage !== row.stage || cur.plan_version !== row.plan_version || cur.killed === 1) return null;
-        if (effect === 'kill' && killId) return killFlag(ctx, row.key, { killId, by: actor.sub, reason, at: now });
+        if (effect === 'kill' && killId) return killFlag(ctx, row.environment, row.key, { killId, by: actor.sub, reason, at: now });
         return cur.paused === 1 ? null : pauseColumns({ by: actor.sub, at: now.toISOString(), reason });
       },
       auditAfterExtra: { guardrail: { effect, stage: row.stage, check, ...on, detail } },

@@ -56,7 +56,7 @@ describe('judging a metric check on the stage aggregates', () => {
 });
 
 describe('sign-off lapses and convergence, pure', () => {
-  const row = (snapshot: unknown) => ({ id: 1, flag: 'f', plan_version: 1, stage: 1, actor: 'bob', role: 'pm', comment: '', at: '', voided_at: null, void_reason: null, lapsed_at: null, lapse_reason: null, lapse_metric: null, lapse_outcome: null, snapshot: snapshot === null ? null : JSON.stringify(snapshot) });
+  const row = (snapshot: unknown) => ({ id: 1, environment: 'production', flag: 'f', plan_version: 1, stage: 1, actor: 'bob', role: 'pm', comment: '', at: '', voided_at: null, void_reason: null, lapsed_at: null, lapse_reason: null, lapse_metric: null, lapse_outcome: null, snapshot: snapshot === null ? null : JSON.stringify(snapshot) });
   const snap = (outcome: string) => ({ planVersion: 1, checks: [{ metric: 'eval_score', outcome, estimate: 0, interval: null, n: 100 }] });
 
   it('a sign-off lapses only for a check it saw pass that is no longer pass', () => {

@@ -17,19 +17,20 @@ export function toSignoff(r: SignoffRow): Signoff {
   return { id: r.id, planVersion: r.plan_version, stage: r.stage, actor: r.actor, comment: r.comment, at: r.at, snapshot, snapshotId: snapshot && snapshotId(snapshot), ...lapse };
 }
 
-export async function insertPlanVersion(db: Db, v: { flag: string; version: number; plan: string; author: string; created_at: string }): Promise<void> {
+export async function insertPlanVersion(db: Db, v: { environment: string; flag: string; version: number; plan: string; author: string; created_at: string }): Promise<void> {
   await db.insertInto('plan_versions').values(v).execute();
 }
 
-export async function getPlanVersion(db: Db, flag: string, version: number) {
-  return db.selectFrom('plan_versions').selectAll().where('flag', '=', flag).where('version', '=', version).executeTakeFirst();
+export async function getPlanVersion(db: Db, env: string, flag: string, version: number) {
+  return db.selectFrom('plan_versions').selectAll().where('environment', '=', env).where('flag', '=', flag).where('version', '=', version).executeTakeFirst();
 }
 
 /** Sign-offs of this plan version (and stage, if given) not voided, lapsed or not as asked, oldest first. */
-function unvoidedSignoffs(db: Db, flag: string, planVersion: number, lapsed: boolean, stage?: number): Promise<SignoffRow[]> {
+function unvoidedSignoffs(db: Db, env: string, flag: string, planVersion: number, lapsed: boolean, stage?: number): Promise<SignoffRow[]> {
   let q = db
     .selectFrom('signoffs')
     .selectAll()
+    .where('environment', '=', env)
     .where('flag', '=', flag)
     .where('plan_version', '=', planVersion)
     .where('voided_at', 'is', null)
@@ -39,13 +40,13 @@ function unvoidedSignoffs(db: Db, flag: string, planVersion: number, lapsed: boo
 }
 
 /** Sign-offs that still count: not voided, not lapsed, for this plan version (and stage, if given), oldest first. */
-export function liveSignoffs(db: Db, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
-  return unvoidedSignoffs(db, flag, planVersion, false, stage);
+export function liveSignoffs(db: Db, env: string, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+  return unvoidedSignoffs(db, env, flag, planVersion, false, stage);
 }
 
 /** Sign-offs of this plan version (and stage, if given) that lapsed and were not voided since, oldest first. */
-export function lapsedSignoffs(db: Db, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
-  return unvoidedSignoffs(db, flag, planVersion, true, stage);
+export function lapsedSignoffs(db: Db, env: string, flag: string, planVersion: number, stage?: number): Promise<SignoffRow[]> {
+  return unvoidedSignoffs(db, env, flag, planVersion, true, stage);
 }
 
 /** Marks one live sign-off lapsed; false if it was no longer live. */
@@ -70,12 +71,13 @@ export async function insertSignoff(db: Db, s: Omit<SignoffRow, 'id' | 'voided_a
 /** Voids live sign-offs of older plan versions (a plan edit), or of stages above `aboveStage` (a rollback). */
 export async function voidSignoffs(
   db: Db,
+  env: string,
   flag: string,
   scope: { olderThanPlanVersion: number } | { planVersion: number; aboveStage: number },
   at: string,
   reason: string,
 ): Promise<number> {
-  let q = db.updateTable('signoffs').set({ voided_at: at, void_reason: reason }).where('flag', '=', flag).where('voided_at', 'is', null);
+  let q = db.updateTable('signoffs').set({ voided_at: at, void_reason: reason }).where('environment', '=', env).where('flag', '=', flag).where('voided_at', 'is', null);
   q = 'olderThanPlanVersion' in scope
     ? q.where('plan_version', '<', scope.olderThanPlanVersion)
     : q.where('plan_version', '=', scope.planVersion).where('stage', '>', scope.aboveStage);

@@ -3,6 +3,7 @@ import type { EvaluationContext } from '@switchyard-flags/sdk/protocol';
 import { ValidationError } from '../errors.js';
 import { flagViewSchema } from '../flags/flag-schemas.js';
 import { routeFor } from '../http/route.js';
+import type { EnvironmentService } from '../environments/environment-service.js';
 import { advanceSchema, gateSchema, gatesViewSchema, pauseSchema, putPlanSchema, rollbackSchema, signoffSchema } from './plan-schema.js';
 import type { PlanService } from './plan-service.js';
 import { planPutResultSchema, planViewSchema, previewResultSchema, signoffResultSchema, signoffsViewSchema } from './rollout-responses.js';
@@ -60,14 +61,14 @@ export const stageResultSchema = z.strictObject({
   gates: z.array(gateSchema).optional(),
 }) satisfies z.ZodType<StageResult>;
 
-const route = routeFor<{ plans: PlanService; rollouts: RolloutService }>('rollout');
+const route = routeFor<{ plans: PlanService; rollouts: RolloutService; environments: EnvironmentService }>('rollout');
 
 /** Rollout plans, sign-offs, gates, stage moves and preview. Examples run in this order, after the metric samples' (test/openapi.test.ts). */
 export const rolloutRoutes = [
   route({
     method: 'get', path: '/api/flags/:key/plan', summary: "The flag's rollout plan (a past version with ?version=)",
     response: planViewSchema, access: { permission: 'read' }, query: planQuerySchema,
-    handler: ({ query: q, params }, { plans }) => plans.get(params.key!, q.version === undefined ? undefined : Number(q.version)),
+    handler: async ({ query: q, params }, { plans, environments }) => plans.get(params.key!, q.version === undefined ? undefined : Number(q.version), await environments.scope(params.env)),
   }),
   route({
     method: 'put', path: '/api/flags/:key/plan', summary: 'Write the rollout plan (cohort, stages, gates, guardrails)',
@@ -85,47 +86,47 @@ export const rolloutRoutes = [
         reason: 'first rollout of the drafting assistant',
       },
     },
-    handler: ({ body, params, actor }, { plans }) => plans.put(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { plans, environments }) => plans.put(actor, params.key!, body, await environments.scope(params.env)),
   }),
   route({
     method: 'get', path: '/api/flags/:key/signoffs', summary: 'Sign-offs on the current plan', response: signoffsViewSchema, access: { permission: 'read' },
-    handler: ({ params }, { plans }) => plans.signoffs(params.key!),
+    handler: async ({ params }, { plans, environments }) => plans.signoffs(params.key!, await environments.scope(params.env)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/signoffs', summary: 'Sign off the next stage (PM; not the plan author alone)',
     response: signoffResultSchema, access: { permission: 'signoff' }, body: signoffSchema, status: 201,
     // snapshotId: what GET /gates answers at this point of the examples' replay (test/openapi.test.ts).
     example: { params: { key: 'support-draft' }, body: { comment: 'Reviewed 40 drafts from the eval set; tone is right.', stage: 1, snapshotId: '8754b7467080' } },
-    handler: ({ body, params, actor }, { plans }) => plans.signoff(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { plans, environments }) => plans.signoff(actor, params.key!, body, await environments.scope(params.env)),
   }),
   route({
     method: 'get', path: '/api/flags/:key/gates', summary: 'Whether the next stage may be reached, gate by gate, and why not',
     access: { permission: 'read' }, response: gatesViewSchema,
-    handler: ({ params }, { rollouts }) => rollouts.gates(params.key!),
+    handler: async ({ params }, { rollouts, environments }) => rollouts.gates(params.key!, await environments.scope(params.env)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/advance', summary: 'Advance to the next stage (every gate must hold: 409 gates_not_met otherwise)',
     access: { permission: 'advance' }, body: advanceSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'sign-off in, eval score holding', toStage: 1 } },
-    handler: ({ body, params, actor }, { rollouts }) => rollouts.advance(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { rollouts, environments }) => rollouts.advance(actor, params.key!, body, await environments.scope(params.env)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/pause', summary: 'Pause the rollout (keeps serving the current stage; never gated)',
     access: { permission: 'pause' }, body: pauseSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'waiting on the weekend eval run' } },
-    handler: ({ body, params, actor }, { rollouts }) => rollouts.pause(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { rollouts, environments }) => rollouts.pause(actor, params.key!, body, await environments.scope(params.env)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/resume', summary: 'Resume a paused rollout', access: { permission: 'pause' },
     body: pauseSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'eval run is green' } },
-    handler: ({ body, params, actor }, { rollouts }) => rollouts.resume(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { rollouts, environments }) => rollouts.resume(actor, params.key!, body, await environments.scope(params.env)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/rollback', summary: 'Go back a stage, or to `toStage` (never gated)',
     access: { permission: 'rollback' }, body: rollbackSchema, response: stageResultSchema,
     example: { params: { key: 'support-draft' }, body: { reason: 'eval score dipped at 5%', toStage: 0 } },
-    handler: ({ body, params, actor }, { rollouts }) => rollouts.rollback(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { rollouts, environments }) => rollouts.rollback(actor, params.key!, body, await environments.scope(params.env)),
   }),
   route({
     method: 'get', path: '/api/flags/:key/preview', summary: 'What a context would get, at the current or a given stage',

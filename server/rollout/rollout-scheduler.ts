@@ -1,3 +1,4 @@
+import { listEnvironmentRows } from '../environments/environment-store.js';
 import { AuditAction, type Gate } from '@switchyard-flags/sdk/api';
 import { lastAuditAfter } from '../audit/audit-store.js';
 import type { Actor } from '../actor.js';
@@ -33,13 +34,16 @@ export class RolloutScheduler {
   async tick(): Promise<TickResult> {
     const now = this.deps.clock();
     const result: TickResult = { advanced: [], blocked: [] };
-    for (const row of await listFlagRows(this.deps.db)) {
+    // Every environment's flags: each environment's plan auto-advances on its own gates.
+    const rows = [];
+    for (const env of await listEnvironmentRows(this.deps.db, false)) rows.push(...(await listFlagRows(this.deps.db, env.key)));
+    for (const row of rows) {
       const next = storedPlan(row.plan)?.stages[row.stage];
       if (!next?.autoAdvance) continue;
       if (next.plannedAt && Date.parse(next.plannedAt) > now.getTime()) continue;
       try {
         const reason = next.plannedAt ? `auto-advance: planned date ${next.plannedAt} reached and every gate holds` : 'auto-advance: every gate holds';
-        await this.rollouts.advance(SCHEDULER_ACTOR, row.key, { reason, version: row.version, toStage: row.stage + 1, auto: true });
+        await this.rollouts.advance(SCHEDULER_ACTOR, row.key, { reason, version: row.version, toStage: row.stage + 1, auto: true }, row.environment);
         result.advanced.push(row.key);
       } catch (err) {
         if (err instanceof GateNotMet) {
@@ -58,7 +62,7 @@ export class RolloutScheduler {
   private async recordBlocked(row: FlagRow, gates: Gate[]): Promise<boolean> {
     const blockedBy = gates.filter((g) => !g.ok).map((g) => (g.metric ? `${g.gate}:${g.metric}` : g.gate));
     const blockKey = JSON.stringify({ stage: row.stage, planVersion: row.plan_version, blockedBy });
-    const lastAfter = await lastAuditAfter(this.deps.db, row.key, AuditAction.RolloutAutoAdvanceBlocked);
+    const lastAfter = await lastAuditAfter(this.deps.db, row.environment, row.key, AuditAction.RolloutAutoAdvanceBlocked);
     if (lastAfter && (JSON.parse(lastAfter) as { blockKey?: string }).blockKey === blockKey) return false;
     await write(this.deps, SCHEDULER_ACTOR, (ctx) =>
       ctx.record({
@@ -67,6 +71,7 @@ export class RolloutScheduler {
         before: null,
         after: { stage: row.stage, nextStage: row.stage + 1, planVersion: row.plan_version, blockedBy, blockKey, gates },
         reason: `auto-advance to stage ${row.stage + 1} blocked: ${summarize(gates)}`,
+        environment: row.environment,
       }),
     );
     return true;

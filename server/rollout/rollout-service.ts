@@ -5,6 +5,7 @@ import type { Actor } from '../actor.js';
 import { Conflict, GateNotMet, ValidationError } from '../errors.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow, type FlagPatch } from '../flags/flag-store.js';
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { stagePercent, toFlagState } from '../flags/flag-view.js';
 import { loadGates, type ConvergencePort } from './gate-loader.js';
 import { summarize } from './gates.js';
@@ -39,20 +40,21 @@ export interface RolloutPorts {
   /** Connected SDKs and who applied a flag's state (the push tracker, wired in services.ts). */
   convergence?: ConvergencePort;
   /** Lapses sign-offs whose covered checks moved out of pass (signoff-evidence.ts). */
-  lapses?: { evaluate(keys: Iterable<string>, requestId: string | null): Promise<number> };
+  lapses?: { evaluate(env: string, keys: Iterable<string>, requestId: string | null): Promise<number> };
 }
 
 export class RolloutService {
   constructor(
-    private readonly deps: FlagMutationDeps,
+    private readonly deps: FlagMutationDeps & EnvDeps,
     private readonly ports: RolloutPorts = {},
   ) {}
 
-  async gates(key: string): Promise<GatesView> {
+  async gates(key: string, scope?: string): Promise<GatesView> {
+    const env = envOr(this.deps, scope);
     // Reading the gates evaluates lapses too: a sign-off never shows as counting on evidence that moved.
-    await liveFlagRow(this.deps.db, key);
-    await this.ports.lapses?.evaluate([key], null);
-    const row = await liveFlagRow(this.deps.db, key);
+    await liveFlagRow(this.deps.db, env, key);
+    await this.ports.lapses?.evaluate(env, [key], null);
+    const row = await liveFlagRow(this.deps.db, env, key);
     const { plan, ...g } = await loadGates(this.deps.db, row, this.deps.clock(), this.ports.convergence);
     const view: GatesView = {
       flag: key,
@@ -71,9 +73,11 @@ export class RolloutService {
    * Moves exactly one stage up when every gate holds, judged inside the transaction on the row
    * as it is then: of two simultaneous advances, the second sees the new stage and its gates.
    */
-  async advance(actor: Actor, key: string, opts: { reason?: string; version?: number; toStage?: number; auto?: boolean } = {}): Promise<StageResult> {
+  async advance(actor: Actor, key: string, opts: { reason?: string; version?: number; toStage?: number; auto?: boolean } = {}, scope?: string): Promise<StageResult> {
+    const env = envOr(this.deps, scope);
     let gates: Gate[] = [];
     const m: FlagMutation = {
+      env,
       key,
       action: AuditAction.RolloutAdvance,
       reason: opts.reason ?? null,
@@ -101,8 +105,10 @@ export class RolloutService {
   }
 
   /** Goes back to `toStage` (default: the previous stage). Never gated. Sign-offs above it are voided. */
-  async rollback(actor: Actor, key: string, opts: { reason: string; version?: number; toStage?: number }): Promise<StageResult> {
+  async rollback(actor: Actor, key: string, opts: { reason: string; version?: number; toStage?: number }, scope?: string): Promise<StageResult> {
+    const env = envOr(this.deps, scope);
     const m: FlagMutation = {
+      env,
       key,
       action: AuditAction.RolloutRollback,
       reason: opts.reason,
@@ -117,7 +123,7 @@ export class RolloutService {
         }
         if (to === row.stage) return null;
         const at = now.toISOString();
-        const voided = await voidSignoffs(ctx.trx, key, { planVersion: row.plan_version, aboveStage: to }, at, `rollback to stage ${to}`);
+        const voided = await voidSignoffs(ctx.trx, env, key, { planVersion: row.plan_version, aboveStage: to }, at, `rollback to stage ${to}`);
         m.auditAfterExtra = { voidedSignoffs: voided };
         return { stage: to, stage_started_at: at };
       },
@@ -127,8 +133,9 @@ export class RolloutService {
   }
 
   /** Stops advances (manual and automatic); users keep getting the current stage. Never gated. */
-  async pause(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
+  async pause(actor: Actor, key: string, opts: { reason: string; version?: number }, scope?: string): Promise<StageResult> {
     const r = await mutateFlag(this.deps, actor, {
+      env: envOr(this.deps, scope),
       key,
       action: AuditAction.RolloutPause,
       reason: opts.reason,
@@ -139,8 +146,9 @@ export class RolloutService {
     return { flag: r.flag, stage: r.flag.stage, percent: r.flag.percent, changed: r.changed };
   }
 
-  async resume(actor: Actor, key: string, opts: { reason: string; version?: number }): Promise<StageResult> {
+  async resume(actor: Actor, key: string, opts: { reason: string; version?: number }, scope?: string): Promise<StageResult> {
     const r = await mutateFlag(this.deps, actor, {
+      env: envOr(this.deps, scope),
       key,
       action: AuditAction.RolloutResume,
       reason: opts.reason,
@@ -154,8 +162,8 @@ export class RolloutService {
    * What a context gets from the flag as stored, through the SDK's own `evaluate()`; with
    * `atStage`, what it would get at that stage of the current plan.
    */
-  async preview(key: string, context: EvaluationContext, atStage?: number): Promise<PreviewResult> {
-    const row = await liveFlagRow(this.deps.db, key);
+  async preview(key: string, context: EvaluationContext, atStage?: number, scope?: string): Promise<PreviewResult> {
+    const row = await liveFlagRow(this.deps.db, envOr(this.deps, scope), key);
     const state = toFlagState(row);
     if (atStage !== undefined) {
       const plan = storedPlan(row.plan);

@@ -21,7 +21,7 @@ import { lapseSignoff, liveSignoffs, toSignoff, type SignoffRow } from './plan-s
 export async function judgeNextStage(db: Db, row: FlagRow): Promise<Judgement[]> {
   const stage = storedPlan(row.plan)?.stages[row.stage];
   if (!stage || stage.checks.length === 0) return [];
-  const stats = await stageStats(db, { flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
+  const stats = await stageStats(db, { environment: row.environment, flag: row.key, stage: row.stage, since: stageStart(row) }, [...new Set(stage.checks.map((c) => c.metric))]);
   return stage.checks.map((c) => judge(c, stats));
 }
 
@@ -52,22 +52,22 @@ export class SignoffLapses {
   constructor(private readonly deps: WriteDeps & { clock: Clock }) {}
 
   /** Lapses the live sign-offs of each flag's next stage whose covered checks moved out of pass. */
-  async evaluate(keys: Iterable<string>, requestId: string | null): Promise<number> {
+  async evaluate(env: string, keys: Iterable<string>, requestId: string | null): Promise<number> {
     let n = 0;
     const unique = [...new Set(keys)];
     // One read of the flags' rows, then the cheap per-flag reads only for flags with a plan.
-    const rows = await getFlagRows(this.deps.db, unique);
-    for (const key of unique) n += await this.evaluateFlag(key, rows.get(key), requestId);
+    const rows = await getFlagRows(this.deps.db, env, unique);
+    for (const key of unique) n += await this.evaluateFlag(env, key, rows.get(key), requestId);
     return n;
   }
 
-  private async evaluateFlag(key: string, row: FlagRow | undefined, requestId: string | null): Promise<number> {
+  private async evaluateFlag(env: string, key: string, row: FlagRow | undefined, requestId: string | null): Promise<number> {
     // A cheap read first: most batches move no covered check, and then nothing is written.
-    if ((await this.due(this.deps.db, key, row)).length === 0) return 0;
+    if ((await this.due(this.deps.db, env, key, row)).length === 0) return 0;
     return write(this.deps, { ...SYSTEM, requestId }, async (ctx) => {
       let lapsed = 0;
       const at = this.deps.clock().toISOString();
-      for (const { signoff, check } of await this.due(ctx.trx, key)) {
+      for (const { signoff, check } of await this.due(ctx.trx, env, key)) {
         const reason = `sign-off by ${signoff.actor} lapsed: ${check.metric} turned ${check.outcome} at ${clockTime(at)}`;
         if (!(await lapseSignoff(ctx.trx, signoff.id, { at, reason, metric: check.metric, outcome: check.outcome }))) continue;
         const { reason: why, ...figures } = check;
@@ -77,6 +77,7 @@ export class SignoffLapses {
           before: { signoff: toSignoff(signoff) },
           after: { signoff: { ...toSignoff(signoff), lapsedAt: at, lapseReason: reason }, check: { ...figures, detail: why } },
           reason,
+          environment: env,
         });
         lapsed++;
       }
@@ -85,10 +86,10 @@ export class SignoffLapses {
   }
 
   /** `read`: the flag's row as already read (in the transaction that lapses, it is read again). */
-  private async due(db: Db, key: string, read?: FlagRow): Promise<Array<{ signoff: SignoffRow; check: Judgement }>> {
-    const row = read ?? (await getFlagRow(db, key));
+  private async due(db: Db, env: string, key: string, read?: FlagRow): Promise<Array<{ signoff: SignoffRow; check: Judgement }>> {
+    const row = read ?? (await getFlagRow(db, env, key));
     if (!row || row.plan_version === 0) return [];
-    const live = (await liveSignoffs(db, key, row.plan_version, row.stage + 1)).filter((s) => s.snapshot !== null);
+    const live = (await liveSignoffs(db, env, key, row.plan_version, row.stage + 1)).filter((s) => s.snapshot !== null);
     if (live.length === 0) return [];
     const judged = await judgeNextStage(db, row);
     return live.flatMap((signoff) => {

@@ -19,9 +19,9 @@ export interface SignoffInput {
 }
 
 /** Signs the next stage of the current plan version. Only PMs reach this (routes check the role). */
-export async function signOff(deps: FlagMutationDeps, actor: Actor, key: string, input: SignoffInput): Promise<{ signoff: Signoff; gate: Gate; note?: string }> {
+export async function signOff(deps: FlagMutationDeps, actor: Actor, env: string, key: string, input: SignoffInput): Promise<{ signoff: Signoff; gate: Gate; note?: string }> {
   return write(deps, actor, async (ctx) => {
-    const row = await liveFlagRow(ctx.trx, key);
+    const row = await liveFlagRow(ctx.trx, env, key);
     const plan = storedPlan(row.plan);
     if (!plan) throw new Conflict('no_plan', `flag "${key}" has no rollout plan to sign off; PUT /api/flags/${key}/plan first`);
     const stage = row.stage + 1;
@@ -39,7 +39,7 @@ export async function signOff(deps: FlagMutationDeps, actor: Actor, key: string,
         actual: stage,
       });
     }
-    const before = await liveSignoffs(ctx.trx, key, row.plan_version, stage);
+    const before = await liveSignoffs(ctx.trx, env, key, row.plan_version, stage);
     if (before.some((s) => s.actor === actor.sub)) {
       throw new Conflict('already_signed', `${actor.sub} already signed off stage ${stage} of plan version ${row.plan_version}`);
     }
@@ -53,10 +53,10 @@ export async function signOff(deps: FlagMutationDeps, actor: Actor, key: string,
       });
     }
     const now = deps.clock().toISOString();
-    const inserted = await insertSignoff(ctx.trx, { flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now, snapshot: canonicalJson(snapshot) });
+    const inserted = await insertSignoff(ctx.trx, { environment: env, flag: key, plan_version: row.plan_version, stage, actor: actor.sub, role: actor.role, comment: input.comment, at: now, snapshot: canonicalJson(snapshot) });
     const signers = [...before.map((s) => s.actor), actor.sub];
     const signoff = toSignoff(inserted);
-    const lapsed = (await lapsedSignoffs(ctx.trx, key, row.plan_version, stage)).map((r) => ({ actor: r.actor, at: r.lapsed_at!, metric: r.lapse_metric ?? '', outcome: r.lapse_outcome ?? '', reason: r.lapse_reason ?? '' }));
+    const lapsed = (await lapsedSignoffs(ctx.trx, env, key, row.plan_version, stage)).map((r) => ({ actor: r.actor, at: r.lapsed_at!, metric: r.lapse_metric ?? '', outcome: r.lapse_outcome ?? '', reason: r.lapse_reason ?? '' }));
     const gate = signoffGate(row, stageDef, signers, { signatures: [...before.map(toSignoff), signoff], lapsed });
     await ctx.record({
       action: AuditAction.RolloutSignoff,
@@ -64,6 +64,7 @@ export async function signOff(deps: FlagMutationDeps, actor: Actor, key: string,
       before: { planVersion: row.plan_version, stage, signers: before.map((s) => s.actor) },
       after: { planVersion: row.plan_version, stage, signers, signoff },
       reason: input.comment,
+      environment: env,
     });
     const note =
       actor.sub === row.plan_author

@@ -1,3 +1,4 @@
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { AuditAction, type AuditEntry } from '@switchyard-flags/sdk/api';
 import http from 'node:http';
 import https from 'node:https';
@@ -45,7 +46,7 @@ export interface WebhookNotice {
   checkpoint?: AuditCheckpoint | null;
 }
 
-export interface WebhookDeps {
+export interface WebhookDeps extends EnvDeps {
   db: Db;
   log: Logger;
   /** Server-wide URL; a plan's own `webhookUrl` is notified as well. */
@@ -128,7 +129,7 @@ export class WebhookNotifier {
   }
 
   private async deliver(entry: AuditEntry): Promise<void> {
-    const row = await getFlagRow(this.deps.db, entry.flag!);
+    const row = await getFlagRow(this.deps.db, entry.environment ?? envOr(this.deps, undefined), entry.flag!);
     const urls = [...new Set([storedPlan(row?.plan ?? null)?.webhookUrl, this.deps.url].filter((u): u is string => !!u))];
     if (urls.length === 0) return;
     const body = JSON.stringify({ ...noticeOf(entry), auditHash: entry.hash, checkpoint: await latestCheckpoint(this.deps.db) });

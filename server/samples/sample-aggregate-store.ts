@@ -17,6 +17,8 @@ export type AggregateStats = Map<string, { treatment?: Aggregate; control?: Aggr
 
 /** The stage run a sample counts for. */
 export interface StageRun {
+  /** The environment whose stage run it is (issue 23). */
+  environment: string;
   flag: string;
   stage: number;
   since: string;
@@ -42,10 +44,10 @@ type Row = Omit<MetricAggregateTable, 'updated_at'>;
 export async function addToAggregates(trx: Transaction<Database>, samples: CountedSample[], at: string): Promise<void> {
   const folded = new Map<string, Row>();
   for (const s of samples) {
-    const k = JSON.stringify([s.flag, s.since, s.stage, s.metric, s.cohort]);
+    const k = JSON.stringify([s.environment, s.flag, s.since, s.stage, s.metric, s.cohort]);
     const r = folded.get(k);
     if (!r) {
-      folded.set(k, { flag: s.flag, since: s.since, stage: s.stage, metric: s.metric, cohort: s.cohort, count: s.count, mean: s.value, m2: s.m2, min: s.value, max: s.value });
+      folded.set(k, { environment: s.environment, flag: s.flag, since: s.since, stage: s.stage, metric: s.metric, cohort: s.cohort, count: s.count, mean: s.value, m2: s.m2, min: s.value, max: s.value });
       continue;
     }
     const m = mergeMoments({ n: r.count, mean: r.mean, m2: r.m2 }, { n: s.count, mean: s.value, m2: s.m2 });
@@ -73,7 +75,7 @@ export async function addToAggregates(trx: Transaction<Database>, samples: Count
       .insertInto('metric_aggregates')
       .values(rows.slice(i, i + 500))
       .onConflict((oc) =>
-        oc.columns(['flag', 'since', 'stage', 'metric', 'cohort']).doUpdateSet({
+        oc.columns(['environment', 'flag', 'since', 'stage', 'metric', 'cohort']).doUpdateSet({
           count: sql<number>`metric_aggregates.count + excluded.count`,
           mean: sql<number>`metric_aggregates.mean + ${delta} * ${wb}`,
           m2: sql<number>`metric_aggregates.m2 + excluded.m2 + ${delta} * ${delta} * ${na} * ${wb}`,
@@ -92,6 +94,7 @@ export async function stageStats(db: Db, run: StageRun, metrics?: string[]): Pro
   let q = db
     .selectFrom('metric_aggregates')
     .select(['metric', 'cohort', 'count', 'mean', 'm2', 'min', 'max'])
+    .where('environment', '=', run.environment)
     .where('flag', '=', run.flag)
     .where('since', '=', run.since)
     .where('stage', '=', run.stage);
@@ -112,7 +115,7 @@ export async function stageStats(db: Db, run: StageRun, metrics?: string[]): Pro
 
 /** Metric names of one stage run in name order, after `after`, at most `limit`. */
 export async function stageMetricNames(db: Db, run: StageRun, after: string | undefined, limit: number): Promise<string[]> {
-  let q = db.selectFrom('metric_aggregates').select('metric').distinct().where('flag', '=', run.flag).where('since', '=', run.since).where('stage', '=', run.stage);
+  let q = db.selectFrom('metric_aggregates').select('metric').distinct().where('environment', '=', run.environment).where('flag', '=', run.flag).where('since', '=', run.since).where('stage', '=', run.stage);
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
   return rows.map((r) => r.metric);
@@ -123,13 +126,13 @@ export async function stageMetricNames(db: Db, run: StageRun, after: string | un
  * for the whole batch, whatever the number of flags (the pairs it already knows, then the name
  * count of the flags that bring a new one).
  */
-export async function newMetricNames(trx: Transaction<Database>, names: Map<string, Set<string>>): Promise<Map<string, { known: number; fresh: string[] }>> {
+export async function newMetricNames(trx: Transaction<Database>, env: string, names: Map<string, Set<string>>): Promise<Map<string, { known: number; fresh: string[] }>> {
   const out = new Map<string, { known: number; fresh: string[] }>();
   if (names.size === 0) return out;
   const all = new Set<string>();
   for (const set of names.values()) for (const m of set) all.add(m);
   const seen = new Set<string>();
-  const rows = await trx.selectFrom('metric_names').select(['flag', 'metric']).where('flag', 'in', [...names.keys()]).where('metric', 'in', [...all]).execute();
+  const rows = await trx.selectFrom('metric_names').select(['flag', 'metric']).where('environment', '=', env).where('flag', 'in', [...names.keys()]).where('metric', 'in', [...all]).execute();
   for (const r of rows) seen.add(JSON.stringify([r.flag, r.metric]));
   const fresh = new Map<string, string[]>();
   for (const [flag, set] of names) {
@@ -140,6 +143,7 @@ export async function newMetricNames(trx: Transaction<Database>, names: Map<stri
   const counts = await trx
     .selectFrom('metric_names')
     .select((eb) => ['flag', eb.fn.countAll<number>().as('n')])
+    .where('environment', '=', env)
     .where('flag', 'in', [...fresh.keys()])
     .groupBy('flag')
     .execute();
@@ -149,13 +153,13 @@ export async function newMetricNames(trx: Transaction<Database>, names: Map<stri
 }
 
 /** Records that each flag reported these names now. */
-export async function touchMetricNames(trx: Transaction<Database>, names: Map<string, Set<string>>, at: string): Promise<void> {
-  const rows = [...names].flatMap(([flag, set]) => [...set].map((metric) => ({ flag, metric, last_seen_at: at })));
+export async function touchMetricNames(trx: Transaction<Database>, env: string, names: Map<string, Set<string>>, at: string): Promise<void> {
+  const rows = [...names].flatMap(([flag, set]) => [...set].map((metric) => ({ environment: env, flag, metric, last_seen_at: at })));
   for (let i = 0; i < rows.length; i += 500) {
     await trx
       .insertInto('metric_names')
       .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.columns(['flag', 'metric']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
+      .onConflict((oc) => oc.columns(['environment', 'flag', 'metric']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
       .execute();
   }
 }

@@ -11,13 +11,13 @@ import type { StageRun } from './sample-aggregate-store.js';
 /** Records that `reporter` (a token subject) sent samples of these metrics for these stage runs. */
 export async function addReporters(trx: Transaction<Database>, runs: Array<StageRun & { metric: string }>, reporter: string, at: string): Promise<void> {
   const seen = new Map<string, StageRun & { metric: string }>();
-  for (const r of runs) seen.set(JSON.stringify([r.flag, r.since, r.stage, r.metric]), r);
-  const rows = [...seen.values()].map((r) => ({ flag: r.flag, since: r.since, stage: r.stage, metric: r.metric, reporter, last_seen_at: at }));
+  for (const r of runs) seen.set(JSON.stringify([r.environment, r.flag, r.since, r.stage, r.metric]), r);
+  const rows = [...seen.values()].map((r) => ({ environment: r.environment, flag: r.flag, since: r.since, stage: r.stage, metric: r.metric, reporter, last_seen_at: at }));
   for (let i = 0; i < rows.length; i += 500) {
     await trx
       .insertInto('metric_reporters')
       .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.columns(['flag', 'since', 'stage', 'metric', 'reporter']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
+      .onConflict((oc) => oc.columns(['environment', 'flag', 'since', 'stage', 'metric', 'reporter']).doUpdateSet({ last_seen_at: sql<string>`excluded.last_seen_at` }))
       .execute();
   }
 }
@@ -27,6 +27,7 @@ export async function stageReporters(db: Db, run: StageRun, metrics?: string[]):
   let q = db
     .selectFrom('metric_reporters')
     .select((eb) => ['metric', eb.fn.countAll<number>().as('n')])
+    .where('environment', '=', run.environment)
     .where('flag', '=', run.flag)
     .where('since', '=', run.since)
     .where('stage', '=', run.stage);

@@ -24,7 +24,7 @@ async function setup(listener?: SampleListener) {
 describe('the samples port: the samples domain tells a listener, it knows no plans', () => {
   it('a stored batch reaches the listener once, with the request id, after it is stored', async () => {
     const heard: Array<{ samples: JudgedSample[]; requestId: string | null; stored: number }> = [];
-    const samples = await setup(async (fresh, requestId) => {
+    const samples = await setup(async (_env, fresh, requestId) => {
       const stored = await opened!.db.selectFrom('metric_samples').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       heard.push({ samples: fresh, requestId, stored: Number(stored.n) });
       return [];
@@ -40,7 +40,7 @@ describe('the samples port: the samples domain tells a listener, it knows no pla
   });
 
   it('what the listener did comes back as the batch’s trips', async () => {
-    const samples = await setup(async (fresh) => [{ flag: fresh[0]!.flag, metric: fresh[0]!.metric, effect: 'pause', detail: 'too high', sample: fresh[0]! }]);
+    const samples = await setup(async (_env, fresh) => [{ flag: fresh[0]!.flag, metric: fresh[0]!.metric, effect: 'pause', detail: 'too high', sample: fresh[0]! }]);
     const r = await samples.ingest(reporter, [{ flag: 'checkout', metric: 'error_rate', value: 0.9, cohort: 'treatment' }], false);
     expect(r.tripped.map((t) => [t.flag, t.effect, t.detail])).toEqual([['checkout', 'pause', 'too high']]);
   });

@@ -1,3 +1,4 @@
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import type { Actor } from '../actor.js';
 import { ValidationError } from '../errors.js';
 import type { FlagMutationDeps } from '../flags/flag-mutation.js';
@@ -48,7 +49,7 @@ export class SampleService {
   private readonly maxCount: number;
 
   constructor(
-    private readonly deps: FlagMutationDeps,
+    private readonly deps: FlagMutationDeps & EnvDeps,
     readonly limits: SampleLimits = DEFAULT_SAMPLE_LIMITS,
     /** Judges fresh samples once stored (the guardrails); none: nothing reacts. */
     private readonly onFresh: SampleListener = async () => [],
@@ -85,19 +86,21 @@ export class SampleService {
     if (taken) await taken;
     const receivedAt = now.toISOString();
     let uncounted = 0;
+    // env: default only (issue 23 envpush): samples name their environment with envpush.
+    const env = envOr(this.deps, undefined);
     await this.deps.storage.write(false, async (trx) => {
       const keys = [...new Set(rows.map((r) => r.flag))];
-      const flags = await liveStageRows(trx, keys);
+      const flags = await liveStageRows(trx, env, keys);
       const flagOf = new Map(flags.map((f) => [f.key, f]));
       const unknown = rows.flatMap((r, i) => (flagOf.has(r.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `unknown flag "${r.flag}"` }]));
       if (unknown.length > 0) {
         throw new ValidationError(`sample ${unknown[0]!.index}: ${unknown[0]!.message}; nothing was stored`, unknown.slice(0, 100), 'unknown_flag');
       }
-      const ranges = await this.rangesOf(trx, keys);
+      const ranges = await this.rangesOf(trx, env, keys);
       refuseOutOfBounds(samples, path, (s) => ranges.get(s.flag)?.get(s.metric), this.maxCount);
       const names = new Map<string, Set<string>>();
       for (const r of rows) names.set(r.flag, (names.get(r.flag) ?? new Set()).add(r.metric));
-      for (const [flag, { known, fresh }] of await newMetricNames(trx, names)) {
+      for (const [flag, { known, fresh }] of await newMetricNames(trx, env, names)) {
         if (known + fresh.length <= this.limits.namesPerFlag) continue;
         throw new ValidationError(
           `flag "${flag}" may report at most ${this.limits.namesPerFlag} distinct metric names (METRIC_NAMES_PER_FLAG); it has ${known}, and this request adds ${fresh.length} new (${fresh.slice(0, 3).join(', ')}${fresh.length > 3 ? ', …' : ''}); nothing was stored`,
@@ -105,25 +108,25 @@ export class SampleService {
           'too_many_metric_names',
         );
       }
-      await insertSamples(this.deps.storage, trx, rows.map((r) => ({ flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
+      await insertSamples(this.deps.storage, trx, rows.map((r) => ({ environment: env, flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
       const counted: CountedSample[] = [];
       for (const [i, r] of rows.entries()) {
         const f = flagOf.get(r.flag)!;
         const since = stageStart(f);
         // A sample measured before the stage began never counts for it.
         if (r.measuredAt < since) uncounted++;
-        else counted.push({ flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, count: samples[i]!.count ?? 1, m2: m2Of(samples[i]!) });
+        else counted.push({ environment: env, flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, count: samples[i]!.count ?? 1, m2: m2Of(samples[i]!) });
       }
       await addToAggregates(trx, counted, receivedAt);
       await addReporters(trx, counted, actor.sub, receivedAt);
-      await touchMetricNames(trx, names, receivedAt);
+      await touchMetricNames(trx, env, names, receivedAt);
     });
-    const tripped = await this.onFresh(rows, actor.requestId);
+    const tripped = await this.onFresh(env, rows, actor.requestId);
     return { stored: rows.length, tripped, ...(uncounted > 0 ? { uncounted } : {}) };
   }
 
   /** One page of metric series (see sample-series-view.ts). */
-  series(key: string, q: SeriesPageQuery) {
-    return sampleSeriesView(this.deps.db, key, q);
+  series(key: string, q: SeriesPageQuery, env?: string) {
+    return sampleSeriesView(this.deps.db, envOr(this.deps, env), key, q);
   }
 }

@@ -16,12 +16,12 @@ export async function insertSamples(storage: Pick<StorageLane, 'insertMany'>, q:
 }
 
 const SAMPLE_COLUMNS: Array<[keyof MetricSampleTable & string, PgColumnType]> = [
-  ['flag', 'text'], ['metric', 'text'], ['value', 'float8'], ['cohort', 'text'], ['at', 'text'],
+  ['environment', 'text'], ['flag', 'text'], ['metric', 'text'], ['value', 'float8'], ['cohort', 'text'], ['at', 'text'],
   ['stage', 'int'], ['received_at', 'text'], ['count', 'bigint'], ['stddev', 'float8'],
 ];
 
 /** Per metric and cohort: count, mean, min, max of the samples taken at or after `since`. */
-export async function statsSince(db: Db, flag: string, since: string, metrics?: string[]): Promise<MetricStats> {
+export async function statsSince(db: Db, env: string, flag: string, since: string, metrics?: string[]): Promise<MetricStats> {
   let q = db
     .selectFrom('metric_samples')
     .select((eb) => [
@@ -32,6 +32,7 @@ export async function statsSince(db: Db, flag: string, since: string, metrics?: 
       eb.fn.min<number>('value').as('min'),
       eb.fn.max<number>('value').as('max'),
     ])
+    .where('environment', '=', env)
     .where('flag', '=', flag)
     .where('at', '>=', since);
   if (metrics) {
@@ -49,10 +50,11 @@ export async function statsSince(db: Db, flag: string, since: string, metrics?: 
 }
 
 /** The newest `limit` samples of one metric since `since`, returned oldest first; an aggregate with its `count` and `stddev`. */
-export async function recentSamples(db: Db, flag: string, metric: string, since: string, limit: number) {
+export async function recentSamples(db: Db, env: string, flag: string, metric: string, since: string, limit: number) {
   const rows = await db
     .selectFrom('metric_samples')
     .select(['at', 'value', 'cohort', 'stage', 'count', 'stddev'])
+    .where('environment', '=', env)
     .where('flag', '=', flag)
     .where('metric', '=', metric)
     .where('at', '>=', since)
@@ -64,8 +66,8 @@ export async function recentSamples(db: Db, flag: string, metric: string, since:
 }
 
 /** Distinct metric names with samples since `since`, in name order, after `after`, at most `limit`. */
-export async function metricNamesSince(db: Db, flag: string, since: string, after: string | undefined, limit: number): Promise<string[]> {
-  let q = db.selectFrom('metric_samples').select('metric').distinct().where('flag', '=', flag).where('at', '>=', since);
+export async function metricNamesSince(db: Db, env: string, flag: string, since: string, after: string | undefined, limit: number): Promise<string[]> {
+  let q = db.selectFrom('metric_samples').select('metric').distinct().where('environment', '=', env).where('flag', '=', flag).where('at', '>=', since);
   if (after !== undefined) q = q.where('metric', '>', after);
   const rows = await q.orderBy('metric').limit(limit).execute();
   return rows.map((r) => r.metric);

@@ -45,7 +45,7 @@ export interface Trip {
  * Told of every batch of fresh samples after it is stored (the rollout domain's guardrails,
  * wired in server/services.ts): the samples domain knows nothing of plans or gates.
  */
-export type SampleListener = (samples: JudgedSample[], requestId: string | null) => Promise<Trip[]>;
+export type SampleListener = (env: string, samples: JudgedSample[], requestId: string | null) => Promise<Trip[]>;
 
 /** The statistics a guardrail tripped on (its audit entry carries them too). */
 export interface TripEvidence {
@@ -61,4 +61,4 @@ export interface TripEvidence {
  * The ranges declared for the metrics of these flags (per flag, per metric), read in the samples'
  * transaction: the rollout domain's plans declare them (wired in server/services.ts).
  */
-export type MetricRangePort = (db: Db, flags: string[]) => Promise<Map<string, Map<string, MetricRange>>>;
+export type MetricRangePort = (db: Db, env: string, flags: string[]) => Promise<Map<string, Map<string, MetricRange>>>;

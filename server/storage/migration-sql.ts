@@ -82,3 +82,18 @@ export async function setIntegerWidth(db: Kysely<any>, table: string, column: st
   const seq = identity.rows[0]?.seq;
   if (seq) await sql`ALTER SEQUENCE ${sql.raw(seq)} AS ${sql.raw(type)}`.execute(db);
 }
+
+/** An 8-byte integer column: `bigint` on PostgreSQL (0014's rule), `integer` on SQLite (8 bytes already, and its AUTOINCREMENT needs the name). */
+export function int8(db: Kysely<any>): 'bigint' | 'integer' {
+  return onPg(db) ? 'bigint' : 'integer';
+}
+
+/**
+ * After rows were copied into `table` with their ids: PostgreSQL's identity sequence of `column`
+ * restarts after the largest id, so the next generated one cannot collide. SQLite's
+ * AUTOINCREMENT follows explicit ids by itself: nothing to do there.
+ */
+export async function restartSerial(db: Kysely<any>, table: string, column: string): Promise<void> {
+  if (!onPg(db)) return;
+  await sql`SELECT setval(pg_get_serial_sequence(${table}, ${column}), coalesce(max(${sql.ref(column)}), 0) + 1, false) FROM ${sql.table(table)}`.execute(db);
+}

@@ -5,6 +5,8 @@ import type { SdkKeyKind } from '@switchyard-flags/sdk/api';
 
 /** Booleans are stored as 0/1 integers and JSON as text, so the schema ports to PostgreSQL. */
 export interface FlagTable {
+  /** The environment of this row (migrations/0024): one row per (environment, key). */
+  environment: string;
   key: string;
   description: string;
   owner: string;
@@ -53,6 +55,8 @@ export interface AuditTable {
   request_id: string | null;
   /** What the client sent as X-Request-Id (migration 0013); hashed only when not null. */
   client_request_id?: string | null;
+  /** The environment of a flag action (migration 0024); null for the server's own and older entries. Hashed only when not null. */
+  environment?: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -70,6 +74,8 @@ export interface SdkKeyTable {
   kind: SdkKeyKind;
   /** Secure mode's HMAC secret (hex), null without secure mode; migrations/0020. */
   secure_secret: string | null;
+  /** The one environment the key reads (migrations/0024). */
+  environment: string;
 }
 
 export interface MetaTable {
@@ -78,6 +84,8 @@ export interface MetaTable {
 }
 
 export interface PlanVersionTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   id: Generated<number>;
   flag: string;
   version: number;
@@ -87,6 +95,8 @@ export interface PlanVersionTable {
 }
 
 export interface SignoffTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   id: Generated<number>;
   flag: string;
   plan_version: number;
@@ -108,6 +118,8 @@ export interface SignoffTable {
 }
 
 export interface MetricSampleTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   id: Generated<number>;
   flag: string;
   metric: string;
@@ -125,6 +137,8 @@ export interface MetricSampleTable {
 
 /** Which flags each kill killed (migration 0006). */
 export interface KillMemberTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   kill_id: string;
   flag: string;
 }
@@ -154,6 +168,8 @@ export interface TokenRevocationTable {
 
 /** `flag_usage` (migrations/0003_telemetry.ts): evaluations per flag, stage, served variant and UTC day. */
 export interface FlagUsageTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   flag: string;
   stage: number;
   variant: string;
@@ -164,6 +180,8 @@ export interface FlagUsageTable {
 
 /** `flag_reach` (migrations/0005_reach.ts): merged distinct-user registers per flag, stage and UTC day. */
 export interface FlagReachTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   flag: string;
   stage: number;
   day: string;
@@ -172,6 +190,8 @@ export interface FlagReachTable {
 
 /** `metric_aggregates` (migrations/0007, 0020): running count, mean, M2 (Σ(x − mean)²), min, max per flag, stage run, metric and cohort. */
 export interface MetricAggregateTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   flag: string;
   stage: number;
   /** When the stage run began (the flag's `stage_started_at`, or its creation before the first stage). */
@@ -188,6 +208,8 @@ export interface MetricAggregateTable {
 
 /** `metric_reporters` (migrations/0020): which token subjects sent samples of a stage run's metric. */
 export interface MetricReporterTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   flag: string;
   stage: number;
   since: string;
@@ -198,6 +220,8 @@ export interface MetricReporterTable {
 
 /** `metric_names` (migrations/0007): every metric name a flag reported, for the per-flag cap. */
 export interface MetricNameTable {
+  /** The environment (migrations/0024; existing rows are `production`). */
+  environment: string;
   flag: string;
   metric: string;
   last_seen_at: string;
@@ -224,7 +248,26 @@ export interface LeaseTable {
   expires_at: number;
 }
 
+/** `environments` (migrations/0024): the environments a flag has state in (server/environments/). */
+export interface EnvironmentTable {
+  key: string;
+  name: string;
+  /** The environment's place in the order (`order` in the API). */
+  position: number;
+  protected: number;
+  require_signoff: number;
+  archived: number;
+  archived_at: string | null;
+  archived_by: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+  version: number;
+}
+
 export interface Database {
+  environments: EnvironmentTable;
   replicas: ReplicaTable;
   leases: LeaseTable;
   audit_checkpoints: AuditCheckpointTable;

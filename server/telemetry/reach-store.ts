@@ -18,7 +18,7 @@ const CHUNK = 400;
  * Merges rows into their (flag, stage, day) registers (per-register max) in one transaction;
  * rows of unknown flags are dropped. Returns rows written.
  */
-export async function addReach(storage: StorageLane, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
+export async function addReach(storage: StorageLane, env: string, rows: ReachRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return storage.write(false, async (trx) => {
     // Read, merge, write: on PostgreSQL two replicas flushing the same day at once would each
@@ -26,12 +26,12 @@ export async function addReach(storage: StorageLane, rows: ReachRow[], onRefused
     // (never the audit chain's) serializes reach flushes only; SQLite has one writer.
     await storage.lock(trx, 'reach');
     const keys = [...new Set(rows.map((r) => r.flag))];
-    const limits = await stageLimits(trx, keys, CHUNK);
+    const limits = await stageLimits(trx, env, keys, CHUNK);
     const held = new Map<string, Uint8Array>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const part = keys.slice(i, i + CHUNK);
       const days = [...new Set(rows.map((r) => r.day))];
-      const old = await trx.selectFrom('flag_reach').selectAll().where('flag', 'in', part).where('day', 'in', days).execute();
+      const old = await trx.selectFrom('flag_reach').selectAll().where('environment', '=', env).where('flag', 'in', part).where('day', 'in', days).execute();
       for (const o of old) held.set(`${o.flag}\n${o.stage}\n${o.day}`, o.regs);
     }
     // Reach counts users served `on`: none at stage 0.
@@ -43,8 +43,8 @@ export async function addReach(storage: StorageLane, rows: ReachRow[], onRefused
       if (old) mergeRegs(regs, old);
       await trx
         .insertInto('flag_reach')
-        .values({ flag: r.flag, stage: r.stage, day: r.day, regs: Buffer.from(regs) })
-        .onConflict((oc) => oc.columns(['flag', 'stage', 'day']).doUpdateSet({ regs: Buffer.from(regs) }))
+        .values({ environment: env, flag: r.flag, stage: r.stage, day: r.day, regs: Buffer.from(regs) })
+        .onConflict((oc) => oc.columns(['environment', 'flag', 'stage', 'day']).doUpdateSet({ regs: Buffer.from(regs) }))
         .execute();
     }
     return kept.length;
@@ -52,8 +52,8 @@ export async function addReach(storage: StorageLane, rows: ReachRow[], onRefused
 }
 
 /** One flag's registers merged per stage over the days from `sinceDay` (inclusive) if given. */
-export async function reachOf(db: Db, flag: string, sinceDay?: string): Promise<Map<number, Uint8Array>> {
-  let q = db.selectFrom('flag_reach').select(['stage', 'regs']).where('flag', '=', flag);
+export async function reachOf(db: Db, env: string, flag: string, sinceDay?: string): Promise<Map<number, Uint8Array>> {
+  let q = db.selectFrom('flag_reach').select(['stage', 'regs']).where('environment', '=', env).where('flag', '=', flag);
   if (sinceDay) q = q.where('day', '>=', sinceDay);
   const out = new Map<number, Uint8Array>();
   for (const r of await q.execute()) {

@@ -22,10 +22,10 @@ export const FIRST_WINDOW_S = 60;
 export const MAX_WINDOW_S = 600;
 
 /** The highest stage that exists, per live flag among `keys`. */
-export async function stageLimits(trx: Transaction<Database>, keys: string[], chunk = 400): Promise<Map<string, number>> {
+export async function stageLimits(trx: Transaction<Database>, env: string, keys: string[], chunk = 400): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (let i = 0; i < keys.length; i += chunk) {
-    const rows = await livePlanRows(trx, keys.slice(i, i + chunk));
+    const rows = await livePlanRows(trx, env, keys.slice(i, i + chunk));
     for (const r of rows) out.set(r.key, Math.max(storedPlan(r.plan)?.stages.length ?? 0, r.stage));
   }
   return out;

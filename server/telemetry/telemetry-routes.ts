@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StaleFlagsView, UsageView } from '@switchyard-flags/sdk/api';
 import { routeFor } from '../http/route.js';
+import type { EnvironmentService } from '../environments/environment-service.js';
 import type { TelemetryService } from './telemetry-service.js';
 
 const daysParam = z
@@ -44,14 +45,14 @@ export const staleFlagsViewSchema = z.strictObject({
   flags: z.array(z.strictObject({ key: z.string(), owner: z.string(), createdAt: z.string(), lastEvaluatedAt: z.string().nullable() })),
 }) satisfies z.ZodType<StaleFlagsView>;
 
-const route = routeFor<{ telemetry: TelemetryService }>('telemetry');
+const route = routeFor<{ telemetry: TelemetryService; environments: EnvironmentService }>('telemetry');
 
 /** Evaluation telemetry: usage per stage, and the flags nobody evaluates any more. */
 export const telemetryRoutes = [
   route({
     method: 'get', path: '/api/flags/:key/usage', summary: 'Evaluations SDKs served, per stage (evaluation telemetry)',
     access: { permission: 'read' }, query: usageQuerySchema, response: usageViewSchema,
-    handler: ({ query, params }, { telemetry }) => telemetry.usage(params.key!, query.days),
+    handler: async ({ query, params }, { telemetry, environments }) => telemetry.usage(params.key!, query.days, await environments.scope(params.env)),
   }),
   route({
     method: 'get', path: '/api/stale-flags', summary: 'Live flags not evaluated for N days (candidates for removal)',

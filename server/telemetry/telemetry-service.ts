@@ -1,3 +1,4 @@
+import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import type { StaleFlagsView, StageUsageView, UsageView } from '@switchyard-flags/sdk/api';
 import type { TelemetryCount, TelemetryReach } from '@switchyard-flags/sdk/protocol';
 import { estimateReach, mergeRegs } from '@switchyard-flags/sdk/reach';
@@ -47,7 +48,7 @@ export class TelemetryService implements TelemetrySink {
   private readonly windows: ReportWindows;
   private readonly evalsPerSecond: number;
 
-  constructor(private readonly deps: { db: Db; storage: StorageLane; clock: Clock; log: Logger; evalsPerSecond?: number; onRefused?: OnRefused }) {
+  constructor(private readonly deps: { db: Db; storage: StorageLane; clock: Clock; log: Logger; evalsPerSecond?: number; onRefused?: OnRefused } & EnvDeps) {
     this.db = deps.db;
     this.windows = new ReportWindows(monotonicOf(deps.clock));
     this.evalsPerSecond = deps.evalsPerSecond ?? DEFAULT_EVALS_PER_SECOND;
@@ -122,7 +123,8 @@ export class TelemetryService implements TelemetrySink {
     this.reach = new Map();
     if (sketches.size) {
       try {
-        await addReach(this.deps.storage, [...sketches.values()], this.deps.onRefused);
+        // env: default only (issue 23 envpush)
+        await addReach(this.deps.storage, envOr(this.deps, undefined), [...sketches.values()], this.deps.onRefused);
       } catch (err) {
         this.failure = err;
         for (const [id, row] of sketches) {
@@ -137,7 +139,8 @@ export class TelemetryService implements TelemetrySink {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      return await addUsage(this.deps.storage, [...batch.values()], this.deps.onRefused);
+      // env: default only (issue 23 envpush)
+      return await addUsage(this.deps.storage, envOr(this.deps, undefined), [...batch.values()], this.deps.onRefused);
     } catch (err) {
       this.failure = err;
       // Keep the counts for the next flush rather than lose them to a busy database.
@@ -152,14 +155,15 @@ export class TelemetryService implements TelemetrySink {
     }
   }
 
-  async usage(key: string, days?: number): Promise<FlagUsage> {
-    const flag = await getFlagRow(this.deps.db, key);
+  async usage(key: string, days?: number, scope?: string): Promise<FlagUsage> {
+    const env = envOr(this.deps, scope);
+    const flag = await getFlagRow(this.deps.db, env, key);
     if (!flag) throw new NotFound(`flag "${key}" does not exist`);
     await this.flush(); // read what the SDKs reported, not what the last timer tick wrote
     const since = days === undefined ? undefined : new Date(this.deps.clock().getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
     const plan = parsePlan(flag);
     const stages = new Map<number, StageUsage>();
-    for (const t of await usageOf(this.db, key, since)) {
+    for (const t of await usageOf(this.db, env, key, since)) {
       let s = stages.get(t.stage);
       if (!s) {
         s = { stage: t.stage, percent: stagePercent(plan, t.stage), evaluations: 0, on: 0, off: 0, fallback: 0, users: null, lastEvaluatedAt: null };
@@ -170,7 +174,7 @@ export class TelemetryService implements TelemetrySink {
       s.evaluations += n;
       if (s.lastEvaluatedAt === null || t.lastSeenAt > s.lastEvaluatedAt) s.lastEvaluatedAt = t.lastSeenAt;
     }
-    const reached = await reachOf(this.db, key, since);
+    const reached = await reachOf(this.db, env, key, since);
     const all = new Uint8Array(64);
     for (const [stage, regs] of reached) {
       const s = stages.get(stage);
@@ -191,9 +195,9 @@ export class TelemetryService implements TelemetrySink {
   }
 
   /** Live flags not evaluated for `days` days (never-evaluated flags count once they are that old). */
-  async stale(days: number): Promise<StaleFlags> {
+  async stale(days: number, env?: string): Promise<StaleFlags> {
     await this.flush();
     const cutoff = new Date(this.deps.clock().getTime() - days * DAY_MS).toISOString();
-    return { days, cutoff, flags: await staleFlags(this.db, cutoff) };
+    return { days, cutoff, flags: await staleFlags(this.db, envOr(this.deps, env), cutoff) };
   }
 }

@@ -16,22 +16,22 @@ export interface UsageRow {
 const CHUNK = 400;
 
 /** Adds rows to their (flag, stage, variant, day) totals in one transaction; rows of unknown flags are dropped. Returns rows written. */
-export async function addUsage(storage: StorageLane, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
+export async function addUsage(storage: StorageLane, env: string, rows: UsageRow[], onRefused?: OnRefused): Promise<number> {
   if (!rows.length) return 0;
   return storage.write(false, async (trx) => {
-    const limits = await stageLimits(trx, [...new Set(rows.map((r) => r.flag))], CHUNK);
+    const limits = await stageLimits(trx, env, [...new Set(rows.map((r) => r.flag))], CHUNK);
     const kept = screen(rows, limits, onRefused, (r) => r.variant === 'on');
-    for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, kept.slice(i, i + CHUNK));
+    for (let i = 0; i < kept.length; i += CHUNK) await upsert(trx, env, kept.slice(i, i + CHUNK));
     return kept.length;
   });
 }
 
-async function upsert(trx: Transaction<Database>, rows: UsageRow[]): Promise<void> {
+async function upsert(trx: Transaction<Database>, env: string, rows: UsageRow[]): Promise<void> {
   await trx
     .insertInto('flag_usage')
-    .values(rows.map((r) => ({ flag: r.flag, stage: r.stage, variant: r.variant, day: r.day, count: r.count, last_seen_at: r.lastSeenAt })))
+    .values(rows.map((r) => ({ environment: env, flag: r.flag, stage: r.stage, variant: r.variant, day: r.day, count: r.count, last_seen_at: r.lastSeenAt })))
     .onConflict((oc) =>
-      oc.columns(['flag', 'stage', 'variant', 'day']).doUpdateSet({
+      oc.columns(['environment', 'flag', 'stage', 'variant', 'day']).doUpdateSet({
         count: sql<number>`flag_usage.count + excluded.count`,
         last_seen_at: larger(sql<string>`flag_usage.last_seen_at`, sql<string>`excluded.last_seen_at`),
       }),
@@ -47,10 +47,11 @@ export interface StageVariantTotal {
 }
 
 /** Totals per (stage, variant) of one flag, from `sinceDay` (inclusive) if given. */
-export async function usageOf(db: Db, flag: string, sinceDay?: string): Promise<StageVariantTotal[]> {
+export async function usageOf(db: Db, env: string, flag: string, sinceDay?: string): Promise<StageVariantTotal[]> {
   let q = db
     .selectFrom('flag_usage')
     .select(['stage', 'variant', sql<number>`sum(count)`.as('count'), sql<string>`max(last_seen_at)`.as('lastSeenAt')])
+    .where('environment', '=', env)
     .where('flag', '=', flag);
   if (sinceDay) q = q.where('day', '>=', sinceDay);
   // PostgreSQL sums a bigint column as numeric (a string through pg): read back as a number, as SQLite gives it.
@@ -66,11 +67,11 @@ export interface StaleRow {
 }
 
 /** Live (not archived) flags with no evaluation since `cutoff`, and never-evaluated ones created before it. */
-export async function staleFlags(db: Db, cutoff: string): Promise<StaleRow[]> {
+export async function staleFlags(db: Db, env: string, cutoff: string): Promise<StaleRow[]> {
   // The live flags are the flags domain's (flag-store); this store only knows when each was last evaluated.
-  const lastRows = await db.selectFrom('flag_usage').select(['flag', sql<string>`max(last_seen_at)`.as('last')]).groupBy('flag').execute();
+  const lastRows = await db.selectFrom('flag_usage').select(['flag', sql<string>`max(last_seen_at)`.as('last')]).where('environment', '=', env).groupBy('flag').execute();
   const last = new Map(lastRows.map((r) => [r.flag, r.last]));
-  return (await liveFlagOwners(db)).flatMap((f) => {
+  return (await liveFlagOwners(db, env)).flatMap((f) => {
     const lastEvaluatedAt = last.get(f.key) ?? null;
     const stale = lastEvaluatedAt === null ? f.created_at < cutoff : lastEvaluatedAt < cutoff;
     return stale ? [{ key: f.key, owner: f.owner, createdAt: f.created_at, lastEvaluatedAt }] : [];

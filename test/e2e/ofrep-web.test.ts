@@ -16,8 +16,21 @@ import { browserOrSkip, buildUi, INSTALL_HINT, launch, signIn } from './browser.
 const APP = `
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
-import { createClient, createOfrepClient } from './sdk/src/index.ts';
+// Resolved as an app's bundler resolves them (platform browser): '@switchyard-flags/sdk' is the
+// client-key createClient (browser.ts); '/local' the local evaluator, for a server key.
+import { createClient, createOfrepClient, localStorageCache } from '@switchyard-flags/sdk';
+import { createClient as createLocalClient } from '@switchyard-flags/sdk/local';
 window.seen = [];
+/** Switchyard's browser createClient on a client key: one context, answers over OFREP, kept live by the event stream. */
+window.browserClient = async (url, sdkKey) => {
+  const flags = createClient({ url, sdkKey, context: { key: 'user-1', plan: 'free' }, cache: localStorageCache() });
+  window.events = [];
+  flags.on('change', ({ key }) => window.events.push({ key, value: flags.value(key, undefined, 'fallback') }));
+  flags.on('status', (status) => window.events.push({ status }));
+  window.client = flags;
+  const ok = await flags.ready();
+  return { ok, status: flags.status, checkout: flags.evaluate('checkout-v2'), inbox: flags.value('pro-inbox', { key: 'user-1' }, 'fallback'), stored: JSON.parse(localStorage.getItem('switchyard.answers')) };
+};
 /** Switchyard's browser SDK in client-key mode: answers for one context over OFREP, following its event stream. */
 window.clientMode = async (url, sdkKey) => {
   const flags = createOfrepClient({ url, sdkKey, context: { targetingKey: 'user-1', plan: 'pro' } });
@@ -27,10 +40,10 @@ window.clientMode = async (url, sdkKey) => {
   const ok = await flags.ready();
   return { ok, value: flags.value('checkout-v2', 'fallback'), answer: flags.answer('checkout-v2') };
 };
-/** Switchyard's own browser SDK: the status it settles on, and why. */
+/** Switchyard's local evaluator in a browser (a server key): the status it settles on, and why. */
 window.switchyard = (url, sdkKey) =>
   new Promise((resolve) => {
-    const client = createClient({ url, sdkKey, reconnect: { initialMs: 50, maxMs: 200 } });
+    const client = createLocalClient({ url, sdkKey, reconnect: { initialMs: 50, maxMs: 200 } });
     const settle = (status) => status !== 'initializing' && (resolve({ status, reason: client.statusReason }), client.close());
     client.on('status', settle);
     settle(client.status);
@@ -68,7 +81,7 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
   beforeAll(async () => {
     // Split as an app's bundler splits it: the SDK's refusal diagnosis (diagnose.ts) is a chunk of
     // its own, which the page fetches only after a refused socket (bench/size.mjs counts it out).
-    const bundle = await build({ stdin: { contents: APP, resolveDir: process.cwd(), loader: 'js', sourcefile: 'app.js' }, bundle: true, format: 'esm', platform: 'browser', write: false, minify: true, splitting: true, outdir: '/out', entryNames: 'app' });
+    const bundle = await build({ stdin: { contents: APP, resolveDir: process.cwd(), loader: 'js', sourcefile: 'app.js' }, bundle: true, format: 'esm', platform: 'browser', conditions: ['switchyard-source'], write: false, minify: true, splitting: true, outdir: '/out', entryNames: 'app' });
     const files = new Map(bundle.outputFiles.map((f) => ['/' + path.basename(f.path), f.text]));
     expect([...files.keys()].some((f) => f.startsWith('/diagnose-'))).toBe(true);
     page = http.createServer((req, res) => {
@@ -116,7 +129,7 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     await context.close();
   });
 
-  it("@switchyard-flags/sdk in a browser says status error with the reason, instead of staying initializing, when its origin or its key is refused", async () => {
+  it("@switchyard-flags/sdk/local in a browser says status error with the reason, instead of staying initializing, when its origin or its key is refused", async () => {
     const serverKey = (await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'shop-ssr' } })).body.key;
     const run = async (origin: string, key: string) => {
       const context = await browser.newContext();
@@ -155,6 +168,40 @@ describe.skipIf(!executable)('the OFREP web provider in Chromium, from a page on
     expect(await tab.evaluate(() => (window as any).flags.answer('checkout-v2').reason)).toBe('DISABLED');
     expect(errors).toEqual([]);
     first = null;
+    await context.close();
+  });
+
+  it("@switchyard-flags/sdk's createClient in a browser on a client key serves its one context's answers, the off value after a kill told by the event stream, and its new context's answers after setContext", async () => {
+    await ts.api('POST', '/api/flags/checkout-v2/restore', { as: 'oncall', body: { reason: 'browser client' } });
+    await createFlag(ts, 'pro-inbox', { on: 'new-inbox', off: 'old-inbox' });
+    expect((await putPlan(ts, 'pro-inbox', { cohort: [{ attr: 'plan', op: 'in', values: ['pro'] }], stages: [{ percent: 100 }], reason: 'pro only' })).status).toBe(200);
+    await signAndAdvance(ts, 'pro-inbox');
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(pageOrigin);
+    await tab.waitForFunction(() => typeof (window as any).browserClient === 'function');
+    const first = await tab.evaluate(([url, key]) => (window as any).browserClient(url, key), [ts.url, clientKey] as const);
+    expect(first).toMatchObject({ ok: true, status: 'ready', checkout: { value: 'new-checkout', reason: 'ROLLOUT_IN' }, inbox: 'old-inbox' });
+    // The page's cache keeps the answers and the user key they were for, not the user's attributes.
+    expect(Object.keys(first.stored).sort()).toEqual(['flags', 'targetingKey']);
+    expect(first.stored.targetingKey).toBe('user-1');
+
+    await expect.poll(() => ts.running.services.ofrep.events.size, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect((await ts.api('POST', '/api/flags/checkout-v2/kill', { as: 'oncall', body: { reason: 'browser client kill' } })).status).toBe(200);
+    await tab.waitForFunction(() => (window as any).events.some((c: any) => c.key === 'checkout-v2' && c.value === 'old-checkout'), undefined, { timeout: 10_000 });
+    expect(await tab.evaluate(() => (window as any).client.evaluate('checkout-v2').reason)).toBe('KILLED');
+
+    // A sign-in: the same user on the pro plan. The client asks again, and only its answers move.
+    const after = await tab.evaluate(async () => {
+      const c = (window as any).client;
+      (window as any).events.length = 0;
+      await c.setContext({ key: 'user-1', plan: 'pro' });
+      return { inbox: c.evaluate('pro-inbox'), events: (window as any).events, status: c.status };
+    });
+    expect(after).toEqual({ inbox: { value: 'new-inbox', reason: 'ROLLOUT_IN', flagVersion: expect.any(Number) }, events: [{ key: 'pro-inbox', value: 'new-inbox' }], status: 'ready' });
+    expect(errors).toEqual([]);
     await context.close();
   });
 

@@ -1,5 +1,6 @@
 /**
- * The fail-safe lease in the browser build: Chromium loads the built SDK bundle (sdk/dist, as an
+ * The fail-safe lease in a browser (the local evaluator, `@switchyard-flags/sdk/local`: the lease
+ * is a flag state's, which only a server key gets): Chromium loads the built SDK (sdk/dist, as an
  * app's bundler would ship it) from a page on the proxy's origin, connects through the proxy
  * with the browser's own WebSocket, and the test cuts the path.
  */
@@ -7,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { Client, createClient } from '@switchyard-flags/sdk';
+import type { Client, createClient } from '@switchyard-flags/sdk/local';
 import { createFlag, type TestServer } from '../helpers/server.js';
 import { issueSdkKey, startProxy, type Proxy } from '../helpers/push-client.js';
 import { putPlan, signAndAdvance } from '../rollout-fixtures.js';
@@ -53,7 +54,7 @@ describeInBrowser('the SDK browser build: fail-safe lease', (suite) => {
       return route.fulfill({ contentType: 'text/javascript', body: fs.readFileSync(file, 'utf8') });
     });
     await page.goto(`${proxy.url}/`);
-    await page.addScriptTag({ type: 'module', content: "import { createClient } from '/lease-test/index.js'; window.createClient = createClient;" });
+    await page.addScriptTag({ type: 'module', content: "import { createClient } from '/lease-test/local.js'; window.createClient = createClient;" });
     await page.waitForFunction(() => typeof (window as unknown as Window).createClient === 'function');
     return page;
   }

@@ -124,7 +124,7 @@ describeInBrowser('admin UI: evaluation usage and stale flags', (suite) => {
     const { db } = ts.running.storage;
     const daysAgo = (d: number) => new Date(Date.now() - d * DAY_MS).toISOString();
     await db.updateTable('flags').set({ created_at: daysAgo(40) }).where('key', 'in', ['legacy-banner', 'old-prompt']).execute();
-    await db.insertInto('flag_usage').values({ flag: 'old-prompt', stage: 0, variant: 'off', day: daysAgo(35).slice(0, 10), count: 12, last_seen_at: daysAgo(35) }).execute();
+    await db.insertInto('flag_usage').values({ environment: 'production', flag: 'old-prompt', stage: 0, variant: 'off', day: daysAgo(35).slice(0, 10), count: 12, last_seen_at: daysAgo(35) }).execute();
     const stale = await ok(ts, 'GET', '/api/stale-flags?days=30', ['viewer', 'v']);
     expect(stale.flags.map((f: { key: string }) => f.key)).toEqual(['legacy-banner', 'old-prompt']);
 
