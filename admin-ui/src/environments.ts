@@ -6,15 +6,9 @@
 import { ApiFailure, get } from './api.js';
 import { currentEnv } from './place.js';
 
-export interface Environment {
-  key: string;
-  name: string;
-  order: number;
-  protected: boolean;
-  requireSignoff: boolean;
-  archived: boolean;
-  version: number;
-}
+import type { Environment } from './types.js';
+
+export type { Environment };
 
 const byOrder = (a: Environment, b: Environment) => a.order - b.order || a.key.localeCompare(b.key);
 

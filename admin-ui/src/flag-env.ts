@@ -3,16 +3,10 @@
  * the default environment's state, and `environments: {<env>: {stage, percent, killed, paused,
  * planVersion}}` for every environment; the flag page of another environment shows that one's.
  */
-import type { FlagListItem, FlagView, PlanView } from './types.js';
+import type { FlagEnvironmentState, FlagListItem, FlagView, PlanView } from './types.js';
 
 /** One environment's state of a flag, as `GET /api/flags` carries it. */
-export interface EnvState {
-  stage: number;
-  percent: number;
-  killed: boolean;
-  paused: boolean;
-  planVersion: number;
-}
+export type EnvState = FlagEnvironmentState;
 
 export type WithEnvs<T> = T & { environments?: Record<string, EnvState> };
 
