@@ -3,7 +3,7 @@
  * (`waitMs`), so the dialog can say how far the change reached.
  */
 import { post } from '../../api.js';
-import { inEnvTitle } from '../../environments.js';
+import { environments, inEnvTitle } from '../../environments.js';
 import { currentEnv, flagPath } from '../../place.js';
 import type { ActionSpec } from './action-spec.js';
 import { audience, pct, stageLabel, valueText } from '../../format.js';
@@ -135,7 +135,8 @@ export function signoffSpec(f: FlagView, plan: Plan | null, gates: GatesView | n
 
 export function archiveSpec(f: FlagView): ActionSpec {
   return {
-    title: `Archive ${f.key}`,
+    // The flag's own, shared by every environment: the dialog says so when there are several.
+    title: `Archive ${f.key}${environments.active.length > 1 ? ' in every environment' : ''}`,
     intro: `${f.key} leaves the flag list and every SDK: apps then get the fallback value they pass in code. Its audit history stays. Only an admin can bring it back (Unarchive).`,
     fieldLabel: 'Reason (recorded in the audit trail)',
     submitLabel: 'Archive flag',
