@@ -4,6 +4,7 @@
  * task runs it; only the latest run's answer is ever rendered.
  */
 import { ApiFailure, get, query } from '../../api.js';
+import { environments } from '../../environments.js';
 import { flagPath } from '../../place.js';
 import type { AuditEntry, FlagView, GatesView, MetricsView, PlanView, SignoffsView } from '../../types.js';
 import { flagInEnv } from '../../flag-env.js';
@@ -39,7 +40,8 @@ export async function loadFlagPage(env: string | null, key: string, signal?: Abo
     read<PlanView>('plan'),
     read<GatesView>('gates'),
     read<SignoffsView>('signoffs'),
-    read<MetricsView>('metrics'),
+    // Metric series have no copy per environment yet: the default environment's are read on its old route.
+    optional(get<MetricsView>(flagPath(key, 'metrics', env === environments.defaultKey ? null : env), signal)),
     loadHistory(env, key, null, signal).catch((e: unknown): History => {
       if (signal?.aborted) throw e;
       return { entries: [], next: null, problem: (e as Error).message };
