@@ -134,4 +134,16 @@ describeInBrowser('admin UI: environments', (suite) => {
       await page.context().close();
     }
   });
+
+  it('an environment the server does not have shows no flag state under its name, and says so', async () => {
+    const { page, errors } = await signIn(browser, ts, 'viewer', 'vera', `#/env/qa/flags/${KEY}`);
+    await page.getByRole('heading', { level: 1, name: 'No environment "qa"' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Kill switch' }).count()).toBe(0);
+    await page.getByTestId('env-switcher').getByText('There is no environment "qa". Choose one.').waitFor();
+    await page.getByLabel('Environment', { exact: true }).selectOption('staging');
+    await expect.poll(() => hashOf(page)).toBe(`#/env/staging/flags/${KEY}`);
+    await page.getByRole('heading', { level: 1, name: KEY }).waitFor();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -168,6 +168,15 @@ export class SyApp extends SyElement {
       </div>`;
     }
     const r = this.route;
+    const env = r.env ? environments.get(r.env) : undefined;
+    if (r.env && environments.list !== null && (!env || env.archived)) {
+      // Never show the default environment's state under another's name.
+      return html`<div class="card center stack" role="alert">
+        <h1>No environment "${r.env}"</h1>
+        <p>${env ? 'It is archived.' : 'The server has no environment by that key.'} Choose one in the switcher above, or
+          <a href=${link('/flags', null)}>go to the flags of the default environment</a>.</p>
+      </div>`;
+    }
     switch (r.page) {
       case 'flag':
         return html`<sy-flag-page .session=${s} .env=${r.env} .flagKey=${r.key}></sy-flag-page>`;
