@@ -84,6 +84,11 @@ export class SyFlagPage extends SyElement {
 
   private readonly reload = () => store.touch(this.flagKey);
 
+  /** The server's preview evaluates the default environment's plan only: it is shown there alone. */
+  private isDefaultEnv(): boolean {
+    return this.env === null || this.env === environments.defaultKey;
+  }
+
   private get place(): string {
     return `${this.env ?? ''}\n${this.flagKey}`;
   }
@@ -154,7 +159,7 @@ export class SyFlagPage extends SyElement {
     if (problem && !d) return html`${crumb}<p class="notice error" role="alert">${problem}</p>`;
     if (!d) return html`<p class="muted" role="status">Loading ${this.flagKey}…</p>`;
     // The stream may already carry a newer state than the last read (a kill shows at once).
-    const f = (this.env === null || this.env === environments.defaultKey ? store.flag(d.key, d.flag) : undefined) ?? d.flag;
+    const f = (this.isDefaultEnv() ? store.flag(d.key, d.flag) : undefined) ?? d.flag;
     const live = !f.archived;
     return html`
       ${crumb}
@@ -175,7 +180,7 @@ export class SyFlagPage extends SyElement {
         <div class="stack" style="gap:1.1rem">
           <sy-flag-details .flag=${f} .session=${this.session} @sy-open-action=${this.open} @sy-conflict=${this.onConflict}
             @sy-flag-saved=${this.reload}></sy-flag-details>
-          ${live ? html`<sy-rollout-preview .flag=${f} .plan=${d.plan?.plan ?? null}></sy-rollout-preview>` : nothing}
+          ${live && this.isDefaultEnv() ? html`<sy-rollout-preview .flag=${f} .plan=${d.plan?.plan ?? null}></sy-rollout-preview>` : nothing}
         </div>
       </div>
       <sy-action-dialog @sy-action-done=${this.reload} @sy-action-failed=${this.reload} @sy-conflict=${this.onConflict}></sy-action-dialog>
