@@ -122,7 +122,7 @@ async function runSize(n, sdkPath) {
 
     // 2. Switchyard: real SDK clients, kills over HTTP. The tracker's `sent` (called just before the
     // send loop) is wrapped to time the server's own part: request -> commit -> first socket write.
-    const tracker = server.running.push.sdk.deps.tracker;
+    const tracker = server.running.push.sdk.deps.push.tracker;
     const sentAt = new Map();
     const sent = tracker.sent.bind(tracker);
     tracker.sent = (since, version, keys) => (sentAt.set(version, nowMs()), sent(since, version, keys));

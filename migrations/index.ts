@@ -20,6 +20,7 @@ import * as m0021 from './0021_sdk_key_secure_mode.js';
 import * as m0022 from './0022_checkpoint_prev.js';
 import * as m0023 from './0023_shared_limits.js';
 import * as m0024 from './0024_environments.js';
+import * as m0025 from './0025_sessions.js';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0022_checkpoint_prev': m0022,
   '0023_shared_limits': m0023,
   '0024_environments': m0024,
+  '0025_sessions': m0025,
 };

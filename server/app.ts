@@ -9,6 +9,8 @@ import { checkpointRoutes } from './audit/checkpoint-routes.js';
 import { actorOf, authenticate, requireRole, type Authenticator } from './auth/auth-middleware.js';
 import { sdkKeyRoutes } from './auth/sdk-key-routes.js';
 import { tokenRoutes } from './auth/token-routes.js';
+import { oidcRoutes } from './auth/oidc-routes.js';
+import { sessionRoutes } from './auth/session-routes.js';
 import type { Db } from './storage/schema.js';
 import { AppError, NotFound, errorHandler } from './errors.js';
 import { flagRoutes } from './flags/flag-routes.js';
@@ -22,6 +24,7 @@ import { pushRoutes } from './push/push-routes.js';
 import { sampleBodyParser, sampleRoutes } from './samples/sample-routes.js';
 import { DEFAULT_INGEST_IN_FLIGHT, ingestAdmission } from './samples/sample-admission.js';
 import { rolloutRoutes } from './rollout/rollout-routes.js';
+import { promotionRoutes } from './rollout/promotion-routes.js';
 import type { Services } from './services.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { openApiDocument } from './openapi/openapi-document.js';
@@ -52,10 +55,14 @@ export const routeTable: readonly Route<RouteDeps>[] = [
   ...rolloutRoutes,
   // The environment-scoped copies of the flag routes (issue 23): /api/envs/:env/flags/:key/...
   ...scopedCopies<RouteDeps>([...killRoutes, ...pushRoutes, ...telemetryRoutes, ...rolloutRoutes]),
+  // Promotion between environments and the compare board (its example promotes production's plan into staging).
+  ...promotionRoutes,
   ...auditRoutes,
   ...checkpointRoutes,
   ...sdkKeyRoutes,
   ...tokenRoutes,
+  ...sessionRoutes,
+  ...oidcRoutes,
   ...healthRoutes,
   ...scrapeRoutes,
   ...openApiRoutes,

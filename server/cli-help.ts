@@ -17,7 +17,7 @@ export const HELP: Record<string, string> = {
   Configured by the environment (the README's configuration table says more), default in brackets:
 ${VARIABLES}
 `,
-  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b] [--init]
+  token: `usage: switchyard token --sub <name> --role <role> [--ttl 8h] [--flags a,b] [--env staging,development] [--init]
 
   Prints a signed user token for the server on DATA_DIR (signed with SECRET_FILE, default
   DATA_DIR/secret). Refuses when that secret does not exist: no server would accept the token.
@@ -25,9 +25,10 @@ ${VARIABLES}
   --role <role>   one of: ${ROLES.join(', ')}
   --ttl <d>       lifetime, e.g. 30m, 8h, 7d (default 8h; at most MAX_TOKEN_TTL, 30d by default)
   --flags <a,b>   role metrics only: the flags the token may report samples for (others get 403)
+  --env <a,b>     role metrics only: the environments the token may report samples for (others get 403)
   --init          create the secret (0600) when there is none, for a server not started yet
 `,
-  'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client]
+  'sdk-key': `usage: switchyard sdk-key --name <service> [--kind server|client] [--env <environment>]
 
   Creates an SDK key in the database serve uses (DATABASE_URL's PostgreSQL, else DATA_DIR's
   SQLite) and prints it (shown once; only its hash is kept).
@@ -35,17 +36,20 @@ ${VARIABLES}
   --kind <kind>     server (default): a backend, reads full flag states (/sdk/flags, /sdk/stream);
                     client: a browser or mobile app, gets only answers evaluated for the context
                     it sends (OFREP), refused on the full-state routes
+  --env <env>       the one environment the key belongs to (default DEFAULT_ENVIRONMENT)
 `,
-  kill: `usage: switchyard kill <flag> --reason "..." [--url URL]
+  kill: `usage: switchyard kill <flag> --reason "..." [--env <environment>] [--url URL]
 
   Kills a flag on a running server. The token comes from SWITCHYARD_TOKEN.
   --reason "..."  why (recorded in the audit trail)
+  --env <env>     in this environment only (default: the server's DEFAULT_ENVIRONMENT)
   --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
 `,
-  restore: `usage: switchyard restore <flag> --reason "..." [--url URL]
+  restore: `usage: switchyard restore <flag> --reason "..." [--env <environment>] [--url URL]
 
   Restores a killed flag on a running server. The token comes from SWITCHYARD_TOKEN.
   --reason "..."  why (recorded in the audit trail)
+  --env <env>     in this environment only (default: the server's DEFAULT_ENVIRONMENT)
   --url URL       the server (default SWITCHYARD_URL, else http://127.0.0.1:$PORT)
 `,
   backup: `usage: switchyard backup <file>

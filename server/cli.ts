@@ -10,7 +10,7 @@ import { migrate } from './storage/migrator.js';
 import { openSqlite } from './storage/sqlite.js';
 import { openAuditSource, openCliDatabase } from './cli-database.js';
 import { isRole, ROLES } from './auth/roles.js';
-import { issueToken, loadSecretFile, MAX_SCOPED_FLAGS, parseTtl, subjectProblem } from './auth/tokens.js';
+import { ENV_KEY, issueToken, loadSecretFile, MAX_SCOPED_ENVS, MAX_SCOPED_FLAGS, parseTtl, subjectProblem } from './auth/tokens.js';
 import { createServices } from './services.js';
 import { findSdkKey } from './auth/sdk-keys.js';
 import { LocalChangeBus } from './changes.js';
@@ -54,7 +54,7 @@ async function serve(): Promise<void> {
 async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' }, init: { type: 'boolean', default: false } },
+    options: { sub: { type: 'string' }, role: { type: 'string' }, ttl: { type: 'string', default: '8h' }, flags: { type: 'string' }, env: { type: 'string' }, init: { type: 'boolean', default: false } },
   });
   const sub = need(values.sub, '--sub');
   const subProblem = subjectProblem(sub);
@@ -62,6 +62,7 @@ async function token(args: string[]): Promise<void> {
   const role = need(values.role, '--role');
   if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of: ${ROLES.join(', ')}`);
   const flags = values.flags === undefined ? undefined : scopedFlags(values.flags, role);
+  const envs = values.env === undefined ? undefined : scopedEnvs(values.env, role);
   const config = configFromEnv();
   let ttl: number;
   try {
@@ -77,7 +78,7 @@ async function token(args: string[]): Promise<void> {
     );
   }
   const { secret } = loadSecretFile(config.secretFile);
-  process.stdout.write((await issueToken(secret, sub, role, ttl, flags ? { flags } : {})) + '\n');
+  process.stdout.write((await issueToken(secret, sub, role, ttl, { ...(flags ? { flags } : {}), ...(envs ? { envs } : {}) })) + '\n');
 }
 
 /** `--flags a,b`: the flags a metrics token may report for (its `flags` claim). */
@@ -91,35 +92,58 @@ function scopedFlags(list: string, role: string): string[] {
   return flags;
 }
 
+/** `--env staging,development`: the environments a metrics token may report for (its `envs` claim, issue 23). */
+function scopedEnvs(list: string, role: string): string[] {
+  if (role !== 'metrics') throw new UsageError(`--env limits a metrics token to some environments; it does not apply to role "${role}"`);
+  const envs = [...new Set(list.split(',').map((e) => e.trim()).filter(Boolean))];
+  const bad = envs.find((e) => !ENV_KEY.test(e));
+  if (envs.length === 0 || envs.length > MAX_SCOPED_ENVS || bad !== undefined) {
+    throw new UsageError(`--env takes 1 to ${MAX_SCOPED_ENVS} environment keys separated by commas${bad !== undefined ? `; "${bad}" is not an environment key` : ''}`);
+  }
+  return envs;
+}
+
 async function sdkKey(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, kind: { type: 'string', default: 'server' } } });
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, kind: { type: 'string', default: 'server' }, env: { type: 'string' } } });
   const name = need(values.name, '--name');
+  const env = values.env === undefined ? undefined : envKey(values.env);
   const kind = values.kind;
   if (kind !== 'server' && kind !== 'client') throw new UsageError(`--kind is "server" (a backend: full flag states) or "client" (a browser or mobile app: evaluated answers only), not "${kind}"`);
   const config = configFromEnv();
   const opened = openCliDatabase(config, false);
   try {
     await migrate(opened.db);
-    const services = createServices({ storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
-    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name, kind);
+    const services = createServices({ defaultEnvironment: config.defaultEnvironment, storage: opened, clock: systemClock, bus: new LocalChangeBus(), log: createLogger('silent') });
+    const scope = await services.environments.scope(env).catch(() => {
+      throw new UsageError(`--env "${env}": no such environment (GET /api/environments lists them)`);
+    });
+    const created = await services.sdkKeys.create({ sub: `cli:${os.userInfo().username}`, role: 'admin', requestId: null }, name, kind, false, scope);
     process.stdout.write(created.key + '\n');
   } finally {
     await opened.close();
   }
 }
 
+/** `--env`: an environment key, or one line saying what one looks like. */
+function envKey(env: string): string {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(env)) throw new UsageError(`--env "${env}" is not an environment key (a lower-case letter, then up to 31 lower-case letters, digits or -), e.g. --env staging`);
+  return env;
+}
+
 async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { reason: { type: 'string' }, url: { type: 'string' } },
+    options: { reason: { type: 'string' }, url: { type: 'string' }, env: { type: 'string' } },
   });
   const flag = need(positionals[0], 'flag key');
+  const env = values.env === undefined ? undefined : envKey(values.env);
   const reason = need(values.reason, '--reason');
   const base = values.url ?? process.env.SWITCHYARD_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
   const tok = need(process.env.SWITCHYARD_TOKEN, 'SWITCHYARD_TOKEN in the environment');
   if (!URL.canParse(base)) throw new UsageError(`--url (or SWITCHYARD_URL) "${base}" is not a URL; e.g. http://127.0.0.1:8080`);
-  const res = await fetch(new URL(`/api/flags/${encodeURIComponent(flag)}/${action}`, base), {
+  const where = env === undefined ? '/api' : `/api/envs/${env}`;
+  const res = await fetch(new URL(`${where}/flags/${encodeURIComponent(flag)}/${action}`, base), {
     method: 'POST',
     headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ reason }),
@@ -136,7 +160,7 @@ async function killOrRestore(action: 'kill' | 'restore', args: string[]): Promis
     return;
   }
   const state = body.killed ? `killed (serving its off value) by ${String(body.killedBy)}` : 'live (restored)';
-  process.stdout.write(`${flag}: ${state}${body.changed === false ? ' — it already was' : ''}\n`);
+  process.stdout.write(`${flag}${env === undefined ? '' : ` in ${env}`}: ${state}${body.changed === false ? ' — it already was' : ''}\n`);
 }
 
 async function backup(args: string[]): Promise<void> {

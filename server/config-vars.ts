@@ -3,6 +3,8 @@ import { AUDIENCE } from './auth/tokens.js';
 import { DEFAULT_HEARTBEAT_MS } from './flags/flag-service.js';
 import { parseAllowlist, staticRefusal, type AllowEntry } from './rollout/webhook-destination.js';
 import { MIN_WEBHOOK_SECRET } from './rollout/webhook-signature.js';
+import { parseRoleMap } from './auth/oidc-roles.js';
+import { ROLES, type Role } from './auth/roles.js';
 import { baseUrl, DAY, duration, file, int, list, oneOf, parsedBy, secret, text, url, type Parser } from './config-parsers.js';
 
 /** The values read so far (variables are read in the order of VARS), for defaults and checks that depend on others. */
@@ -32,6 +34,13 @@ const v = <T>(d: ConfigVar<T>): ConfigVar<T> => d;
 const opt = <T>(d: Omit<ConfigVar<T | undefined>, 'dflt' | 'shown'> & { parse: Parser<T>; shown?: string }): ConfigVar<T | undefined> => ({ dflt: undefined, shown: '—', ...d });
 const under = (name: string) => (c: SoFar) => path.join(c.dataDir as string, name);
 const half = (n: number) => Math.max(1, Math.ceil(n / 2));
+/** An OIDC issuer: https, or http on a loopback address only (a provider on this machine, as in the tests). */
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+function issuerProblem(u: string): string | undefined {
+  const url = new URL(u);
+  if (url.protocol === 'https:' || LOOPBACK.test(url.hostname)) return undefined;
+  return `OIDC_ISSUER must be an https URL (plain http only on a loopback address), got "${u}"`;
+}
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export const VARS = {
@@ -103,4 +112,25 @@ export const VARS = {
     env: 'DEFAULT_ENVIRONMENT', parse: text, dflt: 'production', shown: '`production`', help: 'the environment every route without /api/envs/:env acts in',
     check: (e) => (/^[a-z][a-z0-9-]{0,31}$/.test(e) ? undefined : `DEFAULT_ENVIRONMENT "${e}" is not an environment key (a lower-case letter, then up to 31 lower-case letters, digits or -)`),
   }),
+  oidcIssuer: opt({
+    env: 'OIDC_ISSUER', parse: url(/^https?:$/, 'the https URL of your identity provider (its issuer)'), help: 'sign in to the admin UI with this OpenID provider (needs OIDC_CLIENT_ID, PUBLIC_URL)',
+    check: (iss, c) => {
+      if (iss === undefined) return undefined;
+      if (c.oidcClientId === undefined) return 'OIDC_ISSUER is set but OIDC_CLIENT_ID is not: register Switchyard with the provider and set its client id';
+      if (c.publicUrl === undefined) return 'OIDC_ISSUER needs PUBLIC_URL: the redirect URI registered with the provider is PUBLIC_URL/auth/callback';
+      if (Object.keys(c.oidcRoleMap as object).length === 0 && c.oidcDefaultRole === undefined) return 'OIDC_ISSUER is set but neither OIDC_ROLE_MAP nor OIDC_DEFAULT_ROLE is: every sign-in would be refused';
+      return issuerProblem(iss);
+    },
+  }),
+  oidcClientId: opt({ env: 'OIDC_CLIENT_ID', parse: text, help: 'the client id Switchyard is registered under at the provider' }),
+  oidcClientSecret: opt({ env: 'OIDC_CLIENT_SECRET', parse: text, help: 'its client secret (unset: a public client, PKCE alone)' }),
+  oidcScopes: v({
+    env: 'OIDC_SCOPES', parse: text, dflt: 'openid profile email', shown: '`openid profile email`', help: 'the scopes asked for at sign-in',
+    check: (s) => (s.split(/\s+/).includes('openid') ? undefined : `OIDC_SCOPES must include openid, got "${s}"`),
+  }),
+  oidcRoleClaim: v({ env: 'OIDC_ROLE_CLAIM', parse: text, dflt: 'groups', shown: '`groups`', help: 'the claim (a dotted path, e.g. realm_access.roles) roles are mapped from' }),
+  oidcRoleMap: v<Record<string, Role>>({ env: 'OIDC_ROLE_MAP', parse: parsedBy(parseRoleMap), dflt: {}, shown: '—', help: 'JSON (or @file) claim value → role, e.g. {"sy-admins":"admin"}; the highest wins' }),
+  oidcDefaultRole: opt({ env: 'OIDC_DEFAULT_ROLE', parse: oneOf(ROLES) as Parser<Role>, help: 'the role of a user no rule maps (unset: such a sign-in is refused)' }),
+  sessionTtlSeconds: v({ env: 'SESSION_TTL', parse: duration(30 * DAY), dflt: 12 * 3600, shown: '`12h`', help: 'the longest an admin UI session lasts' }),
+  sessionIdleTimeoutSeconds: v({ env: 'SESSION_IDLE_TIMEOUT', parse: duration(30 * DAY), dflt: 2 * 3600, shown: '`2h`', help: 'a session unused this long ends' }),
 };

@@ -10,6 +10,9 @@ import { createAuthenticator } from './auth/auth-middleware.js';
 import { authFailureLimiter } from './auth/shared-auth-limiter.js';
 import { clientAddressResolver, parseTrustedProxies } from './auth/client-address.js';
 import { createTokenVerifier, issueToken, loadSecretFile } from './auth/tokens.js';
+import { sessionOfJti } from './auth/session-auth.js';
+import type { OidcSettings } from './auth/oidc-client.js';
+import type { RoleMapping } from './auth/oidc-roles.js';
 import { RevocationList } from './auth/revocation-list.js';
 import { LocalChangeBus, type ChangeBus } from './changes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -31,6 +34,7 @@ import { attachPushServer, type PushServer } from './push/push-server.js';
 import { ConnectionGuard } from './push/connection-guard.js';
 import { StreamBudget, type StreamKind } from './push/stream-budget.js';
 import { createServices, type Services } from './services.js';
+import { exportSourceOf } from './audit/audit-export.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { Drain } from './drain.js';
 import { Jobs } from './jobs.js';
@@ -144,7 +148,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
     // A database several servers share: every replica hears every other's commits (LISTEN/NOTIFY, server/cluster/).
     const cluster = storage.clusterUrl
-      ? life.use('cluster', await startCluster({ defaultEnvironment: config.defaultEnvironment, db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
+      ? life.use('cluster', await startCluster({ db: storage.db, databaseUrl: storage.clusterUrl, log, name: config.replicaName, heartbeatMs: config.replicaHeartbeatMs }), (c) => c.close())
       : undefined;
     step('cluster');
     const bus: ChangeBus = cluster?.bus ?? new LocalChangeBus();
@@ -165,6 +169,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const limits = life.use('limits', storage.openLimits(), (l) => l.close());
     step('limits');
     const services = createServices({
+      auditExport: exportSourceOf(storage, config.databaseUrl),
       limits,
       revocations,
       storage,
@@ -190,6 +195,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       eventStreamsPerKey: config.maxConnectionsPerKey,
       heartbeatMs: config.heartbeatMs,
       signingSecret: secret,
+      sessions: { ttlSeconds: config.sessionTtlSeconds, idleSeconds: config.sessionIdleTimeoutSeconds },
+      ...(config.oidcIssuer ? { oidc: oidcOf(config) } : {}),
       onTelemetryRefused: (reason, n) => prometheus.telemetryRefused.inc({ reason }, n),
       defaultEnvironment: config.defaultEnvironment,
     });
@@ -222,6 +229,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       authFailureLimiter(config.authFailureLimit, limits, () => services.clock().getTime(), (err) => log.warn({ err }, 'limits: failed authentications could not be counted in PostgreSQL; counted in this replica only')),
       clientAddressResolver(trustedProxies),
       (claims) => revocations.isRevoked(claims),
+      services.oidc?.auth,
+    );
+    // A provider down at start is a warning: sign-in retries discovery, sessions and tokens keep working.
+    services.oidc?.client.discover().then(
+      () => log.info({ issuer: config.oidcIssuer }, 'oidc: identity provider discovered'),
+      (err: unknown) => log.warn({ err: { message: (err as Error).message } }, `oidc: the identity provider ${config.oidcIssuer} is unreachable; sign-in will retry it (break-glass: docs/runbook.md section 17)`),
     );
     const app = createApp({ db: storage.db, services, authenticator, log, adminUiDir: adminUiDir(), prometheus, metricsToken: config.metricsToken, checkpoints, health, allowedOrigins: config.allowedOrigins });
     await services.push.start();
@@ -258,7 +271,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log,
       onFanout: (s) => prometheus.pushFanout.observe(s),
       telemetry: services.telemetry,
-      isRevoked: (claims) => revocations.isRevoked(claims),
+      // A session's stream (jti "session:<id>") ends with its session; a token's with its revocation.
+      isRevoked: (claims) => {
+        const session = sessionOfJti(claims.jti);
+        return session === undefined ? revocations.isRevoked(claims) : services.sessions.ended(session);
+      },
       budget,
       onUnresponsive: () => prometheus.sdkUnresponsive.inc(),
       onUpgradeRefused: () => prometheus.upgradesRefused.inc(),
@@ -296,7 +313,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const jobs = new Jobs({ log, isLeader: runsJobs, observe: (job, seconds, failed) => prometheus.jobRan(job, seconds, failed) });
     life.defer('jobs', () => jobs.stop());
     if (cluster) {
-      await cluster.attach(services.push.tracker, config.publicUrl ?? url, jobs, budget);
+      await cluster.attach(services.push, config.publicUrl ?? url, jobs, budget);
       log.info({ replica: cluster.name, id: cluster.id }, 'cluster: replica registered');
     }
     step('cluster-attach');
@@ -378,4 +395,12 @@ async function listenMetrics(listen: string, prometheus: Prometheus, log: Logger
   });
   log.info({ listen }, 'metrics listening');
   return server;
+}
+
+/** The sign-in settings of a configuration with OIDC_ISSUER (config-vars.ts checked the rest is there). */
+function oidcOf(config: Config): { settings: OidcSettings; mapping: RoleMapping } {
+  return {
+    settings: { issuer: config.oidcIssuer!, clientId: config.oidcClientId!, clientSecret: config.oidcClientSecret, scopes: config.oidcScopes, publicUrl: config.publicUrl! },
+    mapping: { claim: config.oidcRoleClaim, map: config.oidcRoleMap, defaultRole: config.oidcDefaultRole },
+  };
 }

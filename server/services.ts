@@ -1,5 +1,6 @@
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditService } from './audit/audit-service.js';
+import type { ExportSource } from './audit/audit-export.js';
 import { SdkKeyService } from './auth/sdk-keys.js';
 import { TokenRevocationService } from './auth/token-revocations.js';
 import type { RevocationList } from './auth/revocation-list.js';
@@ -16,6 +17,7 @@ import { SampleService, type SampleLimits } from './samples/sample-service.js';
 import { Guardrails } from './rollout/guardrails.js';
 import { metricRanges } from './rollout/metric-ranges.js';
 import { PlanService } from './rollout/plan-service.js';
+import { PromotionService } from './rollout/promotion-service.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
 import { RolloutService } from './rollout/rollout-service.js';
 import { SignoffLapses } from './rollout/signoff-evidence.js';
@@ -28,6 +30,11 @@ import { FALLBACK_ENVIRONMENT } from './environments/default-environment.js';
 import { EnvironmentService } from './environments/environment-service.js';
 import { fillEnvironment } from './flags/flag-environment-rows.js';
 import type { LimitStores } from './limits/limit-stores.js';
+import { SessionService, type SessionSettings } from './auth/session-service.js';
+import { OidcSignIn } from './auth/oidc-sign-in.js';
+import type { OidcSettings } from './auth/oidc-client.js';
+import type { RoleMapping } from './auth/oidc-roles.js';
+import crypto from 'node:crypto';
 
 export interface ServiceDeps {
   /** The database: its Kysely handle, write gate, locks (server/storage/). */
@@ -63,6 +70,12 @@ export interface ServiceDeps {
   heartbeatMs?: number;
   /** DEFAULT_ENVIRONMENT: what every route without `/api/envs/:env` acts in (`production` unless set). */
   defaultEnvironment?: string;
+  /** SESSION_TTL and SESSION_IDLE_TIMEOUT (default 12 h and 2 h). */
+  sessions?: SessionSettings;
+  /** Sign-in with an identity provider (OIDC_*), when configured. */
+  oidc?: { settings: OidcSettings; mapping: RoleMapping };
+  /** Where an audit export's worker thread reads (server/audit/audit-export.ts); unset: the main thread reads. */
+  auditExport?: ExportSource;
 }
 
 export interface Services {
@@ -75,6 +88,8 @@ export interface Services {
   /** Revoked user tokens (POST /api/tokens/revoke, `switchyard revoke-token`). */
   tokens: TokenRevocationService;
   plans: PlanService;
+  /** Promotion of a plan from one environment to another, and the compare board (issue 23). */
+  promotions: PromotionService;
   rollouts: RolloutService;
   /** Metric samples reported by the app (not Prometheus metrics: those are server/observability/). */
   samples: SampleService;
@@ -90,6 +105,10 @@ export interface Services {
   retention: Retention;
   /** The server's steady time every service reads (and how far the wall clock moved from it). */
   clock: SteadyClock;
+  /** Admin UI sessions (server/auth/session-service.ts). */
+  sessions: SessionService;
+  /** Sign-in with the identity provider; undefined without OIDC_ISSUER. */
+  oidc?: OidcSignIn;
 }
 
 /** Wires every service with the narrow dependencies it needs. */
@@ -102,12 +121,15 @@ export function createServices(input: ServiceDeps): Services {
   const push = createPushState({ db: deps.db, bus: deps.bus, log: deps.log, defaultEnvironment });
   const lapses = new SignoffLapses(write);
   // The push tracker reaches the rollout domain through this port; rollout/ never imports push/.
-  // env: default only (issue 23 envpush): push figures are the default environment's; other environments have none yet.
+  // Each environment's figures count its own SDK keys' connections only (server/push/push-state.ts).
   const convergence = (env: string, key: string) => {
-    if (env !== defaultEnvironment) return undefined;
-    const figures = push.tracker.of(key);
+    const where = push.env(env);
+    // An environment made after start is loaded on first use (its SDKs' upgrades load it too); until then nothing is known here.
+    void where.start().catch((err: unknown) => deps.log.warn({ err, env }, 'push: loading an environment\'s flag state failed'));
+    const { tracker } = where;
+    const figures = tracker.of(key);
     if (!figures) return undefined;
-    return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: push.tracker.notApplied(figures.stateVersion) };
+    return { stateVersion: figures.stateVersion, connected: figures.connected, applied: figures.applied, notApplied: tracker.notApplied(figures.stateVersion) };
   };
   const rollouts = new RolloutService(write, { convergence, lapses });
   const guardrails = new Guardrails(write);
@@ -116,15 +138,25 @@ export function createServices(input: ServiceDeps): Services {
   const telemetry = new TelemetryService({ defaultEnvironment, db: deps.db, storage: deps.storage, clock: deps.clock, log: deps.log, evalsPerSecond: deps.telemetryEvalsPerSecond, onRefused: deps.onTelemetryRefused });
   const ofrep = new OfrepService({ push, telemetry, bus: deps.bus, db: deps.db, clock: deps.clock, streamsPerKey: deps.eventStreamsPerKey, signingSecret: deps.signingSecret });
   // Propagation figures list OFREP clients apart (push/ never imports ofrep/: a port).
-  push.tracker.others = (stateVersion) => ofrep.propagation(stateVersion);
+  push.onEnv((e) => {
+    e.tracker.others = (stateVersion) => ofrep.propagation(stateVersion, e.environment);
+  });
+  // CSRF tokens and sealed login flows are keyed from the signing secret, so every replica derives the same.
+  const key = deps.signingSecret ?? crypto.randomBytes(32);
+  const sessions = new SessionService({ ...write, clock: deps.clock, key, settings: deps.sessions ?? { ttlSeconds: 12 * 3600, idleSeconds: 2 * 3600 } });
+  const oidc = deps.oidc && new OidcSignIn(deps.oidc.settings, deps.oidc.mapping, sessions, key, deps.log);
+  const environments = new EnvironmentService(write, defaultEnvironment, fillEnvironment);
   return {
-    environments: new EnvironmentService(write, defaultEnvironment, fillEnvironment),
+    environments,
+    sessions,
+    ...(oidc ? { oidc } : {}),
     flags: new FlagService(write, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS }),
     kills: new KillService(write),
-    audit: new AuditService(deps.db),
+    audit: new AuditService(deps.db, deps.auditExport),
     sdkKeys: new SdkKeyService(write),
     tokens: new TokenRevocationService({ ...write, revocations: deps.revocations }),
     plans: new PlanService({ ...write, webhookAllow: deps.webhookAllow ?? [] }),
+    promotions: new PromotionService({ ...write, convergence, scope: (env) => environments.scope(env) }),
     rollouts,
     // The rollout domain reacts to fresh samples through this port; samples/ never imports rollout/.
     // After each batch: guardrails first (a trip is a safety action), then sign-offs whose evidence moved lapse.

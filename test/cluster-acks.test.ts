@@ -92,6 +92,32 @@ describe('acknowledgements across replicas', () => {
     expect(gone!.goneForMs).toBeGreaterThan(0);
   });
 
+  it('an SDK closed as unresponsive on replica B is counted in a kill\'s figures on replica A, under B, and holds no wait', async () => {
+    const { rs } = await cluster(['a', 'b']);
+    const [a, b] = rs as [BusReplica, BusReplica];
+    sdks(a, 2);
+    const bPeers = sdks(b, 3);
+    // One of B's SDKs never acknowledges (the list is the one its acknowledgements go through).
+    const deaf = bPeers.pop()!;
+    await a.services.flags.create(engineer, flagInput('agent-tools'));
+    await until(() => a.services.push.tracker.of('agent-tools')?.connected === 5, 5000, 'A to count B');
+    const { flag } = await a.services.kills.kill(engineer, 'agent-tools', 'tool calls looping');
+    const waiting = a.services.push.tracker.waitFor('agent-tools', flag.stateVersion, 8000);
+    await until(() => a.services.push.tracker.of('agent-tools')?.applied === 4, 5000, "A to count B's acknowledgements");
+    expect(a.services.push.tracker.of('agent-tools')).toMatchObject({ pending: 1 });
+    // B's ACK_TIMEOUT_MS passes for it (server/push/sdk-stream.ts closes it this way).
+    b.services.push.tracker.unresponsive(deaf);
+    const done = await waiting; // resolves once B's figures move, not at the timeout
+    expect(done).toMatchObject({ connected: 4, applied: 4, pending: 0, unresponsive: 1 });
+    expect(done.replicas?.map((r) => [r.name, r.connected, r.acknowledged, r.unresponsive ?? 0]).sort()).toEqual([
+      ['a', 2, 2, 0],
+      ['b', 2, 2, 1],
+    ]);
+    // B says the same of the change as A once A's figures reach it (each replica sums the live ones).
+    await until(() => b.services.push.tracker.of('agent-tools', flag.stateVersion)?.applied === 4, 5000, "B to hear A's acknowledgements");
+    expect(b.services.push.tracker.of('agent-tools', flag.stateVersion)).toMatchObject({ connected: 4, applied: 4, unresponsive: 1 });
+  });
+
   it('a replica that shuts down cleanly leaves the list at once', async () => {
     const { rs } = await cluster(['a', 'b']);
     const [a, b] = rs as [BusReplica, BusReplica];

@@ -45,8 +45,10 @@ export const SKIPS: Record<string, Skip> = {
   'is refused at start with a clear message (startServer and the CLI), instead of being served as healthy': { skip: 'postgres', why: `corrupts a page of the SQLite file; ${SQLITE_FILE}` },
   'a write refused by a full database answers 503 with Retry-After': { skip: 'postgres', why: `fills the SQLite file (max_page_count); ${SQLITE_FILE}` },
   // PostgreSQL only.
+  'test/oidc-replicas.test.ts': { skip: 'sqlite', why: 'two replicas share sessions through one PostgreSQL database (the run\'s); a SQLite server is one process' },
   'test/cluster-acks.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-bus.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
+  'test/cluster-environments.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-processes.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-replicas.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
   'test/cluster-rules.test.ts': { skip: 'sqlite', why: OWN_CLUSTER },
@@ -59,6 +61,7 @@ export const SKIPS: Record<string, Skip> = {
   'test/postgres-revocation-signal.test.ts': { skip: 'sqlite', why: 'a revocation reaching another replica by its NOTIFY: replicas share a database only on PostgreSQL (SQLite: data_version, test/security-token-revocation.test.ts)' },
   'test/deploy-lb.test.ts': { skip: 'sqlite', why: `${OWN_CLUSTER} (three \`switchyard serve\` replicas on it behind haproxy and nginx)` },
   // The browser suites.
+  'test/e2e/oidc-sign-in.test.ts': { skip: 'postgres', why: UI_ONLY },
   ...Object.fromEntries(
     ['accessibility', 'flag-admin', 'flag-list-paging', 'gate-evidence', 'incident', 'kill-reach', 'ofrep-web', 'operations', 'phone', 'rollout-wording', 'rollout', 'sdk-lease', 'usage'].map((f) => [
       `test/e2e/${f}.test.ts`,

@@ -145,4 +145,20 @@ describe('environments', () => {
     expect(rows.map((r) => r.environment)).toEqual(['development', 'production', 'sandbox', 'staging'].filter((e) => e !== 'sandbox'));
     for (const r of rows) expect({ description: r.description, salt: r.salt, tags: r.tags, owner: r.owner }).toEqual({ description: 'two', salt: rows[0]!.salt, tags: rows[0]!.tags, owner: rows[0]!.owner });
   });
+
+  it("the flag's own columns are the same in every environment's row of every flag, after creates, edits, kills, plans and an archive", async () => {
+    await createFlag(ts, 'to-archive');
+    await ts.api('PATCH', '/api/flags/to-archive', { as: 'engineer', body: { version: 1, tags: ['gone'], on: false, off: true } });
+    expect((await ts.api('POST', '/api/flags/to-archive/archive', { as: 'engineer', body: { reason: 'done' } })).status).toBe(200);
+    const rows = await ts.running.storage.db.selectFrom('flags').selectAll().orderBy('key').orderBy('environment').execute();
+    const byKey = new Map<string, typeof rows>();
+    for (const r of rows) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+    expect(byKey.size).toBeGreaterThanOrEqual(6);
+    const shared = (r: (typeof rows)[number]) => [r.description, r.owner, r.tags, r.on_value, r.off_value, r.salt, r.archived, r.archived_at, r.archived_by, r.created_at, r.created_by];
+    for (const [key, list] of byKey) {
+      expect(list.length, key).toBeGreaterThanOrEqual(3);
+      for (const r of list) expect(shared(r), `${key} in ${r.environment}`).toEqual(shared(list[0]!));
+    }
+    expect(byKey.get('to-archive')!.every((r) => r.archived === 1 && r.tags === '["gone"]')).toBe(true);
+  });
 });

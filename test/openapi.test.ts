@@ -138,9 +138,17 @@ describe('the OpenAPI document', () => {
       if (r.path.startsWith('/api/envs/')) continue;
       const role = 'permission' in r.access ? CAN[r.access.permission][0] : 'admin';
       if (r.path === '/api/sdk-keys/:id/revoke') params.id = params.createdKeyId!;
+      let body = r.example.body;
+      if (r.path === '/api/flags/:key/promotion') {
+        // A promotion is bound to the hashes its diff answers: read them first, as a client does
+        // (the example's own are this replay's when written; an earlier example changed moves them).
+        const b = body as { from: string; to: string };
+        const d = await ts.api('GET', `${fill(r.path, r.example.params ?? {})}?from=${b.from}&to=${b.to}`, { as: 'viewer' });
+        body = { ...b, sourceHash: d.body.sourceHash, targetHash: d.body.targetHash };
+      }
       const res = await ts.api(r.method.toUpperCase(), fill(r.path, { ...r.example.params, ...params }), {
         token: 'sdkKey' in r.access ? sdkKey : await ts.token(role as Role, `${role}-example-${i++}`),
-        body: r.example.body,
+        body,
       });
       expect(res.status, `${r.method} ${r.path}: ${res.text}`).toBe(r.status ?? 200);
       expectResponseSchema(r, res.body);
@@ -161,10 +169,11 @@ describe('the OpenAPI document', () => {
         expect(res.headers.get('content-type'), `GET ${r.path}`).toContain(r.produces);
         abort.abort();
       } else if (r.method === 'get') {
+        const query = r.example?.query ? `?${new URLSearchParams(r.example.query)}` : '';
         const headers: Record<string, string> = {};
         if ('sdkKey' in r.access) headers.authorization = `Bearer ${sdkKey}`;
         const token = 'permission' in r.access ? await ts.token(CAN[r.access.permission][0] as Role) : 'scrape' in r.access ? await ts.token('viewer') : undefined;
-        const res = await ts.api('GET', url, { token, headers });
+        const res = await ts.api('GET', url + query, { token, headers });
         expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
         expect(res.status, `GET ${r.path}: ${res.text.slice(0, 200)}`).toBeLessThan(300);
         expectResponseSchema(r, res.body);
@@ -307,7 +316,7 @@ describe('the OpenAPI document', () => {
       expect(ok.description, `${r.method} ${r.path}`).toBe(schema ? describer.describe(schema) : r.summary);
     }
     const kill = doc.paths['/api/kill'].post.responses['200'];
-    expect(kill.description).toBe('`{killId, killed, alreadyKilled, propagation?}`');
+    expect(kill.description).toBe('`{killId, killed, alreadyKilled, propagation?, environments?}`');
     const propagation = doc.components.schemas.Propagation;
     expect(Object.keys(propagation.properties)).toEqual(expect.arrayContaining(['medianMs', 'replicas', 'ofrep']));
   });

@@ -13,7 +13,7 @@ import { ConfigError } from '../server/errors.js';
 
 const TABLES = [
   'audit', 'audit_checkpoints', 'environments', 'flag_reach', 'flag_usage', 'flags', 'kill_members', 'leases', 'meta', 'metric_aggregates',
-  'metric_names', 'metric_reporters', 'metric_samples', 'plan_versions', 'rate_limits', 'replicas', 'sdk_keys', 'signoffs', 'token_revocations',
+  'metric_names', 'metric_reporters', 'metric_samples', 'plan_versions', 'rate_limits', 'replicas', 'sdk_keys', 'sessions', 'signoffs', 'token_revocations',
 ];
 
 let pg: TestPostgres;

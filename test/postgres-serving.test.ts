@@ -81,7 +81,7 @@ describe('8-byte integers on PostgreSQL', () => {
     expect(row).toEqual({ state_version: big + 1 });
     const types = await sql<{ table_name: string; column_name: string; data_type: string }>`
       SELECT table_name, column_name, data_type FROM information_schema.columns
-      WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' AND data_type = 'integer' AND column_name NOT IN ('stage', 'archived', 'killed', 'paused')`.execute(ts.running.storage.db);
+      WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' AND data_type = 'integer' AND column_name NOT IN ('stage', 'archived', 'killed', 'paused', 'protected', 'require_signoff')`.execute(ts.running.storage.db);
     expect(types.rows).toEqual([]);
   });
 });

@@ -102,3 +102,11 @@ export async function webhookServer(opts: { status?: number; hang?: boolean } = 
     },
   };
 }
+
+/** Creates `staging` and orders it before `production` (order 5 and 10): production's previous environment. */
+export async function stagingBeforeProduction(ts: TestServer): Promise<void> {
+  const prod = await ts.api('PATCH', '/api/environments/production', { as: 'admin', body: { version: 1, order: 10 } });
+  if (prod.status !== 200) throw new Error(`production order: ${prod.status} ${prod.text}`);
+  const staging = await ts.api('POST', '/api/environments', { as: 'admin', body: { key: 'staging', name: 'Staging', order: 5 } });
+  if (staging.status !== 201) throw new Error(`staging: ${staging.status} ${staging.text}`);
+}

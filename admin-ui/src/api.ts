@@ -4,7 +4,7 @@
  */
 import type { ApiError } from '@switchyard-flags/sdk/protocol';
 import { connection } from './connection.js';
-import { currentSession } from './session.js';
+import { currentSession, sessionHeaders } from './session.js';
 
 export interface FieldError {
   path: string;
@@ -36,6 +36,7 @@ async function send(method: string, path: string, body?: unknown, signal?: Abort
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = currentSession()?.token;
   if (token) headers.authorization = `Bearer ${token}`;
+  Object.assign(headers, sessionHeaders(method)); // a session of the identity provider: its CSRF token on changes
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {

@@ -43,15 +43,17 @@ class AdminStream extends EventTarget {
 
   private connect(): void {
     clearTimeout(this.timer);
-    const token = currentSession()?.token;
-    if (!this.running || !token || this.ws) return;
+    const session = currentSession();
+    const token = session?.token;
+    if (!this.running || !session || this.ws) return;
     const url = new URL('/api/stream', location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     connection.setStream('connecting');
     let opened = false;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, [ADMIN_SUBPROTOCOL, `bearer.${token}`]);
+      // A session of the identity provider goes by its cookie; a pasted token as a subprotocol.
+      ws = new WebSocket(url, token ? [ADMIN_SUBPROTOCOL, `bearer.${token}`] : [ADMIN_SUBPROTOCOL]);
     } catch {
       this.retry(false);
       return;

@@ -36,4 +36,4 @@ export type {
 } from '@switchyard-flags/sdk/api';
 
 /** Delivery figures of a flag's latest change (the wire type, minus what the UI already knows); `ofrep`: the browser apps on OFREP streams. */
-export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs' | 'replicas' | 'ofrep'>;
+export type Propagation = Pick<WirePropagation, 'connected' | 'applied' | 'pending' | 'slowestMs' | 'replicas' | 'ofrep' | 'unresponsive'>;

@@ -35,6 +35,8 @@ export const CAN = {
   unarchive: ['admin'],
   /** Create, rename, reorder, protect and archive environments (issue 23). */
   environments: ['admin'],
+  /** Advance in an environment: engineers only where it is unprotected and set to requireSignoff: false (the service checks). */
+  advanceInEnvironment: ['admin', 'pm', 'engineer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof CAN;
@@ -135,6 +137,9 @@ export interface BulkKillResult {
   alreadyKilled: string[];
   /** With `waitMs`: per killed flag, how far the kill reached the connected SDKs. */
   propagation?: Record<string, Propagation>;
+  /** A kill in named environments (`/api/envs/:env/kill`, or `environments` in the body): what it did in each (issue 23). */
+  /** Per environment of a cross-environment kill; `propagation` there with `waitMs`. */
+  environments?: Record<string, { killed: string[]; alreadyKilled: string[]; propagation?: Record<string, Propagation> }>;
 }
 
 /** `POST /api/restore` (`{tag} | {all: true} | {killId}`, `reason`, `waitMs?`). */
@@ -185,6 +190,8 @@ export interface PlanStage {
   /** Percent of connected SDKs that must have applied this stage before the next advance (default 99). */
   minApplied?: number;
   checks?: MetricCheck[];
+  /** The environment before this one (by order) must have held this percentage, unkilled and unpaused, for `soakMinutes` first. */
+  requirePrevious?: { soakMinutes: number };
 }
 
 export interface Plan {
@@ -211,7 +218,8 @@ export interface PlanView {
   percent: number;
 }
 
-export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule' | 'convergence';
+/** `previous`: a stage's `requirePrevious`, the environment before this one held its percentage for the soak (issue 23). */
+export type GateKind = 'state' | 'signoff' | 'metric' | 'soak' | 'schedule' | 'convergence' | 'previous';
 
 /** One condition on entering the next stage, and why it holds or not. */
 export interface Gate {
@@ -347,6 +355,8 @@ export const AuditAction = {
   FlagKill: 'flag.kill',
   FlagRestore: 'flag.restore',
   PlanUpdate: 'plan.update',
+  /** A plan version created from another environment's current plan (`after.lineage`: `{from, fromPlanVersion, sourceHash}`). */
+  PlanPromote: 'plan.promote',
   RolloutSignoff: 'rollout.signoff',
   /** A sign-off lapsed by itself: a later evaluation moved a check it covered out of pass (system actor). */
   SignoffLapse: 'signoff.lapse',
@@ -361,6 +371,14 @@ export const AuditAction = {
   TokenRevoke: 'token.revoke',
   EnvironmentCreate: 'environment.create',
   EnvironmentUpdate: 'environment.update',
+  /** A sign-in through the identity provider opened a session (OIDC). */
+  AuthLogin: 'auth.login',
+  /** A session was ended by its user (sign out). */
+  AuthLogout: 'auth.logout',
+  /** A sign-in was refused (no role mapped, a failed check); the reason says why. */
+  AuthLoginRefused: 'auth.login_refused',
+  /** An admin ended someone's session. */
+  SessionRevoke: 'session.revoke',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

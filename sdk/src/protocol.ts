@@ -257,9 +257,9 @@ export interface Propagation {
    */
   ofrep?: OfrepPropagation;
   /**
-   * SDK connections of this replica closed in the last 5 minutes because they had not
-   * acknowledged what they were sent within ACK_TIMEOUT_MS, without having applied this
-   * change: apart from `connected`, so they hold no wait and no convergence gate.
+   * SDK connections closed in the last 5 minutes because they had not acknowledged what they
+   * were sent within ACK_TIMEOUT_MS, without having applied this change: apart from `connected`,
+   * so they hold no wait and no convergence gate. In a cluster, summed over the live replicas.
    */
   unresponsive?: number;
 }
@@ -273,6 +273,8 @@ export interface ReplicaPropagation {
   status: 'live' | 'gone';
   /** How long ago a gone replica was last heard from; null while live. */
   goneForMs: number | null;
+  /** This replica's SDKs closed as unresponsive (see `Propagation.unresponsive`); absent when none. */
+  unresponsive?: number;
 }
 
 /** What the server knows of OFREP clients for one change (they send no acknowledgements). */

@@ -10,9 +10,14 @@ export const REDACTED = '[redacted]';
  */
 const SDK_KEY_ACTIONS = new Set<string>([AuditAction.SdkKeyCreate, AuditAction.SdkKeyRevoke]);
 
-const HIDDEN: Array<{ action: (a: string) => boolean; fields: readonly string[]; visibleTo: readonly string[] }> = [
-  { action: (a) => SDK_KEY_ACTIONS.has(a), fields: ['id', 'name', 'prefix'], visibleTo: CAN.manageKeys },
+const HIDDEN: Array<{ actions: ReadonlySet<string>; fields: readonly string[]; visibleTo: readonly string[] }> = [
+  { actions: SDK_KEY_ACTIONS, fields: ['id', 'name', 'prefix'], visibleTo: CAN.manageKeys },
 ];
+
+/** What `role` may not see, as data (the audit export's worker thread applies it: server/audit/audit-export-worker.ts). */
+export function hiddenFor(role: Role | 'system' | undefined): Array<{ actions: string[]; fields: string[] }> {
+  return HIDDEN.filter((r) => !(role && r.visibleTo.includes(role))).map((r) => ({ actions: [...r.actions], fields: [...r.fields] }));
+}
 
 /**
  * The entry as `role` may see it. Redaction is of the view only: the stored row, its hash and
@@ -22,7 +27,7 @@ const HIDDEN: Array<{ action: (a: string) => boolean; fields: readonly string[];
 export function redactEntry(entry: AuditEntry, role: Role | 'system' | undefined): AuditEntry {
   let out: AuditEntry | undefined;
   for (const rule of HIDDEN) {
-    if ((role && rule.visibleTo.includes(role)) || !rule.action(entry.action)) continue;
+    if ((role && rule.visibleTo.includes(role)) || !rule.actions.has(entry.action)) continue;
     for (const side of ['before', 'after'] as const) {
       const v = (out ?? entry)[side];
       if (!v || typeof v !== 'object' || Array.isArray(v)) continue;

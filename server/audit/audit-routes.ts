@@ -4,6 +4,7 @@ import { routeFor } from '../http/route.js';
 import type { AuditService } from './audit-service.js';
 import type { AuditEntry, VerifyResult } from '@switchyard-flags/sdk/api';
 import { redactEntry } from './audit-redaction.js';
+import { CSV_COLUMNS } from './audit-export.js';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z' });
 
@@ -39,20 +40,11 @@ function utc(t: string | undefined): string | undefined {
   return t === undefined ? undefined : new Date(t).toISOString();
 }
 
-const CSV_COLUMNS = ['seq', 'at', 'actor', 'role', 'action', 'flag', 'reason', 'requestId', 'before', 'after', 'prevHash', 'hash', 'environment'] as const;
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  // Quote everything; a leading =,+,-,@ is prefixed so spreadsheets never run it as a formula.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
 /**
  * Writes with backpressure: waits for `drain` when the socket's buffer is full. False when the
  * reader went away (then the export stops instead of waiting for a drain that never comes).
  */
-async function writeAll(res: Response, chunk: string): Promise<boolean> {
+async function writeAll(res: Response, chunk: string | Uint8Array): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
   return new Promise<boolean>((resolve) => {
@@ -123,11 +115,9 @@ export const auditRoutes = [
       res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="switchyard-audit.${q.format}"`);
       if (csv) await writeAll(res, CSV_COLUMNS.join(',') + '\n');
-      const role = roleOf(req);
-      // Keyset pages of about 64 KB, the event loop free between them (audit-store.ts iterateAudit).
-      for await (const stored of audit.entries({ ...q, from: utc(q.from), to: utc(q.to) })) {
-        const e = redactEntry(stored, role);
-        if (!(await writeAll(res, csv ? CSV_COLUMNS.map((c) => csvCell(e[c as keyof AuditEntry])).join(',') + '\n' : JSON.stringify(e) + '\n'))) return;
+      // Read and encoded on a worker thread where it can be: the event loop only writes (audit-export.ts).
+      for await (const chunk of audit.exportChunks({ ...q, from: utc(q.from), to: utc(q.to) }, q.format, roleOf(req))) {
+        if (!(await writeAll(res, chunk))) return;
       }
       res.end();
     },

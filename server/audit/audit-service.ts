@@ -1,14 +1,16 @@
-import type { VerifyResult, AuditEntry } from '@switchyard-flags/sdk/api';
+import type { VerifyResult, AuditEntry, Role } from '@switchyard-flags/sdk/api';
 import type { Db } from '../storage/schema.js';
 import { GENESIS_HASH, entryHash } from './audit-hash.js';
 import { iterateAudit, listAudit, toAuditEntry, type AuditFilter } from './audit-store.js';
+import { exportChunks, type ExportFormat, type ExportSource } from './audit-export.js';
 
 /** About how many bytes of JSON one audit page holds before it ends with a cursor. */
 export const PAGE_BYTES = 1024 * 1024;
 const PAGE_BATCH = 50;
 
 export class AuditService {
-  constructor(private readonly db: Db) {}
+  /** `exportSource`: where an export's worker thread reads (audit-export.ts); without it the main thread does. */
+  constructor(private readonly db: Db, private readonly exportSource?: ExportSource) {}
 
   /**
    * Newest first, at most `limit` entries and about PAGE_BYTES of JSON: rows are read in small
@@ -65,6 +67,11 @@ export class AuditService {
       };
     }
     return { ok: true, count, head: prev };
+  }
+
+  /** `GET /api/audit/export`'s bytes after its header, as `role` may see them (audit-export.ts). */
+  exportChunks(f: AuditFilter, format: ExportFormat, role: Role | 'system' | undefined): AsyncGenerator<string | Uint8Array> {
+    return exportChunks(this.db, this.exportSource, f, format, role);
   }
 
   entries(f: AuditFilter): AsyncGenerator<AuditEntry> {

@@ -58,6 +58,14 @@ export async function listAudit(db: Db, f: AuditFilter, beforeSeq: number | unde
   return q.orderBy('seq', 'desc').limit(limit).execute();
 }
 
+/**
+ * One page of `iterateAudit`: entries after `after`, oldest first. Its last two parameters are
+ * `after` and `limit` (the audit export's worker compiles it once and moves them: audit-export.ts).
+ */
+export function auditPageQuery(db: Db, f: AuditFilter, after: number, limit: number) {
+  return filtered(db, f).where('seq', '>', after).orderBy('seq', 'asc').limit(limit);
+}
+
 /** About how many bytes of stored entries one page of `iterateAudit` reads at once. */
 export const ITERATE_PAGE_BYTES = 64 * 1024;
 
@@ -71,7 +79,7 @@ export async function* iterateAudit(db: Db, f: AuditFilter = {}, pageBytes = ITE
   let after = 0;
   let batch = 100;
   for (;;) {
-    const rows = await filtered(db, f).where('seq', '>', after).orderBy('seq', 'asc').limit(batch).execute();
+    const rows = await auditPageQuery(db, f, after, batch).execute();
     let bytes = 0;
     for (const r of rows) {
       bytes += 256 + (r.before?.length ?? 0) + (r.after?.length ?? 0) + (r.reason?.length ?? 0);

@@ -8,6 +8,7 @@ import { findSdkKey, looksLikeSdkKey } from './sdk-keys.js';
 import type { AuthLimiter } from './auth-limiter.js';
 import type { VerifiedUser } from './tokens.js';
 import { isRevoked, type TokenClaims } from './token-revocations.js';
+import type { SessionAuth } from './session-auth.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -34,6 +35,8 @@ export interface Authenticator {
   authenticate(token: string | undefined, address?: string): Promise<Principal>;
   /** The client address the limiter counts for this request (X-Forwarded-For only from TRUST_PROXY). */
   addressOf(req: http.IncomingMessage): string;
+  /** Session cookies of the admin UI (OIDC sign-in); undefined when no identity provider is configured. */
+  session?: SessionAuth;
 }
 
 export function createAuthenticator(
@@ -43,20 +46,22 @@ export function createAuthenticator(
   addressOf: (req: http.IncomingMessage) => string = (req) => req.socket.remoteAddress ?? 'unknown',
   /** The server passes its in-memory RevocationList, so a request's token costs no database read. */
   revoked: (claims: TokenClaims) => Promise<boolean> = (claims) => isRevoked(db, claims),
+  session?: SessionAuth,
 ): Authenticator {
   const resolve = async (token: string | undefined): Promise<Principal> => {
     if (!token) throw new Unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
     if (looksLikeSdkKey(token)) {
       const key = await findSdkKey(db, token);
       if (!key) throw new Unauthorized('unknown or revoked SDK key', 'invalid_sdk_key');
-      return { kind: 'sdk', keyId: key.id, name: key.name, keyKind: key.kind, ...(key.secure_secret ? { secureSecret: key.secure_secret } : {}) };
+      return { kind: 'sdk', keyId: key.id, name: key.name, keyKind: key.kind, environment: key.environment, ...(key.secure_secret ? { secureSecret: key.secure_secret } : {}) };
     }
     const user = await verifyUser(token);
     if (await revoked(user)) throw new Unauthorized('token has been revoked: ask an admin for a new one', 'token_revoked');
-    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp, ...(user.flags ? { flags: user.flags } : {}) };
+    return { kind: 'user', sub: user.sub, role: user.role, jti: user.jti, iat: user.iat, exp: user.exp, ...(user.flags ? { flags: user.flags } : {}), ...(user.envs ? { envs: user.envs } : {}) };
   };
   return {
     addressOf,
+    session,
     async authenticate(token, address) {
       if (address !== undefined && limiter) {
         // Cheap refusals first, before any lookup: nothing presented from an address over the
@@ -74,10 +79,15 @@ export function createAuthenticator(
   };
 }
 
-/** Authenticates every request below it; the principal lands on `req.principal`. */
+/**
+ * Authenticates every request below it; the principal lands on `req.principal`. A bearer token
+ * wins; without one, the admin UI's session cookie (with its Origin and CSRF checks for changes).
+ */
 export function authenticate(auth: Authenticator): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    auth.authenticate(bearer(req.headers.authorization), auth.addressOf(req)).then(
+    const token = bearer(req.headers.authorization);
+    const found = token === undefined && auth.session?.has(req) ? auth.session.principal(req, 'request') : auth.authenticate(token, auth.addressOf(req));
+    found.then(
       (p) => {
         req.principal = p;
         next();
@@ -108,5 +118,5 @@ export function requireRole(permission: Permission): RequestHandler {
 export function actorOf(req: Request): Actor {
   const p = req.principal;
   if (!p || p.kind !== 'user') throw new Forbidden('a user token is required');
-  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null, ...(p.flags ? { flags: p.flags } : {}) };
+  return { sub: p.sub, role: p.role, requestId: req.requestId, clientRequestId: req.clientRequestId ?? null, ...(p.flags ? { flags: p.flags } : {}), ...(p.envs ? { envs: p.envs } : {}) };
 }

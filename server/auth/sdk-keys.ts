@@ -6,12 +6,13 @@ import type { Actor } from '../actor.js';
 import { getSdkKeyRow, insertSdkKey, liveSdkKeyByHash, listSdkKeyRows, markSdkKeyRevoked, type SdkKeyRow } from './sdk-key-store.js';
 import { NotFound, ValidationError } from '../errors.js';
 import { write, type WriteDeps } from '../unit-of-work.js';
+import { getEnvironmentRow } from '../environments/environment-store.js';
 import type { Clock } from '../clock.js';
 
 export const SDK_KEY_PREFIX = 'sy_sdk_';
 
-/** A key as listed and audited: never its secret, nor its secure-mode secret; whether it has secure mode. */
-export type KeyView = SdkKeyView & { secureMode: boolean };
+/** A key as listed and audited: never its secret, nor its secure-mode secret; whether it has secure mode; the one environment it reads. */
+export type KeyView = SdkKeyView & { secureMode: boolean; environment: string };
 
 export function hashSdkKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
@@ -25,11 +26,15 @@ export function looksLikeSdkKey(token: string): boolean {
 export class SdkKeyService {
   constructor(private readonly deps: WriteDeps & { clock: Clock } & EnvDeps) {}
 
-  /** `secureMode` (client keys only): the answer carries `secureModeSecret`, shown this once. */
-  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server', secureMode = false): Promise<KeyView & { key: string; secureModeSecret?: string }> {
+  /**
+   * `secureMode` (client keys only): the answer carries `secureModeSecret`, shown this once.
+   * `environment` (default DEFAULT_ENVIRONMENT): the one environment the key reads, for good.
+   */
+  async create(actor: Actor, name: string, kind: SdkKeyKind = 'server', secureMode = false, environment?: string): Promise<KeyView & { key: string; secureModeSecret?: string }> {
     if (secureMode && kind !== 'client') throw new ValidationError('secureMode is for client keys: a server key reads full flag states anyway', [{ path: 'secureMode', message: 'only with kind "client"' }]);
     const key = SDK_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
     const secret = secureMode ? crypto.randomBytes(32).toString('hex') : null;
+    const env = envOr(this.deps, environment);
     const view: KeyView = {
       id: crypto.randomUUID(),
       name,
@@ -40,11 +45,13 @@ export class SdkKeyService {
       revokedAt: null,
       revokedBy: null,
       secureMode,
+      environment: env,
     };
     await write(this.deps, actor, async (ctx) => {
+      const where = await getEnvironmentRow(ctx.trx, env);
+      if (!where || where.archived === 1) throw new NotFound(`environment "${env}" does not exist${where ? ' (it is archived)' : ''}: an SDK key belongs to one live environment (GET /api/environments)`);
       await insertSdkKey(ctx.trx, {
-        // env: default only (issue 23 envpush): `sdk-key --env` and key-bound streams come with envpush.
-        environment: envOr(this.deps, undefined),
+        environment: env,
         id: view.id,
         name,
         key_hash: hashSdkKey(key),
@@ -56,7 +63,7 @@ export class SdkKeyService {
         kind,
         secure_secret: secret,
       });
-      await ctx.record({ action: AuditAction.SdkKeyCreate, after: view });
+      await ctx.record({ action: AuditAction.SdkKeyCreate, after: view, environment: env });
     });
     return secret === null ? { ...view, key } : { ...view, key, secureModeSecret: secret };
   }
@@ -81,7 +88,7 @@ export class SdkKeyService {
 }
 
 /** Finds the live key a presented SDK key belongs to. */
-export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string; kind: SdkKeyKind; secure_secret: string | null } | undefined> {
+export async function findSdkKey(db: Db, presented: string): Promise<{ id: string; name: string; kind: SdkKeyKind; secure_secret: string | null; environment: string } | undefined> {
   if (!looksLikeSdkKey(presented)) return undefined;
   return liveSdkKeyByHash(db, hashSdkKey(presented));
 }
@@ -97,5 +104,6 @@ function toView(r: SdkKeyRow): KeyView {
     revokedAt: r.revoked_at,
     revokedBy: r.revoked_by,
     secureMode: r.secure_secret !== null,
+    environment: r.environment,
   };
 }

@@ -69,6 +69,9 @@ export function parseTtl(ttl: string, maxSeconds = 366 * 86400): number {
 /** The flags a scoped token may report metrics for (the `flags` claim): at most 100 flag keys. */
 export const MAX_SCOPED_FLAGS = 100;
 const FLAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** The environments a scoped metrics token may report for (the `envs` claim, issue 23): at most 32 environment keys. */
+export const MAX_SCOPED_ENVS = 32;
+export const ENV_KEY = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * Control characters (a newline, NUL, ESC) and bidirectional overrides or isolates in a token's
@@ -85,10 +88,10 @@ export function subjectProblem(sub: string): string | undefined {
   return undefined;
 }
 
-export async function issueToken(secret: Uint8Array, sub: string, role: Role, ttlSeconds = 8 * 3600, scope: { flags?: string[] } = {}): Promise<string> {
+export async function issueToken(secret: Uint8Array, sub: string, role: Role, ttlSeconds = 8 * 3600, scope: { flags?: string[]; envs?: string[] } = {}): Promise<string> {
   const problem = subjectProblem(sub);
   if (problem) throw new Error(problem);
-  return new SignJWT({ role, ...(scope.flags ? { flags: scope.flags } : {}) })
+  return new SignJWT({ role, ...(scope.flags ? { flags: scope.flags } : {}), ...(scope.envs ? { envs: scope.envs } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuer(ISSUER)
@@ -127,7 +130,7 @@ export interface TokenVerifierOptions {
   monotonic?: () => number;
 }
 
-export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[] };
+export type VerifiedUser = { sub: string; role: Role; jti?: string; iat?: number; exp?: number; flags?: string[]; envs?: string[] };
 
 /**
  * Verifies a user JWT: the algorithm is pinned (HS256 for our own tokens; RS256/ES256 for
@@ -191,6 +194,10 @@ export function createTokenVerifier(opts: TokenVerifierOptions): (token: string)
     if (flags !== undefined && !(Array.isArray(flags) && flags.length >= 1 && flags.length <= MAX_SCOPED_FLAGS && flags.every((f) => typeof f === 'string' && FLAG_KEY.test(f)))) {
       throw new Unauthorized(`token has an invalid "flags" claim: 1 to ${MAX_SCOPED_FLAGS} flag keys`, 'invalid_token');
     }
-    return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp, ...(flags ? { flags: flags as string[] } : {}) };
+    const envs = payload.envs;
+    if (envs !== undefined && !(Array.isArray(envs) && envs.length >= 1 && envs.length <= MAX_SCOPED_ENVS && envs.every((e) => typeof e === 'string' && ENV_KEY.test(e)))) {
+      throw new Unauthorized(`token has an invalid "envs" claim: 1 to ${MAX_SCOPED_ENVS} environment keys`, 'invalid_token');
+    }
+    return { sub: payload.sub, role, jti: payload.jti, iat: payload.iat, exp: payload.exp, ...(flags ? { flags: flags as string[] } : {}), ...(envs ? { envs: envs as string[] } : {}) };
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgedAt, histogram, parseFigures } from './ack-figures.js';
+import { acknowledgedAt, behind, figuresIn, histogram, parseFigures } from './ack-figures.js';
 
 describe('acknowledgement figures', () => {
   it('counts each applied version once, newest first', () => {
@@ -34,5 +34,31 @@ describe('acknowledgement figures', () => {
     expect(parseFigures('nope')).toBeUndefined();
     expect(parseFigures('{"n":1}')).toBeUndefined();
     expect(parseFigures('{"n":2,"connected":3,"applied":[[5,3],"x"]}')).toEqual({ n: 2, connected: 3, applied: [[5, 3]] });
+  });
+
+  it('carries the SDKs closed as unresponsive through a notice, and counts those that had not applied a version', () => {
+    const text = JSON.stringify({ n: 4, connected: 2, applied: [[9, 2]], unresponsive: histogram([3, 7, 7, 9]) });
+    const f = parseFigures(text)!;
+    expect(f.unresponsive).toEqual([[9, 1], [7, 2], [3, 1]]);
+    expect(behind(f.unresponsive, 9)).toBe(3);
+    expect(behind(f.unresponsive, 4)).toBe(1);
+    expect(behind(parseFigures('{"n":1,"connected":0,"applied":[]}')!.unresponsive, 9)).toBe(0);
+  });
+
+  it('figures per environment are read per environment; a replica from before environments counts for the default one only', () => {
+    const f = parseFigures('{"n":3,"connected":2,"applied":[[9,2]],"e":{"production":[2,[[9,2]]],"staging":[1,[[7,1]]],"bad":"x"}}')!;
+    expect(f.e).toEqual({ production: [2, [[9, 2]]], staging: [1, [[7, 1]]] });
+    expect(figuresIn(f, 'staging', 'production')).toEqual({ connected: 1, applied: [[7, 1]] });
+    expect(figuresIn(f, 'development', 'production')).toEqual({ connected: 0, applied: [] });
+    const old = parseFigures('{"n":1,"connected":4,"applied":[[5,4]]}')!;
+    expect(figuresIn(old, 'production', 'production')).toEqual({ n: 1, connected: 4, applied: [[5, 4]] });
+    expect(figuresIn(old, 'staging', 'production')).toEqual({ connected: 0, applied: [] });
+  });
+
+  it('an environment carries its own SDKs closed as unresponsive through a notice', () => {
+    const f = parseFigures(JSON.stringify({ n: 5, connected: 0, applied: [], e: { staging: [1, [[9, 1]], histogram([4, 9])] } }))!;
+    const staging = figuresIn(f, 'staging', 'production');
+    expect(behind(staging.unresponsive, 9)).toBe(1);
+    expect(figuresIn(f, 'production', 'production').unresponsive).toBeUndefined();
   });
 });

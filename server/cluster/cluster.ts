@@ -3,16 +3,13 @@ import os from 'node:os';
 import type { Db } from '../storage/schema.js';
 import { Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
-import type { PropagationTracker } from '../push/propagation.js';
 import type { KeyStreamCounts } from '../push/stream-budget.js';
 import { JobLease } from './job-lease.js';
 import { PgChangeBus } from './pg-change-bus.js';
-import { GONE_AFTER_BEATS, ReplicaRegistry } from './replica-registry.js';
+import { GONE_AFTER_BEATS, ReplicaRegistry, type AckSource } from './replica-registry.js';
 
 export interface ClusterOptions {
   db: Db;
-  /** DEFAULT_ENVIRONMENT: what the change feed reads (env: default only (issue 23 envpush)). */
-  defaultEnvironment?: string;
   databaseUrl: string;
   log: Logger;
   /** REPLICA_NAME (default hostname-pid). */
@@ -23,7 +20,7 @@ export interface ClusterOptions {
 
 /**
  * One replica's part of a cluster on PostgreSQL: the change bus (created first: the services
- * publish on it), then `attach()` once the push tracker exists, which registers the replica,
+ * publish on it), then `attach()` once the push state exists, which registers the replica,
  * starts its heartbeat and takes part in the job lease. main.ts builds it only with DATABASE_URL.
  */
 export interface Cluster {
@@ -36,7 +33,7 @@ export interface Cluster {
    * `jobs`: the server's scheduler, where the heartbeat runs (without one, the cluster keeps its own).
    * `streams`: the stream budget, so MAX_CONNECTIONS_PER_KEY counts every replica's streams.
    */
-  attach(tracker: PropagationTracker, url: string, jobs?: Jobs, streams?: KeyStreamCounts): Promise<void>;
+  attach(push: AckSource, url: string, jobs?: Jobs, streams?: KeyStreamCounts): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,7 +47,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const id = randomUUID();
   const name = opts.name || defaultReplicaName();
   const heartbeatMs = opts.heartbeatMs ?? 2000;
-  const bus = new PgChangeBus({ defaultEnvironment: opts.defaultEnvironment, db: opts.db, databaseUrl: opts.databaseUrl, replicaId: id, log: opts.log });
+  const bus = new PgChangeBus({ db: opts.db, databaseUrl: opts.databaseUrl, replicaId: id, log: opts.log });
   await bus.start();
   let own: Jobs | undefined;
   const lease = new JobLease({ db: opts.db, name: JOBS_LEASE, holder: id, ttlMs: GONE_AFTER_BEATS * heartbeatMs, log: opts.log });
@@ -59,9 +56,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     name,
     bus,
     lease,
-    async attach(tracker, url, jobs, streams) {
+    async attach(push, url, jobs, streams) {
       if (!jobs) own = jobs = new Jobs({ log: opts.log });
-      const registry = new ReplicaRegistry({ db: opts.db, bus, tracker, log: opts.log, id, name, url, heartbeatMs, jobs, onBeat: () => lease.renew(), streams });
+      const registry = new ReplicaRegistry({ db: opts.db, bus, push, log: opts.log, id, name, url, heartbeatMs, jobs, onBeat: () => lease.renew(), streams });
       cluster.registry = registry;
       await registry.start();
     },

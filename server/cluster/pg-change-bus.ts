@@ -1,11 +1,10 @@
-import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import { LocalChangeBus, type ChangeBus, type ChangeEvent, type ChangeListener } from '../changes.js';
 import type { Db } from '../storage/schema.js';
 import { auditHead, auditRowsAfter, toAuditEntry } from '../audit/audit-store.js';
-import { flagRowsChangedSince } from '../flags/flag-store.js';
+import { flagRowsOfEveryEnvironmentChangedSince } from '../flags/flag-store.js';
 import type { Logger } from '../log.js';
 import { currentStateVersion } from '../meta-store.js';
 import { Backoff } from './backoff.js';
@@ -21,7 +20,7 @@ export interface ChangeNotice {
   seq: number;
 }
 
-export interface PgChangeBusDeps extends EnvDeps {
+export interface PgChangeBusDeps {
   db: Db;
   /** Where the dedicated LISTEN connection goes (not from the pool: a pooled client is handed back). */
   databaseUrl: string;
@@ -219,16 +218,18 @@ export class PgChangeBus implements ChangeBus {
     const batch = this.deps.batch ?? 500;
     // Both reads at once (one round trip, not two). A commit between them shows in one and not
     // yet the other; the next read brings the rest, since both are by version.
-    // env: default only (issue 23 envpush)
-    const [rows, audit] = await Promise.all([flagRowsChangedSince(this.deps.db, envOr(this.deps, undefined), this.stateVersion), auditRowsAfter(this.deps.db, this.auditSeq, batch)]);
+    // Every environment's rows: each replica's feeds read their own environment's (server/push/state-feed.ts).
+    const [rows, audit] = await Promise.all([flagRowsOfEveryEnvironmentChangedSince(this.deps.db, this.stateVersion), auditRowsAfter(this.deps.db, this.auditSeq, batch)]);
     if (this.closed) return;
     const actions = new Map<string, string>();
     for (const a of audit) if (a.flag) actions.set(a.flag, a.action);
+    // One state version may cover rows of several environments (a new flag, a shared column): each is announced, with its environment.
+    const from = this.stateVersion;
     for (const row of rows) {
-      if (row.state_version <= this.stateVersion) continue;
-      this.stateVersion = row.state_version;
-      if (this.ownVersions.delete(row.state_version)) continue;
-      this.local.publish({ type: 'flag', key: row.key, stateVersion: row.state_version, flagVersion: row.version, action: actions.get(row.key) ?? AuditAction.FlagUpdate, remote: true });
+      if (row.state_version <= from) continue;
+      if (row.state_version > this.stateVersion) this.stateVersion = row.state_version;
+      if (this.ownVersions.has(row.state_version)) continue;
+      this.local.publish({ type: 'flag', key: row.key, stateVersion: row.state_version, flagVersion: row.version, action: actions.get(row.key) ?? AuditAction.FlagUpdate, environment: row.environment, remote: true });
     }
     for (const v of this.ownVersions) if (v <= this.stateVersion) this.ownVersions.delete(v);
     for (const a of audit) {

@@ -3,9 +3,10 @@ import type { ReplicaPropagation } from '@switchyard-flags/sdk/protocol';
 import type { Db } from '../storage/schema.js';
 import type { JobHandle, Jobs } from '../jobs.js';
 import type { Logger } from '../log.js';
-import type { PropagationTracker, RemoteAcks } from '../push/propagation.js';
+import type { RemoteAcks } from '../push/propagation.js';
+import type { PushEnv } from '../push/push-state.js';
 import type { KeyStreamCounts } from '../push/stream-budget.js';
-import { acknowledgedAt, histogram, parseFigures, type AckFigures } from './ack-figures.js';
+import { acknowledgedAt, behind, figuresIn, histogram, parseFigures, type AckFigures } from './ack-figures.js';
 import type { PgChangeBus } from './pg-change-bus.js';
 import { parseKeyStreams, sumKeyStreams } from './key-streams.js';
 import { heartbeat, listReplicas, pruneReplicas, removeReplica } from './replica-store.js';
@@ -19,7 +20,8 @@ const FORGET_AFTER_MS = 10 * 60_000;
 export interface RegistryDeps {
   db: Db;
   bus: PgChangeBus;
-  tracker: PropagationTracker;
+  /** Every environment's push state (server/push/push-state.ts): figures are published and counted per environment. */
+  push: AckSource;
   log: Logger;
   id: string;
   name: string;
@@ -34,6 +36,16 @@ export interface RegistryDeps {
   /** The stream budget: its per-key counts go out with each heartbeat, the others' sum comes back (MAX_CONNECTIONS_PER_KEY). */
   streams?: KeyStreamCounts;
 }
+
+/** What the registry reads of the push layer: each environment's tracker, as they are made. */
+export interface AckSource {
+  defaultEnvironment: string;
+  envs(): PushEnv[];
+  onEnv(listener: (e: PushEnv) => void): () => void;
+}
+
+/** Per-environment histograms share the NOTIFY payload (8000 bytes): this many buckets in all. */
+const BUCKETS = 48;
 
 interface Other {
   name: string;
@@ -68,7 +80,7 @@ export class ReplicaRegistry implements RemoteAcks {
 
   async start(): Promise<void> {
     await this.deps.bus.listen(ACKS_CHANNEL, (p) => this.onNotice(p));
-    this.stops.push(this.deps.tracker.onPeers(() => this.schedule()), this.deps.tracker.attachRemote(this));
+    this.stops.push(this.deps.push.onEnv((e) => this.stops.push(e.tracker.onPeers(() => this.schedule()), e.tracker.attachRemote(this))));
     this.beat = this.deps.jobs.every('cluster_heartbeat', this.deps.heartbeatMs, () => this.tick(), { firstAfterMs: 0 });
     await this.beat.tick(); // the first beat, already under way: registered before start() resolves
   }
@@ -94,17 +106,20 @@ export class ReplicaRegistry implements RemoteAcks {
     }
   }
 
-  figures(stateVersion: number): ReplicaPropagation[] {
+  /** The other replicas' figures among the SDKs of `environment` (their keys' environment). */
+  figures(stateVersion: number, environment: string = this.deps.push.defaultEnvironment): ReplicaPropagation[] {
     const now = performance.now();
     const out: ReplicaPropagation[] = [];
     for (const o of this.others.values()) {
       const silent = now - o.heardAt;
+      const f = figuresIn(o.figures, environment, this.deps.push.defaultEnvironment);
       if (silent > GONE_AFTER_BEATS * this.deps.heartbeatMs) {
-        out.push({ name: o.name, connected: o.figures.connected, acknowledged: 0, pending: 0, status: 'gone', goneForMs: Math.round(silent) });
+        out.push({ name: o.name, connected: f.connected, acknowledged: 0, pending: 0, status: 'gone', goneForMs: Math.round(silent) });
         continue;
       }
-      const acknowledged = Math.min(o.figures.connected, acknowledgedAt(o.figures.applied, stateVersion));
-      out.push({ name: o.name, connected: o.figures.connected, acknowledged, pending: o.figures.connected - acknowledged, status: 'live', goneForMs: null });
+      const acknowledged = Math.min(f.connected, acknowledgedAt(f.applied, stateVersion));
+      const unresponsive = behind(f.unresponsive, stateVersion);
+      out.push({ name: o.name, connected: f.connected, acknowledged, pending: f.connected - acknowledged, status: 'live', goneForMs: null, ...(unresponsive > 0 && { unresponsive }) });
     }
     return out;
   }
@@ -114,11 +129,25 @@ export class ReplicaRegistry implements RemoteAcks {
     return () => this.listeners.delete(listener);
   }
 
-  /** The figures this replica publishes. */
-  own(): AckFigures {
-    const applied: number[] = [];
-    for (const p of this.deps.tracker.peers) applied.push(p.applied);
-    return { n: ++this.n, connected: applied.length, applied: histogram(applied) };
+  /**
+   * The figures this replica publishes: per environment with SDKs connected or closed as
+   * unresponsive (`e`), and the default environment's at the top (what a replica from before
+   * environments reads). `total`: every SDK this replica serves (its `sdk_count`).
+   */
+  own(): AckFigures & { total: number } {
+    const def = this.deps.push.defaultEnvironment;
+    const envs = this.deps.push.envs().map((x) => ({ x, u: x.tracker.unresponsiveApplied() })).filter(({ x, u }) => x.tracker.peers.size > 0 || u.length > 0 || x.environment === def);
+    const cap = Math.max(6, Math.floor(BUCKETS / Math.max(1, envs.length)));
+    const e: NonNullable<AckFigures['e']> = {};
+    let total = 0;
+    for (const { x, u } of envs) {
+      const applied: number[] = [];
+      for (const p of x.tracker.peers) applied.push(p.applied);
+      total += applied.length;
+      e[x.environment] = u.length > 0 ? [applied.length, histogram(applied, cap), histogram(u, cap)] : [applied.length, histogram(applied, cap)];
+    }
+    const main = e[def] ?? [0, []];
+    return { n: ++this.n, connected: main[0], applied: main[1], ...(main[2] && { unresponsive: main[2] }), e, total };
   }
 
   /**
@@ -131,9 +160,9 @@ export class ReplicaRegistry implements RemoteAcks {
     const { db, bus } = this.deps;
     let failure: unknown;
     try {
-      const own = this.own();
+      const { total, ...own } = this.own();
       const keyStreams = JSON.stringify(this.deps.streams?.keyCounts() ?? {});
-      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: own.connected, acks: JSON.stringify(own), state_version: bus.stateVersion, key_streams: keyStreams });
+      await heartbeat(db, { id: this.deps.id, name: this.deps.name, url: this.deps.url, sdk_count: total, acks: JSON.stringify(own), state_version: bus.stateVersion, key_streams: keyStreams });
       const now = performance.now();
       for (const row of await listReplicas(db)) {
         if (row.id === this.deps.id) continue;
@@ -165,10 +194,10 @@ export class ReplicaRegistry implements RemoteAcks {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const own = this.own();
-      const key = JSON.stringify([own.connected, own.applied]);
+      const key = JSON.stringify(own.e);
       if (key === this.lastSent) return;
       this.lastSent = key;
-      void this.notify({ r: this.deps.id, name: this.deps.name, ...own });
+      void this.notify({ r: this.deps.id, name: this.deps.name, n: own.n, connected: own.connected, applied: own.applied, ...(own.unresponsive && { unresponsive: own.unresponsive }), e: own.e });
     }, this.deps.coalesceMs ?? 20);
   }
 

@@ -57,10 +57,16 @@ export const SCOPED_ACTIONS = ['plan', 'signoffs', 'advance', 'rollback', 'pause
 export function scopedCopies<D>(routes: readonly Route<D>[]): Route<D>[] {
   const out: Route<D>[] = [];
   for (const r of routes) {
+    if (r.path === '/api/kill') {
+      out.push({ ...r, path: '/api/envs/:env/kill', summary: 'Kill every flag with a tag, or all flags, in one environment', ...(r.example ? { example: { ...r.example, params: { env: 'staging' } } } : {}) });
+      continue;
+    }
     const m = /^\/api\/flags\/:key\/([a-z]+)$/.exec(r.path);
     if (!m || !(SCOPED_ACTIONS as readonly string[]).includes(m[1]!)) continue;
     const example = r.example && { ...r.example, params: { env: 'staging', ...r.example.params } };
-    out.push({ ...r, path: `/api/envs/:env/flags/:key/${m[1]}`, summary: `${r.summary} (in one environment)`, ...(example ? { example } : {}) });
+    // Engineers may advance in an unprotected environment set to requireSignoff: false (the rollout service checks the environment).
+    const access = m[1] === 'advance' ? { access: { permission: 'advanceInEnvironment' as const } } : {};
+    out.push({ ...r, ...access, path: `/api/envs/:env/flags/:key/${m[1]}`, summary: `${r.summary} (in one environment)`, ...(example ? { example } : {}) });
   }
   return out;
 }

@@ -55,6 +55,11 @@ export class EnvironmentService {
     return row.key;
   }
 
+  /** The keys of every environment not archived, in order. */
+  async liveKeys(): Promise<string[]> {
+    return (await listEnvironmentRows(this.deps.db, false)).map((e) => e.key);
+  }
+
   async list(): Promise<{ environments: Environment[] }> {
     return { environments: (await listEnvironmentRows(this.deps.db, true)).map(toEnvironment) };
   }

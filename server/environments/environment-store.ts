@@ -32,6 +32,15 @@ export async function getEnvironmentRow(db: Db, key: string): Promise<Environmen
   return db.selectFrom('environments').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
+/**
+ * Whether an advance in `env` needs the PM sign-offs of its plan: always, unless the environment
+ * is unprotected and set to `requireSignoff: false` (issue 23). An unknown environment needs them.
+ */
+export async function signoffRequired(db: Db, env: string): Promise<boolean> {
+  const row = await getEnvironmentRow(db, env);
+  return !(row && row.protected === 0 && row.require_signoff === 0);
+}
+
 export async function insertEnvironmentRow(db: Db, row: EnvironmentRow): Promise<void> {
   await db.insertInto('environments').values(row).execute();
 }

@@ -25,7 +25,7 @@ export const flagRoutes = [
     method: 'post', path: '/api/flags', summary: 'Create a flag', access: { permission: 'editFlags' },
     body: createFlagSchema, status: 201, response: flagViewSchema,
     example: { body: { key: 'support-draft', description: 'AI-drafted replies in the support inbox', owner: 'ai-platform@acme.com', tags: ['ai', 'support'], on: true, off: false } },
-    handler: ({ body, actor }, { flags }) => flags.create(actor, body),
+    handler: async ({ body, actor }, { flags }) => flags.withStates(await flags.create(actor, body)),
   }),
   route({
     method: 'get', path: '/api/flags/:key', summary: 'Read a flag', access: { permission: 'read' }, response: flagViewSchema,
@@ -35,20 +35,20 @@ export const flagRoutes = [
     method: 'patch', path: '/api/flags/:key', summary: "Edit a flag's description, owner, tags or values", access: { permission: 'editFlags' },
     body: patchFlagSchema, response: flagViewSchema,
     example: { params: { key: 'support-draft' }, body: { version: 1, description: 'AI-drafted replies (prompt v1.4)', reason: 'clarify what the flag gates' } },
-    handler: ({ body, params, actor }, { flags }) => flags.update(actor, params.key!, body),
+    handler: async ({ body, params, actor }, { flags }) => flags.withStates(await flags.update(actor, params.key!, body)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/archive', summary: 'Archive a flag (its key is never reused)', access: { permission: 'editFlags' },
     description: 'An archived flag leaves every SDK, which then serves each caller its own fallback. A killed flag cannot be archived (409 `flag_killed`): restore it or keep it killed.',
     body: archiveSchema, response: flagViewSchema,
     example: { params: { key: 'old-banner' }, body: { reason: 'launched to everyone; the code path is removed' } },
-    handler: ({ body, params, actor }, { flags }) => flags.archive(actor, params.key!, body.reason, body.version),
+    handler: async ({ body, params, actor }, { flags }) => flags.withStates(await flags.archive(actor, params.key!, body.reason, body.version)),
   }),
   route({
     method: 'post', path: '/api/flags/:key/unarchive', summary: 'Bring an archived flag back (admins, with a reason)', access: { permission: 'unarchive' },
     description: 'SDKs get the flag again exactly as it was archived. Audited as `flag.unarchive`; 409 `not_archived` for a live flag.',
     body: unarchiveSchema, response: flagViewSchema,
     example: { params: { key: 'old-banner' }, body: { reason: 'billing still reads it; archive again after the migration' } },
-    handler: ({ body, params, actor }, { flags }) => flags.unarchive(actor, params.key!, body.reason, body.version),
+    handler: async ({ body, params, actor }, { flags }) => flags.withStates(await flags.unarchive(actor, params.key!, body.reason, body.version)),
   }),
 ];

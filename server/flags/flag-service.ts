@@ -83,11 +83,17 @@ export class FlagService {
     return { ...toFlagView(row), environments: states.get(key) ?? {} };
   }
 
+  /** A flag's answer with `environments` beside it, as `GET /api/flags/:key` has it (what a write answers). */
+  async withStates(view: FlagView): Promise<FlagView> {
+    const states = await environmentStates(this.deps.db, [view.key]);
+    return { ...view, environments: states.get(view.key) ?? {} };
+  }
+
   /** Creates the flag with a row in every non-archived environment (no plan, stage 0, live), audited in `env`. */
   async create(actor: Actor, input: CreateFlagInput, scope?: string): Promise<FlagView> {
     const env = this.env(scope);
     checkLease(input.maxStaleSeconds, this.lease.heartbeatMs);
-    return write(this.deps, actor, async (ctx) => {
+    const created = await write(this.deps, actor, async (ctx) => {
       const existing = (await flagRowsOfKey(ctx.trx, input.key))[0];
       if (existing) {
         throw new Conflict(
@@ -139,6 +145,8 @@ export class FlagService {
       ctx.announce({ type: 'flag', key: row.key, stateVersion, flagVersion: 1, action: AuditAction.FlagCreate, environment: env });
       return view;
     });
+    // As GET /api/flags/:key answers it: with its state in every environment.
+    return { ...created, environments: (await environmentStates(this.deps.db, [created.key])).get(created.key) ?? {} };
   }
 
   async update(actor: Actor, key: string, input: PatchFlagInput, scope?: string): Promise<FlagView> {

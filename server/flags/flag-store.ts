@@ -154,6 +154,11 @@ export async function flagRowsChangedSince(db: Db, env: string, version: number)
   return db.selectFrom('flags').selectAll().where('environment', '=', env).where('state_version', '>', version).orderBy('state_version').execute();
 }
 
+/** Rows of every environment changed after `version`, in state-version order (the cluster's change bus: server/cluster/pg-change-bus.ts). */
+export async function flagRowsOfEveryEnvironmentChangedSince(db: Db, version: number): Promise<FlagRow[]> {
+  return db.selectFrom('flags').selectAll().where('state_version', '>', version).orderBy('state_version').orderBy('environment').execute();
+}
+
 /** Key, stage and stage start of the live flags among `keys` (non-empty): what a sample batch counts its stage by. */
 export async function liveStageRows(db: Db, env: string, keys: string[]): Promise<Pick<FlagRow, 'key' | 'stage' | 'stage_started_at' | 'created_at'>[]> {
   return db.selectFrom('flags').select(['key', 'stage', 'stage_started_at', 'created_at']).where('environment', '=', env).where('key', 'in', keys).where('archived', '=', 0).execute();

@@ -34,6 +34,8 @@ export interface OtherResponse {
   description: string;
   schema?: z.ZodType;
   headers?: Json;
+  /** The media type of a body that is not JSON (an HTML page), instead of `schema`. */
+  produces?: string;
 }
 
 /**

@@ -24,7 +24,7 @@ export const propagationSchema = z.strictObject({
   pending: z.number().int(),
   slowestMs: z.number().nullable(),
   medianMs: z.number().nullable().optional(),
-  unresponsive: z.number().int().optional().describe('SDKs closed in the last 5 minutes for not acknowledging within ACK_TIMEOUT_MS, not counted in connected'),
+  unresponsive: z.number().int().optional().describe('SDKs closed in the last 5 minutes for not acknowledging within ACK_TIMEOUT_MS, not counted in connected (in a cluster: summed over the live replicas)'),
   replicas: z
     .array(
       z.strictObject({
@@ -34,6 +34,7 @@ export const propagationSchema = z.strictObject({
         pending: z.number().int(),
         status: z.enum(['live', 'gone']),
         goneForMs: z.number().nullable(),
+        unresponsive: z.number().int().optional().describe("this replica's SDKs closed as unresponsive (see unresponsive)"),
       }),
     )
     .optional()

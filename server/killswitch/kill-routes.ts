@@ -4,6 +4,8 @@ import { routeFor } from '../http/route.js';
 import type { EnvironmentService } from '../environments/environment-service.js';
 import { propagationSchema } from '../http/schemas.js';
 import { reasonSchema, tagSchema, versionSchema } from '../validation.js';
+import { ValidationError } from '../errors.js';
+import { environmentKeySchema } from '../environments/environment-routes.js';
 import type { BulkKillResult, BulkRestoreResult, FlagActionResult, FlagView } from '@switchyard-flags/sdk/api';
 import type { Propagation } from '@switchyard-flags/sdk/protocol';
 import type { BulkResult, KillRestoreOutcome, KillScope, KillService } from './kill-service.js';
@@ -28,6 +30,8 @@ export const scopeSchema = z
     all: z.literal(true).optional(),
     reason: reasonSchema,
     waitMs: waitMsSchema,
+    /** `POST /api/kill` only: kill in these environments (`"*"`: every one not archived) in one transaction (issue 23). */
+    environments: z.union([z.literal('*'), z.array(environmentKeySchema).min(1).max(64)]).optional(),
   })
   .refine((b) => (b.tag === undefined) !== (b.all === undefined), {
     message: 'send exactly one of "tag" or "all": true',
@@ -70,7 +74,10 @@ async function bulkPropagation(waiter: PropagationWaiter, r: BulkResult, ms: num
 export const flagActionResultSchema = flagViewSchema.extend({ changed: z.boolean(), propagation: propagationSchema.optional() }) satisfies z.ZodType<FlagActionResult>;
 const byFlag = z.record(z.string(), propagationSchema).optional();
 /** `BulkKillResult` (sdk/src/api.ts). */
-export const bulkKillResultSchema = z.strictObject({ killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag }) satisfies z.ZodType<BulkKillResult>;
+export const bulkKillResultSchema = z.strictObject({
+  killId: z.string().nullable(), killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag,
+  environments: z.record(z.string(), z.strictObject({ killed: z.array(z.string()), alreadyKilled: z.array(z.string()), propagation: byFlag })).optional(),
+}) satisfies z.ZodType<BulkKillResult>;
 /** `BulkRestoreResult` (sdk/src/api.ts). */
 export const bulkRestoreResultSchema = z.strictObject({
   restored: z.array(z.string()),
@@ -79,7 +86,20 @@ export const bulkRestoreResultSchema = z.strictObject({
   propagation: byFlag,
 }) satisfies z.ZodType<BulkRestoreResult>;
 
-type Push = { tracker: PropagationWaiter } | undefined;
+/** The push layer: the default environment's tracker, and (server/push/push-state.ts) each environment's. */
+type Push = { tracker: PropagationWaiter; env?(environment: string): { tracker: PropagationWaiter } } | undefined;
+
+/** The environments a bulk kill acts in: the route's `:env`, or the body's list (`"*"`: every one not archived), each one that exists; 404 otherwise, before anything changes. */
+async function killEnvironments(env: string | undefined, listed: '*' | string[] | undefined, environments: EnvironmentService): Promise<string[]> {
+  if (env !== undefined) {
+    if (listed !== undefined) throw new ValidationError('"environments" is for POST /api/kill; /api/envs/:env/kill kills in :env only', [{ path: 'environments', message: 'not allowed here' }]);
+    return [await environments.scope(env)];
+  }
+  if (listed === '*') return environments.liveKeys();
+  const keys: string[] = [];
+  for (const e of new Set(listed)) keys.push(await environments.scope(e));
+  return keys;
+}
 
 /** A one-flag kill or restore: the flag with `changed`, and with `waitMs` how far it reached. */
 async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }, waitMs: number | undefined, push: Push): Promise<FlagActionResult> {
@@ -89,8 +109,8 @@ async function answerOne({ flag, changed }: { flag: FlagView; changed: boolean }
 
 const route = routeFor<{ kills: KillService; push?: Push; environments: EnvironmentService }>('killswitch');
 
-/** Delivery figures are the default environment's only (env: default only (issue 23 envpush)): elsewhere `waitMs` waits for nothing. */
-const pushIn = (env: string, environments: EnvironmentService, push: Push): Push => (env === environments.defaultKey ? push : undefined);
+/** Delivery figures of `env`: its own SDK keys' connections (a kill in staging waits for staging's SDKs only). */
+const pushIn = (env: string, environments: EnvironmentService, push: Push): Push => (push?.env ? push.env(env) : env === environments.defaultKey ? push : undefined);
 
 /** The kill switch: one flag, by tag or all, and the restores. Examples run in this order (test/openapi.test.ts). */
 export const killRoutes = [
@@ -118,10 +138,32 @@ export const killRoutes = [
     description: 'One transaction: all are killed or none. The answer\'s `killId` is stored on every flag this request killed (flags already killed keep their own); `POST /api/restore {killId}` undoes exactly this kill. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every killed flag and carries `propagation`, keyed by flag.',
     body: scopeSchema, response: bulkKillResultSchema,
     example: { body: { tag: 'ai', reason: 'model provider outage', waitMs: 500 } },
-    handler: async ({ body: b, actor }, { kills, push }) => {
-      const result = await kills.killMany(actor, scopeOf(b), b.reason);
-      const body: BulkKillResult = { killId: result.killId, killed: result.changed, alreadyKilled: result.unchanged };
-      if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);
+    handler: async ({ body: b, params, actor }, { kills, push, environments }) => {
+      if (params.env === undefined && b.environments === undefined) {
+        const result = await kills.killMany(actor, scopeOf(b), b.reason);
+        const body: BulkKillResult = { killId: result.killId, killed: result.changed, alreadyKilled: result.unchanged };
+        if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);
+        return body;
+      }
+      const envs = await killEnvironments(params.env, b.environments, environments);
+      const { killId, byEnvironment } = await kills.killAcross(actor, scopeOf(b), b.reason, envs);
+      const all = Object.values(byEnvironment);
+      const killed = [...new Set(all.flatMap((r) => r.changed))].sort();
+      const body: BulkKillResult = {
+        killId, killed, alreadyKilled: [...new Set(all.flatMap((r) => r.unchanged))].filter((k) => !killed.includes(k)).sort(),
+        environments: Object.fromEntries(Object.entries(byEnvironment).map(([e, r]) => [e, { killed: r.changed, alreadyKilled: r.unchanged }])),
+      };
+      // Delivery figures per environment, waited on side by side; `propagation` is the sole (or else the default) environment's.
+      if (b.waitMs !== undefined && push) {
+        const ms = b.waitMs;
+        const figures = await Promise.all(Object.entries(byEnvironment).map(async ([e, r]) => {
+          const p = pushIn(e, environments, push);
+          return [e, p ? await bulkPropagation(p.tracker, r, ms) : {}] as const;
+        }));
+        for (const [e, f] of figures) body.environments![e]!.propagation = f;
+        const main = figures.length === 1 ? figures[0]![1] : figures.find(([e]) => e === environments.defaultKey)?.[1];
+        if (main) body.propagation = main;
+      }
       return body;
     },
   }),
@@ -130,9 +172,10 @@ export const killRoutes = [
     description: 'One transaction. Exactly one of `tag`, `all: true` or `killId`. With `killId` (from a kill\'s answer, e.g. `{"killId": "0b4c…", "reason": "provider is back"}`) only the flags still killed by that kill are restored: flags of that kill restored since are listed in `alreadyLive`, those killed again since by another kill in `notThisKill` (left killed); an unknown id is a 404. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
     body: restoreScopeSchema, response: bulkRestoreResultSchema,
     example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
-    handler: async ({ body: b, actor }, { kills, push }) => {
+    handler: async ({ body: b, actor }, { kills, push, environments }) => {
+      // A kill id is one kill request's: undone in every environment it killed in (a cross-environment kill included).
       const result: BulkResult & Partial<KillRestoreOutcome> =
-        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason) : await kills.restoreMany(actor, scopeOf(b), b.reason);
+        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason, await environments.liveKeys()) : await kills.restoreMany(actor, scopeOf(b), b.reason);
       const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
       if (result.notThisKill) body.notThisKill = result.notThisKill;
       if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);

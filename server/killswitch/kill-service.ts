@@ -100,6 +100,31 @@ export class KillService {
     return { ...result, killId: result.changed.length ? killId : null };
   }
 
+  /**
+   * One kill across environments (issue 23): every live flag in scope in each of `envs`, under
+   * one kill id, in ONE transaction: either every environment's flags are killed or none. Each
+   * flag's kill is audited in its environment.
+   */
+  async killAcross(actor: Actor, scope: KillScope, reason: string, envs: readonly string[]): Promise<{ killId: string | null; byEnvironment: Record<string, BulkResult> }> {
+    const killId = newKillId();
+    const byEnvironment: Record<string, BulkResult> = {};
+    await write(
+      this.deps,
+      actor,
+      async (ctx) => {
+        for (const env of envs) {
+          const rows = await listFlagRows(ctx.trx, env, 'tag' in scope ? { tag: scope.tag } : {});
+          const result: BulkResult = { changed: [], unchanged: [], stateVersions: {} };
+          await this.applyAll(ctx, actor, rows, (key) => this.killMutation(env, actor, key, reason, killId), result);
+          byEnvironment[env] = result;
+        }
+      },
+      { urgent: true },
+    );
+    const any = Object.values(byEnvironment).some((r) => r.changed.length > 0);
+    return { killId: any ? killId : null, byEnvironment };
+  }
+
   async restoreMany(actor: Actor, scope: KillScope, reason: string, env?: string): Promise<BulkResult> {
     const e = envOr(this.deps, env);
     return this.bulk(actor, e, scope, (key) => this.restoreMutation(e, key, reason));
@@ -110,23 +135,39 @@ export class KillService {
    * restored since are `unchanged`; those restored and killed again since are `notThisKill`.
    * An id no kill ever had is a 404, and nothing changes.
    */
-  async restoreKill(actor: Actor, killId: string, reason: string, scope?: string): Promise<KillRestoreOutcome> {
-    const env = envOr(this.deps, scope);
-    const everKilled = await flagsEverKilledWith(this.deps.db, env, killId);
+  async restoreKill(actor: Actor, killId: string, reason: string, scope?: string | readonly string[]): Promise<KillRestoreOutcome> {
+    // A kill across environments (killAcross) is undone in each of `scope` where it killed flags,
+    // in one transaction; the lists name each flag once, the state versions are the default environment's.
+    const envs = typeof scope === 'string' || scope === undefined ? [envOr(this.deps, scope)] : scope;
+    const everKilled = new Map<string, string[]>();
+    for (const env of envs) everKilled.set(env, await flagsEverKilledWith(this.deps.db, env, killId));
     return write(
       this.deps,
       actor,
       async (ctx) => {
-        const rows = await flagRowsKilledWith(ctx.trx, env, killId);
-        const result: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
-        await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(env, key, reason, undefined, killId), result);
-        for (const key of everKilled.filter((k) => !rows.some((r) => r.key === k)).sort()) {
-          const row = await getFlagRow(ctx.trx, env, key);
-          if (!row || row.archived === 1) continue;
-          (row.killed === 1 ? result.notThisKill : result.unchanged).push(key);
+        const merged: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
+        let found = false;
+        for (const env of envs) {
+          const ever = everKilled.get(env) ?? [];
+          const rows = await flagRowsKilledWith(ctx.trx, env, killId);
+          if (rows.length || ever.length) found = true;
+          const result: KillRestoreOutcome = { changed: [], unchanged: [], notThisKill: [], stateVersions: {} };
+          await this.applyAll(ctx, actor, rows, (key) => this.restoreMutation(env, key, reason, undefined, killId), result);
+          for (const key of ever.filter((k) => !rows.some((r) => r.key === k)).sort()) {
+            const row = await getFlagRow(ctx.trx, env, key);
+            if (!row || row.archived === 1) continue;
+            (row.killed === 1 ? result.notThisKill : result.unchanged).push(key);
+          }
+          merged.changed.push(...result.changed);
+          merged.unchanged.push(...result.unchanged);
+          merged.notThisKill.push(...result.notThisKill);
+          if (env === envOr(this.deps, undefined)) Object.assign(merged.stateVersions, result.stateVersions);
         }
-        if (!rows.length && !everKilled.length) throw new NotFound(`no kill has the id "${killId}"`);
-        return result;
+        if (!found) throw new NotFound(`no kill has the id "${killId}"`);
+        const changed = [...new Set(merged.changed)];
+        const notThisKill = [...new Set(merged.notThisKill)].filter((k) => !changed.includes(k));
+        const unchanged = [...new Set(merged.unchanged)].filter((k) => !changed.includes(k) && !notThisKill.includes(k));
+        return { changed, unchanged, notThisKill, stateVersions: merged.stateVersions };
       },
       { urgent: true },
     );

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Response } from 'express';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { ChangeBus } from '../changes.js';
-import type { StateFeed } from '../push/state-feed.js';
+import type { PushState } from '../push/push-state.js';
 import { StreamBudget, type Release } from '../push/stream-budget.js';
 
 /** What a provider is told to wait before it closes an idle (hidden-tab) stream (ADR-0008 `inactivityDelaySec`). */
@@ -14,6 +14,8 @@ const FANOUT_SLICE = 64;
 
 interface Stream {
   keyId: string;
+  /** The SDK key's environment: only its changes are told to this stream. */
+  env: string;
   res: Response;
   release: Release;
 }
@@ -44,7 +46,7 @@ export class OfrepEvents {
   private budget: StreamBudget;
   private addressOf: (req: Response['req']) => string = (req) => req.socket.remoteAddress ?? 'unknown';
 
-  constructor(private readonly deps: { feed: StateFeed; bus: ChangeBus; perKey: number; signingSecret?: Uint8Array }) {
+  constructor(private readonly deps: { push: PushState; bus: ChangeBus; perKey: number; signingSecret?: Uint8Array }) {
     this.secret = deps.signingSecret
       ? crypto.createHmac('sha256', deps.signingSecret).update('switchyard ofrep event stream tokens').digest()
       : crypto.randomBytes(32);
@@ -70,7 +72,7 @@ export class OfrepEvents {
   /** Starts relaying changes (idempotent). */
   start(): void {
     if (this.stops.length > 0) return;
-    this.stops.push(this.deps.feed.onBroadcast((b) => this.send(b.version)));
+    this.stops.push(this.deps.push.onEnv((e) => this.stops.push(e.feed.onBroadcast((b) => this.send(e.environment, b.version)))));
     this.stops.push(
       this.deps.bus.subscribe((e) => {
         if (e.type !== 'audit' || e.entry.action !== AuditAction.SdkKeyRevoke) return;
@@ -111,8 +113,8 @@ export class OfrepEvents {
     return crypto.createHmac('sha256', this.secret).update(`ofrep-events\n${id}`).digest('base64url');
   }
 
-  /** Holds the response open as an event stream for `keyId`. */
-  open(res: Response, keyId: string, version: number): void {
+  /** Holds the response open as an event stream for `keyId`, told of `env`'s changes only. */
+  open(res: Response, keyId: string, env: string, version: number): void {
     this.start();
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -121,7 +123,7 @@ export class OfrepEvents {
     res.flushHeaders();
     res.socket?.setNoDelay(true);
     const release = this.budget.admit('ofrep', `key:${keyId}`, this.addressOf(res.req), () => cut(res));
-    const stream: Stream = { keyId, res, release };
+    const stream: Stream = { keyId, env, res, release };
     this.streams.add(stream);
     res.on('close', () => {
       this.streams.delete(stream);
@@ -136,8 +138,15 @@ export class OfrepEvents {
     return this.streams.size;
   }
 
-  private send(version: number): void {
-    this.write(`id: ${version}\nevent: message\ndata: ${JSON.stringify(event(version))}\n\n`);
+  /** Streams open now in `env`. */
+  sizeIn(env: string): number {
+    let n = 0;
+    for (const s of this.streams) if (s.env === env) n++;
+    return n;
+  }
+
+  private send(env: string, version: number): void {
+    this.write(`id: ${version}\nevent: message\ndata: ${JSON.stringify(event(version))}\n\n`, env);
   }
 
   /**
@@ -146,10 +155,10 @@ export class OfrepEvents {
    * request arriving meanwhile is not held behind thousands of browser notifications. Each
    * stream still gets the chunks in order (a later write's slice k runs after an earlier one's).
    */
-  private write(chunk: string): void {
+  private write(chunk: string, env?: string): void {
     const data = Buffer.from(chunk);
     const framed = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
-    const targets = [...this.streams];
+    const targets = env === undefined ? [...this.streams] : [...this.streams].filter((s) => s.env === env);
     const step = (from: number) => {
       const end = Math.min(from + FANOUT_SLICE, targets.length);
       for (let i = from; i < end; i++) {

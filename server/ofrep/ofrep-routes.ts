@@ -6,6 +6,7 @@ import type { OfrepService } from './ofrep-service.js';
 import { INACTIVITY_DELAY_SEC } from './ofrep-events.js';
 import { Unauthorized } from '../errors.js';
 import { verifiedContext } from '../auth/secure-mode.js';
+import type { Principal } from '../actor.js';
 
 /** `{context?: {targetingKey?, ...attributes}}`: OFREP's `evaluationRequest` / `bulkEvaluationRequest`. */
 export const ofrepRequestSchema = z.looseObject({ context: z.record(z.string(), z.unknown()).optional() });
@@ -26,6 +27,15 @@ const eventStream = z.strictObject({ type: z.literal('sse'), url: z.string(), in
 export const ofrepBulkSchema = z.strictObject({ flags: z.array(z.union([success, failure])), eventStreams: z.array(eventStream).optional(), metadata: metadata.optional() });
 
 const route = routeFor<{ ofrep: OfrepService }>('ofrep');
+
+/**
+ * Every OFREP answer is of the SDK key's own environment (issue 23): nothing in the request (no
+ * parameter, header or body field) chooses another. `access: {sdkKey: true}` admits SDK keys only.
+ */
+function keyEnvironment(p: Principal | undefined): string {
+  if (p?.kind !== 'sdk') throw new Unauthorized('OFREP takes an SDK key', 'invalid_sdk_key');
+  return p.environment;
+}
 
 const etagHeader = { ETag: { description: 'The state version and a digest of the canonical context, quoted: send it back as If-None-Match.', schema: { type: 'string' } } };
 /** OFREP answers a refused credential without a body (ofrep-http.ts `ofrepErrors`), and any other 4xx with its own error shape. */
@@ -49,7 +59,7 @@ export const ofrepRoutes = [
     openapi: { security, responses: { ...refusals, '400': { description: '`{key, errorCode, errorDetails}`', schema: failure }, '404': { description: '`{key, errorCode: "FLAG_NOT_FOUND", errorDetails}`', schema: failure } } },
     example,
     handler: async ({ req, params, body, res }, { ofrep }) => {
-      const result = await ofrep.single(params.key!, verifiedContext(req.principal, body.context));
+      const result = await ofrep.single(keyEnvironment(req.principal), params.key!, verifiedContext(req.principal, body.context));
       res.status(statusOf(result)).json(result);
     },
   }),
@@ -69,14 +79,15 @@ export const ofrepRoutes = [
       res.setHeader('Cache-Control', 'private, no-cache');
       res.setHeader('Vary', 'Authorization, X-API-Key, Origin');
       const context = verifiedContext(req.principal, body.context);
-      const etag = await ofrep.bulkEtag(context);
+      const env = keyEnvironment(req.principal);
+      const etag = await ofrep.bulkEtag(env, context);
       if (etagMatches(req.headers['if-none-match'], etag)) {
         res.setHeader('ETag', etag);
-        ofrep.notModified();
+        ofrep.notModified(env);
         res.status(304).end();
         return;
       }
-      const answer = await ofrep.bulk(context);
+      const answer = await ofrep.bulk(env, context);
       res.setHeader('ETag', answer.etag);
       const p = req.principal;
       const url = p?.kind === 'sdk' ? ofrep.events.url(p.keyId) : '';
@@ -97,8 +108,9 @@ export const ofrepRoutes = [
     },
     handler: async ({ query, res }, { ofrep }) => {
       const keyId = query.token ? ofrep.events.keyOf(query.token) : undefined;
-      if (!keyId || !(await ofrep.keyIsLive(keyId))) throw new Unauthorized('the event stream token is unknown (signed with another secret) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
-      ofrep.events.open(res, keyId, await ofrep.version());
+      const env = keyId ? await ofrep.liveKeyEnvironment(keyId) : undefined;
+      if (!keyId || !env) throw new Unauthorized('the event stream token is unknown (signed with another secret) or its SDK key was revoked: re-fetch POST /ofrep/v1/evaluate/flags for a new one', 'invalid_stream_token');
+      ofrep.events.open(res, keyId, env, await ofrep.version(env));
     },
   }),
 ];

@@ -20,38 +20,61 @@ export interface BulkAnswer {
  * OFREP evaluation over the push layer's in-memory flag state (the state the SDK stream sends):
  * each flag is prepared once per state version, so an evaluation touches no database.
  */
+/** One environment's flags, each prepared once per state version. */
+interface Prepared {
+  at: number;
+  flags: Map<string, PreparedFlag>;
+}
+
+/**
+ * OFREP evaluation over the push layer's in-memory flag state (the state the SDK stream sends):
+ * each flag is prepared once per state version, so an evaluation touches no database. Every
+ * answer is of one environment, the SDK key's (the routes pass `principal.environment`; nothing
+ * in the request chooses another).
+ */
 export class OfrepService {
-  private prepared = new Map<string, PreparedFlag>();
-  private preparedAt = -1;
+  private readonly prepared = new Map<string, Prepared>();
   readonly usage: OfrepUsage;
   readonly events: OfrepEvents;
 
-  /** OFREP answers served per state version (the latest 512 versions), and the latest one's time. */
-  private readonly served = new Map<number, number>();
-  private lastServed: { version: number; at: string } | null = null;
+  /** Per environment: OFREP answers served per state version (the latest 512 versions), and the latest one's time. */
+  private readonly served = new Map<string, { byVersion: Map<number, number>; last: { version: number; at: string } | null }>();
 
   constructor(private readonly deps: { push: PushState; bus: ChangeBus; db: Db; clock: Clock; telemetry?: TelemetrySink; streamsPerKey?: number; signingSecret?: Uint8Array }) {
     this.usage = new OfrepUsage(deps.telemetry);
-    this.events = new OfrepEvents({ feed: deps.push.feed, bus: deps.bus, perKey: deps.streamsPerKey ?? 10_000, signingSecret: deps.signingSecret });
+    this.events = new OfrepEvents({ push: deps.push, bus: deps.bus, perKey: deps.streamsPerKey ?? 10_000, signingSecret: deps.signingSecret });
   }
 
-  /** Whether the SDK key with this id exists and is not revoked (an event stream's token names it). */
+  /** Whether the SDK key with this id exists and is not revoked. */
   async keyIsLive(keyId: string): Promise<boolean> {
+    return (await this.liveKeyEnvironment(keyId)) !== undefined;
+  }
+
+  /** The environment of the live (not revoked) SDK key with this id (an event stream's token names it), else undefined. */
+  async liveKeyEnvironment(keyId: string): Promise<string | undefined> {
     const row = await getSdkKeyRow(this.deps.db, keyId);
-    return row !== undefined && row.revoked_at === null;
+    return row !== undefined && row.revoked_at === null ? row.environment : undefined;
   }
 
-  private noteServed(version: number): void {
-    this.served.set(version, (this.served.get(version) ?? 0) + 1);
-    if (this.served.size > 512) this.served.delete(this.served.keys().next().value!);
-    this.lastServed = { version, at: this.deps.clock().toISOString() };
+  private servedIn(env: string) {
+    let s = this.served.get(env);
+    if (!s) this.served.set(env, (s = { byVersion: new Map(), last: null }));
+    return s;
   }
 
-  /** What OFREP clients were given of the change at `stateVersion` (they acknowledge nothing). */
-  propagation(stateVersion: number): OfrepPropagation {
+  private noteServed(env: string, version: number): void {
+    const s = this.servedIn(env);
+    s.byVersion.set(version, (s.byVersion.get(version) ?? 0) + 1);
+    if (s.byVersion.size > 512) s.byVersion.delete(s.byVersion.keys().next().value!);
+    s.last = { version, at: this.deps.clock().toISOString() };
+  }
+
+  /** What OFREP clients of `env` were given of the change at `stateVersion` (they acknowledge nothing). */
+  propagation(stateVersion: number, env: string = this.deps.push.defaultEnvironment): OfrepPropagation {
+    const s = this.servedIn(env);
     let fetchedSince = 0;
-    for (const [v, n] of this.served) if (v >= stateVersion) fetchedSince += n;
-    return { streams: this.events.size, fetchedSince, lastFetchedVersion: this.lastServed?.version ?? null, lastFetchedAt: this.lastServed?.at ?? null };
+    for (const [v, n] of s.byVersion) if (v >= stateVersion) fetchedSince += n;
+    return { streams: this.events.sizeIn(env), fetchedSince, lastFetchedVersion: s.last?.version ?? null, lastFetchedAt: s.last?.at ?? null };
   }
 
   /** Ends every event stream and hands the last counts to telemetry (shutdown). */
@@ -60,59 +83,61 @@ export class OfrepService {
     this.usage.flush();
   }
 
-  /** The state version answers are computed from. */
-  async version(): Promise<number> {
-    await this.deps.push.start();
-    return this.deps.push.feed.version;
+  private async feedOf(env: string) {
+    const where = this.deps.push.env(env);
+    await where.start();
+    return where.feed;
   }
 
-  private flags(): Map<string, PreparedFlag> {
-    const feed = this.deps.push.feed;
-    if (feed.version !== this.preparedAt) {
-      const next = new Map<string, PreparedFlag>();
+  /** The state version answers in `env` are computed from. */
+  async version(env: string): Promise<number> {
+    return (await this.feedOf(env)).version;
+  }
+
+  private async flags(env: string): Promise<Prepared> {
+    const feed = await this.feedOf(env);
+    let p = this.prepared.get(env);
+    if (!p || feed.version !== p.at) {
+      const flags = new Map<string, PreparedFlag>();
       const snapshot = feed.snapshot();
-      for (const f of snapshot.flags) next.set(f.key, new PreparedFlag(f));
-      this.prepared = next;
-      this.preparedAt = snapshot.version;
+      for (const f of snapshot.flags) flags.set(f.key, new PreparedFlag(f));
+      this.prepared.set(env, (p = { at: snapshot.version, flags }));
     }
-    return this.prepared;
+    return p;
   }
 
-  /** One flag for the context an OFREP client sent. */
-  async single(key: string, context: Record<string, unknown> | undefined): Promise<OfrepResult> {
-    await this.deps.push.start();
-    const flag = this.flags().get(key);
+  /** One flag of `env` for the context an OFREP client sent. */
+  async single(env: string, key: string, context: Record<string, unknown> | undefined): Promise<OfrepResult> {
+    const p = await this.flags(env);
+    const flag = p.flags.get(key);
     const { result, evaluation } = ofrepEvaluate(key, flag, switchyardContext(context));
-    if (flag) this.usage.count(flag, evaluation.reason);
-    this.noteServed(this.preparedAt);
+    if (flag) this.usage.count(env, flag, evaluation.reason);
+    this.noteServed(env, p.at);
     return result;
   }
 
-  /** Every flag for the context, with the ETag of that answer (state version + canonical context). */
-  async bulk(context: Record<string, unknown> | undefined): Promise<BulkAnswer> {
-    await this.deps.push.start();
-    const flags = this.flags();
-    const version = this.preparedAt;
+  /** Every flag of `env` for the context, with the ETag of that answer (state version + canonical context). */
+  async bulk(env: string, context: Record<string, unknown> | undefined): Promise<BulkAnswer> {
+    const p = await this.flags(env);
     const ctx: EvaluationContext = switchyardContext(context);
     const out: OfrepResult[] = [];
-    for (const [key, flag] of flags) {
+    for (const [key, flag] of p.flags) {
       const { result, evaluation } = ofrepEvaluate(key, flag, ctx);
-      this.usage.count(flag, evaluation.reason);
+      this.usage.count(env, flag, evaluation.reason);
       out.push(result);
     }
-    this.noteServed(version);
-    return { etag: bulkEtag(version, context), flags: out };
+    this.noteServed(env, p.at);
+    return { etag: bulkEtag(p.at, context), flags: out };
   }
 
   /** A 304 told a client its answer is current: that is a fetch of the current version too. */
-  notModified(): void {
-    this.noteServed(this.preparedAt);
+  notModified(env: string): void {
+    const p = this.prepared.get(env);
+    if (p) this.noteServed(env, p.at);
   }
 
-  /** The ETag a bulk answer for this context would carry now, without evaluating (for a 304). */
-  async bulkEtag(context: Record<string, unknown> | undefined): Promise<string> {
-    await this.deps.push.start();
-    this.flags();
-    return bulkEtag(this.preparedAt, context);
+  /** The ETag a bulk answer in `env` for this context would carry now, without evaluating (for a 304). */
+  async bulkEtag(env: string, context: Record<string, unknown> | undefined): Promise<string> {
+    return bulkEtag((await this.flags(env)).at, context);
   }
 }

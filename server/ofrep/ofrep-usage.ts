@@ -11,20 +11,23 @@ export const OFREP_USAGE_INTERVAL_MS = 1000;
  * figures then count OFREP callers like every other. Counting is two integer increments.
  */
 export class OfrepUsage {
-  private counts = new Map<PreparedFlag, TelemetryCount>();
+  /** Per prepared flag (each is one environment's): its counts and that environment. */
+  private counts = new Map<PreparedFlag, { env: string; count: TelemetryCount }>();
   private timer?: NodeJS.Timeout;
   /** The sink bounds reports per source: OFREP's counts are one source. */
   private readonly source = {};
 
   constructor(private readonly sink: TelemetrySink | undefined) {}
 
-  count(flag: PreparedFlag, reason: EvaluationReason): void {
+  /** One evaluation of `flag` in `env` (the SDK key's environment): counted into that environment's usage. */
+  count(env: string, flag: PreparedFlag, reason: EvaluationReason): void {
     if (!this.sink) return;
-    let c = this.counts.get(flag);
-    if (!c) {
-      c = { key: flag.f.key, stage: flag.f.stage, on: 0, off: 0, fallback: 0 };
-      this.counts.set(flag, c);
+    let held = this.counts.get(flag);
+    if (!held) {
+      held = { env, count: { key: flag.f.key, stage: flag.f.stage, on: 0, off: 0, fallback: 0 } };
+      this.counts.set(flag, held);
     }
+    const c = held.count;
     if (reason === 'ROLLOUT_IN') c.on++;
     else if (reason === 'ERROR') c.fallback++;
     else c.off++;
@@ -36,8 +39,13 @@ export class OfrepUsage {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.sink || this.counts.size === 0) return;
-    const counts = [...this.counts.values()];
+    const byEnv = new Map<string, TelemetryCount[]>();
+    for (const { env, count } of this.counts.values()) {
+      let list = byEnv.get(env);
+      if (!list) byEnv.set(env, (list = []));
+      list.push(count);
+    }
     this.counts = new Map();
-    this.sink.record(counts, [], this.source);
+    for (const [env, counts] of byEnv) this.sink.record(counts, [], this.source, env);
   }
 }

@@ -52,9 +52,13 @@ function success(r: RouteDoc, id: string, defs: SchemaComponents): Json {
 
 function otherResponses(r: RouteDoc, id: string, defs: SchemaComponents): Record<string, Json> {
   return Object.fromEntries(
-    Object.entries(r.openapi?.responses ?? {}).map(([status, { schema, ...rest }]) => [
+    Object.entries(r.openapi?.responses ?? {}).map(([status, { schema, produces, ...rest }]) => [
       status,
-      schema ? { ...rest, content: { 'application/json': { schema: defs.add(schema, `${id}_${status}`, 'output') } } } : rest,
+      schema
+        ? { ...rest, content: { 'application/json': { schema: defs.add(schema, `${id}_${status}`, 'output') } } }
+        : produces
+          ? { ...rest, content: { [produces]: { schema: { type: 'string' } } } }
+          : rest,
     ]),
   );
 }

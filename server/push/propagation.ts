@@ -8,8 +8,8 @@ import type { OfrepPropagation, Propagation, ReplicaPropagation } from '@switchy
 export interface RemoteAcks {
   /** This replica's name, for its own row in `replicas`. */
   readonly self: string;
-  /** Every other replica's figures for `stateVersion`; gone ones are listed and not counted. */
-  figures(stateVersion: number): ReplicaPropagation[];
+  /** Every other replica's figures for `stateVersion` among the SDKs of `environment`; gone ones are listed and not counted. */
+  figures(stateVersion: number, environment: string): ReplicaPropagation[];
   /** Called whenever another replica's figures or liveness moved. */
   onChange(listener: () => void): () => void;
 }
@@ -74,6 +74,8 @@ export class PropagationTracker {
   constructor(
     private readonly stateVersionOf: (key: string) => number | undefined,
     private readonly now: () => number = () => performance.now(),
+    /** The environment whose SDKs this tracker counts (one tracker per environment: server/push/push-state.ts). */
+    readonly environment = 'production',
   ) {}
 
   /** A broadcast from `since` to `version` (covering `keys`) is being written to every live peer. */
@@ -107,11 +109,16 @@ export class PropagationTracker {
 
   /** Peers closed as unresponsive within the window that had not applied `stateVersion`. */
   private unresponsiveFor(stateVersion: number): number {
+    let n = 0;
+    for (const v of this.unresponsiveApplied()) if (v < stateVersion) n++;
+    return n;
+  }
+
+  /** The applied version of each peer closed as unresponsive within the window (a cluster publishes them: server/cluster/). */
+  unresponsiveApplied(): number[] {
     const since = this.now() - UNRESPONSIVE_WINDOW_MS;
     while (this.dropped.length && this.dropped[0]!.at < since) this.dropped.shift();
-    let n = 0;
-    for (const d of this.dropped) if (d.applied < stateVersion) n++;
-    return n;
+    return this.dropped.map((d) => d.applied);
   }
 
   /**
@@ -147,7 +154,7 @@ export class PropagationTracker {
   private remotePending(stateVersion: number): number {
     if (!this.remote) return 0;
     let n = 0;
-    for (const r of this.remote.figures(stateVersion)) if (r.status === 'live') n += r.pending;
+    for (const r of this.remote.figures(stateVersion, this.environment)) if (r.status === 'live') n += r.pending;
     return n;
   }
 
@@ -220,14 +227,21 @@ export class PropagationTracker {
     };
     if (!this.remote) return figures;
     // A cluster: the totals count every live replica; each replica's own figures beside them.
-    const own: ReplicaPropagation = { name: this.remote.self, connected: figures.connected, acknowledged: applied, pending: figures.pending, status: 'live', goneForMs: null };
-    const replicas = [own, ...this.remote.figures(stateVersion)];
+    const own: ReplicaPropagation = {
+      name: this.remote.self, connected: figures.connected, acknowledged: applied, pending: figures.pending, status: 'live', goneForMs: null,
+      ...(unresponsive > 0 && { unresponsive }),
+    };
+    const replicas = [own, ...this.remote.figures(stateVersion, this.environment)];
+    let allUnresponsive = unresponsive;
     for (const r of replicas) {
       if (r === own || r.status !== 'live') continue;
       figures.connected += r.connected;
       figures.applied += r.acknowledged;
       figures.pending += r.pending;
+      allUnresponsive += r.unresponsive ?? 0;
     }
+    // Unresponsive SDKs of every live replica (each replica closes its own; issue 20).
+    if (allUnresponsive > 0) figures.unresponsive = allUnresponsive;
     figures.replicas = replicas;
     return figures;
   }

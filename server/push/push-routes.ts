@@ -32,12 +32,11 @@ export const pushRoutes = [
     method: 'get', path: '/api/flags/:key/propagation', summary: "How far the flag's latest change has reached connected SDKs",
     access: { permission: 'read' }, response: propagationSchema,
     handler: async ({ params }, { push, environments }) => {
-      const env = await environments.scope(params.env);
-      // env: default only (issue 23 envpush): SDK streams serve the default environment until they are key-bound.
-      if (env !== environments.defaultKey) throw new NotFound(`no SDK stream serves environment "${env}" yet: propagation figures exist for the default environment ("${environments.defaultKey}") only`);
-      await push.start();
+      const where = push.env(await environments.scope(params.env));
+      await where.start();
+      await where.feed.settled();
       const key = params.key!;
-      const figures = push.tracker.of(key);
+      const figures = where.tracker.of(key);
       if (!figures) throw new NotFound(`flag "${key}" does not exist`);
       return figures;
     },
@@ -45,7 +44,7 @@ export const pushRoutes = [
   route({
     method: 'get', path: '/sdk/flags', summary: 'The flag state snapshot for SDKs (ETag / 304)', access: { sdkKey: true },
     description:
-      'The snapshot the stream would send, for bootstrap, polling fallback and curl. The answer carries `ETag: "<version>"`; a request whose `If-None-Match` holds that tag (or `W/` of it) gets a 304 with no body; `*` always gets the snapshot.',
+      'The snapshot the stream would send (of the SDK key\'s own environment), for bootstrap, polling fallback and curl. The answer carries `ETag: "<version>"`; a request whose `If-None-Match` holds that tag (or `W/` of it) gets a 304 with no body; `*` always gets the snapshot.',
     response: sdkSnapshotSchema,
     openapi: {
       parameters: [{ name: 'If-None-Match', in: 'header', required: false, description: 'The ETag of the snapshot you hold; unchanged is a 304.', schema: { type: 'string' }, example: '"7"' }],
@@ -54,9 +53,11 @@ export const pushRoutes = [
     },
     handler: async ({ req, res }, { push }) => {
       if (req.principal?.kind === 'sdk' && req.principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
-      await push.start();
-      await push.feed.settled();
-      const snapshot = push.feed.snapshot();
+      // The key's own environment, always: no parameter or header of the request chooses another.
+      const where = push.env(req.principal?.kind === 'sdk' ? req.principal.environment : push.defaultEnvironment);
+      await where.start();
+      await where.feed.settled();
+      const snapshot = where.feed.snapshot();
       const etag = `"${snapshot.version}"`;
       res.setHeader('ETag', etag);
       res.setHeader('Cache-Control', 'private, no-cache');

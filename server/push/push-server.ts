@@ -21,7 +21,7 @@ import type { StreamBudget } from './stream-budget.js';
 export const MAX_PAYLOAD = 64 * 1024;
 
 export interface PushServerDeps {
-  config: { allowedOrigins: string[]; heartbeatMs: number; maxBufferedBytes: number; ackTimeoutMs: number; maxPendingUpgrades?: number };
+  config: { allowedOrigins: string[]; publicUrl?: string; heartbeatMs: number; maxBufferedBytes: number; ackTimeoutMs: number; maxPendingUpgrades?: number };
   /** Long-lived connections' budget, shared with the OFREP event streams (server/push/stream-budget.ts). */
   budget: StreamBudget;
   /** Told each time an SDK is closed as unresponsive, and each time an upgrade is refused at MAX_PENDING_UPGRADES. */
@@ -74,9 +74,10 @@ export interface PushServer {
  */
 export function attachPushServer(server: http.Server, deps: PushServerDeps): PushServer {
   const { config, push, log } = deps;
+  // The admin UI at PUBLIC_URL is this server's own origin, whatever Host a proxy forwards.
+  const ownOrigins = config.publicUrl ? [...config.allowedOrigins, new URL(config.publicUrl).origin] : config.allowedOrigins;
   const sdk = new SdkStream({
-    feed: push.feed,
-    tracker: push.tracker,
+    push,
     log,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
@@ -118,10 +119,13 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '(unparseable)';
     try {
       if (path !== '/sdk/stream' && path !== '/api/stream') throw new AppError(404, 'not_found', `no websocket endpoint at ${path}`);
-      if (!originAllowed(req, config.allowedOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
+      if (!originAllowed(req, ownOrigins)) throw new Forbidden(`origin ${req.headers.origin} is not allowed (ALLOWED_ORIGINS)`);
       const isSdk = path === '/sdk/stream';
       const address = deps.authenticator.addressOf(req);
-      const principal = await deps.authenticator.authenticate(credential(req, isSdk ? 'sdk-key.' : 'bearer.'), address);
+      const given = credential(req, isSdk ? 'sdk-key.' : 'bearer.');
+      // The admin UI signed in with the identity provider opens its stream with the session cookie.
+      const session = !isSdk && given === undefined && deps.authenticator.session?.has(req) ? deps.authenticator.session : undefined;
+      const principal = session ? await session.principal(req, 'stream') : await deps.authenticator.authenticate(given, address);
       if (isSdk && principal.kind !== 'sdk') throw new Forbidden('the SDK stream takes an SDK key (sy_sdk_...), not a user token');
       if (principal.kind === 'sdk' && principal.keyKind === 'client') throw new Forbidden(CLIENT_KEY_REFUSED);
       if (!isSdk && (principal.kind !== 'user' || !(CAN.read as readonly string[]).includes(principal.role))) {
@@ -130,10 +134,13 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
       if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
       // An upgrade still authenticating when close() began must not become a socket close() never sees.
       if (closing) throw new Unavailable('the server is shutting down; reconnect to another', 1);
+      // An SDK key is served its own environment's state, and nothing a request says can choose another.
+      if (principal.kind === 'sdk') await push.env(principal.environment).start();
+      if (socket.destroyed) throw new AppError(499, 'gone', 'client went away');
       socket.off('error', onError);
       const wss = isSdk ? sdkWss : adminWss;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address);
+        if (principal.kind === 'sdk') sdk.accept(ws, principal.keyId, address, principal.environment);
         else if (principal.kind === 'user') {
           admin.accept(ws, principal.role, principal.sub, address);
           revocations.watch(ws, principal);

@@ -1,28 +1,81 @@
 import type { ChangeBus } from '../changes.js';
 import type { Db } from '../storage/schema.js';
 import type { Logger } from '../log.js';
+import { FALLBACK_ENVIRONMENT } from '../environments/default-environment.js';
+import { listEnvironmentRows } from '../environments/environment-store.js';
 import { PropagationTracker } from './propagation.js';
 import { StateFeed } from './state-feed.js';
 
-/** The push layer's in-memory state: what SDKs are served from, and who acknowledged what. */
-export interface PushState {
+/** One environment's push state: the flag state its SDK keys are served, and who acknowledged what. */
+export interface PushEnv {
+  environment: string;
   feed: StateFeed;
   tracker: PropagationTracker;
-  /** Loads the flag state and subscribes to the ChangeBus; idempotent. */
+  /** Loads this environment's flag state (idempotent). */
+  start(): Promise<void>;
+}
+
+/**
+ * The push layer's in-memory state, one PushEnv per environment (issue 23): an SDK key is bound
+ * to one environment and is served that environment's feed only; figures and waits are kept per
+ * environment, so a kill in staging is sent to staging's SDKs and nobody else. `feed`/`tracker`
+ * are the default environment's (the admin stream and every unscoped route).
+ */
+export interface PushState {
+  defaultEnvironment: string;
+  feed: StateFeed;
+  tracker: PropagationTracker;
+  /** The push state of `environment`, made (not yet started) on first use. */
+  env(environment: string): PushEnv;
+  /** Every environment's push state made so far. */
+  envs(): PushEnv[];
+  /** Called with each environment's push state as it is made (and at once with those made already). */
+  onEnv(listener: (e: PushEnv) => void): () => void;
+  /** Loads every live environment's flag state (the default one first) and subscribes to the ChangeBus; idempotent. */
   start(): Promise<void>;
   close(): void;
 }
 
 export function createPushState(deps: { db: Db; bus: ChangeBus; log: Logger; defaultEnvironment?: string }): PushState {
-  const feed = new StateFeed(deps);
-  const tracker = new PropagationTracker((key) => feed.stateVersionOf(key));
+  const defaultEnvironment = deps.defaultEnvironment ?? FALLBACK_ENVIRONMENT;
+  const made = new Map<string, PushEnv>();
+  const listeners = new Set<(e: PushEnv) => void>();
+  const make = (environment: string): PushEnv => {
+    let e = made.get(environment);
+    if (e) return e;
+    const feed = new StateFeed({ ...deps, environment });
+    const tracker = new PropagationTracker((key) => feed.stateVersionOf(key), undefined, environment);
+    e = { environment, feed, tracker, start: () => feed.start() };
+    made.set(environment, e);
+    for (const l of listeners) l(e);
+    return e;
+  };
+  const main = make(defaultEnvironment);
+  let started: Promise<void> | undefined;
   return {
-    feed,
-    tracker,
-    start: () => feed.start(),
+    defaultEnvironment,
+    feed: main.feed,
+    tracker: main.tracker,
+    env: make,
+    envs: () => [...made.values()],
+    onEnv(listener) {
+      listeners.add(listener);
+      for (const e of [...made.values()]) listener(e);
+      return () => listeners.delete(listener);
+    },
+    start() {
+      started ??= (async () => {
+        await main.feed.start();
+        const rows = await listEnvironmentRows(deps.db, false);
+        await Promise.all(rows.map((r) => make(r.key).start()));
+      })();
+      return started;
+    },
     close() {
-      tracker.close();
-      feed.close();
+      for (const e of made.values()) {
+        e.tracker.close();
+        e.feed.close();
+      }
     },
   };
 }

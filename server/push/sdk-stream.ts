@@ -4,13 +4,14 @@ import { CloseCodes } from '@switchyard-flags/sdk/protocol';
 import type { Logger } from '../log.js';
 import type { TelemetrySink } from '../telemetry/telemetry-service.js';
 import { BadMessage, parseClientMessage } from './client-message.js';
-import type { Peer, PropagationTracker } from './propagation.js';
-import type { Broadcast, StateFeed } from './state-feed.js';
+import type { Peer } from './propagation.js';
+import type { PushEnv, PushState } from './push-state.js';
+import type { Broadcast } from './state-feed.js';
 import { evictionMessage, type StreamBudget } from './stream-budget.js';
 
 export interface SdkStreamDeps {
-  feed: StateFeed;
-  tracker: PropagationTracker;
+  /** Every environment's feed and tracker: a connection is served its SDK key's environment only. */
+  push: PushState;
   log: Logger;
   heartbeatMs: number;
   maxBufferedBytes: number;
@@ -28,6 +29,8 @@ export interface SdkStreamDeps {
 
 interface Conn {
   ws: WebSocket;
+  /** The SDK key's environment: the only feed this connection is ever written from. */
+  env: PushEnv;
   peer: Peer;
   live: boolean;
   /** Answered the last ping. */
@@ -62,11 +65,11 @@ export function evict(ws: WebSocket, message: string, close: number = CloseCodes
  */
 export class SdkStream {
   private readonly conns = new Set<Conn>();
-  private readonly unsubscribe: () => void;
+  private readonly stops: Array<() => void> = [];
   private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly deps: SdkStreamDeps) {
-    this.unsubscribe = deps.feed.onBroadcast((b) => this.broadcast(b));
+    this.stops.push(deps.push.onEnv((e) => this.stops.push(e.feed.onBroadcast((b) => this.broadcast(e, b)))));
     this.sweep = setInterval(() => this.reapUnresponsive(), Math.max(25, Math.min(1000, deps.ackTimeoutMs / 4)));
     this.sweep.unref();
   }
@@ -75,9 +78,13 @@ export class SdkStream {
     return this.conns.size;
   }
 
-  /** Serves an authenticated socket from `address`, taking its place in the stream budget (which may evict an older one). */
-  accept(ws: WebSocket, keyId: string, address: string): void {
-    const c: Conn = { ws, peer: { keyId, id: randomUUID(), applied: 0, appliedAt: 0, liveFrom: 0 }, live: false, alive: true, waited: 0, sent: 0, owedSince: 0 };
+  /**
+   * Serves an authenticated socket of an SDK key bound to `environment` from `address`, taking
+   * its place in the stream budget (which may evict an older one). That environment's feed must
+   * be started (push-server.ts awaits it before the upgrade completes).
+   */
+  accept(ws: WebSocket, keyId: string, address: string, environment: string = this.deps.push.defaultEnvironment): void {
+    const c: Conn = { ws, env: this.deps.push.env(environment), peer: { keyId, id: randomUUID(), applied: 0, appliedAt: 0, liveFrom: 0 }, live: false, alive: true, waited: 0, sent: 0, owedSince: 0 };
     const release = this.deps.budget.admit('sdk', `key:${keyId}`, address, (cap) => evict(ws, evictionMessage(cap)));
     this.conns.add(c);
     ws.on('pong', () => {
@@ -97,13 +104,13 @@ export class SdkStream {
     ws.on('error', (err) => this.deps.log.debug({ err, keyId }, 'push: sdk socket error'));
     ws.on('close', () => {
       this.conns.delete(c);
-      this.deps.tracker.leave(c.peer);
+      c.env.tracker.leave(c.peer);
       release();
     });
   }
 
   private onMessage(c: Conn, msg: ReturnType<typeof parseClientMessage>): void {
-    const { feed, tracker } = this.deps;
+    const { feed, tracker } = c.env;
     if (msg.type === 'hello') {
       if (c.live) throw new BadMessage('hello was already sent on this connection');
       const resume = msg.version > 0 && msg.version <= feed.version;
@@ -123,7 +130,7 @@ export class SdkStream {
       tracker.ack(c.peer, msg.version);
       c.owedSince = msg.version >= c.sent ? 0 : performance.now();
     }
-    if (msg.type === 'telemetry') this.deps.telemetry?.record(msg.counts, msg.reach, c);
+    if (msg.type === 'telemetry') this.deps.telemetry?.record(msg.counts, msg.reach, c, c.env.environment);
   }
 
   /** Writes to one peer unless its backlog shows it is not keeping up; then it is cut. */
@@ -136,11 +143,11 @@ export class SdkStream {
     c.ws.send(data, TEXT);
   }
 
-  private broadcast(b: Broadcast): void {
+  private broadcast(e: PushEnv, b: Broadcast): void {
     const start = performance.now();
-    this.deps.tracker.sent(b.since, b.version, b.rows.map((r) => r.row.key));
+    e.tracker.sent(b.since, b.version, b.rows.map((r) => r.row.key));
     for (const c of this.conns) {
-      if (!c.live) continue;
+      if (!c.live || c.env !== e) continue;
       c.sent = b.version;
       if (c.owedSince === 0 && c.peer.applied < b.version) c.owedSince = start;
       this.send(c, b.data);
@@ -150,7 +157,12 @@ export class SdkStream {
 
   /** Every heartbeat: reap peers that missed the last ping, ping the rest, send the app-level heartbeat. */
   tick(): void {
-    const beat = Buffer.from(JSON.stringify({ type: 'heartbeat', version: this.deps.feed.version }));
+    const beats = new Map<PushEnv, Buffer>();
+    const beatOf = (e: PushEnv) => {
+      let beat = beats.get(e);
+      if (!beat) beats.set(e, (beat = Buffer.from(JSON.stringify({ type: 'heartbeat', version: e.feed.version }))));
+      return beat;
+    };
     for (const c of this.conns) {
       if (!c.alive) {
         c.ws.terminate();
@@ -158,7 +170,7 @@ export class SdkStream {
       }
       c.alive = false;
       c.ws.ping();
-      if (c.live) this.send(c, beat);
+      if (c.live) this.send(c, beatOf(c.env));
       else if (++c.waited >= 2) refuse(c.ws, CloseCodes.TIMEOUT, 'hello_timeout', 'no hello within a heartbeat interval');
     }
   }
@@ -173,7 +185,7 @@ export class SdkStream {
     for (const c of this.conns) {
       if (c.owedSince === 0 || now - c.owedSince < this.deps.ackTimeoutMs) continue;
       c.owedSince = 0;
-      this.deps.tracker.unresponsive(c.peer);
+      c.env.tracker.unresponsive(c.peer);
       this.deps.onUnresponsive?.();
       this.deps.log.warn({ keyId: c.peer.keyId, sdk: c.peer.name }, 'push: sdk did not acknowledge within ACK_TIMEOUT_MS; closed as unresponsive');
       evict(c.ws, `no acknowledgement within ${this.deps.ackTimeoutMs} ms (ACK_TIMEOUT_MS)`, CloseCodes.TIMEOUT, 'ack_timeout');
@@ -197,7 +209,7 @@ export class SdkStream {
   }
 
   close(): void {
-    this.unsubscribe();
+    for (const stop of this.stops.splice(0)) stop();
     clearInterval(this.sweep);
   }
 }

@@ -1,4 +1,3 @@
-import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import type { FlagState, Snapshot } from '@switchyard-flags/sdk/protocol';
 import type { ChangeBus, ChangeEvent } from '../changes.js';
@@ -43,7 +42,12 @@ export class StateFeed {
   private unsubscribe?: () => void;
   private closed = false;
 
-  constructor(private readonly deps: { db: Db; bus: ChangeBus; log: Logger } & EnvDeps) {}
+  /** The environment this feed serves (an SDK key is bound to one: server/push/push-state.ts). */
+  readonly environment: string;
+
+  constructor(private readonly deps: { db: Db; bus: ChangeBus; log: Logger; environment: string }) {
+    this.environment = deps.environment;
+  }
 
   /** Loads the state and subscribes to changes; idempotent. */
   start(): Promise<void> {
@@ -51,8 +55,7 @@ export class StateFeed {
       this.unsubscribe = this.deps.bus.subscribe((e) => this.onChange(e));
       const { rows, version } = await this.deps.db.transaction().execute(async (trx) => {
         const version = await currentStateVersion(trx);
-        // env: default only (issue 23 envpush)
-        return { rows: await listFlagRows(trx, envOr(this.deps, undefined), { includeArchived: true }), version };
+        return { rows: await listFlagRows(trx, this.environment, { includeArchived: true }), version };
       });
       this.version = version;
       for (const row of rows) {
@@ -125,9 +128,14 @@ export class StateFeed {
     return data;
   }
 
+  /**
+   * Any flag change may move this environment's rows (a new flag and its shared columns are
+   * written in every environment), so every feed reads its own rows past its version: a change
+   * in another environment reads nothing here and sends nothing to this environment's SDKs.
+   */
   private onChange(e: ChangeEvent): void {
     if (e.type !== 'flag' || this.closed) return;
-    this.actions.set(e.key, e.action);
+    if (e.environment === undefined || e.environment === this.environment) this.actions.set(e.key, e.action);
     if (e.stateVersion > this.version) this.pull();
   }
 
@@ -141,8 +149,7 @@ export class StateFeed {
       await this.started;
       do {
         this.dirty = false;
-        // env: default only (issue 23 envpush)
-        const rows = await flagRowsChangedSince(this.deps.db, envOr(this.deps, undefined), this.version);
+        const rows = await flagRowsChangedSince(this.deps.db, this.environment, this.version);
         if (!this.closed) this.apply(rows);
       } while (this.dirty && !this.closed);
     })()

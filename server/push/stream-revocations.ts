@@ -41,7 +41,8 @@ export class StreamRevocations {
     this.tokens = new StreamTokens(deps.isRevoked, deps.log);
     this.stopBus = deps.bus.subscribe((e) => {
       if (e.type !== 'audit') return;
-      if (e.entry.action === AuditAction.TokenRevoke) this.tokens.recheck();
+      // A session ended here (an admin's revoke, a sign-out) closes its streams like a revoked token.
+      if (e.entry.action === AuditAction.TokenRevoke || e.entry.action === AuditAction.SessionRevoke || e.entry.action === AuditAction.AuthLogout) this.tokens.recheck();
       if (e.entry.action !== AuditAction.SdkKeyRevoke) return;
       const id = (e.entry.after as { id?: unknown } | null)?.id;
       if (typeof id === 'string') for (const s of deps.keyStreams) s.revoke(id);

@@ -18,6 +18,8 @@ export interface GateInput {
   convergence?: Convergence;
   /** Stats of the samples taken since the current stage began. */
   stats: AggregateStats;
+  /** The next stage's `requirePrevious`, judged on the environment before this one (a port: rollout/ reads no other environment itself). */
+  previous?: Gate | null;
 }
 
 /** `fmt(0.7912345)` = "0.7912": four significant digits, no trailing zeros. */
@@ -135,6 +137,7 @@ export function computeGates(input: GateInput): Gate[] {
   if (input.convergence && row.stage > 0) gates.push(convergenceGate(stage, input.convergence));
   const soak = soakGate(row, stage, now);
   if (soak) gates.push(soak);
+  if (input.previous) gates.push(input.previous);
   const schedule = scheduleGate(stage, now);
   if (schedule) gates.push(schedule);
   return gates;

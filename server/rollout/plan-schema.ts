@@ -30,6 +30,22 @@ const cohortRuleSchema = z
     }
   });
 
+/** A year: the longest soak a stage may ask of the environment before it. */
+export const MAX_REQUIRE_PREVIOUS_MINUTES = 525_600;
+
+/**
+ * `requirePrevious` on a stage: the environment before this one (by `order`) must have held the
+ * stage's percentage, unkilled and unpaused, for `soakMinutes` before this one may enter the stage
+ * (server/environments/soak-progress.ts judges it; docs/rollouts.md).
+ */
+const requirePreviousSchema = z.strictObject({
+  soakMinutes: z
+    .number({ error: 'requirePrevious.soakMinutes must be a number of minutes' })
+    .int('requirePrevious.soakMinutes must be a whole number of minutes')
+    .min(1, 'requirePrevious.soakMinutes must be at least 1')
+    .max(MAX_REQUIRE_PREVIOUS_MINUTES, `requirePrevious.soakMinutes must be at most ${MAX_REQUIRE_PREVIOUS_MINUTES} (a year)`),
+});
+
 const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' });
 
 const stageSchema = z.strictObject({
@@ -46,6 +62,7 @@ const stageSchema = z.strictObject({
   /** Percent of connected SDKs that must have applied this stage's state before the next advance (default 99). */
   minApplied: z.number().min(0, 'minApplied is a percent from 0 to 100').max(100, 'minApplied is a percent from 0 to 100').optional(),
   checks: z.array(checkSchema).max(20, 'at most 20 checks per stage').default([]),
+  requirePrevious: requirePreviousSchema.optional(),
 });
 
 const DEFAULT_STAGES = [5, 25, 100].map((percent) => ({ percent, signoffs: 1, soakMinutes: 0, autoAdvance: false, checks: [] }));
@@ -131,7 +148,7 @@ export const pauseSchema = z.strictObject({
 
 /** `Gate` (sdk/src/api.ts): one condition on entering the next stage, and why it holds or not. Gate-specific figures ride along. */
 export const gateSchema = z.looseObject({
-  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule', 'convergence']),
+  gate: z.enum(['state', 'signoff', 'metric', 'soak', 'schedule', 'convergence', 'previous']),
   ok: z.boolean(),
   detail: z.string(),
   metric: z.string().optional(),

@@ -32,6 +32,7 @@ const stageWire = z.strictObject({
   autoAdvance: z.boolean().optional(),
   minApplied: z.number().optional(),
   checks: z.array(checkWire).optional(),
+  requirePrevious: z.strictObject({ soakMinutes: z.number().int() }).optional(),
 });
 
 /** `PlanView` (sdk/src/api.ts): `GET /api/flags/:key/plan`. */

@@ -2,12 +2,17 @@ import { AuditAction, type GatesView, type FlagView, type Gate } from '@switchya
 import { evaluate } from '@switchyard-flags/sdk/evaluate';
 import type { Evaluation, EvaluationContext } from '@switchyard-flags/sdk/protocol';
 import type { Actor } from '../actor.js';
-import { Conflict, GateNotMet, ValidationError } from '../errors.js';
+import { Conflict, Forbidden, GateNotMet, ValidationError } from '../errors.js';
+import { signoffRequired } from '../environments/environment-store.js';
 import { mutateFlag, type FlagMutation, type FlagMutationDeps } from '../flags/flag-mutation.js';
 import { liveFlagRow, type FlagPatch } from '../flags/flag-store.js';
 import { envOr, type EnvDeps } from '../environments/default-environment.js';
 import { stagePercent, toFlagState } from '../flags/flag-view.js';
-import { loadGates, type ConvergencePort } from './gate-loader.js';
+import { loadGates, SIGNOFF_WAIVED, type ConvergencePort } from './gate-loader.js';
+import { CAN } from '@switchyard-flags/sdk/api';
+
+/** Who may advance wherever the gates hold (CAN.advance); engineers only where sign-offs are waived. */
+const ADVANCERS: readonly string[] = [...CAN.advance, 'system'];
 import { summarize } from './gates.js';
 import { storedPlan } from './plan-schema.js';
 import { voidSignoffs } from './plan-store.js';
@@ -92,11 +97,18 @@ export class RolloutService {
             actual: g.nextStage,
           });
         }
+        // Who may advance depends on the environment: engineers only where sign-offs are waived.
+        const required = await signoffRequired(ctx.trx, env);
+        if (!ADVANCERS.includes(actor.role) && required) {
+          throw new Forbidden(`a ${actor.role} may advance only in an unprotected environment set to requireSignoff: false; "${env}" is not`);
+        }
         gates = g.gates;
         if (!g.ready) {
           throw new GateNotMet(`cannot advance flag "${key}" to stage ${g.nextStage} (${g.nextPercent}%): ${summarize(g.gates)}`, g.gates);
         }
-        m.auditAfterExtra = { gates, ...(opts.auto ? { auto: true } : {}) };
+        // Advanced without the sign-offs the plan asks for: the audit names the rule that allowed it.
+        const waived = !required && g.gates.some((x) => x.gate === 'signoff' && x.detail.startsWith('not required in'));
+        m.auditAfterExtra = { gates, ...(opts.auto ? { auto: true } : {}), ...(waived ? { signoffWaived: { environment: env, rule: SIGNOFF_WAIVED } } : {}) };
         return { stage: g.nextStage, stage_started_at: now.toISOString() };
       },
     };

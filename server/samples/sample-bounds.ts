@@ -74,6 +74,20 @@ export function refuseOutOfBounds(samples: SampleInput[], path: SamplePath, rang
   }
 }
 
+/**
+ * A token minted for some environments (`switchyard token --role metrics --env staging`) reports
+ * for those only: else a 403 `environment_out_of_scope`. `envOf` is a sample's environment (its default filled in).
+ */
+export function refuseOutOfEnvScope(actor: Actor, samples: SampleInput[], path: SamplePath, envOf: (s: SampleInput) => string): void {
+  if (!actor.envs) return;
+  const scope = new Set(actor.envs);
+  const only = actor.envs.map((e) => `"${e}"`).join(', ');
+  const outside = samples.flatMap((s, i) => (scope.has(envOf(s)) ? [] : [{ index: i, path: path(i, 'environment'), message: `this token may report for environment ${only} only` }]));
+  if (outside.length === 0) return;
+  const first = outside[0]!;
+  throw new Forbidden(`sample ${first.index}: this token may report metrics for environment ${only} only, not for "${envOf(samples[first.index]!)}"; nothing was stored`, outside.slice(0, 100), 'environment_out_of_scope');
+}
+
 /** A token minted for some flags (`switchyard token --role metrics --flags a,b`) reports for those only: else a 403 `flag_out_of_scope`. */
 export function refuseOutOfScope(actor: Actor, samples: SampleInput[], path: SamplePath): void {
   if (!actor.flags) return;

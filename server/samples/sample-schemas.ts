@@ -23,6 +23,8 @@ const SUMS_TOLERANCE = 1e-9;
 export const sampleSchema = z
   .strictObject({
     flag: flagKeySchema,
+    /** The environment the sample was measured in (issue 23); absent: DEFAULT_ENVIRONMENT (`production`). */
+    environment: z.string({ error: 'environment must be an environment key such as "staging"' }).regex(/^[a-z][a-z0-9-]{0,31}$/, 'environment must be an environment key such as "staging"').optional(),
     metric: metricNameSchema,
     value: finite('value').optional(),
     count: z.number({ error: 'count must be an integer >= 1' }).int('count must be an integer >= 1').min(1, 'count must be an integer >= 1').max(Number.MAX_SAFE_INTEGER, 'count must be a safe integer').optional(),
@@ -56,7 +58,7 @@ export const sampleSchema = z
     else if (s.count === 1 && Math.abs(spread) > tol) say('with count 1, sumSq must equal sum²', ['sumSq']);
   })
   .transform((s): SampleInput => {
-    const base = { flag: s.flag, metric: s.metric, cohort: s.cohort, ...(s.at !== undefined ? { at: s.at } : {}) };
+    const base = { flag: s.flag, metric: s.metric, cohort: s.cohort, ...(s.at !== undefined ? { at: s.at } : {}), ...(s.environment !== undefined ? { environment: s.environment } : {}) };
     if (s.value !== undefined) return { ...base, form: 'value', value: s.value };
     const n = s.count!;
     if (s.mean !== undefined) {
@@ -71,6 +73,8 @@ export const sampleSchema = z
 /** A parsed sample: a single `value`, or an aggregate (its mean as `value`, with count, M2 and stddev). */
 export interface SampleInput {
   flag: string;
+  /** The environment named in the sample; absent: DEFAULT_ENVIRONMENT. */
+  environment?: string;
   metric: string;
   /** Which form was sent (the bounds name its fields); absent: `value`, or `moments` with a count. */
   form?: 'value' | 'moments' | 'sums';

@@ -6,7 +6,10 @@ import { liveStageRows } from '../flags/flag-store.js';
 import { stageStart } from '../flags/flag-view.js';
 import { addToAggregates, newMetricNames, touchMetricNames, type CountedSample } from './sample-aggregate-store.js';
 import { addReporters } from './sample-reporter-store.js';
-import { DEFAULT_MAX_SAMPLE_COUNT, refuseOutOfBounds, refuseOutOfScope } from './sample-bounds.js';
+import { DEFAULT_MAX_SAMPLE_COUNT, refuseOutOfBounds, refuseOutOfEnvScope, refuseOutOfScope, type SamplePath } from './sample-bounds.js';
+import { getEnvironmentRow } from '../environments/environment-store.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import { sampleBudget, type SampleBudget } from './sample-budget.js';
 import { MEMORY_LIMITS, type LimitStores } from '../limits/limit-stores.js';
 import { m2Of, type SampleInput } from './sample-schemas.js';
@@ -68,6 +71,8 @@ export class SampleService {
     const now = this.deps.clock();
     const path = (i: number, field: string) => (batch ? `samples.${i}.${field}` : field);
     refuseOutOfScope(actor, samples, path);
+    const envOfs = samples.map((s) => envOr(this.deps, s.environment));
+    refuseOutOfEnvScope(actor, samples, path, (s) => envOr(this.deps, s.environment));
     const rows: JudgedSample[] = samples.map((s, i) => {
       const at = s.at === undefined ? undefined : new Date(s.at);
       if (at && tooFarAhead(at, now)) {
@@ -86,43 +91,66 @@ export class SampleService {
     if (taken) await taken;
     const receivedAt = now.toISOString();
     let uncounted = 0;
-    // env: default only (issue 23 envpush): samples name their environment with envpush.
-    const env = envOr(this.deps, undefined);
+    // Each sample names its environment (default DEFAULT_ENVIRONMENT): one transaction for the batch, each environment's rows apart.
+    const byEnv = new Map<string, number[]>();
+    for (const i of rows.keys()) {
+      const env = envOfs[i]!;
+      const list = byEnv.get(env);
+      if (list) list.push(i);
+      else byEnv.set(env, [i]);
+    }
     await this.deps.storage.write(false, async (trx) => {
-      const keys = [...new Set(rows.map((r) => r.flag))];
-      const flags = await liveStageRows(trx, env, keys);
-      const flagOf = new Map(flags.map((f) => [f.key, f]));
-      const unknown = rows.flatMap((r, i) => (flagOf.has(r.flag) ? [] : [{ index: i, path: path(i, 'flag'), message: `unknown flag "${r.flag}"` }]));
-      if (unknown.length > 0) {
-        throw new ValidationError(`sample ${unknown[0]!.index}: ${unknown[0]!.message}; nothing was stored`, unknown.slice(0, 100), 'unknown_flag');
+      for (const [env, at] of byEnv) {
+        const where = await getEnvironmentRow(trx, env);
+        if (!where || where.archived === 1) {
+          const bad = at.map((i) => ({ index: i, path: path(i, 'environment'), message: `environment "${env}" does not exist${where ? ' (it is archived)' : ''}` }));
+          throw new ValidationError(`sample ${at[0]}: ${bad[0]!.message} (GET /api/environments); nothing was stored`, bad.slice(0, 100), 'unknown_environment');
+        }
       }
-      const ranges = await this.rangesOf(trx, env, keys);
-      refuseOutOfBounds(samples, path, (s) => ranges.get(s.flag)?.get(s.metric), this.maxCount);
-      const names = new Map<string, Set<string>>();
-      for (const r of rows) names.set(r.flag, (names.get(r.flag) ?? new Set()).add(r.metric));
-      for (const [flag, { known, fresh }] of await newMetricNames(trx, env, names)) {
-        if (known + fresh.length <= this.limits.namesPerFlag) continue;
-        throw new ValidationError(
-          `flag "${flag}" may report at most ${this.limits.namesPerFlag} distinct metric names (METRIC_NAMES_PER_FLAG); it has ${known}, and this request adds ${fresh.length} new (${fresh.slice(0, 3).join(', ')}${fresh.length > 3 ? ', …' : ''}); nothing was stored`,
-          { flag, cap: this.limits.namesPerFlag, known, newNames: fresh.slice(0, 100) },
-          'too_many_metric_names',
-        );
-      }
-      await insertSamples(this.deps.storage, trx, rows.map((r) => ({ environment: env, flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
-      const counted: CountedSample[] = [];
-      for (const [i, r] of rows.entries()) {
-        const f = flagOf.get(r.flag)!;
-        const since = stageStart(f);
-        // A sample measured before the stage began never counts for it.
-        if (r.measuredAt < since) uncounted++;
-        else counted.push({ environment: env, flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, count: samples[i]!.count ?? 1, m2: m2Of(samples[i]!) });
-      }
-      await addToAggregates(trx, counted, receivedAt);
-      await addReporters(trx, counted, actor.sub, receivedAt);
-      await touchMetricNames(trx, env, names, receivedAt);
+      for (const [env, at] of byEnv) uncounted += await this.store(trx, env, at.map((i) => ({ row: rows[i]!, input: samples[i]!, index: i })), path, actor.sub, receivedAt);
     });
-    const tripped = await this.onFresh(env, rows, actor.requestId);
+    const tripped: Trip[] = [];
+    for (const [env, at] of byEnv) tripped.push(...(await this.onFresh(env, at.map((i) => rows[i]!), actor.requestId)));
     return { stored: rows.length, tripped, ...(uncounted > 0 ? { uncounted } : {}) };
+  }
+
+  /** Stores one environment's samples of a batch with their aggregates, reporters and names; answers how many counted for no stage. */
+  private async store(trx: Transaction<Database>, env: string, batch: Array<{ row: JudgedSample; input: SampleInput; index: number }>, path: SamplePath, reporter: string, receivedAt: string): Promise<number> {
+    let uncounted = 0;
+    const rows = batch.map((b) => b.row);
+    const keys = [...new Set(rows.map((r) => r.flag))];
+    const flags = await liveStageRows(trx, env, keys);
+    const flagOf = new Map(flags.map((f) => [f.key, f]));
+    const unknown = batch.flatMap((b) => (flagOf.has(b.row.flag) ? [] : [{ index: b.index, path: path(b.index, 'flag'), message: `unknown flag "${b.row.flag}"` }]));
+    if (unknown.length > 0) {
+      throw new ValidationError(`sample ${unknown[0]!.index}: ${unknown[0]!.message}; nothing was stored`, unknown.slice(0, 100), 'unknown_flag');
+    }
+    const ranges = await this.rangesOf(trx, env, keys);
+    const inputs = batch.map((b) => b.input);
+    refuseOutOfBounds(inputs, (i, field) => path(batch[i]!.index, field), (s) => ranges.get(s.flag)?.get(s.metric), this.maxCount);
+    const names = new Map<string, Set<string>>();
+    for (const r of rows) names.set(r.flag, (names.get(r.flag) ?? new Set()).add(r.metric));
+    for (const [flag, { known, fresh }] of await newMetricNames(trx, env, names)) {
+      if (known + fresh.length <= this.limits.namesPerFlag) continue;
+      throw new ValidationError(
+        `flag "${flag}" may report at most ${this.limits.namesPerFlag} distinct metric names (METRIC_NAMES_PER_FLAG); it has ${known}, and this request adds ${fresh.length} new (${fresh.slice(0, 3).join(', ')}${fresh.length > 3 ? ', …' : ''}); nothing was stored`,
+        { flag, cap: this.limits.namesPerFlag, known, newNames: fresh.slice(0, 100) },
+        'too_many_metric_names',
+      );
+    }
+    await insertSamples(this.deps.storage, trx, rows.map((r) => ({ environment: env, flag: r.flag, metric: r.metric, value: r.value, cohort: r.cohort, at: r.at, stage: flagOf.get(r.flag)!.stage, received_at: receivedAt, count: r.count ?? 1, stddev: r.stddev ?? null })));
+    const counted: CountedSample[] = [];
+    for (const { row: r, input } of batch) {
+      const f = flagOf.get(r.flag)!;
+      const since = stageStart(f);
+      // A sample measured before the stage began never counts for it.
+      if (r.measuredAt < since) uncounted++;
+      else counted.push({ environment: env, flag: r.flag, stage: f.stage, since, metric: r.metric, cohort: r.cohort, value: r.value, count: input.count ?? 1, m2: m2Of(input) });
+    }
+    await addToAggregates(trx, counted, receivedAt);
+    await addReporters(trx, counted, reporter, receivedAt);
+    await touchMetricNames(trx, env, names, receivedAt);
+    return uncounted;
   }
 
   /** One page of metric series (see sample-series-view.ts). */

@@ -266,8 +266,27 @@ export interface EnvironmentTable {
   version: number;
 }
 
+/** `sessions` (migrations/0025): admin UI sessions from an OIDC sign-in (server/auth/session-store.ts). Times in epoch ms. */
+export interface SessionTable {
+  id: string;
+  /** SHA-256 (hex) of the cookie's random id; the id itself is never stored. */
+  token_hash: string;
+  sub: string;
+  name: string | null;
+  email: string | null;
+  role: string;
+  /** JSON of the claims the role was decided from. */
+  claims: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
 export interface Database {
   environments: EnvironmentTable;
+  sessions: SessionTable;
   replicas: ReplicaTable;
   leases: LeaseTable;
   audit_checkpoints: AuditCheckpointTable;

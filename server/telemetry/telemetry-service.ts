@@ -15,8 +15,11 @@ import { addUsage, staleFlags, usageOf, type UsageRow } from './usage-store.js';
 
 /** Where the push layer hands the counts of a valid `telemetry` message. */
 export interface TelemetrySink {
-  /** `source` is the connection the report came on (its reports' spacing bounds what it may claim). */
-  record(counts: readonly TelemetryCount[], reach?: readonly TelemetryReach[], source?: object): void;
+  /**
+   * `source` is the connection the report came on (its reports' spacing bounds what it may claim);
+   * `environment` the reporting SDK key's (default: DEFAULT_ENVIRONMENT): usage and reach are kept per environment.
+   */
+  record(counts: readonly TelemetryCount[], reach?: readonly TelemetryReach[], source?: object, environment?: string): void;
 }
 
 const VARIANTS = ['on', 'off', 'fallback'] as const;
@@ -36,9 +39,10 @@ export type StaleFlags = StaleFlagsView;
  * (server/server-jobs.ts) calls `tick()` (a flush that rejects when a write failed); the server flushes a last time on close.
  */
 export class TelemetryService implements TelemetrySink {
-  private pending = new Map<string, UsageRow>();
-  /** Distinct-user registers per (flag, stage, day), merged until the next flush. */
-  private reach = new Map<string, ReachRow>();
+  /** Counts per (environment, flag, stage, variant, day), summed until the next flush. */
+  private pending = new Map<string, UsageRow & { env: string }>();
+  /** Distinct-user registers per (environment, flag, stage, day), merged until the next flush. */
+  private reach = new Map<string, ReachRow & { env: string }>();
   private dropped = 0;
   private flushing: Promise<number> = Promise.resolve(0);
   /** The last write that failed since the job's run began (its counts were kept for the next flush). */
@@ -73,29 +77,30 @@ export class TelemetryService implements TelemetrySink {
     return false;
   }
 
-  record(counts: readonly TelemetryCount[], reach: readonly TelemetryReach[] = [], source?: object): void {
+  record(counts: readonly TelemetryCount[], reach: readonly TelemetryReach[] = [], source?: object, environment?: string): void {
     if (!this.plausible(counts, reach, source)) return;
+    const env = envOr(this.deps, environment);
     const now = this.deps.clock().toISOString();
     const day = now.slice(0, 10);
     for (const r of reach) {
       const regs = Buffer.from(r.regs, 'hex');
-      const id = `${r.key}\n${r.stage}\n${day}`;
+      const id = `${env}\n${r.key}\n${r.stage}\n${day}`;
       const row = this.reach.get(id);
       if (row) mergeRegs(row.regs, regs);
-      else if (this.reach.size < MAX_PENDING) this.reach.set(id, { flag: r.key, stage: r.stage, day, regs: new Uint8Array(regs) });
+      else if (this.reach.size < MAX_PENDING) this.reach.set(id, { env, flag: r.key, stage: r.stage, day, regs: new Uint8Array(regs) });
       else this.dropped++;
     }
     for (const c of counts) {
       for (const variant of VARIANTS) {
         const n = c[variant];
         if (n <= 0) continue;
-        const id = `${c.key}\n${c.stage}\n${variant}\n${day}`;
+        const id = `${env}\n${c.key}\n${c.stage}\n${variant}\n${day}`;
         const row = this.pending.get(id);
         if (row) {
           row.count += n;
           row.lastSeenAt = now;
         } else if (this.pending.size < MAX_PENDING) {
-          this.pending.set(id, { flag: c.key, stage: c.stage, variant, day, count: n, lastSeenAt: now });
+          this.pending.set(id, { env, flag: c.key, stage: c.stage, variant, day, count: n, lastSeenAt: now });
         } else this.dropped++;
       }
     }
@@ -123,8 +128,7 @@ export class TelemetryService implements TelemetrySink {
     this.reach = new Map();
     if (sketches.size) {
       try {
-        // env: default only (issue 23 envpush)
-        await addReach(this.deps.storage, envOr(this.deps, undefined), [...sketches.values()], this.deps.onRefused);
+        for (const [env, rows] of byEnv(sketches)) await addReach(this.deps.storage, env, rows, this.deps.onRefused);
       } catch (err) {
         this.failure = err;
         for (const [id, row] of sketches) {
@@ -139,8 +143,9 @@ export class TelemetryService implements TelemetrySink {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      // env: default only (issue 23 envpush)
-      return await addUsage(this.deps.storage, envOr(this.deps, undefined), [...batch.values()], this.deps.onRefused);
+      let written = 0;
+      for (const [env, rows] of byEnv(batch)) written += await addUsage(this.deps.storage, env, rows, this.deps.onRefused);
+      return written;
     } catch (err) {
       this.failure = err;
       // Keep the counts for the next flush rather than lose them to a busy database.
@@ -200,4 +205,15 @@ export class TelemetryService implements TelemetrySink {
     const cutoff = new Date(this.deps.clock().getTime() - days * DAY_MS).toISOString();
     return { days, cutoff, flags: await staleFlags(this.db, envOr(this.deps, env), cutoff) };
   }
+}
+
+/** Rows to flush grouped by environment (each environment's rows are one write). */
+function byEnv<R extends { env: string }>(rows: Map<string, R>): Map<string, Array<Omit<R, 'env'>>> {
+  const out = new Map<string, Array<Omit<R, 'env'>>>();
+  for (const { env, ...row } of rows.values()) {
+    let list = out.get(env);
+    if (!list) out.set(env, (list = []));
+    list.push(row);
+  }
+  return out;
 }

@@ -32,7 +32,7 @@ export async function busReplica(databaseUrl: string, name: string, opts: { hear
   cluster.bus.subscribe((e) => events.push(e));
   const services = createServices({ storage: opened, clock: systemClock, bus: cluster.bus, log });
   await services.push.start();
-  await cluster.attach(services.push.tracker, `http://${name}.invalid`);
+  await cluster.attach(services.push, `http://${name}.invalid`);
   let closed = false;
   return {
     id: name,

@@ -3,6 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { Propagation } from '../../types.js';
 import type { ActionSpec } from './action-spec.js';
 import { replicaLines } from './replica-lines.js';
+import '../sy-counted-apart/sy-counted-apart.js';
 
 export interface ActionResult {
   message: string;
@@ -53,6 +54,7 @@ export function renderResult(r: ActionResult, done: () => void, open: (spec: Act
           ${p.replicas && p.replicas.length > 1
             ? html`<ul class="replicas small" data-testid="replicas">${replicaLines(p.replicas).map((l) => html`<li class=${l.gone ? 'muted' : ''}>${l.text}</li>`)}</ul>`
             : nothing}
+          <sy-counted-apart .propagation=${p}></sy-counted-apart>
           <span class="note">${p.connected > 0
             ? 'Acknowledgements keep arriving live while this dialog is open.'
             : 'The change is stored: an SDK gets it as soon as it connects. This updates live while the dialog is open.'}</span>

@@ -136,8 +136,8 @@ export class SyActionDialog extends SyElement {
     this.unsub = store.on('propagation', (m) => {
       if (m.key !== key || !this.result) return;
       if (stateVersion !== undefined && m.stateVersion < stateVersion) return;
-      const { connected, applied, pending, slowestMs, replicas, ofrep } = m;
-      this.result = { ...this.result, propagation: { connected, applied, pending, slowestMs, replicas, ofrep } };
+      const { connected, applied, pending, slowestMs, replicas, ofrep, unresponsive } = m;
+      this.result = { ...this.result, propagation: { connected, applied, pending, slowestMs, replicas, ofrep, unresponsive } };
     });
   }
 

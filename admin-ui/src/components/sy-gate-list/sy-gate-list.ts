@@ -5,6 +5,7 @@ import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import '../sy-interval/sy-interval.js';
 import '../sy-trend/sy-trend.js';
+import '../sy-counted-apart/sy-counted-apart.js';
 import {
   convergence, convergenceText, evidenceLine, lapsedSignoffs, lapsedText, metricEvidence, notAppliedText, OUTCOME_LABEL, outcomeWords, snapshotLine,
   type MetricEvidence, type SignoffSnapshot,
@@ -106,6 +107,7 @@ export class SyGateList extends SyElement {
             <div><span class="kind">${KIND[g.gate] ?? g.gate}${g.metric ? html`: <code>${g.metric}</code>` : nothing}</span>
               <span class="status">${status}</span></div>
             ${g.gate === 'metric' ? this.metric(g, e) : nothing}
+            ${g.gate === 'metric' && !this.compact ? html`<sy-counted-apart .gate=${g}></sy-counted-apart>` : nothing}
             <div class="detail">${g.detail}</div>
             ${g.gate === 'signoff' ? this.signers(g) : nothing}
             ${(g.gate as string) === 'convergence' ? this.converged(g) : nothing}

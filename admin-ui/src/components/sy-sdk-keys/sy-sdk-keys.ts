@@ -93,6 +93,7 @@ export class SySdkKeys extends SyElement {
             ${this.keys.length ? nothing : html`<p class="muted" style="padding:1rem">No SDK keys yet.</p>`}</div>`
         : nothing}
       <sy-action-dialog @sy-action-done=${() => void this.load()}></sy-action-dialog>
+      ${can(this.session, 'manageKeys') ? html`<sy-role-mapping .session=${this.session}></sy-role-mapping>` : nothing}
     `;
   }
 }
