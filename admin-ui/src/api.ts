@@ -32,7 +32,7 @@ export class ApiFailure extends Error {
 /** Fired on `window` when the server rejects the token, so the app can ask for a new one. */
 export const UNAUTHORIZED_EVENT = 'sy-unauthorized';
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
+async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = currentSession()?.token;
   if (token) headers.authorization = `Bearer ${token}`;
@@ -40,8 +40,10 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
-  } catch {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', signal });
+  } catch (e) {
+    // A read given up by its page (a newer one replaced it) says nothing about the server.
+    if (signal?.aborted) throw e;
     connection.unreachable();
     throw new ApiFailure(0, 'offline', 'The server is unreachable. Nothing was changed; try again when it is back.');
   }
@@ -62,13 +64,14 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   throw new ApiFailure(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `${method} ${path} failed with HTTP ${res.status}`, e?.details);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await send(method, path, body);
+export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await send(method, path, body, signal);
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export const get = <T>(path: string) => api<T>('GET', path);
+/** `signal`: the page's task gives the read up when a newer one replaces it. */
+export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, undefined, signal);
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 
 /** Fetches a file with the bearer token and hands it to the browser as a download. */

@@ -19,5 +19,7 @@ import './components/sy-flag-list/sy-flag-list.js';
 import './components/sy-flag-page/sy-flag-page.js';
 import './components/sy-audit-page/sy-audit-page.js';
 import './components/sy-sdk-keys/sy-sdk-keys.js';
+import './components/sy-env-switcher/sy-env-switcher.js';
+import './components/sy-compare-board/sy-compare-board.js';
 import './components/sy-role-mapping/sy-role-mapping.js';
 import './components/sy-app/sy-app.js';

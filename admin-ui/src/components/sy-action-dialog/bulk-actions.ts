@@ -6,6 +6,8 @@
  */
 import { html, nothing } from 'lit';
 import { post } from '../../api.js';
+import { inEnvTitle } from '../../environments.js';
+import { currentEnv } from '../../place.js';
 import { delivery, keyList, plural, WAIT_MS } from './bulk-result.js';
 import type { ActionSpec } from './action-spec.js';
 import { stageLabel, valueText } from '../../format.js';
@@ -34,17 +36,23 @@ export function tagOptions(flags: FlagListItem[], count: (fs: FlagListItem[]) =>
 const scopeText = (tag: string | undefined) => (tag === undefined ? 'every flag' : `every flag tagged “${tag}”`);
 const scopeOf = (tag: string | undefined): Scope => (tag === undefined ? { all: true } : { tag });
 
+/** A bulk action runs in the environment chosen in the URL (`/api/envs/:env/kill`), else in the default one. */
+const bulkPath = (action: 'kill' | 'restore') => {
+  const env = currentEnv();
+  return env ? `/api/envs/${encodeURIComponent(env)}/${action}` : `/api/${action}`;
+};
+
 /** Kill every flag with a tag (`byTag`), or every flag (`byTag` undefined). */
 export function bulkKillSpec(flags: Flags, byTag?: { initial?: string }): ActionSpec {
   const all = byTag === undefined;
   return {
-    title: all ? 'Kill all flags' : 'Kill every flag with a tag',
+    title: `${all ? 'Kill all flags' : 'Kill every flag with a tag'}${inEnvTitle()}`,
     intro: `Every SDK serves the off value of each flag listed below to everyone, at once, until someone restores it. All are killed in one transaction, or none.`,
     fieldLabel: 'Reason (recorded in the audit trail)',
     fieldHint: 'For example: "model provider outage, INC-2240".',
     submitLabel: all ? 'Kill all flags' : 'Kill flags with this tag',
     danger: true,
-    confirm: 'I understand that every flag listed will serve its off value to every user immediately.',
+    confirm: `I understand that every flag listed will serve its off value to every user${inEnvTitle()} immediately.`,
     choice: all
       ? undefined
       : { label: 'Tag', value: byTag.initial, options: tagOptions(flags(), (fs) => `${plural(fs.length, 'flag')}, ${fs.filter((f) => !f.killed).length} live`) },
@@ -57,7 +65,7 @@ export function bulkKillSpec(flags: Flags, byTag?: { initial?: string }): Action
       ${flagList('Already killed, unchanged', fs.filter((f) => f.killed), 'unchanged', (f) => `killed by ${f.killedBy ?? 'someone'}`)}`;
     },
     async run(reason, tag) {
-      const r = await post<BulkKillResult>('/api/kill', { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });
+      const r = await post<BulkKillResult>(bulkPath('kill'), { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });
       return {
         message: r.killed.length
           ? `Killed ${plural(r.killed.length, 'flag')}: every user now gets their off values.`
@@ -75,7 +83,7 @@ export function bulkRestoreSpec(flags: Flags, byTag?: { initial?: string }): Act
   const all = byTag === undefined;
   const killedTags = tagOptions(flags(), (fs) => `${fs.filter((f) => f.killed).length} killed`);
   return {
-    title: all ? 'Restore all killed flags' : 'Restore every flag with a tag',
+    title: `${all ? 'Restore all killed flags' : 'Restore every flag with a tag'}${inEnvTitle()}`,
     intro: 'Each flag listed goes back to the rollout stage it was at when it was killed.',
     fieldLabel: 'Reason (recorded in the audit trail)',
     submitLabel: all ? 'Restore all flags' : 'Restore flags with this tag',
@@ -91,7 +99,7 @@ export function bulkRestoreSpec(flags: Flags, byTag?: { initial?: string }): Act
       <p class="note" data-testid="undo-hint">This restores every killed flag listed, whatever killed it. To restore just the flags of one kill, use “Undo this kill” in that kill's result.</p>`;
     },
     async run(reason, tag) {
-      const r = await post<BulkRestoreResult>('/api/restore', { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });
+      const r = await post<BulkRestoreResult>(bulkPath('restore'), { ...scopeOf(all ? undefined : tag), reason, waitMs: WAIT_MS });
       return {
         message: r.restored.length ? `Restored ${plural(r.restored.length, 'flag')}.` : `Nothing changed: no flag in scope was killed.`,
         detail: html`${keyList('Restored', r.restored, 'changed', r.propagation)}${keyList('Not killed, unchanged', r.alreadyLive, 'unchanged')}`,

@@ -20,6 +20,9 @@ export const styles = css`
   .snapshot [data-outcome='breach'] { color: var(--sy-danger); }
   .snapshot [data-outcome='inconclusive'] { color: #8a5a00; }
   .snapshot .warn { color: #8a5a00; font-size: 0.86rem; }
+  .promotion { display: grid; gap: 0.5rem; font-size: 0.88rem; }
+  .promotion .scroll { overflow: auto; max-height: 14rem; border: 1px solid var(--sy-border); border-radius: 8px; }
+  .promotion th, .promotion td { padding: 0.35rem 0.5rem; overflow-wrap: anywhere; }
   .flag-list { display: grid; gap: 0.25rem; font-size: 0.88rem; }
   .flag-list ul { margin: 0; padding: 0.45rem 0.6rem 0.45rem 1.6rem; max-height: 10.5rem; overflow: auto; background: #f7f8fa; border: 1px solid var(--sy-border); border-radius: 8px; }
   .flag-list li { padding: 0.1rem 0; }

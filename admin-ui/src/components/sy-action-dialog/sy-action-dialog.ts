@@ -1,6 +1,6 @@
 import { html, nothing } from 'lit';
 import { ApiFailure } from '../../api.js';
-import { onStream } from '../../stream.js';
+import { store } from '../../store.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { renderResult, type ActionResult } from './action-result.js';
@@ -133,8 +133,8 @@ export class SyActionDialog extends SyElement {
   /** Keeps the delivery figures current from the admin stream's propagation messages. */
   private follow(key: string, stateVersion: number | undefined): void {
     this.unsub?.();
-    this.unsub = onStream((m) => {
-      if (m.type !== 'propagation' || m.key !== key || !this.result) return;
+    this.unsub = store.on('propagation', (m) => {
+      if (m.key !== key || !this.result) return;
       if (stateVersion !== undefined && m.stateVersion < stateVersion) return;
       const { connected, applied, pending, slowestMs, replicas, ofrep, unresponsive } = m;
       this.result = { ...this.result, propagation: { connected, applied, pending, slowestMs, replicas, ofrep, unresponsive } };

@@ -30,6 +30,8 @@ export const styles = css`
   }
   .banner button { background: transparent; color: #fff; border-color: rgb(255 255 255 / 45%); }
   .banner button:hover:not(:disabled) { background: rgb(255 255 255 / 12%); }
+  /* The environment switcher stays in view under the header. */
+  .envbar { position: sticky; top: 56px; z-index: 4; }
   main { max-width: 1180px; margin: 0 auto; padding: 1.5rem; }
   .center { max-width: 520px; margin: 4rem auto; }
   main:focus { outline: none; }
@@ -40,6 +42,7 @@ export const styles = css`
     nav a { padding: 0.45rem 0.55rem; }
     .who { flex-wrap: wrap; gap: 0.4rem 0.6rem; width: 100%; }
     .banner { padding: 0.6rem 0.75rem; flex-wrap: wrap; }
+    .envbar { top: 0; }
     main { padding: 0.9rem 0.6rem; }
     .center { margin: 1.5rem auto; }
   }

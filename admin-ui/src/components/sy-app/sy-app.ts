@@ -2,23 +2,28 @@ import { html, nothing } from 'lit';
 import { UNAUTHORIZED_EVENT } from '../../api.js';
 import { connection } from '../../connection.js';
 import { adoptTokenFromHash, can, currentSession, isExpired, signOut, type Session } from '../../session.js';
+import { environments } from '../../environments.js';
+import { link, parsePlace } from '../../place.js';
+import { store } from '../../store.js';
 import { startPolling, stream } from '../../stream.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { styles } from './sy-app.styles.js';
 
-type Route = { page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' };
+/** A page, and the environment chosen in the URL (null: the server's default). */
+type Route = ({ page: 'flags' } | { page: 'flag'; key: string } | { page: 'audit' } | { page: 'keys' } | { page: 'compare' }) & { env: string | null };
 
 function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'flags' && parts[1]) return { page: 'flag', key: parts[1] };
-  if (parts[0] === 'audit') return { page: 'audit' };
-  if (parts[0] === 'keys') return { page: 'keys' };
-  return { page: 'flags' };
+  const { env, parts } = parsePlace(hash);
+  if (parts[0] === 'flags' && parts[1]) return { page: 'flag', key: parts[1], env };
+  if (parts[0] === 'audit') return { page: 'audit', env };
+  if (parts[0] === 'keys') return { page: 'keys', env };
+  if (parts[0] === 'compare') return { page: 'compare', env };
+  return { page: 'flags', env };
 }
 
 function titleOf(r: Route): string {
-  const name = r.page === 'flag' ? r.key : r.page === 'audit' ? 'Audit trail' : r.page === 'keys' ? 'SDK keys' : 'Flags';
+  const name = r.page === 'flag' ? r.key : r.page === 'audit' ? 'Audit trail' : r.page === 'keys' ? 'SDK keys' : r.page === 'compare' ? 'Compare environments' : 'Flags';
   return `${name} · Switchyard`;
 }
 
@@ -47,7 +52,7 @@ export class SyApp extends SyElement {
   };
 
   session: Session | null = null;
-  route: Route = { page: 'flags' };
+  route: Route = { page: 'flags', env: null };
   notice = '';
   private stopPolling: (() => void) | undefined;
 
@@ -84,6 +89,7 @@ export class SyApp extends SyElement {
     else document.title = 'Sign in · Switchyard';
   }
   private readonly onConnection = () => this.requestUpdate();
+  private readonly onEnvironments = () => this.requestUpdate();
   private readonly onUnauthorized = () => {
     this.notice = 'The server rejected your token (expired or revoked). Paste a new one to continue.';
     this.doSignOut();
@@ -101,8 +107,9 @@ export class SyApp extends SyElement {
     window.addEventListener('hashchange', this.onHash);
     window.addEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
     connection.addEventListener('change', this.onConnection);
+    environments.addEventListener('change', this.onEnvironments);
     this.stopPolling = startPolling();
-    if (this.session) stream.start();
+    if (this.session) this.startData();
   }
 
   override disconnectedCallback(): void {
@@ -110,8 +117,19 @@ export class SyApp extends SyElement {
     window.removeEventListener('hashchange', this.onHash);
     window.removeEventListener(UNAUTHORIZED_EVENT, this.onUnauthorized);
     connection.removeEventListener('change', this.onConnection);
+    environments.removeEventListener('change', this.onEnvironments);
     this.stopPolling?.();
+    this.stopData();
+  }
+
+  private startData(): void {
+    store.start();
+    stream.start();
+  }
+
+  private stopData(): void {
     stream.stop();
+    store.stop();
   }
 
   private signedIn(e: CustomEvent<Session>): void {
@@ -119,12 +137,12 @@ export class SyApp extends SyElement {
     this.notice = '';
     if (!location.hash.startsWith('#/')) history.replaceState(null, '', '#/flags');
     this.route = parseRoute(location.hash);
-    stream.start();
+    this.startData();
   }
 
   private doSignOut(): void {
     signOut();
-    stream.stop();
+    this.stopData();
     this.session = null;
   }
 
@@ -150,15 +168,26 @@ export class SyApp extends SyElement {
       </div>`;
     }
     const r = this.route;
+    const env = r.env ? environments.get(r.env) : undefined;
+    if (r.env && environments.list !== null && (!env || env.archived)) {
+      // Never show the default environment's state under another's name.
+      return html`<div class="card center stack" role="alert">
+        <h1>No environment "${r.env}"</h1>
+        <p>${env ? 'It is archived.' : 'The server has no environment by that key.'} Choose one in the switcher above, or
+          <a href=${link('/flags', null)}>go to the flags of the default environment</a>.</p>
+      </div>`;
+    }
     switch (r.page) {
       case 'flag':
-        return html`<sy-flag-page .session=${s} .flagKey=${r.key}></sy-flag-page>`;
+        return html`<sy-flag-page .session=${s} .env=${r.env} .flagKey=${r.key}></sy-flag-page>`;
       case 'audit':
         return html`<sy-audit-page .session=${s}></sy-audit-page>`;
       case 'keys':
         return html`<sy-sdk-keys .session=${s}></sy-sdk-keys>`;
+      case 'compare':
+        return html`<sy-compare-board></sy-compare-board>`;
       default:
-        return html`<sy-flag-list .session=${s}></sy-flag-list>`;
+        return html`<sy-flag-list .session=${s} .env=${r.env}></sy-flag-list>`;
     }
   }
 
@@ -169,13 +198,15 @@ export class SyApp extends SyElement {
     const s = this.session;
     const page = this.route.page === 'flag' ? 'flags' : this.route.page;
     const live = this.liveText();
+    const env = this.route.env;
     return html`
       <header>
-        <a class="brand" href="#/flags" aria-label="Switchyard, flags">${LOGO}<span>Switchyard</span></a>
+        <a class="brand" href=${link('/flags', env)} aria-label="Switchyard, flags">${LOGO}<span>Switchyard</span></a>
         <nav aria-label="Main">
-          <a href="#/flags" aria-current=${page === 'flags' ? 'page' : nothing}>Flags</a>
-          <a href="#/audit" aria-current=${page === 'audit' ? 'page' : nothing}>Audit trail</a>
-          <a href="#/keys" aria-current=${page === 'keys' ? 'page' : nothing}>SDK keys</a>
+          <a href=${link('/flags', env)} aria-current=${page === 'flags' ? 'page' : nothing}>Flags</a>
+          <a href=${link('/audit', env)} aria-current=${page === 'audit' ? 'page' : nothing}>Audit trail</a>
+          <a href=${link('/keys', env)} aria-current=${page === 'keys' ? 'page' : nothing}>SDK keys</a>
+          ${environments.active.length > 1 ? html`<a href=${link('/compare', env)} aria-current=${page === 'compare' ? 'page' : nothing}>Compare</a>` : nothing}
         </nav>
         <span class="spacer"></span>
         <div class="who">
@@ -193,6 +224,7 @@ export class SyApp extends SyElement {
             <button class="small" @click=${() => void connection.check()}>Retry now</button>
           </div>`
         : nothing}
+      <sy-env-switcher class="envbar" .env=${env}></sy-env-switcher>
       <main>${this.renderPage()}</main>
     `;
   }

@@ -1,3 +1,4 @@
+import { link } from '../../place.js';
 import { AuditAction } from '@switchyard-flags/sdk/api';
 import { html, nothing } from 'lit';
 import { ago, dateTime } from '../../format.js';
@@ -34,6 +35,9 @@ function tone(action: string): string {
 }
 
 /** Audit entries, newest first, each with who, what, why, when and a before/after diff. */
+/** The environment of a flag action (issue 23), null for the server's own actions and older entries. */
+const envOf = (e: AuditEntry) => (e as AuditEntry & { environment?: string | null }).environment ?? null;
+
 export class SyAuditList extends SyElement {
   static override styles = [shared, styles];
   static override properties = { entries: { attribute: false }, showFlag: { type: Boolean, attribute: 'show-flag' } };
@@ -62,7 +66,8 @@ export class SyAuditList extends SyElement {
           <div>
             <div class="head">
               <span class="badge ${tone(e.action)}">${LABEL[e.action] ?? e.action}</span>
-              ${this.showFlag && e.flag ? html`<a href="#/flags/${encodeURIComponent(e.flag)}">${e.flag}</a>` : nothing}
+              ${this.showFlag && e.flag ? html`<a href=${link(`/flags/${encodeURIComponent(e.flag)}`)}>${e.flag}</a>` : nothing}
+              ${envOf(e) ? html`<span class="tag" data-env=${envOf(e)!}>in ${envOf(e)}</span>` : nothing}
               <span>by <span class="who">${e.actor}</span> <span class="role">${e.role}</span></span>
               <code class="muted small">${e.action}</code>
             </div>

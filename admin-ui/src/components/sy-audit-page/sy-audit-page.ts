@@ -1,13 +1,16 @@
 import { html, nothing } from 'lit';
 import { ApiFailure, download, get, query } from '../../api.js';
 import type { Session } from '../../session.js';
-import { onResync, onStream } from '../../stream.js';
+import { Task } from '@lit/task';
+import { environments } from '../../environments.js';
+import { store, StoreWatch } from '../../store.js';
 import type { AuditEntry, VerifyResult } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
 import { styles } from './sy-audit-page.styles.js';
 
 interface Filter {
+  environment: string;
   flag: string;
   actor: string;
   action: string;
@@ -27,6 +30,7 @@ export class SyAuditPage extends SyElement {
     verify: { state: true },
     error: { state: true },
     live: { state: true },
+    filter: { state: true },
   };
 
   session: Session | null = null;
@@ -35,18 +39,37 @@ export class SyAuditPage extends SyElement {
   verify: VerifyResult | null = null;
   error = '';
   live = 0;
-  private filter: Filter = { flag: '', actor: '', action: '', from: '', to: '' };
+  filter: Filter = { environment: '', flag: '', actor: '', action: '', from: '', to: '' };
   private unsubs: Array<() => void> = [];
+
+  /** The first page for the filter, re-read on every resync; only the latest read is applied. */
+  private readonly reads = new Task(this, {
+    task: ([q], { signal }) => get<{ entries: AuditEntry[]; next: string | null }>(`/api/audit${q}`, signal),
+    args: () => [this.params({ limit: 50 }), store.revision()] as const,
+    onComplete: (r) => {
+      this.entries = r.entries;
+      this.next = r.next;
+      this.error = '';
+      void this.check();
+    },
+    onError: (e) => {
+      if (!(e instanceof DOMException && e.name === 'AbortError')) this.error = (e as ApiFailure).message;
+    },
+  });
+
+  constructor() {
+    super();
+    new StoreWatch(this, () => []);
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    void this.load();
     this.unsubs.push(
-      onResync(() => void this.load()),
-      onStream((m) => {
-        if (m.type !== 'audit' || !this.entries) return;
+      store.on('audit', (m) => {
+        if (!this.entries) return;
         const f = this.filter;
-        const fits = (!f.flag || m.entry.flag === f.flag) && (!f.actor || m.entry.actor === f.actor) && (!f.action || m.entry.action.startsWith(f.action)) && !f.to;
+        const env = (m.entry as AuditEntry & { environment?: string | null }).environment ?? '';
+        const fits = (!f.environment || env === f.environment) && (!f.flag || m.entry.flag === f.flag) && (!f.actor || m.entry.actor === f.actor) && (!f.action || m.entry.action.startsWith(f.action)) && !f.to;
         if (fits && !this.entries.some((e) => e.seq === m.entry.seq)) this.entries = [m.entry, ...this.entries];
         this.live++;
         void this.check();
@@ -61,19 +84,7 @@ export class SyAuditPage extends SyElement {
 
   private params(extra: Record<string, string | number | null> = {}) {
     const f = this.filter;
-    return query({ flag: f.flag, actor: f.actor, action: f.action, from: iso(f.from), to: iso(f.to), ...extra });
-  }
-
-  async load(): Promise<void> {
-    try {
-      const r = await get<{ entries: AuditEntry[]; next: string | null }>(`/api/audit${this.params({ limit: 50 })}`);
-      this.entries = r.entries;
-      this.next = r.next;
-      this.error = '';
-    } catch (e) {
-      this.error = (e as ApiFailure).message;
-    }
-    await this.check();
+    return query({ environment: f.environment, flag: f.flag, actor: f.actor, action: f.action, from: iso(f.from), to: iso(f.to), ...extra });
   }
 
   private async check(): Promise<void> {
@@ -85,7 +96,9 @@ export class SyAuditPage extends SyElement {
   }
 
   private async more(): Promise<void> {
+    const q = this.params({ limit: 50 });
     const r = await get<{ entries: AuditEntry[]; next: string | null }>(`/api/audit${this.params({ limit: 50, cursor: this.next })}`);
+    if (q !== this.params({ limit: 50 })) return; // the filter changed meanwhile
     this.entries = [...(this.entries ?? []), ...r.entries];
     this.next = r.next;
   }
@@ -94,8 +107,8 @@ export class SyAuditPage extends SyElement {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const v = (n: keyof Filter) => (form.elements.namedItem(n) as HTMLInputElement).value.trim();
-    this.filter = { flag: v('flag'), actor: v('actor'), action: v('action'), from: v('from'), to: v('to') };
-    void this.load();
+    const env = (form.elements.namedItem('environment') as HTMLSelectElement | null)?.value ?? '';
+    this.filter = { environment: env, flag: v('flag'), actor: v('actor'), action: v('action'), from: v('from'), to: v('to') };
   }
 
   private async exportAs(format: 'jsonl' | 'csv'): Promise<void> {
@@ -118,7 +131,7 @@ export class SyAuditPage extends SyElement {
 
   override render() {
     const f = this.filter;
-    const field = (name: keyof Filter, label: string, type = 'text', placeholder = '') => html`<div class="field">
+    const field = (name: Exclude<keyof Filter, 'environment'>, label: string, type = 'text', placeholder = '') => html`<div class="field">
       <label for="a-${name}">${label}</label><input id="a-${name}" name=${name} type=${type} .value=${f[name]} placeholder=${placeholder} />
     </div>`;
     return html`
@@ -130,6 +143,11 @@ export class SyAuditPage extends SyElement {
       </div>
       ${this.renderVerify()}
       <form class="card" @submit=${this.apply} role="search" aria-label="Filter audit entries">
+        ${environments.active.length > 1
+          ? html`<div class="field"><label for="a-environment">Environment</label><select id="a-environment" name="environment">
+              <option value="" ?selected=${!f.environment}>Any</option>
+              ${environments.active.map((e) => html`<option value=${e.key} ?selected=${f.environment === e.key}>${e.name}</option>`)}</select></div>`
+          : nothing}
         ${field('flag', 'Flag', 'text', 'support-draft')}
         ${field('actor', 'Actor', 'text', 'alice')}
         ${field('action', 'Action', 'text', 'flag.kill or rollout.')}

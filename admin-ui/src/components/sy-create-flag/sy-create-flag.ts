@@ -1,3 +1,4 @@
+import { link } from '../../place.js';
 import { html, nothing } from 'lit';
 import { ApiFailure, post } from '../../api.js';
 import type { FlagView, Json } from '../../types.js';
@@ -43,7 +44,7 @@ export class SyCreateFlag extends SyElement {
     try {
       const f = await post<FlagView>('/api/flags', body);
       (form.closest('dialog') as HTMLDialogElement).close();
-      location.hash = `#/flags/${encodeURIComponent(f.key)}`;
+      location.hash = link(`/flags/${encodeURIComponent(f.key)}`);
     } catch (err) {
       this.error = err as ApiFailure;
     }

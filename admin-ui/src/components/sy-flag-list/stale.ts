@@ -7,8 +7,8 @@ export const STALE_DAYS = 30;
 
 export const STALE_LABEL = `Stale: not evaluated for ${STALE_DAYS} days`;
 
-export async function loadStale(): Promise<Map<string, StaleFlag>> {
-  const r = await get<StaleFlagsView>(`/api/stale-flags${query({ days: STALE_DAYS })}`);
+export async function loadStale(signal?: AbortSignal): Promise<Map<string, StaleFlag>> {
+  const r = await get<StaleFlagsView>(`/api/stale-flags${query({ days: STALE_DAYS })}`, signal);
   return new Map(r.flags.map((f) => [f.key, f]));
 }
 

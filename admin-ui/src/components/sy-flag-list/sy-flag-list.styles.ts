@@ -21,6 +21,11 @@ export const styles = css`
   .bar.killed span { background: #d9a0a4; }
   .tags { display: flex; gap: 0.25rem; flex-wrap: wrap; margin-top: 0.2rem; }
   td.act { text-align: right; white-space: nowrap; }
+  /* One column per environment; the chosen one is marked, the protected one named so. */
+  th.env.chosen, td.env.chosen { background: color-mix(in srgb, var(--sy-accent) 7%, transparent); }
+  th .prot { font-weight: 500; color: var(--sy-danger-strong); font-size: 0.78rem; }
+  td.env .env-name { display: none; }
+  td.env .badge { margin-top: 0.2rem; }
   .empty { padding: 2.5rem; text-align: center; color: var(--sy-muted); }
   .count { font-size: 0.84rem; color: var(--sy-muted); }
   /* A phone: each flag a card, its kill switch top right, nothing scrolls sideways. */
@@ -41,6 +46,8 @@ export const styles = css`
     .desc { max-width: none; white-space: normal; }
     .stage { min-width: 0; }
     .bar { width: 100%; max-width: 12rem; }
+    td.env { grid-column: 1 / -1; font-size: 0.84rem; }
+    td.env .env-name { display: inline; font-weight: 600; }
   }
   .badge.stale { color: #5b4a1f; background: #f6f1e3; border-color: #e3d6b0; margin-top: 0.3rem; white-space: normal; }
   .more { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; padding: 0.75rem 0.9rem; border-top: 1px solid var(--sy-border); }

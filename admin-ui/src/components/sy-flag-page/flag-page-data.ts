@@ -1,6 +1,13 @@
-/** What the flag page reads: the flag, its rollout (plan, gates, sign-offs, metrics) and its audit history. */
-import { ApiFailure, get, query, seg } from '../../api.js';
+/**
+ * What the flag page reads, in one request set per (environment, flag, revision): the flag, its
+ * rollout (plan, gates, sign-offs, metrics) in that environment and its audit history. The page's
+ * task runs it; only the latest run's answer is ever rendered.
+ */
+import { ApiFailure, get, query } from '../../api.js';
+import { environments } from '../../environments.js';
+import { flagPath } from '../../place.js';
 import type { AuditEntry, FlagView, GatesView, MetricsView, PlanView, SignoffsView } from '../../types.js';
+import { flagInEnv } from '../../flag-env.js';
 
 export interface Rollout {
   plan: PlanView | null;
@@ -12,24 +19,36 @@ export interface Rollout {
 export interface History {
   entries: AuditEntry[];
   next: string | null;
+  /** Why the history could not be read (the rest of the page still shows). */
+  problem?: string;
+}
+
+export interface FlagPageData extends Rollout {
+  env: string | null;
+  key: string;
+  flag: FlagView;
+  history: History;
 }
 
 /** A 404 (no plan yet, or an archived flag) is `null`, not a failure. */
 const optional = <T>(p: Promise<T>) => p.catch((e: unknown) => (e instanceof ApiFailure && e.status === 404 ? null : Promise.reject(e)));
 
-const base = (key: string) => `/api/flags/${seg(key)}`;
-
-export const loadFlag = (key: string) => get<FlagView>(base(key));
-
-export async function loadRollout(key: string): Promise<Rollout> {
-  const b = base(key);
-  const [plan, gates, signoffs, metrics] = await Promise.all([
-    optional(get<PlanView>(`${b}/plan`)),
-    optional(get<GatesView>(`${b}/gates`)),
-    optional(get<SignoffsView>(`${b}/signoffs`)),
-    optional(get<MetricsView>(`${b}/metrics`)),
+export async function loadFlagPage(env: string | null, key: string, signal?: AbortSignal): Promise<FlagPageData> {
+  const read = <T>(action: string) => optional(get<T>(flagPath(key, action, env), signal));
+  const [flag, plan, gates, signoffs, metrics, history] = await Promise.all([
+    get<FlagView>(flagPath(key, '', env), signal),
+    read<PlanView>('plan'),
+    read<GatesView>('gates'),
+    read<SignoffsView>('signoffs'),
+    // Metric series have no copy per environment yet: the default environment's are read on its old route.
+    optional(get<MetricsView>(flagPath(key, 'metrics', env === environments.defaultKey ? null : env), signal)),
+    loadHistory(env, key, null, signal).catch((e: unknown): History => {
+      if (signal?.aborted) throw e;
+      return { entries: [], next: null, problem: (e as Error).message };
+    }),
   ]);
-  return { plan, gates, signoffs, metrics };
+  return { env, key, flag: flagInEnv(flag, env, plan), plan, gates, signoffs, metrics, history };
 }
 
-export const loadHistory = (key: string, cursor?: string | null) => get<History>(`/api/audit${query({ flag: key, limit: 25, cursor })}`);
+export const loadHistory = (env: string | null, key: string, cursor?: string | null, signal?: AbortSignal) =>
+  get<History>(`/api/audit${query({ flag: key, environment: env, limit: 25, cursor })}`, signal);

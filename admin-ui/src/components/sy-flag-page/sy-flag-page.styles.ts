@@ -8,5 +8,10 @@ export const styles = css`
   section.card { display: grid; gap: 1rem; }
   .section-head { display: flex; align-items: center; gap: 0.6rem; flex-wrap: wrap; }
   .section-head h2 { flex: 1; }
+  .envs { padding: 0.5rem 0.75rem; }
+  .envs ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.4rem 0.6rem; }
+  .envs a { display: inline-flex; align-items: center; gap: 0.4rem; flex-wrap: wrap; padding: 0.3rem 0.6rem; border-radius: 8px; border: 1px solid var(--sy-border); color: var(--sy-text); }
+  .envs a[aria-current='page'] { border-color: var(--sy-accent); box-shadow: inset 0 0 0 1px var(--sy-accent); }
+  .envs li.protected strong { color: var(--sy-danger-strong); }
   .why { font-size: 0.78rem; color: var(--sy-muted); }
 `;

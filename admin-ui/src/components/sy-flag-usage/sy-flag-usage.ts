@@ -1,5 +1,7 @@
 import { html, nothing } from 'lit';
-import { get, query, seg } from '../../api.js';
+import { Task, TaskStatus } from '@lit/task';
+import { get, query } from '../../api.js';
+import { flagPath } from '../../place.js';
 import { ago, dateTime } from '../../format.js';
 import type { FlagView, UsageView } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
@@ -19,56 +21,45 @@ export class SyFlagUsage extends SyElement {
   static override styles = [shared, styles];
   static override properties = {
     flag: { attribute: false },
-    usage: { state: true },
-    problem: { state: true },
+    env: { attribute: false },
     days: { state: true },
+    clock: { state: true },
   };
 
   flag: FlagView | null = null;
-  usage: UsageView | null = null;
-  problem = '';
+  /** The environment chosen in the URL; null: the server's default. */
+  env: string | null = null;
   /** '' for all time, else a number of days. */
   days = '';
-  private loaded = '';
-  private seq = 0;
+  clock = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
+
+  /** One read per (environment, flag, version, state version, window, tick); only the latest renders. */
+  private readonly usage = new Task(this, {
+    task: ([env, key, , , days], { signal }) => (key ? get<UsageView>(`${flagPath(key, 'usage', env)}${query({ days })}`, signal) : null),
+    args: () => [this.env, this.flag?.key, this.flag?.version, this.flag?.stateVersion, this.days, this.clock] as const,
+  });
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.requestUpdate(); // re-read after being re-attached
     this.timer = setInterval(() => {
-      if (!document.hidden) void this.load();
+      if (!document.hidden) this.clock++;
     }, USAGE_REFRESH_MS);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.timer);
-    this.loaded = '';
   }
 
-  override willUpdate(): void {
-    const f = this.flag;
-    if (!f) return;
-    const what = `${f.key}\n${f.version}\n${f.stateVersion}\n${this.days}`;
-    if (what === this.loaded) return;
-    if (this.usage?.key !== f.key) this.usage = null;
-    this.loaded = what;
-    void this.load();
+  /** The latest answer if it is this flag's: a read for another flag still on its way shows "Loading". */
+  private current(): UsageView | null {
+    const u = this.usage.value;
+    return u && u.key === this.flag?.key ? u : null;
   }
 
-  async load(): Promise<void> {
-    const f = this.flag;
-    if (!f) return;
-    const seq = ++this.seq;
-    try {
-      const u = await get<UsageView>(`/api/flags/${seg(f.key)}/usage${query({ days: this.days })}`);
-      if (seq !== this.seq) return; // a newer read is on its way
-      this.usage = u;
-      this.problem = '';
-    } catch (e) {
-      if (seq === this.seq) this.problem = `Could not load usage: ${(e as Error).message}`;
-    }
+  private get problem(): string {
+    return this.usage.status === TaskStatus.ERROR ? `Could not load usage: ${(this.usage.error as Error)?.message}` : '';
   }
 
   private renderTable(u: UsageView) {
@@ -115,7 +106,7 @@ export class SyFlagUsage extends SyElement {
         Users served on: an estimate (±13% typical) of the distinct user keys served the on value, each counted once,
         reported by server-side (Node) SDKs only: a browser app serves one user and does not report it.</p>
       ${this.problem ? html`<p class="notice error" role="alert">${this.problem}</p>` : nothing}
-      ${this.renderBody(this.usage)}
+      ${this.renderBody(this.current())}
     </section>`;
   }
 }

@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit';
-import { ApiFailure, api, seg } from '../../api.js';
+import { ApiFailure, api } from '../../api.js';
+import { currentEnv, flagPath } from '../../place.js';
 import type { FlagView, Plan } from '../../types.js';
 import { SyElement } from '../base/sy-element.js';
 import { shared } from '../base/shared.styles.js';
@@ -42,10 +43,10 @@ export class SyPlanEditor extends SyElement implements FieldContext {
     const d = this.draft;
     // The metric ranges the plan declares (not edited here) are kept as they are.
     const { metrics } = d as { metrics?: unknown };
-    const body = { cohort: d.cohort, stages: d.stages, ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}), ...(metrics ? { metrics } : {}), version: this.flag.version, ...(reason ? { reason } : {}) };
+    const body = { cohort: d.cohort, stages: d.stages, ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}), ...(metrics ? { metrics } : {}), version: currentEnv() ? undefined : this.flag.version, ...(reason ? { reason } : {}) };
     this.busy = true;
     try {
-      const r = await api<{ changed: boolean }>('PUT', `/api/flags/${seg(this.flag.key)}/plan`, JSON.parse(JSON.stringify(body)));
+      const r = await api<{ changed: boolean }>('PUT', flagPath(this.flag.key, 'plan'), JSON.parse(JSON.stringify(body)));
       this.error = null;
       this.emit('sy-plan-saved', r);
     } catch (err) {
