@@ -94,4 +94,21 @@ describe('kills across environments', () => {
     expect(await killedIn('ai-b')).toEqual(['development', 'production', 'staging']);
     expect(await killedIn('billing')).toEqual([]);
   });
+
+  it('/api/envs/staging/restore by tag restores the tag in staging only, and GET /api/envs/staging/flags/:key says who killed it there and why', async () => {
+    const kill = await ts.api<BulkKillResult>('POST', '/api/envs/staging/kill', { as: 'oncall', body: { tag: 'payments', reason: 'staging card sandbox down' } });
+    expect(kill.status).toBe(200);
+    await ts.api('POST', '/api/envs/development/flags/billing/kill', { as: 'oncall', body: { reason: 'development too' } });
+    const there = await ts.api<FlagView>('GET', '/api/envs/staging/flags/billing', { as: 'viewer' });
+    expect(there.status).toBe(200);
+    expect(there.body).toMatchObject({ key: 'billing', killed: true, killedBy: 'oncall-user', killReason: 'staging card sandbox down' });
+    expect((await ts.api<FlagView>('GET', '/api/flags/billing', { as: 'viewer' })).body).toMatchObject({ killed: false, killReason: null });
+    expect((await ts.api('GET', '/api/envs/qa/flags/billing', { as: 'viewer' })).status).toBe(404);
+
+    const undo = await ts.api('POST', '/api/envs/staging/restore', { as: 'oncall', body: { tag: 'payments', reason: 'sandbox back' } });
+    expect(undo.status).toBe(200);
+    expect(undo.body.restored).toEqual(['billing']);
+    expect(await killedIn('billing')).toEqual(['development']);
+    await ts.api('POST', '/api/envs/development/flags/billing/restore', { as: 'oncall', body: { reason: 'back' } });
+  });
 });

@@ -61,6 +61,14 @@ export function scopedCopies<D>(routes: readonly Route<D>[]): Route<D>[] {
       out.push({ ...r, path: '/api/envs/:env/kill', summary: 'Kill every flag with a tag, or all flags, in one environment', ...(r.example ? { example: { ...r.example, params: { env: 'staging' } } } : {}) });
       continue;
     }
+    if (r.path === '/api/restore') {
+      out.push({ ...r, path: '/api/envs/:env/restore', summary: 'Restore every flag with a tag, all flags, or exactly one kill, in one environment', ...(r.example ? { example: { ...r.example, params: { env: 'staging' } } } : {}) });
+      continue;
+    }
+    if (r.path === '/api/flags/:key' && r.method === 'get') {
+      out.push({ ...r, path: '/api/envs/:env/flags/:key', summary: 'Read a flag in one environment (its stage, plan, pause and kill there)', ...(r.example ? { example: { ...r.example, params: { env: 'staging', ...r.example.params } } } : {}) });
+      continue;
+    }
     const m = /^\/api\/flags\/:key\/([a-z]+)$/.exec(r.path);
     if (!m || !(SCOPED_ACTIONS as readonly string[]).includes(m[1]!)) continue;
     const example = r.example && { ...r.example, params: { env: 'staging', ...r.example.params } };

@@ -29,7 +29,7 @@ export const flagRoutes = [
   }),
   route({
     method: 'get', path: '/api/flags/:key', summary: 'Read a flag', access: { permission: 'read' }, response: flagViewSchema,
-    handler: ({ params }, { flags }) => flags.get(params.key!),
+    handler: async ({ params }, { flags, environments }) => flags.get(params.key!, await environments.scope(params.env)),
   }),
   route({
     method: 'patch', path: '/api/flags/:key', summary: "Edit a flag's description, owner, tags or values", access: { permission: 'editFlags' },

@@ -172,13 +172,17 @@ export const killRoutes = [
     description: 'One transaction. Exactly one of `tag`, `all: true` or `killId`. With `killId` (from a kill\'s answer, e.g. `{"killId": "0b4c…", "reason": "provider is back"}`) only the flags still killed by that kill are restored: flags of that kill restored since are listed in `alreadyLive`, those killed again since by another kill in `notThisKill` (left killed); an unknown id is a 404. With `waitMs` (0..5000) the answer waits for connected SDKs to acknowledge every restored flag and carries `propagation`, keyed by flag.',
     body: restoreScopeSchema, response: bulkRestoreResultSchema,
     example: { body: { tag: 'ai', reason: 'provider is back', waitMs: 500 } },
-    handler: async ({ body: b, actor }, { kills, push, environments }) => {
-      // A kill id is one kill request's: undone in every environment it killed in (a cross-environment kill included).
+    handler: async ({ body: b, params, actor }, { kills, push, environments }) => {
+      // `/api/envs/:env/restore` acts in that environment only; `/api/restore` in the default one, and a
+      // kill id (one kill request's) is undone in every environment it killed in (a cross-environment kill included).
+      const env = await environments.scope(params.env);
+      const where = params.env !== undefined ? env : await environments.liveKeys();
       const result: BulkResult & Partial<KillRestoreOutcome> =
-        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason, await environments.liveKeys()) : await kills.restoreMany(actor, scopeOf(b), b.reason);
+        b.killId !== undefined ? await kills.restoreKill(actor, b.killId, b.reason, where) : await kills.restoreMany(actor, scopeOf(b), b.reason, env);
       const body: BulkRestoreResult = { restored: result.changed, alreadyLive: result.unchanged };
       if (result.notThisKill) body.notThisKill = result.notThisKill;
-      if (b.waitMs !== undefined && push) body.propagation = await bulkPropagation(push.tracker, result, b.waitMs);
+      const waiter = pushIn(env, environments, push);
+      if (b.waitMs !== undefined && waiter) body.propagation = await bulkPropagation(waiter.tracker, result, b.waitMs);
       return body;
     },
   }),
