@@ -54,7 +54,7 @@ export const routeTable: readonly Route<RouteDeps>[] = [
   ...sampleRoutes,
   ...rolloutRoutes,
   // The environment-scoped copies of the flag routes (issue 23): /api/envs/:env/flags/:key/...
-  ...scopedCopies<RouteDeps>([...flagRoutes, ...killRoutes, ...pushRoutes, ...telemetryRoutes, ...rolloutRoutes]),
+  ...scopedCopies<RouteDeps>([...flagRoutes, ...sampleRoutes, ...killRoutes, ...pushRoutes, ...telemetryRoutes, ...rolloutRoutes]),
   // Promotion between environments and the compare board (its example promotes production's plan into staging).
   ...promotionRoutes,
   ...auditRoutes,

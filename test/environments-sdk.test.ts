@@ -239,6 +239,10 @@ describe('metric samples per environment', () => {
     expect(sent.body).toMatchObject({ stored: 5 });
     expect(await gates('/api')).toEqual(prodBefore);
     expect(await gates('/api/envs/staging')).not.toEqual(stagingBefore);
+    // The metric series too: staging's page shows the five samples, production's none.
+    const series = async (prefix: string) => (await ts.api('GET', `${prefix}/flags/gated/metrics`, { as: 'viewer' })).body;
+    expect(JSON.stringify(await series('/api/envs/staging'))).toContain('error_rate');
+    expect(JSON.stringify(await series('/api'))).not.toContain('error_rate');
     const prodSamples = samples.map(({ environment: _e, ...s }) => s);
     expect((await ts.api('POST', '/api/metrics', { as: 'metrics', body: { samples: prodSamples } })).status).toBe(201);
     expect(await gates('/api')).not.toEqual(prodBefore);

@@ -48,7 +48,7 @@ export const environmentRoutes = [
 ];
 
 /** The flag routes an environment-scoped copy is made of: `/api/flags/:key/<name>` → `/api/envs/:env/flags/:key/<name>`. */
-export const SCOPED_ACTIONS = ['plan', 'signoffs', 'advance', 'rollback', 'pause', 'resume', 'kill', 'restore', 'gates', 'propagation', 'usage'] as const;
+export const SCOPED_ACTIONS = ['plan', 'signoffs', 'advance', 'rollback', 'pause', 'resume', 'kill', 'restore', 'gates', 'propagation', 'usage', 'metrics'] as const;
 
 /**
  * The environment-scoped copies of `routes` (routes are data): the same handler, which reads

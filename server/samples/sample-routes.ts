@@ -4,6 +4,7 @@ import { routeFor } from '../http/route.js';
 import { batchSchema, metricsQuerySchema, sampleSchema } from './sample-schemas.js';
 import type { SampleService } from './sample-service.js';
 import { ingestResultSchema, metricsViewSchema } from './sample-responses.js';
+import type { EnvironmentService } from '../environments/environment-service.js';
 
 /**
  * A larger body limit for metric batches (1000 samples do not fit in the API's 64 KiB);
@@ -13,7 +14,7 @@ export const sampleBodyParser = express.json({ limit: '512kb', strict: true });
 
 const isBatch = (body: unknown) => typeof body === 'object' && body !== null && 'samples' in body;
 
-const route = routeFor<{ samples: SampleService }>('metric samples');
+const route = routeFor<{ samples: SampleService; environments: EnvironmentService }>('metric samples');
 
 /** Metric samples: what reporters send, and each flag's series. */
 export const sampleRoutes = [
@@ -32,10 +33,10 @@ export const sampleRoutes = [
   route({
     method: 'get', path: '/api/flags/:key/metrics', summary: "The flag's metric series (per metric and cohort)",
     access: { permission: 'read' }, query: metricsQuerySchema, response: metricsViewSchema,
-    handler: ({ query: q, params }, { samples }) => {
+    handler: async ({ query: q, params }, { samples, environments }) => {
       const names = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
       const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-      return samples.series(params.key!, { metrics: names, since: q.since, limit: num(q.limit), after: q.after, pageSize: num(q.pageSize) });
+      return samples.series(params.key!, { metrics: names, since: q.since, limit: num(q.limit), after: q.after, pageSize: num(q.pageSize) }, await environments.scope(params.env));
     },
   }),
 ];

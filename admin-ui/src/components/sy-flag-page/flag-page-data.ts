@@ -4,7 +4,6 @@
  * task runs it; only the latest run's answer is ever rendered.
  */
 import { ApiFailure, get, query } from '../../api.js';
-import { environments } from '../../environments.js';
 import { flagPath } from '../../place.js';
 import type { AuditEntry, FlagView, GatesView, MetricsView, PlanView, SignoffsView } from '../../types.js';
 import { flagInEnv } from '../../flag-env.js';
@@ -36,12 +35,12 @@ const optional = <T>(p: Promise<T>) => p.catch((e: unknown) => (e instanceof Api
 export async function loadFlagPage(env: string | null, key: string, signal?: AbortSignal): Promise<FlagPageData> {
   const read = <T>(action: string) => optional(get<T>(flagPath(key, action, env), signal));
   const [flag, plan, gates, signoffs, metrics, history] = await Promise.all([
-    get<FlagView>(flagPath(key, '', env), signal),
+    // The flag as this environment has it: its stage, plan, and who killed or paused it there, and why.
+    get<FlagView>(env ? `/api/envs/${encodeURIComponent(env)}/flags/${encodeURIComponent(key)}` : flagPath(key, '', env), signal),
     read<PlanView>('plan'),
     read<GatesView>('gates'),
     read<SignoffsView>('signoffs'),
-    // Metric series have no copy per environment yet: the default environment's are read on its old route.
-    optional(get<MetricsView>(flagPath(key, 'metrics', env === environments.defaultKey ? null : env), signal)),
+    read<MetricsView>('metrics'),
     loadHistory(env, key, null, signal).catch((e: unknown): History => {
       if (signal?.aborted) throw e;
       return { entries: [], next: null, problem: (e as Error).message };
