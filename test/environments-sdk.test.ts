@@ -310,3 +310,21 @@ describe('a kill across environments waits on each environment\'s own SDKs', () 
     }
   });
 });
+
+describe('the admin stream names the environment of a change', () => {
+  it('a kill in an environment made after start reaches the admin UI as a flag message naming that environment; the default environment is left as it was', async () => {
+    expect((await ts.api('POST', '/api/environments', { as: 'admin', body: { key: 'qa-late', name: 'QA', order: 9 } })).status).toBe(201);
+    await createFlag(ts, 'admin-stream-env');
+    const viewer = await ts.token('viewer');
+    const admin = rawPeer(wsUrl(ts.url, '/api/stream'), { protocols: ['switchyard.admin.v1', `bearer.${viewer}`] });
+    try {
+      await admin.next((m) => m.type === 'hello');
+      expect((await ts.api('POST', '/api/envs/qa-late/flags/admin-stream-env/kill', { as: 'oncall', body: { reason: 'qa model broken' } })).status).toBe(200);
+      const m = await admin.next((x) => x.type === 'flag' && x.flag?.key === 'admin-stream-env');
+      expect(m).toMatchObject({ environment: 'qa-late', flag: { key: 'admin-stream-env', killed: true, killReason: 'qa model broken' } });
+      expect((await ts.api('GET', '/api/flags/admin-stream-env', { as: 'viewer' })).body.killed).toBe(false);
+    } finally {
+      admin.ws.close();
+    }
+  });
+});

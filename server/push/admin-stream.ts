@@ -20,6 +20,11 @@ export interface AdminStreamDeps {
   budget: StreamBudget;
   /** Minimum gap between two propagation messages for one flag. */
   propagationEveryMs?: number;
+  /**
+   * Every environment's flag state (server/push/push-state.ts): a change in another environment
+   * than the default reaches the UI as a `flag` message naming its `environment` (issue 23).
+   */
+  environments?: { defaultEnvironment: string; onEnv(listener: (e: { environment: string; feed: StateFeed }) => void): () => void };
 }
 
 const TEXT = { binary: false } as const;
@@ -52,6 +57,22 @@ export class AdminStream {
       }),
       deps.tracker.onProgress((keys) => this.schedule(keys)),
     );
+    const envs = deps.environments;
+    if (envs) {
+      this.stops.push(
+        envs.onEnv((e) => {
+          if (e.environment === envs.defaultEnvironment) return;
+          this.stops.push(
+            e.feed.onBroadcast((b) => {
+              if (this.conns.size === 0) return;
+              for (const { row, action } of b.rows) {
+                this.sendAll({ type: 'flag', action, stateVersion: row.state_version, environment: e.environment, flag: toFlagView(row) });
+              }
+            }),
+          );
+        }),
+      );
+    }
   }
 
   get size(): number {

@@ -87,7 +87,7 @@ export function attachPushServer(server: http.Server, deps: PushServerDeps): Pus
     onFanout: deps.onFanout,
     telemetry: deps.telemetry,
   });
-  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes, budget: deps.budget });
+  const admin = new AdminStream({ feed: push.feed, tracker: push.tracker, bus: deps.bus, log, maxBufferedBytes: config.maxBufferedBytes, budget: deps.budget, environments: push });
   const common = { noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false } as const;
   const sdkWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(SDK_SUBPROTOCOL) ? SDK_SUBPROTOCOL : false) });
   const adminWss = new WebSocketServer({ ...common, handleProtocols: (p) => (p.has(ADMIN_SUBPROTOCOL) ? ADMIN_SUBPROTOCOL : false) });

@@ -52,6 +52,7 @@ export function createPushState(deps: { db: Db; bus: ChangeBus; log: Logger; def
   };
   const main = make(defaultEnvironment);
   let started: Promise<void> | undefined;
+  let stopBus: (() => void) | undefined;
   return {
     defaultEnvironment,
     feed: main.feed,
@@ -68,10 +69,19 @@ export function createPushState(deps: { db: Db; bus: ChangeBus; log: Logger; def
         await main.feed.start();
         const rows = await listEnvironmentRows(deps.db, false);
         await Promise.all(rows.map((r) => make(r.key).start()));
+        // An environment made (or unarchived) after start is loaded at once, so its first change
+        // reaches SDKs and the admin UI like any other, not only once something asks for it.
+        stopBus = deps.bus.subscribe((e) => {
+          if (e.type !== 'audit' || !e.entry.action.startsWith('environment.')) return;
+          const key = (e.entry.after as { key?: unknown; archived?: unknown } | null)?.key;
+          if (typeof key !== 'string' || made.has(key) || (e.entry.after as { archived?: unknown }).archived === true) return;
+          make(key).start().catch((err: unknown) => deps.log.warn({ err, environment: key }, 'push: loading a new environment\'s flag state failed'));
+        });
       })();
       return started;
     },
     close() {
+      stopBus?.();
       for (const e of made.values()) {
         e.tracker.close();
         e.feed.close();
