@@ -138,10 +138,14 @@ export function signIn(token: string): Session | null {
  * provider's own sign-out when the server names one (only when a live session was ended).
  */
 export function signOut(): void {
+  const hadToken = sessionStorage.getItem(KEY) !== null;
   sessionStorage.removeItem(KEY);
   const s = cookieSession;
   cookieSession = null;
-  endedSession = s !== null;
+  // A second sign-out (another request's 401 arriving after the first) keeps what the first said:
+  // it reset this to false, and the sign-in page then blamed a token for an ended session.
+  if (s !== null) endedSession = true;
+  else if (hadToken) endedSession = false;
   if (!s) return;
   void fetch('/auth/logout', { method: 'POST', headers: { accept: 'application/json', ...(s.csrfToken ? { 'x-csrf-token': s.csrfToken } : {}) }, credentials: 'same-origin' })
     .then((r) => (r.ok ? (r.json() as Promise<{ endSessionUrl: string | null }>) : null))

@@ -86,7 +86,11 @@ export class AdminStream {
    */
   accept(ws: WebSocket, role: Role | undefined, user: string, address: string): void {
     const state = { alive: true, role };
-    const release = this.deps.budget.admit('admin', `user:${user}`, address, (cap) => evict(ws, evictionMessage(cap)));
+    const release = this.deps.budget.admit('admin', `user:${user}`, address, (cap) => {
+      // Evicted: out of the count and of every broadcast at once, not when its close handshake ends.
+      this.conns.delete(ws);
+      evict(ws, evictionMessage(cap));
+    });
     this.conns.set(ws, state);
     ws.on('pong', () => {
       state.alive = true;
