@@ -105,8 +105,15 @@ describe('admission of metric batches', () => {
       let release!: () => void;
       const holding = one.running.storage.write(false, () => new Promise<void>((r) => (release = r)));
       const first = report(one, [{ flag: 'admitted', metric: 'metric_a', value: 1 }]);
-      let r = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
-      for (let i = 0; i < 100 && r.status !== 503; i++) r = await report(one, [{ flag: 'target', metric: 'metric_a', value: 1 }]);
+      // Probes until the first batch holds the one slot. A probe admitted before it (under load
+      // the first's body can arrive later) must not wait at the held gate too: each is dated an
+      // hour ahead, which the service refuses (400) before any write, so it only ever answers.
+      const probe = () => report(one, [{ flag: 'target', metric: 'metric_a', value: 1, at: new Date(Date.now() + 3_600_000).toISOString() }]);
+      let r = await probe();
+      for (let i = 0; i < 100 && r.status !== 503; i++) {
+        expect(r.status, r.text).toBe(400);
+        r = await probe();
+      }
       expect(r.status, r.text).toBe(503);
       expect(r.headers.get('retry-after')).toBe('1');
       expect(r.body.error).toMatchObject({ code: 'ingest_busy', details: { maxInFlight: 1, retryAfterSeconds: 1 } });
