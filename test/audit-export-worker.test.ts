@@ -118,14 +118,22 @@ describe('the audit export off the event loop', () => {
 
   it("the export's thread runs at a lower priority than the event loop, so the kernel runs a kill first (Linux: nice per thread)", async () => {
     /** Nice value of each thread of this process (the server runs in the test's process). */
-    const nices = () => fs.readdirSync('/proc/self/task').map((t) => Number(fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
-    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length).toBe(0); // earlier tests' workers have ended
+    const nices = () =>
+      fs.readdirSync('/proc/self/task').flatMap((t) => {
+        try {
+          return [Number(fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])];
+        } catch {
+          return []; // a thread that ended between the listing and the read
+        }
+      });
+    const settled = { timeout: 10_000 }; // a worker thread starts and ends in its own time
+    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length, settled).toBe(0); // earlier tests' workers have ended
     const held = await pausedGet('/api/audit/export?format=csv', await ts.token('viewer'));
-    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length).toBe(1);
+    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length, settled).toBe(1);
     expect(fs.readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16]).toBe('0'); // the event loop's own thread
     held.res.resume();
     await held.done;
-    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length).toBe(0);
+    await expect.poll(() => nices().filter((n) => n === EXPORT_NICE).length, settled).toBe(0);
   });
 
   it('exports past the worker cap, beside held-open ones, are served in full on the main thread', async () => {
