@@ -24,6 +24,13 @@ beforeAll(async () => {
     const r = await ts.api('PATCH', '/api/flags/big-prompt', { as: 'engineer', body: { version: v, on: `${PROMPT} v${v}` } });
     if (r.status !== 200) throw new Error(r.text);
   }
+  // More than loopback's socket buffers hold (~8 MB of CSV), so a held-open export keeps its worker busy
+  // until the reader resumes (with less, the worker could finish into the buffers before it is seen).
+  await createFlag(ts, 'bulk-prompt', { on: `${PROMPT} v0`, off: 'v0' });
+  for (let v = 1; v <= 320; v++) {
+    const r = await ts.api('PATCH', '/api/flags/bulk-prompt', { as: 'engineer', body: { version: v, on: `${PROMPT} w${v}` } });
+    if (r.status !== 200) throw new Error(r.text);
+  }
   // What only some roles may see (an SDK key's id, name and prefix), and text a spreadsheet would run.
   const key = await ts.api('POST', '/api/sdk-keys', { as: 'admin', body: { name: 'checkout-web' } });
   if (key.status !== 201 && key.status !== 200) throw new Error(key.text);
